@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A redis-server child process that Opsdeck (local workspace) or the test suite owns and stops. */
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would (tests of recovery). */
+  kill(): Promise<void>;
+}
+
+export interface PrivateRedisOptions {
+  /** Directory for the AOF files; created if missing. */
+  dir: string;
+  port?: number;
+  /** Path to the binary; defaults to `redis-server` on PATH. */
+  binary?: string;
+}
+
+/** True when a redis-server binary can be run. */
+export function redisServerAvailable(binary = 'redis-server'): boolean {
+  const probe = spawnSync(binary, ['--version'], { stdio: 'ignore' });
+  return probe.status === 0;
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts redis-server with AOF on and `noeviction` (the only settings under which BullMQ and Opsdeck's state are
+ * safe), listening on loopback only. Resolves once the server says it is ready for connections.
+ */
+export async function startPrivateRedis(options: PrivateRedisOptions): Promise<PrivateRedis> {
+  mkdirSync(options.dir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', options.dir,
+    '--appendonly', 'yes',
+    '--appendfsync', 'everysec',
+    '--save', '',
+    '--maxmemory-policy', 'noeviction',
+    '--daemonize', 'no',
+    '--loglevel', 'warning',
+  ];
+  const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitUntilReady(child, port);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const signal = async (sig: NodeJS.Signals, forceAfterMs?: number) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    const timer = forceAfterMs ? setTimeout(() => child.kill('SIGKILL'), forceAfterMs) : undefined;
+    await exited;
+    if (timer) clearTimeout(timer);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () => signal('SIGTERM', 5000),
+    kill: () => signal('SIGKILL'),
+  };
+}
+
+async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${stderr.trim()}`)));
+  });
+  // Poll with PING over a raw socket: redis-server at loglevel warning prints nothing when it is ready.
+  const ping = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('error', () => resolve(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+    });
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (await ping()) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`redis-server did not answer PING on port ${port}`);
+  })();
+  await Promise.race([ready, failed]);
+  child.removeAllListeners('exit');
+  child.removeAllListeners('error');
+}
