@@ -18,6 +18,8 @@ export interface PrivateRedisOptions {
   port?: number;
   /** Path to the binary; defaults to `redis-server` on PATH. */
   binary?: string;
+  /** Further redis-server arguments, after Opsdeck's (a later one wins). */
+  extraArgs?: string[];
 }
 
 /** True when a redis-server binary can be run. */
@@ -57,6 +59,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
     '--loglevel', 'warning',
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitUntilReady(child, port);

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench`: signed `/ops help` commands against one Opsdeck process, a bare Bolt app that only acks, and a
+ * bare node:http server that only verifies the signature (the floor), in the same run, at 10 and 50 connections.
+ * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
+ * replay path). Prints a Markdown table and writes bench/results.md.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { freePort, startPrivateRedis } from '../src/redis/private-server.js';
+import { signRequest } from '../src/slack/signature.js';
+import { createSlackServer } from '../src/workspace/server.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = [10, 50];
+const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+const signingSecret = randomBytes(16).toString('hex');
+
+interface Target {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+}
+
+interface Row {
+  target: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssIdleMb: number;
+  rssAfterMb: number;
+}
+
+function commandBody(n: number): string {
+  return new URLSearchParams({
+    token: 'bench',
+    team_id: 'T0BENCH',
+    team_domain: 'bench',
+    channel_id: 'C0BENCH',
+    channel_name: 'bench',
+    user_id: 'U0BENCH',
+    user_name: 'bench',
+    command: '/ops',
+    text: 'help',
+    api_app_id: 'A0BENCH',
+    is_enterprise_install: 'false',
+    response_url: 'http://127.0.0.1:9/response/unused',
+    trigger_id: `${n}.${Date.now()}.${randomBytes(8).toString('hex')}`,
+  }).toString();
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+async function startTarget(target: Target, port: number): Promise<ChildProcess> {
+  const child = fork(target.script, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...target.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  // Opsdeck reports readiness by answering /healthz; the baselines send 'ready' over IPC.
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code}`)));
+    child.once('message', () => resolve());
+    const poll = async () => {
+      for (let i = 0; i < 400 && child.exitCode === null; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (ok) return resolve();
+        await delay(50);
+      }
+    };
+    if (target.name === 'opsdeck') void poll();
+  });
+  return child;
+}
+
+async function load(port: number, connections: number, seconds: number): Promise<autocannon.Result> {
+  let n = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const body = commandBody(n++);
+          const ts = Math.floor(Date.now() / 1000);
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-slack-request-timestamp': String(ts),
+              'x-slack-signature': signRequest(signingSecret, ts, body),
+            },
+          };
+        },
+      },
+    ],
+  });
+}
+
+async function main() {
+  const redisDir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir: redisDir });
+  const redisUrl = process.env.REDIS_URL ?? redis!.url;
+  const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
+  const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
+  const targets: Target[] = [
+    { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.ts', env: common },
+    { name: 'bare Bolt', script: 'bench/targets/bare-bolt.ts', env: common },
+    {
+      name: 'opsdeck',
+      script: 'src/main.ts',
+      env: {
+        ...common,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: `bench${Date.now()}`,
+        OPS_CONFIG: 'ops.example.yml',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+      },
+    },
+  ];
+  const rows: Row[] = [];
+  try {
+    for (const target of targets) {
+      const port = await freePort();
+      const child = await startTarget(target, port);
+      await load(port, 10, 2); // warm-up: JIT, connection pools, Bolt's one-time auth.test
+      await delay(500);
+      const rssIdleMb = rssMb(child.pid!);
+      for (const connections of CONNECTIONS) {
+        const result = await load(port, connections, DURATION_S);
+        rows.push({
+          target: target.name,
+          connections,
+          rps: Math.round(result.requests.average),
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          errors: result.errors + result.timeouts + result.non2xx,
+          rssIdleMb,
+          rssAfterMb: rssMb(child.pid!),
+        });
+      }
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  } finally {
+    await slack.close();
+    await redis?.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  }
+  const report = render(rows);
+  process.stdout.write(`${report}\n`);
+  writeFileSync('bench/results.md', report);
+}
+
+function render(rows: Row[]): string {
+  const bolt = (c: number) => rows.find((r) => r.target === 'bare Bolt' && r.connections === c)!;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Signed \`/ops help\` commands, each unique and freshly signed; ${DURATION_S} s per cell after a 2 s warm-up.`,
+    `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\`.`,
+    '',
+    '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const base = bolt(r.connections);
+      const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : '–');
+      return `| ${r.target} | ${r.connections} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssIdleMb} | ${r.rssAfterMb} | ${ratio(r.rps, base.rps)}× | ${ratio(r.p99, base.p99)}× |`;
+    }),
+    '',
+    'Targets (issue #2): Opsdeck ≥ 0.8× bare Bolt req/s, p99 ≤ 1.25× bare Bolt p99, idle RSS < 150 MB.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

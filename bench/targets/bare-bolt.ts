@@ -1,0 +1,19 @@
+/**
+ * Baseline: a bare Bolt app that only acks `/ops`. Same receiver (HTTPReceiver), same signature checks, same
+ * Web API base as Opsdeck, so the ratio measures what Opsdeck adds.
+ */
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+
+const port = Number(process.env.PORT);
+const receiver = new HTTPReceiver({ signingSecret: process.env.SLACK_SIGNING_SECRET!, logLevel: LogLevel.ERROR });
+const app = new App({
+  token: process.env.SLACK_BOT_TOKEN,
+  receiver,
+  clientOptions: { slackApiUrl: process.env.SLACK_API_URL },
+  logLevel: LogLevel.ERROR,
+});
+app.command('/ops', async ({ ack }) => {
+  await ack({ response_type: 'ephemeral', text: 'ok' });
+});
+await app.start(port);
+process.send?.('ready');

@@ -1,0 +1,48 @@
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { Logger } from '../log.js';
+import { boltLogger } from './bolt-logger.js';
+import { type BotDeps, registerListeners } from './listeners.js';
+
+export type SlackTransport =
+  | { mode: 'http'; botToken: string; signingSecret: string; apiUrl?: string }
+  | { mode: 'socket'; botToken: string; appToken: string; apiUrl?: string };
+
+export interface Bot {
+  app: App;
+  /** Bolt's request listener (HTTP mode): the Slack endpoint hands verified requests to it. */
+  receiver?: HTTPReceiver;
+  /** Connects Socket Mode; nothing to do in HTTP mode (the Opsdeck HTTP server carries the endpoint). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
+  const clientOptions = transport.apiUrl ? { slackApiUrl: transport.apiUrl } : {};
+  const log = boltLogger(logger);
+  let bot: Bot;
+  if (transport.mode === 'http') {
+    const receiver = new HTTPReceiver({
+      signingSecret: transport.signingSecret,
+      // Opsdeck's Slack endpoint verifies first (rejecting future timestamps too, which Bolt does not).
+      signatureVerification: false,
+      processBeforeResponse: false,
+      logger: log,
+    });
+    const app = new App({ token: transport.botToken, receiver, clientOptions, logger: log });
+    bot = { app, receiver, start: async () => {}, stop: async () => {} };
+  } else {
+    const app = new App({
+      token: transport.botToken,
+      appToken: transport.appToken,
+      socketMode: true,
+      clientOptions,
+      logger: log,
+    });
+    bot = { app, start: async () => void (await app.start()), stop: async () => void (await app.stop()) };
+  }
+  bot.app.error(async (error) => {
+    logger.child({ module: 'bot' }).error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
+  });
+  registerListeners(bot.app, deps);
+  return bot;
+}

@@ -1,0 +1,23 @@
+import type { AuditEntry } from '../../audit/audit-log.js';
+import { context, escapeMrkdwn, header, type Message, sectionsOf } from './message.js';
+
+const OUTCOME_ICON: Record<AuditEntry['outcome'], string> = {
+  ok: ':white_check_mark:',
+  denied: ':no_entry:',
+  failed: ':x:',
+  invalid: ':warning:',
+};
+
+export function auditMessage(entries: AuditEntry[]): Message {
+  if (entries.length === 0) {
+    return { text: 'The audit log is empty.', blocks: [header('Audit log'), context('The audit log is empty.')] };
+  }
+  const lines = entries.map((entry) => {
+    const detail = entry.detail ? ` — ${escapeMrkdwn(entry.detail)}` : '';
+    return `${OUTCOME_ICON[entry.outcome] ?? ''} \`${entry.at}\` <@${entry.actor}> *${escapeMrkdwn(entry.action)}* ${escapeMrkdwn(entry.target)} (${entry.outcome})${detail}`;
+  });
+  return {
+    text: `Latest ${entries.length} audit entries`,
+    blocks: [header(`Audit log — latest ${entries.length}`), ...sectionsOf(lines)],
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Small Block Kit vocabulary shared by the message builders. Builders are pure: data in, `{text, blocks}` out. `text`
+ * is always set too: Slack uses it for notifications and screen readers.
+ */
+export interface Message {
+  text: string;
+  blocks: Block[];
+}
+
+export type Block = Record<string, unknown> & { type: string };
+
+/** Slack's limit for a section's text (see slack-platform.md §5). */
+export const SECTION_TEXT_LIMIT = 3000;
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } };
+}
+
+export function section(markdown: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(markdown, SECTION_TEXT_LIMIT) } };
+}
+
+export function context(...markdown: string[]): Block {
+  return { type: 'context', elements: markdown.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) };
+}
+
+/** Packs lines into as few sections as fit Slack's per-section limit. */
+export function sectionsOf(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const line of lines) {
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length > SECTION_TEXT_LIMIT && current) {
+      blocks.push(section(current));
+      current = line;
+    } else {
+      current = candidate;
+    }
+  }
+  if (current) blocks.push(section(current));
+  return blocks;
+}
+
+export function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}

@@ -1,0 +1,303 @@
+/**
+ * The ops.yml schema. Its shape is a contract with users' files and with every feature that reads the catalog: add
+ * fields, never rename them. Objects are strict so that a typo (`chekcs:`) is an error, not a silently ignored key.
+ * Cross-references between sections (roles, checks, runbooks) are validated in `catalog-refs.ts`.
+ */
+import { z } from 'zod';
+import { ArgvSchema } from './argv.js';
+import { duration } from './duration.js';
+import { httpUrl } from './url.js';
+
+/** Service and runbook names: they appear in commands (`/ops deploy api …`) and in `<service>.<check>` references. */
+export const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+/** Role, check, environment and step names. */
+export const KEY_PATTERN = /^[a-z][a-z0-9_-]*$/;
+export const CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]+$/;
+/** Slack user (U…, W… on Enterprise Grid) or user-group (S…) ID. */
+export const MEMBER_ID_PATTERN = /^[UWS][A-Z0-9]+$/;
+
+/**
+ * Default `versionPattern`: a version is substituted into argv and URLs, so by default it must look like one — and it
+ * can never start with "-", which a deploy script could take for an option.
+ */
+export const DEFAULT_VERSION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME_PATTERN, { error: `${what} names must be lowercase letters, digits and "-", starting with a letter` });
+const key = (what: string) =>
+  z.string().regex(KEY_PATTERN, {
+    error: `${what} names must be lowercase letters, digits, "-" and "_", starting with a letter`,
+  });
+
+/** Treats an empty YAML value (`checks:` with nothing under it) as absent, so defaults apply. */
+const emptyAsAbsent = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === null ? undefined : value), schema);
+
+export const ChannelIdSchema = z
+  .string()
+  .regex(CHANNEL_ID_PATTERN, { error: 'must be a Slack channel ID (C…, G… or D…)' });
+
+/** A role member: a user ID, a user-group ID, or `*` for everyone in the workspace. */
+export const RoleMemberSchema = z.string().refine((value) => value === '*' || MEMBER_ID_PATTERN.test(value), {
+  error: 'must be a Slack user ID (U…/W…), user-group ID (S…) or "*"',
+});
+
+/** A service owner: a user or user-group ID (no `*`: owners are the people to notify). */
+export const OwnerSchema = z
+  .string()
+  .regex(MEMBER_ID_PATTERN, { error: 'must be a Slack user ID (U…/W…) or user-group ID (S…)' });
+
+export const SlackSettingsSchema = z.strictObject({
+  /** Alerts, and failing checks of services without a channel. */
+  alertsChannel: ChannelIdSchema.optional(),
+  /** Where declared incidents are announced. */
+  incidentsChannel: ChannelIdSchema.optional(),
+  /** Prefix of incident channel names (`inc-2024-05-01-db-down`). */
+  incidentChannelPrefix: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,20}$/, { error: 'must be 1–20 lowercase letters, digits, "-" or "_"' })
+    .default('inc'),
+});
+
+/** role name → members. Opsdeck gives roles meaning (responder, deployer, approver, admin); any name is allowed. */
+export const RolesSchema = z.record(key('role'), z.array(RoleMemberSchema));
+
+const checkOptions = (defaultTimeoutMs: number) => ({
+  timeout: duration().default(defaultTimeoutMs),
+  /** How often the scheduler runs this check; unscheduled (on demand only) when absent. */
+  interval: duration({ min: 1000 }).optional(),
+  /** Consecutive failures before the check alerts (so a single blip does not page anyone). */
+  failuresBeforeAlert: z.int().min(1).max(1000).default(3),
+});
+
+/** GET `url`; passes on `expect.status` when given, on any 2xx otherwise. */
+export const HttpCheckSchema = z.strictObject({
+  type: z.literal('http'),
+  url: httpUrl(),
+  expect: z.strictObject({ status: z.int().min(100).max(599).optional() }).optional(),
+  ...checkOptions(5000),
+});
+
+/** Opens a TCP connection to `host:port`. */
+export const TcpCheckSchema = z.strictObject({
+  type: z.literal('tcp'),
+  host: z.string().min(1),
+  port: z.int().min(1).max(65_535),
+  ...checkOptions(5000),
+});
+
+export const COMPARISON_OPS = ['<', '<=', '>', '>=', '=='] as const;
+
+/**
+ * Runs an instant `query` against the Prometheus at `url` (its base URL). With `expect`, passes when every sample
+ * satisfies `<sample> <op> <value>`; without, passes when the query returns at least one sample.
+ */
+export const PrometheusCheckSchema = z.strictObject({
+  type: z.literal('prometheus'),
+  url: httpUrl(),
+  query: z.string().min(1),
+  expect: z
+    .strictObject({
+      op: z.enum(COMPARISON_OPS, { error: `must be one of ${COMPARISON_OPS.join(' ')}` }),
+      value: z.number(),
+    })
+    .optional(),
+  ...checkOptions(5000),
+});
+
+/** Runs `command` (no shell); passes on exit code 0. */
+export const CommandCheckSchema = z.strictObject({
+  type: z.literal('command'),
+  command: ArgvSchema,
+  ...checkOptions(10_000),
+});
+
+export const CHECK_TYPES = ['http', 'tcp', 'prometheus', 'command'] as const;
+
+export const CheckSchema = z.discriminatedUnion(
+  'type',
+  [HttpCheckSchema, TcpCheckSchema, PrometheusCheckSchema, CommandCheckSchema],
+  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${CHECK_TYPES.join(', ')}` : undefined) },
+);
+
+/** Who must approve before the action runs: anyone holding role `from` (other than the requester). */
+export const ApprovalSchema = z.strictObject({ from: key('role') });
+
+export const EnvironmentSchema = emptyAsAbsent(
+  z
+    .strictObject({
+      approval: ApprovalSchema.optional(),
+      /** Checks of this service run after a deploy; any failure marks the deploy failed. */
+      verify: z.array(key('check')).default([]),
+    })
+    .prefault({}),
+);
+
+const deployOptions = {
+  /** Versions must match (a RegExp source; anchor it). */
+  versionPattern: z
+    .string()
+    .refine(
+      (source) => {
+        try {
+          new RegExp(source);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be a valid regular expression' },
+    )
+    .default(DEFAULT_VERSION_PATTERN),
+  environments: z
+    .record(key('environment'), EnvironmentSchema)
+    .refine((environments) => Object.keys(environments).length > 0, { error: 'must define at least one environment' }),
+  /** How long a deploy may run before it is failed. */
+  timeout: duration().default(15 * 60_000),
+};
+
+/** Runs `command` (no shell) with {service}, {version}, {environment}, {user} substituted; exit code 0 is success. */
+export const CommandDeploySchema = z.strictObject({
+  provider: z.literal('command'),
+  command: ArgvSchema,
+  ...deployOptions,
+});
+
+/** POSTs the deploy (service, version, environment, user) as JSON to `url`; a 2xx answer is success. */
+export const WebhookDeploySchema = z.strictObject({
+  provider: z.literal('webhook'),
+  url: httpUrl(),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'must be an HTTP header name' }), z.string())
+    .default({}),
+  ...deployOptions,
+});
+
+/** Dispatches GitHub Actions `workflow` in `repo` at `ref` (the repository's default branch when absent). */
+export const GithubDeploySchema = z.strictObject({
+  provider: z.literal('github'),
+  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'must be "owner/name"' }),
+  /** Workflow file name (`deploy.yml`) or ID. */
+  workflow: z.union([z.string().min(1), z.int().positive()]).transform(String),
+  ref: z.string().min(1).optional(),
+  /** Token with actions:write — use `${GITHUB_TOKEN}`, never the token itself. */
+  token: z.string().min(1),
+  /** GitHub API base (GitHub Enterprise, or a fake in tests); https://api.github.com when absent. */
+  apiUrl: httpUrl().optional(),
+  ...deployOptions,
+});
+
+export const DEPLOY_PROVIDERS = ['command', 'webhook', 'github'] as const;
+
+export const DeployConfigSchema = z.discriminatedUnion(
+  'provider',
+  [CommandDeploySchema, WebhookDeploySchema, GithubDeploySchema],
+  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${DEPLOY_PROVIDERS.join(', ')}` : undefined) },
+);
+
+export const ServiceSchema = z.strictObject({
+  /** Where this service's alerts, failing checks and deploys are posted. */
+  channel: ChannelIdSchema.optional(),
+  owners: emptyAsAbsent(z.array(OwnerSchema).default([])),
+  description: z.string().optional(),
+  checks: emptyAsAbsent(z.record(key('check'), CheckSchema).default({})),
+  deploy: DeployConfigSchema.optional(),
+  /** Runbooks that apply to this service (names from `runbooks`). */
+  runbooks: emptyAsAbsent(z.array(name('runbook')).default([])),
+});
+
+/** `<service>.<check>`. */
+export const CHECK_REF_PATTERN = /^([a-z][a-z0-9-]*)\.([a-z][a-z0-9_-]*)$/;
+
+export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
+
+const CheckRefSchema = z.string().regex(CHECK_REF_PATTERN, { error: 'must be "<service>.<check>"' });
+
+/** A step that runs a command (no shell); it fails on a non-zero exit or after `timeout`. */
+export interface RunStep {
+  name: string;
+  run: string[];
+  timeout: number;
+}
+
+/** A step that runs a service's check (`<service>.<check>`) once; it fails when the check fails. */
+export interface CheckStep {
+  name: string;
+  check: string;
+}
+
+export type RunbookStep = RunStep | CheckStep;
+
+/**
+ * One object schema with both `run` and `check` optional, then "exactly one": a union of two strict objects would
+ * report both variants' errors for a single typo.
+ */
+export const RunbookStepSchema = z
+  .strictObject({
+    name: key('step'),
+    run: ArgvSchema.optional(),
+    check: CheckRefSchema.optional(),
+    timeout: duration().optional(),
+  })
+  .transform((step, ctx): RunbookStep => {
+    if (step.run && step.check) {
+      ctx.addIssue({ code: 'custom', message: 'a step has either "run" or "check", not both' });
+      return z.NEVER;
+    }
+    if (step.check !== undefined) {
+      if (step.timeout !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timeout'],
+          message: 'applies to "run" steps only (a check has its own)',
+        });
+        return z.NEVER;
+      }
+      return { name: step.name, check: step.check };
+    }
+    if (step.run === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a step needs "run" (a command) or "check" (<service>.<check>)' });
+      return z.NEVER;
+    }
+    return { name: step.name, run: step.run, timeout: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS };
+  });
+
+/** Step names must be unique within a runbook; that is checked with the cross-references (`catalog-refs.ts`). */
+export const RunbookSchema = z.strictObject({
+  description: z.string().optional(),
+  approval: ApprovalSchema.optional(),
+  steps: z.array(RunbookStepSchema).min(1, { error: 'must have at least one step' }),
+});
+
+const section = <T extends z.ZodType>(schema: T) => emptyAsAbsent(schema);
+
+export const CatalogSchema = z.strictObject({
+  slack: section(SlackSettingsSchema.prefault({})),
+  roles: section(RolesSchema.default({})),
+  services: section(z.record(name('service'), ServiceSchema).default({})),
+  runbooks: section(z.record(name('runbook'), RunbookSchema).default({})),
+});
+
+/** The top-level sections this version understands; others are ignored with a warning. */
+export const CATALOG_SECTIONS = Object.keys(CatalogSchema.shape) as Array<keyof typeof CatalogSchema.shape>;
+
+export type Catalog = z.output<typeof CatalogSchema>;
+export type SlackSettings = z.output<typeof SlackSettingsSchema>;
+export type Roles = z.output<typeof RolesSchema>;
+export type Service = z.output<typeof ServiceSchema>;
+export type Check = z.output<typeof CheckSchema>;
+export type CheckType = Check['type'];
+export type HttpCheck = z.output<typeof HttpCheckSchema>;
+export type TcpCheck = z.output<typeof TcpCheckSchema>;
+export type PrometheusCheck = z.output<typeof PrometheusCheckSchema>;
+export type CommandCheck = z.output<typeof CommandCheckSchema>;
+export type Approval = z.output<typeof ApprovalSchema>;
+export type DeployEnvironment = z.output<typeof EnvironmentSchema>;
+export type DeployConfig = z.output<typeof DeployConfigSchema>;
+export type DeployProvider = DeployConfig['provider'];
+export type CommandDeploy = z.output<typeof CommandDeploySchema>;
+export type WebhookDeploy = z.output<typeof WebhookDeploySchema>;
+export type GithubDeploy = z.output<typeof GithubDeploySchema>;
+export type Runbook = z.output<typeof RunbookSchema>;

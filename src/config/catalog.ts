@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { findReferenceProblems } from './catalog-refs.js';
+import { CATALOG_SECTIONS, type Catalog, CatalogSchema } from './catalog-schema.js';
+import { ConfigError, formatPath } from './errors.js';
+import { interpolateEnv, type PathProblem } from './interpolate.js';
+
+export { ARGV_PLACEHOLDERS, type ArgvPlaceholder, renderArgv } from './argv.js';
+export * from './catalog-schema.js';
+export { formatDuration, parseDuration } from './duration.js';
+
+export interface CatalogResult {
+  catalog: Catalog;
+  /** Things worth logging that do not stop Opsdeck, e.g. sections this version does not know. */
+  warnings: string[];
+}
+
+/** Interpolated values shorter than this are not scrubbed from problems: they cannot be secrets, and "1" would mangle. */
+const MIN_SCRUBBED_LENGTH = 4;
+
+/**
+ * Parses and validates an ops.yml document. `${VAR}` references in string values are resolved from `env` first.
+ *
+ * @throws ConfigError with every problem found, each as `path.to.key: message (line N)`; YAML syntax errors as
+ *   `line N, column M: message`. No problem quotes a value taken from the environment.
+ */
+export function parseCatalog(yamlText: string, env: Record<string, string | undefined>): CatalogResult {
+  const lines = new LineCounter();
+  // merge: YAML 1.1 `<<` merge keys are handy to share check settings; the alias limit guards against alias bombs.
+  const doc = parseDocument(yamlText, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return `line ${line}, column ${col}: ${error.message}`;
+      }),
+    );
+  }
+  const warnings = doc.warnings.map((warning) => `line ${lines.linePos(warning.pos[0]).line}: ${warning.message}`);
+
+  let tree: unknown;
+  try {
+    tree = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new ConfigError([`(root): ${error instanceof Error ? error.message : 'cannot be read'}`]);
+  }
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
+    throw new ConfigError([`(root): must be a mapping of sections (${CATALOG_SECTIONS.join(', ')})`]);
+  }
+
+  // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml.
+  const known: Record<string, unknown> = {};
+  for (const [section, value] of Object.entries(tree)) {
+    if ((CATALOG_SECTIONS as string[]).includes(section)) known[section] = value;
+    else warnings.push(`unknown section "${section}" ignored (newer ops.yml?)`);
+  }
+
+  const interpolation = interpolateEnv(known, env);
+  const resolved = interpolation.value as Record<string, unknown>;
+  const parsed = CatalogSchema.safeParse(resolved, {
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
+  });
+
+  // One stage's problems hide a later stage's at the same path: a missing variable makes the URL invalid too, and a
+  // malformed reference is not also "not defined".
+  const problems: PathProblem[] = [...interpolation.problems];
+  const stagePaths = new Set(problems.map((problem) => formatPath(problem.path)));
+  const addStage = (stage: PathProblem[]) => {
+    const fresh = stage.filter((problem) => !stagePaths.has(formatPath(problem.path)));
+    problems.push(...fresh);
+    for (const problem of fresh) stagePaths.add(formatPath(problem.path));
+  };
+  addStage(parsed.success ? [] : parsed.error.issues.flatMap(toPathProblems));
+  addStage(findReferenceProblems(resolved));
+
+  if (problems.length > 0) {
+    const secrets = interpolation.substituted
+      .filter((value) => value.length >= MIN_SCRUBBED_LENGTH)
+      .sort((a, b) => b.length - a.length);
+    throw new ConfigError(
+      problems.map((problem) =>
+        scrub(`${formatPath(problem.path)}: ${problem.message}${lineOf(doc, lines, problem.path)}`, secrets),
+      ),
+    );
+  }
+  return { catalog: parsed.data as Catalog, warnings };
+}
+
+/**
+ * Reads and parses the ops.yml at `path`.
+ *
+ * @throws ConfigError naming OPS_CONFIG when the file cannot be read, or the problems {@link parseCatalog} finds.
+ */
+export async function loadCatalog(path: string, env: Record<string, string | undefined>): Promise<CatalogResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([
+      code === 'ENOENT'
+        ? `OPS_CONFIG: file not found: ${path}`
+        : `OPS_CONFIG: cannot read ${path}${code ? ` (${code})` : ''}`,
+    ]);
+  }
+  return parseCatalog(text, env);
+}
+
+function toPathProblems(issue: z.core.$ZodIssue): PathProblem[] {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
+    case 'invalid_key':
+      // A record key that fails its pattern: the nested issue carries the useful message.
+      return [{ path, message: issue.issues[0]?.message ?? issue.message }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+/** ` (line N)` for the deepest node of `path` present in the document, so that a missing key points at its parent. */
+function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): string {
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return ` (line ${lines.linePos(node.range[0]).line})`;
+  }
+  return '';
+}
+
+/**
+ * Last line of defence: zod and the reference checks may quote a value (a reference name, a placeholder), and a value
+ * may have come from the environment. Every value taken from the environment is blanked out of the message.
+ */
+function scrub(message: string, secrets: string[]): string {
+  let out = message;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}

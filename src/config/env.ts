@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { isUrlWith } from './url.js';
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Which halves of Opsdeck this process runs: the Slack surface, the job workers, or both. */
+export const PROCESS_ROLES = ['bot', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+/**
+ * How Opsdeck talks to Slack:
+ * - `local`: no Slack credentials at all — the built-in local workspace stands in for Slack;
+ * - `http`: bot token + signing secret — Slack posts requests to Bolt's HTTP receiver;
+ * - `socket`: bot token + app-level token — Socket Mode (the signing secret is optional and kept if given).
+ */
+export type SlackMode = 'local' | 'http' | 'socket';
+
+/**
+ * The Slack slice of the environment. Every member declares every field so that `env.slack.botToken` type-checks
+ * anywhere; narrowing on `mode` makes the credentials that mode needs non-optional.
+ */
+export type SlackEnv =
+  | {
+      readonly mode: 'local';
+      readonly botToken?: undefined;
+      readonly signingSecret?: undefined;
+      readonly appToken?: undefined;
+      /** Web API base URL, always ending in `/` (e.g. `http://127.0.0.1:4000/api/`); Slack's own when absent. */
+      readonly apiUrl?: string;
+    }
+  | {
+      readonly mode: 'http';
+      readonly botToken: string;
+      readonly signingSecret: string;
+      readonly appToken?: undefined;
+      readonly apiUrl?: string;
+    }
+  | {
+      readonly mode: 'socket';
+      readonly botToken: string;
+      readonly signingSecret?: string;
+      readonly appToken: string;
+      readonly apiUrl?: string;
+    };
+
+/** Opsdeck's validated environment. Built only by {@link loadEnv}; frozen. */
+export interface Env {
+  readonly slack: SlackEnv;
+  readonly redis: {
+    readonly url: string;
+    /** Prefix of every Redis key and BullMQ queue Opsdeck owns. */
+    readonly prefix: string;
+    /** Whether REDIS_URL was set: the local workspace starts its own redis-server only when it was not. */
+    readonly explicit: boolean;
+  };
+  readonly http: { readonly port: number; readonly host: string };
+  readonly opsConfig: {
+    readonly path: string;
+    /** Whether OPS_CONFIG was set: a missing file is then an error rather than "run with an empty catalog". */
+    readonly explicit: boolean;
+  };
+  readonly role: ProcessRole;
+  readonly logLevel: LogLevel;
+  /** The slash command Opsdeck answers, e.g. `/ops`. */
+  readonly slashCommand: string;
+  /** Bearer token required by the inbound webhook endpoints; they are disabled when absent. */
+  readonly webhookToken?: string;
+  readonly shutdownTimeoutMs: number;
+  readonly worker: {
+    readonly concurrency: number;
+    /** BullMQ lock duration: how long a job stays locked to a worker that has stopped renewing it. */
+    readonly lockMs: number;
+    /** Identity reported by `/ops ping`; the caller defaults it to `hostname:pid`. */
+    readonly id?: string;
+  };
+  /** How long resolved Slack user-group memberships are cached (0 disables the cache). */
+  readonly usergroupCacheMs: number;
+}
+
+const DEFAULTS = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_PREFIX: 'opsdeck',
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  OPS_CONFIG: './ops.yml',
+  ROLE: 'all',
+  LOG_LEVEL: 'info',
+  SLASH_COMMAND: '/ops',
+  SHUTDOWN_TIMEOUT_MS: 25_000,
+  WORKER_CONCURRENCY: 8,
+  JOB_LOCK_MS: 30_000,
+  USERGROUP_CACHE_MS: 60_000,
+} as const;
+
+/** An optional integer variable in [min, max]; one message whatever is wrong, so that it never quotes the value. */
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          max !== Number.MAX_SAFE_INTEGER
+            ? `must be an integer between ${min} and ${max}`
+            : min === 0
+              ? 'must be a non-negative integer'
+              : `must be an integer of at least ${min}`,
+      });
+      return z.NEVER;
+    });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(fallback);
+}
+
+/**
+ * One schema per variable. Messages are fixed strings: zod's defaults never quote the input either, but a fixed
+ * message makes "never echo a value" easy to see.
+ */
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'must be a bot token (starting with "xoxb-")' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith('xapp-', { error: 'must be an app-level token (starting with "xapp-")' })
+    .optional(),
+  SLACK_API_URL: z
+    .string()
+    .refine((value) => isUrlWith(value, ['http', 'https']), { error: 'must be an http:// or https:// URL' })
+    .transform((value) => (value.endsWith('/') ? value : `${value}/`))
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((value) => isUrlWith(value, ['redis', 'rediss']), { error: 'must be a redis:// or rediss:// URL' })
+    .default(DEFAULTS.REDIS_URL),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, { error: 'must contain only letters, digits, "_" and "-"' })
+    .default(DEFAULTS.REDIS_PREFIX),
+  // 0 asks the OS for a free port (tests, several workers on one host); the URL is logged at start.
+  PORT: integer(0, 65_535, DEFAULTS.PORT),
+  HOST: z.string().default(DEFAULTS.HOST),
+  OPS_CONFIG: z.string().optional(),
+  ROLE: oneOf(PROCESS_ROLES, DEFAULTS.ROLE),
+  LOG_LEVEL: oneOf(LOG_LEVELS, DEFAULTS.LOG_LEVEL),
+  SLASH_COMMAND: z
+    .string()
+    .regex(/^\/\S{1,31}$/, { error: 'must start with "/" and be 2–32 characters without spaces' })
+    .default(DEFAULTS.SLASH_COMMAND),
+  WEBHOOK_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  SHUTDOWN_TIMEOUT_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  WORKER_CONCURRENCY: integer(1, 1000, DEFAULTS.WORKER_CONCURRENCY),
+  JOB_LOCK_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.JOB_LOCK_MS),
+  USERGROUP_CACHE_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.USERGROUP_CACHE_MS),
+  WORKER_ID: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
+});
+
+type EnvName = keyof typeof EnvSchema.shape;
+const NAMES = Object.keys(EnvSchema.shape) as EnvName[];
+
+/**
+ * Reads Opsdeck's configuration from `source` (process.env by default — this is the only place that reads it).
+ * Values are trimmed and an empty value counts as unset (`FOO=` in a compose file or .env means "not given").
+ *
+ * @throws ConfigError listing every problem at once, one line per variable, never quoting a value.
+ */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const input: Partial<Record<EnvName, string>> = {};
+  for (const name of NAMES) {
+    const value = source[name]?.trim();
+    if (value) input[name] = value;
+  }
+
+  const parsed = EnvSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+  }
+
+  const { SLACK_BOT_TOKEN: bot, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: app } = input;
+  if (bot && !secret && !app) {
+    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (!bot && (secret || app)) {
+    const given = [secret && 'SLACK_SIGNING_SECRET', app && 'SLACK_APP_TOKEN'].filter(Boolean).join(' and ');
+    problems.push(`SLACK_BOT_TOKEN: required with ${given} (or unset them to use the local workspace)`);
+  }
+
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const v = parsed.data;
+
+  let slack: SlackEnv;
+  const apiUrl = v.SLACK_API_URL === undefined ? {} : { apiUrl: v.SLACK_API_URL };
+  if (v.SLACK_BOT_TOKEN && v.SLACK_APP_TOKEN) {
+    slack = {
+      mode: 'socket',
+      botToken: v.SLACK_BOT_TOKEN,
+      appToken: v.SLACK_APP_TOKEN,
+      ...(v.SLACK_SIGNING_SECRET === undefined ? {} : { signingSecret: v.SLACK_SIGNING_SECRET }),
+      ...apiUrl,
+    };
+  } else if (v.SLACK_BOT_TOKEN && v.SLACK_SIGNING_SECRET) {
+    slack = { mode: 'http', botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, ...apiUrl };
+  } else {
+    slack = { mode: 'local', ...apiUrl };
+  }
+
+  return deepFreeze({
+    slack,
+    redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, explicit: input.REDIS_URL !== undefined },
+    http: { port: v.PORT, host: v.HOST },
+    opsConfig: { path: v.OPS_CONFIG ?? DEFAULTS.OPS_CONFIG, explicit: v.OPS_CONFIG !== undefined },
+    role: v.ROLE,
+    logLevel: v.LOG_LEVEL,
+    slashCommand: v.SLASH_COMMAND,
+    ...(v.WEBHOOK_TOKEN === undefined ? {} : { webhookToken: v.WEBHOOK_TOKEN }),
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    worker: {
+      concurrency: v.WORKER_CONCURRENCY,
+      lockMs: v.JOB_LOCK_MS,
+      ...(v.WORKER_ID === undefined ? {} : { id: v.WORKER_ID }),
+    },
+    usergroupCacheMs: v.USERGROUP_CACHE_MS,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

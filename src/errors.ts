@@ -1,0 +1,63 @@
+/**
+ * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
+ * turns them into an ephemeral message, a processor fails or retries the job). Messages are safe to show a user.
+ */
+export enum ErrorCode {
+  UsageError = 'opsdeck_usage_error',
+  PermissionDenied = 'opsdeck_permission_denied',
+  RedisPolicy = 'opsdeck_redis_policy',
+  SlackApi = 'opsdeck_slack_api_error',
+}
+
+export interface CodedError extends Error {
+  code: ErrorCode;
+}
+
+/** The user typed something the grammar does not accept; `usage` is shown with the message. */
+export class UsageError extends Error implements CodedError {
+  readonly code = ErrorCode.UsageError;
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The user lacks the role an action needs. */
+export class PermissionDenied extends Error implements CodedError {
+  readonly code = ErrorCode.PermissionDenied;
+  constructor(readonly role: string) {
+    super(`You need the *${role}* role for that.`);
+    this.name = 'PermissionDenied';
+  }
+}
+
+/** Redis is configured so that it may evict Opsdeck's jobs or state. */
+export class RedisPolicyError extends Error implements CodedError {
+  readonly code = ErrorCode.RedisPolicy;
+  constructor(readonly policy: string) {
+    super(
+      `Redis maxmemory-policy is "${policy}"; Opsdeck needs "noeviction" so that jobs, approvals and the audit log are ` +
+        'never evicted. Set `maxmemory-policy noeviction` in redis.conf (or CONFIG SET maxmemory-policy noeviction).',
+    );
+    this.name = 'RedisPolicyError';
+  }
+}
+
+/** Slack answered a Web API call or a response_url with an error that retrying will not fix. */
+export class SlackApiError extends Error implements CodedError {
+  readonly code = ErrorCode.SlackApi;
+  constructor(
+    readonly method: string,
+    readonly slackError: string,
+  ) {
+    super(`Slack ${method} failed: ${slackError}`);
+    this.name = 'SlackApiError';
+  }
+}
+
+export function isCodedError(error: unknown): error is CodedError {
+  return error instanceof Error && typeof (error as Partial<CodedError>).code === 'string';
+}

@@ -1,0 +1,68 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type { RedisConnections } from '../redis/connections.js';
+import { type PingJob, QUEUE, QUEUE_NAMES, type QueueName } from './payloads.js';
+
+/** How long finished jobs stay visible (for debugging and for BullMQ's jobId dedupe window). */
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Seconds between heartbeat jobs; readiness wants one processed within three intervals. */
+export const HEARTBEAT_EVERY_MS = 5000;
+
+/**
+ * Typed enqueue helpers. The bot only ever enqueues through these, so each job's data is checked by its schema's
+ * type at compile time and its id chosen for idempotency in one place.
+ */
+export class JobQueues {
+  private readonly queues: Map<QueueName, Queue>;
+
+  constructor(redis: RedisConnections) {
+    this.queues = new Map(
+      QUEUE_NAMES.map((name) => [
+        name,
+        new Queue(name, { connection: redis.bullConnection, prefix: redis.bullPrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
+      ]),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  /**
+   * @param requestId Slack's trigger_id for the command: a replayed or retried request maps to the same job, which
+   *   BullMQ refuses to add twice while it exists.
+   */
+  async enqueuePing(data: PingJob, requestId: string): Promise<void> {
+    await this.queue(QUEUE.ping).add('ping', data, { jobId: `ping-${safeId(requestId)}` });
+  }
+
+  /** One scheduler for the whole deployment (upsert is idempotent across processes). */
+  async scheduleHeartbeat(): Promise<void> {
+    await this.queue(QUEUE.heartbeat).upsertJobScheduler(
+      'heartbeat',
+      { every: HEARTBEAT_EVERY_MS },
+      { name: 'heartbeat', data: {}, opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
+    );
+  }
+
+  async depth(): Promise<Record<string, Record<string, number>>> {
+    const entries = await Promise.all(
+      [...this.queues].map(async ([name, queue]) => [name, await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}
+
+/** BullMQ job ids may not contain ':'; Slack ids are digits, letters and dots. */
+function safeId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
+}

@@ -1,0 +1,69 @@
+import type { Catalog } from './config/catalog.js';
+import { ConfigError } from './config/errors.js';
+import { loadEnv, type Env } from './config/env.js';
+import { isCodedError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { type Opsdeck, type SlackCredentials, startOpsdeck } from './runtime.js';
+import { loadCatalogFor } from './config/load.js';
+
+/**
+ * Composition root: environment → logger → catalog → (local workspace) → Opsdeck → signals. Startup problems print one
+ * line each on stderr and exit 1; nothing here prints a secret.
+ */
+async function main(): Promise<void> {
+  const env = loadEnv(process.env);
+  const logger = createLogger({ level: env.logLevel });
+  const cleanups: Array<() => Promise<void>> = [];
+  let slack: SlackCredentials;
+  let catalog: Catalog;
+  let runtimeEnv: Env = env;
+  if (env.slack.mode === 'local') {
+    const { startLocalMode } = await import('./workspace/local-mode.js');
+    const local = await startLocalMode(env, logger);
+    cleanups.push(local.close);
+    slack = local.slack;
+    runtimeEnv = local.env;
+    catalog = await loadCatalogFor(runtimeEnv, process.env, logger);
+  } else {
+    catalog = await loadCatalogFor(env, process.env, logger);
+    slack =
+      env.slack.mode === 'http'
+        ? { mode: 'http', botToken: env.slack.botToken, signingSecret: env.slack.signingSecret, apiUrl: env.slack.apiUrl }
+        : { mode: 'socket', botToken: env.slack.botToken, appToken: env.slack.appToken, apiUrl: env.slack.apiUrl };
+  }
+  const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
+  handleSignals(opsdeck, cleanups, logger);
+}
+
+function handleSignals(opsdeck: Opsdeck, cleanups: Array<() => Promise<void>>, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    opsdeck
+      .close()
+      .then(async () => {
+        for (const cleanup of cleanups.reverse()) await cleanup();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  const lines =
+    error instanceof ConfigError
+      ? error.problems
+      : [isCodedError(error) || error instanceof Error ? error.message : String(error)];
+  process.stderr.write(`opsdeck: cannot start\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+  process.exit(1);
+});

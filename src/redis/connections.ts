@@ -1,0 +1,59 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { RedisPolicyError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The one owner of Opsdeck's Redis connections. Processes keep no state of their own: everything shared lives here,
+ * under one key prefix so several Opsdeck installations can share a Redis.
+ */
+export interface RedisConnections {
+  /** Commands connection for Opsdeck's own keys (audit, caches, dedupe). */
+  client: Redis;
+  /** Options for BullMQ queues and workers (ioredis options; BullMQ opens its own connections from them). */
+  bullConnection: RedisOptions;
+  /** BullMQ's key prefix (queues live under `<prefix>:q:<name>`). */
+  bullPrefix: string;
+  /** Namespaces an Opsdeck key: `key('audit')` → `opsdeck:audit`. */
+  key(...parts: string[]): string;
+  close(): Promise<void>;
+}
+
+export function connectRedis(url: string, prefix: string, logger: Logger): RedisConnections {
+  const parsed = new URL(url);
+  const base: RedisOptions = {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    // Reconnect forever with a capped backoff: a Redis restart must not need an Opsdeck restart.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  };
+  const client = new Redis({ ...base, lazyConnect: true, maxRetriesPerRequest: 3 });
+  const log = logger.child({ module: 'redis' });
+  client.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
+  return {
+    client,
+    // BullMQ requires maxRetriesPerRequest: null on worker connections so blocking commands wait out a reconnect.
+    bullConnection: { ...base, maxRetriesPerRequest: null, enableReadyCheck: true },
+    bullPrefix: `${prefix}:q`,
+    key: (...parts) => [prefix, ...parts].join(':'),
+    async close() {
+      if (client.status === 'end') return;
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+/**
+ * Connects and refuses a Redis that may evict keys: with any policy but `noeviction`, Redis under memory pressure
+ * silently drops BullMQ jobs, pending approvals or audit entries. INFO is used rather than CONFIG GET because managed
+ * Redis services often disable CONFIG.
+ */
+export async function checkRedis(client: Redis): Promise<void> {
+  if (client.status === 'wait') await client.connect();
+  const info = await client.info('memory');
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+  if (policy !== 'noeviction') throw new RedisPolicyError(policy);
+}

@@ -1,0 +1,81 @@
+import type { EventEmitter } from 'node:events';
+
+/** A failure to answer instead of the real result. */
+export interface FaultSpec {
+  status: 429 | 500 | 503;
+  /** Seconds for `Retry-After` (429 only; default 1). */
+  retryAfter?: number;
+  /** Error code in the body; default `ratelimited` for 429, `internal_error` otherwise. */
+  error?: string;
+  /** How many matching requests fail; default 1. */
+  times?: number;
+}
+
+export interface HeldRequest {
+  target: string;
+  /** Web API method, or `response_url`. */
+  method: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Fault injection for reliability tests. A target is a Web API method name, `response_url`, or `*` for every
+ * request. Failures are consumed in the order they were queued; holds last until released.
+ */
+export class Faults {
+  private readonly failures: Array<{ target: string; fault: FaultSpec; remaining: number }> = [];
+  private readonly holds = new Set<{ target: string; waiters: Array<() => void> }>();
+
+  constructor(private readonly events: EventEmitter) {}
+
+  failNext(target: string, fault: FaultSpec): void {
+    this.failures.push({ target, fault, remaining: fault.times ?? 1 });
+  }
+
+  /**
+   * Makes matching requests hang after their body is read, with nothing applied, until `release()`; then they are
+   * answered normally. Emits `held` for each request caught, so a test can wait until a sender is mid-request.
+   */
+  hold(target: string): { release(): void } {
+    const hold = { target, waiters: [] as Array<() => void> };
+    this.holds.add(hold);
+    return {
+      release: () => {
+        this.holds.delete(hold);
+        for (const wake of hold.waiters.splice(0)) wake();
+      },
+    };
+  }
+
+  /** Resolves at once unless a hold matches `method`; then when that hold is released. */
+  async waitIfHeld(method: string, params: Record<string, unknown>): Promise<void> {
+    const hold = [...this.holds].find((h) => matches(h.target, method));
+    if (!hold) return;
+    await new Promise<void>((resolve) => {
+      hold.waiters.push(resolve);
+      this.events.emit('held', { target: hold.target, method, params } satisfies HeldRequest);
+    });
+  }
+
+  /** The next queued failure for `method`, consuming one use of it. */
+  take(method: string): FaultSpec | undefined {
+    const index = this.failures.findIndex((f) => matches(f.target, method));
+    if (index < 0) return undefined;
+    const entry = this.failures[index]!;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.failures.splice(index, 1);
+    return entry.fault;
+  }
+
+  /** Lets every held request go (used on close so nothing hangs forever). */
+  releaseAll(): void {
+    for (const hold of [...this.holds]) {
+      this.holds.delete(hold);
+      for (const wake of hold.waiters.splice(0)) wake();
+    }
+  }
+}
+
+function matches(target: string, method: string): boolean {
+  return target === '*' || target === method;
+}

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { type FaultSpec, Faults } from './faults.js';
+import { type Params, parseApiParams, str, tryJson } from './form.js';
+import {
+  type BlockActionInput,
+  type CommandInput,
+  type EventOptions,
+  Interactions,
+  type ViewSubmissionInput,
+} from './interactions.js';
+import { RateLimiter } from './rate-limits.js';
+import { CallRecorder, type RecordedCall } from './recorder.js';
+import { ResponseUrls } from './response-urls.js';
+import { type BotResponse, BotSender, type SignedRequestInput } from './sender.js';
+import { WorkspaceState } from './state.js';
+import { TriggerRegistry } from './triggers.js';
+import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api.js';
+
+export type { FaultSpec, HeldRequest } from './faults.js';
+export type { BlockActionInput, CommandInput, EventOptions, ViewSubmissionInput } from './interactions.js';
+export type { RecordedCall } from './recorder.js';
+export type { BotResponse, SignedRequestInput } from './sender.js';
+export type { WorkspaceState } from './state.js';
+
+export interface SlackServerOptions {
+  /** Defaults to 0 (a free port) on 127.0.0.1. */
+  port?: number;
+  host?: string;
+  botToken: string;
+  signingSecret: string;
+  /** The bot's POST endpoint, e.g. http://127.0.0.1:3000/slack/events; can be set later with setRequestUrl. */
+  requestUrl?: string;
+  teamId?: string;
+  teamDomain?: string;
+  appId?: string;
+  botUserId?: string;
+  botId?: string;
+  /** Seeded users; the bot user is added automatically. */
+  users?: Array<{ id: string; name: string; realName?: string; isAdmin?: boolean }>;
+  /**
+   * Seeded channels. Without `members`, every seeded user and the bot are members. A private channel without the
+   * bot among its members is invisible to the bot (`channel_not_found`), as on Slack.
+   */
+  channels?: Array<{ id: string; name: string; members?: string[]; isPrivate?: boolean }>;
+  /** User group id (`S…`) → user ids. */
+  usergroups?: Record<string, string[]>;
+  /** Enforce Slack's rate limits (429 + Retry-After). Default true; turn off for benchmarks. */
+  rateLimits?: boolean;
+  /** Clock in ms for trigger/response_url expiry, rate limits and message ts; defaults to Date.now. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface SlackServer {
+  url: string;
+  /** `${url}/api/`: give it to the WebClient as `slackApiUrl`. */
+  apiUrl: string;
+  state: WorkspaceState;
+  calls: RecordedCall[];
+  /** `call`, `held`, `delivery`, `ack_rejected` and state changes (`message`, `message_changed`, `view_opened`, …). */
+  events: EventEmitter;
+  waitForCall(predicate: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  faults: {
+    failNext(target: string, fault: FaultSpec): void;
+    hold(target: string): { release(): void };
+  };
+  setRequestUrl(url: string): void;
+  sendCommand(input: CommandInput): Promise<BotResponse & { responseUrl: string; triggerId: string }>;
+  sendBlockAction(input: BlockActionInput): Promise<BotResponse>;
+  sendViewSubmission(input: ViewSubmissionInput): Promise<BotResponse>;
+  sendEvent(event: Record<string, unknown>, opts?: EventOptions): Promise<BotResponse>;
+  /** Sends any body to the bot, signed unless `sign: false`, for forged/stale-request tests. */
+  sendRaw(input: SignedRequestInput): Promise<BotResponse>;
+  close(): Promise<void>;
+}
+
+/** Bodies above this are refused (Slack's own limits are far lower for every method served here). */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  // A request held past close() finds its socket gone.
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** A fault's answer: 429 carries Retry-After like Slack's. */
+function faultAnswer(fault: FaultSpec): { status: number; body: ApiResult; headers: Record<string, string> } {
+  if (fault.status === 429) {
+    return {
+      status: 429,
+      body: { ok: false, error: fault.error ?? 'ratelimited' },
+      headers: { 'retry-after': String(fault.retryAfter ?? 1) },
+    };
+  }
+  return { status: fault.status, body: { ok: false, error: fault.error ?? 'internal_error' }, headers: {} };
+}
+
+/** Starts a Slack-compatible server: Web API + response_urls in, signed requests to the bot out. */
+export async function createSlackServer(options: SlackServerOptions): Promise<SlackServer> {
+  const now = options.now ?? Date.now;
+  const log = options.logger?.child({ module: 'workspace.slack-server' });
+  const events = new EventEmitter();
+  // Tests and the UI may attach many listeners (waitForCall per assertion); none of them is a leak.
+  events.setMaxListeners(0);
+  const teamDomain = options.teamDomain ?? 'opsdeck';
+  const state = new WorkspaceState({
+    teamId: options.teamId ?? 'T0OPSDECK1',
+    appId: options.appId ?? 'A0OPSDECK1',
+    botUserId: options.botUserId ?? 'U0OPSBOT01',
+    botId: options.botId ?? 'B0OPSBOT01',
+    botName: 'opsdeck',
+    now,
+    events,
+    users: options.users,
+    channels: options.channels,
+    usergroups: options.usergroups,
+  });
+  const triggers = new TriggerRegistry(now);
+  const responseUrls = new ResponseUrls(state, now);
+  const recorder = new CallRecorder(events);
+  const faults = new Faults(events);
+  const limiter = options.rateLimits === false ? undefined : new RateLimiter({ now });
+  const sender = new BotSender(options.signingSecret);
+  const ctx: ApiContext = { state, triggers, teamName: teamDomain, teamDomain, now };
+  let requestUrl = options.requestUrl;
+  let baseUrl = '';
+  let closed = false;
+
+  async function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    raw: string,
+    query: URLSearchParams,
+  ) {
+    const method = path.slice('/api/'.length);
+    const at = now();
+    const parsed = parseApiParams(req.headers['content-type'], raw, query);
+    const params: Params = parsed.ok ? parsed.params : {};
+    const { token: bodyToken, ...recordedParams } = params;
+    const answer = (status: number, body: ApiResult, headers: Record<string, string> = {}) => {
+      send(res, status, body, headers);
+      recorder.record({ method, params: recordedParams, response: body, status, path, at });
+    };
+
+    await faults.waitIfHeld(method, recordedParams);
+    if (closed) return;
+    const fault = faults.take(method);
+    if (fault) {
+      const f = faultAnswer(fault);
+      return answer(f.status, f.body, f.headers);
+    }
+    if (!parsed.ok) return answer(200, { ok: false, error: parsed.error });
+    if (!isKnownMethod(method)) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
+    const authError = checkAuth(bearer(req.headers.authorization) ?? str(bodyToken), options.botToken);
+    if (authError) return answer(200, authError);
+    if (limiter) {
+      const channel = str(params.channel);
+      const decision = limiter.check(method, channel && (state.findChannel(channel)?.id ?? channel));
+      if (!decision.allowed) {
+        return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(decision.retryAfterSeconds) });
+      }
+    }
+    let result: ApiResult;
+    try {
+      result = WEB_API_METHODS[method]!(params, ctx);
+    } catch (err) {
+      log?.error({ err, method }, 'web api handler failed');
+      result = { ok: false, error: 'internal_error' };
+    }
+    answer(200, result);
+  }
+
+  async function handleResponseUrl(res: ServerResponse, path: string, raw: string) {
+    const at = now();
+    const id = path.slice('/response/'.length);
+    const body = tryJson(raw);
+    const params = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Params) : {};
+    const answer = (status: number, response: ApiResult, headers: Record<string, string> = {}) => {
+      send(res, status, response, headers);
+      recorder.record({ method: 'response_url', params, response, status, path, at });
+    };
+    await faults.waitIfHeld('response_url', params);
+    if (closed) return;
+    const fault = faults.take('response_url');
+    if (fault) {
+      const f = faultAnswer(fault);
+      return answer(f.status, f.body, f.headers);
+    }
+    const result = responseUrls.use(id, body);
+    answer(result.status, result.body);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    readBody(req)
+      .then(async (raw) => {
+        if (raw === null) return send(res, 413, { ok: false, error: 'request_too_large' });
+        if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname, raw, url.searchParams);
+        if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
+          return handleResponseUrl(res, url.pathname, raw);
+        }
+        send(res, 404, { ok: false, error: 'not_found' });
+      })
+      .catch((err: unknown) => {
+        log?.error({ err, path: url.pathname }, 'request failed');
+        send(res, 500, { ok: false, error: 'internal_error' });
+      });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${port}`;
+  log?.info({ url: baseUrl }, 'slack-compatible server listening');
+
+  const interactions = new Interactions({
+    state,
+    triggers,
+    responseUrls,
+    sender,
+    payloads: { state, teamDomain, verificationToken: randomBytes(12).toString('base64url') },
+    events,
+    now,
+    baseUrl: () => baseUrl,
+    requestUrl: () => requestUrl,
+  });
+
+  return {
+    url: baseUrl,
+    apiUrl: `${baseUrl}/api/`,
+    state,
+    calls: recorder.calls,
+    events,
+    waitForCall: (predicate, timeoutMs) => recorder.waitForCall(predicate, timeoutMs),
+    faults: {
+      failNext: (target, fault) => faults.failNext(target, fault),
+      hold: (target) => faults.hold(target),
+    },
+    setRequestUrl: (url) => {
+      requestUrl = url;
+    },
+    sendCommand: (input) => interactions.sendCommand(input),
+    sendBlockAction: (input) => interactions.sendBlockAction(input),
+    sendViewSubmission: (input) => interactions.sendViewSubmission(input),
+    sendEvent: (event, opts) => interactions.sendEvent(event, opts),
+    sendRaw: (input) => interactions.sendRaw(input),
+    close: async () => {
+      closed = true;
+      faults.releaseAll();
+      sender.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

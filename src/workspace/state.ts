@@ -1,0 +1,340 @@
+import type { EventEmitter } from 'node:events';
+
+/**
+ * The fake workspace's in-memory state. Mutations go through methods so each one emits an event (`message`,
+ * `message_changed`, …) for tests and the live browser UI; reads may use the maps directly.
+ */
+
+export interface WorkspaceUser {
+  id: string;
+  name: string;
+  realName: string;
+  isAdmin: boolean;
+  isBot: boolean;
+}
+
+export interface WorkspaceChannel {
+  id: string;
+  name: string;
+  /** User ids, including the bot user when the bot is a member. */
+  members: string[];
+  topic: { value: string; creator: string; lastSet: number };
+  isPrivate: boolean;
+  /** A direct message between the bot and `members[0]`. */
+  isIm: boolean;
+  created: number;
+  creator: string;
+}
+
+export interface WorkspaceMessage {
+  channel: string;
+  ts: string;
+  /** Author: a user id, or the bot user id for bot messages (which also carry `botId`). */
+  user: string;
+  botId?: string;
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  metadata?: unknown;
+  threadTs?: string;
+  replyCount?: number;
+  replyUsers?: string[];
+  latestReply?: string;
+  edited?: { user: string; ts: string };
+  /** Set for ephemeral messages: the only user who sees it. */
+  ephemeralFor?: string;
+  reactions?: Array<{ name: string; users: string[]; count: number }>;
+}
+
+/** A view as Slack shapes it (`id`, `hash`, `state`, `root_view_id`, …), plus who it belongs to. */
+export interface WorkspaceView {
+  id: string;
+  type: 'modal' | 'home';
+  userId: string;
+  view: Record<string, unknown>;
+  /** Errors from the last `response_action: "errors"` ack, keyed by block_id. */
+  errors?: Record<string, string>;
+}
+
+export interface WorkspaceStateOptions {
+  teamId: string;
+  appId: string;
+  botUserId: string;
+  botId: string;
+  botName: string;
+  now: () => number;
+  events: EventEmitter;
+  users?: Array<{ id: string; name: string; realName?: string; isAdmin?: boolean }>;
+  channels?: Array<{ id: string; name: string; members?: string[]; isPrivate?: boolean }>;
+  usergroups?: Record<string, string[]>;
+}
+
+export class WorkspaceState {
+  readonly teamId: string;
+  readonly appId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly users = new Map<string, WorkspaceUser>();
+  readonly channels = new Map<string, WorkspaceChannel>();
+  /** Messages per channel in posting order: top-level, thread replies and ephemeral messages alike. */
+  readonly messages = new Map<string, WorkspaceMessage[]>();
+  readonly views = new Map<string, WorkspaceView>();
+  /** Open modal view ids per user, root first (Slack allows 3). */
+  readonly modalStacks = new Map<string, string[]>();
+  /** Published Home tab view id per user. */
+  readonly homeViews = new Map<string, string>();
+  /** Pinned message ts per channel. */
+  readonly pins = new Map<string, Set<string>>();
+  readonly usergroups = new Map<string, string[]>();
+
+  private readonly now: () => number;
+  private readonly events: EventEmitter;
+  private lastTsMicros = 0;
+  private idCounter = 0;
+
+  constructor(options: WorkspaceStateOptions) {
+    this.teamId = options.teamId;
+    this.appId = options.appId;
+    this.botUserId = options.botUserId;
+    this.botId = options.botId;
+    this.now = options.now;
+    this.events = options.events;
+    for (const u of options.users ?? []) {
+      this.users.set(u.id, {
+        id: u.id,
+        name: u.name,
+        realName: u.realName ?? u.name,
+        isAdmin: !!u.isAdmin,
+        isBot: false,
+      });
+    }
+    this.users.set(options.botUserId, {
+      id: options.botUserId,
+      name: options.botName,
+      realName: options.botName,
+      isAdmin: false,
+      isBot: true,
+    });
+    // Seeded channels without a member list have everyone in them (bot included): the common test set-up.
+    const everyone = [...this.users.keys()];
+    for (const c of options.channels ?? []) {
+      this.putChannel({
+        id: c.id,
+        name: c.name,
+        members: [...(c.members ?? everyone)],
+        topic: { value: '', creator: '', lastSet: 0 },
+        isPrivate: !!c.isPrivate,
+        isIm: false,
+        created: Math.floor(this.now() / 1000),
+        creator: options.botUserId,
+      });
+    }
+    for (const [id, members] of Object.entries(options.usergroups ?? {})) this.usergroups.set(id, [...members]);
+  }
+
+  /** A new Slack-style id such as `C0000000A1` (prefix C channel, D DM, V view). */
+  nextId(prefix: string): string {
+    this.idCounter += 1;
+    return `${prefix}0${this.idCounter.toString(36).toUpperCase().padStart(8, '0')}`;
+  }
+
+  /** A message ts (`seconds.micros`), strictly increasing even within one microsecond. */
+  nextTs(): string {
+    const micros = Math.max(this.now() * 1000, this.lastTsMicros + 1);
+    this.lastTsMicros = micros;
+    const seconds = Math.floor(micros / 1_000_000);
+    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  /** Finds a channel by id, or by name (with or without `#`) as chat.postMessage allows. */
+  findChannel(idOrName: string): WorkspaceChannel | undefined {
+    const byId = this.channels.get(idOrName);
+    if (byId) return byId;
+    const name = idOrName.replace(/^#/, '');
+    for (const c of this.channels.values()) if (!c.isIm && c.name === name) return c;
+    return undefined;
+  }
+
+  /** The DM channel between the bot and a user, created on first use (posting to a user id lands here). */
+  openIm(userId: string): WorkspaceChannel {
+    for (const c of this.channels.values()) if (c.isIm && c.members[0] === userId) return c;
+    const channel: WorkspaceChannel = {
+      id: this.nextId('D'),
+      name: userId,
+      members: [userId, this.botUserId],
+      topic: { value: '', creator: '', lastSet: 0 },
+      isPrivate: true,
+      isIm: true,
+      created: Math.floor(this.now() / 1000),
+      creator: this.botUserId,
+    };
+    this.putChannel(channel);
+    return channel;
+  }
+
+  createChannel(name: string, isPrivate: boolean, creator: string): WorkspaceChannel {
+    const channel: WorkspaceChannel = {
+      id: this.nextId('C'),
+      name,
+      members: [creator],
+      topic: { value: '', creator: '', lastSet: 0 },
+      isPrivate,
+      isIm: false,
+      created: Math.floor(this.now() / 1000),
+      creator,
+    };
+    this.putChannel(channel);
+    this.events.emit('channel_created', channel);
+    return channel;
+  }
+
+  addMember(channel: WorkspaceChannel, userId: string): void {
+    if (channel.members.includes(userId)) return;
+    channel.members.push(userId);
+    this.events.emit('member_joined_channel', { channel: channel.id, user: userId });
+  }
+
+  setTopic(channel: WorkspaceChannel, topic: string, by: string): void {
+    channel.topic = { value: topic, creator: by, lastSet: Math.floor(this.now() / 1000) };
+    this.events.emit('channel_topic', { channel: channel.id, topic, user: by });
+  }
+
+  getMessage(channelId: string, ts: string): WorkspaceMessage | undefined {
+    return this.messages.get(channelId)?.find((m) => m.ts === ts);
+  }
+
+  /** Messages a user sees in a channel: everything except other users' ephemeral messages. */
+  visibleMessages(channelId: string, userId?: string): WorkspaceMessage[] {
+    return (this.messages.get(channelId) ?? []).filter((m) => !m.ephemeralFor || m.ephemeralFor === userId);
+  }
+
+  /** Replies in a thread (not the parent), in order. */
+  replies(channelId: string, threadTs: string): WorkspaceMessage[] {
+    return (this.messages.get(channelId) ?? []).filter((m) => m.threadTs === threadTs && m.ts !== threadTs);
+  }
+
+  /** Stores a new message with a fresh ts and keeps its thread parent's reply counters in step. */
+  addMessage(input: Omit<WorkspaceMessage, 'ts'>): WorkspaceMessage {
+    const message: WorkspaceMessage = { ...input, ts: this.nextTs() };
+    const list = this.messages.get(message.channel) ?? [];
+    list.push(message);
+    this.messages.set(message.channel, list);
+    if (message.threadTs && !message.ephemeralFor) {
+      const parent = list.find((m) => m.ts === message.threadTs);
+      if (parent) {
+        parent.replyCount = (parent.replyCount ?? 0) + 1;
+        parent.latestReply = message.ts;
+        parent.replyUsers = [...new Set([...(parent.replyUsers ?? []), message.user])];
+      }
+    }
+    this.events.emit('message', message);
+    return message;
+  }
+
+  /** Replaces content fields of a message and marks it edited. */
+  updateMessage(
+    message: WorkspaceMessage,
+    patch: Partial<Pick<WorkspaceMessage, 'text' | 'blocks' | 'attachments' | 'metadata'>>,
+    by: string,
+  ): WorkspaceMessage {
+    const previous = { ...message };
+    Object.assign(message, patch, { edited: { user: by, ts: this.nextTs() } });
+    this.events.emit('message_changed', { message, previous });
+    return message;
+  }
+
+  deleteMessage(message: WorkspaceMessage): void {
+    const list = this.messages.get(message.channel) ?? [];
+    const index = list.indexOf(message);
+    if (index >= 0) list.splice(index, 1);
+    this.pins.get(message.channel)?.delete(message.ts);
+    this.events.emit('message_deleted', message);
+  }
+
+  /** Returns false when already pinned. */
+  addPin(message: WorkspaceMessage, by: string): boolean {
+    const pinned = this.pins.get(message.channel) ?? new Set<string>();
+    if (pinned.has(message.ts)) return false;
+    pinned.add(message.ts);
+    this.pins.set(message.channel, pinned);
+    this.events.emit('pin_added', { channel: message.channel, ts: message.ts, user: by });
+    return true;
+  }
+
+  /** Returns false when this user already reacted with this name. */
+  addReaction(message: WorkspaceMessage, name: string, by: string): boolean {
+    message.reactions ??= [];
+    let reaction = message.reactions.find((r) => r.name === name);
+    if (!reaction) {
+      reaction = { name, users: [], count: 0 };
+      message.reactions.push(reaction);
+    }
+    if (reaction.users.includes(by)) return false;
+    reaction.users.push(by);
+    reaction.count += 1;
+    this.events.emit('reaction_added', { channel: message.channel, ts: message.ts, name, user: by });
+    return true;
+  }
+
+  /** Stores a view (new or replaced) and emits `event` with it. */
+  putView(view: WorkspaceView, event: string): WorkspaceView {
+    this.views.set(view.id, view);
+    this.events.emit(event, view);
+    return view;
+  }
+
+  /** Replaces the user's modal stack with one root view (views.open). */
+  openModal(view: WorkspaceView): void {
+    for (const id of this.modalStacks.get(view.userId) ?? []) this.views.delete(id);
+    this.modalStacks.set(view.userId, [view.id]);
+    this.putView(view, 'view_opened');
+  }
+
+  pushModal(view: WorkspaceView): void {
+    const stack = this.modalStacks.get(view.userId) ?? [];
+    stack.push(view.id);
+    this.modalStacks.set(view.userId, stack);
+    this.putView(view, 'view_pushed');
+  }
+
+  /** The open modal stack of a user, root first. */
+  modalStack(userId: string): WorkspaceView[] {
+    return (this.modalStacks.get(userId) ?? []).flatMap((id) => this.views.get(id) ?? []);
+  }
+
+  /** True when the view is open: in a modal stack or a published Home tab. */
+  isOpen(view: WorkspaceView): boolean {
+    if (view.type === 'home') return this.homeViews.get(view.userId) === view.id;
+    return (this.modalStacks.get(view.userId) ?? []).includes(view.id);
+  }
+
+  /** Closes one modal and the ones stacked above it (an empty view_submission ack closes the submitted view). */
+  closeModal(view: WorkspaceView): void {
+    const stack = this.modalStacks.get(view.userId) ?? [];
+    const index = stack.indexOf(view.id);
+    if (index < 0) return;
+    for (const id of stack.splice(index)) {
+      const closed = this.views.get(id);
+      this.views.delete(id);
+      this.events.emit('view_closed', closed);
+    }
+  }
+
+  /** Closes the whole stack (`response_action: "clear"`). */
+  clearModals(userId: string): void {
+    const root = this.modalStack(userId)[0];
+    if (root) this.closeModal(root);
+  }
+
+  publishHome(view: WorkspaceView): void {
+    const previous = this.homeViews.get(view.userId);
+    if (previous && previous !== view.id) this.views.delete(previous);
+    this.homeViews.set(view.userId, view.id);
+    this.putView(view, 'home_published');
+  }
+
+  private putChannel(channel: WorkspaceChannel): void {
+    this.channels.set(channel.id, channel);
+    this.messages.set(channel.id, []);
+  }
+}

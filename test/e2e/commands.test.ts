@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+const ops = (userId: string, text: string) => h.slack.sendCommand({ userId, channelId: CHANNEL, text });
+const replyTo = (responseUrl: string) =>
+  h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(responseUrl).pathname);
+
+describe('/ops help and the grammar', () => {
+  it('lists every subcommand with its usage, ephemerally', async () => {
+    const res = await ops(USERS.carol, 'help');
+    expect(res.status).toBe(200);
+    const body = res.body as { response_type: string; text: string; blocks: unknown[] };
+    expect(body.response_type).toBe('ephemeral');
+    for (const usage of ['/ops help', '/ops ping', '/ops audit [n]']) expect(body.text).toContain(usage);
+    expect(body.blocks.length).toBeGreaterThan(0);
+  });
+
+  it('says what was wrong and shows the usage for unknown subcommands and bad arguments', async () => {
+    const unknown = (await ops(USERS.carol, 'frobnicate')).body as { text: string; response_type: string };
+    expect(unknown.response_type).toBe('ephemeral');
+    expect(unknown.text).toContain('`frobnicate` is not an /ops subcommand');
+    expect(unknown.text).toContain('/ops ping');
+
+    const bad = (await ops(USERS.admin, 'audit many')).body as { text: string };
+    expect(bad.text).toContain('n must be a number');
+    expect(bad.text).toContain('/ops audit [n]');
+  });
+
+  it('answers hostile text with usage, never an error (S6)', async () => {
+    for (const text of ['$(reboot)', 'ping; rm -rf /', 'audit --all', '\u0000', 'x'.repeat(10_000), 'ü🙂 ping']) {
+      const res = await ops(USERS.carol, text);
+      expect(res.status).toBe(200);
+      expect((res.body as { text: string }).text).toMatch(/Usage/);
+    }
+  });
+});
+
+describe('permissions and the audit log', () => {
+  it('refuses /ops audit to a non-admin, naming the role, and audits the refusal', async () => {
+    const res = await ops(USERS.alice, 'audit');
+    expect(res.status).toBe(200);
+    const reply = await replyTo(res.responseUrl);
+    expect(reply.params.text).toBe('You need the *admin* role for that.');
+    const [latest] = await h.opsdeck.audit.latest(1);
+    expect(latest).toMatchObject({ actor: USERS.alice, action: 'audit.view', outcome: 'denied', detail: 'needs role admin' });
+  });
+
+  it('shows admins the latest entries, newest first', async () => {
+    await ops(USERS.carol, 'audit');
+    const res = await ops(USERS.admin, 'audit 2');
+    const reply = await replyTo(res.responseUrl);
+    expect(reply.params.text).toBe('Latest 2 audit entries');
+    const text = JSON.stringify(reply.params.blocks);
+    expect(text).toContain(`<@${USERS.carol}>`);
+    expect(text).toContain('audit.view');
+  });
+
+  it('grants a role through a Slack user group, resolved with usergroups.users.list', async () => {
+    const res = await ops(USERS.lead, 'audit 1');
+    const reply = await replyTo(res.responseUrl);
+    expect(reply.params.text).toBe('Latest 1 audit entries');
+    expect(h.slack.calls.some((c) => c.method === 'usergroups.users.list' && c.params.usergroup === 'S0ADMINS')).toBe(true);
+  });
+
+  it('keeps the audit chain intact across all of the above (O1)', async () => {
+    const verification = await h.opsdeck.audit.verify();
+    expect(verification.ok).toBe(true);
+    expect(verification.count).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { parseCatalog } from '../../src/config/catalog.js';
+import { loadEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/log.js';
+import { type Opsdeck, startOpsdeck } from '../../src/runtime.js';
+import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
+import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
+
+export const USERS = {
+  alice: 'U0ALICE',
+  bob: 'U0BOB',
+  admin: 'U0ADMIN',
+  carol: 'U0CAROL',
+  lead: 'U0LEAD',
+} as const;
+
+export const CHANNEL = 'C0OPS';
+
+/** The roles the end-to-end tests run against: a user, a user group and "*" all appear. */
+export const TEST_OPS_YML = `
+slack:
+  alertsChannel: C0ALERTS
+  incidentsChannel: C0INCIDENTS
+roles:
+  responder: ["*"]
+  deployer: [S0DEVS, U0ALICE]
+  approver: [S0LEADS, U0BOB]
+  admin: [U0ADMIN, S0ADMINS]
+`;
+
+export interface Harness {
+  slack: SlackServer;
+  opsdeck: Opsdeck;
+  prefix: string;
+  botToken: string;
+  signingSecret: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opsdeck in one process against the Slack-compatible server, over real HTTP, on the suite's private Redis under a
+ * key prefix of its own.
+ */
+export async function startHarness(options: { env?: Record<string, string>; opsYml?: string } = {}): Promise<Harness> {
+  const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const prefix = uniquePrefix();
+  const slack = await createSlackServer({
+    botToken,
+    signingSecret,
+    users: Object.entries(USERS).map(([name, id]) => ({ id, name })),
+    channels: [{ id: CHANNEL, name: 'ops', members: Object.values(USERS) }],
+    usergroups: { S0DEVS: [], S0LEADS: [USERS.lead], S0ADMINS: [USERS.lead] },
+  });
+  const envVars: Record<string, string> = {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redisUrl(),
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  };
+  const env = loadEnv(envVars);
+  const { catalog } = parseCatalog(options.opsYml ?? TEST_OPS_YML, envVars);
+  const opsdeck = await startOpsdeck({
+    env,
+    slack: { mode: 'http', botToken, signingSecret, apiUrl: slack.apiUrl },
+    catalog,
+    logger: createLogger({ level: 'silent' }),
+  });
+  slack.setRequestUrl(`${opsdeck.url}/slack/events`);
+  return {
+    slack,
+    opsdeck,
+    prefix,
+    botToken,
+    signingSecret,
+    env: envVars,
+    async close() {
+      await opsdeck.close();
+      await slack.close();
+      const redis = redisClient();
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from '../../../src/config/env.js';
+import { ConfigError } from '../../../src/config/errors.js';
+
+const BOT = 'xoxb-1111-2222-secretbotvalue';
+const SECRET = 'signing-secret-value-0123456789';
+const APP = 'xapp-1-A111-secretappvalue';
+
+/** Runs loadEnv and returns the ConfigError it throws (fails the test when it does not throw). */
+function problemsOf(source: Record<string, string | undefined>): ConfigError {
+  try {
+    loadEnv(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadEnv to throw');
+}
+
+describe('loadEnv defaults', () => {
+  it('runs in local mode with every default when nothing is set', () => {
+    expect(loadEnv({})).toEqual({
+      slack: { mode: 'local' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'opsdeck', explicit: false },
+      http: { port: 3000, host: '0.0.0.0' },
+      opsConfig: { path: './ops.yml', explicit: false },
+      role: 'all',
+      logLevel: 'info',
+      slashCommand: '/ops',
+      shutdownTimeoutMs: 25_000,
+      worker: { concurrency: 8, lockMs: 30_000 },
+      usergroupCacheMs: 60_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const env = loadEnv({
+      SLACK_BOT_TOKEN: BOT,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: 'http://127.0.0.1:4000/api',
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      REDIS_PREFIX: 'ops_deck-1',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      OPS_CONFIG: '/etc/opsdeck/ops.yml',
+      ROLE: 'worker',
+      LOG_LEVEL: 'debug',
+      SLASH_COMMAND: '/deck',
+      WEBHOOK_TOKEN: 'a-webhook-token-of-16+',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      WORKER_CONCURRENCY: '2',
+      JOB_LOCK_MS: '1500',
+      USERGROUP_CACHE_MS: '0',
+      WORKER_ID: 'worker-a',
+    });
+    expect(env).toEqual({
+      slack: { mode: 'http', botToken: BOT, signingSecret: SECRET, apiUrl: 'http://127.0.0.1:4000/api/' },
+      redis: { url: 'rediss://user:pw@redis.internal:6380/2', prefix: 'ops_deck-1', explicit: true },
+      http: { port: 8080, host: '127.0.0.1' },
+      opsConfig: { path: '/etc/opsdeck/ops.yml', explicit: true },
+      role: 'worker',
+      logLevel: 'debug',
+      slashCommand: '/deck',
+      webhookToken: 'a-webhook-token-of-16+',
+      shutdownTimeoutMs: 5000,
+      worker: { concurrency: 2, lockMs: 1500, id: 'worker-a' },
+      usergroupCacheMs: 0,
+    });
+  });
+
+  it('treats empty and blank values as unset and trims the rest', () => {
+    const env = loadEnv({ SLACK_BOT_TOKEN: '', PORT: '  ', OPS_CONFIG: '', LOG_LEVEL: ' warn\n' });
+    expect(env.slack.mode).toBe('local');
+    expect(env.http.port).toBe(3000);
+    expect(env.opsConfig).toEqual({ path: './ops.yml', explicit: false });
+    expect(env.logLevel).toBe('warn');
+  });
+
+  it('keeps a SLACK_API_URL that already ends with a slash', () => {
+    expect(loadEnv({ SLACK_API_URL: 'https://slack.example.com/api/' }).slack.apiUrl).toBe(
+      'https://slack.example.com/api/',
+    );
+  });
+
+  it('returns a frozen object', () => {
+    const env = loadEnv({});
+    expect(Object.isFrozen(env)).toBe(true);
+    expect(Object.isFrozen(env.redis)).toBe(true);
+  });
+
+  it('ignores unrelated variables', () => {
+    expect(loadEnv({ PATH: '/usr/bin', HOME: '/root' }).slack.mode).toBe('local');
+  });
+});
+
+describe('loadEnv Slack mode', () => {
+  it('selects http with a bot token and a signing secret', () => {
+    expect(loadEnv({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SECRET }).slack).toEqual({
+      mode: 'http',
+      botToken: BOT,
+      signingSecret: SECRET,
+    });
+  });
+
+  it('selects socket with a bot token and an app token', () => {
+    expect(loadEnv({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP }).slack).toEqual({
+      mode: 'socket',
+      botToken: BOT,
+      appToken: APP,
+    });
+  });
+
+  it('selects socket when all three are set, keeping the signing secret', () => {
+    expect(loadEnv({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SECRET, SLACK_APP_TOKEN: APP }).slack).toEqual({
+      mode: 'socket',
+      botToken: BOT,
+      appToken: APP,
+      signingSecret: SECRET,
+    });
+  });
+
+  it('keeps SLACK_API_URL in local mode (for a local Slack stand-in)', () => {
+    expect(loadEnv({ SLACK_API_URL: 'http://127.0.0.1:4000/api' }).slack).toEqual({
+      mode: 'local',
+      apiUrl: 'http://127.0.0.1:4000/api/',
+    });
+  });
+
+  it('requires a signing secret or an app token with a bot token', () => {
+    const error = problemsOf({ SLACK_BOT_TOKEN: BOT });
+    expect(error.problems).toEqual([
+      'SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)',
+    ]);
+  });
+
+  it('requires a bot token with a signing secret', () => {
+    const error = problemsOf({ SLACK_SIGNING_SECRET: SECRET });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET/);
+  });
+
+  it('requires a bot token with an app token', () => {
+    const error = problemsOf({ SLACK_APP_TOKEN: APP });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN/);
+  });
+
+  it('checks token prefixes', () => {
+    const wrongBot = 'xoxp-user-token-not-a-bot';
+    const wrongApp = 'xoxb-not-an-app-token';
+    const error = problemsOf({ SLACK_BOT_TOKEN: wrongBot, SLACK_APP_TOKEN: wrongApp });
+    expect(error.problems).toEqual([
+      'SLACK_BOT_TOKEN: must be a bot token (starting with "xoxb-")',
+      'SLACK_APP_TOKEN: must be an app-level token (starting with "xapp-")',
+    ]);
+    expect(error.message).not.toContain(wrongBot);
+    expect(error.message).not.toContain(wrongApp);
+  });
+});
+
+describe('loadEnv problems', () => {
+  it.each([
+    ['PORT', '65536', 'PORT: must be an integer between 0 and 65535'],
+    ['PORT', '80a', 'PORT: must be an integer between 0 and 65535'],
+    ['PORT', '-1', 'PORT: must be an integer between 0 and 65535'],
+    ['PORT', '3000.5', 'PORT: must be an integer between 0 and 65535'],
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL: must be a redis:// or rediss:// URL'],
+    ['REDIS_URL', 'redis://', 'REDIS_URL: must be a redis:// or rediss:// URL'],
+    ['REDIS_PREFIX', 'ops:deck', 'REDIS_PREFIX: must contain only letters, digits, "_" and "-"'],
+    ['ROLE', 'scheduler', 'ROLE: must be one of bot, worker, all'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['SLASH_COMMAND', 'ops', 'SLASH_COMMAND: must start with "/" and be 2–32 characters without spaces'],
+    ['SLASH_COMMAND', '/', 'SLASH_COMMAND: must start with "/" and be 2–32 characters without spaces'],
+    ['SLASH_COMMAND', `/${'x'.repeat(32)}`, 'SLASH_COMMAND: must start with "/" and be 2–32 characters without spaces'],
+    ['SLASH_COMMAND', '/o ps', 'SLASH_COMMAND: must start with "/" and be 2–32 characters without spaces'],
+    ['WEBHOOK_TOKEN', 'short', 'WEBHOOK_TOKEN: must be at least 16 characters'],
+    ['SLACK_API_URL', 'slack.com/api', 'SLACK_API_URL: must be an http:// or https:// URL'],
+    ['SHUTDOWN_TIMEOUT_MS', '-5', 'SHUTDOWN_TIMEOUT_MS: must be a non-negative integer'],
+    ['WORKER_CONCURRENCY', '0', 'WORKER_CONCURRENCY: must be an integer between 1 and 1000'],
+    ['JOB_LOCK_MS', '0', 'JOB_LOCK_MS: must be an integer of at least 1'],
+    ['USERGROUP_CACHE_MS', '1m', 'USERGROUP_CACHE_MS: must be a non-negative integer'],
+    ['WORKER_ID', 'w'.repeat(201), 'WORKER_ID: must be at most 200 characters'],
+  ])('%s=%s is a problem', (name, value, problem) => {
+    expect(problemsOf({ [name]: value }).problems).toEqual([problem]);
+  });
+
+  it('accepts the boundaries', () => {
+    const env = loadEnv({ PORT: '65535', SLASH_COMMAND: `/${'x'.repeat(31)}`, WEBHOOK_TOKEN: 'x'.repeat(16) });
+    expect(env.http.port).toBe(65_535);
+    expect(env.slashCommand).toHaveLength(32);
+  });
+
+  it('collects every problem into one ConfigError', () => {
+    const error = problemsOf({
+      SLACK_BOT_TOKEN: BOT,
+      PORT: 'eighty',
+      ROLE: 'everything',
+      REDIS_URL: 'localhost:6379',
+      WEBHOOK_TOKEN: 'too-short',
+      WORKER_CONCURRENCY: 'many',
+    });
+    expect(error.code).toBe('config_invalid');
+    expect(error.problems).toHaveLength(6);
+    expect(error.message).toBe(error.problems.join('\n'));
+    for (const name of ['SLACK_SIGNING_SECRET', 'PORT', 'ROLE', 'REDIS_URL', 'WEBHOOK_TOKEN', 'WORKER_CONCURRENCY']) {
+      expect(error.problems.some((problem) => problem.startsWith(`${name}: `))).toBe(true);
+    }
+  });
+
+  it('never echoes a value, secret or not', () => {
+    const values = {
+      SLACK_BOT_TOKEN: 'xoxp-secret-user-token-AAAA',
+      SLACK_SIGNING_SECRET: 'sig-secret-BBBB',
+      SLACK_APP_TOKEN: 'xoxa-secret-app-CCCC',
+      SLACK_API_URL: 'not-a-url-DDDD',
+      REDIS_URL: 'mysql://user:secret-EEEE@db',
+      REDIS_PREFIX: 'prefix with spaces FFFF',
+      PORT: 'port-GGGG',
+      ROLE: 'role-HHHH',
+      LOG_LEVEL: 'level-IIII',
+      SLASH_COMMAND: 'slash-JJJJ',
+      WEBHOOK_TOKEN: 'KKKK-short',
+      SHUTDOWN_TIMEOUT_MS: 'LLLL',
+      WORKER_CONCURRENCY: 'MMMM',
+      JOB_LOCK_MS: 'NNNN',
+      USERGROUP_CACHE_MS: 'OOOO',
+    };
+    const error = problemsOf(values);
+    expect(error.problems.length).toBeGreaterThanOrEqual(Object.keys(values).length - 1);
+    for (const value of Object.values(values)) expect(error.message).not.toContain(value);
+  });
+});
