@@ -2,7 +2,8 @@
  * `npm run bench`: signed `/ops help` commands against one Opsdeck process, a bare Bolt app that only acks, and a
  * bare node:http server that only verifies the signature (the floor), in the same run, at 10 and 50 connections.
  * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
- * replay path). Prints a Markdown table and writes bench/results.md.
+ * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
+ * a TypeScript loader. Prints a Markdown table and writes bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -63,7 +64,7 @@ function rssMb(pid: number): number {
 
 async function startTarget(target: Target, port: number): Promise<ChildProcess> {
   const child = fork(target.script, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
     env: { ...process.env, ...target.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -117,11 +118,11 @@ async function main() {
   const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
   const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
   const targets: Target[] = [
-    { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.ts', env: common },
-    { name: 'bare Bolt', script: 'bench/targets/bare-bolt.ts', env: common },
+    { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.mjs', env: common },
+    { name: 'bare Bolt', script: 'bench/targets/bare-bolt.mjs', env: common },
     {
       name: 'opsdeck',
-      script: 'src/main.ts',
+      script: 'dist/main.js',
       env: {
         ...common,
         REDIS_URL: redisUrl,

@@ -66,7 +66,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     const where = new URL(env.redis.url).host;
     throw new Error(`REDIS_URL: cannot reach Redis at ${where} (${(error as Error).message})`);
   }
-  const queues = new JobQueues(redis);
+  const queues = new JobQueues(redis, logger);
   const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
   const audit = new AuditLog(redis.client, env.redis.prefix);
   const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);

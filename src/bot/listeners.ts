@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { JobQueues } from '../jobs/queues.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { registerPingAgain } from './actions/ping-again.js';
 import { registerOpsCommand } from './commands/ops-command.js';
 import { dedupeEvents } from './middleware/dedupe-events.js';
 
@@ -23,4 +24,5 @@ export interface BotDeps {
 export function registerListeners(app: App, deps: BotDeps): void {
   app.use(dedupeEvents(deps.firstSeenEvent));
   registerOpsCommand(app, deps);
+  registerPingAgain(app, deps);
 }

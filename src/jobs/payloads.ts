@@ -15,7 +15,9 @@ export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUE);
 export const pingJob = z.object({
   responseUrl: z.url({ protocol: /^https?$/ }),
   userId: z.string().regex(/^[UW][A-Z0-9]+$/),
+  /** From the "Ping again" button: the answer replaces the message that was clicked. */
+  replaceOriginal: z.boolean().default(false),
 });
-export type PingJob = z.infer<typeof pingJob>;
+export type PingJob = z.input<typeof pingJob>;
 
 export const heartbeatJob = z.object({});

@@ -1,4 +1,5 @@
 import { type JobsOptions, Queue } from 'bullmq';
+import type { Logger } from '../log.js';
 import type { RedisConnections } from '../redis/connections.js';
 import { type PingJob, QUEUE, QUEUE_NAMES, type QueueName } from './payloads.js';
 
@@ -20,12 +21,19 @@ export const HEARTBEAT_EVERY_MS = 5000;
 export class JobQueues {
   private readonly queues: Map<QueueName, Queue>;
 
-  constructor(redis: RedisConnections) {
+  constructor(redis: RedisConnections, logger: Logger) {
+    const log = logger.child({ module: 'jobs.queues' });
     this.queues = new Map(
-      QUEUE_NAMES.map((name) => [
-        name,
-        new Queue(name, { connection: redis.bullConnection, prefix: redis.bullPrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS }),
-      ]),
+      QUEUE_NAMES.map((name) => {
+        const queue = new Queue(name, {
+          connection: redis.bullConnection,
+          prefix: redis.bullPrefix,
+          defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        });
+        // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
+        queue.on('error', (err) => log.warn({ queue: name, err: { message: err.message } }, 'queue connection error'));
+        return [name, queue] as const;
+      }),
     );
   }
 
@@ -38,7 +46,7 @@ export class JobQueues {
    *   BullMQ refuses to add twice while it exists.
    */
   async enqueuePing(data: PingJob, requestId: string): Promise<void> {
-    await this.queue(QUEUE.ping).add('ping', data, { jobId: `ping-${safeId(requestId)}` });
+    await withinAck(this.queue(QUEUE.ping).add('ping', data, { jobId: `ping-${safeId(requestId)}` }));
   }
 
   /** One scheduler for the whole deployment (upsert is idempotent across processes). */
@@ -59,6 +67,24 @@ export class JobQueues {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}
+
+/**
+ * The bot enqueues before it acks, and Slack gives up after 3 s. BullMQ's connection waits out a Redis outage
+ * (maxRetriesPerRequest: null), so without a deadline the user would see Slack's generic timeout instead of ours.
+ */
+const ENQUEUE_DEADLINE_MS = 2000;
+
+async function withinAck<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the job queue (Redis) did not answer in time')), ENQUEUE_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -2,7 +2,7 @@ import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { tryJson } from './form.js';
-import { signRequest } from './signing.js';
+import { signRequest } from '../slack/signature.js';
 
 /** How the bot answered one request from "Slack". */
 export interface BotResponse {

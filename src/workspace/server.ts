@@ -101,6 +101,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+/** True when the client hung up (killed while its request was held): Slack would never have seen the request. */
+function senderGone(res: ServerResponse): boolean {
+  return res.destroyed || !res.socket || res.socket.destroyed;
+}
+
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1];
@@ -163,11 +168,13 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     const { token: bodyToken, ...recordedParams } = params;
     const answer = (status: number, body: ApiResult, headers: Record<string, string> = {}) => {
       send(res, status, body, headers);
+      log?.debug({ method, status, error: body.error }, 'web api call');
       recorder.record({ method, params: recordedParams, response: body, status, path, at });
     };
 
     await faults.waitIfHeld(method, recordedParams);
-    if (closed) return;
+    // A sender that died while held never finished its request: like Slack, apply nothing.
+    if (closed || senderGone(res)) return;
     const fault = faults.take(method);
     if (fault) {
       const f = faultAnswer(fault);
@@ -204,7 +211,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       recorder.record({ method: 'response_url', params, response, status, path, at });
     };
     await faults.waitIfHeld('response_url', params);
-    if (closed) return;
+    if (closed || senderGone(res)) return;
     const fault = faults.take('response_url');
     if (fault) {
       const f = faultAnswer(fault);

@@ -33,3 +33,25 @@ describe('/ops ping through the whole path', () => {
     expect(metrics).toContain('opsdeck_process_resident_memory_bytes');
   });
 });
+
+describe('the Ping again button', () => {
+  it('replaces the clicked pong in place with a new one', async () => {
+    const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'ping' });
+    const first = await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname);
+    const pong = [...h.slack.state.messages.values()].flat().find((m) => m.text === first.params.text);
+    expect(pong).toBeDefined();
+
+    const click = await h.slack.sendBlockAction({
+      userId: USERS.carol,
+      channelId: CHANNEL,
+      messageTs: pong!.ts,
+      actionId: 'ping_again',
+      blockId: 'ping',
+      value: 'ping',
+    });
+    expect(click.status).toBe(200);
+    const replaced = await h.slack.waitForCall((c) => c.method === 'response_url' && c.params.replace_original === true);
+    expect(replaced.status).toBe(200);
+    expect(replaced.params.text).toContain('Pong from worker');
+  });
+});

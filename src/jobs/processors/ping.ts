@@ -11,7 +11,11 @@ export function pingProcessor(deps: { outbox: SlackOutbox; workerId: string; now
     const data = parseJobData(pingJob, job.data);
     const queueLatencyMs = Math.max(0, (job.processedOn ?? now()) - job.timestamp);
     const message = pingReply({ workerId: deps.workerId, queueLatencyMs, attempt: job.attemptsStarted });
-    await deps.outbox.respond(data.responseUrl, { ...message, response_type: 'ephemeral' }, signal);
+    await deps.outbox.respond(
+      data.responseUrl,
+      { ...message, response_type: 'ephemeral', replace_original: data.replaceOriginal },
+      signal,
+    );
     return { workerId: deps.workerId, queueLatencyMs };
   };
 }

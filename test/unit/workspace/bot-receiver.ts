@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../../../src/workspace/signing.js';
+import { verifySignature } from '../../../src/slack/signature.js';
 
 export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
@@ -46,6 +46,7 @@ export async function startBotReceiver(signingSecret: string): Promise<BotReceiv
           timestamp: req.headers['x-slack-request-timestamp'] as string | undefined,
           signature: req.headers['x-slack-signature'] as string | undefined,
           body,
+          nowSeconds: Math.floor(Date.now() / 1000),
         }),
         parsed: parse(req.headers['content-type'], body),
       };
