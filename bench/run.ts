@@ -74,7 +74,10 @@ async function startTarget(target: Target, port: number): Promise<ChildProcess> 
     child.once('message', () => resolve());
     const poll = async () => {
       for (let i = 0; i < 400 && child.exitCode === null; i++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return resolve();
         await delay(50);
       }

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -28,7 +28,9 @@ export const REDACT_PATHS = [
 /** Slack token shapes (`xoxb-…`, `xapp-…`): scrubbed from log messages as a last line of defence. */
 const TOKEN_PATTERN = /xox[abpr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+/g;
 
-export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     name: options.name ?? 'opsdeck',

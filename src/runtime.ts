@@ -1,21 +1,21 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import type { Server } from 'node:http';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
 import { AuditLog } from './audit/audit-log.js';
 import { type Bot, createBot } from './bot/app.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env } from './config/env.js';
-import { slackEndpoint } from './http/slack-endpoint.js';
+import { isCodedError } from './errors.js';
 import { createHttpServer, type Readiness } from './http/server.js';
+import { slackEndpoint } from './http/slack-endpoint.js';
 import { webhooksEndpoint } from './http/webhooks.js';
 import { QUEUE } from './jobs/payloads.js';
 import { heartbeatProcessor } from './jobs/processors/heartbeat.js';
 import { pingProcessor } from './jobs/processors/ping.js';
 import { HEARTBEAT_EVERY_MS, JobQueues } from './jobs/queues.js';
 import { startWorkers, type WorkerPool } from './jobs/workers.js';
-import { isCodedError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
@@ -82,16 +82,20 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       return result.users ?? [];
     });
     const permissions = new Permissions(options.catalog.roles, groups, audit);
-    bot = createBot(options.slack, {
-      slashCommand: env.slashCommand,
-      queues,
-      audit,
-      permissions,
-      metrics,
+    bot = createBot(
+      options.slack,
+      {
+        slashCommand: env.slashCommand,
+        queues,
+        audit,
+        permissions,
+        metrics,
+        logger,
+        firstSeen,
+        now: () => new Date(),
+      },
       logger,
-      firstSeenEvent: firstSeen('event'),
-      now: () => new Date(),
-    }, logger);
+    );
   }
 
   let workers: WorkerPool | undefined;
@@ -101,7 +105,12 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       redis,
       processors: {
         [QUEUE.ping]: pingProcessor({ outbox, workerId }),
-        [QUEUE.heartbeat]: heartbeatProcessor({ redis: redis.client, key: redis.key('heartbeat'), ttlMs: HEARTBEAT_EVERY_MS * 3, workerId }),
+        [QUEUE.heartbeat]: heartbeatProcessor({
+          redis: redis.client,
+          key: redis.key('heartbeat'),
+          ttlMs: HEARTBEAT_EVERY_MS * 3,
+          workerId,
+        }),
       },
       concurrency: env.worker.concurrency,
       lockMs: env.worker.lockMs,
@@ -112,7 +121,10 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   }
 
   const readiness = async (): Promise<Readiness> => {
-    const redisUp = await redis.client.ping().then(() => true, () => false);
+    const redisUp = await redis.client.ping().then(
+      () => true,
+      () => false,
+    );
     const heartbeat = redisUp && (await redis.client.exists(redis.key('heartbeat'))) === 1;
     const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
@@ -125,7 +137,6 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         ? slackEndpoint({
             signingSecret: options.slack.signingSecret,
             bolt: bot.receiver.requestListener,
-            firstSeen: firstSeen('request'),
             metrics,
             logger,
           })

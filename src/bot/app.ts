@@ -41,7 +41,9 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
     bot = { app, start: async () => void (await app.start()), stop: async () => void (await app.stop()) };
   }
   bot.app.error(async (error) => {
-    logger.child({ module: 'bot' }).error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
+    logger
+      .child({ module: 'bot' })
+      .error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
   });
   registerListeners(bot.app, deps);
   return bot;

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { registerPingAgain } from './actions/ping-again.js';
 import { registerOpsCommand } from './commands/ops-command.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { dedupeEvents } from './middleware/dedupe-events.js';
 
 /** What listeners are given: IO reaches handlers as arguments, never as imports. */
@@ -16,13 +17,17 @@ export interface BotDeps {
   permissions: Permissions;
   metrics: Metrics;
   logger: Logger;
-  /** Returns false when an Events API event_id was already handled (Slack retries events up to 3 times). */
-  firstSeenEvent(eventId: string): Promise<boolean>;
+  /**
+   * Records an idempotency key; false when it was seen in the last ten minutes. Keys are Slack's own unique ids:
+   * event_id (Slack retries events up to 3 times) and trigger_id (a replayed command or click carries the same one).
+   */
+  firstSeen(kind: 'event' | 'command' | 'action'): (id: string) => Promise<boolean>;
   now(): Date;
 }
 
 export function registerListeners(app: App, deps: BotDeps): void {
-  app.use(dedupeEvents(deps.firstSeenEvent));
+  app.use(dedupeEvents(deps.firstSeen('event')));
   registerOpsCommand(app, deps);
   registerPingAgain(app, deps);
+  registerAppHomeOpened(app, deps);
 }

@@ -78,6 +78,13 @@ export interface Env {
   };
   /** How long resolved Slack user-group memberships are cached (0 disables the cache). */
   readonly usergroupCacheMs: number;
+  /** The local workspace (local mode only; see `src/workspace/local-mode.ts`). 0 asks the OS for a free port. */
+  readonly workspace: {
+    /** The Slack-compatible server and its browser page, on 127.0.0.1. */
+    readonly port: number;
+    /** The demo service that ops.example.yml checks (`http://127.0.0.1:8081/healthz`). */
+    readonly demoServicePort: number;
+  };
 }
 
 const DEFAULTS = {
@@ -93,6 +100,8 @@ const DEFAULTS = {
   WORKER_CONCURRENCY: 8,
   JOB_LOCK_MS: 30_000,
   USERGROUP_CACHE_MS: 60_000,
+  WORKSPACE_PORT: 3001,
+  DEMO_SERVICE_PORT: 8081,
 } as const;
 
 /** An optional integer variable in [min, max]; one message whatever is wrong, so that it never quotes the value. */
@@ -161,6 +170,8 @@ const EnvSchema = z.object({
   JOB_LOCK_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.JOB_LOCK_MS),
   USERGROUP_CACHE_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.USERGROUP_CACHE_MS),
   WORKER_ID: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
+  WORKSPACE_PORT: integer(0, 65_535, DEFAULTS.WORKSPACE_PORT),
+  DEMO_SERVICE_PORT: integer(0, 65_535, DEFAULTS.DEMO_SERVICE_PORT),
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
@@ -229,6 +240,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       ...(v.WORKER_ID === undefined ? {} : { id: v.WORKER_ID }),
     },
     usergroupCacheMs: v.USERGROUP_CACHE_MS,
+    workspace: { port: v.WORKSPACE_PORT, demoServicePort: v.DEMO_SERVICE_PORT },
   });
 }
 

@@ -29,7 +29,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
     'GET /healthz': (_req, res) => json(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       const readiness = await options.readiness();
-      json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
+      json(res, readiness.ready ? 200 : 503, {
+        status: readiness.ready ? 'ready' : 'not ready',
+        checks: readiness.checks,
+      });
     },
     'GET /metrics': async (_req, res) => {
       const body = await options.metrics.registry.metrics();

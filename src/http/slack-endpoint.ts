@@ -11,21 +11,19 @@ export interface SlackEndpointOptions {
   signingSecret: string;
   /** Bolt's HTTPReceiver listener, built with signature verification off: this endpoint has done it. */
   bolt: RequestListener;
-  /**
-   * Returns false when this exact signed request was seen before. A valid signature proves origin, not freshness:
-   * a captured request could be replayed inside the five-minute window.
-   */
-  firstSeen(signature: string): Promise<boolean>;
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
 }
 
 /**
- * POST /slack/events. Verifies Slack's signature (past and future skew), drops exact replays, then hands the buffered
- * request to Bolt. Rejections are 401 with an empty body and cause nothing.
+ * POST /slack/events. Verifies Slack's signature (past and future skew), then hands the buffered request to Bolt.
+ * Rejections are 401 with an empty body and cause nothing. A valid signature proves origin, not freshness: replays
+ * inside the five-minute window are stopped where side effects happen, by idempotency keys (trigger_id, event_id).
  */
-export function slackEndpoint(options: SlackEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function slackEndpoint(
+  options: SlackEndpointOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const now = options.now ?? Date.now;
   const log = options.logger.child({ module: 'http.slack' });
   return async (req, res) => {
@@ -54,15 +52,9 @@ export function slackEndpoint(options: SlackEndpointOptions): (req: IncomingMess
       signature,
       nowSeconds: Math.floor(now() / 1000),
     });
-    if (!valid || !signature) {
+    if (!valid) {
       log.warn({ remote: req.socket.remoteAddress }, 'rejected a request with a bad or stale signature');
       res.writeHead(401).end();
-      return;
-    }
-    if (!(await options.firstSeen(signature))) {
-      log.warn('dropped a replayed request');
-      options.metrics.commands.inc({ command: 'replay', outcome: 'replayed' });
-      res.writeHead(200).end();
       return;
     }
     // Bolt reuses a body already read when it finds it here (HTTPModuleFunctions.bufferIncomingMessage).

@@ -60,7 +60,9 @@ export class JobQueues {
 
   async depth(): Promise<Record<string, Record<string, number>>> {
     const entries = await Promise.all(
-      [...this.queues].map(async ([name, queue]) => [name, await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')] as const),
+      [...this.queues].map(
+        async ([name, queue]) => [name, await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }

@@ -44,15 +44,35 @@ export class SlackOutbox {
       const body = await response.text();
       if (response.ok) return { ok: true as const, value: undefined };
       if (response.status === 429) {
-        return { ok: false as const, failure: { kind: 'ratelimited', retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')) } satisfies Failure, error: 'ratelimited' };
+        return {
+          ok: false as const,
+          failure: {
+            kind: 'ratelimited',
+            retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
+          } satisfies Failure,
+          error: 'ratelimited',
+        };
       }
-      if (response.status >= 500) return { ok: false as const, failure: { kind: 'server', status: response.status } satisfies Failure, error: `http_${response.status}` };
-      return { ok: false as const, failure: { kind: 'permanent' } satisfies Failure, error: slackErrorOf(body) ?? `http_${response.status}` };
+      if (response.status >= 500)
+        return {
+          ok: false as const,
+          failure: { kind: 'server', status: response.status } satisfies Failure,
+          error: `http_${response.status}`,
+        };
+      return {
+        ok: false as const,
+        failure: { kind: 'permanent' } satisfies Failure,
+        error: slackErrorOf(body) ?? `http_${response.status}`,
+      };
     });
   }
 
   /** Calls a Web API method (the client is set to never retry or queue by itself: this module decides). */
-  async call<T = Record<string, unknown>>(method: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    method: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return this.withRetries(method, signal, async () => {
       try {
         const result = await this.client.apiCall(method, args);
@@ -82,7 +102,10 @@ export class SlackOutbox {
         return outcome.value;
       }
       const wait = retryDelay(outcome.failure, attempt, this.policy, Math.random());
-      this.metrics.slackCalls.inc({ method, outcome: outcome.failure.kind === 'ratelimited' ? 'ratelimited' : wait === null ? 'error' : 'retried' });
+      this.metrics.slackCalls.inc({
+        method,
+        outcome: outcome.failure.kind === 'ratelimited' ? 'ratelimited' : wait === null ? 'error' : 'retried',
+      });
       if (wait === null) throw new SlackApiError(method, outcome.error);
       this.log.warn({ method, attempt, waitMs: wait, error: outcome.error }, 'slack call failed; retrying');
       await delay(wait, undefined, { signal });

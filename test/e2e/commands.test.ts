@@ -48,7 +48,12 @@ describe('permissions and the audit log', () => {
     const reply = await replyTo(res.responseUrl);
     expect(reply.params.text).toBe('You need the *admin* role for that.');
     const [latest] = await h.opsdeck.audit.latest(1);
-    expect(latest).toMatchObject({ actor: USERS.alice, action: 'audit.view', outcome: 'denied', detail: 'needs role admin' });
+    expect(latest).toMatchObject({
+      actor: USERS.alice,
+      action: 'audit.view',
+      outcome: 'denied',
+      detail: 'needs role admin',
+    });
   });
 
   it('shows admins the latest entries, newest first', async () => {
@@ -65,12 +70,25 @@ describe('permissions and the audit log', () => {
     const res = await ops(USERS.lead, 'audit 1');
     const reply = await replyTo(res.responseUrl);
     expect(reply.params.text).toBe('Latest 1 audit entries');
-    expect(h.slack.calls.some((c) => c.method === 'usergroups.users.list' && c.params.usergroup === 'S0ADMINS')).toBe(true);
+    expect(h.slack.calls.some((c) => c.method === 'usergroups.users.list' && c.params.usergroup === 'S0ADMINS')).toBe(
+      true,
+    );
   });
 
   it('keeps the audit chain intact across all of the above (O1)', async () => {
     const verification = await h.opsdeck.audit.verify();
     expect(verification.ok).toBe(true);
     expect(verification.count).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the Home tab', () => {
+  it('is published with every subcommand when a user opens it', async () => {
+    const res = await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.carol, channel: 'D0CAROL', tab: 'home' });
+    expect(res.status).toBe(200);
+    const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
+    expect(publish.response.ok).toBe(true);
+    const text = JSON.stringify(publish.params.view);
+    for (const usage of ['/ops help', '/ops ping', '/ops audit [n]']) expect(text).toContain(usage);
   });
 });

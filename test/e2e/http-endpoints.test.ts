@@ -17,12 +17,18 @@ describe('HTTP beside Slack’s', () => {
 
   it('/readyz is ready once Redis answers and a worker has consumed a heartbeat job', async () => {
     // The first heartbeat job runs right after start; readiness follows its completion.
-    const res = await vi.waitFor(async () => {
-      const r = await fetch(`${h.opsdeck.url}/readyz`);
-      expect(r.status).toBe(200);
-      return r;
-    }, { timeout: 10_000, interval: 50 });
-    expect(await res.json()).toEqual({ status: 'ready', checks: { redis: true, workersConsuming: true, localWorkers: true } });
+    const res = await vi.waitFor(
+      async () => {
+        const r = await fetch(`${h.opsdeck.url}/readyz`);
+        expect(r.status).toBe(200);
+        return r;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { redis: true, workersConsuming: true, localWorkers: true },
+    });
   });
 
   it('/metrics speaks the Prometheus text format', async () => {
@@ -33,7 +39,10 @@ describe('HTTP beside Slack’s', () => {
 
   it('/webhooks/* wants the bearer token (S8)', async () => {
     expect((await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, { method: 'POST' })).status).toBe(401);
-    const wrong = await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, { method: 'POST', headers: { authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
     const right = await fetch(`${h.opsdeck.url}/webhooks/nothing-here`, {
       method: 'POST',
@@ -48,4 +57,3 @@ describe('HTTP beside Slack’s', () => {
     expect(big.status).toBe(413);
   });
 });
-

@@ -16,7 +16,9 @@ describe('/ops ping through the whole path', () => {
     expect(res.ackMs).toBeLessThan(SLACK_ACK_LIMIT_MS);
     expect(res.body).toMatchObject({ response_type: 'ephemeral', text: 'Pinging the workers…' });
 
-    const reply = await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname);
+    const reply = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    );
     expect(reply.status).toBe(200);
     expect(reply.params.text).toContain(`Pong from worker ${h.opsdeck.workerId}`);
     expect(reply.params.text).toMatch(/queue latency \d+ ms/);
@@ -37,7 +39,9 @@ describe('/ops ping through the whole path', () => {
 describe('the Ping again button', () => {
   it('replaces the clicked pong in place with a new one', async () => {
     const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'ping' });
-    const first = await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname);
+    const first = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    );
     const pong = [...h.slack.state.messages.values()].flat().find((m) => m.text === first.params.text);
     expect(pong).toBeDefined();
 
@@ -50,7 +54,9 @@ describe('the Ping again button', () => {
       value: 'ping',
     });
     expect(click.status).toBe(200);
-    const replaced = await h.slack.waitForCall((c) => c.method === 'response_url' && c.params.replace_original === true);
+    const replaced = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.params.replace_original === true,
+    );
     expect(replaced.status).toBe(200);
     expect(replaced.params.text).toContain('Pong from worker');
   });

@@ -27,14 +27,23 @@ describe('a Redis restart', () => {
     await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(before.responseUrl).pathname);
 
     await redis.kill();
-    await vi.waitFor(async () => expect((await fetch(`${h.opsdeck.url}/readyz`)).status).toBe(503), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await fetch(`${h.opsdeck.url}/readyz`)).status).toBe(503), {
+      timeout: 10_000,
+      interval: 50,
+    });
 
     redis = await startPrivateRedis({ dir, port: redis.port });
-    await vi.waitFor(async () => expect((await fetch(`${h.opsdeck.url}/readyz`)).status).toBe(200), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(async () => expect((await fetch(`${h.opsdeck.url}/readyz`)).status).toBe(200), {
+      timeout: 30_000,
+      interval: 100,
+    });
 
     const after = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'ping' });
     expect(after.status).toBe(200);
-    const reply = await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(after.responseUrl).pathname, 30_000);
+    const reply = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === new URL(after.responseUrl).pathname,
+      30_000,
+    );
     expect(reply.params.text).toContain('Pong from worker');
   }, 60_000);
 });

@@ -11,7 +11,13 @@ afterAll(() => h.close());
 
 describe('SIGTERM', () => {
   it('stops taking work, lets the active job finish, and exits 0 (R2)', async () => {
-    const worker = spawnOpsdeck({ ...h.env, ROLE: 'worker', WORKER_ID: 'graceful', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '20000' });
+    const worker = spawnOpsdeck({
+      ...h.env,
+      ROLE: 'worker',
+      WORKER_ID: 'graceful',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    });
     await worker.waitForLog((line) => line.msg === 'opsdeck started');
 
     const hold = h.slack.faults.hold('response_url');
@@ -32,7 +38,13 @@ describe('SIGTERM', () => {
   });
 
   it('exits at once on a second signal', async () => {
-    const worker = spawnOpsdeck({ ...h.env, ROLE: 'worker', WORKER_ID: 'impatient', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '60000' });
+    const worker = spawnOpsdeck({
+      ...h.env,
+      ROLE: 'worker',
+      WORKER_ID: 'impatient',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '60000',
+    });
     await worker.waitForLog((line) => line.msg === 'opsdeck started');
     const hold = h.slack.faults.hold('response_url');
     const held = new Promise<HeldRequest>((resolve) => h.slack.events.once('held', resolve));

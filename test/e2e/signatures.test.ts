@@ -33,7 +33,10 @@ describe('forged and stale requests (S1)', () => {
     const input = { body: body(`forged.${Math.random()}`), contentType: FORM, ...forge };
     if ('signature' in forge && forge.signature === 'v1=') {
       const ts = now();
-      Object.assign(input, { timestamp: ts, signature: signRequest(h.signingSecret, ts, input.body).replace('v0=', 'v1=') });
+      Object.assign(input, {
+        timestamp: ts,
+        signature: signRequest(h.signingSecret, ts, input.body).replace('v0=', 'v1='),
+      });
     }
     const res = await h.slack.sendRaw(input);
     expect(res.status).toBe(401);
@@ -45,13 +48,23 @@ describe('forged and stale requests (S1)', () => {
     const ts = now();
     const original = body('altered.1');
     const signature = signRequest(h.signingSecret, ts, original);
-    const res = await h.slack.sendRaw({ body: original.replace('text=ping', 'text=audit'), contentType: FORM, timestamp: ts, signature });
+    const res = await h.slack.sendRaw({
+      body: original.replace('text=ping', 'text=audit'),
+      contentType: FORM,
+      timestamp: ts,
+      signature,
+    });
     expect(res.status).toBe(401);
     expect(res.text).toBe('');
   });
 
   it('rejects a missing timestamp header', async () => {
-    const res = await h.slack.sendRaw({ body: body('no-ts'), contentType: FORM, signature: 'v0=abc', headers: { 'x-slack-request-timestamp': '' } });
+    const res = await h.slack.sendRaw({
+      body: body('no-ts'),
+      contentType: FORM,
+      signature: 'v0=abc',
+      headers: { 'x-slack-request-timestamp': '' },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -63,22 +76,39 @@ describe('forged and stale requests (S1)', () => {
 describe('replays (S2, R5)', () => {
   it('runs one side effect for a valid request replayed five times', async () => {
     const ts = Math.floor(Date.now() / 1000);
-    const raw = body('replayed.trigger.1').replace('http%3A%2F%2F127.0.0.1%3A9%2Fnever', encodeURIComponent(`${h.slack.url}/response/none`));
+    const raw = body('replayed.trigger.1').replace(
+      'http%3A%2F%2F127.0.0.1%3A9%2Fnever',
+      encodeURIComponent(`${h.slack.url}/response/none`),
+    );
     const signature = signRequest(h.signingSecret, ts, raw);
     const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature }));
+    for (let i = 0; i < 6; i++)
+      answers.push(await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature }));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers.filter((a) => a.text.includes('Pinging')).length).toBe(1);
-    const counts = await h.opsdeck.queues.queue('ping').getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+    const counts = await h.opsdeck.queues
+      .queue('ping')
+      .getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('handles an Events API event once when Slack retries it three times', async () => {
-    const event = { type: 'app_mention', user: USERS.carol, text: '<@U0BOT> hi', ts: '1.000001', channel: CHANNEL, event_ts: '1.000001' };
+    const event = {
+      type: 'app_mention',
+      user: USERS.carol,
+      text: '<@U0BOT> hi',
+      ts: '1.000001',
+      channel: CHANNEL,
+      event_ts: '1.000001',
+    };
     const first = await h.slack.sendEvent(event, { eventId: 'Ev0RETRIED' });
     expect(first.status).toBe(200);
     for (let retry = 1; retry <= 3; retry++) {
-      const res = await h.slack.sendEvent(event, { eventId: 'Ev0RETRIED', retryNum: retry, retryReason: 'http_timeout' });
+      const res = await h.slack.sendEvent(event, {
+        eventId: 'Ev0RETRIED',
+        retryNum: retry,
+        retryReason: 'http_timeout',
+      });
       expect(res.status).toBe(200);
     }
     const seen = await h.opsdeck.redis.client.get(h.opsdeck.redis.key('seen', 'event', 'Ev0RETRIED'));

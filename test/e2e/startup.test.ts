@@ -9,11 +9,20 @@ import { redisUrl } from '../support/redis.js';
 const dir = mkdtempSync(join(tmpdir(), 'opsdeck-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-not-a-real-token', SLACK_SIGNING_SECRET: 'not-a-real-secret-value', SLACK_API_URL: 'http://127.0.0.1:9/api/' };
+const slackEnv = {
+  SLACK_BOT_TOKEN: 'xoxb-not-a-real-token',
+  SLACK_SIGNING_SECRET: 'not-a-real-secret-value',
+  SLACK_API_URL: 'http://127.0.0.1:9/api/',
+};
 
 describe('refusing to start', () => {
   it('lists every environment problem, one line each, without secret values, and exits 1', async () => {
-    const proc = spawnOpsdeck({ SLACK_BOT_TOKEN: 'xoxb-super-secret-value', PORT: 'eighty', ROLE: 'boss', REDIS_URL: 'http://x' });
+    const proc = spawnOpsdeck({
+      SLACK_BOT_TOKEN: 'xoxb-super-secret-value',
+      PORT: 'eighty',
+      ROLE: 'boss',
+      REDIS_URL: 'http://x',
+    });
     const { code } = await proc.exited;
     expect(code).toBe(1);
     const out = proc.output();
@@ -29,7 +38,15 @@ describe('refusing to start', () => {
     const path = join(dir, 'broken.yml');
     writeFileSync(
       path,
-      ['roles:', '  admin: [alice]', 'services:', '  api:', '    chanel: C0API', '    checks:', '      http: { type: http, url: "not a url" }'].join('\n'),
+      [
+        'roles:',
+        '  admin: [alice]',
+        'services:',
+        '  api:',
+        '    chanel: C0API',
+        '    checks:',
+        '      http: { type: http, url: "not a url" }',
+      ].join('\n'),
     );
     const proc = spawnOpsdeck({ ...slackEnv, OPS_CONFIG: path, REDIS_URL: redisUrl() });
     expect((await proc.exited).code).toBe(1);

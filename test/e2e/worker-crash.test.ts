@@ -44,19 +44,31 @@ describe('a worker killed mid-job', () => {
     hold.release();
 
     const path = new URL(res.responseUrl).pathname;
-    const reply = await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === path && c.status === 200, 20_000);
+    const reply = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === path && c.status === 200,
+      20_000,
+    );
     expect(reply.params.text).toContain(`Pong from worker ${survivorId}`);
     expect(JSON.stringify(reply.params.blocks)).toContain('Delivered on attempt 2');
 
     const queue = h.opsdeck.queues.queue('ping');
     const [job] = await queue.getJobs(['active', 'completed', 'waiting']);
-    const events = new QueueEvents('ping', { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix });
+    const events = new QueueEvents('ping', {
+      connection: h.opsdeck.redis.bullConnection,
+      prefix: h.opsdeck.redis.bullPrefix,
+    });
     try {
       expect(await job!.waitUntilFinished(events, 20_000)).toMatchObject({ workerId: survivorId });
     } finally {
       await events.close();
     }
-    expect(h.slack.calls.filter((c) => c.method === 'response_url' && c.path === path && c.status === 200)).toHaveLength(1);
-    expect(await h.opsdeck.queues.queue('ping').getJobCounts('waiting', 'active', 'failed')).toMatchObject({ waiting: 0, active: 0, failed: 0 });
+    expect(
+      h.slack.calls.filter((c) => c.method === 'response_url' && c.path === path && c.status === 200),
+    ).toHaveLength(1);
+    expect(await h.opsdeck.queues.queue('ping').getJobCounts('waiting', 'active', 'failed')).toMatchObject({
+      waiting: 0,
+      active: 0,
+      failed: 0,
+    });
   });
 });

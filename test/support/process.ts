@@ -19,7 +19,10 @@ export function spawnOpsdeck(env: Record<string, string>): OpsdeckProcess {
   });
   let output = '';
   let pending = '';
-  const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    predicate: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }> = [];
   const seen: Array<Record<string, unknown>> = [];
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -13,13 +13,17 @@ export interface PingResult {
 export function pingReply(result: PingResult): Message {
   const text = `Pong from worker ${result.workerId}: queue latency ${result.queueLatencyMs} ms`;
   const blocks: Block[] = [
-    section(`:table_tennis_paddle_and_ball: Pong from worker \`${escapeMrkdwn(result.workerId)}\` — queue latency *${result.queueLatencyMs} ms*`),
+    section(
+      `:table_tennis_paddle_and_ball: Pong from worker \`${escapeMrkdwn(result.workerId)}\` — queue latency *${result.queueLatencyMs} ms*`,
+    ),
   ];
   if (result.attempt > 1) blocks.push(context(`Delivered on attempt ${result.attempt}: a worker was lost mid-job.`));
   blocks.push({
     type: 'actions',
     block_id: 'ping',
-    elements: [{ type: 'button', action_id: PING_AGAIN_ACTION, text: { type: 'plain_text', text: 'Ping again' }, value: 'ping' }],
+    elements: [
+      { type: 'button', action_id: PING_AGAIN_ACTION, text: { type: 'plain_text', text: 'Ping again' }, value: 'ping' },
+    ],
   });
   return { text, blocks };
 }

@@ -3,7 +3,10 @@ import { escapeMrkdwn, type Message, section } from './message.js';
 
 /** What a user sees when the grammar rejects their command: what was wrong, then the usage. */
 export function usageMessage(error: UsageError): Message {
-  const usage = error.usage.split('\n').map((line) => `\`${escapeMrkdwn(line)}\``).join('\n');
+  const usage = error.usage
+    .split('\n')
+    .map((line) => `\`${escapeMrkdwn(line)}\``)
+    .join('\n');
   return {
     text: `${error.message}\nUsage:\n${error.usage}`,
     blocks: [section(`:warning: ${escapeMrkdwn(error.message)}`), section(`*Usage*\n${usage}`)],

@@ -24,12 +24,19 @@ const HANDLERS: Handlers = { help: helpCommand, ping: pingCommand, audit: auditC
 
 export function registerOpsCommand(app: App, deps: BotDeps): void {
   const log = deps.logger.child({ module: 'bot.commands' });
+  const firstSeenCommand = deps.firstSeen('command');
   app.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
     const reply = replier(ack, respond);
     let name = 'unknown';
     try {
       const command = parseCommand(payload.text ?? '', deps.slashCommand);
       name = command.name;
+      // help changes nothing, so it skips the Redis round trip; every other subcommand runs once per trigger_id.
+      if (command.name !== 'help' && !(await firstSeenCommand(payload.trigger_id))) {
+        deps.metrics.commands.inc({ command: name, outcome: 'replayed' });
+        await reply.ackNow();
+        return;
+      }
       const handler = HANDLERS[command.name] as (ctx: CommandContext) => Promise<void>;
       await handler({ command, payload, reply: reply.send, ackNow: reply.ackNow, deps });
       deps.metrics.commands.inc({ command: name, outcome: 'ok' });
@@ -42,7 +49,10 @@ export function registerOpsCommand(app: App, deps: BotDeps): void {
         await reply.send(deniedMessage(error));
       } else {
         deps.metrics.commands.inc({ command: name, outcome: 'error' });
-        log.error({ command: name, err: isCodedError(error) ? { code: error.code, message: error.message } : error }, 'command failed');
+        log.error(
+          { command: name, err: isCodedError(error) ? { code: error.code, message: error.message } : error },
+          'command failed',
+        );
         await reply.send(failureMessage(`running ${deps.slashCommand} ${name}`)).catch(() => {});
       }
     }

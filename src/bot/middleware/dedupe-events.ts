@@ -1,4 +1,4 @@
-import type { Middleware, AnyMiddlewareArgs } from '@slack/bolt';
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 
 /**
  * Slack retries an event it thinks was not delivered (x-slack-retry-num), and event_id is globally unique: a

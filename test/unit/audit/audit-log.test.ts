@@ -28,7 +28,12 @@ describe('the audit log', () => {
     await audit.append({ ...entry(2), outcome: 'denied', detail: 'needs role approver' });
     const latest = await audit.latest(10);
     expect(latest.map((e) => e.target)).toEqual(['api@1.0.2', 'api@1.0.1']);
-    expect(latest[0]).toMatchObject({ actor: 'U0ALICE', outcome: 'denied', detail: 'needs role approver', at: '2026-11-22T10:00:02.000Z' });
+    expect(latest[0]).toMatchObject({
+      actor: 'U0ALICE',
+      outcome: 'denied',
+      detail: 'needs role approver',
+      at: '2026-11-22T10:00:02.000Z',
+    });
   });
 
   it('keeps one hash chain under concurrent appends (O1)', async () => {
@@ -43,7 +48,16 @@ describe('the audit log', () => {
     const forged = fields[1]!.replace('U0ALICE', 'U0MALLORY');
     // An attacker with Redis access rewrites the middle entry in place (delete + re-add with the same id).
     await redis.xdel(`${prefix}:audit`, middle![0]);
-    await redis.xadd(`${prefix}:audit`, middle![0].replace(/-(\d+)$/, (_, seq) => `-${Number(seq) + 1000}`), 'entry', forged, 'prev', fields[3]!, 'hash', fields[5]!);
+    await redis.xadd(
+      `${prefix}:audit`,
+      middle![0].replace(/-(\d+)$/, (_, seq) => `-${Number(seq) + 1000}`),
+      'entry',
+      forged,
+      'prev',
+      fields[3]!,
+      'hash',
+      fields[5]!,
+    );
     const result = await audit.verify();
     expect(result.ok).toBe(false);
   });

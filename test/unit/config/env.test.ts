@@ -30,6 +30,7 @@ describe('loadEnv defaults', () => {
       shutdownTimeoutMs: 25_000,
       worker: { concurrency: 8, lockMs: 30_000 },
       usergroupCacheMs: 60_000,
+      workspace: { port: 3001, demoServicePort: 8081 },
     });
   });
 
@@ -52,6 +53,8 @@ describe('loadEnv defaults', () => {
       JOB_LOCK_MS: '1500',
       USERGROUP_CACHE_MS: '0',
       WORKER_ID: 'worker-a',
+      WORKSPACE_PORT: '4001',
+      DEMO_SERVICE_PORT: '0',
     });
     expect(env).toEqual({
       slack: { mode: 'http', botToken: BOT, signingSecret: SECRET, apiUrl: 'http://127.0.0.1:4000/api/' },
@@ -65,6 +68,7 @@ describe('loadEnv defaults', () => {
       shutdownTimeoutMs: 5000,
       worker: { concurrency: 2, lockMs: 1500, id: 'worker-a' },
       usergroupCacheMs: 0,
+      workspace: { port: 4001, demoServicePort: 0 },
     });
   });
 
@@ -180,6 +184,9 @@ describe('loadEnv problems', () => {
     ['JOB_LOCK_MS', '0', 'JOB_LOCK_MS: must be an integer of at least 1'],
     ['USERGROUP_CACHE_MS', '1m', 'USERGROUP_CACHE_MS: must be a non-negative integer'],
     ['WORKER_ID', 'w'.repeat(201), 'WORKER_ID: must be at most 200 characters'],
+    ['WORKSPACE_PORT', '65536', 'WORKSPACE_PORT: must be an integer between 0 and 65535'],
+    ['WORKSPACE_PORT', 'auto', 'WORKSPACE_PORT: must be an integer between 0 and 65535'],
+    ['DEMO_SERVICE_PORT', '-1', 'DEMO_SERVICE_PORT: must be an integer between 0 and 65535'],
   ])('%s=%s is a problem', (name, value, problem) => {
     expect(problemsOf({ [name]: value }).problems).toEqual([problem]);
   });
@@ -224,6 +231,8 @@ describe('loadEnv problems', () => {
       WORKER_CONCURRENCY: 'MMMM',
       JOB_LOCK_MS: 'NNNN',
       USERGROUP_CACHE_MS: 'OOOO',
+      WORKSPACE_PORT: 'PPPP',
+      DEMO_SERVICE_PORT: 'QQQQ',
     };
     const error = problemsOf(values);
     expect(error.problems.length).toBeGreaterThanOrEqual(Object.keys(values).length - 1);

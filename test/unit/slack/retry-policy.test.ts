@@ -18,7 +18,14 @@ describe('Slack retry policy', () => {
   it('gives up on permanent errors and after the last attempt', () => {
     expect(retryDelay({ kind: 'permanent' }, 1, policy, 0.5)).toBeNull();
     expect(retryDelay({ kind: 'server', status: 500 }, 4, policy, 0.5)).toBeNull();
-    expect(retryDelay({ kind: 'ratelimited', retryAfterSeconds: 1 }, DEFAULT_RETRY_POLICY.maxAttempts, DEFAULT_RETRY_POLICY, 0)).toBeNull();
+    expect(
+      retryDelay(
+        { kind: 'ratelimited', retryAfterSeconds: 1 },
+        DEFAULT_RETRY_POLICY.maxAttempts,
+        DEFAULT_RETRY_POLICY,
+        0,
+      ),
+    ).toBeNull();
   });
 
   it('reads Retry-After defensively', () => {

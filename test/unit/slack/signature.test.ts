@@ -11,7 +11,12 @@ const vector = JSON.parse(readFileSync(sharedPath('fixtures/slack/signing-test-v
 };
 
 describe('Slack request signatures', () => {
-  const base = { secret: vector.signing_secret, body: vector.body, timestamp: vector.timestamp, signature: vector.signature };
+  const base = {
+    secret: vector.signing_secret,
+    body: vector.body,
+    timestamp: vector.timestamp,
+    signature: vector.signature,
+  };
   const now = Number(vector.timestamp);
 
   it("matches Slack's published test vector", () => {
@@ -28,7 +33,9 @@ describe('Slack request signatures', () => {
   it('rejects altered bodies, other secrets, other versions and missing headers', () => {
     expect(verifySignature({ ...base, body: `${vector.body}&x=1`, nowSeconds: now })).toBe(false);
     expect(verifySignature({ ...base, secret: 'another', nowSeconds: now })).toBe(false);
-    expect(verifySignature({ ...base, signature: vector.signature.replace('v0=', 'v1='), nowSeconds: now })).toBe(false);
+    expect(verifySignature({ ...base, signature: vector.signature.replace('v0=', 'v1='), nowSeconds: now })).toBe(
+      false,
+    );
     expect(verifySignature({ ...base, signature: undefined, nowSeconds: now })).toBe(false);
     expect(verifySignature({ ...base, timestamp: undefined, nowSeconds: now })).toBe(false);
     expect(verifySignature({ ...base, timestamp: '15314206l8', nowSeconds: now })).toBe(false);

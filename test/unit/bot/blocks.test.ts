@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../../src/audit/audit-log.js';
+import { auditMessage } from '../../../src/bot/blocks/audit-message.js';
+import { helpMessage } from '../../../src/bot/blocks/help-message.js';
+import { homeView } from '../../../src/bot/blocks/home-view.js';
+import { escapeMrkdwn } from '../../../src/bot/blocks/message.js';
+import { pingReply } from '../../../src/bot/blocks/ping-reply.js';
+import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/blocks/refusal-message.js';
+import { PermissionDenied, UsageError } from '../../../src/errors.js';
+import { checkBlocks } from '../../../src/workspace/block-rules.js';
+
+const entry = (n: number, detail?: string): AuditEntry => ({
+  id: `${n}-0`,
+  at: new Date(Date.UTC(2026, 10, 22, 10, 0, n % 60)).toISOString(),
+  actor: 'U0ALICE',
+  action: 'deploy.request',
+  target: `api@1.0.${n} <script>`,
+  outcome: 'ok',
+  detail,
+  hash: 'h',
+  prev: 'p',
+});
+
+/** Every message Opsdeck builds must pass Slack's Block Kit rules, as the Slack-compatible server enforces them. */
+describe('message builders keep to Slack’s Block Kit limits', () => {
+  const messages = {
+    help: helpMessage('/ops'),
+    usage: usageMessage(new UsageError('nope', '/ops help\n/ops ping')),
+    denied: deniedMessage(new PermissionDenied('admin')),
+    failure: failureMessage('running /ops ping'),
+    emptyAudit: auditMessage([]),
+    fullAudit: auditMessage(Array.from({ length: 50 }, (_, n) => entry(n, 'x'.repeat(400)))),
+    pong: pingReply({ workerId: 'host:1', queueLatencyMs: 3, attempt: 2 }),
+  };
+
+  it.each(Object.entries(messages))('%s', (_name, message) => {
+    expect(message.text.length).toBeGreaterThan(0);
+    expect(checkBlocks(message.blocks, 'message')).toBeNull();
+  });
+
+  it('the Home tab', () => {
+    expect(checkBlocks(homeView('/ops').blocks, 'home')).toBeNull();
+  });
+
+  it('escapes user-controlled text in mrkdwn', () => {
+    expect(escapeMrkdwn('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(JSON.stringify(messages.fullAudit.blocks)).not.toContain('<script>');
+  });
+
+  it('offers "Ping again" on a pong and says when a worker was lost', () => {
+    const text = JSON.stringify(messages.pong.blocks);
+    expect(text).toContain('"action_id":"ping_again"');
+    expect(text).toContain('Delivered on attempt 2');
+  });
+});
