@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Demo deploy target of ops.example.yml for the local workspace (issue #3): it records the deploy instead of doing one.
+# Usage: demo-deploy.sh <service> <version> <environment>
+# Opsdeck runs it without a shell (argv array); it still checks every argument, as a real deploy script should.
+set -euo pipefail
+
+if [[ $# -ne 3 ]]; then
+  echo "usage: demo-deploy.sh <service> <version> <environment>" >&2
+  exit 2
+fi
+service=$1
+version=$2
+environment=$3
+
+name_pattern='^[a-z][a-z0-9_-]{0,62}$'
+version_pattern='^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$'
+if [[ ! $service =~ $name_pattern ]]; then
+  echo "demo-deploy: invalid service name" >&2
+  exit 2
+fi
+if [[ ! $version =~ $version_pattern ]]; then
+  echo "demo-deploy: invalid version" >&2
+  exit 2
+fi
+if [[ ! $environment =~ $name_pattern ]]; then
+  echo "demo-deploy: invalid environment name" >&2
+  exit 2
+fi
+
+log_dir=.opsdeck/demo
+mkdir -p "$log_dir"
+printf '%s deploy service=%s version=%s environment=%s\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$service" "$version" "$environment" >>"$log_dir/deploys.log"
+echo "Deployed $service $version to $environment (demo: recorded in $log_dir/deploys.log)"

@@ -1,0 +1,115 @@
+import { statSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../log.js';
+
+/**
+ * A stand-in for the `api` service of ops.example.yml, so that `/ops status`, the scheduled check, deploy verification
+ * and the restart runbook all hit something real in local mode (issue #3). Its health is a switch:
+ * `POST /unhealthy` makes `GET /healthz` answer 503 until `POST /healthy` — or until `scripts/demo-restart.sh` runs
+ * (it appends to `restartsLog`), so the restart runbook visibly fixes the service.
+ */
+export interface DemoService {
+  url: string;
+  healthy(): boolean;
+  setHealthy(healthy: boolean): void;
+  close(): Promise<void>;
+}
+
+export interface DemoServiceOptions {
+  /** 0 asks the OS for a free port. */
+  port: number;
+  host?: string;
+  /** `.opsdeck/demo/restarts.log`: a restart recorded after the service went unhealthy makes it healthy again. */
+  restartsLog?: string;
+  logger: Logger;
+  now?: () => number;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function modifiedAt(path: string | undefined): number | undefined {
+  if (!path) return undefined;
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the demo service. When the port is taken (another copy of Opsdeck, or a real service on 8081) it logs a
+ * warning and resolves `undefined`: the local workspace is still useful without it, its checks just fail.
+ */
+export async function startDemoService(options: DemoServiceOptions): Promise<DemoService | undefined> {
+  const log = options.logger.child({ module: 'workspace.demo-service' });
+  const now = options.now ?? Date.now;
+  let unhealthySince: number | undefined;
+
+  const healthy = () => {
+    if (unhealthySince === undefined) return true;
+    const restarted = modifiedAt(options.restartsLog);
+    if (restarted !== undefined && restarted >= unhealthySince) {
+      unhealthySince = undefined;
+      log.info('demo service healthy again after a restart');
+    }
+    return unhealthySince === undefined;
+  };
+  const setHealthy = (value: boolean) => {
+    if (value) unhealthySince = undefined;
+    else unhealthySince ??= now();
+    log.info({ healthy: value }, 'demo service health switched');
+  };
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    req.resume();
+    if (req.method === 'GET' && path === '/healthz') {
+      return healthy() ? reply(res, 200, { status: 'ok' }) : reply(res, 503, { status: 'unhealthy' });
+    }
+    if (req.method === 'GET' && path === '/state') {
+      const ok = healthy();
+      return reply(res, 200, {
+        healthy: ok,
+        ...(unhealthySince === undefined ? {} : { unhealthySince: new Date(unhealthySince).toISOString() }),
+      });
+    }
+    if (req.method === 'POST' && (path === '/healthy' || path === '/unhealthy')) {
+      setHealthy(path === '/healthy');
+      return reply(res, 200, { healthy: healthy() });
+    }
+    reply(res, 404, { error: 'not_found' });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const listening = await new Promise<boolean>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve(false);
+      else reject(error);
+    });
+    server.listen(options.port, host, () => resolve(true));
+  });
+  if (!listening) {
+    log.warn(
+      { port: options.port },
+      'demo service not started: port in use (set DEMO_SERVICE_PORT); checks against it will fail',
+    );
+    return undefined;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  log.info({ url }, 'demo service listening');
+  return {
+    url,
+    healthy,
+    setHealthy,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
