@@ -4,6 +4,7 @@ import { loadEnv, type Env } from './config/env.js';
 import { isCodedError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { type Opsdeck, type SlackCredentials, startOpsdeck } from './runtime.js';
+import type { LocalMode } from './workspace/local-mode.js';
 import { loadCatalogFor } from './config/load.js';
 
 /**
@@ -14,25 +15,31 @@ async function main(): Promise<void> {
   const env = loadEnv(process.env);
   const logger = createLogger({ level: env.logLevel });
   const cleanups: Array<() => Promise<void>> = [];
-  let slack: SlackCredentials;
-  let catalog: Catalog;
-  let runtimeEnv: Env = env;
-  if (env.slack.mode === 'local') {
-    const { startLocalMode } = await import('./workspace/local-mode.js');
-    const local = await startLocalMode(env, logger);
-    cleanups.push(local.close);
-    slack = local.slack;
-    runtimeEnv = local.env;
-    catalog = await loadCatalogFor(runtimeEnv, process.env, logger);
-  } else {
-    catalog = await loadCatalogFor(env, process.env, logger);
-    slack =
-      env.slack.mode === 'http'
-        ? { mode: 'http', botToken: env.slack.botToken, signingSecret: env.slack.signingSecret, apiUrl: env.slack.apiUrl }
-        : { mode: 'socket', botToken: env.slack.botToken, appToken: env.slack.appToken, apiUrl: env.slack.apiUrl };
+  try {
+    let local: LocalMode | undefined;
+    let slack: SlackCredentials;
+    let catalog: Catalog;
+    let runtimeEnv: Env = env;
+    if (env.slack.mode === 'local') {
+      const { startLocalMode } = await import('./workspace/local-mode.js');
+      local = await startLocalMode(env, logger, process.env);
+      cleanups.push(local.close);
+      ({ slack, catalog, env: runtimeEnv } = local);
+    } else {
+      catalog = await loadCatalogFor(env, process.env, logger);
+      slack =
+        env.slack.mode === 'http'
+          ? { mode: 'http', botToken: env.slack.botToken, signingSecret: env.slack.signingSecret, apiUrl: env.slack.apiUrl }
+          : { mode: 'socket', botToken: env.slack.botToken, appToken: env.slack.appToken, apiUrl: env.slack.apiUrl };
+    }
+    const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
+    local?.connect(opsdeck.url);
+    handleSignals(opsdeck, cleanups, logger);
+  } catch (error) {
+    // A private redis-server or the workspace may already run: stop them before main's catch exits.
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    throw error;
   }
-  const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
-  handleSignals(opsdeck, cleanups, logger);
 }
 
 function handleSignals(opsdeck: Opsdeck, cleanups: Array<() => Promise<void>>, logger: Logger): void {

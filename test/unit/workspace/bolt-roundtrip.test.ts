@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
+import { quietLogger } from './fixture.js';
 
 /**
  * The fake against the real thing on the other side: a Bolt app over HTTP must accept our signatures and payload
@@ -10,15 +11,6 @@ import { createSlackServer, type SlackServer } from '../../../src/workspace/serv
 
 const SECRET = 'bolt-roundtrip-secret';
 const BOT_TOKEN = 'xoxb-bolt-roundtrip';
-const quiet: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
 let server: SlackServer;
@@ -32,9 +24,9 @@ beforeEach(async () => {
     channels: [{ id: 'C1', name: 'ops' }],
   });
   app = new App({
-    receiver: new HTTPReceiver({ signingSecret: SECRET, logger: quiet }),
+    receiver: new HTTPReceiver({ signingSecret: SECRET, logger: quietLogger }),
     token: BOT_TOKEN,
-    logger: quiet,
+    logger: quietLogger,
     clientOptions: { slackApiUrl: server.apiUrl, retryConfig: { retries: 0 } },
   });
   app.command('/ops', async ({ ack, respond, client, body }) => {

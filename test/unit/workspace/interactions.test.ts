@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
+import type { SlackServer } from '../../../src/workspace/server.js';
 import { sharedPath } from '../../support/shared.js';
-import { type BotReceiver, startBotReceiver } from './bot-receiver.js';
+import type { BotReceiver } from './bot-receiver.js';
+import { startWorkspace, type WorkspaceFixture } from './fixture.js';
 
 const SECRET = 'interaction-secret';
 const BOT_TOKEN = 'xoxb-interactions';
-const quiet: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 
 const fixture = (name: string) => readFileSync(sharedPath(`fixtures/slack/${name}`), 'utf8');
 const fixtureJson = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
@@ -51,27 +43,15 @@ let bot: BotReceiver;
 let client: WebClient;
 let clock: number;
 
+let workspace: WorkspaceFixture;
+
 beforeEach(async () => {
   clock = 1_700_000_000_000;
-  bot = await startBotReceiver(SECRET);
-  server = await createSlackServer({
-    botToken: BOT_TOKEN,
-    signingSecret: SECRET,
-    requestUrl: bot.url,
-    now: () => clock,
-    users: [
-      { id: 'U1', name: 'alice' },
-      { id: 'U2', name: 'bob' },
-    ],
-    channels: [{ id: 'C1', name: 'ops' }],
-  });
-  client = new WebClient(BOT_TOKEN, { slackApiUrl: server.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+  workspace = await startWorkspace(SECRET, BOT_TOKEN, () => clock);
+  ({ server, bot, client } = workspace);
 });
 
-afterEach(async () => {
-  await server.close();
-  await bot.close();
-});
+afterEach(() => workspace.close());
 
 async function openModal(userId = 'U1') {
   const { triggerId } = await server.sendCommand({ userId, channelId: 'C1', text: 'deploy' });

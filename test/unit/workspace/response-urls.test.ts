@@ -1,20 +1,12 @@
-import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RESPONSE_URL_TTL_MS } from '../../../src/workspace/response-urls.js';
-import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
-import { type BotReceiver, startBotReceiver } from './bot-receiver.js';
+import type { SlackServer } from '../../../src/workspace/server.js';
+import type { BotReceiver } from './bot-receiver.js';
+import { startWorkspace, type WorkspaceFixture } from './fixture.js';
 
 const SECRET = 'response-url-secret';
 const BOT_TOKEN = 'xoxb-response-urls';
-const quiet: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 const button = {
   type: 'actions',
   elements: [{ type: 'button', action_id: 'ack', text: { type: 'plain_text', text: 'Ack' } }],
@@ -25,27 +17,15 @@ let bot: BotReceiver;
 let client: WebClient;
 let clock: number;
 
+let workspace: WorkspaceFixture;
+
 beforeEach(async () => {
   clock = 1_700_000_000_000;
-  bot = await startBotReceiver(SECRET);
-  server = await createSlackServer({
-    botToken: BOT_TOKEN,
-    signingSecret: SECRET,
-    requestUrl: bot.url,
-    now: () => clock,
-    users: [
-      { id: 'U1', name: 'alice' },
-      { id: 'U2', name: 'bob' },
-    ],
-    channels: [{ id: 'C1', name: 'ops' }],
-  });
-  client = new WebClient(BOT_TOKEN, { slackApiUrl: server.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+  workspace = await startWorkspace(SECRET, BOT_TOKEN, () => clock);
+  ({ server, bot, client } = workspace);
 });
 
-afterEach(async () => {
-  await server.close();
-  await bot.close();
-});
+afterEach(() => workspace.close());
 
 async function respond(url: string, body: unknown) {
   const res = await fetch(url, {

@@ -1,20 +1,12 @@
-import { ErrorCode, type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
+import { quietLogger } from './fixture.js';
 
 const BOT_TOKEN = 'xoxb-test-token';
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 /** The WebClient logs Slack's error messages at ERROR level; these tests provoke them on purpose. */
-const quiet: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
-  setName: () => {},
-};
 
 let server: SlackServer;
 let client: WebClient;
@@ -33,7 +25,7 @@ async function start(options: { rateLimits?: boolean } = {}) {
     ],
     channels: [
       { id: 'C1', name: 'ops' },
-      { id: 'C2', name: 'quiet', members: ['U1'] },
+      { id: 'C2', name: 'quietLogger', members: ['U1'] },
       { id: 'G1', name: 'secret', members: ['U1'], isPrivate: true },
     ],
     usergroups: { S1: ['U1', 'U2'] },
@@ -43,7 +35,7 @@ async function start(options: { rateLimits?: boolean } = {}) {
     slackApiUrl: server.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    logger: quiet,
+    logger: quietLogger,
   });
 }
 
@@ -115,7 +107,7 @@ describe('Slack-compatible Web API', () => {
     const wrong = new WebClient('xoxb-wrong', {
       slackApiUrl: server.apiUrl,
       retryConfig: { retries: 0 },
-      logger: quiet,
+      logger: quietLogger,
     });
     expect(await errorOf(wrong.auth.test())).toBe('invalid_auth');
     const none = await post('/api/auth.test', '', {});

@@ -1,0 +1,51 @@
+import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
+import { type BotReceiver, startBotReceiver } from './bot-receiver.js';
+
+/** The Slack SDKs log Slack's error answers; these tests provoke them on purpose. */
+export const quietLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+export interface WorkspaceFixture {
+  server: SlackServer;
+  bot: BotReceiver;
+  client: WebClient;
+  close(): Promise<void>;
+}
+
+/** A workspace with two users and #ops, a signature-checking bot receiver, and a WebClient that never retries. */
+export async function startWorkspace(secret: string, botToken: string, now: () => number): Promise<WorkspaceFixture> {
+  const bot = await startBotReceiver(secret);
+  const server = await createSlackServer({
+    botToken,
+    signingSecret: secret,
+    requestUrl: bot.url,
+    now,
+    users: [
+      { id: 'U1', name: 'alice' },
+      { id: 'U2', name: 'bob' },
+    ],
+    channels: [{ id: 'C1', name: 'ops' }],
+  });
+  const client = new WebClient(botToken, {
+    slackApiUrl: server.apiUrl,
+    retryConfig: { retries: 0 },
+    logger: quietLogger,
+  });
+  return {
+    server,
+    bot,
+    client,
+    async close() {
+      await server.close();
+      await bot.close();
+    },
+  };
+}
