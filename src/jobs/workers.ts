@@ -1,4 +1,5 @@
-import { type Processor, Worker } from 'bullmq';
+import { type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisConnections } from '../redis/connections.js';
@@ -61,7 +62,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   };
 }
 
-/** Job duration and outcome per queue, and a child logger per job. */
+/** Job duration and outcome per queue, a child logger per job, and permanent errors made final. */
 function instrument(queue: string, processor: Processor, metrics: Metrics, log: Logger): Processor {
   return async (job, token, signal) => {
     const stop = metrics.jobDuration.startTimer({ queue });
@@ -74,6 +75,8 @@ function instrument(queue: string, processor: Processor, metrics: Metrics, log: 
       stop({ outcome: 'failed' });
       metrics.jobs.inc({ queue, outcome: 'failed' });
       log.child({ queue, jobId: job.id }).debug({ err: { message: (error as Error).message } }, 'job attempt failed');
+      // The outbox already retried what retrying can fix; a permanent Slack error will not succeed on a later attempt.
+      if (error instanceof SlackApiError) throw new UnrecoverableError(error.message);
       throw error;
     }
   };

@@ -25,7 +25,11 @@ describe('logs', () => {
     await h.slack.waitForCall((c) => c.method === 'response_url' && c.path === new URL(ping.responseUrl).pathname);
     await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'audit' });
     await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'nonsense' });
-    await h.slack.sendRaw({ body: 'token=abc&text=x', contentType: 'application/x-www-form-urlencoded', signature: 'v0=bad' });
+    await h.slack.sendRaw({
+      body: 'token=abc&text=x',
+      contentType: 'application/x-www-form-urlencoded',
+      signature: 'v0=bad',
+    });
     await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.carol, channel: 'D0CAROL', tab: 'home' });
     await h.slack.waitForCall((c) => c.method === 'views.publish');
 
