@@ -1,11 +1,11 @@
 import type { Catalog } from './config/catalog.js';
+import { type Env, loadEnv } from './config/env.js';
 import { ConfigError } from './config/errors.js';
-import { loadEnv, type Env } from './config/env.js';
+import { loadCatalogFor } from './config/load.js';
 import { isCodedError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { type Opsdeck, type SlackCredentials, startOpsdeck } from './runtime.js';
 import type { LocalMode } from './workspace/local-mode.js';
-import { loadCatalogFor } from './config/load.js';
 
 /**
  * Composition root: environment → logger → catalog → (local workspace) → Opsdeck → signals. Startup problems print one
@@ -29,7 +29,12 @@ async function main(): Promise<void> {
       catalog = await loadCatalogFor(env, process.env, logger);
       slack =
         env.slack.mode === 'http'
-          ? { mode: 'http', botToken: env.slack.botToken, signingSecret: env.slack.signingSecret, apiUrl: env.slack.apiUrl }
+          ? {
+              mode: 'http',
+              botToken: env.slack.botToken,
+              signingSecret: env.slack.signingSecret,
+              apiUrl: env.slack.apiUrl,
+            }
           : { mode: 'socket', botToken: env.slack.botToken, appToken: env.slack.appToken, apiUrl: env.slack.apiUrl };
     }
     const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });

@@ -181,9 +181,11 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`PORT: cannot listen on ${host}:${port} (${error.code ?? error.message})`)),
+    );
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

@@ -70,12 +70,17 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
     'warning',
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches Opsdeck, which closes its connections before stopping Redis.
+  // The exit hook still takes it down when Opsdeck exits any other way short of SIGKILL.
+  const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await waitUntilReady(child, port);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  void exited.then(() => process.off('exit', killOnExit));
   const signal = async (sig: NodeJS.Signals, forceAfterMs?: number) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     const timer = forceAfterMs ? setTimeout(() => child.kill('SIGKILL'), forceAfterMs) : undefined;

@@ -21,6 +21,8 @@ export interface LocalMode {
   env: Env;
   /** The catalog the workspace was seeded from; Opsdeck runs on the same one. */
   catalog: Catalog;
+  /** The workspace itself, for in-process drivers (tests); people use its browser page. */
+  workspace: SlackServer;
   /** Points the workspace at Opsdeck (`${opsdeckUrl}/slack/events`) and prints the banner. */
   connect(opsdeckUrl: string): void;
   /** Stops the demo service, the workspace and the private redis-server, in that order (after Opsdeck has closed). */
@@ -153,7 +155,13 @@ export async function startLocalMode(
 
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
     const signingSecret = randomBytes(32).toString('hex');
-    const workspace = await startWorkspace(env.workspace.port, botToken, signingSecret, seedFromCatalog(catalog), logger);
+    const workspace = await startWorkspace(
+      env.workspace.port,
+      botToken,
+      signingSecret,
+      seedFromCatalog(catalog),
+      logger,
+    );
     stack.push(() => workspace.close());
 
     const demo: DemoService | undefined = await startDemoService({
@@ -167,6 +175,7 @@ export async function startLocalMode(
       slack: { mode: 'http', botToken, signingSecret, apiUrl: workspace.apiUrl },
       env: { ...env, redis: { ...env.redis, url: redis.url }, opsConfig },
       catalog,
+      workspace,
       connect(opsdeckUrl) {
         workspace.setRequestUrl(`${opsdeckUrl}/slack/events`);
         process.stdout.write(
