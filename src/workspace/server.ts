@@ -14,15 +14,18 @@ import {
 } from './interactions.js';
 import { RateLimiter } from './rate-limits.js';
 import { CallRecorder, type RecordedCall } from './recorder.js';
+import { RecordingSender, RequestLog } from './request-log.js';
 import { ResponseUrls } from './response-urls.js';
-import { type BotResponse, BotSender, type SignedRequestInput } from './sender.js';
+import type { BotResponse, SignedRequestInput } from './sender.js';
 import { WorkspaceState } from './state.js';
 import { TriggerRegistry } from './triggers.js';
+import { createUiRoutes, type UiRoutes } from './ui-routes.js';
 import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api.js';
 
 export type { FaultSpec, HeldRequest } from './faults.js';
 export type { BlockActionInput, CommandInput, EventOptions, ViewSubmissionInput } from './interactions.js';
 export type { RecordedCall } from './recorder.js';
+export type { LoggedRequest, RequestSummary } from './request-log.js';
 export type { BotResponse, SignedRequestInput } from './sender.js';
 export type { WorkspaceState } from './state.js';
 
@@ -61,6 +64,8 @@ export interface SlackServer {
   apiUrl: string;
   state: WorkspaceState;
   calls: RecordedCall[];
+  /** Every signed request sent to the bot (also emitted as `request` events): the page's log and its export. */
+  requests: RequestLog;
   /** `call`, `held`, `delivery`, `ack_rejected` and state changes (`message`, `message_changed`, `view_opened`, …). */
   events: EventEmitter;
   waitForCall(predicate: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
@@ -148,11 +153,14 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   const recorder = new CallRecorder(events);
   const faults = new Faults(events);
   const limiter = options.rateLimits === false ? undefined : new RateLimiter({ now });
-  const sender = new BotSender(options.signingSecret);
+  const requestLog = new RequestLog(events, now);
+  const sender = new RecordingSender(options.signingSecret, requestLog, now);
   const ctx: ApiContext = { state, triggers, teamName: teamDomain, teamDomain, now };
   let requestUrl = options.requestUrl;
   let baseUrl = '';
   let closed = false;
+  // The browser page's routes (ui-routes.ts); set once the interactions they drive exist.
+  let ui: UiRoutes | undefined;
 
   async function handleApi(
     req: IncomingMessage,
@@ -230,6 +238,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
         if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
           return handleResponseUrl(res, url.pathname, raw);
         }
+        if (ui && (await ui(req, res, url, raw))) return;
         send(res, 404, { ok: false, error: 'not_found' });
       })
       .catch((err: unknown) => {
@@ -251,16 +260,29 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   baseUrl = `http://${urlHost}:${port}`;
   log?.info({ url: baseUrl }, 'slack-compatible server listening');
 
+  const payloads = { state, teamDomain, verificationToken: randomBytes(12).toString('base64url') };
   const interactions = new Interactions({
     state,
     triggers,
     responseUrls,
     sender,
-    payloads: { state, teamDomain, verificationToken: randomBytes(12).toString('base64url') },
+    payloads,
     events,
     now,
     baseUrl: () => baseUrl,
     requestUrl: () => requestUrl,
+  });
+
+  ui = createUiRoutes({
+    state,
+    events,
+    calls: recorder.calls,
+    interactions,
+    requestLog,
+    payloads,
+    triggers,
+    now,
+    logger: options.logger,
   });
 
   return {
@@ -268,6 +290,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     apiUrl: `${baseUrl}/api/`,
     state,
     calls: recorder.calls,
+    requests: requestLog,
     events,
     waitForCall: (predicate, timeoutMs) => recorder.waitForCall(predicate, timeoutMs),
     faults: {

@@ -84,7 +84,12 @@ describe('permissions and the audit log', () => {
 
 describe('the Home tab', () => {
   it('is published with every subcommand when a user opens it', async () => {
-    const res = await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.carol, channel: 'D0CAROL', tab: 'home' });
+    const res = await h.slack.sendEvent({
+      type: 'app_home_opened',
+      user: USERS.carol,
+      channel: 'D0CAROL',
+      tab: 'home',
+    });
     expect(res.status).toBe(200);
     const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
     expect(publish.response.ok).toBe(true);

@@ -1,0 +1,294 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { startWorkspace, type WorkspaceFixture } from '../unit/workspace/fixture.js';
+
+/**
+ * A person using Opsdeck from the local workspace page in a real (headless) Chromium: the page, its SSE stream and
+ * the signed requests it makes the workspace send, against Opsdeck running for real.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const WAIT_MS = 15_000;
+
+let h: Harness;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  userDataDir = mkdtempSync(join(tmpdir(), 'opsdeck-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1440, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(WAIT_MS);
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await h?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+/** The message elements (top level and in threads) of the open channel whose text contains `text`. */
+const messages = (text: string) => page.locator('#messages article.msg', { hasText: text });
+
+async function send(line: string): Promise<void> {
+  const composer = page.locator('#composer-input');
+  await composer.fill(line);
+  await composer.press('Enter');
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
+  it('runs /ops help and /ops ping, and "Ping again" replaces the pong in place', { timeout: 60_000 }, async () => {
+    await page.goto(h.slack.url);
+    await page.locator('#user-switcher option[value="U0CAROL"]').waitFor({ state: 'attached' });
+    await page.selectOption('#user-switcher', USERS.carol);
+    // The page re-renders the switcher from carol's snapshot once it has loaded it.
+    await page.locator('#user-switcher option[value="U0CAROL"][selected]').waitFor({ state: 'attached' });
+    await page.locator(`[data-nav="${CHANNEL}"]`).click();
+    await page.locator('#channel-title', { hasText: '# ops' }).waitFor();
+
+    await send('/ops help');
+    const help = messages('/ops audit [n]');
+    await help.waitFor();
+    await expect(help.locator('.msg-ephemeral-note').textContent()).resolves.toContain('Only visible to you');
+    await expect(help.locator('.bk-header').textContent()).resolves.toBe('Opsdeck commands');
+
+    await send('/ops ping');
+    const pong = messages('Pong from worker');
+    await pong.waitFor();
+    expect(await pong.count()).toBe(1);
+    const ts = await pong.getAttribute('data-ts');
+    expect(await pong.getAttribute('data-edited')).toBeNull();
+
+    await pong.getByRole('button', { name: 'Ping again' }).click();
+    // The worker answers through the click's response_url with replace_original; the stream brings the edit.
+    await page.locator(`article.msg[data-ts="${ts}"][data-edited]`).waitFor();
+    expect(await pong.count()).toBe(1);
+    await expect(pong.getAttribute('data-ts')).resolves.toBe(ts);
+    await expect(pong.locator('.msg-edited').textContent()).resolves.toBe('(edited)');
+    await expect(pong.textContent()).resolves.toContain('Pong from worker');
+
+    // Every signed request is in the log with its status and ack time, newest first.
+    const rows = page.locator('#request-log tr');
+    await rows.nth(2).waitFor();
+    const kinds = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')));
+    expect(kinds.slice(0, 3)).toEqual(['block_actions', 'command', 'command']);
+    const click = rows.first();
+    await expect(click.locator('.req-summary').textContent()).resolves.toBe('ping_again');
+    await expect(click.locator('.req-user').textContent()).resolves.toBe('carol');
+    await expect(click.locator('.req-status').textContent()).resolves.toBe('200');
+    await expect(click.locator('.req-ack').textContent()).resolves.toMatch(/^\d+ ms$/);
+    await expect(rows.nth(2).locator('.req-summary').textContent()).resolves.toBe('/ops help');
+
+    mkdirSync('test-results', { recursive: true });
+    mkdirSync('docs', { recursive: true });
+    await page.screenshot({ path: 'test-results/workspace.png' });
+    copyFileSync('test-results/workspace.png', 'docs/workspace.png');
+  });
+
+  it('keeps the signed-in user across a reload', async () => {
+    await page.reload();
+    await page.locator('#channel-title', { hasText: '# ops' }).waitFor();
+    await expect(page.locator('#user-switcher').inputValue()).resolves.toBe(USERS.carol);
+    await messages('Pong from worker').waitFor();
+  });
+
+  it('downloads the recordings as JSON fixtures', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^opsdeck-recordings-.+\.json$/);
+    const file = await download.path();
+    const recordings = JSON.parse(readFileSync(file, 'utf8')) as {
+      requests: Array<{ kind: string; summary: string; headers: Record<string, string> }>;
+      calls: Array<{ method: string; params: Record<string, unknown> }>;
+    };
+    expect(recordings.requests.map((r) => r.summary)).toEqual(['/ops help', '/ops ping', 'ping_again']);
+    expect(recordings.requests[0]?.headers).not.toHaveProperty('x-slack-signature');
+    expect(recordings.calls.some((c) => c.method === 'response_url' && c.params.replace_original === true)).toBe(true);
+  });
+
+  it('opens the Home tab, which Opsdeck publishes on app_home_opened', async () => {
+    await page.locator('#home-link').click();
+    await page.locator('#messages .home .bk-header', { hasText: 'Opsdeck' }).waitFor();
+    await page
+      .locator('#request-log tr[data-kind="event_callback"] .req-summary', { hasText: 'app_home_opened' })
+      .waitFor();
+  });
+});
+
+/** A modal with the input types the page must read back, as an app would open it. */
+const DEPLOY_MODAL = {
+  type: 'modal',
+  callback_id: 'deploy',
+  title: { type: 'plain_text', text: 'Deploy' },
+  submit: { type: 'plain_text', text: 'Deploy' },
+  close: { type: 'plain_text', text: 'Cancel' },
+  blocks: [
+    {
+      type: 'input',
+      block_id: 'env',
+      label: { type: 'plain_text', text: 'Environment' },
+      element: {
+        type: 'static_select',
+        action_id: 'env_select',
+        options: [
+          { text: { type: 'plain_text', text: 'Staging' }, value: 'staging' },
+          { text: { type: 'plain_text', text: 'Production' }, value: 'prod' },
+        ],
+      },
+    },
+    {
+      type: 'input',
+      block_id: 'reason',
+      label: { type: 'plain_text', text: 'Reason' },
+      element: { type: 'plain_text_input', action_id: 'reason_input', multiline: true },
+    },
+    {
+      type: 'input',
+      block_id: 'checks',
+      optional: true,
+      label: { type: 'plain_text', text: 'Checks' },
+      element: {
+        type: 'checkboxes',
+        action_id: 'checks_input',
+        options: [{ text: { type: 'plain_text', text: 'Run smoke tests' }, value: 'smoke' }],
+      },
+    },
+  ],
+};
+
+describe.skipIf(!existsSync(CHROMIUM))('modals and confirm dialogs on the page', () => {
+  let w: WorkspaceFixture;
+  let tab: Page;
+
+  beforeAll(async () => {
+    w = await startWorkspace('browser-secret', 'xoxb-browser', Date.now);
+    let submissions = 0;
+    // A stand-in app: /deploy opens the modal; the first submission is refused with a validation error.
+    w.bot.reply(async (req) => {
+      if (req.parsed.command === '/deploy') {
+        await w.client.views.open({ trigger_id: String(req.parsed.trigger_id), view: DEPLOY_MODAL as never });
+        return { status: 200 };
+      }
+      if (req.parsed.type === 'view_submission' && ++submissions === 1) {
+        return { body: { response_action: 'errors', errors: { reason: 'Say why you deploy.' } } };
+      }
+      return { status: 200 };
+    });
+    await w.client.chat.postMessage({
+      channel: 'C1',
+      text: 'Restart?',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'restart',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'restart_api',
+              style: 'danger',
+              text: { type: 'plain_text', text: 'Restart api' },
+              value: 'api',
+              confirm: {
+                title: { type: 'plain_text', text: 'Restart api?' },
+                text: { type: 'mrkdwn', text: 'This drops *live* connections.' },
+                confirm: { type: 'plain_text', text: 'Restart' },
+                deny: { type: 'plain_text', text: 'Keep it' },
+                style: 'danger',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    tab = await context.newPage();
+    tab.setDefaultTimeout(WAIT_MS);
+    await tab.goto(w.server.url);
+    await tab.locator('#user-switcher option[value="U1"]').waitFor({ state: 'attached' });
+    await tab.selectOption('#user-switcher', 'U1');
+    await tab.locator('[data-nav="C1"]').click();
+    await tab.locator('#channel-title', { hasText: '# ops' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await tab?.close();
+    await w?.close();
+  });
+
+  const kinds = () => w.bot.requests.map((r) => r.parsed.type ?? r.parsed.command);
+
+  it('asks before sending a click with a confirm object, and sends nothing on deny', async () => {
+    const button = tab.locator('button[data-action-id="restart_api"]');
+    await expect(button.getAttribute('class')).resolves.toContain('bk-danger');
+    await button.click();
+    await tab.locator('.confirm', { hasText: 'Restart api?' }).waitFor();
+    await expect(tab.locator('.confirm strong').textContent()).resolves.toBe('live');
+    await tab.locator('[data-confirm-answer="deny"]', { hasText: 'Keep it' }).click();
+    await tab.locator('#confirm-root').waitFor({ state: 'hidden' });
+    expect(kinds()).not.toContain('block_actions');
+
+    await button.click();
+    await tab.locator('[data-confirm-answer="confirm"]', { hasText: 'Restart' }).click();
+    await tab.locator('#request-log tr[data-kind="block_actions"]').waitFor();
+    const click = w.bot.requests.find((r) => r.parsed.type === 'block_actions');
+    expect(click?.verified).toBe(true);
+    expect(click?.parsed.actions).toMatchObject([{ action_id: 'restart_api', block_id: 'restart', value: 'api' }]);
+  });
+
+  it('opens a modal, shows validation errors under the input, and submits Slack-shaped state', async () => {
+    await tab.locator('#composer-input').fill('/deploy');
+    await tab.locator('#composer-input').press('Enter');
+    const modal = tab.locator('#modal-root .modal');
+    await modal.locator('.modal-title', { hasText: 'Deploy' }).waitFor();
+
+    await modal.locator('select[data-input="static_select"]').selectOption('prod');
+    await modal.locator('button[data-modal="submit"]').click();
+    await modal.locator('.bk-input[data-block-id="reason"] .bk-error', { hasText: 'Say why you deploy.' }).waitFor();
+    // The re-rendered modal keeps what was chosen before the errors came back.
+    await expect(modal.locator('select[data-input="static_select"]').inputValue()).resolves.toBe('prod');
+
+    await modal.locator('textarea[data-input="plain_text_input"]').fill('Hotfix for #42');
+    await modal.locator('.bk-choice input[value="smoke"]').check();
+    await modal.locator('button[data-modal="submit"]').click();
+    await tab.locator('#modal-root').waitFor({ state: 'hidden' });
+
+    const submissions = w.bot.requests.filter((r) => r.parsed.type === 'view_submission');
+    expect(submissions).toHaveLength(2);
+    const view = submissions[1]!.parsed.view as { callback_id: string; state: { values: unknown } };
+    expect(view.callback_id).toBe('deploy');
+    expect(view.state.values).toEqual({
+      env: {
+        env_select: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'Production' }, value: 'prod' },
+        },
+      },
+      reason: { reason_input: { type: 'plain_text_input', value: 'Hotfix for #42' } },
+      checks: {
+        checks_input: {
+          type: 'checkboxes',
+          selected_options: [{ text: { type: 'plain_text', text: 'Run smoke tests' }, value: 'smoke' }],
+        },
+      },
+    });
+    expect(w.server.state.modalStack('U1')).toHaveLength(0);
+  });
+});
