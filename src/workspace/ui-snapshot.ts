@@ -7,20 +7,21 @@ import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView 
  * state, so the snapshot and the live stream cannot disagree about visibility.
  */
 
-export interface UiMessage {
-  channel: string;
-  ts: string;
-  user: string;
-  botId?: string;
-  text: string;
-  blocks?: unknown[];
-  attachments?: unknown[];
-  threadTs?: string;
-  replyCount?: number;
-  edited?: { user: string; ts: string };
-  ephemeral: boolean;
-  reactions?: Array<{ name: string; users: string[]; count: number }>;
-}
+/** A message as the page gets it: ephemeral-ness as a flag, never whom else it was for. */
+export type UiMessage = Pick<
+  WorkspaceMessage,
+  | 'channel'
+  | 'ts'
+  | 'user'
+  | 'botId'
+  | 'text'
+  | 'blocks'
+  | 'attachments'
+  | 'threadTs'
+  | 'replyCount'
+  | 'edited'
+  | 'reactions'
+> & { ephemeral: boolean };
 
 export interface UiChannel {
   id: string;
