@@ -19,6 +19,9 @@ export interface Bot {
 export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
   const clientOptions = transport.apiUrl ? { slackApiUrl: transport.apiUrl } : {};
   const log = boltLogger(logger);
+  // Bolt's default conversation store keeps state in process memory (Opsdeck processes keep none; state lives in
+  // Redis) and builds an Error with a stack trace on every request that has no stored conversation.
+  const common = { clientOptions, logger: log, convoStore: false as const };
   let bot: Bot;
   if (transport.mode === 'http') {
     const receiver = new HTTPReceiver({
@@ -28,15 +31,14 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       processBeforeResponse: false,
       logger: log,
     });
-    const app = new App({ token: transport.botToken, receiver, clientOptions, logger: log });
+    const app = new App({ token: transport.botToken, receiver, ...common });
     bot = { app, receiver, start: async () => {}, stop: async () => {} };
   } else {
     const app = new App({
       token: transport.botToken,
       appToken: transport.appToken,
       socketMode: true,
-      clientOptions,
-      logger: log,
+      ...common,
     });
     bot = { app, start: async () => void (await app.start()), stop: async () => void (await app.stop()) };
   }

@@ -4,6 +4,7 @@
  * Cross-references between sections (roles, checks, runbooks) are validated in `catalog-refs.ts`.
  */
 import { z } from 'zod';
+import { CheckSchema } from '../checks/check-kinds.js';
 import { ArgvSchema } from './argv.js';
 import { duration } from './duration.js';
 import { httpUrl } from './url.js';
@@ -63,64 +64,6 @@ export const SlackSettingsSchema = z.strictObject({
 
 /** role name → members. Opsdeck gives roles meaning (responder, deployer, approver, admin); any name is allowed. */
 export const RolesSchema = z.record(key('role'), z.array(RoleMemberSchema));
-
-const checkOptions = (defaultTimeoutMs: number) => ({
-  timeout: duration().default(defaultTimeoutMs),
-  /** How often the scheduler runs this check; unscheduled (on demand only) when absent. */
-  interval: duration({ min: 1000 }).optional(),
-  /** Consecutive failures before the check alerts (so a single blip does not page anyone). */
-  failuresBeforeAlert: z.int().min(1).max(1000).default(3),
-});
-
-/** GET `url`; passes on `expect.status` when given, on any 2xx otherwise. */
-export const HttpCheckSchema = z.strictObject({
-  type: z.literal('http'),
-  url: httpUrl(),
-  expect: z.strictObject({ status: z.int().min(100).max(599).optional() }).optional(),
-  ...checkOptions(5000),
-});
-
-/** Opens a TCP connection to `host:port`. */
-export const TcpCheckSchema = z.strictObject({
-  type: z.literal('tcp'),
-  host: z.string().min(1),
-  port: z.int().min(1).max(65_535),
-  ...checkOptions(5000),
-});
-
-export const COMPARISON_OPS = ['<', '<=', '>', '>=', '=='] as const;
-
-/**
- * Runs an instant `query` against the Prometheus at `url` (its base URL). With `expect`, passes when every sample
- * satisfies `<sample> <op> <value>`; without, passes when the query returns at least one sample.
- */
-export const PrometheusCheckSchema = z.strictObject({
-  type: z.literal('prometheus'),
-  url: httpUrl(),
-  query: z.string().min(1),
-  expect: z
-    .strictObject({
-      op: z.enum(COMPARISON_OPS, { error: `must be one of ${COMPARISON_OPS.join(' ')}` }),
-      value: z.number(),
-    })
-    .optional(),
-  ...checkOptions(5000),
-});
-
-/** Runs `command` (no shell); passes on exit code 0. */
-export const CommandCheckSchema = z.strictObject({
-  type: z.literal('command'),
-  command: ArgvSchema,
-  ...checkOptions(10_000),
-});
-
-export const CHECK_TYPES = ['http', 'tcp', 'prometheus', 'command'] as const;
-
-export const CheckSchema = z.discriminatedUnion(
-  'type',
-  [HttpCheckSchema, TcpCheckSchema, PrometheusCheckSchema, CommandCheckSchema],
-  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${CHECK_TYPES.join(', ')}` : undefined) },
-);
 
 /** Who must approve before the action runs: anyone holding role `from` (other than the requester). */
 export const ApprovalSchema = z.strictObject({ from: key('role') });
@@ -287,12 +230,6 @@ export type Catalog = z.output<typeof CatalogSchema>;
 export type SlackSettings = z.output<typeof SlackSettingsSchema>;
 export type Roles = z.output<typeof RolesSchema>;
 export type Service = z.output<typeof ServiceSchema>;
-export type Check = z.output<typeof CheckSchema>;
-export type CheckType = Check['type'];
-export type HttpCheck = z.output<typeof HttpCheckSchema>;
-export type TcpCheck = z.output<typeof TcpCheckSchema>;
-export type PrometheusCheck = z.output<typeof PrometheusCheckSchema>;
-export type CommandCheck = z.output<typeof CommandCheckSchema>;
 export type Approval = z.output<typeof ApprovalSchema>;
 export type DeployEnvironment = z.output<typeof EnvironmentSchema>;
 export type DeployConfig = z.output<typeof DeployConfigSchema>;
