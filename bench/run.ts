@@ -3,7 +3,8 @@
  * bare node:http server that only verifies the signature (the floor), in the same run, at 10 and 50 connections.
  * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
  * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
- * a TypeScript loader. Prints a Markdown table and writes bench/results.md.
+ * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
+ * table and writes bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,12 @@ import { freePort, startPrivateRedis } from '../src/redis/private-server.js';
 import { signRequest } from '../src/slack/signature.js';
 import { createSlackServer } from '../src/workspace/server.js';
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
+/**
+ * Each round starts every target afresh and loads it in turn; a cell reports the median of its rounds, so one noisy
+ * moment on a shared 2-core machine (a GC pause, another process) does not decide a ratio.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = [10, 50];
 const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
 const signingSecret = randomBytes(16).toString('hex');
@@ -114,6 +120,56 @@ async function load(port: number, connections: number, seconds: number): Promise
   });
 }
 
+/** Starts `target`, warms it up, and loads it at each connection count. */
+async function measure(target: Target): Promise<Row[]> {
+  const port = await freePort();
+  const child = await startTarget(target, port);
+  await delay(1000); // let start-up work (connections, first timers) settle before reading idle RSS
+  const rssIdleMb = rssMb(child.pid!);
+  const rows: Row[] = [];
+  try {
+    await load(port, 10, 2); // warm-up: JIT, connection pools, Bolt's one-time auth.test
+    for (const connections of CONNECTIONS) {
+      const result = await load(port, connections, DURATION_S);
+      rows.push({
+        target: target.name,
+        connections,
+        rps: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+        rssIdleMb,
+        rssAfterMb: rssMb(child.pid!),
+      });
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  return rows;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** One row per (target, connections): the median of each figure over the rounds; errors are summed. */
+function medians(samples: Row[]): Row[] {
+  const cells = new Map<string, Row[]>();
+  for (const row of samples) {
+    const key = `${row.target}\u0000${row.connections}`;
+    cells.set(key, [...(cells.get(key) ?? []), row]);
+  }
+  return [...cells.values()].map((rows) => ({
+    target: rows[0]!.target,
+    connections: rows[0]!.connections,
+    rps: median(rows.map((r) => r.rps)),
+    p50: median(rows.map((r) => r.p50)),
+    p99: median(rows.map((r) => r.p99)),
+    errors: rows.reduce((sum, r) => sum + r.errors, 0),
+    rssIdleMb: median(rows.map((r) => r.rssIdleMb)),
+    rssAfterMb: median(rows.map((r) => r.rssAfterMb)),
+  }));
+}
+
 async function main() {
   const redisDir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
   const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir: redisDir });
@@ -136,36 +192,17 @@ async function main() {
       },
     },
   ];
-  const rows: Row[] = [];
+  const samples: Row[] = [];
   try {
-    for (const target of targets) {
-      const port = await freePort();
-      const child = await startTarget(target, port);
-      await load(port, 10, 2); // warm-up: JIT, connection pools, Bolt's one-time auth.test
-      await delay(500);
-      const rssIdleMb = rssMb(child.pid!);
-      for (const connections of CONNECTIONS) {
-        const result = await load(port, connections, DURATION_S);
-        rows.push({
-          target: target.name,
-          connections,
-          rps: Math.round(result.requests.average),
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          errors: result.errors + result.timeouts + result.non2xx,
-          rssIdleMb,
-          rssAfterMb: rssMb(child.pid!),
-        });
-      }
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) samples.push(...(await measure(target)));
     }
   } finally {
     await slack.close();
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = render(rows);
+  const report = render(medians(samples));
   process.stdout.write(`${report}\n`);
   writeFileSync('bench/results.md', report);
 }
@@ -175,7 +212,9 @@ function render(rows: Row[]): string {
   const lines = [
     '# Benchmark results',
     '',
-    `Signed \`/ops help\` commands, each unique and freshly signed; ${DURATION_S} s per cell after a 2 s warm-up.`,
+    `Signed \`/ops help\` commands, each unique and freshly signed; ${DURATION_S} s per cell after a 2 s warm-up;`,
+    `each figure is the median of ${ROUNDS} rounds (every round restarts every target). Errors are summed over rounds.`,
+    "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
     `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\`.`,
     '',
     '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',

@@ -1,4 +1,5 @@
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { afterEach, beforeEach } from 'vitest';
 import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
 import { type BotReceiver, startBotReceiver } from './bot-receiver.js';
 
@@ -48,4 +49,19 @@ export async function startWorkspace(secret: string, botToken: string, now: () =
       await bot.close();
     },
   };
+}
+
+/** A fresh workspace for each test of the calling file, on a clock the test moves by assigning `clock`. */
+export interface WorkspaceEachTest extends WorkspaceFixture {
+  clock: number;
+}
+
+export function useWorkspace(secret: string, botToken: string): WorkspaceEachTest {
+  const ws = { clock: 0 } as WorkspaceEachTest;
+  beforeEach(async () => {
+    ws.clock = 1_700_000_000_000;
+    Object.assign(ws, await startWorkspace(secret, botToken, () => ws.clock));
+  });
+  afterEach(() => ws.close());
+  return ws;
 }

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { WebClient } from '@slack/web-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SlackServer } from '../../../src/workspace/server.js';
+import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../support/shared.js';
-import type { BotReceiver } from './bot-receiver.js';
-import { startWorkspace, type WorkspaceFixture } from './fixture.js';
+import { useWorkspace } from './fixture.js';
 
 const SECRET = 'interaction-secret';
 const BOT_TOKEN = 'xoxb-interactions';
@@ -38,33 +35,20 @@ const modalView = {
   ],
 };
 
-let server: SlackServer;
-let bot: BotReceiver;
-let client: WebClient;
-let clock: number;
-
-let workspace: WorkspaceFixture;
-
-beforeEach(async () => {
-  clock = 1_700_000_000_000;
-  workspace = await startWorkspace(SECRET, BOT_TOKEN, () => clock);
-  ({ server, bot, client } = workspace);
-});
-
-afterEach(() => workspace.close());
+const ws = useWorkspace(SECRET, BOT_TOKEN);
 
 async function openModal(userId = 'U1') {
-  const { triggerId } = await server.sendCommand({ userId, channelId: 'C1', text: 'deploy' });
-  const opened = await client.views.open({ trigger_id: triggerId, view: modalView as never });
+  const { triggerId } = await ws.server.sendCommand({ userId, channelId: 'C1', text: 'deploy' });
+  const opened = await ws.client.views.open({ trigger_id: triggerId, view: modalView as never });
   return opened.view?.id as string;
 }
 
 describe('signed requests to the bot', () => {
   it('sends slash commands shaped like Slack, signed so the bot can verify them', async () => {
-    const res = await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'deploy api prod' });
+    const res = await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'deploy api prod' });
     expect(res.status).toBe(200);
     expect(res.ackMs).toBeGreaterThanOrEqual(0);
-    const [req] = bot.requests;
+    const [req] = ws.bot.requests;
     expect(req?.verified).toBe(true);
     expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(req?.parsed).toMatchObject({
@@ -78,7 +62,7 @@ describe('signed requests to the bot', () => {
       response_url: res.responseUrl,
       trigger_id: res.triggerId,
     });
-    expect(res.responseUrl.startsWith(`${server.url}/response/`)).toBe(true);
+    expect(res.responseUrl.startsWith(`${ws.server.url}/response/`)).toBe(true);
     // Every field of Slack's own example is there (enterprise_* only exist on Enterprise Grid).
     const upstream = Object.keys(Object.fromEntries(new URLSearchParams(fixture('slash-command.form-urlencoded.txt'))));
     const expected = upstream.filter((k) => !k.startsWith('enterprise_'));
@@ -86,58 +70,60 @@ describe('signed requests to the bot', () => {
   });
 
   it('records a command ack body as the immediate reply: ephemeral by default, in_channel on request', async () => {
-    bot.reply(() => ({ body: 'Working on it…' }));
-    await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'status' });
-    bot.reply(() => ({ body: { response_type: 'in_channel', text: 'All green', blocks: [] } }));
-    await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'status' });
-    const messages = server.state.visibleMessages('C1', 'U1');
+    ws.bot.reply(() => ({ body: 'Working on it…' }));
+    await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'status' });
+    ws.bot.reply(() => ({ body: { response_type: 'in_channel', text: 'All green', blocks: [] } }));
+    await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'status' });
+    const messages = ws.server.state.visibleMessages('C1', 'U1');
     expect(messages.map((m) => [m.text, m.ephemeralFor])).toEqual([
       ['Working on it…', 'U1'],
       ['All green', undefined],
     ]);
-    expect(server.state.visibleMessages('C1', 'U2').map((m) => m.text)).toEqual(['All green']);
+    expect(ws.server.state.visibleMessages('C1', 'U2').map((m) => m.text)).toEqual(['All green']);
   });
 
   it('does not apply an ack Slack would refuse, and says so', async () => {
-    const rejected = new Promise((resolve) => server.events.once('ack_rejected', resolve));
-    bot.reply(() => ({ body: { text: 'x', blocks: [{ type: 'header', text: plain('h'.repeat(151)) }] } }));
-    await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'x' });
+    const rejected = new Promise((resolve) => ws.server.events.once('ack_rejected', resolve));
+    ws.bot.reply(() => ({ body: { text: 'x', blocks: [{ type: 'header', text: plain('h'.repeat(151)) }] } }));
+    await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'x' });
     await expect(rejected).resolves.toMatchObject({ kind: 'command', error: 'invalid_blocks' });
-    expect(server.state.visibleMessages('C1', 'U1')).toHaveLength(0);
+    expect(ws.server.state.visibleMessages('C1', 'U1')).toHaveLength(0);
   });
 
   it('lets a trigger_id open one modal within 3 seconds', async () => {
-    const first = await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'a' });
-    const opened = await client.views.open({ trigger_id: first.triggerId, view: modalView as never });
+    const first = await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'a' });
+    const opened = await ws.client.views.open({ trigger_id: first.triggerId, view: modalView as never });
     expect(opened.view).toMatchObject({ type: 'modal', callback_id: 'deploy', private_metadata: 'svc=api' });
     expect((opened.view?.state as { values?: unknown } | undefined)?.values).toEqual({
       reason: { text: { type: 'plain_text_input', value: 'hotfix' } },
       env: { pick: { type: 'static_select', selected_option: null } },
     });
-    const again = await client.views.open({ trigger_id: first.triggerId, view: modalView as never }).catch((e) => e);
+    const again = await ws.client.views.open({ trigger_id: first.triggerId, view: modalView as never }).catch((e) => e);
     expect(again.data.error).toBe('exchanged_trigger_id');
 
-    const late = await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'b' });
-    clock += 3001;
-    const expired = await client.views.open({ trigger_id: late.triggerId, view: modalView as never }).catch((e) => e);
+    const late = await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'b' });
+    ws.clock += 3001;
+    const expired = await ws.client.views
+      .open({ trigger_id: late.triggerId, view: modalView as never })
+      .catch((e) => e);
     expect(expired.data.error).toBe('expired_trigger_id');
-    const bogus = await client.views.open({ trigger_id: '1.2.3', view: modalView as never }).catch((e) => e);
+    const bogus = await ws.client.views.open({ trigger_id: '1.2.3', view: modalView as never }).catch((e) => e);
     expect(bogus.data.error).toBe('invalid_trigger_id');
   });
 
   it('refuses invalid views without using up the trigger', async () => {
-    const { triggerId } = await server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'a' });
+    const { triggerId } = await ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'a' });
     const long = { ...modalView, title: plain('A title far longer than 24') };
-    const bad = await client.views.open({ trigger_id: triggerId, view: long as never }).catch((e) => e);
+    const bad = await ws.client.views.open({ trigger_id: triggerId, view: long as never }).catch((e) => e);
     expect(bad.data.error).toBe('invalid_arguments');
     expect(bad.data.response_metadata.messages[0]).toContain('/view/title/text');
-    await expect(client.views.open({ trigger_id: triggerId, view: modalView as never })).resolves.toMatchObject({
+    await expect(ws.client.views.open({ trigger_id: triggerId, view: modalView as never })).resolves.toMatchObject({
       ok: true,
     });
   });
 
   it('sends block_actions with the message, shaped like block-actions-with-message.json', async () => {
-    const posted = await client.chat.postMessage({
+    const posted = await ws.client.chat.postMessage({
       channel: 'C1',
       text: 'Approve?',
       blocks: [
@@ -156,15 +142,15 @@ describe('signed requests to the bot', () => {
       ],
     });
     const ts = posted.ts as string;
-    await server.sendBlockAction({ userId: 'U2', channelId: 'C1', messageTs: ts, actionId: 'approve' });
-    await server.sendBlockAction({
+    await ws.server.sendBlockAction({ userId: 'U2', channelId: 'C1', messageTs: ts, actionId: 'approve' });
+    await ws.server.sendBlockAction({
       userId: 'U2',
       channelId: 'C1',
       messageTs: ts,
       actionId: 'env',
       selectedOption: { value: 'prod' },
     });
-    const [click, select] = bot.requests;
+    const [click, select] = ws.bot.requests;
     expect(click?.verified).toBe(true);
     expect(Object.keys(click?.parsed ?? {})).toEqual(
       expect.arrayContaining(Object.keys(fixtureJson('block-actions-with-message.json'))),
@@ -184,33 +170,33 @@ describe('signed requests to the bot', () => {
   });
 
   it('omits the message for clicks on ephemeral messages, like block-actions.json', async () => {
-    const res = await client.chat.postEphemeral({
+    const res = await ws.client.chat.postEphemeral({
       channel: 'C1',
       user: 'U1',
       text: 'only you',
       blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'ok', text: plain('OK') }] }],
     });
-    await server.sendBlockAction({
+    await ws.server.sendBlockAction({
       userId: 'U1',
       channelId: 'C1',
       messageTs: res.message_ts as string,
       actionId: 'ok',
     });
-    const payload = bot.requests[0]?.parsed;
+    const payload = ws.bot.requests[0]?.parsed;
     expect(payload?.container).toMatchObject({ is_ephemeral: true });
     expect(payload).not.toHaveProperty('message');
   });
 
   it('sends view_submission with state values, shaped like view-submission.json', async () => {
     const viewId = await openModal();
-    await server.sendViewSubmission({
+    await ws.server.sendViewSubmission({
       userId: 'U1',
       viewId,
       values: {
         env: { pick: { type: 'static_select', selected_option: { text: plain('Production'), value: 'prod' } } },
       },
     });
-    const payload = bot.requests.at(-1)?.parsed as { view: Record<string, unknown> };
+    const payload = ws.bot.requests.at(-1)?.parsed as { view: Record<string, unknown> };
     const upstream = fixtureJson('view-submission.json') as { view: Record<string, unknown> };
     expect(Object.keys(payload)).toEqual(expect.arrayContaining(Object.keys(upstream)));
     expect(Object.keys(payload.view)).toEqual(expect.arrayContaining(Object.keys(upstream.view)));
@@ -227,54 +213,54 @@ describe('signed requests to the bot', () => {
       },
     });
     // An empty ack closes the modal.
-    expect(server.state.modalStack('U1')).toHaveLength(0);
+    expect(ws.server.state.modalStack('U1')).toHaveLength(0);
   });
 
   it('applies response_action errors, update, push and clear to the view stack', async () => {
     const viewId = await openModal();
-    bot.reply(() => ({ body: { response_action: 'errors', errors: { reason: 'Say why' } } }));
-    await server.sendViewSubmission({ userId: 'U1', viewId, values: { reason: { text: '' } } });
-    expect(server.state.views.get(viewId)?.errors).toEqual({ reason: 'Say why' });
-    expect(server.state.modalStack('U1').map((v) => v.id)).toEqual([viewId]);
+    ws.bot.reply(() => ({ body: { response_action: 'errors', errors: { reason: 'Say why' } } }));
+    await ws.server.sendViewSubmission({ userId: 'U1', viewId, values: { reason: { text: '' } } });
+    expect(ws.server.state.views.get(viewId)?.errors).toEqual({ reason: 'Say why' });
+    expect(ws.server.state.modalStack('U1').map((v) => v.id)).toEqual([viewId]);
 
-    bot.reply(() => ({ body: { response_action: 'update', view: { ...modalView, title: plain('Confirm') } } }));
-    await server.sendViewSubmission({ userId: 'U1', viewId, values: { reason: { text: 'db fix' } } });
-    expect(server.state.views.get(viewId)?.view.title).toEqual(plain('Confirm'));
+    ws.bot.reply(() => ({ body: { response_action: 'update', view: { ...modalView, title: plain('Confirm') } } }));
+    await ws.server.sendViewSubmission({ userId: 'U1', viewId, values: { reason: { text: 'db fix' } } });
+    expect(ws.server.state.views.get(viewId)?.view.title).toEqual(plain('Confirm'));
 
-    bot.reply(() => ({ body: { response_action: 'push', view: { ...modalView, title: plain('Step 2') } } }));
-    await server.sendViewSubmission({ userId: 'U1', viewId });
-    const stack = server.state.modalStack('U1');
+    ws.bot.reply(() => ({ body: { response_action: 'push', view: { ...modalView, title: plain('Step 2') } } }));
+    await ws.server.sendViewSubmission({ userId: 'U1', viewId });
+    const stack = ws.server.state.modalStack('U1');
     expect(stack.map((v) => v.view.title)).toEqual([plain('Confirm'), plain('Step 2')]);
     expect(stack[1]?.view).toMatchObject({ root_view_id: viewId, previous_view_id: viewId });
 
-    bot.reply(() => ({ body: { response_action: 'clear' } }));
-    await server.sendViewSubmission({ userId: 'U1', viewId: stack[1]?.id as string });
-    expect(server.state.modalStack('U1')).toHaveLength(0);
+    ws.bot.reply(() => ({ body: { response_action: 'clear' } }));
+    await ws.server.sendViewSubmission({ userId: 'U1', viewId: stack[1]?.id as string });
+    expect(ws.server.state.modalStack('U1')).toHaveLength(0);
   });
 
   it('updates and publishes views through the Web API with hash checks', async () => {
     const viewId = await openModal();
-    const current = server.state.views.get(viewId)?.view.hash as string;
-    const updated = await client.views.update({ view_id: viewId, hash: current, view: modalView as never });
+    const current = ws.server.state.views.get(viewId)?.view.hash as string;
+    const updated = await ws.client.views.update({ view_id: viewId, hash: current, view: modalView as never });
     expect(updated.view?.id).toBe(viewId);
-    const stale = await client.views
+    const stale = await ws.client.views
       .update({ view_id: viewId, hash: current, view: modalView as never })
       .catch((e) => e);
     expect(stale.data.error).toBe('hash_conflict');
     const home = { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'On call: you' } }] };
-    const published = await client.views.publish({ user_id: 'U1', view: home as never });
-    const again = await client.views.publish({ user_id: 'U1', view: home as never });
+    const published = await ws.client.views.publish({ user_id: 'U1', view: home as never });
+    const again = await ws.client.views.publish({ user_id: 'U1', view: home as never });
     expect(again.view?.id).toBe(published.view?.id);
-    expect(server.state.homeViews.get('U1')).toBe(published.view?.id);
+    expect(ws.server.state.homeViews.get('U1')).toBe(published.view?.id);
   });
 
   it('wraps events in event_callback envelopes with unique ids and retry headers', async () => {
-    await server.sendEvent({ type: 'app_mention', user: 'U1', text: '<@U0OPSBOT01> status', channel: 'C1' });
-    await server.sendEvent(
+    await ws.server.sendEvent({ type: 'app_mention', user: 'U1', text: '<@U0OPSBOT01> status', channel: 'C1' });
+    await ws.server.sendEvent(
       { type: 'reaction_added', user: 'U1', reaction: 'eyes', item: { type: 'message', channel: 'C1', ts: '1.1' } },
       { eventId: 'Ev0SAME', retryNum: 1, retryReason: 'http_timeout' },
     );
-    const [mention, retry] = bot.requests;
+    const [mention, retry] = ws.bot.requests;
     expect(mention?.verified).toBe(true);
     expect(mention?.headers['content-type']).toBe('application/json');
     const upstream = Object.keys(fixtureJson('app-home-opened.json')).filter((k) => k !== 'enterprise_id');
@@ -294,12 +280,12 @@ describe('signed requests to the bot', () => {
   it('sends forged, unsigned and stale requests on demand', async () => {
     const body = 'command=%2Fops&text=x';
     const contentType = 'application/x-www-form-urlencoded';
-    expect((await server.sendRaw({ body, contentType, signature: 'v0=deadbeef' })).status).toBe(401);
-    expect((await server.sendRaw({ body, contentType, sign: false })).status).toBe(401);
+    expect((await ws.server.sendRaw({ body, contentType, signature: 'v0=deadbeef' })).status).toBe(401);
+    expect((await ws.server.sendRaw({ body, contentType, sign: false })).status).toBe(401);
     const stale = Math.floor(Date.now() / 1000) - 301;
-    expect((await server.sendRaw({ body, contentType, timestamp: stale })).status).toBe(401);
-    expect((await server.sendRaw({ body, contentType })).status).toBe(200);
-    expect(bot.requests.map((r) => r.verified)).toEqual([false, false, false, true]);
+    expect((await ws.server.sendRaw({ body, contentType, timestamp: stale })).status).toBe(401);
+    expect((await ws.server.sendRaw({ body, contentType })).status).toBe(200);
+    expect(ws.bot.requests.map((r) => r.verified)).toEqual([false, false, false, true]);
   });
 
   it('reports the time the bot took to answer, within the wall time of the call', async () => {
@@ -308,14 +294,14 @@ describe('signed requests to the bot', () => {
       release = resolve;
     });
     const arrived = new Promise<void>((resolve) => {
-      bot.reply(async () => {
+      ws.bot.reply(async () => {
         resolve();
         await gate;
         return { status: 200 };
       });
     });
     const started = performance.now();
-    const pending = server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'slow' });
+    const pending = ws.server.sendCommand({ userId: 'U1', channelId: 'C1', text: 'slow' });
     await arrived;
     release();
     const res = await pending;
