@@ -4,7 +4,7 @@ import { ConfigError } from './config/errors.js';
 import { loadCatalogFor } from './config/load.js';
 import { isCodedError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { type Opsdeck, type SlackCredentials, startOpsdeck } from './runtime.js';
+import { type Opsdeck, type SlackCredentials, slackCredentials, startOpsdeck } from './runtime.js';
 import type { LocalMode } from './workspace/local-mode.js';
 
 /**
@@ -27,15 +27,7 @@ async function main(): Promise<void> {
       ({ slack, catalog, env: runtimeEnv } = local);
     } else {
       catalog = await loadCatalogFor(env, process.env, logger);
-      slack =
-        env.slack.mode === 'http'
-          ? {
-              mode: 'http',
-              botToken: env.slack.botToken,
-              signingSecret: env.slack.signingSecret,
-              apiUrl: env.slack.apiUrl,
-            }
-          : { mode: 'socket', botToken: env.slack.botToken, appToken: env.slack.appToken, apiUrl: env.slack.apiUrl };
+      slack = slackCredentials(env.slack);
     }
     const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
     local?.connect(opsdeck.url);

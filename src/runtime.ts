@@ -4,9 +4,9 @@ import { hostname } from 'node:os';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
 import { AuditLog } from './audit/audit-log.js';
-import { type Bot, createBot } from './bot/app.js';
+import { type Bot, createBot, type SlackTransport } from './bot/app.js';
 import type { Catalog } from './config/catalog.js';
-import type { Env } from './config/env.js';
+import type { Env, SlackEnv } from './config/env.js';
 import { isCodedError } from './errors.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
@@ -19,13 +19,19 @@ import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
-import { createSlackClient } from './slack/client.js';
+import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox.js';
 
 /** Slack credentials as the runtime needs them: production's, or the local workspace's. */
-export type SlackCredentials =
-  | { mode: 'http'; botToken: string; signingSecret: string; apiUrl?: string }
-  | { mode: 'socket'; botToken: string; appToken: string; apiUrl?: string };
+export type SlackCredentials = SlackTransport;
+
+/** The credentials a production environment (HTTP or Socket Mode) gives. */
+export function slackCredentials(slack: Exclude<SlackEnv, { mode: 'local' }>): SlackCredentials {
+  const { botToken, apiUrl } = slack;
+  return slack.mode === 'http'
+    ? { mode: 'http', botToken, signingSecret: slack.signingSecret, apiUrl }
+    : { mode: 'socket', botToken, appToken: slack.appToken, apiUrl };
+}
 
 export interface OpsdeckOptions {
   env: Env;
@@ -70,6 +76,12 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
   const audit = new AuditLog(redis.client, env.redis.prefix);
   const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
+  try {
+    await checkBotToken(slackClient, logger);
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
   const firstSeen = (kind: string) => async (id: string) =>
@@ -128,6 +140,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     const heartbeat = redisUp && (await redis.client.exists(redis.key('heartbeat'))) === 1;
     const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
+    if (bot && options.slack.mode === 'socket') checks.slackConnected = bot.connected();
     return { ready: Object.values(checks).every(Boolean), checks };
   };
 
@@ -146,37 +159,35 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     webhooks: webhooksEndpoint(env.webhookToken),
     logger,
   });
-  await listen(server, env.http.port, env.http.host);
-  await bot?.start();
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await bot?.stop();
+      await workers?.close(env.shutdownTimeoutMs);
+      await queues.close();
+      await redis.close();
+      logger.info('opsdeck stopped');
+    })();
+    return closing;
+  };
+  try {
+    await listen(server, env.http.port, env.http.host);
+    await bot?.start();
+  } catch (error) {
+    // Workers and Redis connections are already up: a process that cannot start must not leave them running.
+    await close().catch(() => {});
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, role: env.role, mode: options.slack.mode, workerId }, 'opsdeck started');
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    metrics,
-    redis,
-    queues,
-    audit,
-    workerId,
-    readiness,
-    close() {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await bot?.stop();
-        await workers?.close(env.shutdownTimeoutMs);
-        await queues.close();
-        await redis.close();
-        logger.info('opsdeck stopped');
-      })();
-      return closing;
-    },
-  };
+  return { url, metrics, redis, queues, audit, workerId, readiness, close };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

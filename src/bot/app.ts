@@ -1,5 +1,6 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../log.js';
+import { slackErrorCode } from '../slack/client.js';
 import { boltLogger } from './bolt-logger.js';
 import { type BotDeps, registerListeners } from './listeners.js';
 
@@ -14,6 +15,8 @@ export interface Bot {
   /** Connects Socket Mode; nothing to do in HTTP mode (the Opsdeck HTTP server carries the endpoint). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether Slack can reach this process: always in HTTP mode; while the WebSocket is up in Socket Mode. */
+  connected(): boolean;
 }
 
 export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
@@ -32,15 +35,38 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       logger: log,
     });
     const app = new App({ token: transport.botToken, receiver, ...common });
-    bot = { app, receiver, start: async () => {}, stop: async () => {} };
+    bot = { app, receiver, start: async () => {}, stop: async () => {}, connected: () => true };
   } else {
-    const app = new App({
-      token: transport.botToken,
+    const receiver = new SocketModeReceiver({
       appToken: transport.appToken,
-      socketMode: true,
-      ...common,
+      logger: log,
+      // apps.connections.open goes to SLACK_API_URL too. A copy: the Socket Mode client writes its own retry policy
+      // into the options it is given, which must not change the Web API client's.
+      installerOptions: { clientOptions: { ...clientOptions } },
     });
-    bot = { app, start: async () => void (await app.start()), stop: async () => void (await app.stop()) };
+    let connected = false;
+    receiver.client.on('connected', () => {
+      connected = true;
+    });
+    for (const state of ['close', 'disconnected', 'reconnecting'] as const) {
+      receiver.client.on(state, () => {
+        connected = false;
+      });
+    }
+    const app = new App({ token: transport.botToken, receiver, ...common });
+    bot = {
+      app,
+      start: async () => {
+        try {
+          await app.start();
+        } catch (error) {
+          const reason = slackErrorCode(error) ?? (error as Error).message;
+          throw new Error(`SLACK_APP_TOKEN: cannot open a Socket Mode connection (${reason})`);
+        }
+      },
+      stop: async () => void (await app.stop()),
+      connected: () => connected,
+    };
   }
   bot.app.error(async (error) => {
     logger

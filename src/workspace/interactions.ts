@@ -10,7 +10,7 @@ import {
   viewSubmissionPayload,
 } from './payloads.js';
 import type { ResponseUrls } from './response-urls.js';
-import type { BotResponse, BotSender, SignedRequestInput } from './sender.js';
+import type { BotResponse, BotTransport, SignedRequestInput } from './sender.js';
 import type { WorkspaceState } from './state.js';
 import type { TriggerRegistry } from './triggers.js';
 
@@ -55,12 +55,11 @@ export interface InteractionDeps {
   state: WorkspaceState;
   triggers: TriggerRegistry;
   responseUrls: ResponseUrls;
-  sender: BotSender;
+  sender: BotTransport;
   payloads: PayloadContext;
   events: EventEmitter;
   now: () => number;
   baseUrl: () => string;
-  requestUrl: () => string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -196,9 +195,7 @@ export class Interactions {
   }
 
   private async deliver(kind: string, input: SignedRequestInput): Promise<BotResponse> {
-    const url = this.deps.requestUrl();
-    if (!url) throw new Error('No requestUrl: pass it to createSlackServer or call setRequestUrl first');
-    const response = await this.deps.sender.send(url, input);
+    const response = await this.deps.sender.send(input);
     this.deps.events.emit('delivery', { kind, status: response.status, ackMs: response.ackMs });
     return response;
   }

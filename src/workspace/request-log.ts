@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tryJson } from './form.js';
-import { type BotResponse, BotSender, type SignedRequestInput } from './sender.js';
+import type { BotResponse, BotTransport, SignedRequestInput } from './sender.js';
 
 /**
  * Every signed request the workspace sent to the bot, in order: the browser page's request log and the
@@ -39,7 +39,8 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
 
-function decode(contentType: string, body: string): unknown {
+/** A request body as the bot reads it: form fields, `payload=` JSON parsed, or the JSON body. */
+export function decodeBody(contentType: string, body: string): unknown {
   if (!contentType.startsWith('application/x-www-form-urlencoded')) return tryJson(body) ?? body;
   const form = Object.fromEntries(new URLSearchParams(body));
   return typeof form.payload === 'string' ? (tryJson(form.payload) ?? form) : form;
@@ -92,7 +93,7 @@ export class RequestLog {
     error?: string;
   }): LoggedRequest {
     const { request, response } = input;
-    const payload = decode(request.contentType, request.body);
+    const payload = decodeBody(request.contentType, request.body);
     const headers: Record<string, string> = {
       'content-type': request.contentType,
       'x-slack-request-timestamp': String(request.timestamp),
@@ -117,27 +118,34 @@ export class RequestLog {
   }
 }
 
-/** A BotSender that records each request it sends, answered or not. */
-export class RecordingSender extends BotSender {
+/** Records each request a transport sends, answered or not. */
+export class RecordingTransport implements BotTransport {
   constructor(
-    signingSecret: string,
+    private readonly transport: BotTransport,
     private readonly log: RequestLog,
     private readonly now: () => number,
-  ) {
-    super(signingSecret);
+  ) {}
+
+  target(): string {
+    return this.transport.target();
   }
 
-  override async send(url: string, input: SignedRequestInput): Promise<BotResponse> {
+  async send(input: SignedRequestInput): Promise<BotResponse> {
     // Fix the timestamp here so the recorded headers are the ones that were signed and sent.
     const request = { ...input, timestamp: input.timestamp ?? Math.floor(Date.now() / 1000) };
     const at = this.now();
+    const url = this.transport.target();
     try {
-      const response = await super.send(url, request);
+      const response = await this.transport.send(request);
       this.log.record({ url, at, request, response });
       return response;
     } catch (err) {
       this.log.record({ url, at, request, error: err instanceof Error ? err.message : String(err) });
       throw err;
     }
+  }
+
+  close(): void {
+    this.transport.close();
   }
 }

@@ -29,15 +29,35 @@ export interface SignedRequestInput {
 }
 
 /** Fails a delivery that gets no answer at all; far beyond Slack's 3 s so slow acks are still measured. */
-const DELIVERY_TIMEOUT_MS = 30_000;
+export const DELIVERY_TIMEOUT_MS = 30_000;
 
-/** Sends requests to the bot signed as Slack signs them (`v0=` HMAC of `v0:{ts}:{body}`). */
-export class BotSender {
+/**
+ * How requests reach the bot, as on Slack: signed HTTP POSTs to the app's request URL, or envelopes over the app's
+ * Socket Mode connections. Callers build the same HTTP-shaped request either way.
+ */
+export interface BotTransport {
+  /** Where a request would go now, for the request log: the request URL, or `socket-mode`. */
+  target(): string;
+  send(input: SignedRequestInput): Promise<BotResponse>;
+  close(): void;
+}
+
+/** Sends requests to the bot's request URL signed as Slack signs them (`v0=` HMAC of `v0:{ts}:{body}`). */
+export class HttpTransport implements BotTransport {
   private readonly agent = new Agent({ keepAlive: true });
 
-  constructor(private readonly signingSecret: string) {}
+  constructor(
+    private readonly signingSecret: string,
+    private readonly requestUrl: () => string | undefined,
+  ) {}
 
-  async send(url: string, input: SignedRequestInput): Promise<BotResponse> {
+  target(): string {
+    return this.requestUrl() ?? '';
+  }
+
+  async send(input: SignedRequestInput): Promise<BotResponse> {
+    const url = this.requestUrl();
+    if (!url) throw new Error('No requestUrl: pass it to createSlackServer or call setRequestUrl first');
     const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
     const headers: Record<string, string | number> = {
       'content-type': input.contentType,

@@ -14,9 +14,10 @@ import {
 } from './interactions.js';
 import { RateLimiter } from './rate-limits.js';
 import { CallRecorder, type RecordedCall } from './recorder.js';
-import { RecordingSender, RequestLog } from './request-log.js';
+import { RecordingTransport, RequestLog } from './request-log.js';
 import { ResponseUrls } from './response-urls.js';
-import type { BotResponse, SignedRequestInput } from './sender.js';
+import { type BotResponse, HttpTransport, type SignedRequestInput } from './sender.js';
+import { SocketModeHub } from './socket-mode.js';
 import { WorkspaceState } from './state.js';
 import { TriggerRegistry } from './triggers.js';
 import { createUiRoutes, type UiRoutes } from './ui-routes.js';
@@ -37,6 +38,11 @@ export interface SlackServerOptions {
   signingSecret: string;
   /** The bot's POST endpoint, e.g. http://127.0.0.1:3000/slack/events; can be set later with setRequestUrl. */
   requestUrl?: string;
+  /**
+   * The app-level token (`xapp-…`) of an app with Socket Mode on: requests then travel over the WebSocket connections
+   * the bot opens with `apps.connections.open`, never to a request URL.
+   */
+  appToken?: string;
   teamId?: string;
   teamDomain?: string;
   appId?: string;
@@ -74,6 +80,12 @@ export interface SlackServer {
     hold(target: string): { release(): void };
   };
   setRequestUrl(url: string): void;
+  /** Present when `appToken` was given. */
+  socketMode?: {
+    connections(): number;
+    /** Sends `disconnect` to every connection, as Slack does before it recycles a server. */
+    disconnectAll(reason: 'refresh_requested' | 'warning' | 'link_disabled'): void;
+  };
   sendCommand(input: CommandInput): Promise<BotResponse & { responseUrl: string; triggerId: string }>;
   sendBlockAction(input: BlockActionInput): Promise<BotResponse>;
   sendViewSubmission(input: ViewSubmissionInput): Promise<BotResponse>;
@@ -154,10 +166,17 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   const faults = new Faults(events);
   const limiter = options.rateLimits === false ? undefined : new RateLimiter({ now });
   const requestLog = new RequestLog(events, now);
-  const sender = new RecordingSender(options.signingSecret, requestLog, now);
   const ctx: ApiContext = { state, triggers, teamName: teamDomain, teamDomain, now };
   let requestUrl = options.requestUrl;
   let baseUrl = '';
+  const socketMode = options.appToken
+    ? new SocketModeHub({ appToken: options.appToken, appId: state.appId, baseUrl: () => baseUrl, events, now })
+    : undefined;
+  const sender = new RecordingTransport(
+    socketMode ?? new HttpTransport(options.signingSecret, () => requestUrl),
+    requestLog,
+    now,
+  );
   let closed = false;
   // The browser page's routes (ui-routes.ts); set once the interactions they drive exist.
   let ui: UiRoutes | undefined;
@@ -189,8 +208,12 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       return answer(f.status, f.body, f.headers);
     }
     if (!parsed.ok) return answer(200, { ok: false, error: parsed.error });
+    const token = bearer(req.headers.authorization) ?? str(bodyToken);
+    if (method === 'apps.connections.open') {
+      return answer(200, socketMode ? socketMode.open(token) : { ok: false, error: 'not_allowed_token_type' });
+    }
     if (!isKnownMethod(method)) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
-    const authError = checkAuth(bearer(req.headers.authorization) ?? str(bodyToken), options.botToken);
+    const authError = checkAuth(token, options.botToken);
     if (authError) return answer(200, authError);
     if (limiter) {
       const channel = str(params.channel);
@@ -247,6 +270,11 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       });
   });
 
+  server.on('upgrade', (req, socket, head) => {
+    if (socketMode && !closed) socketMode.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -270,7 +298,6 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     now,
     baseUrl: () => baseUrl,
-    requestUrl: () => requestUrl,
   });
 
   ui = createUiRoutes({
@@ -299,6 +326,10 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     },
     setRequestUrl: (url) => {
       requestUrl = url;
+    },
+    socketMode: socketMode && {
+      connections: () => socketMode.connections(),
+      disconnectAll: (reason) => socketMode.disconnectAll(reason),
     },
     sendCommand: (input) => interactions.sendCommand(input),
     sendBlockAction: (input) => interactions.sendBlockAction(input),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis } from '../../src/redis/private-server.js';
+import { createSlackServer } from '../../src/workspace/server.js';
 import { spawnOpsdeck } from '../support/process.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -66,6 +67,44 @@ describe('refusing to start', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  /** Starts Opsdeck with `env` against a Slack-compatible server that knows only the right tokens. */
+  async function startAgainstSlack(env: Record<string, string>) {
+    const slack = await createSlackServer({ botToken: 'xoxb-bot', signingSecret: 'x', appToken: 'xapp-1-A1-right' });
+    try {
+      const proc = spawnOpsdeck({
+        SLACK_API_URL: slack.apiUrl,
+        REDIS_URL: redisUrl(),
+        REDIS_PREFIX: `startup${Date.now()}`,
+        OPS_CONFIG: 'ops.example.yml',
+        PORT: '0',
+        ...env,
+      });
+      return { code: (await proc.exited).code, output: proc.output() };
+    } finally {
+      await slack.close();
+    }
+  }
+
+  it('names SLACK_BOT_TOKEN when Slack refuses the bot token', async () => {
+    const { code, output } = await startAgainstSlack({
+      SLACK_BOT_TOKEN: 'xoxb-a-wrong-one',
+      SLACK_SIGNING_SECRET: 'not-a-real-secret-value',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('SLACK_BOT_TOKEN: Slack refused the bot token (invalid_auth)');
+    expect(output).not.toContain('a-wrong-one');
+  });
+
+  it('names SLACK_APP_TOKEN when Slack refuses the app-level token in Socket Mode', async () => {
+    const { code, output } = await startAgainstSlack({
+      SLACK_BOT_TOKEN: 'xoxb-bot',
+      SLACK_APP_TOKEN: 'xapp-1-A1-wrong',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('SLACK_APP_TOKEN: cannot open a Socket Mode connection (invalid_auth)');
+    expect(output).not.toContain('A1-wrong');
   });
 
   it('says which Redis it cannot reach', async () => {

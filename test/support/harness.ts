@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseCatalog } from '../../src/config/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
-import { type Opsdeck, startOpsdeck } from '../../src/runtime.js';
+import { type Opsdeck, slackCredentials, startOpsdeck } from '../../src/runtime.js';
 import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
 
@@ -42,13 +42,18 @@ export interface Harness {
  * Opsdeck in one process against the Slack-compatible server, over real HTTP, on the suite's private Redis under a
  * key prefix of its own.
  */
-export async function startHarness(options: { env?: Record<string, string>; opsYml?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; opsYml?: string; socketMode?: boolean } = {},
+): Promise<Harness> {
   const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
+  // With an app-level token the workspace speaks Socket Mode only, as a Slack app with Socket Mode on does.
+  const appToken = options.socketMode ? `xapp-1-A0OPSDECK1-${randomBytes(8).toString('hex')}` : undefined;
   const prefix = uniquePrefix();
   const slack = await createSlackServer({
     botToken,
     signingSecret,
+    appToken,
     users: Object.entries(USERS).map(([name, id]) => ({ id, name })),
     channels: [{ id: CHANNEL, name: 'ops', members: Object.values(USERS) }],
     usergroups: { S0DEVS: [], S0LEADS: [USERS.lead], S0ADMINS: [USERS.lead] },
@@ -57,6 +62,7 @@ export async function startHarness(options: { env?: Record<string, string>; opsY
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.apiUrl,
+    ...(appToken ? { SLACK_APP_TOKEN: appToken } : {}),
     REDIS_URL: redisUrl(),
     REDIS_PREFIX: prefix,
     PORT: '0',
@@ -65,14 +71,15 @@ export async function startHarness(options: { env?: Record<string, string>; opsY
     ...options.env,
   };
   const env = loadEnv(envVars);
+  if (env.slack.mode === 'local') throw new Error('the harness always gives Slack credentials');
   const { catalog } = parseCatalog(options.opsYml ?? TEST_OPS_YML, envVars);
   const opsdeck = await startOpsdeck({
     env,
-    slack: { mode: 'http', botToken, signingSecret, apiUrl: slack.apiUrl },
+    slack: slackCredentials(env.slack),
     catalog,
     logger: createLogger({ level: 'silent' }),
   });
-  slack.setRequestUrl(`${opsdeck.url}/slack/events`);
+  if (!appToken) slack.setRequestUrl(`${opsdeck.url}/slack/events`);
   return {
     slack,
     opsdeck,
