@@ -26,7 +26,7 @@ export class JobQueues {
     this.queues = new Map(
       QUEUE_NAMES.map((name) => {
         const queue = new Queue(name, {
-          connection: redis.bullConnection,
+          connection: redis.queueConnection,
           prefix: redis.bullPrefix,
           defaultJobOptions: DEFAULT_JOB_OPTIONS,
         });
@@ -73,8 +73,9 @@ export class JobQueues {
 }
 
 /**
- * The bot enqueues before it acks, and Slack gives up after 3 s. BullMQ's connection waits out a Redis outage
- * (maxRetriesPerRequest: null), so without a deadline the user would see Slack's generic timeout instead of ours.
+ * The bot enqueues before it acks, and Slack gives up after 3 s. The queue connection fails at once while Redis is
+ * disconnected; this deadline covers a Redis that is connected but not answering (overloaded, a network partition the
+ * socket has not noticed yet), so the user sees our message instead of Slack's generic timeout.
  */
 const ENQUEUE_DEADLINE_MS = 2000;
 

@@ -9,8 +9,10 @@ import type { Logger } from '../log.js';
 export interface RedisConnections {
   /** Commands connection for Opsdeck's own keys (audit, caches, dedupe). */
   client: Redis;
-  /** Options for BullMQ queues and workers (ioredis options; BullMQ opens its own connections from them). */
+  /** Options for BullMQ workers and queue listeners (ioredis options; BullMQ opens its own connections from them). */
   bullConnection: RedisOptions;
+  /** Options for BullMQ queues that add jobs: they fail fast while Redis is away instead of waiting for it. */
+  queueConnection: RedisOptions;
   /** BullMQ's key prefix (queues live under `<prefix>:q:<name>`). */
   bullPrefix: string;
   /** Namespaces an Opsdeck key: `key('audit')` → `opsdeck:audit`. */
@@ -30,13 +32,18 @@ export function connectRedis(url: string, prefix: string, logger: Logger): Redis
     // Reconnect forever with a capped backoff: a Redis restart must not need an Opsdeck restart.
     retryStrategy: (times) => Math.min(times * 200, 2000),
   };
-  const client = new Redis({ ...base, lazyConnect: true, maxRetriesPerRequest: 3 });
+  // Fails fast while disconnected: this client serves the Slack surface (dedupe, permissions, audit), which has 3 s to
+  // answer; queued commands would hold a request past that and Slack would show the user a timeout.
+  const client = new Redis({ ...base, lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: false });
   const log = logger.child({ module: 'redis' });
   client.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   return {
     client,
     // BullMQ requires maxRetriesPerRequest: null on worker connections so blocking commands wait out a reconnect.
     bullConnection: { ...base, maxRetriesPerRequest: null, enableReadyCheck: true },
+    // BullMQ's advice for producers ("Failing fast when Redis is down"): an add must fail while Redis is away rather
+    // than wait in ioredis' offline queue and go through later — after the user was already told it failed.
+    queueConnection: { ...base, enableOfflineQueue: false },
     bullPrefix: `${prefix}:q`,
     key: (...parts) => [prefix, ...parts].join(':'),
     async close() {

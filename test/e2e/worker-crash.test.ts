@@ -70,5 +70,5 @@ describe('a worker killed mid-job', () => {
       active: 0,
       failed: 0,
     });
-  });
+  }, 60_000); // its own waits allow 20 s each for recovery and completion; the default 20 s would cut them short
 });
