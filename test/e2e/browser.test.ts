@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
@@ -122,6 +123,23 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     expect(recordings.requests.map((r) => r.summary)).toEqual(['/ops help', '/ops ping', 'ping_again']);
     expect(recordings.requests[0]?.headers).not.toHaveProperty('x-slack-signature');
     expect(recordings.calls.some((c) => c.method === 'response_url' && c.params.replace_original === true)).toBe(true);
+  });
+
+  it('shows a channel Opsdeck creates as soon as it exists, with its messages and threads', async () => {
+    // What the incidents capability will do: create a channel, invite people, post, reply in a thread.
+    const opsdeck = new WebClient(h.botToken, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
+    const created = await opsdeck.conversations.create({ name: 'inc-2026-12-02-db-down' });
+    const channel = created.channel!.id!;
+    await opsdeck.conversations.invite({ channel, users: USERS.carol });
+    const root = await opsdeck.chat.postMessage({ channel, text: 'Incident declared: db down' });
+    await opsdeck.chat.postMessage({ channel, thread_ts: root.ts!, text: 'Paged the on-call DBA' });
+
+    await page.locator(`[data-nav="${channel}"]`, { hasText: 'inc-2026-12-02-db-down' }).click();
+    await page.locator('#channel-title', { hasText: '# inc-2026-12-02-db-down' }).waitFor();
+    await messages('Incident declared: db down').waitFor();
+    await expect(messages('Paged the on-call DBA').count()).resolves.toBe(0);
+    await page.locator('.thread-toggle', { hasText: '1 reply' }).click();
+    await page.locator('#messages .thread article.msg', { hasText: 'Paged the on-call DBA' }).waitFor();
   });
 
   it('opens the Home tab, which Opsdeck publishes on app_home_opened', async () => {
