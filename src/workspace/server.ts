@@ -166,12 +166,20 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   const faults = new Faults(events);
   const limiter = options.rateLimits === false ? undefined : new RateLimiter({ now });
   const requestLog = new RequestLog(events, now);
-  const ctx: ApiContext = { state, triggers, teamName: teamDomain, teamDomain, now };
   let requestUrl = options.requestUrl;
   let baseUrl = '';
   const socketMode = options.appToken
-    ? new SocketModeHub({ appToken: options.appToken, appId: state.appId, baseUrl: () => baseUrl, events, now })
+    ? new SocketModeHub({ appId: state.appId, baseUrl: () => baseUrl, events, now })
     : undefined;
+  const ctx: ApiContext = {
+    state,
+    triggers,
+    teamName: teamDomain,
+    teamDomain,
+    now,
+    socketUrl: socketMode && (() => socketMode.issueUrl()),
+  };
+  const tokens = { bot: options.botToken, app: options.appToken };
   const sender = new RecordingTransport(
     socketMode ?? new HttpTransport(options.signingSecret, () => requestUrl),
     requestLog,
@@ -208,12 +216,8 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       return answer(f.status, f.body, f.headers);
     }
     if (!parsed.ok) return answer(200, { ok: false, error: parsed.error });
-    const token = bearer(req.headers.authorization) ?? str(bodyToken);
-    if (method === 'apps.connections.open') {
-      return answer(200, socketMode ? socketMode.open(token) : { ok: false, error: 'not_allowed_token_type' });
-    }
     if (!isKnownMethod(method)) return answer(200, { ok: false, error: 'unknown_method', req_method: method });
-    const authError = checkAuth(token, options.botToken);
+    const authError = checkAuth(method, bearer(req.headers.authorization) ?? str(bodyToken), tokens);
     if (authError) return answer(200, authError);
     if (limiter) {
       const channel = str(params.channel);

@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { tryJson } from './form.js';
-import { type ApiResult, apiError } from './methods/common.js';
 import { decodeBody } from './request-log.js';
 import { type BotResponse, type BotTransport, DELIVERY_TIMEOUT_MS, type SignedRequestInput } from './sender.js';
 
@@ -75,7 +74,6 @@ interface Pending {
 }
 
 export interface SocketModeOptions {
-  appToken: string;
   appId: string;
   /** The workspace's base URL (`http://host:port`); socket URLs are the same host over `ws:`. */
   baseUrl: () => string;
@@ -100,17 +98,14 @@ export class SocketModeHub implements BotTransport {
     this.pinger.unref();
   }
 
-  /** `apps.connections.open`: only the app-level token may call it, as on Slack. */
-  open(token: string | undefined): ApiResult {
-    if (!token) return apiError('not_authed');
-    if (!token.startsWith('xapp-')) return apiError('not_allowed_token_type');
-    if (token !== this.options.appToken) return apiError('invalid_auth');
+  /** A URL for `apps.connections.open` (the Web API checks the app-level token before this). */
+  issueUrl(): string {
     const now = this.options.now();
     for (const [ticket, expires] of this.tickets) if (expires <= now) this.tickets.delete(ticket);
     const ticket = randomBytes(16).toString('hex');
     this.tickets.set(ticket, now + TICKET_TTL_MS);
     const wsBase = this.options.baseUrl().replace(/^http/, 'ws');
-    return { ok: true, url: `${wsBase}${SOCKET_MODE_PATH}?ticket=${ticket}&app_id=${this.options.appId}` };
+    return `${wsBase}${SOCKET_MODE_PATH}?ticket=${ticket}&app_id=${this.options.appId}`;
   }
 
   /** Takes an HTTP upgrade for a socket URL; refuses unknown, used or expired tickets and an 11th connection. */

@@ -30,8 +30,13 @@ const usergroupUsers: MethodHandler = (params, ctx) => {
   return { ok: true, users: [...users] };
 };
 
+/** A single-use WebSocket URL (Socket Mode). Not rate-limited here: Slack's Tier 1 would throttle every reconnect. */
+const appsConnectionsOpen: MethodHandler = (_params, ctx) =>
+  ctx.socketUrl ? { ok: true, url: ctx.socketUrl() } : apiError('not_allowed_token_type');
+
 /** Every Web API method the fake answers; anything else is `unknown_method`. */
 export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
+  'apps.connections.open': appsConnectionsOpen,
   'auth.test': authTest,
   'users.info': usersInfo,
   'usergroups.users.list': usergroupUsers,
@@ -44,9 +49,21 @@ export function isKnownMethod(method: string): boolean {
   return Object.hasOwn(WEB_API_METHODS, method);
 }
 
-/** Token check as slack.com does it: none → `not_authed`, any other than the bot token → `invalid_auth`. */
-export function checkAuth(token: string | undefined, botToken: string): ApiResult | null {
+/** Methods that take the app-level token (`xapp-…`) rather than the bot token. */
+const APP_LEVEL_METHODS = new Set(['apps.connections.open']);
+
+/**
+ * Token check as slack.com does it: none → `not_authed`; a token of the wrong kind for the method (an app-level token
+ * on a bot method or the reverse) → `not_allowed_token_type`; any other than the app's own → `invalid_auth`.
+ */
+export function checkAuth(
+  method: string,
+  token: string | undefined,
+  tokens: { bot: string; app?: string },
+): ApiResult | null {
   if (!token) return apiError('not_authed');
-  if (token !== botToken) return apiError('invalid_auth');
+  const wantsApp = APP_LEVEL_METHODS.has(method);
+  if (wantsApp !== token.startsWith('xapp-')) return apiError('not_allowed_token_type');
+  if (token !== (wantsApp ? tokens.app : tokens.bot)) return apiError('invalid_auth');
   return null;
 }

@@ -10,6 +10,8 @@ export interface ApiContext {
   teamName: string;
   teamDomain: string;
   now: () => number;
+  /** Issues a Socket Mode URL; present when the app has Socket Mode on (an app-level token was given). */
+  socketUrl?: () => string;
 }
 
 /** A Web API answer body; Slack always says `ok` and, when false, an `error` code. */
