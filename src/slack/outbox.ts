@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { slackErrorCode } from './client.js';
 import { DEFAULT_RETRY_POLICY, type Failure, parseRetryAfter, type RetryPolicy, retryDelay } from './retry-policy.js';
 
 /** A reply through a `response_url` (slack-platform.md §3). */
@@ -130,7 +131,7 @@ function slackErrorOf(body: string): string | undefined {
 
 /** Maps @slack/web-api's error codes (ErrorCode in its errors.ts) onto the retry policy. */
 function classifyWebApiError(error: unknown): { failure: Failure; code: string } {
-  const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
+  const e = error as { code?: string; retryAfter?: number; statusCode?: number };
   switch (e.code) {
     case 'slack_webapi_rate_limited_error':
       return { failure: { kind: 'ratelimited', retryAfterSeconds: e.retryAfter ?? 1 }, code: 'ratelimited' };
@@ -141,7 +142,7 @@ function classifyWebApiError(error: unknown): { failure: Failure; code: string }
     case 'slack_webapi_request_error':
       return { failure: { kind: 'network' }, code: 'request_error' };
     case 'slack_webapi_platform_error':
-      return { failure: { kind: 'permanent' }, code: e.data?.error ?? 'platform_error' };
+      return { failure: { kind: 'permanent' }, code: slackErrorCode(error) ?? 'platform_error' };
     default:
       return { failure: { kind: 'network' }, code: 'unknown_error' };
   }
