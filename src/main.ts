@@ -4,7 +4,7 @@ import { ConfigError } from './config/errors.js';
 import { loadCatalogFor } from './config/load.js';
 import { isCodedError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { type Opsdeck, type SlackCredentials, slackCredentials, startOpsdeck } from './runtime.js';
+import { type Opsdeck, type SlackTransport, slackTransport, startOpsdeck } from './runtime.js';
 import type { LocalMode } from './workspace/local-mode.js';
 
 /**
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
     let local: LocalMode | undefined;
-    let slack: SlackCredentials;
+    let slack: SlackTransport;
     let catalog: Catalog;
     let runtimeEnv: Env = env;
     if (env.slack.mode === 'local') {
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       ({ slack, catalog, env: runtimeEnv } = local);
     } else {
       catalog = await loadCatalogFor(env, process.env, logger);
-      slack = slackCredentials(env.slack);
+      slack = slackTransport(env.slack);
     }
     const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
     local?.connect(opsdeck.url);

@@ -22,11 +22,10 @@ import { checkRedis, connectRedis, type RedisConnections } from './redis/connect
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox.js';
 
-/** Slack credentials as the runtime needs them: production's, or the local workspace's. */
-export type SlackCredentials = SlackTransport;
+export type { SlackTransport };
 
-/** The credentials a production environment (HTTP or Socket Mode) gives. */
-export function slackCredentials(slack: Exclude<SlackEnv, { mode: 'local' }>): SlackCredentials {
+/** How a production environment (HTTP or Socket Mode) reaches Slack; the local workspace builds its own. */
+export function slackTransport(slack: Exclude<SlackEnv, { mode: 'local' }>): SlackTransport {
   const { botToken, apiUrl } = slack;
   return slack.mode === 'http'
     ? { mode: 'http', botToken, signingSecret: slack.signingSecret, apiUrl }
@@ -35,7 +34,7 @@ export function slackCredentials(slack: Exclude<SlackEnv, { mode: 'local' }>): S
 
 export interface OpsdeckOptions {
   env: Env;
-  slack: SlackCredentials;
+  slack: SlackTransport;
   catalog: Catalog;
   logger: Logger;
 }
@@ -57,12 +56,15 @@ export interface Opsdeck {
 const DEDUPE_TTL_SECONDS = 600;
 
 /**
- * Starts one Opsdeck process in the role the environment asks for. Refuses (throws) when Redis is unreachable or may
- * evict keys.
+ * Starts one Opsdeck process in the role the environment asks for. Refuses (throws) when Slack refuses a token, or
+ * when Redis is unreachable or may evict keys.
  */
 export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const { env, logger } = options;
   const workerId = env.worker.id ?? `${hostname()}:${process.pid}`;
+  // The token first: it needs nothing else, so a refused one leaves nothing to clean up.
+  const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
+  await checkBotToken(slackClient, logger);
   const redis = connectRedis(env.redis.url, env.redis.prefix, logger);
   try {
     await checkRedis(redis.client);
@@ -75,13 +77,6 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const queues = new JobQueues(redis, logger);
   const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
   const audit = new AuditLog(redis.client, env.redis.prefix);
-  const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
-  try {
-    await checkBotToken(slackClient, logger);
-  } catch (error) {
-    await redis.close();
-    throw error;
-  }
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
   const firstSeen = (kind: string) => async (id: string) =>
@@ -140,7 +135,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     const heartbeat = redisUp && (await redis.client.exists(redis.key('heartbeat'))) === 1;
     const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
-    if (bot && options.slack.mode === 'socket') checks.slackConnected = bot.connected();
+    if (bot?.connected) checks.slackConnected = bot.connected();
     return { ready: Object.values(checks).every(Boolean), checks };
   };
 

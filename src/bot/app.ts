@@ -15,8 +15,8 @@ export interface Bot {
   /** Connects Socket Mode; nothing to do in HTTP mode (the Opsdeck HTTP server carries the endpoint). */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Whether Slack can reach this process: always in HTTP mode; while the WebSocket is up in Socket Mode. */
-  connected(): boolean;
+  /** Socket Mode only: whether the WebSocket to Slack is up (in HTTP mode Slack comes to us). */
+  connected?(): boolean;
 }
 
 export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
@@ -35,7 +35,7 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       logger: log,
     });
     const app = new App({ token: transport.botToken, receiver, ...common });
-    bot = { app, receiver, start: async () => {}, stop: async () => {}, connected: () => true };
+    bot = { app, receiver, start: async () => {}, stop: async () => {} };
   } else {
     const receiver = new SocketModeReceiver({
       appToken: transport.appToken,

@@ -6,7 +6,7 @@ import type { Env } from '../config/env.js';
 import { loadCatalogFor } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from '../redis/private-server.js';
-import type { SlackCredentials } from '../runtime.js';
+import type { SlackTransport } from '../runtime.js';
 import { type DemoService, startDemoService } from './demo/demo-service.js';
 import { createSlackServer, type SlackServer } from './server.js';
 
@@ -16,7 +16,7 @@ import { createSlackServer, type SlackServer } from './server.js';
  */
 export interface LocalMode {
   /** The local workspace's credentials, fresh for every run. */
-  slack: SlackCredentials;
+  slack: SlackTransport;
   /** `env` with the Redis actually used and the catalog path (ops.example.yml unless OPS_CONFIG was set). */
   env: Env;
   /** The catalog the workspace was seeded from; Opsdeck runs on the same one. */

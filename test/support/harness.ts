@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseCatalog } from '../../src/config/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
-import { type Opsdeck, slackCredentials, startOpsdeck } from '../../src/runtime.js';
+import { type Opsdeck, slackTransport, startOpsdeck } from '../../src/runtime.js';
 import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
 
@@ -75,7 +75,7 @@ export async function startHarness(
   const { catalog } = parseCatalog(options.opsYml ?? TEST_OPS_YML, envVars);
   const opsdeck = await startOpsdeck({
     env,
-    slack: slackCredentials(env.slack),
+    slack: slackTransport(env.slack),
     catalog,
     logger: createLogger({ level: 'silent' }),
   });

@@ -11,7 +11,7 @@ import { loadCatalog, parseCatalog } from '../../../src/config/catalog.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import { freePort } from '../../../src/redis/private-server.js';
-import type { SlackCredentials } from '../../../src/runtime.js';
+import type { SlackTransport } from '../../../src/runtime.js';
 import { type DemoService, startDemoService } from '../../../src/workspace/demo/demo-service.js';
 import {
   answersPing,
@@ -168,7 +168,7 @@ describe('seedFromCatalog', () => {
   });
 });
 
-const signingSecret = (slack: SlackCredentials) => (slack.mode === 'http' ? slack.signingSecret : undefined);
+const signingSecret = (slack: SlackTransport) => (slack.mode === 'http' ? slack.signingSecret : undefined);
 
 describe('startLocalMode', () => {
   let local: LocalMode | undefined;
