@@ -86,14 +86,13 @@ export class SocketModeHub implements BotTransport {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   /** Ticket → when it expires. */
   private readonly tickets = new Map<string, number>();
-  private readonly sockets: WebSocket[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly pinger: NodeJS.Timeout;
   private turn = 0;
 
   constructor(private readonly options: SocketModeOptions) {
     this.pinger = setInterval(() => {
-      for (const socket of this.sockets) socket.ping();
+      for (const socket of this.wss.clients) socket.ping();
     }, PING_EVERY_MS);
     this.pinger.unref();
   }
@@ -119,35 +118,34 @@ export class SocketModeHub implements BotTransport {
     };
     if (url.pathname !== SOCKET_MODE_PATH || expires === undefined || expires <= this.options.now()) {
       refuse('401 Unauthorized');
-    } else if (this.sockets.length >= MAX_CONNECTIONS) {
+    } else if (this.wss.clients.size >= MAX_CONNECTIONS) {
       refuse('429 Too Many Requests');
     } else {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     }
   }
 
+  /** `ws` tracks its clients (`wss.clients`): a socket is in the set from before this runs until it closes. */
   private accept(ws: WebSocket): void {
-    this.sockets.push(ws);
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onMessage(data);
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
-      this.sockets.splice(this.sockets.indexOf(ws), 1);
       for (const [id, p] of this.pending) {
         if (p.socket === ws) this.settle(id, new Error('the Socket Mode connection closed before the ack'));
       }
-      this.options.events.emit('socket_mode', { state: 'closed', connections: this.sockets.length });
+      this.options.events.emit('socket_mode', { state: 'closed', connections: this.wss.clients.size });
     });
     ws.send(
       JSON.stringify({
         type: 'hello',
-        num_connections: this.sockets.length,
+        num_connections: this.wss.clients.size,
         debug_info: { host: 'opsdeck-workspace', approximate_connection_time: 18_060 },
         connection_info: { app_id: this.options.appId },
       }),
     );
-    this.options.events.emit('socket_mode', { state: 'open', connections: this.sockets.length });
+    this.options.events.emit('socket_mode', { state: 'open', connections: this.wss.clients.size });
   }
 
   /** An ack: `{envelope_id, payload?}`. Anything else from the app is ignored, as Slack does. */
@@ -163,7 +161,7 @@ export class SocketModeHub implements BotTransport {
     const text = empty ? '' : JSON.stringify(payload);
     this.settle(id, {
       status: 200,
-      body: empty ? '' : payload,
+      body: text ? payload : '',
       text,
       headers: {},
       ackMs: performance.now() - p.started,
@@ -180,7 +178,7 @@ export class SocketModeHub implements BotTransport {
   }
 
   connections(): number {
-    return this.sockets.length;
+    return this.wss.clients.size;
   }
 
   target(): string {
@@ -191,7 +189,7 @@ export class SocketModeHub implements BotTransport {
   send(input: SignedRequestInput): Promise<BotResponse> {
     const envelope = envelopeFor(input, randomUUID());
     if (!envelope) return Promise.reject(new Error('this request has no Socket Mode form'));
-    const open = this.sockets.filter((s) => s.readyState === s.OPEN);
+    const open = [...this.wss.clients].filter((s) => s.readyState === s.OPEN);
     if (open.length === 0) return Promise.reject(new Error('no Socket Mode connection is open'));
     const socket = open[this.turn++ % open.length]!;
     return new Promise<BotResponse>((resolve, reject) => {
@@ -207,13 +205,13 @@ export class SocketModeHub implements BotTransport {
   /** Asks every connection to reconnect, as Slack does before recycling a server (`refresh_requested`, `warning`). */
   disconnectAll(reason: 'refresh_requested' | 'warning' | 'link_disabled'): void {
     const message = JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'opsdeck-workspace' } });
-    for (const socket of this.sockets) socket.send(message);
+    for (const socket of this.wss.clients) socket.send(message);
   }
 
   close(): void {
     clearInterval(this.pinger);
     for (const id of [...this.pending.keys()]) this.settle(id, new Error('the workspace closed'));
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.wss.clients) socket.terminate();
     this.wss.close();
   }
 }
