@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { on } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
@@ -84,11 +84,11 @@ describe('Socket Mode', () => {
   });
 
   it('reconnects when Slack asks it to refresh, and keeps answering', async () => {
-    const reopened = once(h.slack.events, 'socket_mode', {
-      signal: AbortSignal.timeout(15_000),
-    }).then(async function next([info]): Promise<unknown> {
-      return (info as { state: string }).state === 'open' ? info : next(await once(h.slack.events, 'socket_mode'));
-    });
+    const reopened = (async () => {
+      for await (const [info] of on(h.slack.events, 'socket_mode', { signal: AbortSignal.timeout(15_000) })) {
+        if ((info as { state: string }).state === 'open') return;
+      }
+    })();
     h.slack.socketMode!.disconnectAll('refresh_requested');
     await reopened;
     expect(h.slack.socketMode!.connections()).toBe(1);
