@@ -7,6 +7,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export interface Metrics {
   registry: Registry;
   commands: Counter<'command' | 'outcome'>;
+  interactions: Counter<'surface' | 'capability' | 'outcome'>;
   ackLatency: Histogram<'surface'>;
   jobs: Counter<'queue' | 'outcome'>;
   jobDuration: Histogram<'queue' | 'outcome'>;
@@ -35,6 +36,12 @@ export function createMetrics(
       labelNames: ['command', 'outcome'],
       registers: [registry],
     }),
+    interactions: new Counter({
+      name: 'opsdeck_interactions_total',
+      help: 'Buttons, modal submissions and shortcuts handled, by surface, capability and outcome',
+      labelNames: ['surface', 'capability', 'outcome'],
+      registers: [registry],
+    }),
     ackLatency: new Histogram({
       name: 'opsdeck_ack_duration_seconds',
       help: 'Time from receiving a Slack request to acknowledging it (Slack gives up at 3 s)',
@@ -44,7 +51,7 @@ export function createMetrics(
     }),
     jobs: new Counter({
       name: 'opsdeck_jobs_total',
-      help: 'Jobs finished by the workers, by queue and outcome',
+      help: 'Jobs finished by the workers, by queue and outcome (completed, failed, skipped)',
       labelNames: ['queue', 'outcome'],
       registers: [registry],
     }),

@@ -5,19 +5,22 @@ import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
 import { AuditLog } from './audit/audit-log.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
+import { homeView } from './bot/home.js';
+import { CAPABILITIES } from './capabilities.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
 import { isCodedError } from './errors.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
 import { webhooksEndpoint } from './http/webhooks.js';
-import { QUEUE } from './jobs/payloads.js';
-import { heartbeatProcessor } from './jobs/processors/heartbeat.js';
-import { pingProcessor } from './jobs/processors/ping.js';
-import { HEARTBEAT_EVERY_MS, JobQueues } from './jobs/queues.js';
+import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
+import { JobQueues } from './jobs/queues.js';
 import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { buildCapability, type CapabilityDefinition } from './platform/capability.js';
+import { Registry } from './platform/registry.js';
+import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox.js';
@@ -37,6 +40,8 @@ export interface OpsdeckOptions {
   slack: SlackTransport;
   catalog: Catalog;
   logger: Logger;
+  /** The capabilities to run; default every one in src/capabilities.ts (tests add their own). */
+  capabilities?: readonly CapabilityDefinition[];
 }
 
 export interface Opsdeck {
@@ -74,32 +79,65 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     const where = new URL(env.redis.url).host;
     throw new Error(`REDIS_URL: cannot reach Redis at ${where} (${(error as Error).message})`);
   }
-  const queues = new JobQueues(redis, logger);
-  const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
-  const audit = new AuditLog(redis.client, env.redis.prefix);
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
+  const audit = new AuditLog(redis.client, env.redis.prefix);
+  // Capabilities are built first: their queue declarations decide which queues exist.
+  let queues: JobQueues | undefined;
+  const metrics = createMetrics({ collectQueueDepth: async () => (queues ? queues.depth() : {}) });
+  const outbox = new SlackOutbox(slackClient, logger, metrics);
+  const groups = new UsergroupCache(redis.client, env.redis.prefix, env.usergroupCacheMs, async (usergroup) => {
+    const result = await slackClient.usergroups.users.list({ usergroup });
+    return result.users ?? [];
+  });
+  const permissions = new Permissions(options.catalog.roles, groups, audit);
+  const now = () => new Date();
+
+  const services: Services = {
+    slashCommand: env.slashCommand,
+    logger,
+    catalog: options.catalog,
+    audit,
+    permissions,
+    jobs: { enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts) },
+    outbox,
+    redis: redis.client,
+    key: redis.key,
+    metrics: metrics.registry,
+    workerId,
+    now,
+  };
+  const registry = new Registry(
+    (options.capabilities ?? CAPABILITIES).map((definition) =>
+      buildCapability(definition, { ...services, logger: logger.child({ capability: definition.name }) }),
+    ),
+  );
+  const handlers = [
+    heartbeatHandler({ redis: redis.client, key: redis.key('heartbeat'), workerId }),
+    ...registry.jobs(),
+  ];
+  queues = new JobQueues(
+    redis,
+    handlers.map((handler) => handler.queue),
+    logger,
+  );
   const firstSeen = (kind: string) => async (id: string) =>
     (await redis.client.set(redis.key('seen', kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
 
   let bot: Bot | undefined;
   if (runsBot) {
-    const groups = new UsergroupCache(redis.client, env.redis.prefix, env.usergroupCacheMs, async (usergroup) => {
-      const result = await slackClient.usergroups.users.list({ usergroup });
-      return result.users ?? [];
-    });
-    const permissions = new Permissions(options.catalog.roles, groups, audit);
     bot = createBot(
       options.slack,
       {
+        registry,
         slashCommand: env.slashCommand,
-        queues,
         audit,
         permissions,
         metrics,
         logger,
         firstSeen,
-        now: () => new Date(),
+        now,
+        homeView: (userId) => homeView(registry, env.slashCommand, userId),
       },
       logger,
     );
@@ -107,24 +145,17 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
 
   let workers: WorkerPool | undefined;
   if (runsWorkers) {
-    const outbox = new SlackOutbox(slackClient, logger, metrics);
+    const jobQueues = queues;
     workers = startWorkers({
       redis,
-      processors: {
-        [QUEUE.ping]: pingProcessor({ outbox, workerId }),
-        [QUEUE.heartbeat]: heartbeatProcessor({
-          redis: redis.client,
-          key: redis.key('heartbeat'),
-          ttlMs: HEARTBEAT_EVERY_MS * 3,
-          workerId,
-        }),
-      },
+      handlers,
       concurrency: env.worker.concurrency,
       lockMs: env.worker.lockMs,
+      abandonedKey: (queue, jobId) => jobQueues.abandonedKey(queue, jobId),
       metrics,
       logger,
     });
-    await queues.scheduleHeartbeat();
+    await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
   }
 
   const readiness = async (): Promise<Readiness> => {
@@ -151,7 +182,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         : undefined,
     readiness,
     metrics,
-    webhooks: webhooksEndpoint(env.webhookToken),
+    webhooks: webhooksEndpoint(env.webhookToken, registry),
     logger,
   });
   let closing: Promise<void> | undefined;

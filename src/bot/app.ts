@@ -1,8 +1,13 @@
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { View } from '@slack/types';
 import type { Logger } from '../log.js';
 import { slackErrorCode } from '../slack/client.js';
 import { boltLogger } from './bolt-logger.js';
-import { type BotDeps, registerListeners } from './listeners.js';
+import { dedupeEvents } from './middleware/dedupe-events.js';
+import { registerCommandRoute } from './router/command-route.js';
+import { registerEventRoutes } from './router/event-routes.js';
+import { registerInteractionRoutes } from './router/interaction-routes.js';
+import type { RouterDeps } from './router/router-deps.js';
 
 export type SlackTransport =
   | { mode: 'http'; botToken: string; signingSecret: string; apiUrl?: string }
@@ -18,6 +23,8 @@ export interface Bot {
   /** Socket Mode only: whether the WebSocket to Slack is up (in HTTP mode Slack comes to us). */
   connected?(): boolean;
 }
+
+export type BotDeps = RouterDeps & { homeView(userId: string): Promise<View> };
 
 export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
   const clientOptions = transport.apiUrl ? { slackApiUrl: transport.apiUrl } : {};
@@ -73,6 +80,9 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       .child({ module: 'bot' })
       .error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
   });
-  registerListeners(bot.app, deps);
+  bot.app.use(dedupeEvents(deps.firstSeen('event')));
+  registerCommandRoute(bot.app, deps);
+  registerInteractionRoutes(bot.app, deps);
+  registerEventRoutes(bot.app, deps);
   return bot;
 }

@@ -1,61 +1,90 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Logger } from '../log.js';
+import type { QueueDef } from '../platform/queue.js';
+import type { Enqueuer } from '../platform/services.js';
 import type { RedisConnections } from '../redis/connections.js';
-import { type PingJob, QUEUE, QUEUE_NAMES, type QueueName } from './payloads.js';
 
-/** How long finished jobs stay visible (for debugging and for BullMQ's jobId dedupe window). */
-const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+/** Finished jobs stay this long for debugging; dedupe does not depend on it (see `deduplication` below). */
+const KEEP_COMPLETED_SECONDS = 3600;
+const KEEP_FAILED_SECONDS = 7 * 24 * 3600;
+const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 3600;
 
-/** Seconds between heartbeat jobs; readiness wants one processed within three intervals. */
-export const HEARTBEAT_EVERY_MS = 5000;
+/** Job name of jobs enqueued under Slack's ack deadline: only those are checked for abandonment. */
+export const ACK_JOB_NAME = 'ack';
 
 /**
- * Typed enqueue helpers. The bot only ever enqueues through these, so each job's data is checked by its schema's
- * type at compile time and its id chosen for idempotency in one place.
+ * The bot enqueues before it acks, and Slack gives up after 3 s. The queue connection fails at once while Redis is
+ * disconnected; this deadline covers a Redis that is connected but not answering (overloaded, a network partition the
+ * socket has not noticed yet), so the user sees our message instead of Slack's generic timeout.
  */
-export class JobQueues {
-  private readonly queues: Map<QueueName, Queue>;
+const ENQUEUE_DEADLINE_MS = 2000;
 
-  constructor(redis: RedisConnections, logger: Logger) {
+/**
+ * Queues built from the capabilities' declarations. Every enqueue checks the payload with the queue's schema and takes
+ * the job id from the declaration, so idempotency is decided in one place.
+ */
+export class JobQueues implements Enqueuer {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly redis: RedisConnections,
+    definitions: readonly QueueDef<unknown>[],
+    private readonly logger: Logger,
+  ) {
     const log = logger.child({ module: 'jobs.queues' });
-    this.queues = new Map(
-      QUEUE_NAMES.map((name) => {
-        const queue = new Queue(name, {
-          connection: redis.queueConnection,
-          prefix: redis.bullPrefix,
-          defaultJobOptions: DEFAULT_JOB_OPTIONS,
-        });
-        // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
-        queue.on('error', (err) => log.warn({ queue: name, err: { message: err.message } }, 'queue connection error'));
-        return [name, queue] as const;
-      }),
-    );
+    for (const def of definitions) {
+      const queue = new Queue(def.name, {
+        connection: redis.queueConnection,
+        prefix: redis.bullPrefix,
+        defaultJobOptions: jobOptions(def),
+      });
+      // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
+      queue.on('error', (err) =>
+        log.warn({ queue: def.name, err: { message: err.message } }, 'queue connection error'),
+      );
+      this.queues.set(def.name, queue);
+    }
   }
 
-  queue(name: QueueName): Queue {
-    return this.queues.get(name)!;
+  queue(name: string): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`no queue ${name} is declared`);
+    return queue;
   }
 
-  /**
-   * @param requestId Slack's trigger_id for the command: a replayed or retried request maps to the same job, which
-   *   BullMQ refuses to add twice while it exists.
-   */
-  async enqueuePing(data: PingJob, requestId: string): Promise<void> {
-    await withinAck(this.queue(QUEUE.ping).add('ping', data, { jobId: `ping-${safeId(requestId)}` }));
+  async enqueue<T>(def: QueueDef<T>, data: T, options: { withinAck?: boolean } = {}): Promise<void> {
+    const parsed = def.schema.parse(data);
+    const jobId = safeId(def.jobId(parsed));
+    const queue = this.queue(def.name);
+    // BullMQ's deduplication keeps the id for its TTL whatever happened to the job, so a replay a day later, after
+    // the finished job was removed, still adds nothing.
+    const add = queue.add(options.withinAck ? ACK_JOB_NAME : def.name, parsed, {
+      jobId,
+      deduplication: { id: jobId, ttl: (def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS) * 1000 },
+    });
+    if (!options.withinAck) {
+      await add;
+      return;
+    }
+    try {
+      await withinDeadline(add, ENQUEUE_DEADLINE_MS);
+    } catch (error) {
+      // The user is about to be told it failed: if the add still lands, the job must not run. The mark goes out on
+      // the same connection as the add, so Redis applies it right after; workers check it before running ack jobs.
+      await this.abandon(def.name, jobId).catch(() => {});
+      throw error;
+    }
   }
 
-  /** One scheduler for the whole deployment (upsert is idempotent across processes). */
-  async scheduleHeartbeat(): Promise<void> {
-    await this.queue(QUEUE.heartbeat).upsertJobScheduler(
-      'heartbeat',
-      { every: HEARTBEAT_EVERY_MS },
-      { name: 'heartbeat', data: {}, opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
-    );
+  /** Redis key marking a job whose enqueue missed its deadline. */
+  abandonedKey(queue: string, jobId: string): string {
+    return this.redis.key('abandoned', queue, jobId);
+  }
+
+  private async abandon(queue: string, jobId: string): Promise<void> {
+    const client = await this.queue(queue).client;
+    await client.set(this.abandonedKey(queue, jobId), '1', { EX: 3600 });
+    this.logger.warn({ queue, jobId }, 'enqueue missed the ack deadline; the job is marked abandoned');
   }
 
   async depth(): Promise<Record<string, Record<string, number>>> {
@@ -72,17 +101,19 @@ export class JobQueues {
   }
 }
 
-/**
- * The bot enqueues before it acks, and Slack gives up after 3 s. The queue connection fails at once while Redis is
- * disconnected; this deadline covers a Redis that is connected but not answering (overloaded, a network partition the
- * socket has not noticed yet), so the user sees our message instead of Slack's generic timeout.
- */
-const ENQUEUE_DEADLINE_MS = 2000;
+function jobOptions(def: QueueDef<unknown>): JobsOptions {
+  return {
+    attempts: def.attempts,
+    backoff: { type: def.backoff.type, delay: def.backoff.delayMs },
+    removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
+    removeOnFail: { age: KEEP_FAILED_SECONDS },
+  };
+}
 
-async function withinAck<T>(work: Promise<T>): Promise<T> {
+async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the job queue (Redis) did not answer in time')), ENQUEUE_DEADLINE_MS);
+    timer = setTimeout(() => reject(new Error('the job queue (Redis) did not answer in time')), ms);
   });
   try {
     return await Promise.race([work, deadline]);
@@ -91,7 +122,7 @@ async function withinAck<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-/** BullMQ job ids may not contain ':'; Slack ids are digits, letters and dots. */
+/** BullMQ job ids may not contain ':' (nor be plain integers); Slack ids are digits, letters and dots. */
 function safeId(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
 }

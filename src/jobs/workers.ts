@@ -1,16 +1,21 @@
-import { type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { JobHandler } from '../platform/capability.js';
+import { parseJobData } from '../platform/job-data.js';
 import type { RedisConnections } from '../redis/connections.js';
-import type { QueueName } from './payloads.js';
+import { ACK_JOB_NAME } from './queues.js';
 
 export interface WorkerPoolOptions {
   redis: RedisConnections;
-  processors: Partial<Record<QueueName, Processor>>;
+  handlers: readonly JobHandler<unknown>[];
+  /** Jobs per queue per process, unless a queue declares its own. */
   concurrency: number;
   /** BullMQ lock duration: a worker that dies holding a job loses it to another worker after about this long. */
   lockMs: number;
+  /** Where the bot marks jobs whose enqueue missed Slack's ack deadline (JobQueues.abandonedKey). */
+  abandonedKey(queue: string, jobId: string): string;
   metrics: Metrics;
   logger: Logger;
 }
@@ -25,25 +30,31 @@ export interface WorkerPool {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** One BullMQ worker per declared queue, each run by the processor its capability declared. */
 export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   const log = options.logger.child({ module: 'jobs' });
-  const workers = Object.entries(options.processors).map(([queue, processor]) => {
-    const worker = new Worker(queue, instrument(queue, processor!, options.metrics, log), {
+  const workers = options.handlers.map((handler) => {
+    const { queue } = handler;
+    const worker = new Worker(queue.name, processorOf(handler, options, log), {
       connection: options.redis.bullConnection,
       prefix: options.redis.bullPrefix,
-      concurrency: options.concurrency,
+      concurrency: queue.concurrency ?? options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
-      // A job may be caught by a crash more than once (kill -9 during a retry): recover it a few times before failing.
-      maxStalledCount: 3,
+      // A rerunnable job may be caught by a crash more than once (kill -9 during a retry): recover it a few times.
+      // A job that must never run twice is recovered once too, but only to be reported as interrupted (processorOf).
+      maxStalledCount: queue.onStall === 'rerun' ? 3 : 1,
     });
-    worker.on('error', (err) => log.warn({ queue, err: { message: err.message } }, 'worker error'));
+    worker.on('error', (err) => log.warn({ queue: queue.name, err: { message: err.message } }, 'worker error'));
     worker.on('failed', (job, err) =>
-      log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: { message: err.message } }, 'job failed'),
+      log.warn(
+        { queue: queue.name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: err.message } },
+        'job failed',
+      ),
     );
     return worker;
   });
-  log.info({ queues: Object.keys(options.processors) }, 'workers started');
+  log.info({ queues: options.handlers.map((h) => h.queue.name) }, 'workers started');
   return {
     consuming: () => workers.every((worker) => worker.isRunning() && !worker.closing),
     async close(timeoutMs) {
@@ -62,19 +73,44 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   };
 }
 
-/** Job duration and outcome per queue, a child logger per job, and permanent errors made final. */
-function instrument(queue: string, processor: Processor, metrics: Metrics, log: Logger): Processor {
-  return async (job, token, signal) => {
-    const stop = metrics.jobDuration.startTimer({ queue });
+/**
+ * Around every processor: parse the data with the queue's schema, skip a job whose enqueue the bot abandoned, report a
+ * never-twice job cut off by a crash instead of rerunning it, and count duration and outcome per queue.
+ */
+function processorOf(handler: JobHandler<unknown>, options: WorkerPoolOptions, log: Logger): Processor {
+  const { queue } = handler;
+  const { metrics, redis } = options;
+  return async (job: Job, _token, signal) => {
+    const stop = metrics.jobDuration.startTimer({ queue: queue.name });
+    const done = (outcome: 'completed' | 'failed' | 'skipped') => {
+      stop({ outcome });
+      metrics.jobs.inc({ queue: queue.name, outcome });
+    };
     try {
-      const result = await processor(job, token, signal);
-      stop({ outcome: 'completed' });
-      metrics.jobs.inc({ queue, outcome: 'completed' });
+      const data = parseJobData(queue.schema, job.data);
+      if (job.name === ACK_JOB_NAME && (await redis.client.exists(options.abandonedKey(queue.name, job.id!))) === 1) {
+        log.info({ queue: queue.name, jobId: job.id }, 'skipped a job whose enqueue missed the ack deadline');
+        done('skipped');
+        return { skipped: 'abandoned' };
+      }
+      if (queue.onStall === 'interrupt' && job.stalledCounter > 0) {
+        await handler.onInterrupted?.(data);
+        throw new UnrecoverableError('interrupted: the worker running it stopped, and this job must never run twice');
+      }
+      const result = await handler.process(data, {
+        jobId: job.id!,
+        attempt: job.attemptsStarted,
+        enqueuedAt: job.timestamp,
+        startedAt: job.processedOn ?? Date.now(),
+        signal,
+      });
+      done('completed');
       return result;
     } catch (error) {
-      stop({ outcome: 'failed' });
-      metrics.jobs.inc({ queue, outcome: 'failed' });
-      log.child({ queue, jobId: job.id }).debug({ err: { message: (error as Error).message } }, 'job attempt failed');
+      done('failed');
+      log
+        .child({ queue: queue.name, jobId: job.id })
+        .debug({ err: { message: (error as Error).message } }, 'job attempt failed');
       // The outbox already retried what retrying can fix; a permanent Slack error will not succeed on a later attempt.
       if (error instanceof SlackApiError) throw new UnrecoverableError(error.message);
       throw error;

@@ -17,7 +17,7 @@ describe('/ops help and the grammar', () => {
     expect(res.status).toBe(200);
     const body = res.body as { response_type: string; text: string; blocks: unknown[] };
     expect(body.response_type).toBe('ephemeral');
-    for (const usage of ['/ops help', '/ops ping', '/ops audit [n]']) expect(body.text).toContain(usage);
+    for (const usage of ['/ops help', '/ops ping', '/ops audit [<n>]']) expect(body.text).toContain(usage);
     expect(body.blocks.length).toBeGreaterThan(0);
   });
 
@@ -28,8 +28,8 @@ describe('/ops help and the grammar', () => {
     expect(unknown.text).toContain('/ops ping');
 
     const bad = (await ops(USERS.admin, 'audit many')).body as { text: string };
-    expect(bad.text).toContain('n must be a number');
-    expect(bad.text).toContain('/ops audit [n]');
+    expect(bad.text).toContain('`many` is not a valid n (expected a whole number from 1 to 50)');
+    expect(bad.text).toContain('/ops audit [<n>]');
   });
 
   it('answers hostile text with usage, never an error (S6)', async () => {
@@ -94,6 +94,7 @@ describe('the Home tab', () => {
     const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
     expect(publish.response.ok).toBe(true);
     const text = JSON.stringify(publish.params.view);
-    for (const usage of ['/ops help', '/ops ping', '/ops audit [n]']) expect(text).toContain(usage);
+    // mrkdwn escapes < and > even inside code spans.
+    for (const usage of ['/ops help', '/ops ping', '/ops audit [&lt;n&gt;]']) expect(text).toContain(usage);
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseCatalog } from '../../src/config/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
+import type { CapabilityDefinition } from '../../src/platform/capability.js';
 import { type Opsdeck, slackTransport, startOpsdeck } from '../../src/runtime.js';
 import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
@@ -43,7 +44,13 @@ export interface Harness {
  * key prefix of its own.
  */
 export async function startHarness(
-  options: { env?: Record<string, string>; opsYml?: string; socketMode?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    opsYml?: string;
+    socketMode?: boolean;
+    /** Capabilities to run instead of src/capabilities.ts's list (a test may add one of its own). */
+    capabilities?: readonly CapabilityDefinition[];
+  } = {},
 ): Promise<Harness> {
   const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
@@ -78,6 +85,7 @@ export async function startHarness(
     slack: slackTransport(env.slack),
     catalog,
     logger: createLogger({ level: 'silent' }),
+    capabilities: options.capabilities,
   });
   if (!appToken) slack.setRequestUrl(`${opsdeck.url}/slack/events`);
   return {

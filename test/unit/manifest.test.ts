@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SUBCOMMANDS } from '../../src/bot/grammar.js';
+import { registryOf } from '../support/registry.js';
 
 /**
  * The manifest a team pastes into Slack must be one Slack accepts. Slack publishes the JSON Schema it checks
@@ -127,7 +127,9 @@ describe('manifest.yml', () => {
     expect(features.slash_commands.map((c) => c.command)).toEqual(['/ops']);
     const [ops] = features.slash_commands;
     expect(ops!.should_escape).toBe(false);
-    for (const spec of SUBCOMMANDS) expect(ops!.usage_hint).toContain(spec.usage);
+    for (const { subcommand } of registryOf().subcommands) {
+      expect(ops!.usage_hint).toContain(`${subcommand.name} ${subcommand.grammar.usage}`.trim());
+    }
     // No shortcut until something handles one: Slack would show users a shortcut that errors.
     expect(features.shortcuts ?? []).toEqual([]);
     expect(features.bot_user).toEqual({ display_name: 'opsdeck', always_online: true });

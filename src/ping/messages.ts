@@ -1,4 +1,4 @@
-import { type Block, context, escapeMrkdwn, type Message, section } from './message.js';
+import { type Block, context, escapeMrkdwn, type Message, section } from '../platform/blocks.js';
 
 /** The button on a pong that asks for another; the answer replaces the message. */
 export const PING_AGAIN_ACTION = 'ping_again';

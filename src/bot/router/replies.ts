@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { PermissionDenied, UsageError } from '../../errors.js';
-import { escapeMrkdwn, type Message, section } from './message.js';
+import { escapeMrkdwn, type Message, section } from '../../platform/blocks.js';
 
 /** What a user sees when the grammar rejects their command: what was wrong, then the usage. */
 export function usageMessage(error: UsageError): Message {
@@ -17,8 +18,16 @@ export function deniedMessage(error: PermissionDenied): Message {
   return { text: error.message, blocks: [section(`:no_entry: ${error.message}`)] };
 }
 
-/** For failures that are not the user's fault; the details are in the logs, never in Slack. */
-export function failureMessage(what: string): Message {
-  const text = `Something went wrong while ${what}. The error has been logged; try again in a moment.`;
+/**
+ * For failures that are not the user's fault: the details stay in the logs, never in Slack; the reference is in both,
+ * so whoever runs Opsdeck finds the log line a user quotes.
+ */
+export function failureMessage(what: string, reference: string): Message {
+  const text = `Something went wrong while ${what}. Try again in a moment; if it keeps failing, give whoever runs Opsdeck the reference ${reference}.`;
   return { text, blocks: [section(`:x: ${escapeMrkdwn(text)}`)] };
+}
+
+/** A short id for one failure, quoted to the user and logged: `E-7F3A9C`. */
+export function referenceId(): string {
+  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../src/audit/audit-log.js';
-import { auditMessage } from '../../../src/bot/blocks/audit-message.js';
-import { helpMessage } from '../../../src/bot/blocks/help-message.js';
-import { homeView } from '../../../src/bot/blocks/home-view.js';
-import { escapeMrkdwn } from '../../../src/bot/blocks/message.js';
-import { pingReply } from '../../../src/bot/blocks/ping-reply.js';
-import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/blocks/refusal-message.js';
+import { auditMessage } from '../../../src/audit/messages.js';
+import { helpOverview, subcommandHelp } from '../../../src/bot/help.js';
+import { homeView } from '../../../src/bot/home.js';
+import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/router/replies.js';
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
+import { pingReply } from '../../../src/ping/messages.js';
+import { escapeMrkdwn } from '../../../src/platform/blocks.js';
 import { checkBlocks } from '../../../src/workspace/block-rules.js';
+import { registryOf } from '../../support/registry.js';
 
 const entry = (n: number, detail?: string): AuditEntry => ({
   id: `${n}-0`,
@@ -23,11 +24,13 @@ const entry = (n: number, detail?: string): AuditEntry => ({
 
 /** Every message Opsdeck builds must pass Slack's Block Kit rules, as the Slack-compatible server enforces them. */
 describe('message builders keep to Slack’s Block Kit limits', () => {
+  const registry = registryOf();
   const messages = {
-    help: helpMessage('/ops'),
+    help: helpOverview(registry, '/ops'),
+    helpAudit: subcommandHelp(registry.subcommandsFor('audit'), '/ops'),
     usage: usageMessage(new UsageError('nope', '/ops help\n/ops ping')),
     denied: deniedMessage(new PermissionDenied('admin')),
-    failure: failureMessage('running /ops ping'),
+    failure: failureMessage('running /ops ping', 'E-ABC123'),
     emptyAudit: auditMessage([]),
     fullAudit: auditMessage(Array.from({ length: 50 }, (_, n) => entry(n, 'x'.repeat(400)))),
     pong: pingReply({ workerId: 'host:1', queueLatencyMs: 3, attempt: 2 }),
@@ -38,8 +41,8 @@ describe('message builders keep to Slack’s Block Kit limits', () => {
     expect(checkBlocks(message.blocks, 'message')).toBeNull();
   });
 
-  it('the Home tab', () => {
-    expect(checkBlocks(homeView('/ops').blocks, 'home')).toBeNull();
+  it('the Home tab', async () => {
+    expect(checkBlocks((await homeView(registry, '/ops', 'U0CAROL')).blocks, 'home')).toBeNull();
   });
 
   it('escapes user-controlled text in mrkdwn', () => {

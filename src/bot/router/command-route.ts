@@ -1,0 +1,160 @@
+import type { App, RespondFn } from '@slack/bolt';
+import { UsageError } from '../../errors.js';
+import type { Message } from '../../platform/blocks.js';
+import { GrammarError, type Token, tokenize } from '../../platform/grammar/index.js';
+import type { RegisteredSubcommand } from '../../platform/registry.js';
+import { suggest } from '../../platform/suggest.js';
+import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
+import { runGuarded } from './guard.js';
+import { failureMessage, referenceId, usageMessage } from './replies.js';
+import type { RouterDeps } from './router-deps.js';
+
+type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
+
+/**
+ * The slash command: text → a declared subcommand with typed arguments → dedupe on trigger_id → permission check →
+ * handler → audit. Help runs here (it reads the declarations); every failure becomes an ephemeral message.
+ */
+export function registerCommandRoute(app: App, deps: RouterDeps): void {
+  const firstSeen = deps.firstSeen('command');
+  const log = deps.logger.child({ module: 'bot.router' });
+  app.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
+    const reply = replier(ack, respond);
+    let label = 'unknown';
+    try {
+      const resolved = resolve(payload.text ?? '', deps, (name) => {
+        label = name;
+      });
+      if (resolved.kind === 'help') {
+        deps.metrics.commands.inc({ command: 'help', outcome: 'ok' });
+        await reply.send(resolved.message);
+        return;
+      }
+      const { entry, args } = resolved;
+      // Every subcommand but help runs once per trigger_id: a replayed or retried request changes nothing.
+      if (!(await firstSeen(payload.trigger_id))) {
+        deps.metrics.commands.inc({ command: label, outcome: 'replayed' });
+        await reply.ackNow();
+        return;
+      }
+      // A role check may ask Slack for user-group members: acknowledge first so Slack's 3 s never run out.
+      if (entry.subcommand.role) await reply.ackNow();
+      const result = await runGuarded(
+        deps,
+        {
+          capability: entry.capability,
+          surface: 'command',
+          name: entry.subcommand.name,
+          guard: entry.subcommand,
+          userId: payload.user_id,
+          target: entry.subcommand.auditTarget?.(args) ?? entry.subcommand.name,
+          what: `running ${deps.slashCommand} ${entry.subcommand.name}`,
+        },
+        async () => {
+          await entry.subcommand.run({
+            args,
+            userId: payload.user_id,
+            channelId: payload.channel_id,
+            triggerId: payload.trigger_id,
+            responseUrl: payload.response_url,
+            reply: reply.send,
+            ackNow: reply.ackNow,
+          });
+        },
+      );
+      deps.metrics.commands.inc({ command: label, outcome: result.outcome });
+      if (result.outcome !== 'ok') await reply.send(result.message);
+      else await reply.ackNow();
+    } catch (error) {
+      if (error instanceof UsageError) {
+        deps.metrics.commands.inc({ command: label, outcome: 'usage_error' });
+        await reply.send(usageMessage(error));
+        return;
+      }
+      // Outside a handler: Redis refusing the dedupe write while it is away, for one. The user hears of it at once.
+      const reference = referenceId();
+      log.error({ reference, command: label, err: { message: (error as Error).message } }, 'command failed');
+      deps.metrics.commands.inc({ command: label, outcome: 'error' });
+      await reply.send(failureMessage(`running ${deps.slashCommand} ${label}`, reference)).catch(() => {});
+    }
+  });
+}
+
+/** Slack allows about 4,000 characters of command text; the tokenizer refuses more. */
+function resolve(text: string, deps: RouterDeps, named: (label: string) => void): Resolved {
+  const slash = deps.slashCommand;
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text);
+  } catch (error) {
+    if (error instanceof GrammarError) throw new UsageError(sentence(error.message), allUsages(deps.registry, slash));
+    throw error;
+  }
+  const words = leadingWords(tokens);
+  if (tokens.length === 0) return { kind: 'help', message: helpOverview(deps.registry, slash) };
+  if (words[0]?.toLowerCase() === 'help') {
+    named('help');
+    const topic = tokens.slice(1).map((t) => t.text);
+    if (topic.length === 0) return { kind: 'help', message: helpOverview(deps.registry, slash) };
+    const exact = deps.registry.findSubcommand(topic);
+    const entries = exact ? [exact.entry] : deps.registry.subcommandsFor(topic[0]!);
+    if (entries.length === 0) throw unknownSubcommand(topic.join(' '), deps);
+    return { kind: 'help', message: subcommandHelp(entries, slash) };
+  }
+  const found = deps.registry.findSubcommand(words);
+  if (!found) throw unknownSubcommand(tokens[0]!.text, deps);
+  const { entry, consumed } = found;
+  named(entry.subcommand.name);
+  try {
+    return { kind: 'run', entry, args: entry.subcommand.grammar.parse(tokens.slice(consumed)) };
+  } catch (error) {
+    if (error instanceof GrammarError) throw new UsageError(sentence(error.message), usageLine(entry, slash));
+    throw error;
+  }
+}
+
+/** "`frobnicate` is not an /ops subcommand. Did you mean `ping`?" */
+function unknownSubcommand(word: string, deps: RouterDeps): UsageError {
+  const shown = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+  const names = new Set(deps.registry.subcommands.flatMap((s) => [s.words[0]!, s.subcommand.name]));
+  const guess = suggest(word, names);
+  const hint = guess ? ` Did you mean \`${guess}\`?` : '';
+  return new UsageError(
+    `\`${shown}\` is not an ${deps.slashCommand} subcommand.${hint}`,
+    allUsages(deps.registry, deps.slashCommand),
+  );
+}
+
+/** The unquoted tokens a subcommand name can match. */
+function leadingWords(tokens: readonly Token[]): string[] {
+  const words: string[] = [];
+  for (const token of tokens) {
+    if (token.quoted) break;
+    words.push(token.text);
+  }
+  return words;
+}
+
+function sentence(message: string): string {
+  return /[.!?]$/.test(message) ? message : `${message}.`;
+}
+
+/** Ephemeral replies: the first one is the ack itself (no extra HTTP call), later ones go to the response_url. */
+function replier(ack: (response?: Record<string, unknown>) => Promise<void>, respond: RespondFn) {
+  let acked = false;
+  return {
+    async ackNow() {
+      if (acked) return;
+      acked = true;
+      await ack();
+    },
+    async send(message: Message) {
+      if (!acked) {
+        acked = true;
+        await ack({ ...message, response_type: 'ephemeral' });
+      } else {
+        await respond({ ...message, response_type: 'ephemeral' } as Parameters<RespondFn>[0]);
+      }
+    },
+  };
+}

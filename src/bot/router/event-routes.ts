@@ -1,0 +1,28 @@
+import type { App } from '@slack/bolt';
+import type { View } from '@slack/types';
+import type { RouterDeps } from './router-deps.js';
+
+/**
+ * Events API events, after dedupe on event_id: the Home tab (the platform composes it from every capability's
+ * section) and whatever event types capabilities declare. Bolt has already acked; a failure is logged.
+ */
+export function registerEventRoutes(app: App, deps: RouterDeps & { homeView(userId: string): Promise<View> }): void {
+  const log = deps.logger.child({ module: 'bot.events' });
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    try {
+      await client.views.publish({ user_id: event.user, view: await deps.homeView(event.user) });
+    } catch (error) {
+      log.warn({ err: { message: (error as Error).message } }, 'could not publish the Home tab');
+    }
+  });
+  for (const type of deps.registry.eventTypes()) {
+    app.event(type, async ({ event }) => {
+      for (const handler of deps.registry.eventHandlers(type)) {
+        await handler
+          .run(event as unknown as Record<string, unknown>)
+          .catch((error: Error) => log.error({ type, err: { message: error.message } }, 'event handler failed'));
+      }
+    });
+  }
+}

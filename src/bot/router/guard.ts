@@ -1,0 +1,67 @@
+import type { Permissions } from '../../access/permissions.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { isCodedError, PermissionDenied, UsageError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Message } from '../../platform/blocks.js';
+import type { Capability, Guarded } from '../../platform/capability.js';
+import { deniedMessage, failureMessage, referenceId, usageMessage } from './replies.js';
+
+export type Surface = 'command' | 'action' | 'view' | 'shortcut';
+
+/** How a guarded call ended; anything but `ok` carries the message for the user. */
+export type Outcome<T> =
+  | { outcome: 'ok'; value: T }
+  | { outcome: 'usage_error' | 'denied' | 'error'; message: Message; reference?: string };
+
+export interface GuardDeps {
+  permissions: Permissions;
+  audit: AuditLog;
+  logger: Logger;
+  now(): Date;
+}
+
+export interface GuardedCall {
+  capability: Capability;
+  surface: Surface;
+  /** Subcommand name, action id, callback id. */
+  name: string;
+  guard: Guarded;
+  userId: string;
+  target: string;
+  /** For the failure message: "running /ops deploy". */
+  what: string;
+}
+
+/**
+ * The one place every handler passes through: the permission check before it, the audit entry for a change after it
+ * (ok or failed), and every error mapped to something a user can read. A refusal is audited by Permissions.
+ */
+export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () => Promise<T>): Promise<Outcome<T>> {
+  const action = call.guard.auditAction ?? `${call.capability.name}.${call.name.replace(/\s+/g, '.')}`;
+  const audit = (outcome: 'ok' | 'failed', detail?: string) =>
+    deps.audit.append({ actor: call.userId, action, target: call.target, outcome, detail, at: deps.now() });
+  try {
+    if (call.guard.role) {
+      await deps.permissions.require({ userId: call.userId, role: call.guard.role, action, target: call.target });
+    }
+    const value = await run();
+    if (call.guard.changes) await audit('ok');
+    return { outcome: 'ok', value };
+  } catch (error) {
+    if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
+    if (error instanceof PermissionDenied) return { outcome: 'denied', message: deniedMessage(error) };
+    const reference = referenceId();
+    deps.logger.error(
+      {
+        reference,
+        capability: call.capability.name,
+        surface: call.surface,
+        name: call.name,
+        err: isCodedError(error) ? { code: error.code, message: error.message } : error,
+      },
+      `${call.surface} failed`,
+    );
+    if (call.guard.changes) await audit('failed', `reference ${reference}`).catch(() => {});
+    return { outcome: 'error', message: failureMessage(call.what, reference), reference };
+  }
+}

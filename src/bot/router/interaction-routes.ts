@@ -1,0 +1,152 @@
+import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
+import type { Message } from '../../platform/blocks.js';
+import type { Capability, Guarded } from '../../platform/capability.js';
+import { runGuarded, type Surface } from './guard.js';
+import type { RouterDeps } from './router-deps.js';
+
+/**
+ * Buttons, selects, modal submissions and shortcuts, routed to the capability that declared their id. Each is
+ * acknowledged at once (a modal submission with its errors), deduped on trigger_id, permission-checked, audited, and
+ * any failure reaches the user: through the response_url when there is one, as `response_action: errors` in a modal,
+ * else as a direct message from the app.
+ */
+export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
+  const log = deps.logger.child({ module: 'bot.router' });
+
+  const guarded = (
+    surface: Surface,
+    capability: Capability,
+    name: string,
+    guard: Guarded,
+    userId: string,
+    target: string,
+    // biome-ignore lint/suspicious/noConfusingVoidType: the handlers' own return type (ViewSubmission.run).
+    run: () => Promise<void | { errors: Record<string, string> }>,
+  ) =>
+    runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface) }, run).then(
+      (result) => {
+        deps.metrics.interactions.inc({ surface, capability: capability.name, outcome: result.outcome });
+        return result;
+      },
+    );
+
+  app.action<BlockAction>(/.+/, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const actionId = 'action_id' in action ? action.action_id : '';
+    const found = deps.registry.findAction(actionId);
+    if (!found) {
+      log.warn({ actionId }, 'no capability declares this action');
+      return;
+    }
+    if (!(await deps.firstSeen('action')(body.trigger_id))) return;
+    const value =
+      'value' in action ? action.value : 'selected_option' in action ? action.selected_option?.value : undefined;
+    const container = body.container as { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+    const tell = async (message: Message, replaceOriginal = false) => {
+      if (body.response_url) {
+        await respond({ ...message, response_type: 'ephemeral', replace_original: replaceOriginal } as never);
+      } else {
+        await client.chat.postMessage({ channel: body.user.id, ...message } as never);
+      }
+    };
+    const result = await guarded(
+      'action',
+      found.capability,
+      actionId,
+      found.action,
+      body.user.id,
+      found.action.auditTarget?.(value) ?? actionId,
+      () =>
+        found.action.run({
+          actionId,
+          blockId: 'block_id' in action ? action.block_id : undefined,
+          value,
+          userId: body.user.id,
+          channelId: body.channel?.id ?? container.channel_id,
+          triggerId: body.trigger_id,
+          responseUrl: body.response_url,
+          message:
+            container.channel_id && container.message_ts && !container.is_ephemeral
+              ? { channelId: container.channel_id, ts: container.message_ts }
+              : undefined,
+          respond: (message, options) => tell(message, options?.replaceOriginal),
+        }),
+    );
+    if (result.outcome !== 'ok')
+      await tell(result.message).catch((err: Error) =>
+        log.warn({ err: { message: err.message } }, 'could not tell the user'),
+      );
+  });
+
+  app.view<SlackViewAction>({ callback_id: /.+/, type: 'view_submission' }, async ({ ack, body, view }) => {
+    const found = deps.registry.findView(view.callback_id);
+    if (!found || !(await deps.firstSeen('view')(`${view.id}:${view.hash}`))) {
+      await ack();
+      return;
+    }
+    const result = await guarded(
+      'view',
+      found.capability,
+      view.callback_id,
+      found.view,
+      body.user.id,
+      found.view.auditTarget?.(view.private_metadata) ?? view.callback_id,
+      () =>
+        found.view.run({
+          callbackId: view.callback_id,
+          privateMetadata: view.private_metadata,
+          values: view.state.values as never,
+          userId: body.user.id,
+          triggerId: (body as { trigger_id?: string }).trigger_id ?? '',
+        }),
+    );
+    if (result.outcome === 'ok') {
+      await ack(result.value ? { response_action: 'errors', errors: result.value.errors } : undefined);
+      return;
+    }
+    // Slack shows modal errors under an input block: the first one carries the message.
+    const firstBlock = Object.keys(view.state.values)[0];
+    if (firstBlock)
+      await ack({ response_action: 'errors', errors: { [firstBlock]: result.message.text.slice(0, 2000) } });
+    else await ack();
+  });
+
+  app.shortcut<SlackShortcut>(/.+/, async ({ ack, shortcut, respond, client }) => {
+    await ack();
+    const found = deps.registry.findShortcut(shortcut.callback_id);
+    if (!found || !(await deps.firstSeen('shortcut')(shortcut.trigger_id))) return;
+    const message = shortcut.type === 'message_action' ? (shortcut as MessageShortcut) : undefined;
+    const result = await guarded(
+      'shortcut',
+      found.capability,
+      shortcut.callback_id,
+      found.shortcut,
+      shortcut.user.id,
+      shortcut.callback_id,
+      () =>
+        found.shortcut.run({
+          callbackId: shortcut.callback_id,
+          triggerId: shortcut.trigger_id,
+          userId: shortcut.user.id,
+          channelId: message?.channel.id,
+          message: message && {
+            channelId: message.channel.id,
+            ts: message.message_ts,
+            text: message.message.text ?? '',
+          },
+        }),
+    );
+    if (result.outcome === 'ok') return;
+    const reply = result.message;
+    if (message?.response_url) await respond({ ...reply, response_type: 'ephemeral' } as never);
+    else await client.chat.postMessage({ channel: shortcut.user.id, ...reply } as never).catch(() => {});
+  });
+}
+
+function whatOf(surface: Surface): string {
+  return surface === 'action'
+    ? 'handling that click'
+    : surface === 'view'
+      ? 'submitting that form'
+      : 'running that shortcut';
+}

@@ -1,0 +1,208 @@
+import type { z } from 'zod';
+import type { Block, Message } from './blocks.js';
+import type { Grammar } from './grammar/index.js';
+import type { QueueDef } from './queue.js';
+import type { Services } from './services.js';
+
+/**
+ * A capability is one folder, `src/<capability>/`, whose `index.ts` exports one definition built with
+ * `defineCapability`. The composition root lists the capabilities once (`src/capabilities.ts`); the router around
+ * them does dedupe, the permission check, the audit entry and error replies, so no handler can forget them.
+ */
+export interface Capability {
+  /** `[a-z][a-z0-9-]*`; groups help and the Home tab, names the capability in logs. */
+  name: string;
+  /** Heading in `/ops help` and on the Home tab. */
+  title: string;
+  subcommands: readonly Subcommand<unknown>[];
+  actions: readonly Action[];
+  views: readonly ViewSubmission[];
+  shortcuts: readonly Shortcut[];
+  events: readonly EventHandler[];
+  jobs: readonly JobHandler<unknown>[];
+  webhooks: readonly Webhook<unknown>[];
+  /** The capability's section of the Home tab, for the user who opened it. */
+  home?: (viewer: { userId: string }) => Promise<Block[]> | Block[];
+}
+
+/**
+ * Who may do it. `role` names a role from ops.yml; absent, everyone may. The router checks it before the handler runs
+ * and audits the refusal.
+ */
+export interface Guarded {
+  role?: string;
+  /**
+   * True when the handler changes something (enqueues a deploy, toggles a flag, acknowledges an alert): the router
+   * writes an audit entry for it, with `audit()`'s target, whether it succeeded or failed.
+   */
+  changes: boolean;
+  /** The audit entry's action; defaults to `<capability>.<name>` (`deploys.deploy`, `incidents.incident.declare`). */
+  auditAction?: string;
+}
+
+/** One `/ops` subcommand. Its usage is derived from `grammar`, so help cannot drift from what is parsed. */
+export interface Subcommand<A> extends Guarded {
+  /** The leading words, e.g. `deploy` or `incident declare`. */
+  name: string;
+  /** One line for `/ops help`. */
+  summary: string;
+  grammar: Grammar<A>;
+  /** Text after the slash command that works as written, for `/ops help <name>`. */
+  example?: string;
+  /** The audit target of a change (e.g. `api/production`); defaults to the subcommand name. */
+  auditTarget?(args: A): string;
+  run(ctx: CommandContext<A>): Promise<void>;
+}
+
+/**
+ * Declares a subcommand, inferring its argument type from `grammar`, so `run` and `auditTarget` see typed `args`.
+ */
+export function subcommand<A>(definition: Subcommand<A>): Subcommand<A> {
+  return definition;
+}
+
+/** Who asked, from the signed payload: the only identity handlers may trust. */
+export interface Caller {
+  userId: string;
+  /** Absent for Home-tab buttons, global shortcuts and modals. */
+  channelId?: string;
+}
+
+export interface CommandContext<A> extends Caller {
+  args: A;
+  channelId: string;
+  triggerId: string;
+  responseUrl: string;
+  /** Ephemeral to the caller: the first reply is the ack itself, later ones go through the response_url. */
+  reply(message: Message): Promise<void>;
+  /** Acknowledges with nothing yet, before slow work; replies then arrive through the response_url. */
+  ackNow(): Promise<void>;
+}
+
+/** A button or select, by `action_id` (a string, or a pattern for families such as `silence_1h`, `silence_4h`). */
+export interface Action extends Guarded {
+  actionId: string | RegExp;
+  /** Audit target from the clicked element's value; defaults to the action id. */
+  auditTarget?(value: string | undefined): string;
+  run(ctx: ActionContext): Promise<void>;
+}
+
+export interface ActionContext extends Caller {
+  actionId: string;
+  blockId?: string;
+  /** The clicked button's `value`, or the chosen option's value. */
+  value?: string;
+  triggerId: string;
+  responseUrl?: string;
+  /** Where the clicked message is, when it is a channel message. */
+  message?: { channelId: string; ts: string };
+  /** Answers the clicker through the action's response_url (ephemeral unless `replaceOriginal`). */
+  respond(message: Message, options?: { replaceOriginal?: boolean }): Promise<void>;
+}
+
+/** A modal's submission, by `callback_id`. Returning errors keeps the modal open with them shown. */
+export interface ViewSubmission extends Guarded {
+  callbackId: string;
+  auditTarget?(privateMetadata: string): string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that keeps no errors just returns.
+  run(ctx: ViewContext): Promise<void | { errors: Record<string, string> }>;
+}
+
+export interface ViewContext extends Caller {
+  callbackId: string;
+  privateMetadata: string;
+  /** `state.values` as Slack sends it: block id → action id → element state. */
+  values: Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null }>>;
+  triggerId: string;
+}
+
+/** A global or message shortcut, by `callback_id`. */
+export interface Shortcut extends Guarded {
+  callbackId: string;
+  run(ctx: ShortcutContext): Promise<void>;
+}
+
+export interface ShortcutContext extends Caller {
+  callbackId: string;
+  triggerId: string;
+  /** Message shortcuts: the message it was used on. */
+  message?: { channelId: string; ts: string; text: string };
+}
+
+/** An Events API event by type (after dedupe on `event_id`). */
+export interface EventHandler {
+  type: string;
+  run(event: Record<string, unknown>): Promise<void>;
+}
+
+/** The processor of one queue the capability declares. */
+export interface JobHandler<T> {
+  queue: QueueDef<T>;
+  /** Parsed data in, a small result out; throw to retry per the declaration, UnrecoverableError to fail for good. */
+  process(data: T, ctx: JobContext): Promise<unknown>;
+  /** Called once when a job of an `onStall: 'interrupt'` queue was cut off by a crash instead of being rerun. */
+  onInterrupted?(data: T): Promise<void>;
+}
+
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first try. */
+  attempt: number;
+  /** When the job was enqueued and when this try started (ms since the epoch). */
+  enqueuedAt: number;
+  startedAt: number;
+  /** Aborted when the worker shuts down. */
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST /webhooks/<path>`. The platform checks the bearer token, caps the body, parses JSON (400) and the schema (422
+ * naming the field) before `handle` runs; `handle` answers 2xx only once the payload is durably queued.
+ */
+export interface Webhook<T> {
+  path: string;
+  schema: z.ZodType<T>;
+  handle(body: T): Promise<{ status: number; body?: unknown }>;
+}
+
+/** What a capability's builder returns: every part optional. */
+export type CapabilityParts = Partial<Omit<Capability, 'name' | 'title'>>;
+
+export interface CapabilityDefinition<U extends keyof Services = keyof Services> {
+  name: string;
+  title: string;
+  /** The services the capability uses; its builder receives exactly these, not the whole dependency bag. */
+  uses: readonly U[];
+  build(services: Pick<Services, U>): CapabilityParts;
+}
+
+/** Declares a capability; `build` runs once per process with the services it named in `uses`. */
+export function defineCapability<const U extends keyof Services>(
+  definition: CapabilityDefinition<U>,
+): CapabilityDefinition<U> {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) {
+    throw new Error(`capability name ${definition.name} must match [a-z][a-z0-9-]*`);
+  }
+  return definition;
+}
+
+/** Builds a capability with the services it asked for, and only those. */
+export function buildCapability<U extends keyof Services>(
+  definition: CapabilityDefinition<U>,
+  services: Services,
+): Capability {
+  const picked = Object.fromEntries(definition.uses.map((name) => [name, services[name]])) as Pick<Services, U>;
+  const parts = definition.build(picked);
+  return {
+    name: definition.name,
+    title: definition.title,
+    subcommands: parts.subcommands ?? [],
+    actions: parts.actions ?? [],
+    views: parts.views ?? [],
+    shortcuts: parts.shortcuts ?? [],
+    events: parts.events ?? [],
+    jobs: parts.jobs ?? [],
+    webhooks: parts.webhooks ?? [],
+    home: parts.home,
+  };
+}

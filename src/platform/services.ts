@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Permissions } from '../access/permissions.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Catalog } from '../config/catalog.js';
+import type { Logger } from '../log.js';
+import type { SlackOutbox } from '../slack/outbox.js';
+import type { QueueDef } from './queue.js';
+
+/** Enqueues a job per its queue's declaration: the payload is checked and the job id chosen there. */
+export interface Enqueuer {
+  /**
+   * @param options.withinAck the caller is about to tell a user the outcome within Slack's 3 s: give up after a
+   *   deadline, and make sure a job whose enqueue missed it never runs.
+   */
+  enqueue<T>(queue: QueueDef<T>, data: T, options?: { withinAck?: boolean }): Promise<void>;
+}
+
+/**
+ * Everything a capability may ask for in `uses`. IO reaches capabilities as these arguments, never as imports, so a
+ * test can build one against a real Redis and the Slack-compatible server.
+ */
+export interface Services {
+  /** The slash command Opsdeck answers, e.g. `/ops`. */
+  slashCommand: string;
+  /** A child logger named for the capability. */
+  logger: Logger;
+  catalog: Catalog;
+  audit: AuditLog;
+  /** For rules beyond "has the role" (four-eyes approvals); the router already checks each handler's role. */
+  permissions: Permissions;
+  jobs: Enqueuer;
+  /** The only way to write to Slack from a worker. */
+  outbox: SlackOutbox;
+  /** The commands connection (fails fast while Redis is away). */
+  redis: Redis;
+  /** Builds this installation's Redis keys: `key('ping', 'x')` → `<prefix>:ping:x`. */
+  key(...parts: string[]): string;
+  /** Where capabilities declare their own metrics (bounded labels only). */
+  metrics: Registry;
+  /** This process's name, as `/ops ping` reports it. */
+  workerId: string;
+  now(): Date;
+}
