@@ -17,7 +17,7 @@ export const ACK_JOB_NAME = 'ack';
  * disconnected; this deadline covers a Redis that is connected but not answering (overloaded, a network partition the
  * socket has not noticed yet), so the user sees our message instead of Slack's generic timeout.
  */
-const ENQUEUE_DEADLINE_MS = 2000;
+export const ENQUEUE_DEADLINE_MS = 2000;
 
 /**
  * Queues built from the capabilities' declarations. Every enqueue checks the payload with the queue's schema and takes
@@ -30,6 +30,7 @@ export class JobQueues implements Enqueuer {
     private readonly redis: RedisConnections,
     definitions: readonly QueueDef<unknown>[],
     private readonly logger: Logger,
+    private readonly enqueueDeadlineMs = ENQUEUE_DEADLINE_MS,
   ) {
     const log = logger.child({ module: 'jobs.queues' });
     for (const def of definitions) {
@@ -55,25 +56,31 @@ export class JobQueues implements Enqueuer {
   async enqueue<T>(def: QueueDef<T>, data: T, options: { withinAck?: boolean } = {}): Promise<void> {
     const parsed = def.schema.parse(data);
     const jobId = safeId(def.jobId(parsed));
-    const queue = this.queue(def.name);
-    // BullMQ's deduplication keeps the id for its TTL whatever happened to the job, so a replay a day later, after
-    // the finished job was removed, still adds nothing.
-    const add = queue.add(options.withinAck ? ACK_JOB_NAME : def.name, parsed, {
-      jobId,
-      deduplication: { id: jobId, ttl: (def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS) * 1000 },
-    });
-    if (!options.withinAck) {
-      await add;
-      return;
-    }
+    const work = this.add(def, parsed, jobId, options.withinAck ? ACK_JOB_NAME : def.name);
+    if (!options.withinAck) return work;
     try {
-      await withinDeadline(add, ENQUEUE_DEADLINE_MS);
+      await withinDeadline(work, this.enqueueDeadlineMs);
     } catch (error) {
       // The user is about to be told it failed: if the add still lands, the job must not run. The mark goes out on
-      // the same connection as the add, so Redis applies it right after; workers check it before running ack jobs.
-      await this.abandon(def.name, jobId).catch(() => {});
+      // the add's own connection, so Redis applies it right after the add; workers check it before running ack jobs.
+      // Not awaited: while Redis is stalled it would hold the user's answer too.
+      this.abandon(def.name, jobId).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Adds once per job id for the declaration's dedupe TTL. BullMQ refuses a second job with the id of one it still
+   * holds; the `enqueued` mark covers the time after the finished job was removed (BullMQ drops its own
+   * deduplication key with the job), so a replay a day later adds nothing either.
+   */
+  private async add<T>(def: QueueDef<T>, data: T, jobId: string, name: string): Promise<void> {
+    const queue = this.queue(def.name);
+    const client = await queue.client;
+    const mark = this.redis.key('enqueued', def.name, jobId);
+    if ((await client.get(mark)) !== null) return;
+    await queue.add(name, data, { jobId });
+    await client.set(mark, '1', { EX: def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS });
   }
 
   /** Redis key marking a job whose enqueue missed its deadline. */
