@@ -1,6 +1,6 @@
 import { GrammarError, shown } from './grammar-error.js';
 import type { Part } from './parts.js';
-import type { Token } from './tokenize.js';
+import { literal, type Token } from './tokenize.js';
 
 /** One argument as `/ops help <subcommand>` lists it. */
 export interface ArgHelp {
@@ -85,10 +85,10 @@ function layoutOf(parts: readonly Part[]): Layout {
 function parseWith({ positionals, keywords, tail }: Layout, tokens: readonly Token[]): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   const toRest = tail?.shape === 'rest';
-  const keywordOf = (token: Token | undefined) =>
-    token?.kind === 'word' && !token.quoted
-      ? keywords.find((part) => part.keyword === token.text.toLowerCase())
-      : undefined;
+  const keywordOf = (token: Token | undefined) => {
+    const word = literal(token);
+    return word === undefined ? undefined : keywords.find((part) => part.keyword === word);
+  };
   /** Reads one value; false when it does not read and `lenient` (the words are then left to the rest). */
   const take = (part: Part, token: Token | undefined, lenient: boolean): boolean => {
     if (!token || keywordOf(token)) return false;

@@ -7,5 +7,5 @@
 export { type ArgHelp, type ArgsOf, args, type Grammar } from './args.js';
 export { GrammarError } from './grammar-error.js';
 export { keyword, optional, type Part, type PartInfo, pairs, rest } from './parts.js';
-export { MAX_TEXT, type Token, type TokenKind, tokenize } from './tokenize.js';
+export { literal, MAX_TEXT, type Token, type TokenKind, tokenize } from './tokenize.js';
 export { channel, choice, duration, identifier, integer, percent, text, user, version, word } from './values.js';

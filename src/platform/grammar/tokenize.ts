@@ -25,6 +25,14 @@ export interface Token {
   raw: string;
 }
 
+/**
+ * The token as a literal word, lowercased: what subcommand words and keywords are matched against. Undefined for a
+ * quoted token, a mention or a link, which are always values (`"to"` is a value, not the keyword `to`).
+ */
+export function literal(token: Token | undefined): string | undefined {
+  return token?.kind === 'word' && !token.quoted ? token.text.toLowerCase() : undefined;
+}
+
 /** Slack caps command text at about 4,000 characters; anything longer is not a command anyone typed. */
 export const MAX_TEXT = 4000;
 
@@ -118,9 +126,8 @@ function readWord(text: string, start: number): { token: Token; end: number } {
       const { content, end } = readQuoted(text, at + 1);
       const key = decode(text.slice(start, at));
       const value = decode(content);
-      const token: Token = { text: `${key}=${value}`, quoted: false, kind: 'word', pair: { key, value }, raw: '' };
-      token.raw = decode(text.slice(start, end));
-      return { token, end };
+      const raw = decode(text.slice(start, end));
+      return { token: { text: `${key}=${value}`, quoted: false, kind: 'word', pair: { key, value }, raw }, end };
     }
     at++;
   }

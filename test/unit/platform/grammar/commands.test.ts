@@ -1,12 +1,16 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   args,
+  channel,
+  duration,
+  type Grammar,
   identifier,
   integer,
   keyword,
   optional,
   rest,
   tokenize,
+  word,
 } from '../../../../src/platform/grammar/index.js';
 import { commands, ops, refusal } from './example-commands.js';
 
@@ -99,6 +103,55 @@ describe('commands read as written', () => {
   it('reads keywords whatever their case, and only unquoted', () => {
     expect(ops('deploy api v2.0.0-rc.1 TO production')).toMatchObject({ version: 'v2.0.0-rc.1' });
     expect(refusal('deploy api 1.4.2 "to" production')).toBe('missing to <environment> before `"to"`');
+  });
+});
+
+describe('parts', () => {
+  const parse = <T>(grammar: Grammar<T>, text: string) => grammar.parse(tokenize(text));
+
+  it('reads keywords in any order', () => {
+    const promote = args(
+      identifier('service'),
+      keyword('from', identifier('source')),
+      keyword('to', identifier('target')),
+    );
+    const expected = { service: 'api', source: 'staging', target: 'production' };
+    expect(parse(promote, 'api from staging to production')).toEqual(expected);
+    expect(parse(promote, 'api to production from staging')).toEqual(expected);
+    expect(promote.usage).toBe('<service> from <source> to <target>');
+  });
+
+  it('hands an optional value that does not read to the rest of the line', () => {
+    const note = args(identifier('service'), optional(duration('duration')), rest('note'));
+    expect(parse(note, 'api 2h cache warming')).toEqual({ service: 'api', duration: 7_200_000, note: 'cache warming' });
+    expect(parse(note, 'api cache warming')).toEqual({ service: 'api', note: 'cache warming' });
+    // Without a rest to take them, the words are a mistake and say so.
+    const strict = args(identifier('service'), optional(duration('duration')));
+    expect(() => parse(strict, 'api soon')).toThrow('`soon` is not a valid duration (expected a duration');
+  });
+
+  it('reads channels, patterned words and quoted pair values', () => {
+    const post = args(
+      channel('channel'),
+      word('ticket', { pattern: /[A-Z]+-\d+/, expected: 'a ticket such as `OPS-12`' }),
+    );
+    expect(parse(post, '<#C0API|api> OPS-12')).toEqual({ channel: 'C0API', ticket: 'OPS-12' });
+    expect(parse(post, '<#C0API> OPS-12')).toEqual({ channel: 'C0API', ticket: 'OPS-12' });
+    expect(() => parse(post, '#api OPS-12')).toThrow(/^`#api` is not a valid channel/);
+    expect(() => parse(post, '<#C0API> OPS-12x')).toThrow(
+      '`OPS-12x` is not a valid ticket (expected a ticket such as `OPS-12`)',
+    );
+    expect(ops('run notify api message="deploy done" to=“#ops”')).toEqual({
+      runbook: 'notify',
+      target: 'api',
+      params: { message: 'deploy done', to: '#ops' },
+    });
+  });
+
+  it('keeps mentions and quotes in rest-of-line text as typed', () => {
+    expect(ops('lock api production waiting on <@U0BOB|bob>, "launch" & co')).toMatchObject({
+      reason: 'waiting on <@U0BOB|bob>, "launch" & co',
+    });
   });
 });
 

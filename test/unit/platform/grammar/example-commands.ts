@@ -5,6 +5,7 @@ import {
   GrammarError,
   identifier,
   keyword,
+  literal,
   optional,
   pairs,
   percent,
@@ -53,11 +54,8 @@ export function ops(textTyped: string): unknown {
   const tokens = tokenize(textTyped);
   for (const name of names) {
     const words = name.split(' ');
-    const matches = words.every((word, index) => {
-      const token = tokens[index];
-      return token?.kind === 'word' && !token.quoted && token.text.toLowerCase() === word;
-    });
-    if (matches) return commands[name].parse(tokens.slice(words.length));
+    if (words.every((word, index) => literal(tokens[index]) === word))
+      return commands[name].parse(tokens.slice(words.length));
   }
   throw new Error(`no subcommand in ${textTyped}`);
 }

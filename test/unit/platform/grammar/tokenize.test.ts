@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tokenize } from '../../../../src/platform/grammar/index.js';
+import { literal, tokenize } from '../../../../src/platform/grammar/index.js';
 
 const texts = (text: string) => tokenize(text).map((token) => token.text);
 
@@ -66,6 +66,16 @@ describe('tokenize', () => {
     expect(texts('R&amp;D a&lt;b&gt;c')).toEqual(['R&D', 'a<b>c']);
     expect(tokenize('&lt;@U0BOB&gt;')[0]).toMatchObject({ text: '<@U0BOB>', kind: 'word' });
     expect(tokenize('<foo> <@U0BOB')[0]).toMatchObject({ text: '<foo>', kind: 'word' });
+  });
+
+  it('gives the literal word of an unquoted word only', () => {
+    const [deploy, quoted, mention] = tokenize('DEPLOY "to" <@U0BOB>');
+    expect([literal(deploy), literal(quoted), literal(mention), literal(undefined)]).toEqual([
+      'deploy',
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('keeps emoji and other scripts', () => {
