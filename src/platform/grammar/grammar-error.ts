@@ -1,6 +1,7 @@
 /**
- * What the user typed does not fit the command. The message is safe to show as is: it names the argument and what
- * was expected, quotes at most a short piece of the input, and carries no usage (the router adds that).
+ * What the user typed does not fit the command. The message names the argument and what was expected, quotes at most
+ * 40 characters of the input in a code span, and carries no usage (the router adds that). It starts in lower case
+ * with no final period, so the router can frame it. The quoted input is user text: escape the message for mrkdwn.
  */
 export class GrammarError extends Error {
   constructor(message: string) {

@@ -76,8 +76,9 @@ function checkValue(name: string, text: string, raw: string): void {
 
 /**
  * The literal word, then the value: `keyword('to', identifier('environment'))` reads `to production` and shows as
- * `to <environment>`. Keywords follow the positional arguments, in any order among themselves; the word is matched
- * case-insensitively and only unquoted (`"to"` is a value).
+ * `to <environment>`. Keywords follow the positional arguments, in any order among themselves; with a rest-of-line
+ * part they may also end the line, after the text (`lock api production deploy freeze for 2h`), when their value
+ * reads. The word is matched case-insensitively and only unquoted (`"to"` is a value).
  */
 export function keyword<N extends string, V>(word: string, part: Part<N, V, true>): Part<N, V, true> {
   if (!/^[a-z]+$/.test(word)) throw new Error(`keyword ${word} must be lowercase letters`);
@@ -91,7 +92,8 @@ export function keyword<N extends string, V>(word: string, part: Part<N, V, true
  * A part that may be left out: `[…]` in the usage. Without a default the result's property is optional. When a
  * rest-of-line part follows and the user's next words do not read as this part, they are left for the rest instead
  * of being an error: `lock api production deploy freeze for launch` keeps `for launch` in the reason, while
- * `lock api production for 2h deploy freeze` reads the duration.
+ * `lock api production for 2h deploy freeze` (or `… deploy freeze for 2h`) reads the duration. Without a rest, words
+ * that do not read are an error naming the part.
  */
 export function optional<N extends string, V>(part: Part<N, V, true>): Part<N, V, false>;
 export function optional<N extends string, V>(part: Part<N, V, true>, fallback: NoInfer<V>): Part<N, V, true>;

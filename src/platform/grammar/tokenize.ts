@@ -52,7 +52,7 @@ export const MAX_TEXT = 4000;
  */
 export function tokenize(text: string): Token[] {
   if (text.length > MAX_TEXT) {
-    throw new GrammarError(`That command is too long (over ${MAX_TEXT.toLocaleString('en-US')} characters)`);
+    throw new GrammarError(`the command is too long (over ${MAX_TEXT.toLocaleString('en-US')} characters)`);
   }
   rejectHiddenCharacters(text);
   const tokens: Token[] = [];
@@ -79,11 +79,11 @@ function rejectHiddenCharacters(text: string): void {
   if (!found) return;
   const char = found[0];
   const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (LINE_BREAK.test(char)) throw new GrammarError('A command is one line: remove the line break');
+  if (LINE_BREAK.test(char)) throw new GrammarError('a command is one line: remove the line break');
   if (DIRECTION_MARK.test(char)) {
-    throw new GrammarError(`The command contains a text-direction mark (${code}), which can disguise what it says`);
+    throw new GrammarError(`the command contains a text-direction mark (${code}), which can disguise what it says`);
   }
-  throw new GrammarError(`The command contains an invisible or control character (${code}); retype it without`);
+  throw new GrammarError(`the command contains an invisible or control character (${code}); retype it without`);
 }
 
 function isSpace(char: string): boolean {
@@ -110,7 +110,7 @@ function readQuoted(text: string, open: number): { content: string; end: number 
     if (closers.includes(text[at]!) && endsToken(text, at + 1))
       return { content: text.slice(open + 1, at), end: at + 1 };
   }
-  throw new GrammarError(`A quote is never closed: ${shown(text.slice(open))}`);
+  throw new GrammarError(`a quote is never closed: ${shown(text.slice(open))}`);
 }
 
 const PAIR_KEY = /^[^\s=]+$/;

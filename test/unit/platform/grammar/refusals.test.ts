@@ -61,22 +61,22 @@ describe('mistakes get a message naming the argument and what it expects', () =>
 describe('hostile text is refused with a clear message, never a crash', () => {
   it('refuses control characters, NUL included', () => {
     expect(refusal('deploy api\u0000 1.4.2 to production')).toBe(
-      'The command contains an invisible or control character (U+0000); retype it without',
+      'the command contains an invisible or control character (U+0000); retype it without',
     );
     expect(refusal('deploy api \u001b[31m1.4.2 to production')).toMatch(/control character \(U\+001B\)/);
-    expect(refusal('deploy api \u0085 1.4.2')).toBe('A command is one line: remove the line break');
+    expect(refusal('deploy api \u0085 1.4.2')).toBe('a command is one line: remove the line break');
   });
 
   it('refuses text over 4,000 characters, and takes text up to it', () => {
     const reason = (length: number) => `lock api production ${'x'.repeat(length - 'lock api production '.length)}`;
-    expect(refusal(reason(MAX_TEXT + 1))).toBe('That command is too long (over 4,000 characters)');
-    expect(refusal('x'.repeat(1_000_000))).toBe('That command is too long (over 4,000 characters)');
+    expect(refusal(reason(MAX_TEXT + 1))).toBe('the command is too long (over 4,000 characters)');
+    expect(refusal('x'.repeat(1_000_000))).toBe('the command is too long (over 4,000 characters)');
     expect(ops(reason(MAX_TEXT))).toMatchObject({ service: 'api' });
   });
 
   it('refuses text-direction marks and invisible characters', () => {
     expect(refusal('deploy api 1.4.2 to prod\u202Euction')).toBe(
-      'The command contains a text-direction mark (U+202E), which can disguise what it says',
+      'the command contains a text-direction mark (U+202E), which can disguise what it says',
     );
     for (const mark of ['\u202A', '\u202D', '\u2066', '\u2069', '\u200F']) {
       expect(refusal(`lock api production ${mark}launch`)).toMatch(/text-direction mark/);
@@ -119,15 +119,15 @@ describe('hostile text is refused with a clear message, never a crash', () => {
       'lock api production a\nb',
       'x\u2028y',
     ]) {
-      expect(refusal(text)).toBe('A command is one line: remove the line break');
+      expect(refusal(text)).toBe('a command is one line: remove the line break');
     }
   });
 
   it('refuses a quote that is never closed', () => {
-    expect(refusal('incident declare sev1 "DB down')).toBe('A quote is never closed: `"DB down`');
-    expect(refusal('incident declare sev1 “DB down')).toBe('A quote is never closed: `“DB down`');
-    expect(refusal('incident declare sev1 x summary="a b')).toBe('A quote is never closed: `"a b`');
-    expect(refusal(`lock api production "${'y'.repeat(100)}`)).toBe(`A quote is never closed: \`"${'y'.repeat(39)}…\``);
+    expect(refusal('incident declare sev1 "DB down')).toBe('a quote is never closed: `"DB down`');
+    expect(refusal('incident declare sev1 “DB down')).toBe('a quote is never closed: `“DB down`');
+    expect(refusal('incident declare sev1 x summary="a b')).toBe('a quote is never closed: `"a b`');
+    expect(refusal(`lock api production "${'y'.repeat(100)}`)).toBe(`a quote is never closed: \`"${'y'.repeat(39)}…\``);
   });
 });
 
