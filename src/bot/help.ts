@@ -46,7 +46,10 @@ export function subcommandHelp(entries: readonly RegisteredSubcommand[], slashCo
     for (const arg of subcommand.grammar.args)
       lines.push(`• \`${escapeMrkdwn(arg.name)}\` — ${escapeMrkdwn(arg.description)}`);
     if (subcommand.role) lines.push(`Needs the *${escapeMrkdwn(subcommand.role)}* role.`);
-    if (subcommand.example) lines.push(`Example: \`${escapeMrkdwn(`${slashCommand} ${subcommand.example}`)}\``);
+    const example =
+      subcommand.example ??
+      (subcommand.grammar.example !== undefined ? `${subcommand.name} ${subcommand.grammar.example}` : undefined);
+    if (example) lines.push(`Example: \`${escapeMrkdwn(`${slashCommand} ${example}`)}\``);
     blocks.push(section(lines.join('\n')));
     texts.push(usage);
   }

@@ -1,7 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
 import { UsageError } from '../../errors.js';
 import type { Message } from '../../platform/blocks.js';
-import { GrammarError, type Token, tokenize } from '../../platform/grammar/index.js';
+import { GrammarError, literal, type Token, tokenize } from '../../platform/grammar/index.js';
 import type { RegisteredSubcommand } from '../../platform/registry.js';
 import { suggest } from '../../platform/suggest.js';
 import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
@@ -125,18 +125,21 @@ function unknownSubcommand(word: string, deps: RouterDeps): UsageError {
   );
 }
 
-/** The unquoted tokens a subcommand name can match. */
+/** The leading plain words a subcommand name can match (a quoted word or a mention never names a subcommand). */
 function leadingWords(tokens: readonly Token[]): string[] {
   const words: string[] = [];
   for (const token of tokens) {
-    if (token.quoted) break;
-    words.push(token.text);
+    const word = literal(token);
+    if (word === undefined) break;
+    words.push(word);
   }
   return words;
 }
 
+/** The grammar's messages are phrases ("missing <environment>"); a reply is a sentence. */
 function sentence(message: string): string {
-  return /[.!?]$/.test(message) ? message : `${message}.`;
+  const capitalised = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
 /** Ephemeral replies: the first one is the ack itself (no extra HTTP call), later ones go to the response_url. */
