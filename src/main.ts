@@ -5,7 +5,7 @@ import { loadCatalogFor } from './config/load.js';
 import { isCodedError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { type Opsdeck, type SlackTransport, slackTransport, startOpsdeck } from './runtime.js';
-import type { LocalMode } from './workspace/local-mode.js';
+import type { LocalMode } from './workspace/local/local-mode.js';
 
 /**
  * Composition root: environment → logger → catalog → (local workspace) → Opsdeck → signals. Startup problems print one
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     let catalog: Catalog;
     let runtimeEnv: Env = env;
     if (env.slack.mode === 'local') {
-      const { startLocalMode } = await import('./workspace/local-mode.js');
+      const { startLocalMode } = await import('./workspace/local/local-mode.js');
       local = await startLocalMode(env, logger, process.env);
       cleanups.push(local.close);
       ({ slack, catalog, env: runtimeEnv } = local);

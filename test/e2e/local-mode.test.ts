@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import { startOpsdeck } from '../../src/runtime.js';
-import { startLocalMode } from '../../src/workspace/local-mode.js';
+import { startLocalMode } from '../../src/workspace/local/local-mode.js';
 import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../support/redis.js';
 

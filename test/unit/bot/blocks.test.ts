@@ -7,7 +7,7 @@ import { escapeMrkdwn } from '../../../src/bot/blocks/message.js';
 import { pingReply } from '../../../src/bot/blocks/ping-reply.js';
 import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/blocks/refusal-message.js';
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
-import { checkBlocks } from '../../../src/workspace/block-rules.js';
+import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
 
 const entry = (n: number, detail?: string): AuditEntry => ({
   id: `${n}-0`,

@@ -10,16 +10,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog, parseCatalog } from '../../../src/config/catalog.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
-import { freePort } from '../../../src/redis/private-server.js';
 import type { SlackTransport } from '../../../src/runtime.js';
-import { type DemoService, startDemoService } from '../../../src/workspace/demo/demo-service.js';
+import { type DemoService, startDemoService } from '../../../src/workspace/local/demo-service.js';
 import {
   answersPing,
   chooseRedis,
   type LocalMode,
   seedFromCatalog,
   startLocalMode,
-} from '../../../src/workspace/local-mode.js';
+} from '../../../src/workspace/local/local-mode.js';
+import { freePort } from '../../../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../../../src/workspace/server.js';
 import { redisUrl, uniquePrefix } from '../../support/redis.js';
 import { repoRoot } from '../../support/shared.js';

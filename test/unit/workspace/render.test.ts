@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 type Ctx = { users: Record<string, string>; channels: Record<string, string>; bots?: Record<string, boolean> };
 type Render = (value: unknown, ctx: Ctx, opts?: Record<string, unknown>) => string;
 
-const pageModule = (name: string) => import(new URL(`../../../src/workspace/page/${name}`, import.meta.url).href);
+const pageModule = (name: string) =>
+  import(new URL(`../../../src/workspace/page/assets/${name}`, import.meta.url).href);
 const render = (await pageModule('render.js')) as {
   escapeHtml(value: unknown): string;
   mrkdwn(text: string, ctx: Ctx): string;

@@ -1,5 +1,5 @@
-import { findElement, type PayloadContext } from './payloads.js';
-import type { WorkspaceView } from './state.js';
+import { findElement, type PayloadContext } from '../delivery/payloads.js';
+import type { WorkspaceView } from '../state.js';
 
 /**
  * Payloads for what a person does inside a view on the page: a click in a modal or the Home tab (`block_actions`

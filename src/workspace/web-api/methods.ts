@@ -1,11 +1,11 @@
+import { chatMethods } from './chat.js';
+import { type ApiResult, apiError, type MethodHandler } from './common.js';
+import { conversationMethods } from './conversations.js';
 import { str } from './form.js';
-import { chatMethods } from './methods/chat.js';
-import { type ApiResult, apiError, type MethodHandler } from './methods/common.js';
-import { conversationMethods } from './methods/conversations.js';
-import { viewMethods } from './methods/views.js';
 import { slackUser } from './shapes.js';
+import { viewMethods } from './views.js';
 
-export type { ApiContext, ApiResult, MethodHandler } from './methods/common.js';
+export type { ApiContext, ApiResult, MethodHandler } from './common.js';
 
 const authTest: MethodHandler = (_params, ctx) => ({
   ok: true,

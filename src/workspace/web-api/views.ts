@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { checkView } from '../block-rules.js';
-import { type Params, str } from '../form.js';
 import type { WorkspaceState, WorkspaceView } from '../state.js';
+import { checkView } from './block-rules.js';
 import { type ApiContext, type ApiResult, apiError, type MethodHandler, violationError } from './common.js';
+import { type Params, str } from './form.js';
 
 /** Slack keeps at most three modals in a stack. */
 export const MAX_MODAL_STACK = 3;

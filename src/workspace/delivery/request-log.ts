@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { tryJson } from './form.js';
-import type { BotResponse, BotTransport, SignedRequestInput } from './sender.js';
+import { tryJson } from '../web-api/form.js';
+import type { BotResponse, BotTransport, SignedRequestInput } from './transport.js';
 
 /**
  * Every signed request the workspace sent to the bot, in order: the browser page's request log and the

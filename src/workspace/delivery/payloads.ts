@@ -1,5 +1,5 @@
-import { slackMessage } from './shapes.js';
-import type { WorkspaceMessage, WorkspaceState } from './state.js';
+import type { WorkspaceMessage, WorkspaceState } from '../state.js';
+import { slackMessage } from '../web-api/shapes.js';
 
 /**
  * Request bodies Slack sends to an app, built on the shapes of the upstream fixtures in

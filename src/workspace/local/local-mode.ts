@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import type { Catalog } from '../config/catalog.js';
-import type { Env } from '../config/env.js';
-import { loadCatalogFor } from '../config/load.js';
-import type { Logger } from '../log.js';
-import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from '../redis/private-server.js';
-import type { SlackTransport } from '../runtime.js';
-import { type DemoService, startDemoService } from './demo/demo-service.js';
-import { createSlackServer, type SlackServer } from './server.js';
+import type { Catalog } from '../../config/catalog.js';
+import type { Env } from '../../config/env.js';
+import { loadCatalogFor } from '../../config/load.js';
+import type { Logger } from '../../log.js';
+import type { SlackTransport } from '../../runtime.js';
+import { createSlackServer, type SlackServer } from '../server.js';
+import { type DemoService, startDemoService } from './demo-service.js';
+import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';
 
 /**
  * Local mode (issue #3): with no Slack variable set, `npm start` runs Opsdeck against its own Slack-compatible

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { bool, str } from './form.js';
-import { isApiResult, type MessageContent, messageContent } from './methods/chat.js';
-import type { ApiResult } from './methods/common.js';
-import type { WorkspaceMessage, WorkspaceState } from './state.js';
+import type { WorkspaceMessage, WorkspaceState } from '../state.js';
+import { isApiResult, type MessageContent, messageContent } from '../web-api/chat.js';
+import type { ApiResult } from '../web-api/common.js';
+import { bool, str } from '../web-api/form.js';
 
 /** Slack: a response_url accepts up to 5 uses within 30 minutes. */
 export const RESPONSE_URL_MAX_USES = 5;

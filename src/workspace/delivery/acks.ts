@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import { checkView } from './block-rules.js';
-import { isApiResult, messageContent } from './methods/chat.js';
-import { MAX_MODAL_STACK, makeView } from './methods/views.js';
+import type { WorkspaceState, WorkspaceView } from '../state.js';
+import { checkView } from '../web-api/block-rules.js';
+import { isApiResult, messageContent } from '../web-api/chat.js';
+import { MAX_MODAL_STACK, makeView } from '../web-api/views.js';
 import { postReply, type ResponseUrlEntry } from './response-urls.js';
-import type { BotResponse } from './sender.js';
-import type { WorkspaceState, WorkspaceView } from './state.js';
+import type { BotResponse } from './transport.js';
 
 /**
  * What Slack does with the body of an app's ack: a command's body becomes its immediate reply, a

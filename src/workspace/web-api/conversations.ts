@@ -1,6 +1,6 @@
-import { bool, str } from '../form.js';
-import { slackChannel } from '../shapes.js';
 import { apiError, type MethodHandler, visibleChannel } from './common.js';
+import { bool, str } from './form.js';
+import { slackChannel } from './shapes.js';
 
 /** Channel names: lowercase letters, digits, `-` and `_`, at most 80 characters. */
 export const CHANNEL_NAME_MAX = 80;

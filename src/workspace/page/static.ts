@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STREAMED_EVENTS } from './ui-snapshot.js';
+import { STREAMED_EVENTS } from './snapshot.js';
 
 /**
- * The page's files and its live stream. The page folder sits beside this module both in src/ (run by tsx) and in
+ * The page's files and its live stream. The page's assets folder sits beside this module both in src/ (run by tsx) and in
  * dist/ (copied there by scripts/copy-assets.mjs), so resolving it from import.meta.url works for both.
  */
-export const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
+export const PAGE_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

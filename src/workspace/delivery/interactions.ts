@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import type { WorkspaceState } from '../state.js';
+import type { TriggerRegistry } from '../web-api/triggers.js';
 import { applyCommandAck, applyViewAck } from './acks.js';
 import {
   blockActionsPayload,
@@ -10,9 +12,7 @@ import {
   viewSubmissionPayload,
 } from './payloads.js';
 import type { ResponseUrls } from './response-urls.js';
-import type { BotResponse, BotTransport, SignedRequestInput } from './sender.js';
-import type { WorkspaceState } from './state.js';
-import type { TriggerRegistry } from './triggers.js';
+import type { BotResponse, BotTransport, SignedRequestInput } from './transport.js';
 
 export interface CommandInput {
   userId: string;

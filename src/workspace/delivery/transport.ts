@@ -1,8 +1,8 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { signRequest } from '../slack/signature.js';
-import { tryJson } from './form.js';
+import { signRequest } from '../../slack/signature.js';
+import { tryJson } from '../web-api/form.js';
 
 /** How the bot answered one request from "Slack". */
 export interface BotResponse {

@@ -10,9 +10,9 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { tryJson } from './form.js';
+import { tryJson } from '../web-api/form.js';
 import { decodeBody } from './request-log.js';
-import { type BotResponse, type BotTransport, DELIVERY_TIMEOUT_MS, type SignedRequestInput } from './sender.js';
+import { type BotResponse, type BotTransport, DELIVERY_TIMEOUT_MS, type SignedRequestInput } from './transport.js';
 
 /** Path of the URLs apps.connections.open hands out (Slack's look like `wss://…/link/?ticket=…&app_id=…`). */
 export const SOCKET_MODE_PATH = '/link/';

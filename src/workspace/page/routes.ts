@@ -2,15 +2,15 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Interactions } from './interactions.js';
-import type { PayloadContext } from './payloads.js';
-import type { RecordedCall } from './recorder.js';
-import type { RequestLog } from './request-log.js';
-import type { WorkspaceState, WorkspaceView } from './state.js';
-import type { TriggerRegistry } from './triggers.js';
-import { snapshotFor, streamEventFor } from './ui-snapshot.js';
-import { openStream, serveStatic } from './ui-static.js';
-import { viewBlockActionsPayload, viewClosedPayload } from './ui-view-payloads.js';
+import type { RecordedCall } from '../controls/recorder.js';
+import type { Interactions } from '../delivery/interactions.js';
+import type { PayloadContext } from '../delivery/payloads.js';
+import type { RequestLog } from '../delivery/request-log.js';
+import type { WorkspaceState, WorkspaceView } from '../state.js';
+import type { TriggerRegistry } from '../web-api/triggers.js';
+import { snapshotFor, streamEventFor } from './snapshot.js';
+import { openStream, serveStatic } from './static.js';
+import { viewBlockActionsPayload, viewClosedPayload } from './view-payloads.js';
 
 /**
  * The browser page's routes on the workspace server (issue #3): the page itself, a per-user state snapshot and live

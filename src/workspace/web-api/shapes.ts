@@ -1,4 +1,4 @@
-import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceUser } from './state.js';
+import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceUser } from '../state.js';
 
 /** Slack's JSON shapes of state objects, as the Web API and interaction payloads carry them. */
 

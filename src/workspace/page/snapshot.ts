@@ -1,5 +1,5 @@
-import { type RequestLog, type RequestSummary, summaryOf } from './request-log.js';
-import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView } from './state.js';
+import { type RequestLog, type RequestSummary, summaryOf } from '../delivery/request-log.js';
+import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView } from '../state.js';
 
 /**
  * What the browser page sees of the workspace, for one user at a time: the channels they can open, the messages

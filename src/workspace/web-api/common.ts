@@ -1,7 +1,7 @@
-import type { RuleViolation } from '../block-rules.js';
-import type { Params } from '../form.js';
 import type { WorkspaceChannel, WorkspaceState } from '../state.js';
-import type { TriggerRegistry } from '../triggers.js';
+import type { RuleViolation } from './block-rules.js';
+import type { Params } from './form.js';
+import type { TriggerRegistry } from './triggers.js';
 
 /** What a Web API method handler may use: the state and the trigger registry, nothing of HTTP. */
 export interface ApiContext {

@@ -1,7 +1,5 @@
-import { checkBlocks, checkMessageText } from '../block-rules.js';
-import { type Params, str } from '../form.js';
-import { slackMessage } from '../shapes.js';
 import type { WorkspaceChannel, WorkspaceMessage } from '../state.js';
+import { checkBlocks, checkMessageText } from './block-rules.js';
 import {
   type ApiContext,
   type ApiResult,
@@ -10,6 +8,8 @@ import {
   violationError,
   visibleChannel,
 } from './common.js';
+import { type Params, str } from './form.js';
+import { slackMessage } from './shapes.js';
 
 /** Message content after Slack's checks; `blocks`/`attachments` are undefined when the caller did not send them. */
 export interface MessageContent {
