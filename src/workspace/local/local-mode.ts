@@ -7,6 +7,7 @@ import { loadCatalogFor } from '../../config/load.js';
 import type { Logger } from '../../log.js';
 import type { SlackTransport } from '../../runtime.js';
 import { createSlackServer, type SlackServer } from '../server.js';
+import { banner } from './banner.js';
 import { type DemoService, startDemoService } from './demo-service.js';
 import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';
 
@@ -23,7 +24,7 @@ export interface LocalMode {
   catalog: Catalog;
   /** The workspace itself, for in-process drivers (tests); people use its browser page. */
   workspace: SlackServer;
-  /** Points the workspace at Opsdeck (`${opsdeckUrl}/slack/events`) and prints the banner. */
+  /** Points the workspace at Opsdeck (`${opsdeckUrl}/slack/events`) and prints the banner ({@link banner}). */
   connect(opsdeckUrl: string): void;
   /** Stops the demo service, the workspace and the private redis-server, in that order (after Opsdeck has closed). */
   close(): Promise<void>;
@@ -179,7 +180,12 @@ export async function startLocalMode(
       connect(opsdeckUrl) {
         workspace.setRequestUrl(`${opsdeckUrl}/slack/events`);
         process.stdout.write(
-          `Opsdeck local workspace: ${workspace.url}  (Opsdeck at ${opsdeckUrl}, Redis ${redis.description})\n`,
+          banner({
+            workspaceUrl: workspace.url,
+            opsdeckUrl,
+            redis: redis.description,
+            ...(demo ? { demoServiceUrl: demo.url } : {}),
+          }),
         );
         log.info(
           { workspaceUrl: workspace.url, opsdeckUrl, redis: redis.description, demoServiceUrl: demo?.url },
@@ -208,7 +214,10 @@ async function localRedis(
   switch (choice.kind) {
     case 'use':
       // Host only: an explicit REDIS_URL may carry a password.
-      return { url: choice.url, description: `at ${new URL(choice.url).host}` };
+      return {
+        url: choice.url,
+        description: `${new URL(choice.url).host} (${choice.source === 'explicit' ? 'REDIS_URL' : 'already running'})`,
+      };
     case 'unavailable':
       throw new Error(choice.message);
     case 'private': {

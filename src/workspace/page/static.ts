@@ -7,7 +7,7 @@ import { STREAMED_EVENTS } from './snapshot.js';
 
 /**
  * The page's files and its live stream. The page's assets folder sits beside this module both in src/ (run by tsx) and in
- * dist/ (copied there by scripts/copy-assets.mjs), so resolving it from import.meta.url works for both.
+ * dist/ (copied there by scripts/build.mjs), so resolving it from import.meta.url works for both.
  */
 export const PAGE_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
