@@ -4,7 +4,12 @@
  * Every character of input text ends up escaped; markup only ever comes from this module.
  */
 
-/** @typedef {{ users: Record<string, string>, channels: Record<string, string> }} RenderContext */
+import { formatSlackDate, parseDateToken } from './slack-date.js';
+
+/**
+ * Names for ids, and for `<!date^…>` tokens the viewer's time zone and clock (the browser's when absent).
+ * @typedef {{ users: Record<string, string>, channels: Record<string, string> } & import('./slack-date.js').DateOptions} RenderContext
+ */
 
 /** @param {unknown} value */
 export function escapeHtml(value) {
@@ -89,9 +94,21 @@ function angle(inner, ctx) {
     return `<span class="mention">#${escapeHtml(label ?? ctx.channels[id] ?? id)}</span>`;
   }
   if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeHtml(label ?? target.slice(9))}</span>`;
-  if (target.startsWith('!date^')) return escapeHtml(unslack(label ?? target));
+  if (target.startsWith('!date^')) return dateToken(target, label, ctx);
   if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(label ?? target.slice(1))}</span>`;
   return link(unslack(target), escapeHtml(unslack(label ?? target)));
+}
+
+/**
+ * A date in the viewer's time zone, linked when the token has a link; the fallback when it cannot be formatted.
+ * @param {string} target @param {string | undefined} fallback @param {RenderContext} ctx
+ */
+function dateToken(target, fallback, ctx) {
+  const { seconds, format, link: url } = parseDateToken(unslack(target));
+  const text = formatSlackDate(seconds, format, ctx);
+  if (text === null) return escapeHtml(unslack(fallback ?? ''));
+  const html = `<time class="md-date" datetime="${escapeHtml(new Date(Number(seconds) * 1000).toISOString())}" title="${escapeHtml(unslack(fallback ?? ''))}">${escapeHtml(text)}</time>`;
+  return url ? link(url, html) : html;
 }
 
 /** @param {string} s @param {string} sep @returns {[string, string | undefined]} */
