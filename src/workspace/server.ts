@@ -59,6 +59,11 @@ export interface SlackServerOptions {
   usergroups?: Record<string, string[]>;
   /** Enforce Slack's rate limits (429 + Retry-After). Default true; turn off for benchmarks. */
   rateLimits?: boolean;
+  /**
+   * The app's slash commands, as in its manifest. A command typed on the page that is not one of them gets Slack's
+   * "not a valid command" answer from Slackbot and never reaches the app. Absent: every command goes to the app.
+   */
+  commands?: string[];
   /** Clock in ms for trigger/response_url expiry, rate limits and message ts; defaults to Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -314,6 +319,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     triggers,
     now,
     logger: options.logger,
+    ...(options.commands ? { commands: options.commands } : {}),
   });
 
   return {

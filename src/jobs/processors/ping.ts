@@ -13,7 +13,7 @@ export function pingProcessor(deps: { outbox: SlackOutbox; workerId: string; now
     const message = pingReply({ workerId: deps.workerId, queueLatencyMs, attempt: job.attemptsStarted });
     await deps.outbox.respond(
       data.responseUrl,
-      { ...message, response_type: 'ephemeral', replace_original: data.replaceOriginal },
+      { ...message, response_type: 'ephemeral', replace_original: true },
       signal,
     );
     return { workerId: deps.workerId, queueLatencyMs };

@@ -160,7 +160,7 @@ export async function startLocalMode(
       env.workspace.port,
       botToken,
       signingSecret,
-      seedFromCatalog(catalog),
+      { ...seedFromCatalog(catalog), commands: [env.slashCommand] },
       logger,
     );
     stack.push(() => workspace.close());
@@ -243,7 +243,7 @@ async function startWorkspace(
   port: number,
   botToken: string,
   signingSecret: string,
-  seed: WorkspaceSeed,
+  seed: WorkspaceSeed & { commands: string[] },
   logger: Logger,
 ): Promise<SlackServer> {
   try {

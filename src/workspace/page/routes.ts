@@ -27,6 +27,19 @@ export interface UiDeps {
   triggers: TriggerRegistry;
   now: () => number;
   logger?: Logger;
+  /** The app's slash commands (its manifest's); absent: every command typed on the page goes to the app. */
+  commands?: readonly string[];
+}
+
+/** Slackbot's user id: Slack's client answers a command no app owns as Slackbot, visible only to the typist. */
+export const SLACKBOT = 'USLACKBOT';
+
+/** What Slack's client says to a command that no app in the workspace owns (it never reaches an app). */
+export function notACommand(command: string): string {
+  return (
+    `\`${command}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted ` +
+    'as commands. If you are trying to send a message and not run a command, try preceding the "/" with an empty space.'
+  );
 }
 
 export type UiRoutes = (req: IncomingMessage, res: ServerResponse, url: URL, raw: string) => Promise<boolean>;
@@ -127,6 +140,16 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         user(body.userId);
         memberChannel(body.userId, body.channelId);
         const [, command = '', text = ''] = /^(\S+)\s*([\s\S]*)$/.exec(body.text.trim()) ?? [];
+        if (deps.commands && !deps.commands.includes(command)) {
+          // Slack's client answers at once, as Slackbot, and no request reaches any app.
+          state.addMessage({
+            channel: body.channelId,
+            user: SLACKBOT,
+            text: notACommand(command),
+            ephemeralFor: body.userId,
+          });
+          return json(res, 200, { status: 0, ackMs: 0, body: null });
+        }
         return answer(res, await interactions.sendCommand({ ...body, command, text: text.trim() }));
       }
       case '/workspace/action': {

@@ -9,6 +9,9 @@ import { $, ctx, HOME, post, report, snap, store } from './store.js';
 import { renderAll, renderChannel, renderSidebar, updateInPlace } from './view.js';
 
 async function load() {
+  // The previous user's stream must not touch the next user's snapshot while it loads.
+  store.stream?.close();
+  store.stream = null;
   const saved = localStorage.getItem('opsdeck.user');
   let res = await fetch(`/workspace/state${saved ? `?user=${encodeURIComponent(saved)}` : ''}`);
   if (!res.ok) res = await fetch('/workspace/state');
@@ -19,6 +22,13 @@ async function load() {
   if (!visible) store.channelId = s.channels.find((c) => !c.isIm)?.id ?? '';
   renderAll();
   openStream(load);
+  // Slack sends app_home_opened each time a person opens the Home tab: after a switch or a reload on Home, too.
+  if (store.channelId === HOME) homeOpened();
+}
+
+/** Tells the app that the signed-in user opened its Home tab; the app answers with views.publish for them. */
+function homeOpened() {
+  post('/workspace/home-opened', { userId: snap().self }).then((r) => report('Home tab', r));
 }
 
 /** @param {string} channelId */
@@ -28,8 +38,7 @@ function navigate(channelId) {
   localStorage.setItem('opsdeck.channel', channelId);
   renderSidebar();
   renderChannel();
-  // Opening the Home tab is an event Slack sends to the app, which then publishes the view.
-  if (channelId === HOME) post('/workspace/home-opened', { userId: snap().self }).then((r) => report('Home tab', r));
+  if (channelId === HOME) homeOpened();
   else $('composer-input').focus();
 }
 

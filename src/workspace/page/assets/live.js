@@ -5,8 +5,7 @@
  */
 import { showModals } from './dialogs.js';
 import { $, ctx, HOME, snap, store } from './store.js';
-import { renderRequestRow } from './surfaces.js';
-import { renderChannel, renderSidebar, updateInPlace } from './view.js';
+import { renderChannel, renderRequestLog, renderSidebar, updateInPlace } from './view.js';
 
 /** @param {() => void} onReconnect */
 export function openStream(onReconnect) {
@@ -19,8 +18,11 @@ export function openStream(onReconnect) {
     if (opened) onReconnect();
     opened = true;
   };
+  // A stream replaced by another (the user was switched) may still deliver an event: it belongs to someone else.
   const on = (/** @type {string} */ name, /** @type {(data: any) => void} */ fn) =>
-    stream.addEventListener(name, (e) => fn(JSON.parse(/** @type {MessageEvent} */ (e).data)));
+    stream.addEventListener(name, (e) => {
+      if (store.stream === stream) fn(JSON.parse(/** @type {MessageEvent} */ (e).data));
+    });
   on('message', (m) => {
     const messages = snap().messages;
     messages[m.channel] = [...(messages[m.channel] ?? []), m];
@@ -61,6 +63,6 @@ export function openStream(onReconnect) {
   }
   on('request', (r) => {
     snap().requests.push(r);
-    $('request-log').insertAdjacentHTML('afterbegin', renderRequestRow(r, ctx()));
+    renderRequestLog();
   });
 }

@@ -31,7 +31,8 @@ export const snap = () => /** @type {Snapshot} */ (store.snap);
 export function ctx() {
   const s = snap();
   return {
-    users: Object.fromEntries(s.users.map((u) => [u.id, u.name])),
+    // Slackbot is no workspace member but speaks for Slack's client (e.g. "not a valid command").
+    users: { USLACKBOT: 'Slackbot', ...Object.fromEntries(s.users.map((u) => [u.id, u.name])) },
     channels: Object.fromEntries(s.channels.filter((c) => !c.isIm).map((c) => [c.id, c.name])),
     bots: Object.fromEntries(s.users.filter((u) => u.isBot).map((u) => [u.id, true])),
   };

@@ -137,6 +137,14 @@ export function renderHome(v, ctx) {
 }
 
 /**
+ * The request log's order: newest first by when each request was sent (`at`). The workspace records a request when
+ * its answer comes back, so a slow request arrives after faster later ones. @param {RequestSummary[]} requests
+ */
+export function newestFirst(requests) {
+  return [...requests].sort((a, b) => b.at - a.at || b.id - a.id);
+}
+
+/**
  * A row of the request log: time, user, kind, text or action, HTTP status, ack ms (red over Slack's 3 s).
  * @param {RequestSummary} r @param {RenderContext} ctx
  */

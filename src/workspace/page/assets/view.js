@@ -3,7 +3,7 @@
 import { showModals } from './dialogs.js';
 import { escapeHtml } from './render.js';
 import { $, ctx, HOME, snap, store } from './store.js';
-import { ICONS, renderHome, renderMessage, renderRequestRow } from './surfaces.js';
+import { ICONS, newestFirst, renderHome, renderMessage, renderRequestRow } from './surfaces.js';
 
 /** @typedef {import('./surfaces.js').UiMessage} UiMessage */
 /** @typedef {import('./store.js').Snapshot} Snapshot */
@@ -19,11 +19,15 @@ export function renderAll() {
     .join('');
   renderSidebar();
   renderChannel();
-  $('request-log').innerHTML = s.requests
-    .map((r) => renderRequestRow(r, ctx()))
-    .reverse()
-    .join('');
+  renderRequestLog();
   showModals(s.modals, ctx());
+}
+
+/** The request log, newest first by send time (see {@link newestFirst}). */
+export function renderRequestLog() {
+  $('request-log').innerHTML = newestFirst(snap().requests)
+    .map((r) => renderRequestRow(r, ctx()))
+    .join('');
 }
 
 export function renderSidebar() {
@@ -66,11 +70,12 @@ function messageHtml(m, replies) {
 export function renderChannel() {
   const pane = $('messages');
   const input = /** @type {HTMLTextAreaElement} */ ($('composer-input'));
+  // The Home tab has no composer in Slack: nothing typed there could go anywhere.
+  $('composer').hidden = store.channelId === HOME;
   if (store.channelId === HOME) {
     $('channel-title').textContent = 'Opsdeck';
     $('channel-topic').textContent = 'Home';
     pane.innerHTML = renderHome(snap().home, ctx());
-    input.disabled = true;
     return;
   }
   const channel = snap().channels.find((c) => c.id === store.channelId);
@@ -80,7 +85,6 @@ export function renderChannel() {
       : `# ${channel.name}`
     : '';
   $('channel-topic').textContent = channel?.topic ?? '';
-  input.disabled = false;
   input.placeholder = channel
     ? `Message ${channel.isIm ? '' : '#'}${channel.isIm ? 'the app' : channel.name}, or /ops help`
     : '';
