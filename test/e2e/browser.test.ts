@@ -107,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     await expect(rows.nth(2).locator('.req-summary').textContent()).resolves.toBe('/ops help');
 
     mkdirSync('test-results', { recursive: true });
-    // The test artifact; docs/workspace.png (the README's screenshot) is a copy of it, refreshed by hand.
+    // A test artifact; docs/workspace.png (the README's screenshot) comes from `npm run screenshot`.
     await page.screenshot({ path: 'test-results/workspace.png' });
   });
 
