@@ -1,5 +1,7 @@
 # Opsdeck container image. Two stages: `build` compiles TypeScript with the dev dependencies; the runtime stage
-# installs production dependencies only and carries just dist/ and the example config.
+# installs production dependencies only and carries just dist/ and the example config. dist/ holds the product only
+# (src/main.ts and its imports): the local workspace and its private redis-server launcher are not in the image, and
+# without Slack credentials the image exits 1 naming SLACK_BOT_TOKEN rather than fake Slack.
 #
 #   docker build -t opsdeck .
 #   docker run --env-file .env -e REDIS_URL=redis://redis:6379 -v "$PWD/ops.yml:/app/ops.yml:ro" -p 3000:3000 opsdeck
@@ -16,11 +18,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.production.json ./
 COPY scripts ./scripts
 COPY src ./src
-# tsc -p tsconfig.build.json && node scripts/copy-assets.mjs -> dist/
-RUN npm run build
+# tsc -p tsconfig.production.json -> dist/ (src/main.ts and what it imports; test/unit/workspace/layer.test.ts)
+RUN node scripts/build.mjs --production
 
 # ---------------------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { freePort, startPrivateRedis } from '../src/redis/private-server.js';
 import { signRequest } from '../src/slack/signature.js';
+import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);

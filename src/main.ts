@@ -1,73 +1,25 @@
-import type { Catalog } from './config/catalog.js';
-import { type Env, loadEnv } from './config/env.js';
+import { loadEnv } from './config/env.js';
 import { ConfigError } from './config/errors.js';
 import { loadCatalogFor } from './config/load.js';
-import { isCodedError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
-import { type Opsdeck, type SlackTransport, slackTransport, startOpsdeck } from './runtime.js';
-import type { LocalMode } from './workspace/local-mode.js';
+import { handleSignals, runEntryPoint } from './lifecycle.js';
+import { createLogger } from './log.js';
+import { slackTransport, startOpsdeck } from './runtime.js';
 
 /**
- * Composition root: environment → logger → catalog → (local workspace) → Opsdeck → signals. Startup problems print one
- * line each on stderr and exit 1; nothing here prints a secret.
+ * The production entry point (`node dist/main.js`, the container image): environment → logger → catalog → Opsdeck →
+ * signals. It talks to Slack only: without credentials it refuses to start rather than fake Slack (issue #8). The local
+ * workspace has its own entry point, `src/workspace/local/main.ts`, which `npm start` runs in a checkout.
  */
-async function main(): Promise<void> {
+runEntryPoint(async () => {
   const env = loadEnv(process.env);
-  const logger = createLogger({ level: env.logLevel });
-  const cleanups: Array<() => Promise<void>> = [];
-  try {
-    let local: LocalMode | undefined;
-    let slack: SlackTransport;
-    let catalog: Catalog;
-    let runtimeEnv: Env = env;
-    if (env.slack.mode === 'local') {
-      const { startLocalMode } = await import('./workspace/local-mode.js');
-      local = await startLocalMode(env, logger, process.env);
-      cleanups.push(local.close);
-      ({ slack, catalog, env: runtimeEnv } = local);
-    } else {
-      catalog = await loadCatalogFor(env, process.env, logger);
-      slack = slackTransport(env.slack);
-    }
-    const opsdeck = await startOpsdeck({ env: runtimeEnv, slack, catalog, logger });
-    local?.connect(opsdeck.url);
-    handleSignals(opsdeck, cleanups, logger);
-  } catch (error) {
-    // A private redis-server or the workspace may already run: stop them before main's catch exits.
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    throw error;
+  if (env.slack.mode === 'local') {
+    throw new ConfigError([
+      'SLACK_BOT_TOKEN: required, with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode). ' +
+        'To try Opsdeck without Slack, run `npm start` in a checkout: it starts the local workspace.',
+    ]);
   }
-}
-
-function handleSignals(opsdeck: Opsdeck, cleanups: Array<() => Promise<void>>, logger: Logger): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(130);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    opsdeck
-      .close()
-      .then(async () => {
-        for (const cleanup of cleanups.reverse()) await cleanup();
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch((error: unknown) => {
-  const lines =
-    error instanceof ConfigError
-      ? error.problems
-      : [isCodedError(error) || error instanceof Error ? error.message : String(error)];
-  process.stderr.write(`opsdeck: cannot start\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
-  process.exit(1);
+  const logger = createLogger({ level: env.logLevel });
+  const catalog = await loadCatalogFor(env, process.env, logger);
+  const opsdeck = await startOpsdeck({ env, slack: slackTransport(env.slack), catalog, logger });
+  handleSignals(opsdeck.close, logger);
 });

@@ -3,31 +3,31 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { type FaultSpec, Faults } from './faults.js';
-import { type Params, parseApiParams, str, tryJson } from './form.js';
+import { type FaultSpec, Faults } from './controls/faults.js';
+import { CallRecorder, type RecordedCall } from './controls/recorder.js';
 import {
   type BlockActionInput,
   type CommandInput,
   type EventOptions,
   Interactions,
   type ViewSubmissionInput,
-} from './interactions.js';
-import { RateLimiter } from './rate-limits.js';
-import { CallRecorder, type RecordedCall } from './recorder.js';
-import { RecordingTransport, RequestLog } from './request-log.js';
-import { ResponseUrls } from './response-urls.js';
-import { type BotResponse, HttpTransport, type SignedRequestInput } from './sender.js';
-import { SocketModeHub } from './socket-mode.js';
+} from './delivery/interactions.js';
+import { RecordingTransport, RequestLog } from './delivery/request-log.js';
+import { ResponseUrls } from './delivery/response-urls.js';
+import { SocketModeHub } from './delivery/socket-mode.js';
+import { type BotResponse, HttpTransport, type SignedRequestInput } from './delivery/transport.js';
+import { createUiRoutes, type UiRoutes } from './page/routes.js';
 import { WorkspaceState } from './state.js';
-import { TriggerRegistry } from './triggers.js';
-import { createUiRoutes, type UiRoutes } from './ui-routes.js';
-import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api.js';
+import { type Params, parseApiParams, str, tryJson } from './web-api/form.js';
+import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api/methods.js';
+import { RateLimiter } from './web-api/rate-limits.js';
+import { TriggerRegistry } from './web-api/triggers.js';
 
-export type { FaultSpec, HeldRequest } from './faults.js';
-export type { BlockActionInput, CommandInput, EventOptions, ViewSubmissionInput } from './interactions.js';
-export type { RecordedCall } from './recorder.js';
-export type { LoggedRequest, RequestSummary } from './request-log.js';
-export type { BotResponse, SignedRequestInput } from './sender.js';
+export type { FaultSpec, HeldRequest } from './controls/faults.js';
+export type { RecordedCall } from './controls/recorder.js';
+export type { BlockActionInput, CommandInput, EventOptions, ViewSubmissionInput } from './delivery/interactions.js';
+export type { LoggedRequest, RequestSummary } from './delivery/request-log.js';
+export type { BotResponse, SignedRequestInput } from './delivery/transport.js';
 export type { WorkspaceState } from './state.js';
 
 export interface SlackServerOptions {
@@ -59,6 +59,11 @@ export interface SlackServerOptions {
   usergroups?: Record<string, string[]>;
   /** Enforce Slack's rate limits (429 + Retry-After). Default true; turn off for benchmarks. */
   rateLimits?: boolean;
+  /**
+   * The app's slash commands, as in its manifest. A command typed on the page that is not one of them gets Slack's
+   * "not a valid command" answer from Slackbot and never reaches the app. Absent: every command goes to the app.
+   */
+  commands?: string[];
   /** Clock in ms for trigger/response_url expiry, rate limits and message ts; defaults to Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -314,6 +319,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     triggers,
     now,
     logger: options.logger,
+    ...(options.commands ? { commands: options.commands } : {}),
   });
 
   return {

@@ -23,6 +23,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const WAIT_MS = 15_000;
+/** The viewer's time zone: `<!date^…>` tokens render in it. */
+const TIME_ZONE = 'Asia/Tokyo';
 
 let h: Harness;
 let context: BrowserContext;
@@ -37,6 +39,7 @@ beforeAll(async () => {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1440, height: 900 },
+    timezoneId: TIME_ZONE,
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(WAIT_MS);
@@ -77,12 +80,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     const pong = messages('Pong from worker');
     await pong.waitFor();
     expect(await pong.count()).toBe(1);
+    // The worker's reply (response_url, replace_original) replaced the command's "Pinging the workers…" in place.
+    await expect(messages('Pinging the workers').count()).resolves.toBe(0);
     const ts = await pong.getAttribute('data-ts');
-    expect(await pong.getAttribute('data-edited')).toBeNull();
+    const replaced = await pong.getAttribute('data-edited');
+    expect(replaced).not.toBeNull();
 
     await pong.getByRole('button', { name: 'Ping again' }).click();
     // The worker answers through the click's response_url with replace_original; the stream brings the edit.
-    await page.locator(`article.msg[data-ts="${ts}"][data-edited]`).waitFor();
+    await page.locator(`article.msg[data-ts="${ts}"][data-edited]:not([data-edited="${replaced}"])`).waitFor();
     expect(await pong.count()).toBe(1);
     await expect(pong.getAttribute('data-ts')).resolves.toBe(ts);
     await expect(pong.locator('.msg-edited').textContent()).resolves.toBe('(edited)');
@@ -101,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     await expect(rows.nth(2).locator('.req-summary').textContent()).resolves.toBe('/ops help');
 
     mkdirSync('test-results', { recursive: true });
-    // The test artifact; docs/workspace.png (the README's screenshot) is a copy of it, refreshed by hand.
+    // A test artifact; docs/workspace.png (the README's screenshot) comes from `npm run screenshot`.
     await page.screenshot({ path: 'test-results/workspace.png' });
   });
 
@@ -142,14 +148,89 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     await page.locator('#messages .thread article.msg', { hasText: 'Paged the on-call DBA' }).waitFor();
   });
 
-  it('opens the Home tab, which Opsdeck publishes on app_home_opened', async () => {
+  it("renders <!date^…> tokens in the viewer's time zone, as Slack does", async () => {
+    const opsdeck = new WebClient(h.botToken, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
+    await opsdeck.chat.postMessage({
+      channel: CHANNEL,
+      text: 'Audit entry <!date^1700000000^{date_short_pretty} {time}|2023-11-14 22:13 UTC>',
+    });
+    await page.locator(`[data-nav="${CHANNEL}"]`).click();
+    const entry = messages('Audit entry');
+    await entry.waitFor();
+    // 22:13 UTC on Nov 14 is 7:13 the next morning in Tokyo.
+    await expect(entry.locator('time.md-date').textContent()).resolves.toBe('Nov 15, 2023 7:13 AM');
+    await expect(entry.locator('time.md-date').getAttribute('title')).resolves.toBe('2023-11-14 22:13 UTC');
+  });
+
+  it("answers a command that is not the app's at once, as Slackbot, without calling Opsdeck", async () => {
+    const sent = h.slack.requests.entries.length;
+    await send('/deploy api prod');
+    const answer = messages('is not a valid command');
+    await answer.waitFor();
+    await expect(answer.locator('.msg-author').textContent()).resolves.toBe('Slackbot');
+    await expect(answer.locator('.msg-ephemeral-note').textContent()).resolves.toContain('Only visible to you');
+    await expect(answer.locator('.md-code').textContent()).resolves.toBe('/deploy');
+    await expect(page.locator('#composer-status').textContent()).resolves.toBe('');
+    expect(h.slack.requests.entries.length).toBe(sent);
+  });
+
+  it('opens the Home tab, which Opsdeck publishes on app_home_opened, with no composer', async () => {
     await page.locator('#home-link').click();
     await page.locator('#messages .home .bk-header', { hasText: 'Opsdeck' }).waitFor();
     await page
       .locator('#request-log tr[data-kind="event_callback"] .req-summary', { hasText: 'app_home_opened' })
       .waitFor();
+    // Slack's Home tab has no message composer.
+    await page.locator('#composer').waitFor({ state: 'hidden' });
+  });
+
+  it("opens Home for a user switched to on Home, and shows that user's Home", async () => {
+    await page.selectOption('#user-switcher', USERS.alice);
+    await page.locator('#user-switcher option[value="U0ALICE"][selected]').waitFor({ state: 'attached' });
+    // The switch sends app_home_opened for alice, who never opened Home; Opsdeck publishes hers.
+    await page.locator('#request-log tr[data-kind="event_callback"]', { hasText: 'alice' }).waitFor();
+    await page.locator('#messages .home .bk-header', { hasText: 'Opsdeck' }).waitFor();
+    await expect(page.locator('#messages').textContent()).resolves.not.toContain('loading');
+    const homeOfAlice = h.slack.state.homeViews.get(USERS.alice);
+    await expect(page.locator('#messages .home').getAttribute('data-view-id')).resolves.toBe(homeOfAlice);
+    expect(homeOfAlice).not.toBe(h.slack.state.homeViews.get(USERS.carol));
+  });
+
+  it('keeps the Ack column in view when long rows are in the log', async () => {
+    await expectAckColumnVisible(page);
+  });
+
+  it('keeps the conversation readable at 800 px wide', async () => {
+    const narrow = await context.newPage();
+    try {
+      await narrow.setViewportSize({ width: 800, height: 700 });
+      await narrow.goto(h.slack.url);
+      await narrow.locator(`[data-nav="${CHANNEL}"]`).click();
+      await narrow.locator('#channel-title', { hasText: '# ops' }).waitFor();
+      const conversation = await narrow.locator('#messages').boundingBox();
+      expect(conversation!.width).toBeGreaterThanOrEqual(500);
+      await expectAckColumnVisible(narrow);
+    } finally {
+      await narrow.close();
+    }
   });
 });
+
+/** Every row's Ack cell lies inside the log panel, and the log does not scroll sideways. */
+async function expectAckColumnVisible(tab: Page): Promise<void> {
+  const scroller = tab.locator('#log-panel .log-scroll');
+  const panel = (await scroller.boundingBox())!;
+  const overflow = await scroller.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const cells = await tab
+    .locator('#request-log .req-ack')
+    .evaluateAll((tds) => tds.map((td) => ({ right: td.getBoundingClientRect().right, text: td.textContent })));
+  expect(cells.length).toBeGreaterThan(3);
+  for (const cell of cells) {
+    expect(cell.right).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
+    expect(cell.text).toMatch(/^\d+ ms$/);
+  }
+}
 
 /** A modal with the input types the page must read back, as an app would open it. */
 const DEPLOY_MODAL = {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import { startOpsdeck } from '../../src/runtime.js';
-import { startLocalMode } from '../../src/workspace/local-mode.js';
-import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
+import { startLocalMode } from '../../src/workspace/local/local-mode.js';
+import { localModeEnv, type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../support/redis.js';
 
 /**
@@ -17,14 +17,7 @@ describe('local mode (no Slack credentials)', () => {
   let workspaceUrl: string;
 
   beforeAll(async () => {
-    proc = spawnOpsdeck({
-      REDIS_URL: redisUrl(),
-      REDIS_PREFIX: prefix,
-      PORT: '0',
-      WORKSPACE_PORT: '0',
-      DEMO_SERVICE_PORT: '0',
-      LOG_LEVEL: 'info',
-    });
+    proc = spawnOpsdeck(localModeEnv(prefix), { entry: 'local' });
     const ready = await proc.waitForLog((line) => typeof line.workspaceUrl === 'string');
     workspaceUrl = ready.workspaceUrl as string;
   });
@@ -36,15 +29,13 @@ describe('local mode (no Slack credentials)', () => {
     await redis.quit();
   });
 
-  it('prints one banner line with both URLs', () => {
-    const banner = proc
-      .output()
-      .split('\n')
-      .find((line) => line.startsWith('Opsdeck local workspace: '));
-    expect(banner).toMatch(
-      new RegExp(`^Opsdeck local workspace: ${workspaceUrl} {2}\\(Opsdeck at http://127\\.0\\.0\\.1:\\d+, Redis at `),
-    );
-    expect(banner).not.toContain('xoxb-');
+  it('prints a banner that says which URL to open, apart from the log lines', () => {
+    const lines = proc.output().split('\n');
+    const open = lines.findIndex((line) => line === `  Open ${workspaceUrl} in a browser`);
+    expect(open).toBeGreaterThan(0);
+    expect(lines[open - 1]).toBe('');
+    expect(lines.slice(open, open + 8).join('\n')).toMatch(/Opsdeck {7}http:\/\/127\.0\.0\.1:\d+\n {2}Redis {9}\S/);
+    expect(proc.output()).not.toContain('xoxb-');
   });
 
   it('serves the Slack-compatible Web API, which refuses other tokens', async () => {
@@ -124,10 +115,31 @@ describe('local mode in one process', () => {
 
 describe('a partial set of Slack variables', () => {
   it('is a configuration error, not local mode', async () => {
-    const proc = spawnOpsdeck({ SLACK_BOT_TOKEN: 'xoxb-only-the-token', REDIS_URL: redisUrl(), PORT: '0' });
+    const proc = spawnOpsdeck(
+      { SLACK_BOT_TOKEN: 'xoxb-only-the-token', REDIS_URL: redisUrl(), PORT: '0' },
+      { entry: 'local' },
+    );
     expect((await proc.exited).code).toBe(1);
     expect(proc.output()).toContain('SLACK_SIGNING_SECRET');
     expect(proc.output()).not.toContain('Opsdeck local workspace');
     expect(proc.output()).not.toContain('xoxb-only-the-token');
+  });
+});
+
+describe('production never fakes Slack (issue #8)', () => {
+  const noSlack = { REDIS_URL: redisUrl(), PORT: '0', WORKSPACE_PORT: '0', DEMO_SERVICE_PORT: '0' };
+
+  it('the production entry point (node dist/main.js, the image) without credentials exits 1 naming SLACK_BOT_TOKEN', async () => {
+    const proc = spawnOpsdeck(noSlack);
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output()).toMatch(/^opsdeck: cannot start\n {2}SLACK_BOT_TOKEN: required/);
+    expect(proc.output()).not.toContain('local workspace is ready');
+  });
+
+  it('npm start with NODE_ENV=production and no credentials exits 1 naming SLACK_BOT_TOKEN', async () => {
+    const proc = spawnOpsdeck({ ...noSlack, NODE_ENV: 'production' }, { entry: 'local' });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output()).toMatch(/^opsdeck: cannot start\n {2}SLACK_BOT_TOKEN: required/);
+    expect(proc.output()).not.toContain('local workspace is ready');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../src/redis/private-server.js';
+import { type PrivateRedis, startPrivateRedis } from '../../src/workspace/local/private-redis.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 /** R3: Redis killed and restarted (AOF on). Opsdeck must consume again without a restart of its own. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startPrivateRedis } from '../../src/redis/private-server.js';
+import { startPrivateRedis } from '../../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../../src/workspace/server.js';
 import { spawnOpsdeck } from '../support/process.js';
 import { redisUrl } from '../support/redis.js';

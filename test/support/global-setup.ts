@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startPrivateRedis } from '../../src/redis/private-server.js';
+import { startPrivateRedis } from '../../src/workspace/local/private-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -64,6 +64,8 @@ export async function startHarness(
     users: Object.entries(USERS).map(([name, id]) => ({ id, name })),
     channels: [{ id: CHANNEL, name: 'ops', members: Object.values(USERS) }],
     usergroups: { S0DEVS: [], S0LEADS: [USERS.lead], S0ADMINS: [USERS.lead] },
+    // Opsdeck's one command, as in manifest.yml: anything else typed on the page is answered by Slack's client.
+    commands: ['/ops'],
   });
   const envVars: Record<string, string> = {
     SLACK_BOT_TOKEN: botToken,

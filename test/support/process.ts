@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { redisUrl } from './redis.js';
 import { repoRoot } from './shared.js';
 
 export interface OpsdeckProcess {
@@ -10,12 +11,23 @@ export interface OpsdeckProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `src/main.ts` as its own process, exactly as `npm start` would, with the environment given (and no other). */
-export function spawnOpsdeck(env: Record<string, string>): OpsdeckProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** The entry points: production (`node dist/main.js`, the image) and the one `npm start` runs in a checkout. */
+export const ENTRY_POINTS = { production: 'src/main.ts', local: 'src/workspace/local/main.ts' } as const;
+
+export interface SpawnOptions {
+  /** Which entry point runs (production by default). */
+  entry?: keyof typeof ENTRY_POINTS;
+  /** Leader of its own process group, so that a test can signal the group as a terminal's Ctrl+C does. */
+  detached?: boolean;
+}
+
+/** Runs an entry point as its own process, with the environment given (and no other). */
+export function spawnOpsdeck(env: Record<string, string>, options: SpawnOptions = {}): OpsdeckProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY_POINTS[options.entry ?? 'production']], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let output = '';
   let pending = '';
@@ -65,5 +77,17 @@ export function spawnOpsdeck(env: Record<string, string>): OpsdeckProcess {
         );
       });
     },
+  };
+}
+
+/** `npm start`'s environment in a test: no Slack variable, the suite's Redis under `prefix`, every port free. */
+export function localModeEnv(prefix: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl(),
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    WORKSPACE_PORT: '0',
+    DEMO_SERVICE_PORT: '0',
+    LOG_LEVEL: 'info',
   };
 }

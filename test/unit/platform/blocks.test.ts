@@ -7,7 +7,7 @@ import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/ro
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
 import { pingReply } from '../../../src/ping/messages.js';
 import { escapeMrkdwn } from '../../../src/platform/blocks.js';
-import { checkBlocks } from '../../../src/workspace/block-rules.js';
+import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
 import { registryOf } from '../../support/registry.js';
 
 const entry = (n: number, detail?: string): AuditEntry => ({

@@ -5,7 +5,7 @@ import {
   checkBlocks,
   checkMessageText,
   checkView,
-} from '../../../src/workspace/block-rules.js';
+} from '../../../src/workspace/web-api/block-rules.js';
 
 const text = (t: string, type = 'mrkdwn') => ({ type, text: t });
 const plain = (t: string) => text(t, 'plain_text');

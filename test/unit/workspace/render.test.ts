@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 type Ctx = { users: Record<string, string>; channels: Record<string, string>; bots?: Record<string, boolean> };
 type Render = (value: unknown, ctx: Ctx, opts?: Record<string, unknown>) => string;
 
-const pageModule = (name: string) => import(new URL(`../../../src/workspace/page/${name}`, import.meta.url).href);
+const pageModule = (name: string) =>
+  import(new URL(`../../../src/workspace/page/assets/${name}`, import.meta.url).href);
 const render = (await pageModule('render.js')) as {
   escapeHtml(value: unknown): string;
   mrkdwn(text: string, ctx: Ctx): string;
@@ -21,6 +22,7 @@ const surfaces = (await pageModule('surfaces.js')) as {
   renderModal: Render;
   renderConfirm: Render;
   renderRequestRow: Render;
+  newestFirst(requests: Array<{ id: number; at: number }>): Array<{ id: number; at: number }>;
   SLOW_ACK_MS: number;
 };
 const values = (await pageModule('values.js')) as {
@@ -371,6 +373,18 @@ describe('messages, modals and the request log', () => {
     expect(row(3001)).toContain('<td class="req-ack slow">3001 ms</td>');
     expect(row(3001)).toContain('class="req req-slow"');
     expect(row(5, 0)).toContain('<td class="req-status">ERR</td>');
+  });
+
+  it('orders the request log by when each request was sent, not when its answer came back', () => {
+    // id is the order answers came back in: the slow command (sent first, at 1000) was recorded last.
+    const log = [
+      { id: 1, at: 1200 },
+      { id: 2, at: 1300 },
+      { id: 3, at: 1000 },
+      { id: 4, at: 1300 },
+    ];
+    expect(surfaces.newestFirst(log).map((r) => r.id)).toEqual([4, 2, 1, 3]);
+    expect(log.map((r) => r.id)).toEqual([1, 2, 3, 4]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESPONSE_URL_TTL_MS } from '../../../src/workspace/response-urls.js';
+import { RESPONSE_URL_TTL_MS } from '../../../src/workspace/delivery/response-urls.js';
 import { useWorkspace } from './fixture.js';
 
 const SECRET = 'response-url-secret';

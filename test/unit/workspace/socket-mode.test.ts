@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { envelopeFor } from '../../../src/workspace/delivery/socket-mode.js';
 import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
-import { envelopeFor } from '../../../src/workspace/socket-mode.js';
 
 const BOT_TOKEN = 'xoxb-socket';
 const APP_TOKEN = 'xapp-1-A0OPSDECK1-socket';

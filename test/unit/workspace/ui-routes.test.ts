@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeRequest } from '../../../src/workspace/request-log.js';
+import { describeRequest } from '../../../src/workspace/delivery/request-log.js';
 import type { SlackServer } from '../../../src/workspace/server.js';
 import type { BotReceiver } from './bot-receiver.js';
 import { startWorkspace, type WorkspaceFixture } from './fixture.js';

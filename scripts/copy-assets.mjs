@@ -1,5 +1,0 @@
-// tsc only emits .js from .ts; the local workspace's page (plain HTML/CSS/JS served as-is) is copied beside it.
-import { cpSync, existsSync } from 'node:fs';
-
-const pageSrc = 'src/workspace/page';
-if (existsSync(pageSrc)) cpSync(pageSrc, 'dist/workspace/page', { recursive: true });

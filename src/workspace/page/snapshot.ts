@@ -1,0 +1,207 @@
+import { type RequestLog, type RequestSummary, summaryOf } from '../delivery/request-log.js';
+import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView } from '../state.js';
+
+/**
+ * What the browser page sees of the workspace, for one user at a time: the channels they can open, the messages
+ * they can read (other users' ephemeral messages never leave the server) and their own views. Pure functions of the
+ * state, so the snapshot and the live stream cannot disagree about visibility.
+ */
+
+/** A message as the page gets it: ephemeral-ness as a flag, never whom else it was for. */
+export type UiMessage = Pick<
+  WorkspaceMessage,
+  | 'channel'
+  | 'ts'
+  | 'user'
+  | 'botId'
+  | 'text'
+  | 'blocks'
+  | 'attachments'
+  | 'threadTs'
+  | 'replyCount'
+  | 'edited'
+  | 'reactions'
+> & { ephemeral: boolean };
+
+export interface UiChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  isIm: boolean;
+  topic: string;
+  members: string[];
+}
+
+export interface UiView {
+  id: string;
+  type: 'modal' | 'home';
+  /** The view as Slack shapes it: title, submit, close, blocks, state, callback_id, … */
+  view: Record<string, unknown>;
+  errors?: Record<string, string>;
+}
+
+export interface UiSnapshot {
+  team: { id: string };
+  self: string;
+  botUserId: string;
+  users: Array<{ id: string; name: string; realName: string; isBot: boolean; isAdmin: boolean }>;
+  channels: UiChannel[];
+  /** Per channel, in posting order; thread replies carry `threadTs` and are grouped by the page. */
+  messages: Record<string, UiMessage[]>;
+  /** The user's open modals, root first. */
+  modals: UiView[];
+  home: UiView | null;
+  /** The most recent requests sent to the bot (the export has all of them). */
+  requests: RequestSummary[];
+}
+
+/** The page needs only the latest requests; the export keeps every one. */
+export const SNAPSHOT_REQUESTS = 200;
+
+export function canSeeChannel(channel: WorkspaceChannel, userId: string): boolean {
+  return channel.members.includes(userId) || (!channel.isPrivate && !channel.isIm);
+}
+
+export function canSeeMessage(state: WorkspaceState, message: WorkspaceMessage, userId: string): boolean {
+  const channel = state.channels.get(message.channel);
+  if (!channel || !canSeeChannel(channel, userId)) return false;
+  return !message.ephemeralFor || message.ephemeralFor === userId;
+}
+
+export function uiMessage(m: WorkspaceMessage): UiMessage {
+  return {
+    channel: m.channel,
+    ts: m.ts,
+    user: m.user,
+    botId: m.botId,
+    text: m.text,
+    blocks: m.blocks,
+    attachments: m.attachments,
+    threadTs: m.threadTs,
+    replyCount: m.replyCount,
+    edited: m.edited,
+    ephemeral: m.ephemeralFor !== undefined,
+    reactions: m.reactions,
+  };
+}
+
+export function uiChannel(c: WorkspaceChannel): UiChannel {
+  return {
+    id: c.id,
+    name: c.name,
+    isPrivate: c.isPrivate,
+    isIm: c.isIm,
+    topic: c.topic.value,
+    members: [...c.members],
+  };
+}
+
+export function uiView(v: WorkspaceView): UiView {
+  return { id: v.id, type: v.type, view: v.view, ...(v.errors ? { errors: v.errors } : {}) };
+}
+
+export function modalsOf(state: WorkspaceState, userId: string): UiView[] {
+  return state.modalStack(userId).map(uiView);
+}
+
+export function homeOf(state: WorkspaceState, userId: string): UiView | null {
+  const id = state.homeViews.get(userId);
+  const view = id ? state.views.get(id) : undefined;
+  return view ? uiView(view) : null;
+}
+
+export function snapshotFor(state: WorkspaceState, log: RequestLog, userId: string): UiSnapshot {
+  const channels = [...state.channels.values()].filter((c) => canSeeChannel(c, userId));
+  return {
+    team: { id: state.teamId },
+    self: userId,
+    botUserId: state.botUserId,
+    users: [...state.users.values()].map(({ id, name, realName, isBot, isAdmin }) => ({
+      id,
+      name,
+      realName,
+      isBot,
+      isAdmin,
+    })),
+    channels: channels.map(uiChannel),
+    messages: Object.fromEntries(
+      channels.map((c) => [c.id, state.visibleMessages(c.id, userId).map(uiMessage)] as const),
+    ),
+    modals: modalsOf(state, userId),
+    home: homeOf(state, userId),
+    requests: log.entries.slice(-SNAPSHOT_REQUESTS).map(summaryOf),
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The stream event a state change becomes for one user, or null when it is none of their business. Names follow
+ * the server's events; view events carry the whole modal stack so the page never has to guess its order.
+ */
+export function streamEventFor(
+  state: WorkspaceState,
+  userId: string,
+  name: string,
+  data: unknown,
+): { event: string; data: unknown } | null {
+  const d = (data ?? {}) as Json;
+  switch (name) {
+    case 'message':
+    case 'message_deleted': {
+      const message = data as WorkspaceMessage;
+      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+    }
+    case 'message_changed': {
+      const message = d.message as WorkspaceMessage;
+      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+    }
+    case 'reaction_added':
+    case 'pin_added': {
+      const message = state.getMessage(String(d.channel), String(d.ts));
+      return message && canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+    }
+    case 'channel_created':
+    case 'member_joined_channel':
+    case 'channel_topic': {
+      const channel = state.channels.get(name === 'channel_created' ? String(d.id) : String(d.channel));
+      return channel && canSeeChannel(channel, userId) ? { event: name, data: uiChannel(channel) } : null;
+    }
+    case 'view_opened':
+    case 'view_pushed':
+    case 'view_updated':
+    case 'view_closed':
+    case 'view_errors':
+    case 'home_published': {
+      const view = data as WorkspaceView | undefined;
+      if (!view || view.userId !== userId) return null;
+      return {
+        event: name,
+        data: { view: uiView(view), modals: modalsOf(state, userId), home: homeOf(state, userId) },
+      };
+    }
+    case 'request':
+      return { event: name, data };
+    default:
+      return null;
+  }
+}
+
+/** The server events the stream listens to. */
+export const STREAMED_EVENTS = [
+  'message',
+  'message_changed',
+  'message_deleted',
+  'reaction_added',
+  'pin_added',
+  'channel_created',
+  'member_joined_channel',
+  'channel_topic',
+  'view_opened',
+  'view_pushed',
+  'view_updated',
+  'view_closed',
+  'view_errors',
+  'home_published',
+  'request',
+] as const;

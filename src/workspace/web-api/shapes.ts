@@ -1,0 +1,89 @@
+import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceUser } from '../state.js';
+
+/** Slack's JSON shapes of state objects, as the Web API and interaction payloads carry them. */
+
+type Json = Record<string, unknown>;
+
+/** Drops undefined fields so JSON answers look like Slack's (absent, not null). */
+function compact(obj: Json): Json {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+/** A message as in chat.postMessage's answer and block_actions' `message` (bot messages carry bot_id/app_id). */
+export function slackMessage(state: WorkspaceState, m: WorkspaceMessage): Json {
+  const isBot = m.botId !== undefined;
+  return compact({
+    type: 'message',
+    text: m.text,
+    user: m.user,
+    bot_id: m.botId,
+    app_id: isBot ? state.appId : undefined,
+    ts: m.ts,
+    team: state.teamId,
+    blocks: m.blocks,
+    attachments: m.attachments,
+    metadata: m.metadata,
+    thread_ts: m.threadTs,
+    reply_count: m.replyCount,
+    reply_users: m.replyUsers,
+    latest_reply: m.latestReply,
+    edited: m.edited,
+    reactions: m.reactions,
+    bot_profile: isBot ? { id: m.botId, app_id: state.appId, name: botName(state), team_id: state.teamId } : undefined,
+  });
+}
+
+function botName(state: WorkspaceState): string {
+  return state.users.get(state.botUserId)?.name ?? 'opsdeck';
+}
+
+/** A conversation object as conversations.info / create / join return it, seen by the bot. */
+export function slackChannel(state: WorkspaceState, c: WorkspaceChannel): Json {
+  if (c.isIm) {
+    return { id: c.id, created: c.created, is_im: true, is_org_shared: false, user: c.members[0], is_open: true };
+  }
+  return {
+    id: c.id,
+    name: c.name,
+    is_channel: true,
+    is_group: false,
+    is_im: false,
+    is_mpim: false,
+    is_private: c.isPrivate,
+    created: c.created,
+    is_archived: false,
+    is_general: false,
+    unlinked: 0,
+    name_normalized: c.name,
+    is_shared: false,
+    is_org_shared: false,
+    is_pending_ext_shared: false,
+    context_team_id: state.teamId,
+    creator: c.creator,
+    is_ext_shared: false,
+    is_member: c.members.includes(state.botUserId),
+    num_members: c.members.length,
+    topic: { value: c.topic.value, creator: c.topic.creator, last_set: c.topic.lastSet },
+    purpose: { value: '', creator: '', last_set: 0 },
+  };
+}
+
+/** A user object as users.info returns it. */
+export function slackUser(state: WorkspaceState, u: WorkspaceUser): Json {
+  return {
+    id: u.id,
+    team_id: state.teamId,
+    name: u.name,
+    deleted: false,
+    real_name: u.realName,
+    tz: 'Etc/UTC',
+    tz_label: 'Coordinated Universal Time',
+    tz_offset: 0,
+    profile: { real_name: u.realName, display_name: u.name, team: state.teamId },
+    is_admin: u.isAdmin,
+    is_owner: false,
+    is_bot: u.isBot,
+    is_app_user: false,
+    bot_id: u.isBot ? state.botId : undefined,
+  };
+}
