@@ -24,7 +24,7 @@ export const ping = defineCapability({
         async run(ctx) {
           await services.jobs.enqueue(
             pingQueue,
-            { responseUrl: ctx.responseUrl, userId: ctx.userId, requestId: ctx.triggerId, replaceOriginal: false },
+            { responseUrl: ctx.responseUrl, userId: ctx.userId, requestId: ctx.triggerId },
             { withinAck: true },
           );
           await ctx.reply({
@@ -43,7 +43,7 @@ export const ping = defineCapability({
           if (!ctx.responseUrl) return;
           await services.jobs.enqueue(
             pingQueue,
-            { responseUrl: ctx.responseUrl, userId: ctx.userId, requestId: ctx.triggerId, replaceOriginal: true },
+            { responseUrl: ctx.responseUrl, userId: ctx.userId, requestId: ctx.triggerId },
             { withinAck: true },
           );
         },

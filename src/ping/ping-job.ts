@@ -9,8 +9,6 @@ export const pingJob = z.object({
   userId: z.string().regex(/^[UW][A-Z0-9]+$/),
   /** Slack's trigger_id of the command or click: a replayed request maps to the same job. */
   requestId: z.string().min(1).max(200),
-  /** From the "Ping again" button: the answer replaces the message that was clicked. */
-  replaceOriginal: z.boolean().default(false),
 });
 export type PingJob = z.input<typeof pingJob>;
 

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
     await page.locator('#channel-title', { hasText: '# ops' }).waitFor();
 
     await send('/ops help');
-    const help = messages('/ops audit [n]');
+    const help = messages('/ops audit [<n>]');
     await help.waitFor();
     await expect(help.locator('.msg-ephemeral-note').textContent()).resolves.toContain('Only visible to you');
     await expect(help.locator('.bk-header').textContent()).resolves.toBe('Opsdeck commands');

@@ -21,9 +21,11 @@ async function load() {
   const visible = s.channels.some((c) => c.id === store.channelId) || store.channelId === HOME;
   if (!visible) store.channelId = s.channels.find((c) => !c.isIm)?.id ?? '';
   renderAll();
-  openStream(load);
-  // Slack sends app_home_opened each time a person opens the Home tab: after a switch or a reload on Home, too.
-  if (store.channelId === HOME) homeOpened();
+  // Slack sends app_home_opened each time a person opens the Home tab: after a switch or a reload on Home, too. Only
+  // once the stream is connected, or the request-log row and the published Home could arrive before it and be lost.
+  openStream(load, () => {
+    if (store.channelId === HOME) homeOpened();
+  });
 }
 
 /** Tells the app that the signed-in user opened its Home tab; the app answers with views.publish for them. */

@@ -7,8 +7,11 @@ import { showModals } from './dialogs.js';
 import { $, ctx, HOME, snap, store } from './store.js';
 import { renderChannel, renderRequestLog, renderSidebar, updateInPlace } from './view.js';
 
-/** @param {() => void} onReconnect */
-export function openStream(onReconnect) {
+/**
+ * @param {() => void} onReconnect after a reconnect (events may have been missed)
+ * @param {() => void} [onOpen] once the stream is connected: what the page asks for after that cannot be missed
+ */
+export function openStream(onReconnect, onOpen) {
   store.stream?.close();
   const stream = new EventSource(`/workspace/stream?user=${encodeURIComponent(snap().self)}`);
   store.stream = stream;
@@ -16,6 +19,7 @@ export function openStream(onReconnect) {
   // After a reconnect, events may have been missed: fetch the whole state again.
   stream.onopen = () => {
     if (opened) onReconnect();
+    else onOpen?.();
     opened = true;
   };
   // A stream replaced by another (the user was switched) may still deliver an event: it belongs to someone else.
