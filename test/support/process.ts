@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { repoRoot } from './shared.js';
+import { repoRoot } from './repo.js';
 
 export interface OpsdeckProcess {
   child: ChildProcess;
