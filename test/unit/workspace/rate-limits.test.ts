@@ -83,9 +83,10 @@ describe('RateLimiter', () => {
   });
 
   it("keeps METHOD_TIERS in step with java-slack-sdk's tier table", () => {
-    const table = JSON.parse(
-      readFileSync(fixturePath('slack/web-api-rate-limit-tiers.json'), 'utf8'),
-    ) as Record<string, string>;
+    const table = JSON.parse(readFileSync(fixturePath('slack/web-api-rate-limit-tiers.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     for (const [method, tier] of Object.entries(METHOD_TIERS)) {
       const upstream = table[method];
       expect(upstream, method).toBeDefined();
