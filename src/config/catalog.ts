@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { suggest } from '../platform/suggest.js';
 import { findReferenceProblems } from './catalog-refs.js';
 import { CATALOG_SECTIONS, type Catalog, CatalogSchema } from './catalog-schema.js';
 import { ConfigError, formatPath } from './errors.js';
@@ -49,10 +50,18 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
     throw new ConfigError([`(root): must be a mapping of sections (${CATALOG_SECTIONS.join(', ')})`]);
   }
 
-  // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml.
+  // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml. One a
+  // small edit away from a known section is a typo, though, and skipping it would start Opsdeck without its roles.
   const known: Record<string, unknown> = {};
+  const sectionProblems: PathProblem[] = [];
   for (const [section, value] of Object.entries(tree)) {
-    if ((CATALOG_SECTIONS as string[]).includes(section)) known[section] = value;
+    if ((CATALOG_SECTIONS as string[]).includes(section)) {
+      known[section] = value;
+      continue;
+    }
+    const meant = suggest(section, CATALOG_SECTIONS);
+    if (meant)
+      sectionProblems.push({ path: [section], message: `\`${section}\` is not a section; did you mean \`${meant}\`?` });
     else warnings.push(`unknown section "${section}" ignored (newer ops.yml?)`);
   }
 
@@ -64,7 +73,7 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
 
   // One stage's problems hide a later stage's at the same path: a missing variable makes the URL invalid too, and a
   // malformed reference is not also "not defined".
-  const problems: PathProblem[] = [...interpolation.problems];
+  const problems: PathProblem[] = [...sectionProblems, ...interpolation.problems];
   const stagePaths = new Set(problems.map((problem) => formatPath(problem.path)));
   const addStage = (stage: PathProblem[]) => {
     const fresh = stage.filter((problem) => !stagePaths.has(formatPath(problem.path)));

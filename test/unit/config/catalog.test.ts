@@ -181,6 +181,22 @@ describe('parseCatalog problems', () => {
     expect(catalog.roles).toEqual({ admin: ['U0ADMIN'] });
   });
 
+  it.each([
+    ['rolse', 'roles'],
+    ['servics', 'services'],
+    ['Slack', 'slack'],
+    ['runbook', 'runbooks'],
+  ])('refuses a misspelt section %s, naming %s', (typo, meant) => {
+    const problems = bare(problemsOf(`${typo}:\n  admin: [U0ADMIN]\nslack: {}\n`));
+    expect(problems).toEqual([`${typo}: \`${typo}\` is not a section; did you mean \`${meant}\`?`]);
+  });
+
+  it('keeps a section far from every known one a warning', () => {
+    expect(parseCatalog('deploys:\n  x: 1\n', {}).warnings).toEqual([
+      'unknown section "deploys" ignored (newer ops.yml?)',
+    ]);
+  });
+
   it('does not interpolate or validate an ignored section', () => {
     expect(parseCatalog('future:\n  token: ${NOT_SET}\n', {}).warnings).toHaveLength(1);
   });
