@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
 import { AuditLog } from './audit/audit-log.js';
+import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
@@ -19,6 +20,7 @@ import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
+import { redisKeys } from './redis/keys.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox.js';
 
@@ -65,7 +67,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   // The token first: it needs nothing else, so a refused one leaves nothing to clean up.
   const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
   await checkBotToken(slackClient, logger);
-  const redis = connectRedis(env.redis.url, env.redis.prefix, logger);
+  const redis = connectRedis(env.redis.url, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
   try {
     await checkRedis(redis.client);
   } catch (error) {
@@ -76,19 +78,20 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   }
   const queues = new JobQueues(redis, logger);
   const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
-  const audit = new AuditLog(redis.client, env.redis.prefix);
+  const audit = new AuditLog(redis.client, redis.keys.audit, env.audit);
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
   const firstSeen = (kind: string) => async (id: string) =>
-    (await redis.client.set(redis.key('seen', kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
+    (await redis.client.set(redis.keys.seen(kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
 
   let bot: Bot | undefined;
   if (runsBot) {
-    const groups = new UsergroupCache(redis.client, env.redis.prefix, env.usergroupCacheMs, async (usergroup) => {
+    const groups = new UsergroupCache(redis.client, redis.keys, env.usergroupCacheMs, async (usergroup) => {
       const result = await slackClient.usergroups.users.list({ usergroup });
       return result.users ?? [];
     });
-    const permissions = new Permissions(options.catalog.roles, groups, audit);
+    const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
+    const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
     bot = createBot(
       options.slack,
       {
@@ -114,7 +117,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         [QUEUE.ping]: pingProcessor({ outbox, workerId }),
         [QUEUE.heartbeat]: heartbeatProcessor({
           redis: redis.client,
-          key: redis.key('heartbeat'),
+          key: redis.keys.heartbeat,
           ttlMs: HEARTBEAT_EVERY_MS * 3,
           workerId,
         }),
@@ -132,7 +135,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       () => true,
       () => false,
     );
-    const heartbeat = redisUp && (await redis.client.exists(redis.key('heartbeat'))) === 1;
+    const heartbeat = redisUp && (await redis.client.exists(redis.keys.heartbeat)) === 1;
     const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
     if (bot?.connected) checks.slackConnected = bot.connected();
