@@ -54,6 +54,10 @@ describe('a Redis crash under load', () => {
       timeout: 15_000,
       interval: 100,
     });
+    // The queue has its own connection, with its own reconnect backoff (up to 2 s), and it fails fast while down: the
+    // commands client answering says nothing about it. Until it is back, pings are (rightly) refused.
+    const queueClient = await h.opsdeck.queues.queue('ping').client;
+    await vi.waitFor(() => expect(queueClient.status).toBe('ready'), { timeout: 15_000, interval: 50 });
     await burst(5);
 
     const ackedPings = sent.filter(acked);
