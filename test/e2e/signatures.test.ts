@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/slack/signature.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
@@ -119,6 +121,36 @@ describe('replays (S2, R5)', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers.filter((a) => a.text.includes('Pinging')).length).toBe(1);
     expect(await jobsInAnyState(h.opsdeck.queues.queue('ping'))).toBe(before + 1);
+  });
+
+  it('still runs once when the finished job is gone: dedupe does not rest on BullMQ keeping jobs', async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    // The forged-URL listener answers 200, so the job completes (a 404 would fail it and leave it failed).
+    const raw = body('replayed.after.removal', forgedUrl.replace('/forged', '/removal'));
+    const signature = signRequest(h.signingSecret, ts, raw);
+    const queue = h.opsdeck.queues.queue('ping');
+    const events = new QueueEvents('ping', {
+      connection: h.opsdeck.redis.bullConnection,
+      prefix: h.opsdeck.redis.bullPrefix,
+      lastEventId: '0',
+    });
+    try {
+      const first = await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature });
+      expect(first.text).toContain('Pinging');
+      const [job] = (await queue.getJobs(['waiting', 'active', 'completed'])).filter((j) =>
+        j.id?.includes('replayed.after.removal'),
+      );
+      await once(events, `completed:${job!.id}`);
+      // As removeOnComplete does once its count or age is reached.
+      await job!.remove();
+      const before = await jobsInAnyState(queue);
+      const replay = await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature });
+      expect(replay.status).toBe(200);
+      expect(replay.text).not.toContain('Pinging');
+      expect(await jobsInAnyState(queue)).toBe(before);
+    } finally {
+      await events.close();
+    }
   });
 
   it('handles an Events API event once when Slack retries it three times', async () => {
