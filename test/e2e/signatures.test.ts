@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/slack/signature.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
-import { jobsInAnyState } from '../support/queues.js';
+import { eventsFromStart, jobsInAnyState } from '../support/queues.js';
 
 let h: Harness;
 /** A real listener at the forged requests' response_url: a post reaching it would be a forged request's effect. */
@@ -129,11 +128,7 @@ describe('replays (S2, R5)', () => {
     const raw = body('replayed.after.removal', forgedUrl.replace('/forged', '/removal'));
     const signature = signRequest(h.signingSecret, ts, raw);
     const queue = h.opsdeck.queues.queue('ping');
-    const events = new QueueEvents('ping', {
-      connection: h.opsdeck.redis.bullConnection,
-      prefix: h.opsdeck.redis.bullPrefix,
-      lastEventId: '0',
-    });
+    const events = eventsFromStart(h.opsdeck.redis, 'ping');
     try {
       const first = await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature });
       expect(first.text).toContain('Pinging');

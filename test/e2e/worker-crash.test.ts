@@ -1,16 +1,15 @@
 import { once } from 'node:events';
-import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeldRequest } from '../../src/workspace/server.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
-import { jobsInAnyState } from '../support/queues.js';
+import { eventsFromStart, jobsInAnyState } from '../support/queues.js';
 
 /**
  * R1 for the foundation: a worker killed with SIGKILL in the middle of a job. The job's lock expires (JOB_LOCK_MS),
  * another worker recovers it, and the user gets exactly one reply.
  *
- * The job's completion is read from the queue's event stream from its first entry (`lastEventId: '0'`), not with
+ * The job's completion is read from the queue's event stream from its first entry (`eventsFromStart`), not with
  * `job.waitUntilFinished`: that one checks "finished yet?" and then listens from `$` (new events only), and its
  * listener issues its first XREAD one round trip (CLIENT SETNAME) after it reports ready. A job that completes in
  * that gap — right when the survivor finishes, which is when this test asks, and a gap that widens when the CPU is
@@ -62,11 +61,7 @@ describe('a worker killed mid-job', () => {
 
     const queue = h.opsdeck.queues.queue('ping');
     const [job] = await queue.getJobs(['active', 'completed', 'waiting']);
-    const events = new QueueEvents('ping', {
-      connection: h.opsdeck.redis.bullConnection,
-      prefix: h.opsdeck.redis.bullPrefix,
-      lastEventId: '0',
-    });
+    const events = eventsFromStart(h.opsdeck.redis, 'ping');
     try {
       const [completed] = (await once(events, `completed:${job!.id}`)) as [{ returnvalue: unknown }];
       expect(completed.returnvalue).toMatchObject({ workerId: survivorId });

@@ -1,4 +1,5 @@
-import type { Queue } from 'bullmq';
+import { type Queue, QueueEvents } from 'bullmq';
+import type { RedisConnections } from '../../src/redis/connections.js';
 
 /**
  * Every state a BullMQ job can be in. `Queue.count()` counts only jobs still to run (waiting, paused, delayed,
@@ -19,4 +20,14 @@ export const EVERY_JOB_STATE = [
 export async function jobsInAnyState(queue: Queue): Promise<number> {
   const counts = await queue.getJobCounts(...EVERY_JOB_STATE);
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * A queue's events from the first entry of its event stream, so an event that happened before this listener's first
+ * read is still delivered. `job.waitUntilFinished` listens from `$` (new events only) after checking the job once,
+ * and misses a completion that falls between the two; waiting with `once(events, \`completed:${id}\`)` on this
+ * cannot. Close it when done.
+ */
+export function eventsFromStart(redis: RedisConnections, queue: string): QueueEvents {
+  return new QueueEvents(queue, { connection: redis.bullConnection, prefix: redis.bullPrefix, lastEventId: '0' });
 }

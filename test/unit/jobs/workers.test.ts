@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type Processor, Queue, QueueEvents } from 'bullmq';
+import { type Processor, Queue, type QueueEvents } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackApiError } from '../../../src/errors.js';
 import { startWorkers, type WorkerPool } from '../../../src/jobs/workers.js';
@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/log.js';
 import { createMetrics, type Metrics } from '../../../src/metrics.js';
 import { connectRedis, type RedisConnections } from '../../../src/redis/connections.js';
 import { redisKeys } from '../../../src/redis/keys.js';
+import { eventsFromStart } from '../../support/queues.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../../support/redis.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -22,8 +23,7 @@ beforeEach(async () => {
   redis = connectRedis(redisUrl(), redisKeys(prefix), logger);
   metrics = createMetrics({ collectQueueDepth: async () => ({}) });
   queue = new Queue('ping', { connection: redis.bullConnection, prefix: redis.bullPrefix });
-  // From the stream's first entry: an event that happened before the listener's first read is still seen.
-  events = new QueueEvents('ping', { connection: redis.bullConnection, prefix: redis.bullPrefix, lastEventId: '0' });
+  events = eventsFromStart(redis, 'ping');
   await events.waitUntilReady();
 });
 
