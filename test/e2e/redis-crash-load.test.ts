@@ -6,6 +6,7 @@ import { type PrivateRedis, startPrivateRedis } from '../../src/redis/private-se
 import type { BotResponse } from '../../src/workspace/server.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
+import { queueReconnected } from '../support/queues.js';
 
 /**
  * R3 under load: pings keep arriving while Redis (AOF on) is killed with SIGKILL and restarted. No worker runs until
@@ -54,10 +55,8 @@ describe('a Redis crash under load', () => {
       timeout: 15_000,
       interval: 100,
     });
-    // The queue has its own connection, with its own reconnect backoff (up to 2 s), and it fails fast while down: the
-    // commands client answering says nothing about it. Until it is back, pings are (rightly) refused.
-    const queueClient = await h.opsdeck.queues.queue('ping').client;
-    await vi.waitFor(() => expect(queueClient.status).toBe('ready'), { timeout: 15_000, interval: 50 });
+    // Until the queue's own connection is back, pings are (rightly) refused.
+    await queueReconnected(h.opsdeck.queues.queue('ping'));
     await burst(5);
 
     const ackedPings = sent.filter(acked);

@@ -1,4 +1,5 @@
 import { type Queue, QueueEvents } from 'bullmq';
+import { expect, vi } from 'vitest';
 import type { RedisConnections } from '../../src/redis/connections.js';
 
 /**
@@ -30,4 +31,14 @@ export async function jobsInAnyState(queue: Queue): Promise<number> {
  */
 export function eventsFromStart(redis: RedisConnections, queue: string): QueueEvents {
   return new QueueEvents(queue, { connection: redis.bullConnection, prefix: redis.bullPrefix, lastEventId: '0' });
+}
+
+/**
+ * Waits until the queue's own Redis connection is back after a Redis restart. Adds go through it, it reconnects on
+ * its own backoff (up to 2 s) and fails fast while down: another client answering, or /readyz (whose heartbeat key
+ * may have survived the restart in the AOF), says nothing about it.
+ */
+export async function queueReconnected(queue: Queue): Promise<void> {
+  const client = await queue.client;
+  await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 15_000, interval: 50 });
 }
