@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
 import { AuditLog } from './audit/audit-log.js';
+import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
 import { homeView } from './bot/home.js';
 import { CAPABILITIES } from './capabilities.js';
@@ -22,6 +23,7 @@ import { buildCapability, type CapabilityDefinition } from './platform/capabilit
 import { Registry } from './platform/registry.js';
 import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
+import { redisKeys } from './redis/keys.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox.js';
 
@@ -70,7 +72,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   // The token first: it needs nothing else, so a refused one leaves nothing to clean up.
   const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
   await checkBotToken(slackClient, logger);
-  const redis = connectRedis(env.redis.url, env.redis.prefix, logger);
+  const redis = connectRedis(env.redis.url, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
   try {
     await checkRedis(redis.client);
   } catch (error) {
@@ -81,16 +83,17 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   }
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
-  const audit = new AuditLog(redis.client, env.redis.prefix);
+  const audit = new AuditLog(redis.client, redis.keys.audit, env.audit);
   // Capabilities are built first: their queue declarations decide which queues exist.
   let queues: JobQueues | undefined;
   const metrics = createMetrics({ collectQueueDepth: async () => (queues ? queues.depth() : {}) });
   const outbox = new SlackOutbox(slackClient, logger, metrics);
-  const groups = new UsergroupCache(redis.client, env.redis.prefix, env.usergroupCacheMs, async (usergroup) => {
+  const groups = new UsergroupCache(redis.client, redis.keys, env.usergroupCacheMs, async (usergroup) => {
     const result = await slackClient.usergroups.users.list({ usergroup });
     return result.users ?? [];
   });
-  const permissions = new Permissions(options.catalog.roles, groups, audit);
+  const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
+  const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
   const now = () => new Date();
 
   const services: Services = {
@@ -102,27 +105,31 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     jobs: { enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts) },
     outbox,
     redis: redis.client,
-    key: redis.key,
+    key: () => {
+      throw new Error('each capability gets its own key builder');
+    },
     metrics: metrics.registry,
     workerId,
     now,
   };
   const registry = new Registry(
     (options.capabilities ?? CAPABILITIES).map((definition) =>
-      buildCapability(definition, { ...services, logger: logger.child({ capability: definition.name }) }),
+      buildCapability(definition, {
+        ...services,
+        logger: logger.child({ capability: definition.name }),
+        // A capability's keys live under its own name, so two capabilities can never collide.
+        key: (...parts) => redis.keys.capability(definition.name, ...parts),
+      }),
     ),
   );
-  const handlers = [
-    heartbeatHandler({ redis: redis.client, key: redis.key('heartbeat'), workerId }),
-    ...registry.jobs(),
-  ];
+  const handlers = [heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }), ...registry.jobs()];
   queues = new JobQueues(
     redis,
     handlers.map((handler) => handler.queue),
     logger,
   );
   const firstSeen = (kind: string) => async (id: string) =>
-    (await redis.client.set(redis.key('seen', kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
+    (await redis.client.set(redis.keys.seen(kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
 
   let bot: Bot | undefined;
   if (runsBot) {
@@ -163,7 +170,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       () => true,
       () => false,
     );
-    const heartbeat = redisUp && (await redis.client.exists(redis.key('heartbeat'))) === 1;
+    const heartbeat = redisUp && (await redis.client.exists(redis.keys.heartbeat)) === 1;
     const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
     if (bot?.connected) checks.slackConnected = bot.connected();

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { RefusalThrottle } from '../audit/refusal-throttle.js';
 import { PermissionDenied } from '../errors.js';
 import { groupsOfRole, holdsRole, type RoleTable } from './roles.js';
 import type { UsergroupCache } from './usergroups.js';
@@ -12,14 +13,16 @@ export interface AccessRequest {
 }
 
 /**
- * The one permission check every command and button goes through. A refusal is written to the audit log and thrown
- * as PermissionDenied, whose message names the role needed.
+ * The one permission check every command and button goes through. A refusal is written to the audit log (at most
+ * `refusals.limit` per user per minute; the rest are counted and summarised) and thrown as PermissionDenied, whose
+ * message names the role needed.
  */
 export class Permissions {
   constructor(
     private readonly roles: RoleTable,
     private readonly groups: UsergroupCache,
     private readonly audit: AuditLog,
+    private readonly refusals: RefusalThrottle,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -33,14 +36,38 @@ export class Permissions {
 
   async require(request: AccessRequest): Promise<void> {
     if (await this.holds(request.userId, request.role)) return;
-    await this.audit.append({
-      actor: request.userId,
-      action: request.action,
-      target: request.target,
-      outcome: 'denied',
-      detail: `needs role ${request.role}`,
-      at: this.now(),
-    });
+    const at = this.now();
+    const decision = await this.refusals.record(request.userId, at);
+    const earlier = decision.suppressedEarlier;
+    if (earlier) {
+      await this.audit.append({
+        actor: request.userId,
+        action: 'audit.refusals-suppressed',
+        target: 'audit-log',
+        outcome: 'denied',
+        detail: `${earlier.count} more refusals between ${earlier.from.toISOString()} and ${earlier.until.toISOString()} were counted, not logged`,
+        at,
+      });
+    }
+    if (decision.log === 'entry') {
+      await this.audit.append({
+        actor: request.userId,
+        action: request.action,
+        target: request.target,
+        outcome: 'denied',
+        detail: `needs role ${request.role}`,
+        at,
+      });
+    } else if (decision.log === 'notice') {
+      await this.audit.append({
+        actor: request.userId,
+        action: 'audit.refusals-throttled',
+        target: 'audit-log',
+        outcome: 'denied',
+        detail: `more than ${this.refusals.limit} refusals in a minute: the rest of this minute's are counted, not logged`,
+        at,
+      });
+    }
     throw new PermissionDenied(request.role);
   }
 }

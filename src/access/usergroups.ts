@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/keys.js';
 
 /** Looks up a user group's members in Slack (usergroups.users.list). */
 export type FetchGroupMembers = (groupId: string) => Promise<string[]>;
@@ -6,17 +7,19 @@ export type FetchGroupMembers = (groupId: string) => Promise<string[]>;
 /**
  * Caches user-group members in Redis for a short time: every bot process shares the cache, membership changes in
  * Slack show up within `ttlMs`, and a burst of button clicks costs one Slack call (usergroups.users.list is Tier 2).
+ * `ttlMs` 0 turns the cache off: every check asks Slack (Redis refuses `SET … PX 0`, so nothing is written).
  */
 export class UsergroupCache {
   constructor(
     private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    private readonly keys: Pick<RedisKeys, 'usergroupMembers'>,
     private readonly ttlMs: number,
     private readonly fetchMembers: FetchGroupMembers,
   ) {}
 
   async members(groupId: string): Promise<string[]> {
-    const key = `${this.keyPrefix}:usergroup:${groupId}`;
+    if (this.ttlMs === 0) return this.fetchMembers(groupId);
+    const key = this.keys.usergroupMembers(groupId);
     const cached = await this.redis.get(key);
     if (cached) return JSON.parse(cached) as string[];
     const members = await this.fetchMembers(groupId);

@@ -4,7 +4,7 @@
  * catalog schema only places them under `services.<name>.checks`.
  */
 import { z } from 'zod';
-import { ArgvSchema } from '../config/argv.js';
+import { ArgvSchema, CommandEnvSchema } from '../config/argv.js';
 import { duration } from '../config/duration.js';
 import { httpUrl } from '../config/url.js';
 
@@ -51,10 +51,11 @@ export const PrometheusCheckSchema = z.strictObject({
   ...checkOptions(5000),
 });
 
-/** Runs `command` (no shell); passes on exit code 0. */
+/** Runs `command` (no shell) with `env` added to its environment; passes on exit code 0. */
 export const CommandCheckSchema = z.strictObject({
   type: z.literal('command'),
   command: ArgvSchema,
+  env: CommandEnvSchema.default({}),
   ...checkOptions(10_000),
 });
 

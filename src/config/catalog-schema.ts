@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CheckSchema } from '../checks/check-kinds.js';
-import { ArgvSchema } from './argv.js';
+import { ArgvSchema, CommandEnvSchema } from './argv.js';
 import { duration } from './duration.js';
 import { httpUrl } from './url.js';
 
@@ -22,6 +22,14 @@ export const MEMBER_ID_PATTERN = /^[UWS][A-Z0-9]+$/;
  * can never start with "-", which a deploy script could take for an option.
  */
 export const DEFAULT_VERSION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+
+/**
+ * A pattern that must match the whole value: `v[0-9.]+` alone would accept `--upload-pack=x v1`. Wrapping in a
+ * non-capturing group anchors every alternative (`^a|b$` anchors neither side of the other).
+ */
+export function anchored(source: string): string {
+  return `^(?:${source})$`;
+}
 
 const name = (what: string) =>
   z
@@ -79,7 +87,7 @@ export const EnvironmentSchema = emptyAsAbsent(
 );
 
 const deployOptions = {
-  /** Versions must match (a RegExp source; anchor it). */
+  /** Versions must match this RegExp source as a whole: it is anchored (`^(?:…)$`) whether written so or not. */
   versionPattern: z
     .string()
     .refine(
@@ -93,6 +101,7 @@ const deployOptions = {
       },
       { error: 'must be a valid regular expression' },
     )
+    .transform(anchored)
     .default(DEFAULT_VERSION_PATTERN),
   environments: z
     .record(key('environment'), EnvironmentSchema)
@@ -101,10 +110,14 @@ const deployOptions = {
   timeout: duration().default(15 * 60_000),
 };
 
-/** Runs `command` (no shell) with {service}, {version}, {environment}, {user} substituted; exit code 0 is success. */
+/**
+ * Runs `command` (no shell) with {service}, {version}, {environment}, {user} substituted and `env` added to its
+ * environment; exit code 0 is success.
+ */
 export const CommandDeploySchema = z.strictObject({
   provider: z.literal('command'),
   command: ArgvSchema,
+  env: CommandEnvSchema.default({}),
   ...deployOptions,
 });
 
@@ -158,10 +171,11 @@ export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
 const CheckRefSchema = z.string().regex(CHECK_REF_PATTERN, { error: 'must be "<service>.<check>"' });
 
-/** A step that runs a command (no shell); it fails on a non-zero exit or after `timeout`. */
+/** A step that runs a command (no shell) with `env` added; it fails on a non-zero exit or after `timeout`. */
 export interface RunStep {
   name: string;
   run: string[];
+  env: Record<string, string>;
   timeout: number;
 }
 
@@ -181,6 +195,7 @@ export const RunbookStepSchema = z
   .strictObject({
     name: key('step'),
     run: ArgvSchema.optional(),
+    env: CommandEnvSchema.optional(),
     check: CheckRefSchema.optional(),
     timeout: duration().optional(),
   })
@@ -190,10 +205,11 @@ export const RunbookStepSchema = z
       return z.NEVER;
     }
     if (step.check !== undefined) {
-      if (step.timeout !== undefined) {
+      const runOnly = (['timeout', 'env'] as const).find((option) => step[option] !== undefined);
+      if (runOnly) {
         ctx.addIssue({
           code: 'custom',
-          path: ['timeout'],
+          path: [runOnly],
           message: 'applies to "run" steps only (a check has its own)',
         });
         return z.NEVER;
@@ -204,7 +220,7 @@ export const RunbookStepSchema = z
       ctx.addIssue({ code: 'custom', message: 'a step needs "run" (a command) or "check" (<service>.<check>)' });
       return z.NEVER;
     }
-    return { name: step.name, run: step.run, timeout: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS };
+    return { name: step.name, run: step.run, env: step.env ?? {}, timeout: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS };
   });
 
 /** Step names must be unique within a runbook; that is checked with the cross-references (`catalog-refs.ts`). */

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { suggest } from '../platform/suggest.js';
+import { ARGV_ENV_REFERENCE } from './argv.js';
 import { findReferenceProblems } from './catalog-refs.js';
 import { CATALOG_SECTIONS, type Catalog, CatalogSchema } from './catalog-schema.js';
 import { ConfigError, formatPath } from './errors.js';
@@ -49,29 +51,40 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
     throw new ConfigError([`(root): must be a mapping of sections (${CATALOG_SECTIONS.join(', ')})`]);
   }
 
-  // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml.
+  // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml. One a
+  // small edit away from a known section is a typo, though, and skipping it would start Opsdeck without its roles.
   const known: Record<string, unknown> = {};
+  const sectionProblems: PathProblem[] = [];
   for (const [section, value] of Object.entries(tree)) {
-    if ((CATALOG_SECTIONS as string[]).includes(section)) known[section] = value;
+    if ((CATALOG_SECTIONS as string[]).includes(section)) {
+      known[section] = value;
+      continue;
+    }
+    const meant = suggest(section, CATALOG_SECTIONS);
+    if (meant)
+      sectionProblems.push({ path: [section], message: `\`${section}\` is not a section; did you mean \`${meant}\`?` });
     else warnings.push(`unknown section "${section}" ignored (newer ops.yml?)`);
   }
 
+  // A `${VAR}` in argv is only visible before substitution: look for it in the document as written.
+  const argvProblems = argvEnvReferences(known);
   const interpolation = interpolateEnv(known, env);
   const resolved = interpolation.value as Record<string, unknown>;
-  const parsed = CatalogSchema.safeParse(resolved, {
-    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
-  });
+  const parsed = CatalogSchema.safeParse(resolved, { error: requiredMessage });
 
   // One stage's problems hide a later stage's at the same path: a missing variable makes the URL invalid too, and a
   // malformed reference is not also "not defined".
-  const problems: PathProblem[] = [...interpolation.problems];
+  const problems: PathProblem[] = [...sectionProblems, ...argvProblems];
   const stagePaths = new Set(problems.map((problem) => formatPath(problem.path)));
   const addStage = (stage: PathProblem[]) => {
     const fresh = stage.filter((problem) => !stagePaths.has(formatPath(problem.path)));
     problems.push(...fresh);
     for (const problem of fresh) stagePaths.add(formatPath(problem.path));
   };
-  addStage(parsed.success ? [] : parsed.error.issues.flatMap(toPathProblems));
+  addStage(interpolation.problems);
+  addStage(
+    parsed.success ? [] : parsed.error.issues.filter((issue) => !isArgvEnvReference(issue)).flatMap(toPathProblems),
+  );
   addStage(findReferenceProblems(resolved));
 
   if (problems.length > 0) {
@@ -105,6 +118,24 @@ export async function loadCatalog(path: string, env: Record<string, string | und
     ]);
   }
   return parseCatalog(text, env);
+}
+
+function requiredMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  return issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+}
+
+function isArgvEnvReference(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'custom' && issue.params?.[ARGV_ENV_REFERENCE] === true;
+}
+
+/**
+ * `${VAR}` references inside argv arrays, found by validating the sections as written: ArgvSchema raises them
+ * wherever a schema uses it. Every other issue of that pass is the real pass's business (it sees the values).
+ */
+function argvEnvReferences(sections: Record<string, unknown>): PathProblem[] {
+  const asWritten = CatalogSchema.safeParse(sections);
+  if (asWritten.success) return [];
+  return asWritten.error.issues.filter(isArgvEnvReference).flatMap(toPathProblems);
 }
 
 function toPathProblems(issue: z.core.$ZodIssue): PathProblem[] {

@@ -53,6 +53,8 @@ export interface Env {
     readonly url: string;
     /** Prefix of every Redis key and BullMQ queue Opsdeck owns. */
     readonly prefix: string;
+    /** Write the prefix as a Redis Cluster hash tag (`{opsdeck}`) so every key lands in one slot. */
+    readonly hashTag: boolean;
     /** Whether REDIS_URL was set: the local workspace starts its own redis-server only when it was not. */
     readonly explicit: boolean;
   };
@@ -78,6 +80,14 @@ export interface Env {
   };
   /** How long resolved Slack user-group memberships are cached (0 disables the cache). */
   readonly usergroupCacheMs: number;
+  readonly audit: {
+    /** Entries older than this are removed (AUDIT_RETENTION_DAYS; a checkpoint keeps the chain verifiable). */
+    readonly maxAgeMs: number;
+    /** At most this many entries are kept; the oldest go first. */
+    readonly maxEntries: number;
+    /** Refusals logged per user per minute; further ones are counted and summarised in one entry. */
+    readonly refusalsPerMinute: number;
+  };
   /** The local workspace (local mode only; see `src/workspace/local-mode.ts`). 0 asks the OS for a free port. */
   readonly workspace: {
     /** The Slack-compatible server and its browser page, on 127.0.0.1. */
@@ -100,6 +110,9 @@ const DEFAULTS = {
   WORKER_CONCURRENCY: 8,
   JOB_LOCK_MS: 30_000,
   USERGROUP_CACHE_MS: 60_000,
+  AUDIT_RETENTION_DAYS: 365,
+  AUDIT_MAX_ENTRIES: 1_000_000,
+  AUDIT_REFUSALS_PER_MINUTE: 10,
   WORKSPACE_PORT: 3001,
   DEMO_SERVICE_PORT: 8081,
 } as const;
@@ -124,6 +137,14 @@ function integer(min: number, max: number, fallback: number) {
       });
       return z.NEVER;
     });
+}
+
+/** An optional yes/no variable: `true`/`false` (or `1`/`0`). */
+function flag(fallback: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .optional()
+    .transform((raw) => (raw === undefined ? fallback : raw === 'true' || raw === '1'));
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
@@ -154,6 +175,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/, { error: 'must contain only letters, digits, "_" and "-"' })
     .default(DEFAULTS.REDIS_PREFIX),
+  REDIS_CLUSTER_HASH_TAG: flag(false),
   // 0 asks the OS for a free port (tests, several workers on one host); the URL is logged at start.
   PORT: integer(0, 65_535, DEFAULTS.PORT),
   HOST: z.string().default(DEFAULTS.HOST),
@@ -169,6 +191,9 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 1000, DEFAULTS.WORKER_CONCURRENCY),
   JOB_LOCK_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.JOB_LOCK_MS),
   USERGROUP_CACHE_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.USERGROUP_CACHE_MS),
+  AUDIT_RETENTION_DAYS: integer(1, 100_000, DEFAULTS.AUDIT_RETENTION_DAYS),
+  AUDIT_MAX_ENTRIES: integer(100, Number.MAX_SAFE_INTEGER, DEFAULTS.AUDIT_MAX_ENTRIES),
+  AUDIT_REFUSALS_PER_MINUTE: integer(1, 10_000, DEFAULTS.AUDIT_REFUSALS_PER_MINUTE),
   WORKER_ID: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
   WORKSPACE_PORT: integer(0, 65_535, DEFAULTS.WORKSPACE_PORT),
   DEMO_SERVICE_PORT: integer(0, 65_535, DEFAULTS.DEMO_SERVICE_PORT),
@@ -226,7 +251,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
 
   return deepFreeze({
     slack,
-    redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, explicit: input.REDIS_URL !== undefined },
+    redis: {
+      url: v.REDIS_URL,
+      prefix: v.REDIS_PREFIX,
+      hashTag: v.REDIS_CLUSTER_HASH_TAG,
+      explicit: input.REDIS_URL !== undefined,
+    },
     http: { port: v.PORT, host: v.HOST },
     opsConfig: { path: v.OPS_CONFIG ?? DEFAULTS.OPS_CONFIG, explicit: v.OPS_CONFIG !== undefined },
     role: v.ROLE,
@@ -240,6 +270,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       ...(v.WORKER_ID === undefined ? {} : { id: v.WORKER_ID }),
     },
     usergroupCacheMs: v.USERGROUP_CACHE_MS,
+    audit: {
+      maxAgeMs: v.AUDIT_RETENTION_DAYS * 24 * 3600_000,
+      maxEntries: v.AUDIT_MAX_ENTRIES,
+      refusalsPerMinute: v.AUDIT_REFUSALS_PER_MINUTE,
+    },
     workspace: { port: v.WORKSPACE_PORT, demoServicePort: v.DEMO_SERVICE_PORT },
   });
 }

@@ -77,7 +77,7 @@ export class JobQueues implements Enqueuer {
   private async add<T>(def: QueueDef<T>, data: T, jobId: string, name: string): Promise<void> {
     const queue = this.queue(def.name);
     const client = await queue.client;
-    const mark = this.redis.key('enqueued', def.name, jobId);
+    const mark = this.redis.keys.jobs.enqueued(def.name, jobId);
     if ((await client.get(mark)) !== null) return;
     await queue.add(name, data, { jobId });
     await client.set(mark, '1', { EX: def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS });
@@ -85,7 +85,7 @@ export class JobQueues implements Enqueuer {
 
   /** Redis key marking a job whose enqueue missed its deadline. */
   abandonedKey(queue: string, jobId: string): string {
-    return this.redis.key('abandoned', queue, jobId);
+    return this.redis.keys.jobs.abandoned(queue, jobId);
   }
 
   private async abandon(queue: string, jobId: string): Promise<void> {

@@ -67,7 +67,9 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
       clearTimeout(timer);
       if (result === 'timeout') {
         log.warn({ timeoutMs }, 'active jobs did not finish in time; leaving them to be recovered by another worker');
-        await Promise.all(workers.map((worker) => worker.close(true)));
+        // Not close(true): BullMQ returns the pending graceful close, which waits for the hung job forever. The graceful
+        // close already dropped the blocking connection; dropping the main one stops lock renewal.
+        await Promise.all(workers.map((worker) => worker.disconnect()));
       }
     },
   };

@@ -34,7 +34,7 @@ export interface Services {
   outbox: SlackOutbox;
   /** The commands connection (fails fast while Redis is away). */
   redis: Redis;
-  /** Builds this installation's Redis keys: `key('ping', 'x')` → `<prefix>:ping:x`. */
+  /** Builds the capability's own Redis keys, under its name: in `deploys`, `key('lock', 'api')` → `<prefix>:deploys:lock:api`. */
   key(...parts: string[]): string;
   /** Where capabilities declare their own metrics (bounded labels only). */
   metrics: Registry;

@@ -1,10 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPolicyError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { RedisKeys } from './keys.js';
 
 /**
  * The one owner of Opsdeck's Redis connections. Processes keep no state of their own: everything shared lives here,
- * under one key prefix so several Opsdeck installations can share a Redis.
+ * under the key names of `keys.ts`.
  */
 export interface RedisConnections {
   /** Commands connection for Opsdeck's own keys (audit, caches, dedupe). */
@@ -13,14 +14,14 @@ export interface RedisConnections {
   bullConnection: RedisOptions;
   /** Options for BullMQ queues that add jobs: they fail fast while Redis is away instead of waiting for it. */
   queueConnection: RedisOptions;
-  /** BullMQ's key prefix (queues live under `<prefix>:q:<name>`). */
+  /** BullMQ's key prefix, `keys.bullPrefix` (queues live under `<prefix>:q:<name>`), beside the connection options. */
   bullPrefix: string;
-  /** Namespaces an Opsdeck key: `key('audit')` → `opsdeck:audit`. */
-  key(...parts: string[]): string;
+  /** Every key Opsdeck builds. */
+  keys: RedisKeys;
   close(): Promise<void>;
 }
 
-export function connectRedis(url: string, prefix: string, logger: Logger): RedisConnections {
+export function connectRedis(url: string, keys: RedisKeys, logger: Logger): RedisConnections {
   const parsed = new URL(url);
   const base: RedisOptions = {
     host: parsed.hostname,
@@ -44,8 +45,8 @@ export function connectRedis(url: string, prefix: string, logger: Logger): Redis
     // BullMQ's advice for producers ("Failing fast when Redis is down"): an add must fail while Redis is away rather
     // than wait in ioredis' offline queue and go through later — after the user was already told it failed.
     queueConnection: { ...base, enableOfflineQueue: false },
-    bullPrefix: `${prefix}:q`,
-    key: (...parts) => [prefix, ...parts].join(':'),
+    bullPrefix: keys.bullPrefix,
+    keys,
     async close() {
       if (client.status === 'end') return;
       await client.quit().catch(() => client.disconnect());

@@ -57,7 +57,9 @@ describe('permissions and the audit log', () => {
   });
 
   it('shows admins the latest entries, newest first', async () => {
-    await ops(USERS.carol, 'audit');
+    // Carol's refusal is audited before she is told; her reply arriving means the entry is there to be read.
+    const denied = await ops(USERS.carol, 'audit');
+    expect((await replyTo(denied.responseUrl)).params.text).toBe('You need the *admin* role for that.');
     const res = await ops(USERS.admin, 'audit 2');
     const reply = await replyTo(res.responseUrl);
     expect(reply.params.text).toBe('Latest 2 audit entries');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../src/workspace/local/private-redis.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { queueReconnected } from '../support/queues.js';
 
 /** R3: Redis killed and restarted (AOF on). Opsdeck must consume again without a restart of its own. */
 const dir = mkdtempSync(join(tmpdir(), 'opsdeck-restart-'));
@@ -37,6 +38,7 @@ describe('a Redis restart', () => {
       timeout: 30_000,
       interval: 100,
     });
+    await queueReconnected(h.opsdeck.queues.queue('ping'));
 
     const after = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'ping' });
     expect(after.status).toBe(200);

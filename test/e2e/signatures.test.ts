@@ -1,22 +1,41 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/slack/signature.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { eventsFromStart, jobsInAnyState } from '../support/queues.js';
 
 let h: Harness;
+/** A real listener at the forged requests' response_url: a post reaching it would be a forged request's effect. */
+let forgedTarget: Server;
+let forgedUrl: string;
+const forgedPosts: Array<Pick<IncomingMessage, 'method' | 'url'>> = [];
+
 beforeAll(async () => {
   h = await startHarness();
+  forgedTarget = createServer((req, res) => {
+    forgedPosts.push({ method: req.method, url: req.url });
+    req.resume();
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => forgedTarget.listen(0, '127.0.0.1', resolve));
+  forgedUrl = `http://127.0.0.1:${(forgedTarget.address() as AddressInfo).port}/forged`;
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  await new Promise((resolve) => forgedTarget.close(resolve));
+});
 
 const FORM = 'application/x-www-form-urlencoded';
-const body = (trigger: string) =>
+const body = (trigger: string, responseUrl = forgedUrl) =>
   new URLSearchParams({
     team_id: 'T0TEST',
     channel_id: CHANNEL,
     user_id: USERS.carol,
     command: '/ops',
     text: 'ping',
-    response_url: 'http://127.0.0.1:9/never',
+    response_url: responseUrl,
     trigger_id: trigger,
   }).toString();
 
@@ -46,7 +65,7 @@ describe('forged and stale requests (S1)', () => {
     const res = await h.slack.sendRaw(input);
     expect(res.status).toBe(401);
     expect(res.text).toBe('');
-    expect(await h.opsdeck.queues.queue('ping').count()).toBe(0);
+    expect(await jobsInAnyState(h.opsdeck.queues.queue('ping'))).toBe(0);
   });
 
   it('rejects a body altered after signing', async () => {
@@ -73,7 +92,18 @@ describe('forged and stale requests (S1)', () => {
     expect(res.status).toBe(401);
   });
 
-  it('causes nothing: no Slack call was made for any forged request', () => {
+  it('causes nothing: no post reached any forged response_url, no job ran', async () => {
+    // A valid request to the same listener proves a post would have been seen: the pong arrives there.
+    const ts = now();
+    const valid = body('valid.after.forged');
+    await h.slack.sendRaw({
+      body: valid,
+      contentType: FORM,
+      timestamp: ts,
+      signature: signRequest(h.signingSecret, ts, valid),
+    });
+    await expect.poll(() => forgedPosts.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(forgedPosts).toEqual([{ method: 'POST', url: '/forged' }]);
     expect(h.slack.calls.filter((c) => c.method === 'response_url')).toEqual([]);
   });
 });
@@ -81,42 +111,63 @@ describe('forged and stale requests (S1)', () => {
 describe('replays (S2, R5)', () => {
   it('runs one side effect for a valid request replayed five times', async () => {
     const ts = Math.floor(Date.now() / 1000);
-    const raw = body('replayed.trigger.1').replace(
-      'http%3A%2F%2F127.0.0.1%3A9%2Fnever',
-      encodeURIComponent(`${h.slack.url}/response/none`),
-    );
+    const raw = body('replayed.trigger.1', `${h.slack.url}/response/none`);
     const signature = signRequest(h.signingSecret, ts, raw);
+    const before = await jobsInAnyState(h.opsdeck.queues.queue('ping'));
     const answers = [];
     for (let i = 0; i < 6; i++)
       answers.push(await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature }));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers.filter((a) => a.text.includes('Pinging')).length).toBe(1);
-    const counts = await h.opsdeck.queues
-      .queue('ping')
-      .getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await jobsInAnyState(h.opsdeck.queues.queue('ping'))).toBe(before + 1);
+  });
+
+  it('still runs once when the finished job is gone: dedupe does not rest on BullMQ keeping jobs', async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    // The forged-URL listener answers 200, so the job completes (a 404 would fail it and leave it failed).
+    const raw = body('replayed.after.removal', forgedUrl.replace('/forged', '/removal'));
+    const signature = signRequest(h.signingSecret, ts, raw);
+    const queue = h.opsdeck.queues.queue('ping');
+    const events = eventsFromStart(h.opsdeck.redis, 'ping');
+    try {
+      const first = await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature });
+      expect(first.text).toContain('Pinging');
+      const [job] = (await queue.getJobs(['waiting', 'active', 'completed'])).filter((j) =>
+        j.id?.includes('replayed.after.removal'),
+      );
+      await once(events, `completed:${job!.id}`);
+      // As removeOnComplete does once its count or age is reached.
+      await job!.remove();
+      const before = await jobsInAnyState(queue);
+      const replay = await h.slack.sendRaw({ body: raw, contentType: FORM, timestamp: ts, signature });
+      expect(replay.status).toBe(200);
+      expect(replay.text).not.toContain('Pinging');
+      expect(await jobsInAnyState(queue)).toBe(before);
+    } finally {
+      await events.close();
+    }
   });
 
   it('handles an Events API event once when Slack retries it three times', async () => {
-    const event = {
-      type: 'app_mention',
-      user: USERS.carol,
-      text: '<@U0BOT> hi',
-      ts: '1.000001',
-      channel: CHANNEL,
-      event_ts: '1.000001',
-    };
-    const first = await h.slack.sendEvent(event, { eventId: 'Ev0RETRIED' });
+    // The effect of app_home_opened is one views.publish for that user: count those, not a dedupe key.
+    const opened = (user: string) => ({ type: 'app_home_opened', user, channel: `D0${user}`, tab: 'home' });
+    const publishesFor = (user: string) =>
+      h.slack.calls.filter((c) => c.method === 'views.publish' && c.params.user_id === user);
+    const first = await h.slack.sendEvent(opened(USERS.carol), { eventId: 'Ev0RETRIED' });
     expect(first.status).toBe(200);
     for (let retry = 1; retry <= 3; retry++) {
-      const res = await h.slack.sendEvent(event, {
+      const res = await h.slack.sendEvent(opened(USERS.carol), {
         eventId: 'Ev0RETRIED',
         retryNum: retry,
         retryReason: 'http_timeout',
       });
       expect(res.status).toBe(200);
     }
-    const seen = await h.opsdeck.redis.client.get(h.opsdeck.redis.key('seen', 'event', 'Ev0RETRIED'));
-    expect(seen).toBe('1');
+    await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
+    // A later, distinct event is deduplicated after the retries on the same Redis connection (commands run in
+    // order): once its effect shows, every retry has been judged, and a retry let through would have published.
+    await h.slack.sendEvent(opened(USERS.bob), { eventId: 'Ev0SENTINEL' });
+    await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.bob);
+    expect(publishesFor(USERS.carol)).toHaveLength(1);
   });
 });

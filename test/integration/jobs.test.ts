@@ -10,6 +10,7 @@ import { createMetrics } from '../../src/metrics.js';
 import type { JobHandler } from '../../src/platform/capability.js';
 import { defineQueue, type QueueDef } from '../../src/platform/queue.js';
 import { connectRedis, type RedisConnections } from '../../src/redis/connections.js';
+import { redisKeys } from '../../src/redis/keys.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../support/redis.js';
 
 /**
@@ -27,7 +28,7 @@ const closers: Array<() => Promise<unknown>> = [];
 
 beforeEach(() => {
   prefix = uniquePrefix();
-  redis = connectRedis(redisUrl(), prefix, logger);
+  redis = connectRedis(redisUrl(), redisKeys(prefix), logger);
 });
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -119,7 +120,7 @@ describe('a declared queue', () => {
     const proxy = await stallingProxy(new URL(redisUrl()).port);
     closers.push(() => proxy.close());
     // The bot's queue connection goes through the proxy; the worker's does not.
-    const slowRedis = connectRedis(`redis://127.0.0.1:${proxy.port}`, prefix, logger);
+    const slowRedis = connectRedis(`redis://127.0.0.1:${proxy.port}`, redisKeys(prefix), logger);
     closers.push(() => slowRedis.close());
     const ran: string[] = [];
     const { queues, events } = start(

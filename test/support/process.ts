@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { redisUrl } from './redis.js';
-import { repoRoot } from './shared.js';
+import { repoRoot } from './repo.js';
 
 export interface OpsdeckProcess {
   child: ChildProcess;

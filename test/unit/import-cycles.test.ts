@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/shared.js';
+import { repoRoot } from '../support/repo.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];

@@ -1,19 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // Named import: under NodeNext the default import of this CommonJS package types as the module, not the class.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { registryOf } from '../support/registry.js';
+import { fixturePath, repoRoot } from '../support/repo.js';
 
 /**
  * The manifest a team pastes into Slack must be one Slack accepts. Slack publishes the JSON Schema it checks
- * manifests against (slackapi/manifest-schema); a copy lives in shared/slack/, beside the checkout (`../shared`
- * from the repository root), both in development and in CI.
+ * manifests against (slackapi/manifest-schema); a copy lives in test/fixtures/slack-manifest-schema/ (its SOURCES.md
+ * and licence beside it).
  */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const schemaDir = resolve(process.env.OPSDECK_SHARED_DIR ?? join(repoRoot, '..', 'shared'), 'slack');
 
 /** Where manifest.schema.json's `$ref`s point; the version files carry no `$id`, so they are registered under these. */
 const VERSION_SCHEMA_URLS: Record<string, string> = {
@@ -42,13 +40,10 @@ type Manifest = {
 };
 
 function readJson(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(fixturePath(`slack-manifest-schema/${file}`), 'utf8')) as Record<string, unknown>;
 }
 
 function compileSlackSchema(): ValidateFunction {
-  if (!existsSync(join(schemaDir, 'manifest.schema.json'))) {
-    throw new Error(`Slack's manifest schema not found in ${schemaDir} (expected shared/ beside the checkout)`);
-  }
   // strict: false — Slack's schema carries annotations ajv does not know (`_note`) and keywords on types that do not
   // use them (`minItems` on a string). `regex` (their spelling of `pattern` for background_color) is given its
   // evident meaning rather than ignored, so a bad colour fails here as it would in Slack.

@@ -78,12 +78,12 @@ describe('parseCatalog', () => {
     expect(api.checks.smoke).toMatchObject({ type: 'command', failuresBeforeAlert: 1, timeout: 10_000 });
     expect(api.deploy).toMatchObject({
       provider: 'command',
-      versionPattern: '^v?\\d+\\.\\d+\\.\\d+$',
+      versionPattern: '^(?:^v?\\d+\\.\\d+\\.\\d+$)$',
       timeout: 15 * 60_000,
       environments: { staging: { verify: [] }, production: { approval: { from: 'approver' }, verify: ['http'] } },
     });
     expect(catalog.runbooks['restart-api']!.steps).toEqual([
-      { name: 'restart', run: ['./scripts/restart.sh', '{service}'], timeout: 300_000 },
+      { name: 'restart', run: ['./scripts/restart.sh', '{service}'], env: {}, timeout: 300_000 },
       { name: 'verify', check: 'api.http' },
     ]);
   });
@@ -104,13 +104,86 @@ describe('parseCatalog', () => {
     expect(catalog.services.web).toEqual({ description: 'The website', owners: [], checks: {}, runbooks: [] });
   });
 
-  it('defaults versionPattern to a safe version shape that cannot start with "-"', () => {
-    const yaml = 'services:\n  api:\n    deploy: { provider: command, command: [./d.sh], environments: { prod: } }\n';
-    const pattern = new RegExp(parseCatalog(yaml, {}).catalog.services.api!.deploy!.versionPattern);
-    expect(pattern.test('1.2.3')).toBe(true);
-    expect(pattern.test('v2024.05.01-rc1+build.7')).toBe(true);
-    expect(pattern.test('--upload-pack=evil')).toBe(false);
-    expect(pattern.test('1.0 2.0')).toBe(false);
+  /** The versionPattern a command deploy ends up with, as a RegExp; `undefined` leaves the default. */
+  const versionPattern = (source?: string) => {
+    const option = source === undefined ? '' : `, versionPattern: ${JSON.stringify(source)}`;
+    const yaml = `services:\n  api:\n    deploy: { provider: command, command: [./d.sh]${option}, environments: { prod: } }\n`;
+    return new RegExp(parseCatalog(yaml, {}).catalog.services.api!.deploy!.versionPattern);
+  };
+
+  it.each<[string, string | undefined, string[], string[]]>([
+    [
+      'the default: a version shape that cannot start with "-"',
+      undefined,
+      ['1.2.3', 'v2024.05.01-rc1+build.7'],
+      ['--upload-pack=evil', '1.0 2.0'],
+    ],
+    ['an unanchored custom pattern, anchored', 'v[0-9.]+', ['v1.2.3'], ['--upload-pack=x v1', 'v1 --force']],
+    ['every alternative of a pattern, anchored', '^v1|v2$', ['v1', 'v2'], ['v1; --evil', '--evil v2']],
+  ])('versionPattern: %s', (_, source, accepted, refused) => {
+    const pattern = versionPattern(source);
+    for (const version of accepted) expect(pattern.test(version)).toBe(true);
+    for (const version of refused) expect(pattern.test(version)).toBe(false);
+  });
+
+  it('hands secrets to commands through env maps, resolved from the environment', () => {
+    const yaml = `
+services:
+  api:
+    checks: { smoke: { type: command, command: [./smoke.sh], env: { API_KEY: "\${SMOKE_KEY}" } } }
+    deploy: { provider: command, command: [./d.sh, "{version}"], env: { DEPLOY_TOKEN: "\${DEPLOY_TOKEN}", REGION: eu }, environments: { prod: } }
+runbooks:
+  restart:
+    steps:
+      - { name: restart, run: [./restart.sh], env: { TOKEN: "\${DEPLOY_TOKEN}" } }
+      - { name: plain, run: [./plain.sh] }
+`;
+    const { catalog } = parseCatalog(yaml, { SMOKE_KEY: 'smoke-secret', DEPLOY_TOKEN: 'deploy-secret' });
+    expect(catalog.services.api!.checks.smoke).toMatchObject({ env: { API_KEY: 'smoke-secret' } });
+    expect(catalog.services.api!.deploy).toMatchObject({ env: { DEPLOY_TOKEN: 'deploy-secret', REGION: 'eu' } });
+    expect(catalog.runbooks.restart!.steps).toEqual([
+      { name: 'restart', run: ['./restart.sh'], env: { TOKEN: 'deploy-secret' }, timeout: 300_000 },
+      { name: 'plain', run: ['./plain.sh'], env: {}, timeout: 300_000 },
+    ]);
+  });
+
+  it('refuses ${VAR} inside argv, pointing to env:, wherever a command is declared', () => {
+    const yaml = `
+services:
+  api:
+    checks: { smoke: { type: command, command: [./smoke.sh, "--key=\${SMOKE_KEY}"] } }
+    deploy: { provider: command, command: [./d.sh, "\${DEPLOY_TOKEN}"], environments: { prod: } }
+runbooks:
+  restart:
+    steps:
+      - { name: restart, run: [./restart.sh, "\${UNSET_ONE}"] }
+      - { name: literal, run: [./echo.sh, "$\${version}"] }
+`;
+    const problems = bare(problemsOf(yaml, { SMOKE_KEY: 'smoke-secret', DEPLOY_TOKEN: 'deploy-secret' }));
+    const advice = (name: string) =>
+      `\${${name}} in argv would show in \`ps\`: pass it through \`env:\` (env: { ${name}: "\${${name}}" }) and let the command read it from its environment`;
+    expect(problems).toEqual([
+      `services.api.checks.smoke.command[1]: ${advice('SMOKE_KEY')}`,
+      `services.api.deploy.command[1]: ${advice('DEPLOY_TOKEN')}`,
+      `runbooks.restart.steps[0].run[1]: ${advice('UNSET_ONE')}`,
+    ]);
+  });
+
+  it('refuses env on a check step, and env names that are not variable names', () => {
+    const yaml = `
+services:
+  api: { checks: { http: { type: http, url: "http://127.0.0.1:1/" } } }
+runbooks:
+  restart:
+    steps:
+      - { name: verify, check: api.http, env: { A: b } }
+      - { name: run, run: [./x], env: { "NOT-A-NAME": b, N: 1 } }
+`;
+    expect(bare(problemsOf(yaml))).toEqual([
+      'runbooks.restart.steps[0].env: applies to "run" steps only (a check has its own)',
+      'runbooks.restart.steps[1].env.NOT-A-NAME: must be an environment variable name (letters, digits, _)',
+      'runbooks.restart.steps[1].env.N: must be a string (quote numbers)',
+    ]);
   });
 
   it('parses webhook and github deploys', () => {
@@ -179,6 +252,22 @@ describe('parseCatalog problems', () => {
     expect(warnings).toEqual(['unknown section "flags" ignored (newer ops.yml?)']);
     expect(catalog).not.toHaveProperty('flags');
     expect(catalog.roles).toEqual({ admin: ['U0ADMIN'] });
+  });
+
+  it.each([
+    ['rolse', 'roles'],
+    ['servics', 'services'],
+    ['Slack', 'slack'],
+    ['runbook', 'runbooks'],
+  ])('refuses a misspelt section %s, naming %s', (typo, meant) => {
+    const problems = bare(problemsOf(`${typo}:\n  admin: [U0ADMIN]\nslack: {}\n`));
+    expect(problems).toEqual([`${typo}: \`${typo}\` is not a section; did you mean \`${meant}\`?`]);
+  });
+
+  it('keeps a section far from every known one a warning', () => {
+    expect(parseCatalog('deploys:\n  x: 1\n', {}).warnings).toEqual([
+      'unknown section "deploys" ignored (newer ops.yml?)',
+    ]);
   });
 
   it('does not interpolate or validate an ignored section', () => {
@@ -413,15 +502,14 @@ slack: { alertsChannel: "\${CHANNEL}" }
 roles: { approver: ["\${APPROVER}"] }
 services:
   api:
-    checks: { c: { type: command, command: [./x, "\${ARG}"] } }
+    checks: { c: { type: command, command: [./x], env: { ARG: "\${ARG}" } } }
     deploy: { provider: command, command: [./d.sh], environments: { prod: { approval: { from: "\${ROLE}" } } } }
 `;
     const placeholder = 'secretPlaceholderValue';
-    const problems = problemsOf(text, { CHANNEL: secret, APPROVER: secret, ARG: `{${placeholder}}`, ROLE: secret });
+    const problems = problemsOf(text, { CHANNEL: secret, APPROVER: secret, ARG: placeholder, ROLE: secret });
     expect(bare(problems)).toEqual([
       'slack.alertsChannel: must be a Slack channel ID (C…, G… or D…)',
       'roles.approver[0]: must be a Slack user ID (U…/W…), user-group ID (S…) or "*"',
-      'services.api.checks.c.command[1]: unknown placeholder [redacted] (allowed: {service}, {version}, {environment}, {runbook}, {user})',
       'services.api.deploy.environments.prod.approval.from: role "[redacted]" is not defined in roles',
     ]);
     for (const problem of problems) {

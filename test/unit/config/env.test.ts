@@ -21,7 +21,7 @@ describe('loadEnv defaults', () => {
   it('runs in local mode with every default when nothing is set', () => {
     expect(loadEnv({})).toEqual({
       slack: { mode: 'local' },
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'opsdeck', explicit: false },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'opsdeck', hashTag: false, explicit: false },
       http: { port: 3000, host: '0.0.0.0' },
       opsConfig: { path: './ops.yml', explicit: false },
       role: 'all',
@@ -30,6 +30,7 @@ describe('loadEnv defaults', () => {
       shutdownTimeoutMs: 25_000,
       worker: { concurrency: 8, lockMs: 30_000 },
       usergroupCacheMs: 60_000,
+      audit: { maxAgeMs: 365 * 24 * 3600_000, maxEntries: 1_000_000, refusalsPerMinute: 10 },
       workspace: { port: 3001, demoServicePort: 8081 },
     });
   });
@@ -41,6 +42,7 @@ describe('loadEnv defaults', () => {
       SLACK_API_URL: 'http://127.0.0.1:4000/api',
       REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
       REDIS_PREFIX: 'ops_deck-1',
+      REDIS_CLUSTER_HASH_TAG: 'true',
       PORT: '8080',
       HOST: '127.0.0.1',
       OPS_CONFIG: '/etc/opsdeck/ops.yml',
@@ -52,13 +54,16 @@ describe('loadEnv defaults', () => {
       WORKER_CONCURRENCY: '2',
       JOB_LOCK_MS: '1500',
       USERGROUP_CACHE_MS: '0',
+      AUDIT_RETENTION_DAYS: '30',
+      AUDIT_MAX_ENTRIES: '5000',
+      AUDIT_REFUSALS_PER_MINUTE: '3',
       WORKER_ID: 'worker-a',
       WORKSPACE_PORT: '4001',
       DEMO_SERVICE_PORT: '0',
     });
     expect(env).toEqual({
       slack: { mode: 'http', botToken: BOT, signingSecret: SECRET, apiUrl: 'http://127.0.0.1:4000/api/' },
-      redis: { url: 'rediss://user:pw@redis.internal:6380/2', prefix: 'ops_deck-1', explicit: true },
+      redis: { url: 'rediss://user:pw@redis.internal:6380/2', prefix: 'ops_deck-1', hashTag: true, explicit: true },
       http: { port: 8080, host: '127.0.0.1' },
       opsConfig: { path: '/etc/opsdeck/ops.yml', explicit: true },
       role: 'worker',
@@ -68,6 +73,7 @@ describe('loadEnv defaults', () => {
       shutdownTimeoutMs: 5000,
       worker: { concurrency: 2, lockMs: 1500, id: 'worker-a' },
       usergroupCacheMs: 0,
+      audit: { maxAgeMs: 30 * 24 * 3600_000, maxEntries: 5000, refusalsPerMinute: 3 },
       workspace: { port: 4001, demoServicePort: 0 },
     });
   });
@@ -187,6 +193,10 @@ describe('loadEnv problems', () => {
     ['WORKSPACE_PORT', '65536', 'WORKSPACE_PORT: must be an integer between 0 and 65535'],
     ['WORKSPACE_PORT', 'auto', 'WORKSPACE_PORT: must be an integer between 0 and 65535'],
     ['DEMO_SERVICE_PORT', '-1', 'DEMO_SERVICE_PORT: must be an integer between 0 and 65535'],
+    ['REDIS_CLUSTER_HASH_TAG', 'yes', 'REDIS_CLUSTER_HASH_TAG: must be true or false'],
+    ['AUDIT_RETENTION_DAYS', '0', 'AUDIT_RETENTION_DAYS: must be an integer between 1 and 100000'],
+    ['AUDIT_MAX_ENTRIES', '10', 'AUDIT_MAX_ENTRIES: must be an integer of at least 100'],
+    ['AUDIT_REFUSALS_PER_MINUTE', '0', 'AUDIT_REFUSALS_PER_MINUTE: must be an integer between 1 and 10000'],
   ])('%s=%s is a problem', (name, value, problem) => {
     expect(problemsOf({ [name]: value }).problems).toEqual([problem]);
   });

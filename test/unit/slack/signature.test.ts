@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signRequest, verifySignature } from '../../../src/slack/signature.js';
-import { sharedPath } from '../../support/shared.js';
+import { fixturePath } from '../../support/repo.js';
 
-const vector = JSON.parse(readFileSync(sharedPath('fixtures/slack/signing-test-vector.json'), 'utf8')) as {
+const vector = JSON.parse(readFileSync(fixturePath('slack/signing-test-vector.json'), 'utf8')) as {
   signing_secret: string;
   timestamp: string;
   body: string;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../../support/shared.js';
+import { fixturePath } from '../../support/repo.js';
 import { useWorkspace } from './fixture.js';
 
 const SECRET = 'interaction-secret';
 const BOT_TOKEN = 'xoxb-interactions';
 
-const fixture = (name: string) => readFileSync(sharedPath(`fixtures/slack/${name}`), 'utf8');
+const fixture = (name: string) => readFileSync(fixturePath(`slack/${name}`), 'utf8');
 const fixtureJson = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 const modalView = {

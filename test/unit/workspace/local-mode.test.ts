@@ -22,7 +22,7 @@ import {
 import { freePort } from '../../../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../../../src/workspace/server.js';
 import { redisUrl, uniquePrefix } from '../../support/redis.js';
-import { repoRoot } from '../../support/shared.js';
+import { repoRoot } from '../../support/repo.js';
 
 const silent = createLogger({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'opsdeck-local-mode-'));

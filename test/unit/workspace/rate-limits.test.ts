@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METHOD_TIERS, RateLimiter, TIER_PER_MINUTE, TokenBucket } from '../../../src/workspace/web-api/rate-limits.js';
-import { sharedPath } from '../../support/shared.js';
+import { fixturePath } from '../../support/repo.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_700_000_000_000) {
@@ -83,9 +83,10 @@ describe('RateLimiter', () => {
   });
 
   it("keeps METHOD_TIERS in step with java-slack-sdk's tier table", () => {
-    const table = JSON.parse(
-      readFileSync(sharedPath('fixtures/slack/web-api-rate-limit-tiers.json'), 'utf8'),
-    ) as Record<string, string>;
+    const table = JSON.parse(readFileSync(fixturePath('slack/web-api-rate-limit-tiers.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     for (const [method, tier] of Object.entries(METHOD_TIERS)) {
       const upstream = table[method];
       expect(upstream, method).toBeDefined();
