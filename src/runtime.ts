@@ -20,7 +20,8 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
-import { SlackOutbox } from './slack/outbox.js';
+import { SlackOutbox } from './slack/outbox/outbox.js';
+import { outboxQueue } from './slack/outbox/outbox-queue.js';
 
 export type { SlackTransport };
 
@@ -45,6 +46,8 @@ export interface Opsdeck {
   metrics: Metrics;
   redis: RedisConnections;
   queues: JobQueues;
+  /** Every Slack write goes through it (durable, paced, deduplicated by key). */
+  outbox: SlackOutbox;
   audit: AuditLog;
   workerId: string;
   readiness(): Promise<Readiness>;
@@ -77,6 +80,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const queues = new JobQueues(redis, logger);
   const metrics = createMetrics({ collectQueueDepth: () => queues.depth() });
   const audit = new AuditLog(redis.client, env.redis.prefix);
+  const outbox = new SlackOutbox({ client: slackClient, redis, metrics, logger, delivery: env.outbox });
   const runsBot = env.role !== 'worker';
   const runsWorkers = env.role !== 'bot';
   const firstSeen = (kind: string) => async (id: string) =>
@@ -107,11 +111,11 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
 
   let workers: WorkerPool | undefined;
   if (runsWorkers) {
-    const outbox = new SlackOutbox(slackClient, logger, metrics);
     workers = startWorkers({
       redis,
       processors: {
         [QUEUE.ping]: pingProcessor({ outbox, workerId }),
+        [outboxQueue.name]: outbox.processor,
         [QUEUE.heartbeat]: heartbeatProcessor({
           redis: redis.client,
           key: redis.key('heartbeat'),
@@ -164,6 +168,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       await bot?.stop();
       await workers?.close(env.shutdownTimeoutMs);
       await queues.close();
+      await outbox.close();
       await redis.close();
       logger.info('opsdeck stopped');
     })();
@@ -182,7 +187,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, role: env.role, mode: options.slack.mode, workerId }, 'opsdeck started');
 
-  return { url, metrics, redis, queues, audit, workerId, readiness, close };
+  return { url, metrics, redis, queues, outbox, audit, workerId, readiness, close };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -76,6 +76,13 @@ export interface Env {
     /** Identity reported by `/ops ping`; the caller defaults it to `hostname:pid`. */
     readonly id?: string;
   };
+  /** Durable Slack writes (src/slack/outbox): how long they wait for Slack before they are dead-lettered. */
+  readonly outbox: {
+    /** A write still failing this long after it was enqueued is dead-lettered. */
+    readonly maxAgeMs: number;
+    /** The longest wait between two tries of a write while Slack is failing. */
+    readonly maxDelayMs: number;
+  };
   /** How long resolved Slack user-group memberships are cached (0 disables the cache). */
   readonly usergroupCacheMs: number;
   /** The local workspace (local mode only; see `src/workspace/local-mode.ts`). 0 asks the OS for a free port. */
@@ -99,6 +106,8 @@ const DEFAULTS = {
   SHUTDOWN_TIMEOUT_MS: 25_000,
   WORKER_CONCURRENCY: 8,
   JOB_LOCK_MS: 30_000,
+  OUTBOX_MAX_AGE_MS: 3_600_000,
+  OUTBOX_RETRY_MAX_DELAY_MS: 60_000,
   USERGROUP_CACHE_MS: 60_000,
   WORKSPACE_PORT: 3001,
   DEMO_SERVICE_PORT: 8081,
@@ -168,6 +177,8 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   WORKER_CONCURRENCY: integer(1, 1000, DEFAULTS.WORKER_CONCURRENCY),
   JOB_LOCK_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.JOB_LOCK_MS),
+  OUTBOX_MAX_AGE_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.OUTBOX_MAX_AGE_MS),
+  OUTBOX_RETRY_MAX_DELAY_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.OUTBOX_RETRY_MAX_DELAY_MS),
   USERGROUP_CACHE_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.USERGROUP_CACHE_MS),
   WORKER_ID: z.string().max(200, { error: 'must be at most 200 characters' }).optional(),
   WORKSPACE_PORT: integer(0, 65_535, DEFAULTS.WORKSPACE_PORT),
@@ -239,6 +250,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       lockMs: v.JOB_LOCK_MS,
       ...(v.WORKER_ID === undefined ? {} : { id: v.WORKER_ID }),
     },
+    outbox: { maxAgeMs: v.OUTBOX_MAX_AGE_MS, maxDelayMs: v.OUTBOX_RETRY_MAX_DELAY_MS },
     usergroupCacheMs: v.USERGROUP_CACHE_MS,
     workspace: { port: v.WORKSPACE_PORT, demoServicePort: v.DEMO_SERVICE_PORT },
   });

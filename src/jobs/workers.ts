@@ -1,13 +1,13 @@
-import { type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisConnections } from '../redis/connections.js';
-import type { QueueName } from './payloads.js';
 
 export interface WorkerPoolOptions {
   redis: RedisConnections;
-  processors: Partial<Record<QueueName, Processor>>;
+  /** By queue name: the queues of payloads.ts, and those declared elsewhere (`slack-outbox`). */
+  processors: Partial<Record<string, Processor>>;
   concurrency: number;
   /** BullMQ lock duration: a worker that dies holding a job loses it to another worker after about this long. */
   lockMs: number;
@@ -72,6 +72,11 @@ function instrument(queue: string, processor: Processor, metrics: Metrics, log: 
       metrics.jobs.inc({ queue, outcome: 'completed' });
       return result;
     } catch (error) {
+      // Back in the queue by the processor's choice (the outbox waiting for Slack or for its turn): not a failure.
+      if (error instanceof DelayedError) {
+        stop({ outcome: 'delayed' });
+        throw error;
+      }
       stop({ outcome: 'failed' });
       metrics.jobs.inc({ queue, outcome: 'failed' });
       log.child({ queue, jobId: job.id }).debug({ err: { message: (error as Error).message } }, 'job attempt failed');

@@ -1,17 +1,22 @@
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxQueue } from '../../src/slack/outbox/outbox-queue.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 /** R8: Slack answers 429, 5xx or an error; the outbox retries what can succeed and gives up on what cannot. */
 let h: Harness;
 let events: QueueEvents;
+let outboxJobs: Queue;
 beforeAll(async () => {
   h = await startHarness();
-  events = new QueueEvents('ping', { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix });
+  const bull = { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix };
+  events = new QueueEvents(outboxQueue.name, bull);
+  outboxJobs = new Queue(outboxQueue.name, bull);
   await events.waitUntilReady();
 });
 afterAll(async () => {
   await events.close();
+  await outboxJobs.close();
   await h.close();
 });
 
@@ -40,7 +45,7 @@ describe('Slack failing', () => {
     expect(deliveriesTo(res.responseUrl).map((c) => c.status)).toEqual([503, 503, 200]);
   });
 
-  it('fails the job at once on a permanent error, without retrying it', async () => {
+  it('fails the reply at once on a permanent error, without retrying it', async () => {
     // A response_url Slack does not know answers 404: retrying cannot help.
     const body = new URLSearchParams({
       team_id: 'T0TEST',
@@ -56,7 +61,7 @@ describe('Slack failing', () => {
     expect(res.status).toBe(200);
     const { jobId, failedReason } = await failed;
     expect(failedReason).toMatch(/Slack response_url failed/);
-    const job = await h.opsdeck.queues.queue('ping').getJob(jobId);
+    const job = await outboxJobs.getJob(jobId);
     expect(job!.attemptsMade).toBe(1);
     expect(h.slack.calls.filter((c) => c.path === '/response/unknown')).toHaveLength(1);
   });

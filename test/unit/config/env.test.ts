@@ -29,6 +29,7 @@ describe('loadEnv defaults', () => {
       slashCommand: '/ops',
       shutdownTimeoutMs: 25_000,
       worker: { concurrency: 8, lockMs: 30_000 },
+      outbox: { maxAgeMs: 3_600_000, maxDelayMs: 60_000 },
       usergroupCacheMs: 60_000,
       workspace: { port: 3001, demoServicePort: 8081 },
     });
@@ -51,6 +52,8 @@ describe('loadEnv defaults', () => {
       SHUTDOWN_TIMEOUT_MS: '5000',
       WORKER_CONCURRENCY: '2',
       JOB_LOCK_MS: '1500',
+      OUTBOX_MAX_AGE_MS: '90000',
+      OUTBOX_RETRY_MAX_DELAY_MS: '2000',
       USERGROUP_CACHE_MS: '0',
       WORKER_ID: 'worker-a',
       WORKSPACE_PORT: '4001',
@@ -67,6 +70,7 @@ describe('loadEnv defaults', () => {
       webhookToken: 'a-webhook-token-of-16+',
       shutdownTimeoutMs: 5000,
       worker: { concurrency: 2, lockMs: 1500, id: 'worker-a' },
+      outbox: { maxAgeMs: 90_000, maxDelayMs: 2000 },
       usergroupCacheMs: 0,
       workspace: { port: 4001, demoServicePort: 0 },
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METHOD_TIERS, RateLimiter, TIER_PER_MINUTE, TokenBucket } from '../../../src/workspace/rate-limits.js';
+import { METHOD_TIERS, TIER_PER_MINUTE } from '../../../src/slack/rate-tiers.js';
+import { RateLimiter, TokenBucket } from '../../../src/workspace/rate-limits.js';
 import { sharedPath } from '../../support/shared.js';
 
 /** A clock the test moves by hand. */

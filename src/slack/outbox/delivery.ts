@@ -1,0 +1,225 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { WebClient } from '@slack/web-api';
+import { DelayedError, type Job, type Processor, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parseJobData } from '../../jobs/processors/parse.js';
+import type { Logger } from '../../log.js';
+import type { Metrics } from '../../metrics.js';
+import { type DeliveryPolicy, type Failure, type RetryPolicy, redelivery } from '../retry-policy.js';
+import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js';
+import type { DeadLetters } from './dead-letters.js';
+import type { MessageStore, SlackMessage } from './message-store.js';
+import { type OutboxJob, outboxJob } from './outbox-queue.js';
+import { type PaceRule, paceFor } from './pace-rules.js';
+import type { Pacer } from './pacer.js';
+import { withShortRetries } from './short-retries.js';
+
+export interface DeliveryDeps {
+  client: WebClient;
+  redis: Redis;
+  key: (...parts: string[]) => string;
+  store: MessageStore;
+  pacer: Pacer;
+  deadLetters: DeadLetters;
+  metrics: Metrics;
+  logger: Logger;
+  retry: RetryPolicy;
+  delivery: DeliveryPolicy;
+  /** Enqueues an edit that a post found waiting behind it. */
+  enqueue(job: OutboxJob): Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** What a delivery did, as the job's return value (visible in BullMQ and in tests). */
+export type DeliveryResult = 'sent' | 'already-sent' | 'coalesced' | 'with-post';
+
+/** A response_url answered once is not answered again by a rerun of its job, for this long. */
+const RESPONDED_TTL_SECONDS = 24 * 3600;
+
+/** Covers a pacing wait plus a call's short retries (each up to 10 s); a dead holder's lock frees itself after it. */
+const EDIT_LOCK_MS = 40_000;
+
+/**
+ * The outbox worker: takes one write, waits for its turn in the shared pacer, calls Slack, and decides what a failure
+ * means — a temporary one moves the job back to delayed (honouring Retry-After) until the write's maximum age, then
+ * dead-letters it; a permanent one fails the job once.
+ */
+export class Delivery {
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: DeliveryDeps) {
+    this.log = deps.logger.child({ module: 'slack.outbox' });
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  readonly processor: Processor<unknown, DeliveryResult> = async (job, token, signal) => {
+    const data = parseJobData(outboxJob, job.data);
+    switch (data.kind) {
+      case 'respond':
+        return this.respond(job, token, data, signal);
+      case 'post':
+        return this.post(job, token, data.key, signal);
+      case 'update':
+        return this.update(job, token, data.key, data.version, signal);
+    }
+  };
+
+  private async respond(
+    job: Job,
+    token: string | undefined,
+    data: Extract<OutboxJob, { kind: 'respond' }>,
+    signal?: AbortSignal,
+  ): Promise<DeliveryResult> {
+    const done = this.deps.key('slack', 'responded', data.key);
+    if ((await this.deps.redis.exists(done)) === 1) return 'already-sent';
+    const outcome = await this.tryCall('response_url', undefined, signal, () =>
+      postToResponseUrl(data.url, data.message, signal),
+    );
+    if (!outcome.ok) return this.settle(job, token, 'response_url', data.key, outcome);
+    await this.deps.redis.set(done, '1', 'EX', RESPONDED_TTL_SECONDS);
+    return 'sent';
+  }
+
+  private async post(job: Job, token: string | undefined, key: string, signal?: AbortSignal): Promise<DeliveryResult> {
+    const method = 'chat.postMessage';
+    const message = await this.deps.store.get(key);
+    if (!message) return this.fail(method, key, 'message_not_stored');
+    if (message.ts) return 'already-sent';
+    let threadTs: string | undefined;
+    if (message.threadKey) {
+      const parent = await this.deps.store.get(message.threadKey);
+      if (!parent) return this.fail(method, key, 'thread_parent_unknown');
+      // The parent's own post is still on its way: wait for it like for Slack, within the same maximum age.
+      if (!parent.ts) return this.settle(job, token, method, key, temporary('thread_parent_pending'));
+      threadTs = parent.ts;
+    }
+    const rule = paceFor(method, message.channel);
+    await this.pace(job, token, rule, signal);
+    // The newest content when the turn comes: an edit made while the post waited rides along.
+    const latest = (await this.deps.store.get(key)) ?? message;
+    const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, () =>
+      callWebApi(this.deps.client, method, {
+        channel: latest.channel,
+        ...contentArgs(latest.content),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      }),
+    );
+    if (!outcome.ok) return this.settle(job, token, method, key, outcome);
+    const ref = { channel: outcome.value.channel ?? latest.channel, ts: outcome.value.ts ?? '' };
+    const current = await this.deps.store.delivered(key, latest.version, ref);
+    // An edit that arrived after the content was read found no ts and left its delivery to this post.
+    if (current > latest.version) await this.deps.enqueue({ kind: 'update', key, version: current });
+    return 'sent';
+  }
+
+  private async update(
+    job: Job,
+    token: string | undefined,
+    key: string,
+    version: number,
+    signal?: AbortSignal,
+  ): Promise<DeliveryResult> {
+    const method = 'chat.update';
+    const message = await this.deps.store.get(key);
+    if (!message) return this.fail(method, key, 'message_not_stored');
+    if (message.delivered >= version) return 'coalesced';
+    if (!message.ts) return 'with-post';
+    const rule = paceFor(method);
+    const release = await this.deps.store.lock(key, EDIT_LOCK_MS);
+    // Another edit of this message is in flight: come back after it, when this one will likely be covered.
+    if (!release) return this.later(job, token, (rule?.intervalMs ?? 1000) * (1 + this.random()));
+    try {
+      await this.pace(job, token, rule, signal);
+      const latest = (await this.deps.store.get(key)) ?? message;
+      if (latest.delivered >= version) return 'coalesced';
+      const outcome = await this.tryCall(method, rule, signal, () =>
+        callWebApi(this.deps.client, method, {
+          channel: latest.channel,
+          ts: latest.ts,
+          ...contentArgs(latest.content),
+        }),
+      );
+      if (!outcome.ok) return this.settle(job, token, method, key, outcome);
+      await this.deps.store.delivered(key, latest.version);
+      return 'sent';
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Waits for this write's turn in the shared bucket: sleeps when the turn is within one interval, otherwise hands
+   * the worker slot back and returns to the queue when the turn is near (with jitter, so waiting jobs do not all come
+   * back at once).
+   */
+  private async pace(job: Job, token: string | undefined, rule: PaceRule | undefined, signal?: AbortSignal) {
+    if (!rule) return;
+    const turn = await this.deps.pacer.reserve(rule, rule.intervalMs);
+    if (turn.reserved) {
+      if (turn.waitMs > 0) await delay(turn.waitMs, undefined, { signal });
+      return;
+    }
+    await this.later(job, token, turn.retryInMs + this.random() * rule.intervalMs);
+  }
+
+  private tryCall<T>(
+    method: string,
+    rule: PaceRule | undefined,
+    signal: AbortSignal | undefined,
+    once: () => Promise<AttemptOutcome<T>>,
+  ): Promise<AttemptOutcome<T>> {
+    return withShortRetries(method, once, {
+      policy: this.deps.retry,
+      metrics: this.deps.metrics,
+      log: this.log,
+      random: this.random,
+      signal,
+      onRateLimited: rule && ((ms) => this.deps.pacer.holdOff(rule, ms)),
+    });
+  }
+
+  /** After the short retries failed: back to the queue, dead-lettered, or failed for good. */
+  private async settle(
+    job: Job,
+    token: string | undefined,
+    method: string,
+    key: string,
+    outcome: { failure: Failure; error: string },
+  ): Promise<never> {
+    const ageMs = this.now() - job.timestamp;
+    const next = redelivery(outcome.failure, ageMs, this.deps.delivery, this.random());
+    if (next.action === 'fail') return this.fail(method, key, outcome.error);
+    if (next.action === 'retry') {
+      this.log.warn({ method, key, error: outcome.error, retryInMs: next.delayMs }, 'slack write waits for Slack');
+      return this.later(job, token, next.delayMs);
+    }
+    await this.deps.deadLetters.add({ method, key, error: outcome.error, job: job.data });
+    this.deps.metrics.slackDeadLetters.inc({ method });
+    this.log.error({ method, key, error: outcome.error, ageMs }, 'slack write dead-lettered after its maximum age');
+    throw new UnrecoverableError(`Slack ${method} dead-lettered after ${ageMs} ms: ${outcome.error}`);
+  }
+
+  private fail(method: string, key: string, error: string): never {
+    this.log.warn({ method, key, error }, 'slack write failed permanently');
+    throw new UnrecoverableError(`Slack ${method} failed: ${error}`);
+  }
+
+  /** Back to the queue, delayed; not an attempt (BullMQ's attempts are kept for unexpected errors). */
+  private async later(job: Job, token: string | undefined, ms: number): Promise<never> {
+    await job.moveToDelayed(this.now() + Math.max(1, Math.round(ms)), token);
+    throw new DelayedError();
+  }
+}
+
+function temporary(error: string): { failure: Failure; error: string } {
+  return { failure: { kind: 'server', status: 0 }, error };
+}
+
+/** chat.postMessage / chat.update arguments from a message, without the fields it leaves out. */
+function contentArgs(content: SlackMessage): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(content).filter(([, value]) => value !== undefined));
+}
