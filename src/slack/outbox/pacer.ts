@@ -61,28 +61,17 @@ export class Pacer {
    * calls. Otherwise nothing is taken and `retryInMs` says when the bucket will have a slot that close.
    */
   async reserve(rule: PaceRule, maxWaitMs: number): Promise<Reservation> {
-    const [reserved, wait] = (await this.redis.eval(
-      RESERVE,
-      1,
-      this.key('slack', 'pace', rule.key),
-      rule.intervalMs,
-      rule.burst,
-      maxWaitMs,
-      this.now?.() ?? '',
-    )) as [number, number];
+    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs)) as [number, number];
     return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
   }
 
   /** Keeps every process off `rule`'s bucket for `ms` (Slack answered 429 with that Retry-After). */
   async holdOff(rule: PaceRule, ms: number): Promise<void> {
-    await this.redis.eval(
-      HOLD_OFF,
-      1,
-      this.key('slack', 'pace', rule.key),
-      rule.intervalMs,
-      rule.burst,
-      ms,
-      this.now?.() ?? '',
-    );
+    await this.run(HOLD_OFF, rule, ms);
+  }
+
+  private run(script: string, rule: PaceRule, ms: number): Promise<unknown> {
+    const bucket = this.key('slack', 'pace', rule.key);
+    return this.redis.eval(script, 1, bucket, rule.intervalMs, rule.burst, ms, this.now?.() ?? '');
   }
 }
