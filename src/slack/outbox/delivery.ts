@@ -10,7 +10,7 @@ import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js
 import type { DeadLetters } from './dead-letters.js';
 import type { MessageStore, SlackMessage } from './message-store.js';
 import { type OutboxJob, outboxJob } from './outbox-queue.js';
-import { type PaceRule, paceFor } from './pace-rules.js';
+import { editPaceFor, type PaceRule, paceFor } from './pace-rules.js';
 import type { Pacer } from './pacer.js';
 import { withShortRetries } from './short-retries.js';
 
@@ -88,7 +88,11 @@ export class Delivery {
     const method = 'chat.postMessage';
     const message = await this.deps.store.get(key);
     if (!message) return this.fail(method, key, 'message_not_stored');
-    if (message.ts) return 'already-sent';
+    if (message.ts) {
+      // A rerun after the post went through: only the follow-up edit may be missing.
+      await this.followUp(key, message.delivered, message.version);
+      return 'already-sent';
+    }
     let threadTs: string | undefined;
     if (message.threadKey) {
       const parent = await this.deps.store.get(message.threadKey);
@@ -99,21 +103,26 @@ export class Delivery {
     }
     const rule = paceFor(method, message.channel);
     await this.pace(job, token, rule, signal);
-    // The newest content when the turn comes: an edit made while the post waited rides along.
-    const latest = (await this.deps.store.get(key)) ?? message;
-    const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, () =>
-      callWebApi(this.deps.client, method, {
-        channel: latest.channel,
-        ...contentArgs(latest.content),
+    // Each try sends the newest content: an edit made while the post waited rides along.
+    let sent = message;
+    const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, async () => {
+      sent = (await this.deps.store.get(key)) ?? message;
+      return callWebApi(this.deps.client, method, {
+        channel: sent.channel,
+        ...contentArgs(sent.content),
         ...(threadTs ? { thread_ts: threadTs } : {}),
-      }),
-    );
+      });
+    });
     if (!outcome.ok) return this.settle(job, token, method, key, outcome);
-    const ref = { channel: outcome.value.channel ?? latest.channel, ts: outcome.value.ts ?? '' };
-    const current = await this.deps.store.delivered(key, latest.version, ref);
-    // An edit that arrived after the content was read found no ts and left its delivery to this post.
-    if (current > latest.version) await this.deps.enqueue({ kind: 'update', key, version: current });
+    const ref = { channel: outcome.value.channel ?? sent.channel, ts: outcome.value.ts ?? '' };
+    const current = await this.deps.store.delivered(key, sent.version, ref);
+    await this.followUp(key, sent.version, current);
     return 'sent';
+  }
+
+  /** An edit that arrived while the post was sent found no ts and left its delivery to the post: enqueue it. */
+  private async followUp(key: string, delivered: number, version: number): Promise<void> {
+    if (version > delivered) await this.deps.enqueue({ kind: 'update', key, version, afterPost: true });
   }
 
   private async update(
@@ -133,18 +142,22 @@ export class Delivery {
     // Another edit of this message is in flight: come back after it, when this one will likely be covered.
     if (!release) return this.later(job, token, (rule?.intervalMs ?? 1000) * (1 + this.random()));
     try {
+      // The edit in flight before this one may have shown this version already.
+      if (((await this.deps.store.get(key))?.delivered ?? 0) >= version) return 'coalesced';
+      // This message's own pace first (edits collapse meanwhile), then the method's, shared by all messages.
+      await this.pace(job, token, editPaceFor(key), signal);
       await this.pace(job, token, rule, signal);
-      const latest = (await this.deps.store.get(key)) ?? message;
-      if (latest.delivered >= version) return 'coalesced';
-      const outcome = await this.tryCall(method, rule, signal, () =>
-        callWebApi(this.deps.client, method, {
-          channel: latest.channel,
-          ts: latest.ts,
-          ...contentArgs(latest.content),
-        }),
-      );
+      let sent = message;
+      const outcome = await this.tryCall(method, rule, signal, async () => {
+        sent = (await this.deps.store.get(key)) ?? message;
+        return callWebApi(this.deps.client, method, {
+          channel: sent.channel,
+          ts: sent.ts,
+          ...contentArgs(sent.content),
+        });
+      });
       if (!outcome.ok) return this.settle(job, token, method, key, outcome);
-      await this.deps.store.delivered(key, latest.version);
+      await this.deps.store.delivered(key, sent.version);
       return 'sent';
     } finally {
       await release();

@@ -20,8 +20,16 @@ const respondJob = z.object({
 /** The content lives in the message store, so a post still pending carries the latest edit. */
 const postJob = z.object({ kind: z.literal('post'), key: writeKey });
 
-/** One per edit; a delivery sends the newest content, and edits already shown are skipped. */
-const updateJob = z.object({ kind: z.literal('update'), key: writeKey, version: z.number().int().positive() });
+/**
+ * One per edit; a delivery sends the newest content, and edits already shown are skipped. `afterPost` marks the edit
+ * a post enqueues for content that changed while it was being sent (its own job id: the edit's job may be done).
+ */
+const updateJob = z.object({
+  kind: z.literal('update'),
+  key: writeKey,
+  version: z.number().int().positive(),
+  afterPost: z.literal(true).optional(),
+});
 
 export const outboxJob = z.discriminatedUnion('kind', [respondJob, postJob, updateJob]);
 export type OutboxJob = z.infer<typeof outboxJob>;

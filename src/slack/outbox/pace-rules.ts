@@ -32,3 +32,11 @@ export function paceFor(method: string, channel?: string): PaceRule | undefined 
   const perMinute = tier && tier !== 'Special' ? TIER_PER_MINUTE[tier] : DEFAULT_PER_MINUTE;
   return { key: method, intervalMs: Math.ceil(60_000 / perMinute), burst: Math.max(1, Math.floor(perMinute / 10)) };
 }
+
+/**
+ * Edits of one message: at most one per second. Slack would take more (chat.update is Tier 3 per app), but a message
+ * rewritten faster only flickers; meanwhile the pending edits collapse into the newest.
+ */
+export function editPaceFor(key: string): PaceRule {
+  return { key: `chat.update:${key}`, intervalMs: 1000, burst: 1 };
+}
