@@ -1,7 +1,6 @@
-import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxQueue } from '../../src/slack/outbox/outbox-queue.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
 
 /**
  * Issue #7 item 5: a normal Slack incident — the response_url answers 503 for 20 s — no longer loses the reply.
@@ -11,18 +10,13 @@ import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.j
 const OUTAGE_MS = 20_000;
 
 let h: Harness;
-let jobs: Queue;
-let events: QueueEvents;
+let outbox: OutboxWatch;
 beforeAll(async () => {
   h = await startHarness({ env: { OUTBOX_RETRY_MAX_DELAY_MS: '2000' } });
-  const bull = { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix };
-  jobs = new Queue(outboxQueue.name, bull);
-  events = new QueueEvents(outboxQueue.name, bull);
-  await events.waitUntilReady();
+  outbox = await watchOutbox(h.opsdeck.redis);
 });
 afterAll(async () => {
-  await events.close();
-  await jobs.close();
+  await outbox.close();
   await h.close();
 });
 
@@ -39,10 +33,10 @@ describe('Slack failing for a while', () => {
     );
     expect(delivered.params.text).toContain('Pong from worker');
     // The reply's write is finished (nothing left to send it again) before the tries are counted.
-    const write = (await jobs.getJobs(['completed', 'active', 'delayed', 'waiting'])).find(
+    const write = (await outbox.jobs.getJobs(['completed', 'active', 'delayed', 'waiting'])).find(
       (job) => (job.data as { url?: string }).url === res.responseUrl,
     );
-    expect(await write!.waitUntilFinished(events)).toBe('sent');
+    expect(await write!.waitUntilFinished(outbox.events)).toBe('sent');
 
     const tries = h.slack.calls.filter((c) => c.method === 'response_url' && c.path === path);
     // Tried through the outage, answered 503 each time until it ended, then delivered once.

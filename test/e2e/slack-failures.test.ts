@@ -1,22 +1,16 @@
-import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxQueue } from '../../src/slack/outbox/outbox-queue.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
 
 /** R8: Slack answers 429, 5xx or an error; the outbox retries what can succeed and gives up on what cannot. */
 let h: Harness;
-let events: QueueEvents;
-let outboxJobs: Queue;
+let outbox: OutboxWatch;
 beforeAll(async () => {
   h = await startHarness();
-  const bull = { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix };
-  events = new QueueEvents(outboxQueue.name, bull);
-  outboxJobs = new Queue(outboxQueue.name, bull);
-  await events.waitUntilReady();
+  outbox = await watchOutbox(h.opsdeck.redis);
 });
 afterAll(async () => {
-  await events.close();
-  await outboxJobs.close();
+  await outbox.close();
   await h.close();
 });
 
@@ -56,12 +50,14 @@ describe('Slack failing', () => {
       response_url: `${h.slack.url}/response/unknown`,
       trigger_id: 'permanent.1',
     }).toString();
-    const failed = new Promise<{ jobId: string; failedReason: string }>((resolve) => events.once('failed', resolve));
+    const failed = new Promise<{ jobId: string; failedReason: string }>((resolve) =>
+      outbox.events.once('failed', resolve),
+    );
     const res = await h.slack.sendRaw({ body, contentType: 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(200);
     const { jobId, failedReason } = await failed;
     expect(failedReason).toMatch(/Slack response_url failed/);
-    const job = await outboxJobs.getJob(jobId);
+    const job = await outbox.jobs.getJob(jobId);
     expect(job!.attemptsMade).toBe(1);
     expect(h.slack.calls.filter((c) => c.path === '/response/unknown')).toHaveLength(1);
   });

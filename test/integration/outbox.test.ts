@@ -1,36 +1,21 @@
-import { type Job, Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OutboxJob, outboxQueue } from '../../src/slack/outbox/outbox-queue.js';
 import type { RecordedCall } from '../../src/workspace/server.js';
 import { CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
 
 /** The outbox's writes through real HTTP to the Slack-compatible server, delivered by Opsdeck's own worker. */
-interface Bench {
+interface Bench extends OutboxWatch {
   h: Harness;
-  jobs: Queue;
-  events: QueueEvents;
-  /** Resolves with the job's result once it finished (rejects with its reason if it failed). */
-  finished(job: OutboxJob): Promise<unknown>;
-  job(job: OutboxJob): Promise<Job>;
-  close(): Promise<void>;
 }
 
 async function startBench(env: Record<string, string> = {}): Promise<Bench> {
   const h = await startHarness({ env });
-  const bull = { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix };
-  const jobs = new Queue(outboxQueue.name, bull);
-  const events = new QueueEvents(outboxQueue.name, bull);
-  await events.waitUntilReady();
-  const job = async (data: OutboxJob) => (await jobs.getJob(outboxQueue.jobId(data)))!;
+  const watch = await watchOutbox(h.opsdeck.redis);
   return {
+    ...watch,
     h,
-    jobs,
-    events,
-    job,
-    finished: async (data) => (await job(data)).waitUntilFinished(events),
     async close() {
-      await events.close();
-      await jobs.close();
+      await watch.close();
       await h.close();
     },
   };
@@ -113,7 +98,7 @@ describe('the outbox', () => {
       'Slack chat.postMessage failed: channel_not_found',
     );
     const job = await b.job({ kind: 'post', key: 'nowhere' });
-    expect(job.attemptsMade).toBe(1);
+    expect(job!.attemptsMade).toBe(1);
     expect(b.h.slack.calls.filter((c) => c.params.channel === 'C0NOPE')).toHaveLength(1);
   });
 
