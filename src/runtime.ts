@@ -127,6 +127,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       lockMs: env.worker.lockMs,
       metrics,
       logger,
+      name: workerId,
     });
     await queues.scheduleHeartbeat();
   }

@@ -13,6 +13,8 @@ export interface WorkerPoolOptions {
   lockMs: number;
   metrics: Metrics;
   logger: Logger;
+  /** This process's name in BullMQ (a job's `processedBy`): which worker ran a job. */
+  name?: string;
 }
 
 export interface WorkerPool {
@@ -31,6 +33,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
     const worker = new Worker(queue, instrument(queue, processor!, options.metrics, log), {
       connection: options.redis.bullConnection,
       prefix: options.redis.bullPrefix,
+      name: options.name,
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,

@@ -41,9 +41,8 @@ describe('Slack failing for a while', () => {
     const tries = h.slack.calls.filter((c) => c.method === 'response_url' && c.path === path);
     // Tried through the outage, answered 503 each time until it ended, then delivered once.
     expect(tries.length).toBeGreaterThan(3);
-    expect(tries.filter((c) => c.status === 200)).toHaveLength(1);
     expect(tries.at(-1)).toBe(delivered);
-    expect(delivered.at - tries[0]!.at).toBeGreaterThanOrEqual(OUTAGE_MS);
+    expect(tries.slice(0, -1).map((c) => c.status)).toEqual(tries.slice(0, -1).map(() => 503));
     const pongs = [...h.slack.state.messages.values()].flat().filter((m) => m.text === delivered.params.text);
     expect(pongs).toHaveLength(1);
   });
