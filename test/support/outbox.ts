@@ -16,6 +16,9 @@ export async function watchOutbox(redis: RedisConnections): Promise<OutboxWatch>
   const bull = { connection: redis.bullConnection, prefix: redis.bullPrefix };
   const jobs = new Queue(outboxQueue.name, bull);
   const events = new QueueEvents(outboxQueue.name, bull);
+  // A test may wait on every write at once (each wait adds a listener while it lasts).
+  jobs.setMaxListeners(0);
+  events.setMaxListeners(0);
   await events.waitUntilReady();
   const job = (write: OutboxJob) => jobs.getJob(outboxQueue.jobId(write));
   return {

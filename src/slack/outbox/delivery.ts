@@ -37,6 +37,22 @@ export type DeliveryResult = 'sent' | 'already-sent' | 'coalesced' | 'with-post'
 /** A response_url answered once is not answered again by a rerun of its job, for this long. */
 const RESPONDED_TTL_SECONDS = 24 * 3600;
 
+/** A post's reserved turn, kept in its job's data while it waits delayed. */
+interface Turn {
+  bucket: string;
+  /** When the turn starts, ms since the epoch. */
+  at: number;
+}
+
+/**
+ * How late a post may come back for its turn and still take it: half the slack the pacer leaves below Slack's burst
+ * (one interval), so a late post never meets the next turn's post inside Slack's window.
+ */
+const TURN_TOLERANCE_MS = 500;
+
+/** A post waiting delayed comes back this much before its turn (promotion and pickup take a few ms). */
+const TURN_EARLY_MS = 100;
+
 /** Covers a pacing wait plus a call's short retries (each up to 10 s); a dead holder's lock frees itself after it. */
 const EDIT_LOCK_MS = 40_000;
 
@@ -102,7 +118,7 @@ export class Delivery {
       threadTs = parent.ts;
     }
     const rule = paceFor(method, message.channel);
-    await this.pace(job, token, rule, signal);
+    await this.awaitTurn(job, token, rule, signal);
     // Each try sends the newest content: an edit made while the post waited rides along.
     let sent = message;
     const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, async () => {
@@ -162,6 +178,30 @@ export class Delivery {
     } finally {
       await release();
     }
+  }
+
+  /**
+   * Takes this post's turn in its channel's line, however far ahead, so posts to one channel go in the order they
+   * reached a worker and nobody asks the pacer twice. A turn more than an interval away is kept in the job's data
+   * while the job waits delayed (the worker slot is free meanwhile); a job that comes back too late for its turn
+   * (a busy or restarted worker) lets it go and queues again, because sending late would bunch it with the next turn.
+   */
+  private async awaitTurn(job: Job, token: string | undefined, rule: PaceRule | undefined, signal?: AbortSignal) {
+    if (!rule) return;
+    const kept = (job.data as { turn?: Turn }).turn;
+    let at: number;
+    if (kept && kept.bucket === rule.key && this.now() - kept.at <= TURN_TOLERANCE_MS) {
+      at = kept.at;
+    } else {
+      const turn = await this.deps.pacer.reserve(rule, Number.MAX_SAFE_INTEGER);
+      at = this.now() + (turn.reserved ? turn.waitMs : 0);
+    }
+    const wait = at - this.now();
+    if (wait > rule.intervalMs) {
+      await job.updateData({ ...(job.data as object), turn: { bucket: rule.key, at } satisfies Turn });
+      return this.later(job, token, wait - TURN_EARLY_MS);
+    }
+    if (wait > 0) await delay(wait, undefined, { signal });
   }
 
   /**

@@ -17,8 +17,15 @@ const respondJob = z.object({
   message: z.looseObject({ text: z.string() }),
 });
 
-/** The content lives in the message store, so a post still pending carries the latest edit. */
-const postJob = z.object({ kind: z.literal('post'), key: writeKey });
+/**
+ * The content lives in the message store, so a post still pending carries the latest edit. `turn` is the delivery's
+ * own note: the turn it reserved in its channel's pace while it waits delayed.
+ */
+const postJob = z.object({
+  kind: z.literal('post'),
+  key: writeKey,
+  turn: z.object({ bucket: z.string(), at: z.number() }).optional(),
+});
 
 /**
  * One per edit; a delivery sends the newest content, and edits already shown are skipped. `afterPost` marks the edit
