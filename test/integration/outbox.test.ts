@@ -142,7 +142,7 @@ describe('a write Slack never takes', () => {
     expect(letter!.job).toMatchObject({ kind: 'respond', url, message: { text: 'are you there?' } });
     const metrics = await b.h.opsdeck.metrics.registry.metrics();
     expect(metrics).toContain('opsdeck_slack_dead_letters_total{method="response_url"} 1');
-    // Tried more than once before giving up.
-    expect(b.h.slack.calls.filter((c) => c.path === '/response/outage').length).toBeGreaterThan(3);
+    // Tried (at least its short retries) before giving up.
+    expect(b.h.slack.calls.filter((c) => c.path === '/response/outage').length).toBeGreaterThanOrEqual(3);
   });
 });
