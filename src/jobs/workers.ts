@@ -83,8 +83,8 @@ function instrument(queue: string, processor: Processor, metrics: Metrics, log: 
       stop({ outcome: 'failed' });
       metrics.jobs.inc({ queue, outcome: 'failed' });
       log.child({ queue, jobId: job.id }).debug({ err: { message: (error as Error).message } }, 'job attempt failed');
-      // The outbox already retried what retrying can fix; a permanent Slack error will not succeed on a later attempt.
-      if (error instanceof SlackApiError) throw new UnrecoverableError(error.message);
+      // A permanent Slack error will not succeed on a later attempt; a temporary one (from `outbox.call`) may.
+      if (error instanceof SlackApiError && !error.temporary) throw new UnrecoverableError(error.message);
       throw error;
     }
   };

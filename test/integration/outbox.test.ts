@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
 import type { RecordedCall } from '../../src/workspace/server.js';
-import { CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
 
 /** The outbox's writes through real HTTP to the Slack-compatible server, delivered by Opsdeck's own worker. */
@@ -111,6 +112,27 @@ describe('the outbox', () => {
     expect(limited!.status).toBe(429);
     expect(delivered!.status).toBe(200);
     expect(delivered!.at - limited!.at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('calls at once what needs an answer now, and says whether a failure may pass', async () => {
+    const { outbox } = b.h.opsdeck;
+    const created = await outbox.call<{ channel: { id: string; name: string } }>('conversations.create', {
+      name: 'inc-42-checkout',
+    });
+    expect(created.channel.name).toBe('inc-42-checkout');
+    await expect(outbox.call('conversations.create', { name: 'inc-42-checkout' })).rejects.toMatchObject({
+      code: ErrorCode.SlackApi,
+      slackError: 'name_taken',
+      temporary: false,
+    });
+    const outage = b.h.slack.faults.failFor('views.publish', { status: 503 });
+    await expect(outbox.call('views.publish', { user_id: USERS.carol, view: {} })).rejects.toMatchObject({
+      slackError: 'http_503',
+      temporary: true,
+    });
+    outage.clear();
+    // The short retries were used before giving up.
+    expect(b.h.slack.calls.filter((c) => c.method === 'views.publish').map((c) => c.status)).toEqual([503, 503, 503]);
   });
 
   it('refuses a key it could not keep apart from others', async () => {

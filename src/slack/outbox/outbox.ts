@@ -140,7 +140,8 @@ export class SlackOutbox {
   /**
    * Calls a Web API method now, for what needs an answer (views.open, views.publish, conversations.create): paced
    * like every write and briefly retried, but not queued.
-   * @throws SlackApiError with Slack's error code (or `ratelimited`, `http_503`, `request_error`)
+   * @throws SlackApiError with Slack's error code (or `ratelimited`, `http_503`, `request_error`), `temporary` when
+   *   a later try may succeed (a job calling this is then retried by BullMQ instead of failed)
    */
   async call<T = Record<string, unknown>>(
     method: string,
@@ -150,7 +151,7 @@ export class SlackOutbox {
     const rule = paceFor(method, typeof args.channel === 'string' ? args.channel : undefined);
     if (rule) {
       const turn = await this.pacer.reserve(rule, CALL_MAX_WAIT_MS);
-      if (!turn.reserved) throw new SlackApiError(method, 'ratelimited');
+      if (!turn.reserved) throw new SlackApiError(method, 'ratelimited', true);
       if (turn.waitMs > 0) await delay(turn.waitMs, undefined, { signal });
     }
     const outcome = await withShortRetries(method, () => callWebApi<T>(this.options.client, method, args), {
@@ -161,7 +162,7 @@ export class SlackOutbox {
       signal,
       onRateLimited: rule && ((ms) => this.pacer.holdOff(rule, ms)),
     });
-    if (!outcome.ok) throw new SlackApiError(method, outcome.error);
+    if (!outcome.ok) throw new SlackApiError(method, outcome.error, outcome.failure.kind !== 'permanent');
     return outcome.value;
   }
 
