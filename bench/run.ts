@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: signed `/ops help` commands against one Opsdeck process, a bare Bolt app that only acks, and a
+ * `npm run bench`: (1) ack: signed `/ops help` commands against one Opsdeck process, a bare Bolt app that only acks, and a
  * bare node:http server that only verifies the signature (the floor), in the same run, at 10 and 50 connections.
  * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
  * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
  * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
- * table and writes bench/results.md.
+ * table. (2) delivery through the outbox (bench/delivery.ts). Writes both to bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { signRequest } from '../src/slack/signature.js';
 import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { benchDelivery, renderDelivery } from './delivery.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 /**
@@ -193,16 +194,18 @@ async function main() {
     },
   ];
   const samples: Row[] = [];
+  let delivery: string;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) samples.push(...(await measure(target)));
     }
+    delivery = renderDelivery(await benchDelivery(redisUrl));
   } finally {
     await slack.close();
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = render(medians(samples));
+  const report = `${render(medians(samples))}\n${delivery}`;
   process.stdout.write(`${report}\n`);
   writeFileSync('bench/results.md', report);
 }

@@ -46,12 +46,16 @@ export class RedisPolicyError extends Error implements CodedError {
   }
 }
 
-/** Slack answered a Web API call or a response_url with an error that retrying will not fix. */
+/**
+ * Slack answered a Web API call or a response_url with an error. `temporary` (a 429, 5xx, timeout or refused
+ * connection that outlasted the short retries) may succeed later; otherwise retrying will not fix it.
+ */
 export class SlackApiError extends Error implements CodedError {
   readonly code = ErrorCode.SlackApi;
   constructor(
     readonly method: string,
     readonly slackError: string,
+    readonly temporary = false,
   ) {
     super(`Slack ${method} failed: ${slackError}`);
     this.name = 'SlackApiError';

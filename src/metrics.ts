@@ -13,6 +13,7 @@ export interface Metrics {
   jobDuration: Histogram<'queue' | 'outcome'>;
   queueDepth: Gauge<'queue' | 'state'>;
   slackCalls: Counter<'method' | 'outcome'>;
+  slackDeadLetters: Counter<'method'>;
 }
 
 export type CommandOutcome = 'ok' | 'usage_error' | 'denied' | 'error' | 'replayed';
@@ -79,6 +80,12 @@ export function createMetrics(
       name: 'opsdeck_slack_api_calls_total',
       help: 'Calls to Slack (Web API methods and response_url), by method and outcome',
       labelNames: ['method', 'outcome'],
+      registers: [registry],
+    }),
+    slackDeadLetters: new Counter({
+      name: 'opsdeck_slack_dead_letters_total',
+      help: 'Slack writes given up after OUTBOX_MAX_AGE_MS of temporary failures (kept in the dead-letter stream)',
+      labelNames: ['method'],
       registers: [registry],
     }),
   };

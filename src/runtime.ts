@@ -25,7 +25,7 @@ import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { redisKeys } from './redis/keys.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
-import { SlackOutbox } from './slack/outbox.js';
+import { SlackOutbox } from './slack/outbox/outbox.js';
 
 export type { SlackTransport };
 
@@ -52,6 +52,8 @@ export interface Opsdeck {
   metrics: Metrics;
   redis: RedisConnections;
   queues: JobQueues;
+  /** Every Slack write goes through it (durable, paced, deduplicated by key). */
+  outbox: SlackOutbox;
   audit: AuditLog;
   workerId: string;
   readiness(): Promise<Readiness>;
@@ -87,7 +89,8 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   // Capabilities are built first: their queue declarations decide which queues exist.
   let queues: JobQueues | undefined;
   const metrics = createMetrics({ collectQueueDepth: async () => (queues ? queues.depth() : {}) });
-  const outbox = new SlackOutbox(slackClient, logger, metrics);
+  const jobs = { enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts) } satisfies Services['jobs'];
+  const outbox = new SlackOutbox({ client: slackClient, jobs, redis, metrics, logger, delivery: env.outbox });
   const groups = new UsergroupCache(redis.client, redis.keys, env.usergroupCacheMs, async (usergroup) => {
     const result = await slackClient.usergroups.users.list({ usergroup });
     return result.users ?? [];
@@ -102,7 +105,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     catalog: options.catalog,
     audit,
     permissions,
-    jobs: { enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts) },
+    jobs,
     outbox,
     redis: redis.client,
     key: () => {
@@ -122,7 +125,12 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       }),
     ),
   );
-  const handlers = [heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }), ...registry.jobs()];
+  // The platform's own queues (heartbeat, Slack delivery), then every capability's.
+  const handlers = [
+    heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }),
+    outbox.handler,
+    ...registry.jobs(),
+  ];
   queues = new JobQueues(
     redis,
     handlers.map((handler) => handler.queue),
@@ -161,6 +169,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       abandonedKey: (queue, jobId) => jobQueues.abandonedKey(queue, jobId),
       metrics,
       logger,
+      name: workerId,
     });
     await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
   }
@@ -220,7 +229,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, role: env.role, mode: options.slack.mode, workerId }, 'opsdeck started');
 
-  return { url, metrics, redis, queues, audit, workerId, readiness, close };
+  return { url, metrics, redis, queues, outbox, audit, workerId, readiness, close };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

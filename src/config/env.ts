@@ -78,6 +78,13 @@ export interface Env {
     /** Identity reported by `/ops ping`; the caller defaults it to `hostname:pid`. */
     readonly id?: string;
   };
+  /** Durable Slack writes (src/slack/outbox): how long they wait for Slack before they are dead-lettered. */
+  readonly outbox: {
+    /** A write still failing this long after it was enqueued is dead-lettered. */
+    readonly maxAgeMs: number;
+    /** The longest wait between two tries of a write while Slack is failing. */
+    readonly maxDelayMs: number;
+  };
   /** How long resolved Slack user-group memberships are cached (0 disables the cache). */
   readonly usergroupCacheMs: number;
   readonly audit: {
@@ -109,6 +116,8 @@ const DEFAULTS = {
   SHUTDOWN_TIMEOUT_MS: 25_000,
   WORKER_CONCURRENCY: 8,
   JOB_LOCK_MS: 30_000,
+  OUTBOX_MAX_AGE_MS: 3_600_000,
+  OUTBOX_RETRY_MAX_DELAY_MS: 60_000,
   USERGROUP_CACHE_MS: 60_000,
   AUDIT_RETENTION_DAYS: 365,
   AUDIT_MAX_ENTRIES: 1_000_000,
@@ -190,6 +199,8 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   WORKER_CONCURRENCY: integer(1, 1000, DEFAULTS.WORKER_CONCURRENCY),
   JOB_LOCK_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.JOB_LOCK_MS),
+  OUTBOX_MAX_AGE_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.OUTBOX_MAX_AGE_MS),
+  OUTBOX_RETRY_MAX_DELAY_MS: integer(1, Number.MAX_SAFE_INTEGER, DEFAULTS.OUTBOX_RETRY_MAX_DELAY_MS),
   USERGROUP_CACHE_MS: integer(0, Number.MAX_SAFE_INTEGER, DEFAULTS.USERGROUP_CACHE_MS),
   AUDIT_RETENTION_DAYS: integer(1, 100_000, DEFAULTS.AUDIT_RETENTION_DAYS),
   AUDIT_MAX_ENTRIES: integer(100, Number.MAX_SAFE_INTEGER, DEFAULTS.AUDIT_MAX_ENTRIES),
@@ -269,6 +280,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       lockMs: v.JOB_LOCK_MS,
       ...(v.WORKER_ID === undefined ? {} : { id: v.WORKER_ID }),
     },
+    outbox: { maxAgeMs: v.OUTBOX_MAX_AGE_MS, maxDelayMs: v.OUTBOX_RETRY_MAX_DELAY_MS },
     usergroupCacheMs: v.USERGROUP_CACHE_MS,
     audit: {
       maxAgeMs: v.AUDIT_RETENTION_DAYS * 24 * 3600_000,

@@ -1,4 +1,4 @@
-import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   abandonedKey(queue: string, jobId: string): string;
   metrics: Metrics;
   logger: Logger;
+  /** This process's name in BullMQ (a job's `processedBy`): which worker ran a job. */
+  name?: string;
 }
 
 export interface WorkerPool {
@@ -38,6 +40,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
     const worker = new Worker(queue.name, processorOf(handler, options, log), {
       connection: options.redis.bullConnection,
       prefix: options.redis.bullPrefix,
+      name: options.name,
       concurrency: queue.concurrency ?? options.concurrency,
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
@@ -82,7 +85,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
 function processorOf(handler: JobHandler<unknown>, options: WorkerPoolOptions, log: Logger): Processor {
   const { queue } = handler;
   const { metrics, redis } = options;
-  return async (job: Job, _token, signal) => {
+  return async (job: Job, token, signal) => {
     const stop = metrics.jobDuration.startTimer({ queue: queue.name });
     const done = (outcome: 'completed' | 'failed' | 'skipped') => {
       stop({ outcome });
@@ -105,16 +108,26 @@ function processorOf(handler: JobHandler<unknown>, options: WorkerPoolOptions, l
         enqueuedAt: job.timestamp,
         startedAt: job.processedOn ?? Date.now(),
         signal,
+        async later(delayMs) {
+          await job.moveToDelayed(Date.now() + Math.max(1, Math.round(delayMs)), token);
+          throw new DelayedError();
+        },
+        save: (next) => job.updateData(next),
       });
       done('completed');
       return result;
     } catch (error) {
+      // Back in the queue by the processor's choice (the outbox waiting for Slack or for its turn): not a failure.
+      if (error instanceof DelayedError) {
+        stop({ outcome: 'delayed' });
+        throw error;
+      }
       done('failed');
       log
         .child({ queue: queue.name, jobId: job.id })
         .debug({ err: { message: (error as Error).message } }, 'job attempt failed');
-      // The outbox already retried what retrying can fix; a permanent Slack error will not succeed on a later attempt.
-      if (error instanceof SlackApiError) throw new UnrecoverableError(error.message);
+      // A permanent Slack error will not succeed on a later attempt; a temporary one (from `outbox.call`) may.
+      if (error instanceof SlackApiError && !error.temporary) throw new UnrecoverableError(error.message);
       throw error;
     }
   };

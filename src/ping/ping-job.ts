@@ -32,7 +32,8 @@ export function pingHandler(services: Pick<Services, 'outbox' | 'workerId'>): Jo
       await services.outbox.respond(
         data.responseUrl,
         { ...message, response_type: 'ephemeral', replace_original: true },
-        ctx.signal,
+        // The job's id: a rerun of this job (a crash after the enqueue) answers once.
+        { key: ctx.jobId },
       );
       return { workerId: services.workerId, queueLatencyMs };
     },

@@ -153,6 +153,13 @@ export interface JobContext {
   startedAt: number;
   /** Aborted when the worker shuts down. */
   signal?: AbortSignal;
+  /**
+   * Puts the job back in its queue for `delayMs` without counting an attempt (waiting for a turn, or for Slack to
+   * come back). Never returns: the processor stops here and runs again later with the data last saved.
+   */
+  later(delayMs: number): Promise<never>;
+  /** Replaces the job's stored data, for a processor that must remember progress across `later` and crashes. */
+  save(data: unknown): Promise<void>;
 }
 
 /**

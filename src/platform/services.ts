@@ -4,7 +4,7 @@ import type { Permissions } from '../access/permissions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
-import type { SlackOutbox } from '../slack/outbox.js';
+import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import type { QueueDef } from './queue.js';
 
 /** Enqueues a job per its queue's declaration: the payload is checked and the job id chosen there. */

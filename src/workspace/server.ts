@@ -82,6 +82,8 @@ export interface SlackServer {
   waitForCall(predicate: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   faults: {
     failNext(target: string, fault: FaultSpec): void;
+    /** Every matching request fails with `fault` for `ms` (until `clear()` when omitted): a Slack outage. */
+    failFor(target: string, fault: FaultSpec, ms?: number): { clear(): void };
     hold(target: string): { release(): void };
   };
   setRequestUrl(url: string): void;
@@ -168,7 +170,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   const triggers = new TriggerRegistry(now);
   const responseUrls = new ResponseUrls(state, now);
   const recorder = new CallRecorder(events);
-  const faults = new Faults(events);
+  const faults = new Faults(events, now);
   const limiter = options.rateLimits === false ? undefined : new RateLimiter({ now });
   const requestLog = new RequestLog(events, now);
   let requestUrl = options.requestUrl;
@@ -332,6 +334,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     waitForCall: (predicate, timeoutMs) => recorder.waitForCall(predicate, timeoutMs),
     faults: {
       failNext: (target, fault) => faults.failNext(target, fault),
+      failFor: (target, fault, ms) => faults.failFor(target, fault, ms),
       hold: (target) => faults.hold(target),
     },
     setRequestUrl: (url) => {

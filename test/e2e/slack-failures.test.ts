@@ -1,17 +1,16 @@
-import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
 
 /** R8: Slack answers 429, 5xx or an error; the outbox retries what can succeed and gives up on what cannot. */
 let h: Harness;
-let events: QueueEvents;
+let outbox: OutboxWatch;
 beforeAll(async () => {
   h = await startHarness();
-  events = new QueueEvents('ping', { connection: h.opsdeck.redis.bullConnection, prefix: h.opsdeck.redis.bullPrefix });
-  await events.waitUntilReady();
+  outbox = await watchOutbox(h.opsdeck.redis);
 });
 afterAll(async () => {
-  await events.close();
+  await outbox.close();
   await h.close();
 });
 
@@ -40,7 +39,7 @@ describe('Slack failing', () => {
     expect(deliveriesTo(res.responseUrl).map((c) => c.status)).toEqual([503, 503, 200]);
   });
 
-  it('fails the job at once on a permanent error, without retrying it', async () => {
+  it('fails the reply at once on a permanent error, without retrying it', async () => {
     // A response_url Slack does not know answers 404: retrying cannot help.
     const body = new URLSearchParams({
       team_id: 'T0TEST',
@@ -51,12 +50,14 @@ describe('Slack failing', () => {
       response_url: `${h.slack.url}/response/unknown`,
       trigger_id: 'permanent.1',
     }).toString();
-    const failed = new Promise<{ jobId: string; failedReason: string }>((resolve) => events.once('failed', resolve));
+    const failed = new Promise<{ jobId: string; failedReason: string }>((resolve) =>
+      outbox.events.once('failed', resolve),
+    );
     const res = await h.slack.sendRaw({ body, contentType: 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(200);
     const { jobId, failedReason } = await failed;
     expect(failedReason).toMatch(/Slack response_url failed/);
-    const job = await h.opsdeck.queues.queue('ping').getJob(jobId);
+    const job = await outbox.jobs.getJob(jobId);
     expect(job!.attemptsMade).toBe(1);
     expect(h.slack.calls.filter((c) => c.path === '/response/unknown')).toHaveLength(1);
   });

@@ -42,3 +42,28 @@ export async function queueReconnected(queue: Queue): Promise<void> {
   const client = await queue.client;
   await vi.waitFor(() => expect(client.status).toBe('ready'), { timeout: 15_000, interval: 50 });
 }
+
+/**
+ * Resolves with a job's return value once it completed (rejects with its reason if it failed), however early or late
+ * the caller asks: the listener is attached before the state is read, so the completion is seen by one or the other.
+ */
+export async function finished(queue: Queue, events: QueueEvents, jobId: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => settle(() => resolve(returnvalue));
+    const onFailed = ({ failedReason }: { failedReason: string }) => settle(() => reject(new Error(failedReason)));
+    const settle = (then: () => void) => {
+      (events as unknown as NodeJS.EventEmitter)
+        .off(`completed:${jobId}`, onCompleted)
+        .off(`failed:${jobId}`, onFailed);
+      then();
+    };
+    // Per-job events are emitted under `<event>:<jobId>` (QueueEvents' typed listener list does not name them).
+    const emitter = events as unknown as NodeJS.EventEmitter;
+    emitter.on(`completed:${jobId}`, onCompleted).on(`failed:${jobId}`, onFailed);
+    queue.getJob(jobId).then(async (job) => {
+      const state = await job?.getState();
+      if (state === 'completed') settle(() => resolve(job!.returnvalue));
+      else if (state === 'failed') settle(() => reject(new Error(job!.failedReason)));
+    }, reject);
+  });
+}

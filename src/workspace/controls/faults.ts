@@ -20,16 +20,31 @@ export interface HeldRequest {
 
 /**
  * Fault injection for reliability tests. A target is a Web API method name, `response_url`, or `*` for every
- * request. Failures are consumed in the order they were queued; holds last until released.
+ * request. Counted failures are consumed in the order they were queued, before any outage; outages last until their
+ * time is up or they are cleared; holds last until released.
  */
 export class Faults {
   private readonly failures: Array<{ target: string; fault: FaultSpec; remaining: number }> = [];
+  private readonly outages = new Set<{ target: string; fault: FaultSpec; until: number }>();
   private readonly holds = new Set<{ target: string; waiters: Array<() => void> }>();
 
-  constructor(private readonly events: EventEmitter) {}
+  constructor(
+    private readonly events: EventEmitter,
+    private readonly now: () => number,
+  ) {}
 
   failNext(target: string, fault: FaultSpec): void {
     this.failures.push({ target, fault, remaining: fault.times ?? 1 });
+  }
+
+  /**
+   * An outage, as Slack has them: every matching request fails with `fault` for `ms` (server clock), or until
+   * `clear()` when `ms` is omitted. `fault.times` is ignored.
+   */
+  failFor(target: string, fault: FaultSpec, ms = Number.POSITIVE_INFINITY): { clear(): void } {
+    const outage = { target, fault, until: this.now() + ms };
+    this.outages.add(outage);
+    return { clear: () => this.outages.delete(outage) };
   }
 
   /**
@@ -57,14 +72,23 @@ export class Faults {
     });
   }
 
-  /** The next queued failure for `method`, consuming one use of it. */
+  /** The next queued failure for `method`, consuming one use of it; else the outage `method` is in, if any. */
   take(method: string): FaultSpec | undefined {
     const index = this.failures.findIndex((f) => matches(f.target, method));
-    if (index < 0) return undefined;
+    if (index < 0) return this.outage(method);
     const entry = this.failures[index]!;
     entry.remaining -= 1;
     if (entry.remaining <= 0) this.failures.splice(index, 1);
     return entry.fault;
+  }
+
+  private outage(method: string): FaultSpec | undefined {
+    const at = this.now();
+    for (const outage of this.outages) {
+      if (outage.until <= at) this.outages.delete(outage);
+      else if (matches(outage.target, method)) return outage.fault;
+    }
+    return undefined;
   }
 
   /** Lets every held request go (used on close so nothing hangs forever). */

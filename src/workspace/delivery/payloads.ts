@@ -3,7 +3,7 @@ import { slackMessage } from '../web-api/shapes.js';
 
 /**
  * Request bodies Slack sends to an app, built on the shapes of the upstream fixtures in
- * /work/shared/fixtures/slack/ (slash-command.form-urlencoded.txt, block-actions*.json, view-submission.json,
+ * test/fixtures/slack/ (slash-command.form-urlencoded.txt, block-actions*.json, view-submission.json,
  * reaction-added.json). Pure: ids and times come in as arguments.
  */
 

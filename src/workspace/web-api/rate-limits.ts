@@ -1,43 +1,10 @@
-/**
- * Slack Web API rate limits (slack-platform.md §4) as token buckets with an injected clock, so the rules can be
- * tested without waiting and the fake server can answer 429 + Retry-After where slack.com would.
- */
-
-export type RateTier = 'Tier1' | 'Tier2' | 'Tier3' | 'Tier4' | 'Special';
-
-/** Requests per minute per method (Slack documents these as minimums: "1+", "20+", …). */
-export const TIER_PER_MINUTE: Record<Exclude<RateTier, 'Special'>, number> = {
-  Tier1: 1,
-  Tier2: 20,
-  Tier3: 50,
-  Tier4: 100,
-};
+import { METHOD_TIERS, POST_MESSAGE_PER_SECOND, type RateTier, TIER_PER_MINUTE } from '../../slack/rate-tiers.js';
 
 /**
- * Tiers of the methods the fake server implements, copied from java-slack-sdk's rate_limit_tiers.json
- * (/work/shared/fixtures/slack/web-api-rate-limit-tiers.json; a unit test keeps them in step). Special tiers
- * (`chat.postMessage`, `auth.test`) are handled separately.
+ * Slack Web API rate limits (slack-platform.md §4; the table is src/slack/rate-tiers.ts) as token buckets with an
+ * injected clock, so the rules can be tested without waiting and the fake server can answer 429 + Retry-After where
+ * slack.com would.
  */
-export const METHOD_TIERS: Record<string, RateTier> = {
-  'auth.test': 'Special',
-  'chat.postMessage': 'Special',
-  'chat.update': 'Tier3',
-  'chat.postEphemeral': 'Tier4',
-  'chat.delete': 'Tier3',
-  'views.open': 'Tier4',
-  'views.update': 'Tier4',
-  'views.push': 'Tier4',
-  'views.publish': 'Tier4',
-  'conversations.create': 'Tier2',
-  'conversations.invite': 'Tier3',
-  'conversations.setTopic': 'Tier2',
-  'conversations.info': 'Tier3',
-  'conversations.join': 'Tier3',
-  'pins.add': 'Tier2',
-  'reactions.add': 'Tier3',
-  'users.info': 'Tier4',
-  'usergroups.users.list': 'Tier2',
-};
 
 /**
  * A token bucket: `capacity` tokens, refilled continuously at `refillPerMs`. Time comes from the caller so the
@@ -102,7 +69,7 @@ export class RateLimiter {
   private readonly perMinute: Record<Exclude<RateTier, 'Special'>, number>;
 
   constructor(private readonly options: RateLimiterOptions) {
-    this.perSecond = options.postMessagePerSecond ?? 1;
+    this.perSecond = options.postMessagePerSecond ?? POST_MESSAGE_PER_SECOND;
     this.burst = options.postMessageBurst ?? 4;
     this.perMinute = { ...TIER_PER_MINUTE, ...options.perMinute };
   }

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay } from '../../../src/slack/retry-policy.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  type DeliveryPolicy,
+  parseRetryAfter,
+  redelivery,
+  retryDelay,
+} from '../../../src/slack/retry-policy.js';
 
 const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
 
-describe('Slack retry policy', () => {
-  it('waits exactly what Retry-After says on a 429', () => {
-    expect(retryDelay({ kind: 'ratelimited', retryAfterSeconds: 7 }, 1, policy, 0.5)).toBe(7000);
+describe('Slack retry policy: short retries within one try', () => {
+  it('waits exactly what Retry-After says on a 429, when that is short', () => {
+    expect(retryDelay({ kind: 'ratelimited', retryAfterSeconds: 1 }, 1, policy, 0.5)).toBe(1000);
+  });
+
+  it('does not hold a worker for a long Retry-After: the write goes back to the queue instead', () => {
+    expect(retryDelay({ kind: 'ratelimited', retryAfterSeconds: 7 }, 1, policy, 0.5)).toBeNull();
   });
 
   it('backs off exponentially with jitter on server and network errors, capped', () => {
@@ -33,5 +43,42 @@ describe('Slack retry policy', () => {
     expect(parseRetryAfter(null)).toBe(1);
     expect(parseRetryAfter('soon')).toBe(1);
     expect(parseRetryAfter('-4')).toBe(1);
+  });
+});
+
+describe('Slack retry policy: durable writes waiting in the queue', () => {
+  const durable: DeliveryPolicy = { maxAgeMs: 3_600_000, minDelayMs: 1000, maxDelayMs: 60_000 };
+  const server = { kind: 'server', status: 503 } as const;
+
+  it('fails a permanent error once, whatever its age', () => {
+    expect(redelivery({ kind: 'permanent' }, 0, durable, 0.5)).toEqual({ action: 'fail' });
+  });
+
+  it('waits half the write’s age, with jitter, between the bounds', () => {
+    expect(redelivery(server, 0, durable, 0.999)).toEqual({ action: 'retry', delayMs: 1000 });
+    expect(redelivery(server, 0, durable, 0)).toEqual({ action: 'retry', delayMs: 500 });
+    expect(redelivery(server, 20_000, durable, 0.999)).toEqual({ action: 'retry', delayMs: 9995 });
+    expect(redelivery({ kind: 'network' }, 30 * 60_000, durable, 0.999)).toEqual({ action: 'retry', delayMs: 59_970 });
+    expect(redelivery({ kind: 'network' }, 30 * 60_000, durable, 0)).toEqual({ action: 'retry', delayMs: 30_000 });
+  });
+
+  it('honours Retry-After on a 429, however long', () => {
+    expect(redelivery({ kind: 'ratelimited', retryAfterSeconds: 30 }, 5000, durable, 0.3)).toEqual({
+      action: 'retry',
+      delayMs: 30_000,
+    });
+  });
+
+  it('makes the last try at the maximum age, and dead-letters a failure at or after it', () => {
+    const hour = durable.maxAgeMs;
+    expect(redelivery(server, hour - 200, durable, 0.999)).toEqual({ action: 'retry', delayMs: 200 });
+    expect(redelivery({ kind: 'ratelimited', retryAfterSeconds: 60 }, hour - 5000, durable, 0)).toEqual({
+      action: 'retry',
+      delayMs: 5000,
+    });
+    expect(redelivery(server, hour, durable, 0.5)).toEqual({ action: 'dead-letter' });
+    expect(redelivery({ kind: 'ratelimited', retryAfterSeconds: 1 }, hour + 1, durable, 0.5)).toEqual({
+      action: 'dead-letter',
+    });
   });
 });

@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METHOD_TIERS, RateLimiter, TIER_PER_MINUTE, TokenBucket } from '../../../src/workspace/web-api/rate-limits.js';
+import { paceFor } from '../../../src/slack/outbox/pace-rules.js';
+import { METHOD_TIERS, TIER_PER_MINUTE } from '../../../src/slack/rate-tiers.js';
+import { WEB_API_METHODS } from '../../../src/workspace/web-api/methods.js';
+import { RateLimiter, TokenBucket } from '../../../src/workspace/web-api/rate-limits.js';
+import { manualClock } from '../../support/clock.js';
 import { fixturePath } from '../../support/repo.js';
-
-/** A clock the test moves by hand. */
-function manualClock(start = 1_700_000_000_000) {
-  let t = start;
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
 
 describe('TokenBucket', () => {
   it('allows a burst of capacity, then reports the wait until the next token', () => {
@@ -93,5 +86,15 @@ describe('RateLimiter', () => {
       expect(tier === 'Special' ? upstream?.startsWith('SpecialTier_') : upstream === tier, method).toBe(true);
     }
     expect(TIER_PER_MINUTE).toEqual({ Tier1: 1, Tier2: 20, Tier3: 50, Tier4: 100 });
+  });
+});
+
+describe('what the server limits', () => {
+  it('limits every Web API method it serves that the outbox paces', () => {
+    const unpaced = new Set(['apps.connections.open', 'auth.test']);
+    for (const method of Object.keys(WEB_API_METHODS).filter((m) => !unpaced.has(m))) {
+      expect(paceFor(method), method).toBeDefined();
+      expect(METHOD_TIERS[method], method).toBeDefined();
+    }
   });
 });

@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { PaceRule } from './pace-rules.js';
+
+/** Both scripts' opening: the rule, the clock, and the bucket's theoretical arrival time. */
+const BUCKET = `
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[4])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)`;
+
+/**
+ * GCRA (a token bucket kept as one "theoretical arrival time") in one Lua call, so every worker process shares the
+ * bucket and the clock (Redis TIME) and two workers can never both take the last token. A call either reserves the
+ * next free slot, if it starts within `maxWait`, and learns how long to sleep until it; or takes nothing and learns
+ * when to ask again. Nobody polls: each caller sleeps exactly once, until its own slot.
+ *
+ * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME). Returns {reserved 0|1, wait ms}.
+ */
+const RESERVE = `${BUCKET}
+local maxWait = tonumber(ARGV[3])
+if tat < now then tat = now end
+local wait = tat - (burst - 1) * interval - now
+if wait < 0 then wait = 0 end
+if wait > maxWait then return {0, wait} end
+local nextTat = tat + interval
+redis.call('SET', KEYS[1], string.format('%d', nextTat), 'PX', nextTat - now + 1000)
+return {1, wait}
+`;
+
+/**
+ * Slack said 429 with Retry-After: nobody takes a slot of this bucket before `now + retryAfter`.
+ * KEYS[1] bucket; ARGV: interval ms, burst, retry-after ms, now ms ('' = Redis TIME).
+ */
+const HOLD_OFF = `${BUCKET}
+local held = now + tonumber(ARGV[3]) + (burst - 1) * interval
+if held > tat then
+  redis.call('SET', KEYS[1], string.format('%d', held), 'PX', held - now + 1000)
+end
+return 1
+`;
+
+export type Reservation = { reserved: true; waitMs: number } | { reserved: false; retryInMs: number };
+
+export class Pacer {
+  /**
+   * @param key namespaces a bucket's Redis key (`key('pace', rule.key)`)
+   * @param now an injected clock for tests; production uses Redis TIME, the one clock all processes share
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: (...parts: string[]) => string,
+    private readonly now?: () => number,
+  ) {}
+
+  /**
+   * Reserves the next slot of `rule`'s bucket if it starts within `maxWaitMs`; the caller then sleeps `waitMs` and
+   * calls. Otherwise nothing is taken and `retryInMs` says when the bucket will have a slot that close.
+   */
+  async reserve(rule: PaceRule, maxWaitMs: number): Promise<Reservation> {
+    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs)) as [number, number];
+    return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
+  }
+
+  /** Keeps every process off `rule`'s bucket for `ms` (Slack answered 429 with that Retry-After). */
+  async holdOff(rule: PaceRule, ms: number): Promise<void> {
+    await this.run(HOLD_OFF, rule, ms);
+  }
+
+  private run(script: string, rule: PaceRule, ms: number): Promise<unknown> {
+    const bucket = this.key('pace', rule.key);
+    return this.redis.eval(script, 1, bucket, rule.intervalMs, rule.burst, ms, this.now?.() ?? '');
+  }
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import type { RecordedCall } from '../../src/workspace/server.js';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { type OutboxWatch, watchOutbox } from '../support/outbox.js';
+
+/** The outbox's writes through real HTTP to the Slack-compatible server, delivered by Opsdeck's own worker. */
+interface Bench extends OutboxWatch {
+  h: Harness;
+}
+
+async function startBench(env: Record<string, string> = {}): Promise<Bench> {
+  const h = await startHarness({ env });
+  const watch = await watchOutbox(h.opsdeck.redis);
+  return {
+    ...watch,
+    h,
+    async close() {
+      await watch.close();
+      await h.close();
+    },
+  };
+}
+
+const postOf = (text: string) => (c: RecordedCall) => c.method === 'chat.postMessage' && c.params.text === text;
+
+describe('the outbox', () => {
+  let b: Bench;
+  beforeAll(async () => {
+    b = await startBench();
+  });
+  afterAll(() => b.close());
+
+  it('posts once per key and keeps where the message landed', async () => {
+    const { outbox } = b.h.opsdeck;
+    await outbox.post({ key: 'deploy-1', channel: CHANNEL, message: { text: 'Deploying api 1.4.2' } });
+    await outbox.post({ key: 'deploy-1', channel: CHANNEL, message: { text: 'Deploying api 1.4.2 again' } });
+    expect(await b.finished({ kind: 'post', key: 'deploy-1' })).toBe('sent');
+    const call = await b.h.slack.waitForCall(postOf('Deploying api 1.4.2'));
+    expect(call.status).toBe(200);
+    expect(await outbox.ref('deploy-1')).toEqual({ channel: CHANNEL, ts: call.response.ts });
+    expect(b.h.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === CHANNEL)).toHaveLength(
+      1,
+    );
+  });
+
+  it('replies in the thread of another keyed message, waiting for that post if it is still on its way', async () => {
+    const { outbox } = b.h.opsdeck;
+    await outbox.post({ key: 'inc-7-log', channel: CHANNEL, message: { text: 'Timeline' }, threadKey: 'inc-7' });
+    await outbox.post({ key: 'inc-7', channel: CHANNEL, message: { text: 'Incident 7 declared' } });
+    await b.finished({ kind: 'post', key: 'inc-7-log' });
+    const parent = await outbox.ref('inc-7');
+    const reply = await b.h.slack.waitForCall(postOf('Timeline'));
+    expect(reply.params.thread_ts).toBe(parent!.ts);
+    expect(b.h.slack.state.messages.get(CHANNEL)!.find((m) => m.text === 'Timeline')!.threadTs).toBe(parent!.ts);
+  });
+
+  it('coalesces twenty edits within a second into a few chat.update calls; the last state wins', async () => {
+    const { outbox } = b.h.opsdeck;
+    await outbox.post({ key: 'progress', channel: CHANNEL, message: { text: 'step 0/20' } });
+    await b.finished({ kind: 'post', key: 'progress' });
+    const { ts } = (await outbox.ref('progress'))!;
+    for (let step = 1; step <= 20; step++) {
+      await outbox.update({ key: 'progress', message: { text: `step ${step}/20` } });
+    }
+    // Versions 2..21: every edit's job finishes, most without a call.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => b.finished({ kind: 'update', key: 'progress', version: i + 2 })),
+    );
+    const updates = b.h.slack.calls.filter((c) => c.method === 'chat.update' && c.params.ts === ts);
+    // One edit per second per message: the first edit at once, then the newest a second later (2 here); the bound
+    // leaves room for a slow machine taking longer than a second over the twenty edits.
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.length).toBeLessThanOrEqual(4);
+    expect(results.filter((r) => r === 'sent')).toHaveLength(updates.length);
+    expect(updates.at(-1)!.params.text).toBe('step 20/20');
+    expect(b.h.slack.state.messages.get(CHANNEL)!.find((m) => m.ts === ts)!.text).toBe('step 20/20');
+  });
+
+  it('sends the latest content with a post that is still waiting, and no edit at all', async () => {
+    const { outbox } = b.h.opsdeck;
+    const outage = b.h.slack.faults.failFor('chat.postMessage', { status: 503 });
+    await outbox.post({ key: 'status-1', channel: CHANNEL, message: { text: 'status: checking' } });
+    const failed = await b.h.slack.waitForCall(postOf('status: checking'));
+    expect(failed.status).toBe(503);
+    await outbox.update({ key: 'status-1', message: { text: 'status: degraded' } });
+    await outbox.update({ key: 'status-1', message: { text: 'status: down' } });
+    outage.clear();
+    expect(await b.finished({ kind: 'post', key: 'status-1' })).toBe('sent');
+    const posted = await b.h.slack.waitForCall((c) => postOf('status: down')(c) && c.status === 200);
+    await b.finished({ kind: 'update', key: 'status-1', version: 3 });
+    expect(b.h.slack.calls.filter((c) => c.method === 'chat.update' && c.params.ts === posted.response.ts)).toEqual([]);
+  });
+
+  it('fails a permanent error once, without retrying it', async () => {
+    const { outbox } = b.h.opsdeck;
+    await outbox.post({ key: 'nowhere', channel: 'C0NOPE', message: { text: 'lost?' } });
+    await expect(b.finished({ kind: 'post', key: 'nowhere' })).rejects.toThrow(
+      'Slack chat.postMessage failed: channel_not_found',
+    );
+    const job = await b.job({ kind: 'post', key: 'nowhere' });
+    expect(job!.attemptsMade).toBe(1);
+    expect(b.h.slack.calls.filter((c) => c.params.channel === 'C0NOPE')).toHaveLength(1);
+  });
+
+  it('waits out a 429 for its Retry-After before calling again', async () => {
+    const { outbox } = b.h.opsdeck;
+    b.h.slack.faults.failNext('chat.postMessage', { status: 429, retryAfter: 2 });
+    await outbox.post({ key: 'limited', channel: CHANNEL, message: { text: 'after the wall' } });
+    await b.finished({ kind: 'post', key: 'limited' });
+    const [limited, delivered] = b.h.slack.calls.filter(postOf('after the wall'));
+    expect(limited!.status).toBe(429);
+    expect(delivered!.status).toBe(200);
+    expect(delivered!.at - limited!.at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('calls at once what needs an answer now, and says whether a failure may pass', async () => {
+    const { outbox } = b.h.opsdeck;
+    const created = await outbox.call<{ channel: { id: string; name: string } }>('conversations.create', {
+      name: 'inc-42-checkout',
+    });
+    expect(created.channel.name).toBe('inc-42-checkout');
+    await expect(outbox.call('conversations.create', { name: 'inc-42-checkout' })).rejects.toMatchObject({
+      code: ErrorCode.SlackApi,
+      slackError: 'name_taken',
+      temporary: false,
+    });
+    const outage = b.h.slack.faults.failFor('views.publish', { status: 503 });
+    await expect(outbox.call('views.publish', { user_id: USERS.carol, view: {} })).rejects.toMatchObject({
+      slackError: 'http_503',
+      temporary: true,
+    });
+    outage.clear();
+    // The short retries were used before giving up.
+    expect(b.h.slack.calls.filter((c) => c.method === 'views.publish').map((c) => c.status)).toEqual([503, 503, 503]);
+  });
+
+  it('refuses a key it could not keep apart from others', async () => {
+    await expect(
+      b.h.opsdeck.outbox.post({ key: 'has spaces', channel: CHANNEL, message: { text: 'x' } }),
+    ).rejects.toThrow(/letters, digits/);
+    await expect(b.h.opsdeck.outbox.update({ key: 'never-posted', message: { text: 'x' } })).rejects.toThrow(
+      'no message was posted under key never-posted',
+    );
+  });
+});
+
+describe('a write Slack never takes', () => {
+  let b: Bench;
+  beforeAll(async () => {
+    b = await startBench({ OUTBOX_MAX_AGE_MS: '1500' });
+  });
+  afterAll(() => b.close());
+
+  it('is dead-lettered after its maximum age: kept, logged and counted, never dropped', async () => {
+    b.h.slack.faults.failFor('response_url', { status: 503 });
+    const url = `${b.h.slack.url}/response/outage`;
+    await b.h.opsdeck.outbox.respond(url, { text: 'are you there?' }, { key: 'dl-1' });
+    await expect(b.finished({ kind: 'respond', key: 'dl-1', url, message: { text: '' } })).rejects.toThrow(
+      /dead-lettered/,
+    );
+    const [letter] = await b.h.opsdeck.outbox.deadLetters();
+    expect(letter).toMatchObject({ method: 'response_url', key: 'dl-1', error: 'http_503' });
+    expect(letter!.job).toMatchObject({ kind: 'respond', url, message: { text: 'are you there?' } });
+    const metrics = await b.h.opsdeck.metrics.registry.metrics();
+    expect(metrics).toContain('opsdeck_slack_dead_letters_total{method="response_url"} 1');
+    // Tried (at least its short retries) before giving up.
+    expect(b.h.slack.calls.filter((c) => c.path === '/response/outage').length).toBeGreaterThanOrEqual(3);
+  });
+});
