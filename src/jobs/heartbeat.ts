@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { JobHandler } from '../platform/capability.js';
+import type { JobHandler } from '../platform/queue.js';
 import { defineQueue } from '../platform/queue.js';
 
 /** Milliseconds between heartbeat jobs; readiness wants one processed within three intervals. */

@@ -1,7 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Logger } from '../log.js';
-import type { QueueDef } from '../platform/queue.js';
-import type { Enqueuer } from '../platform/services.js';
+import type { Enqueuer, QueueDef } from '../platform/queue.js';
 import type { RedisConnections } from '../redis/connections.js';
 
 /** Finished jobs stay this long for debugging; dedupe does not depend on it (see `deduplication` below). */

@@ -2,8 +2,8 @@ import { DelayedError, type Job, type Processor, UnrecoverableError, Worker } fr
 import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { JobHandler } from '../platform/capability.js';
 import { parseJobData } from '../platform/job-data.js';
+import type { JobHandler } from '../platform/queue.js';
 import type { RedisConnections } from '../redis/connections.js';
 import { ACK_JOB_NAME } from './queues.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobHandler } from '../platform/capability.js';
+import type { JobHandler } from '../platform/queue.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
 import { pingReply } from './messages.js';

@@ -1,7 +1,11 @@
 import type { z } from 'zod';
 import type { Block, Message } from './blocks.js';
 import type { Grammar } from './grammar/index.js';
-import type { QueueDef } from './queue.js';
+import type { JobHandler } from './queue.js';
+
+/** Capability authors find everything they declare here; the job types live with the queue declaration. */
+export type { JobContext, JobHandler } from './queue.js';
+
 import type { Services } from './services.js';
 
 /**
@@ -133,33 +137,6 @@ export interface ShortcutContext extends Caller {
 export interface EventHandler {
   type: string;
   run(event: Record<string, unknown>): Promise<void>;
-}
-
-/** The processor of one queue the capability declares. */
-export interface JobHandler<T> {
-  queue: QueueDef<T>;
-  /** Parsed data in, a small result out; throw to retry per the declaration, UnrecoverableError to fail for good. */
-  process(data: T, ctx: JobContext): Promise<unknown>;
-  /** Called once when a job of an `onStall: 'interrupt'` queue was cut off by a crash instead of being rerun. */
-  onInterrupted?(data: T): Promise<void>;
-}
-
-export interface JobContext {
-  jobId: string;
-  /** 1 on the first try. */
-  attempt: number;
-  /** When the job was enqueued and when this try started (ms since the epoch). */
-  enqueuedAt: number;
-  startedAt: number;
-  /** Aborted when the worker shuts down. */
-  signal?: AbortSignal;
-  /**
-   * Puts the job back in its queue for `delayMs` without counting an attempt (waiting for a turn, or for Slack to
-   * come back). Never returns: the processor stops here and runs again later with the data last saved.
-   */
-  later(delayMs: number): Promise<never>;
-  /** Replaces the job's stored data, for a processor that must remember progress across `later` and crashes. */
-  save(data: unknown): Promise<void>;
 }
 
 /**

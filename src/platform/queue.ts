@@ -34,3 +34,39 @@ export function defineQueue<T>(def: QueueDef<T>): QueueDef<T> {
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new Error(`queue name ${def.name} must match [a-z][a-z0-9-]*`);
   return def;
 }
+
+/** Enqueues a job per its queue's declaration: the payload is checked and the job id chosen there. */
+export interface Enqueuer {
+  /**
+   * @param options.withinAck the caller is about to tell a user the outcome within Slack's 3 s: give up after a
+   *   deadline, and make sure a job whose enqueue missed it never runs.
+   */
+  enqueue<T>(queue: QueueDef<T>, data: T, options?: { withinAck?: boolean }): Promise<void>;
+}
+
+/** The processor of one queue the capability declares. */
+export interface JobHandler<T> {
+  queue: QueueDef<T>;
+  /** Parsed data in, a small result out; throw to retry per the declaration, UnrecoverableError to fail for good. */
+  process(data: T, ctx: JobContext): Promise<unknown>;
+  /** Called once when a job of an `onStall: 'interrupt'` queue was cut off by a crash instead of being rerun. */
+  onInterrupted?(data: T): Promise<void>;
+}
+
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first try. */
+  attempt: number;
+  /** When the job was enqueued and when this try started (ms since the epoch). */
+  enqueuedAt: number;
+  startedAt: number;
+  /** Aborted when the worker shuts down. */
+  signal?: AbortSignal;
+  /**
+   * Puts the job back in its queue for `delayMs` without counting an attempt (waiting for a turn, or for Slack to
+   * come back). Never returns: the processor stops here and runs again later with the data last saved.
+   */
+  later(delayMs: number): Promise<never>;
+  /** Replaces the job's stored data, for a processor that must remember progress across `later` and crashes. */
+  save(data: unknown): Promise<void>;
+}

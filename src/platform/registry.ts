@@ -1,13 +1,5 @@
-import type {
-  Action,
-  Capability,
-  EventHandler,
-  JobHandler,
-  Shortcut,
-  Subcommand,
-  ViewSubmission,
-  Webhook,
-} from './capability.js';
+import type { Action, Capability, EventHandler, Shortcut, Subcommand, ViewSubmission, Webhook } from './capability.js';
+import type { JobHandler } from './queue.js';
 
 /** A subcommand with the capability that owns it (help groups by it; logs and metrics name it). */
 export interface RegisteredSubcommand {

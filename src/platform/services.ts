@@ -5,16 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
-import type { QueueDef } from './queue.js';
-
-/** Enqueues a job per its queue's declaration: the payload is checked and the job id chosen there. */
-export interface Enqueuer {
-  /**
-   * @param options.withinAck the caller is about to tell a user the outcome within Slack's 3 s: give up after a
-   *   deadline, and make sure a job whose enqueue missed it never runs.
-   */
-  enqueue<T>(queue: QueueDef<T>, data: T, options?: { withinAck?: boolean }): Promise<void>;
-}
+import type { Enqueuer } from './queue.js';
 
 /**
  * Everything a capability may ask for in `uses`. IO reaches capabilities as these arguments, never as imports, so a

@@ -31,7 +31,7 @@ describe('local mode (no Slack credentials)', () => {
 
   it('prints a banner that says which URL to open, apart from the log lines', () => {
     const lines = proc.output().split('\n');
-    const open = lines.findIndex((line) => line === `  Open ${workspaceUrl} in a browser`);
+    const open = lines.indexOf(`  Open ${workspaceUrl} in a browser`);
     expect(open).toBeGreaterThan(0);
     expect(lines[open - 1]).toBe('');
     expect(lines.slice(open, open + 8).join('\n')).toMatch(/Opsdeck {7}http:\/\/127\.0\.0\.1:\d+\n {2}Redis {9}\S/);

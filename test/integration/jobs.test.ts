@@ -7,7 +7,7 @@ import { JobQueues } from '../../src/jobs/queues.js';
 import { startWorkers, type WorkerPool } from '../../src/jobs/workers.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { JobHandler } from '../../src/platform/capability.js';
+import type { JobHandler } from '../../src/platform/queue.js';
 import { defineQueue, type QueueDef } from '../../src/platform/queue.js';
 import { connectRedis, type RedisConnections } from '../../src/redis/connections.js';
 import { redisKeys } from '../../src/redis/keys.js';

@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import type { JobContext } from '../../platform/capability.js';
+import type { JobContext } from '../../platform/queue.js';
 import { type DeliveryPolicy, type Failure, type RetryPolicy, redelivery } from '../retry-policy.js';
 import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -118,9 +118,9 @@ export class Delivery {
     let threadTs: string | undefined;
     if (message.threadKey) {
       const parent = await this.deps.store.get(message.threadKey);
-      if (!parent) return this.fail(method, key, 'thread_parent_unknown');
-      // The parent's own post is still on its way: wait for it like for Slack, within the same maximum age.
-      if (!parent.ts) return this.settle(run, method, key, temporary('thread_parent_pending'));
+      // The parent's own post is not stored yet (another process enqueues it a moment later) or still on its way:
+      // wait for it like for Slack, within the same maximum age.
+      if (!parent?.ts) return this.settle(run, method, key, temporary('thread_parent_pending'));
       threadTs = parent.ts;
     }
     const rule = paceFor(method, message.channel);

@@ -3,8 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { SlackApiError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import type { JobHandler } from '../../platform/capability.js';
-import type { Enqueuer } from '../../platform/services.js';
+import type { Enqueuer, JobHandler } from '../../platform/queue.js';
 import type { RedisConnections } from '../../redis/connections.js';
 import {
   DEFAULT_DELIVERY_POLICY,

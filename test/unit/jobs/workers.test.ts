@@ -6,7 +6,7 @@ import { SlackApiError } from '../../../src/errors.js';
 import { startWorkers, type WorkerPool } from '../../../src/jobs/workers.js';
 import { createLogger } from '../../../src/log.js';
 import { createMetrics, type Metrics } from '../../../src/metrics.js';
-import type { JobContext } from '../../../src/platform/capability.js';
+import type { JobContext } from '../../../src/platform/queue.js';
 import { defineQueue } from '../../../src/platform/queue.js';
 import { connectRedis, type RedisConnections } from '../../../src/redis/connections.js';
 import { redisKeys } from '../../../src/redis/keys.js';
