@@ -80,6 +80,17 @@ export function registerCommandRoute(app: App, deps: RouterDeps): void {
   });
 }
 
+/** The overview depends on the declarations alone, which never change while the process runs: build it once. */
+const overviews = new WeakMap<RouterDeps['registry'], Message>();
+function overviewOf(deps: RouterDeps): Message {
+  let message = overviews.get(deps.registry);
+  if (!message) {
+    message = helpOverview(deps.registry, deps.slashCommand);
+    overviews.set(deps.registry, message);
+  }
+  return message;
+}
+
 /** Slack allows about 4,000 characters of command text; the tokenizer refuses more. */
 function resolve(text: string, deps: RouterDeps, named: (label: string) => void): Resolved {
   const slash = deps.slashCommand;
@@ -91,11 +102,11 @@ function resolve(text: string, deps: RouterDeps, named: (label: string) => void)
     throw error;
   }
   const words = leadingWords(tokens);
-  if (tokens.length === 0) return { kind: 'help', message: helpOverview(deps.registry, slash) };
+  if (tokens.length === 0) return { kind: 'help', message: overviewOf(deps) };
   if (words[0]?.toLowerCase() === 'help') {
     named('help');
     const topic = tokens.slice(1).map((t) => t.text);
-    if (topic.length === 0) return { kind: 'help', message: helpOverview(deps.registry, slash) };
+    if (topic.length === 0) return { kind: 'help', message: overviewOf(deps) };
     const exact = deps.registry.findSubcommand(topic);
     const entries = exact ? [exact.entry] : deps.registry.subcommandsFor(topic[0]!);
     if (entries.length === 0) throw unknownSubcommand(topic.join(' '), deps);
