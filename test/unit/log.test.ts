@@ -1,24 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-
-/** A logger writing into an array of parsed lines. */
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
+import { capturingLogger } from '../support/logs.js';
 
 const BOT = 'xoxb-1234-5678-abcdefghij';
 
 describe('log redaction', () => {
   it('blanks secret keys at any depth, in arrays too', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     logger.info(
       {
         payload: { a: { b: { c: { d: { e: { token: 'plain-secret', signingSecret: 's3cr3t-value' } } } } } },
@@ -39,7 +26,7 @@ describe('log redaction', () => {
   });
 
   it("blanks every value of a command's env map, keeping the names", () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     logger.info({ command: { argv: ['./deploy.sh', 'api'], env: { DEPLOY_KEY: 'k-123456', REGION: 'eu' } } }, 'run');
     expect(lines[0]!.command).toEqual({
       argv: ['./deploy.sh', 'api'],
@@ -48,7 +35,7 @@ describe('log redaction', () => {
   });
 
   it('scrubs Slack token shapes from messages, strings and errors', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     logger.info({ note: `used ${BOT}` }, `calling with ${BOT}`);
     logger.warn({ err: new Error(`invalid_auth for ${BOT}`) }, 'failed');
     logger.child({ client: { botToken: BOT } }).info('child');
@@ -59,7 +46,7 @@ describe('log redaction', () => {
   });
 
   it('logs a circular object without looping', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     const loop: Record<string, unknown> = { name: 'loop' };
     loop.self = loop;
     logger.info({ loop }, 'circular');

@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog, parseCatalog } from '../../../src/config/catalog.js';
 import { loadEnv } from '../../../src/config/env.js';
@@ -21,24 +20,13 @@ import {
 } from '../../../src/workspace/local/local-mode.js';
 import { freePort } from '../../../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../../../src/workspace/server.js';
+import { capturingLogger } from '../../support/logs.js';
 import { redisUrl, uniquePrefix } from '../../support/redis.js';
 import { repoRoot } from '../../support/repo.js';
 
 const silent = createLogger({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'opsdeck-local-mode-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A logger whose JSON lines land in `lines`. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
 
 describe('chooseRedis', () => {
   const url = 'redis://127.0.0.1:6379';
