@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { JobHandler } from '../platform/capability.js';
+import { defineQueue } from '../platform/queue.js';
+import type { Services } from '../platform/services.js';
+import type { AlertMetrics } from './metrics.js';
+import { publishGroup } from './publish.js';
+import { applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
+import { type AlertBatch, AlertBatchSchema } from './schemas.js';
+import type { AlertStore } from './store.js';
+
+const ingestJob = AlertBatchSchema.extend({ id: z.uuid() });
+export type IngestJob = z.output<typeof ingestJob>;
+
+/**
+ * One webhook body, read into a batch, waiting for a worker. Every body is its own job: duplicates (HA pairs, the
+ * sender's retries) are dropped by the dedupe rule, which also counts them.
+ */
+export const ingestQueue = defineQueue<IngestJob>({
+  name: 'alerts-ingest',
+  schema: ingestJob,
+  jobId: (data) => `alerts-${data.id}`,
+  attempts: 10,
+  backoff: { type: 'exponential', delayMs: 500 },
+  onStall: 'rerun',
+});
+
+/** Enqueues a batch; resolves once it is durably in Redis (the webhook answers 2xx only then). */
+export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: AlertBatch): Promise<string> {
+  const id = randomUUID();
+  await services.jobs.enqueue(ingestQueue, { ...batch, id });
+  return id;
+}
+
+/**
+ * Applies a batch to its group and shows the result: a new message for a new group, an edit and a thread line for a
+ * change, nothing for duplicates. Rerun-safe: a rerun finds its alerts already applied (duplicates) and only makes
+ * sure the group's message was asked for.
+ */
+export function ingestHandler(
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger'>,
+  store: AlertStore,
+  lazyMetrics: () => AlertMetrics,
+): JobHandler<IngestJob> {
+  return {
+    queue: ingestQueue,
+    async process(batch) {
+      const metrics = lazyMetrics();
+      const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
+      metrics.received.inc({ source: batch.source }, batch.alerts.length);
+      const id = groupIdOf(batch.source, batchGroupKey(batch));
+      const route = routeFor(commonLabels(batch.alerts), services.catalog);
+      if (!route) {
+        services.logger.warn(
+          { groupKey: batchGroupKey(batch) },
+          'alert group has no channel: add an alerts route, a service channel or slack.alertsChannel',
+        );
+        return { dropped: 'no-channel' };
+      }
+      const applied = await store.change(id, (group) => applyBatch(group, batch, route, Date.now()));
+      if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
+      if (applied.unchanged) {
+        await publishGroup(services.outbox, applied.group, { canSilence, isNew: true });
+        return { group: id, duplicates: applied.duplicates };
+      }
+      const kind = await publishGroup(services.outbox, applied.group, {
+        canSilence,
+        isNew: applied.newMessage,
+        line: applied.line,
+      });
+      metrics.delivered.inc({ kind });
+      metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
+      return { group: id, kind, duplicates: applied.duplicates };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import { groupMessage, messageKey } from './messages.js';
+import type { AlertGroup } from './rules.js';
+
+/**
+ * Shows a group's current state in its one message: posted once per epoch under the group's key, edited afterwards.
+ * `line`, when given, is added to the message's thread (no mentions there, so resolves ping no one).
+ */
+export async function publishGroup(
+  outbox: SlackOutbox,
+  group: AlertGroup,
+  options: { canSilence: boolean; line?: string; isNew?: boolean },
+): Promise<'post' | 'update'> {
+  const key = messageKey(group);
+  const message = groupMessage(group, { canSilence: options.canSilence });
+  let kind: 'post' | 'update' = 'post';
+  if (options.isNew) {
+    await outbox.post({ key, channel: group.channel, message });
+  } else {
+    try {
+      await outbox.update({ key, message });
+      kind = 'update';
+    } catch (error) {
+      // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
+      // with the newest content; the other worker's post is then a no-op.
+      if (!(error instanceof Error && error.message.startsWith('outbox: no message'))) throw error;
+      await outbox.post({ key, channel: group.channel, message });
+    }
+  }
+  if (options.line && group.changes > 0) {
+    await outbox.post({
+      key: `${key}.t${group.changes}`,
+      channel: group.channel,
+      threadKey: key,
+      message: { text: options.line },
+    });
+  }
+  return kind;
+}
