@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { redisClient } from '../support/redis.js';
 
 const TOKEN = 'test-webhook-token-0123456789';
 const fixture = (path: string) =>
@@ -149,4 +150,60 @@ describe('alerts through the webhook endpoints', () => {
     expect(((await wrong.json()) as { field: string }).field).toBe('alerts.0.status');
     expect((await send('generic', 'x'.repeat(1024 * 1024 + 10))).status).toBe(413);
   });
+});
+
+/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random JSON, and the fixture with one field broken: both near and far from a valid body. */
+function randomBody(random: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const value = (depth: number): unknown => {
+    const kind = pick(['string', 'number', 'null', 'bool', 'array', 'object'] as const);
+    if (depth > 3 || kind === 'string') return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), '<!channel>']);
+    if (kind === 'number') return pick([0, -1, 1e300, 3.5]);
+    if (kind === 'null') return null;
+    if (kind === 'bool') return random() < 0.5;
+    if (kind === 'array') return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(random() * 4) }, () => [
+        pick(['status', 'alerts', 'labels', 'version', 'a']),
+        value(depth + 1),
+      ]),
+    );
+  };
+  const roll = random();
+  if (roll < 0.1) return JSON.stringify(value(0)).slice(0, Math.floor(random() * 40));
+  if (roll < 0.5) return JSON.stringify(value(0));
+  const body = fixture('alertmanager/firing.json');
+  const field = pick(['version', 'status', 'groupKey', 'alerts', 'commonLabels'] as const);
+  const alert = { ...body.alerts[0], [pick(['status', 'labels', 'startsAt', 'fingerprint'])]: value(2) };
+  return JSON.stringify(field === 'alerts' ? { ...body, alerts: [alert] } : { ...body, [field]: value(1) });
+}
+
+describe('a seeded fuzz of webhook bodies', () => {
+  it('never answers 5xx, and stores only what it accepted', async () => {
+    const redis = redisClient();
+    const queued = async () => (await redis.keys(`${h.prefix}:enqueued:alerts-ingest:*`)).length;
+    const before = await queued();
+    const random = seeded(20261202);
+    let accepted = 0;
+    for (let i = 0; i < 2000; i++) {
+      const path = ['alertmanager', 'grafana', 'generic'][i % 3]!;
+      const res = await send(path, randomBody(random));
+      expect(res.status, `body ${i}`).toBeLessThan(500);
+      if (res.status === 202) accepted++;
+      else expect(res.status).toBeGreaterThanOrEqual(400);
+    }
+    expect(await queued()).toBe(before + accepted);
+    redis.disconnect();
+  }, 60_000);
 });
