@@ -1,5 +1,6 @@
 import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
+import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
 import {
   ACK_ACTION,
@@ -48,7 +49,20 @@ export const alerts = defineCapability({
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
     // Built on first use, not at build time: help and the manifest are derived from a build without any service.
-    const metrics = once(() => alertMetrics(services.metrics));
+    const metrics = once(() =>
+      alertMetrics(services.metrics, async () => {
+        const { alerts, services: catalogServices, slack } = services.catalog;
+        const channels = new Set(
+          [
+            slack.alertsChannel,
+            ...alerts.routes.map((r) => r.channel),
+            ...Object.values(catalogServices).map((s) => s.channel),
+          ].filter((channel): channel is string => channel !== undefined),
+        );
+        const now = Date.now();
+        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c, now)] as const)));
+      }),
+    );
     const silences = once(() => {
       const url = services.catalog.alerts.alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
@@ -155,7 +169,11 @@ export const alerts = defineCapability({
           },
         })),
       ],
-      jobs: [ingestHandler(services, store, metrics), silenceHandler(services, store, silences)],
+      jobs: [
+        ingestHandler(services, store, metrics),
+        silenceHandler(services, store, silences),
+        drainHandler(services, store, () => silences() !== undefined),
+      ],
     };
   },
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import { digestGroup, publishDigest } from './digest.js';
 import type { AlertMetrics } from './metrics.js';
 import { publishGroup } from './publish.js';
 import { applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
@@ -38,7 +39,7 @@ export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: Aler
  * sure the group's message was asked for.
  */
 export function ingestHandler(
-  services: Pick<Services, 'catalog' | 'outbox' | 'logger'>,
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs'>,
   store: AlertStore,
   lazyMetrics: () => AlertMetrics,
 ): JobHandler<IngestJob> {
@@ -57,17 +58,32 @@ export function ingestHandler(
         );
         return { dropped: 'no-channel' };
       }
-      const applied = await store.change(id, (group) => applyBatch(group, batch, route, Date.now()));
+      const now = Date.now();
+      const applied = await store.change(id, (group) => applyBatch(group, batch, route, now));
       if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
+      const group = applied.group;
+      if (group.digest !== undefined) {
+        // Waiting in a storm digest: the digest shows the change; the drain posts the group's own message.
+        if (!applied.unchanged) await publishDigest(services, store, group.channel, group.digest);
+        return { group: id, digest: group.digest };
+      }
       if (applied.unchanged) {
-        await publishGroup(services.outbox, applied.group, { canSilence, isNew: true });
+        await publishGroup(services.outbox, group, { canSilence, isNew: true });
         return { group: id, duplicates: applied.duplicates };
       }
-      const kind = await publishGroup(services.outbox, applied.group, {
+      // A new group claims its place in the channel's line, or is digested when too many posts wait already.
+      if (applied.newMessage && !(await store.claimPost(group.channel, now, services.catalog.alerts.digestBacklog))) {
+        await digestGroup(services, store, group, now);
+        metrics.digested.inc();
+        return { group: id, digest: true };
+      }
+      const { kind, posts } = await publishGroup(services.outbox, group, {
         canSilence,
         isNew: applied.newMessage,
         line: applied.line,
       });
+      const claimed = applied.newMessage ? 1 : 0;
+      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
       metrics.delivered.inc({ kind });
       metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };

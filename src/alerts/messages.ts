@@ -163,3 +163,41 @@ export function openGroupsMessage(
     blocks: [section(`*Open alert groups${scope}* (${groups.length})`), ...sectionsOf(lines).slice(0, 40), ...more],
   };
 }
+
+/** The outbox key of a channel's storm digest. */
+export function digestKey(channel: string, n: number): string {
+  return `alerts.digest.${channel}.${n}`;
+}
+
+/**
+ * A storm digest: the new groups one busy channel received, listed in one message (edited as they change) until the
+ * backlog drains and each still firing gets its own message.
+ */
+export function digestMessage(groups: readonly AlertGroup[], n: number): Message {
+  const waiting = groups.filter((group) => group.digest === n && group.state === 'firing').length;
+  const lines = groups.slice(0, 60).map((group) => {
+    const labels = commonLabels(Object.values(group.alerts));
+    const { firing, resolved } = counts(group);
+    const icon = group.state === 'firing' ? ':red_circle:' : ':large_green_circle:';
+    const where =
+      group.digest === n
+        ? group.state === 'firing'
+          ? 'own message once the channel is quieter'
+          : 'resolved here'
+        : 'own message posted';
+    const severity = labels.severity ? ` [${escapeMrkdwn(truncate(labels.severity, 30))}]` : '';
+    return `${icon}${severity} *${escapeMrkdwn(truncate(titleOf(group, labels), 100))}* — ${firing} firing, ${resolved} resolved · _${where}_`;
+  });
+  const more = groups.length > 60 ? [context(`…and ${groups.length - 60} more.`)] : [];
+  const text = `Alert storm: ${groups.length} new alert groups, ${waiting} waiting for their own message`;
+  return {
+    text,
+    blocks: [
+      section(
+        `:cyclone: *Alert storm* — ${groups.length} new alert group${groups.length === 1 ? '' : 's'} collected here while this channel is busy; ${waiting} still waiting for their own message.`,
+      ),
+      ...sectionsOf(lines).slice(0, 40),
+      ...more,
+    ],
+  };
+}

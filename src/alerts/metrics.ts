@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The alerts capability's metrics; labels are bounded (source: three values). */
 export interface AlertMetrics {
@@ -6,9 +6,23 @@ export interface AlertMetrics {
   deduplicated: Counter<'source'>;
   delivered: Counter<'kind'>;
   latency: Histogram;
+  digested: Counter;
 }
 
-export function alertMetrics(registry: Registry): AlertMetrics {
+/**
+ * @param backlogs the alert channels' posts still waiting for their line, read when Prometheus scrapes (channels come
+ *   from ops.yml, so the label is bounded)
+ */
+export function alertMetrics(registry: Registry, backlogs: () => Promise<Map<string, number>>): AlertMetrics {
+  new Gauge({
+    name: 'opsdeck_alerts_channel_backlog',
+    help: 'Alert posts waiting for their channel (one post a second per channel), per alert channel',
+    labelNames: ['channel'],
+    registers: [registry],
+    async collect() {
+      for (const [channel, backlog] of await backlogs()) this.set({ channel }, backlog);
+    },
+  });
   return {
     received: new Counter({
       name: 'opsdeck_alerts_received_total',
@@ -32,6 +46,11 @@ export function alertMetrics(registry: Registry): AlertMetrics {
       name: 'opsdeck_alerts_delivery_seconds',
       help: 'From the webhook arriving to its group message being handed to the Slack outbox',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    digested: new Counter({
+      name: 'opsdeck_alerts_digested_total',
+      help: 'New alert groups listed in a storm digest because their channel was backlogged',
       registers: [registry],
     }),
   };

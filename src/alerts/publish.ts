@@ -10,12 +10,14 @@ export async function publishGroup(
   outbox: SlackOutbox,
   group: AlertGroup,
   options: { canSilence: boolean; line?: string; isNew?: boolean },
-): Promise<'post' | 'update'> {
+): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   const message = groupMessage(group, { canSilence: options.canSilence });
   let kind: 'post' | 'update' = 'post';
+  let posts = 0;
   if (options.isNew) {
     await outbox.post({ key, channel: group.channel, message });
+    posts++;
   } else {
     try {
       await outbox.update({ key, message });
@@ -25,6 +27,7 @@ export async function publishGroup(
       // with the newest content; the other worker's post is then a no-op.
       if (!(error instanceof Error && error.message.startsWith('outbox: no message'))) throw error;
       await outbox.post({ key, channel: group.channel, message });
+      posts++;
     }
   }
   if (options.line && group.changes > 0) {
@@ -34,6 +37,7 @@ export async function publishGroup(
       threadKey: key,
       message: { text: options.line },
     });
+    posts++;
   }
-  return kind;
+  return { kind, posts };
 }

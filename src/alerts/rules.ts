@@ -33,6 +33,8 @@ export interface AlertGroup {
   mention: string[];
   acknowledged?: { userId: string; at: number };
   silence?: { id: string; until: number; userId: string };
+  /** The storm digest this group is listed in while it waits for its own message (see digest.ts). */
+  digest?: number;
   /** Changes so far in this epoch: numbers the message's thread lines. */
   changes: number;
   updatedAt: number;
