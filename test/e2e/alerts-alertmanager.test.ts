@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort, type RealAlertmanager, startAlertmanager } from '../support/alertmanager.js';
-import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { freePort, type RealAlertmanager, startAlertmanager, startAlertsHarness } from '../support/alertmanager.js';
+import { CHANNEL, type Harness, USERS } from '../support/harness.js';
 
 /**
  * The real Alertmanager (Debian's prometheus-alertmanager) sends its webhook to Opsdeck with bearer auth; Opsdeck's
@@ -13,14 +13,7 @@ let am: RealAlertmanager;
 beforeAll(async () => {
   // Each needs the other's URL: Alertmanager's port is chosen first and given to Opsdeck's ops.yml.
   const port = await freePort();
-  h = await startHarness({
-    env: { WEBHOOK_TOKEN: TOKEN },
-    opsYml: `
-slack: { alertsChannel: ${CHANNEL} }
-roles: { responder: ["*"] }
-alerts: { alertmanagerUrl: "http://127.0.0.1:${port}" }
-`,
-  });
+  h = await startAlertsHarness(TOKEN, port);
   am = await startAlertmanager({ port, webhookUrl: `${h.opsdeck.url}/webhooks/alertmanager`, token: TOKEN });
 }, 30_000);
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNEL, type Harness, startHarness } from './harness.js';
 
 /** Where Debian's `prometheus-alertmanager` package puts the binary (`.ci/run` installs it when missing). */
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
@@ -102,4 +103,19 @@ ${receiver}
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opsdeck for the alerts tests: webhooks on with `token`, alerts into the harness channel, everyone a responder, and
+ * silences made at `alertmanagerPort` on this machine.
+ */
+export function startAlertsHarness(token: string, alertmanagerPort: number): Promise<Harness> {
+  return startHarness({
+    env: { WEBHOOK_TOKEN: token },
+    opsYml: `
+slack: { alertsChannel: ${CHANNEL} }
+roles: { responder: ["*"] }
+alerts: { alertmanagerUrl: "http://127.0.0.1:${alertmanagerPort}" }
+`,
+  });
 }
