@@ -30,7 +30,9 @@ export async function publishGroup(
       posts++;
     }
   }
-  if (options.line && group.changes > 0) {
+  // A change before the message first showed needs no line: nobody saw the state it changed from (and in a storm the
+  // channel's posts are the scarce thing).
+  if (options.line && group.changes > 0 && (await outbox.ref(key))) {
     await outbox.post({
       key: `${key}.t${group.changes}`,
       channel: group.channel,
