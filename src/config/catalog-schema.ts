@@ -232,11 +232,28 @@ export const RunbookSchema = z.strictObject({
 
 const section = <T extends z.ZodType>(schema: T) => emptyAsAbsent(schema);
 
+/** One alert route: a group whose labels equal every `match` entry goes to `channel`; `mention` is pinged on firing. */
+export const AlertRouteSchema = z.strictObject({
+  match: z.record(z.string().min(1), z.string()),
+  channel: ChannelIdSchema,
+  mention: emptyAsAbsent(z.array(OwnerSchema).default([])),
+});
+
+/** `alerts:` — where alert groups go (first matching route wins) and the Alertmanager that silences are made in. */
+export const AlertsSettingsSchema = z.strictObject({
+  /** Alertmanager's base URL, for silences (API v2). Without it the Silence buttons are not shown. */
+  alertmanagerUrl: httpUrl().optional(),
+  routes: emptyAsAbsent(z.array(AlertRouteSchema).default([])),
+  /** A channel with more Slack writes waiting than this collects new alert groups into one digest message. */
+  digestBacklog: z.int().min(1).max(10_000).default(20),
+});
+
 export const CatalogSchema = z.strictObject({
   slack: section(SlackSettingsSchema.prefault({})),
   roles: section(RolesSchema.default({})),
   services: section(z.record(name('service'), ServiceSchema).default({})),
   runbooks: section(z.record(name('runbook'), RunbookSchema).default({})),
+  alerts: section(AlertsSettingsSchema.prefault({})),
 });
 
 /** The top-level sections this version understands; others are ignored with a warning. */
@@ -254,3 +271,4 @@ export type CommandDeploy = z.output<typeof CommandDeploySchema>;
 export type WebhookDeploy = z.output<typeof WebhookDeploySchema>;
 export type GithubDeploy = z.output<typeof GithubDeploySchema>;
 export type Runbook = z.output<typeof RunbookSchema>;
+export type AlertsSettings = z.output<typeof AlertsSettingsSchema>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { startWorkspace, type WorkspaceFixture } from '../unit/workspace/fixture.js';
 
@@ -62,13 +63,7 @@ async function send(line: string): Promise<void> {
 
 describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
   it('runs /ops help and /ops ping, and "Ping again" replaces the pong in place', { timeout: 60_000 }, async () => {
-    await page.goto(h.slack.url);
-    await page.locator('#user-switcher option[value="U0CAROL"]').waitFor({ state: 'attached' });
-    await page.selectOption('#user-switcher', USERS.carol);
-    // The page re-renders the switcher from carol's snapshot once it has loaded it.
-    await page.locator('#user-switcher option[value="U0CAROL"][selected]').waitFor({ state: 'attached' });
-    await page.locator(`[data-nav="${CHANNEL}"]`).click();
-    await page.locator('#channel-title', { hasText: '# ops' }).waitFor();
+    await openChannelAs(page, h.slack.url, USERS.carol, CHANNEL, 'ops');
 
     await send('/ops help');
     const help = messages('/ops audit [<n>]');

@@ -24,6 +24,8 @@ export interface DemoServiceOptions {
   restartsLog?: string;
   logger: Logger;
   now?: () => number;
+  /** Told when the health flips (the demo alert sender turns it into Alertmanager webhooks). */
+  onHealthChange?: (healthy: boolean) => void;
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -55,12 +57,15 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     if (restarted !== undefined && restarted >= unhealthySince) {
       unhealthySince = undefined;
       log.info('demo service healthy again after a restart');
+      options.onHealthChange?.(true);
     }
     return unhealthySince === undefined;
   };
   const setHealthy = (value: boolean) => {
+    const changed = value !== (unhealthySince === undefined);
     if (value) unhealthySince = undefined;
     else unhealthySince ??= now();
+    if (changed) options.onHealthChange?.(value);
     log.info({ healthy: value }, 'demo service health switched');
   };
 

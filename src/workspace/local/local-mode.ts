@@ -8,6 +8,7 @@ import type { Logger } from '../../log.js';
 import type { SlackTransport } from '../../runtime.js';
 import { createSlackServer, type SlackServer } from '../server.js';
 import { banner } from './banner.js';
+import { startDemoAlerts } from './demo-alerts.js';
 import { type DemoService, startDemoService } from './demo-service.js';
 import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';
 
@@ -165,20 +166,31 @@ export async function startLocalMode(
     );
     stack.push(() => workspace.close());
 
+    // The demo alert sender answers where ops.yml's alerts.alertmanagerUrl points, when that is this machine.
+    const amUrl = catalog.alerts.alertmanagerUrl ? new URL(catalog.alerts.alertmanagerUrl) : undefined;
+    const demoAlerts =
+      amUrl && ['127.0.0.1', 'localhost'].includes(amUrl.hostname)
+        ? await startDemoAlerts({ port: Number(amUrl.port || 80), logger })
+        : undefined;
+    if (demoAlerts) stack.push(() => demoAlerts.close());
+    const webhookToken = env.webhookToken ?? randomBytes(24).toString('hex');
+
     const demo: DemoService | undefined = await startDemoService({
       port: env.workspace.demoServicePort,
       restartsLog: resolve(DEMO_DIR, 'restarts.log'),
       logger,
+      onHealthChange: (healthy) => void demoAlerts?.healthChanged(healthy),
     });
     if (demo) stack.push(() => demo.close());
 
     return {
       slack: { mode: 'http', botToken, signingSecret, apiUrl: workspace.apiUrl },
-      env: { ...env, redis: { ...env.redis, url: redis.url }, opsConfig },
+      env: { ...env, redis: { ...env.redis, url: redis.url }, opsConfig, webhookToken },
       catalog,
       workspace,
       connect(opsdeckUrl) {
         workspace.setRequestUrl(`${opsdeckUrl}/slack/events`);
+        demoAlerts?.connect(opsdeckUrl, webhookToken);
         process.stdout.write(
           banner({
             workspaceUrl: workspace.url,

@@ -94,7 +94,13 @@ describe('parseCatalog', () => {
     ['empty sections', 'slack:\nroles:\nservices:\nrunbooks:\n'],
   ])('accepts %s', (_, text) => {
     expect(parseCatalog(text, {})).toEqual({
-      catalog: { slack: { incidentChannelPrefix: 'inc' }, roles: {}, services: {}, runbooks: {} },
+      catalog: {
+        slack: { incidentChannelPrefix: 'inc' },
+        roles: {},
+        services: {},
+        runbooks: {},
+        alerts: { routes: [], digestBacklog: 20 },
+      },
       warnings: [],
     });
   });
@@ -240,7 +246,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts)',
     ]);
   });
 

@@ -1,0 +1,179 @@
+import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
+import { args, identifier, optional } from '../platform/grammar/index.js';
+import { drainHandler } from './digest.js';
+import { enqueueBatch, ingestHandler } from './ingest-job.js';
+import {
+  ACK_ACTION,
+  messageKey,
+  openGroupsMessage,
+  parseButtonValue,
+  SILENCE_ACTION,
+  UNSILENCE_ACTION,
+} from './messages.js';
+import { alertMetrics } from './metrics.js';
+import { alertmanagerSilences } from './providers/alertmanager.js';
+import { publishGroup } from './publish.js';
+import { batchFromAlertmanager, batchFromGeneric, commonLabels } from './rules.js';
+import { AlertmanagerWebhookSchema, GenericWebhookSchema, GrafanaWebhookSchema } from './schemas.js';
+import { silenceHandler, silenceQueue } from './silence-job.js';
+import { AlertStore } from './store.js';
+
+/** Answer of a webhook once its body is durably queued. */
+const queued = (id: string) => ({ status: 202, body: { queued: id } });
+
+/** A value made on first use and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+/** Declares a webhook, inferring its body's type from the schema. */
+const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
+
+/** A link to a message in Slack (Slack redirects it to the workspace the reader is signed in to). */
+function permalink(ref: { channel: string; ts: string }): string {
+  return `https://slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}`;
+}
+
+/**
+ * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
+ * through the outbox, with Acknowledge and Silence buttons, routed by ops.yml's `alerts:` section.
+ */
+export const alerts = defineCapability({
+  name: 'alerts',
+  title: 'Alerts',
+  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger'],
+  build: (services) => {
+    const store = new AlertStore(services.redis, services.key);
+    // Built on first use, not at build time: help and the manifest are derived from a build without any service.
+    const metrics = once(() =>
+      alertMetrics(services.metrics, async () => {
+        const { alerts, services: catalogServices, slack } = services.catalog;
+        const channels = new Set(
+          [
+            slack.alertsChannel,
+            ...alerts.routes.map((r) => r.channel),
+            ...Object.values(catalogServices).map((s) => s.channel),
+          ].filter((channel): channel is string => channel !== undefined),
+        );
+        const now = Date.now();
+        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c, now)] as const)));
+      }),
+    );
+    const silences = once(() => {
+      const url = services.catalog.alerts.alertmanagerUrl;
+      return url ? alertmanagerSilences(url) : undefined;
+    });
+
+    return {
+      webhooks: [
+        webhook({
+          path: 'alertmanager',
+          schema: AlertmanagerWebhookSchema,
+          handle: async (body) =>
+            queued(await enqueueBatch(services, batchFromAlertmanager('alertmanager', body, Date.now()))),
+        }),
+        webhook({
+          path: 'grafana',
+          schema: GrafanaWebhookSchema,
+          handle: async (body) =>
+            queued(await enqueueBatch(services, batchFromAlertmanager('grafana', body, Date.now()))),
+        }),
+        webhook({
+          path: 'generic',
+          schema: GenericWebhookSchema,
+          handle: async (body) => queued(await enqueueBatch(services, batchFromGeneric(body, Date.now()))),
+        }),
+      ],
+      subcommands: [
+        subcommand({
+          name: 'alerts',
+          summary: 'Open alert groups, with links to their messages.',
+          grammar: args(optional(identifier('service', { description: 'only alerts whose `service` label is this' }))),
+          example: 'alerts api',
+          changes: false,
+          async run(ctx) {
+            const service = ctx.args.service;
+            const open = (await store.open()).filter(
+              (group) => !service || commonLabels(Object.values(group.alerts)).service === service,
+            );
+            const withLinks = await Promise.all(
+              open.map(async (group) => {
+                const ref = await services.outbox.ref(messageKey(group));
+                return { group, link: ref && permalink(ref) };
+              }),
+            );
+            await ctx.reply(openGroupsMessage(withLinks, service));
+          },
+        }),
+      ],
+      actions: [
+        {
+          actionId: ACK_ACTION,
+          role: 'responder',
+          changes: true,
+          auditAction: 'alerts.acknowledge',
+          auditTarget: (value) => `alert-group/${parseButtonValue(value)?.id ?? 'unknown'}`,
+          async run(ctx) {
+            const target = parseButtonValue(ctx.value);
+            if (!target) return;
+            const at = Date.now();
+            const changed = await store.change(target.id, (group) =>
+              group && group.epoch === target.epoch && !group.acknowledged
+                ? { group: { ...group, acknowledged: { userId: ctx.userId, at }, changes: group.changes + 1 } }
+                : undefined,
+            );
+            if (!changed) {
+              await ctx.respond({ text: 'Already acknowledged, or the alert group has a newer message.', blocks: [] });
+              return;
+            }
+            await publishGroup(services.outbox, changed.group, {
+              canSilence: silences() !== undefined,
+              line: ':eyes: Acknowledged',
+            });
+          },
+        },
+        ...[
+          { actionId: SILENCE_ACTION, kind: 'silence' as const },
+          { actionId: UNSILENCE_ACTION, kind: 'unsilence' as const },
+        ].map(({ actionId, kind }) => ({
+          actionId,
+          role: 'responder',
+          changes: true,
+          auditAction: `alerts.${kind}`,
+          auditTarget: (value: string | undefined) => `alert-group/${parseButtonValue(value)?.id ?? 'unknown'}`,
+          async run(ctx: ActionContext) {
+            const target = parseButtonValue(ctx.value);
+            if (!target) return;
+            if (!silences()) {
+              await ctx.respond({ text: 'Silences need `alerts.alertmanagerUrl` in ops.yml.', blocks: [] });
+              return;
+            }
+            const hours = kind === 'silence' ? Number(SILENCE_ACTION.exec(ctx.actionId)?.[1] ?? 1) : undefined;
+            await services.jobs.enqueue(
+              silenceQueue,
+              {
+                kind,
+                groupId: target.id,
+                epoch: target.epoch,
+                hours,
+                userId: ctx.userId,
+                requestId: ctx.triggerId,
+                responseUrl: ctx.responseUrl,
+              },
+              { withinAck: true },
+            );
+          },
+        })),
+      ],
+      jobs: [
+        ingestHandler(services, store, metrics),
+        silenceHandler(services, store, silences),
+        drainHandler(services, store, () => silences() !== undefined),
+      ],
+    };
+  },
+});

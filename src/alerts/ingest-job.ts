@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { JobHandler } from '../platform/capability.js';
+import { defineQueue } from '../platform/queue.js';
+import type { Services } from '../platform/services.js';
+import { digestGroup, publishDigest } from './digest.js';
+import type { AlertMetrics } from './metrics.js';
+import { publishGroup } from './publish.js';
+import { applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
+import { type AlertBatch, AlertBatchSchema } from './schemas.js';
+import type { AlertStore } from './store.js';
+
+const ingestJob = AlertBatchSchema.extend({ id: z.uuid() });
+export type IngestJob = z.output<typeof ingestJob>;
+
+/**
+ * One webhook body, read into a batch, waiting for a worker. Every body is its own job: duplicates (HA pairs, the
+ * sender's retries) are dropped by the dedupe rule, which also counts them.
+ */
+export const ingestQueue = defineQueue<IngestJob>({
+  name: 'alerts-ingest',
+  schema: ingestJob,
+  jobId: (data) => `alerts-${data.id}`,
+  attempts: 10,
+  backoff: { type: 'exponential', delayMs: 500 },
+  onStall: 'rerun',
+});
+
+/** Enqueues a batch; resolves once it is durably in Redis (the webhook answers 2xx only then). */
+export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: AlertBatch): Promise<string> {
+  const id = randomUUID();
+  await services.jobs.enqueue(ingestQueue, { ...batch, id });
+  return id;
+}
+
+/**
+ * Applies a batch to its group and shows the result: a new message for a new group, an edit and a thread line for a
+ * change, nothing for duplicates. Rerun-safe: a rerun finds its alerts already applied (duplicates) and only makes
+ * sure the group's message was asked for.
+ */
+export function ingestHandler(
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs'>,
+  store: AlertStore,
+  lazyMetrics: () => AlertMetrics,
+): JobHandler<IngestJob> {
+  return {
+    queue: ingestQueue,
+    async process(batch) {
+      const metrics = lazyMetrics();
+      const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
+      metrics.received.inc({ source: batch.source }, batch.alerts.length);
+      const id = groupIdOf(batch.source, batchGroupKey(batch));
+      const route = routeFor(commonLabels(batch.alerts), services.catalog);
+      if (!route) {
+        services.logger.warn(
+          { groupKey: batchGroupKey(batch) },
+          'alert group has no channel: add an alerts route, a service channel or slack.alertsChannel',
+        );
+        return { dropped: 'no-channel' };
+      }
+      const now = Date.now();
+      const applied = await store.change(id, (group) => applyBatch(group, batch, route, now));
+      if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
+      const group = applied.group;
+      if (group.digest !== undefined) {
+        // Waiting in a storm digest: the digest shows the change; the drain posts the group's own message.
+        if (!applied.unchanged) await publishDigest(services, store, group.channel, group.digest);
+        return { group: id, digest: group.digest };
+      }
+      if (applied.unchanged) {
+        await publishGroup(services.outbox, group, { canSilence, isNew: true });
+        return { group: id, duplicates: applied.duplicates };
+      }
+      // A new group claims its place in the channel's line, or is digested when too many posts wait already.
+      if (applied.newMessage && !(await store.claimPost(group.channel, now, services.catalog.alerts.digestBacklog))) {
+        await digestGroup(services, store, group, now);
+        metrics.digested.inc();
+        return { group: id, digest: true };
+      }
+      const { kind, posts } = await publishGroup(services.outbox, group, {
+        canSilence,
+        isNew: applied.newMessage,
+        line: applied.line,
+      });
+      const claimed = applied.newMessage ? 1 : 0;
+      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
+      metrics.delivered.inc({ kind });
+      metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
+      return { group: id, kind, duplicates: applied.duplicates };
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { type Block, context, escapeMrkdwn, type Message, section, sectionsOf, truncate } from '../platform/blocks.js';
+import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS } from './rules.js';
+
+export const ACK_ACTION = 'alerts_ack';
+/** `alerts_silence_1h`, `alerts_silence_4h`, `alerts_silence_24h`. */
+export const SILENCE_ACTION = /^alerts_silence_(\d+)h$/;
+export const UNSILENCE_ACTION = 'alerts_unsilence';
+
+/** A button's value: the group and the message (epoch) it was clicked on. */
+export function buttonValue(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
+  return `${group.id}:${group.epoch}`;
+}
+
+export function parseButtonValue(value: string | undefined): { id: string; epoch: number } | undefined {
+  const match = /^([0-9a-f]{20}):(\d{1,9})$/.exec(value ?? '');
+  return match ? { id: match[1]!, epoch: Number(match[2]) } : undefined;
+}
+
+/** The outbox key of a group's message in one epoch (a group firing again long after it resolved posts anew). */
+export function messageKey(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
+  return `alerts.${group.id}.${group.epoch}`;
+}
+
+/** `<!date^…>` shows a time in the reader's own time zone. */
+function when(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+}
+
+function mentionOf(id: string): string {
+  return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
+}
+
+function link(url: string | undefined, label: string): string | undefined {
+  if (!url || !/^https?:\/\//.test(url)) return undefined;
+  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${label}>`;
+}
+
+function titleOf(group: AlertGroup, labels: Record<string, string>): string {
+  return labels.alertname ?? group.groupLabels.alertname ?? Object.values(group.alerts)[0]?.labels.alertname ?? 'Alert';
+}
+
+function annotation(group: AlertGroup, name: string): string | undefined {
+  const values = new Set(
+    Object.values(group.alerts)
+      .map((alert) => alert.annotations[name])
+      .filter(Boolean),
+  );
+  if (values.size === 0) return undefined;
+  const [first] = values;
+  return values.size === 1 ? first : `${first} (and ${values.size - 1} more)`;
+}
+
+/**
+ * The one message of an alert group, edited in place for its whole life: state, counts, severity, common labels,
+ * summary and description, links (runbook, source, Alertmanager), who acknowledged, the silence, and the buttons.
+ */
+export function groupMessage(group: AlertGroup, options: { canSilence: boolean }): Message {
+  const alerts = Object.values(group.alerts);
+  const labels = commonLabels(alerts);
+  const { firing, resolved } = counts(group);
+  const title = titleOf(group, labels);
+  const severity = labels.severity;
+  const firingNow = group.state === 'firing';
+  const icon = firingNow ? (group.flaps > 0 ? ':large_orange_circle:' : ':red_circle:') : ':large_green_circle:';
+  const state = firingNow ? 'FIRING' : 'RESOLVED';
+  const severityText = severity ? ` [${escapeMrkdwn(truncate(severity, 30))}]` : '';
+  const text = `${state}${severity ? ` [${truncate(severity, 30)}]` : ''} ${truncate(title, 200)} — ${firing} firing, ${resolved} resolved`;
+
+  const blocks: Block[] = [
+    section(
+      `${icon} *${state}*${severityText} *${escapeMrkdwn(truncate(title, 200))}* — ${firing} firing, ${resolved} resolved`,
+    ),
+  ];
+  if (firingNow && group.mention.length > 0) blocks.push(section(group.mention.slice(0, 20).map(mentionOf).join(' ')));
+
+  const prose: string[] = [];
+  const summary = annotation(group, 'summary');
+  const description = annotation(group, 'description');
+  if (summary) prose.push(`*${escapeMrkdwn(truncate(summary, 500))}*`);
+  if (description) prose.push(escapeMrkdwn(truncate(description, 1500)));
+  blocks.push(...sectionsOf(prose).slice(0, 2));
+
+  const labelText = Object.entries(labels)
+    .filter(([name]) => name !== 'alertname')
+    .slice(0, 20)
+    .map(([name, value]) => `\`${escapeMrkdwn(truncate(name, 60))}=${escapeMrkdwn(truncate(value, 100))}\``)
+    .join(' ');
+  if (labelText) blocks.push(context(truncate(labelText, 2900)));
+
+  const links = [
+    link(annotation(group, 'runbook_url'), ':book: Runbook'),
+    link(alerts.find((alert) => alert.generatorURL)?.generatorURL, ':mag: Source'),
+    link(alertmanagerLink(group), ':bell: Alertmanager'),
+    ...group.links.slice(0, 5).map((l) => link(l.url, escapeMrkdwn(truncate(l.title, 60)))),
+  ].filter((l): l is string => l !== undefined);
+  if (links.length > 0) blocks.push(context(truncate(links.join('  ·  '), 2900)));
+
+  const status = [`Since ${when(group.since)}`];
+  if (!firingNow && group.resolvedAt) status.push(`resolved ${when(group.resolvedAt)}`);
+  if (group.flaps > 0) status.push(`:repeat: flapping — fired again ${group.flaps}× within minutes of resolving`);
+  if (group.acknowledged)
+    status.push(`:eyes: Acknowledged by <@${group.acknowledged.userId}> ${when(group.acknowledged.at)}`);
+  if (group.silence) status.push(`:no_bell: Silenced by <@${group.silence.userId}> until ${when(group.silence.until)}`);
+  blocks.push(context(...status));
+
+  const buttons: Record<string, unknown>[] = [];
+  const value = buttonValue(group);
+  if (firingNow && !group.acknowledged) {
+    buttons.push({
+      type: 'button',
+      action_id: ACK_ACTION,
+      text: { type: 'plain_text', text: 'Acknowledge' },
+      style: 'primary',
+      value,
+    });
+  }
+  if (options.canSilence && group.source === 'alertmanager') {
+    if (group.silence) {
+      buttons.push({
+        type: 'button',
+        action_id: UNSILENCE_ACTION,
+        text: { type: 'plain_text', text: 'Unsilence' },
+        value,
+      });
+    } else if (firingNow) {
+      for (const hours of SILENCE_HOURS) {
+        buttons.push({
+          type: 'button',
+          action_id: `alerts_silence_${hours}h`,
+          text: { type: 'plain_text', text: `Silence ${hours}h` },
+          value,
+        });
+      }
+    }
+  }
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
+  return { text, blocks };
+}
+
+/** `/ops alerts [service]`: the open groups, each with a link to its message. */
+export function openGroupsMessage(
+  groups: { group: AlertGroup; link?: string }[],
+  service: string | undefined,
+): Message {
+  const scope = service ? ` for *${escapeMrkdwn(service)}*` : '';
+  if (groups.length === 0) {
+    const text = `No open alert groups${service ? ` for ${service}` : ''}.`;
+    return { text, blocks: [section(`:large_green_circle: No open alert groups${scope}.`)] };
+  }
+  const lines = groups.slice(0, 50).map(({ group, link: url }) => {
+    const labels = commonLabels(Object.values(group.alerts));
+    const { firing } = counts(group);
+    const title = escapeMrkdwn(truncate(titleOf(group, labels), 100));
+    const shown = url ? `<${url}|${title}>` : title;
+    const ack = group.acknowledged ? ` · ack <@${group.acknowledged.userId}>` : '';
+    const silenced = group.silence ? ' · silenced' : '';
+    return `• ${shown} — ${firing} firing${labels.severity ? ` · ${escapeMrkdwn(truncate(labels.severity, 30))}` : ''}${ack}${silenced} · <#${group.channel}>`;
+  });
+  const more = groups.length > 50 ? [context(`…and ${groups.length - 50} more.`)] : [];
+  return {
+    text: `${groups.length} open alert group${groups.length === 1 ? '' : 's'}`,
+    blocks: [section(`*Open alert groups${scope}* (${groups.length})`), ...sectionsOf(lines).slice(0, 40), ...more],
+  };
+}
+
+/** The outbox key of a channel's storm digest. */
+export function digestKey(channel: string, n: number): string {
+  return `alerts.digest.${channel}.${n}`;
+}
+
+/**
+ * A storm digest: the new groups one busy channel received, listed in one message (edited as they change) until the
+ * backlog drains and each still firing gets its own message.
+ */
+export function digestMessage(groups: readonly AlertGroup[], n: number): Message {
+  const waiting = groups.filter((group) => group.digest === n && group.state === 'firing').length;
+  const lines = groups.slice(0, 60).map((group) => {
+    const labels = commonLabels(Object.values(group.alerts));
+    const { firing, resolved } = counts(group);
+    const icon = group.state === 'firing' ? ':red_circle:' : ':large_green_circle:';
+    const where =
+      group.digest === n
+        ? group.state === 'firing'
+          ? 'own message once the channel is quieter'
+          : 'resolved here'
+        : 'own message posted';
+    const severity = labels.severity ? ` [${escapeMrkdwn(truncate(labels.severity, 30))}]` : '';
+    return `${icon}${severity} *${escapeMrkdwn(truncate(titleOf(group, labels), 100))}* — ${firing} firing, ${resolved} resolved · _${where}_`;
+  });
+  const more = groups.length > 60 ? [context(`…and ${groups.length - 60} more.`)] : [];
+  const text = `Alert storm: ${groups.length} new alert groups, ${waiting} waiting for their own message`;
+  return {
+    text,
+    blocks: [
+      section(
+        `:cyclone: *Alert storm* — ${groups.length} new alert group${groups.length === 1 ? '' : 's'} collected here while this channel is busy; ${waiting} still waiting for their own message.`,
+      ),
+      ...sectionsOf(lines).slice(0, 40),
+      ...more,
+    ],
+  };
+}

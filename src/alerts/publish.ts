@@ -1,0 +1,45 @@
+import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import { groupMessage, messageKey } from './messages.js';
+import type { AlertGroup } from './rules.js';
+
+/**
+ * Shows a group's current state in its one message: posted once per epoch under the group's key, edited afterwards.
+ * `line`, when given, is added to the message's thread (no mentions there, so resolves ping no one).
+ */
+export async function publishGroup(
+  outbox: SlackOutbox,
+  group: AlertGroup,
+  options: { canSilence: boolean; line?: string; isNew?: boolean },
+): Promise<{ kind: 'post' | 'update'; posts: number }> {
+  const key = messageKey(group);
+  const message = groupMessage(group, { canSilence: options.canSilence });
+  let kind: 'post' | 'update' = 'post';
+  let posts = 0;
+  if (options.isNew) {
+    await outbox.post({ key, channel: group.channel, message });
+    posts++;
+  } else {
+    try {
+      await outbox.update({ key, message });
+      kind = 'update';
+    } catch (error) {
+      // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
+      // with the newest content; the other worker's post is then a no-op.
+      if (!(error instanceof Error && error.message.startsWith('outbox: no message'))) throw error;
+      await outbox.post({ key, channel: group.channel, message });
+      posts++;
+    }
+  }
+  // A change before the message first showed needs no line: nobody saw the state it changed from (and in a storm the
+  // channel's posts are the scarce thing).
+  if (options.line && group.changes > 0 && (await outbox.ref(key))) {
+    await outbox.post({
+      key: `${key}.t${group.changes}`,
+      channel: group.channel,
+      threadKey: key,
+      message: { text: options.line },
+    });
+    posts++;
+  }
+  return { kind, posts };
+}

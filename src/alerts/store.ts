@@ -1,0 +1,156 @@
+import type { Redis } from 'ioredis';
+import type { AlertGroup } from './rules.js';
+
+/** Groups outlive their last change by this long (a resolved group may fire again and flap). */
+const GROUP_TTL_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Compare-and-set of one group: KEYS[1] the group (JSON `{rev, group}`), KEYS[2] the open-groups index. ARGV: the
+ * revision read, the new value, ttl, group id, score ('' removes it from the index). Returns 1 if written, 0 if another
+ * process wrote first.
+ */
+const SWAP = `
+local current = redis.call('GET', KEYS[1])
+local rev = 0
+if current then rev = cjson.decode(current).rev end
+if rev ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[4]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4]) end
+return 1
+`;
+
+/**
+ * One more post for a channel, in the channel's own line: KEYS[1] holds when the line is free (ms). ARGV: now, the
+ * interval per post, and the most ms the line may be busy for the post to be taken ('' = any). Returns how long the
+ * line was busy before this post (ms), or -1 when it was busier than that and nothing was taken.
+ */
+const RESERVE_POST = `
+local now = tonumber(ARGV[1])
+local free = tonumber(redis.call('GET', KEYS[1]) or now)
+if free < now then free = now end
+if ARGV[3] ~= '' and free - now > tonumber(ARGV[3]) then return -1 end
+redis.call('SET', KEYS[1], free + tonumber(ARGV[2]), 'PX', free + tonumber(ARGV[2]) - now + 1000)
+return free - now
+`;
+
+/** Slack's chat.postMessage limit per channel: one a second (slack-platform.md). */
+export const POST_INTERVAL_MS = 1000;
+
+/** Tries before a change gives up on a group every other worker keeps changing (the job is then retried). */
+const MAX_SWAPS = 20;
+
+/**
+ * Alert groups in Redis, one JSON value each, changed by compare-and-set so that any number of workers can apply
+ * webhooks and clicks to the same group without losing one. Open (firing) groups are indexed for `/ops alerts`.
+ */
+export class AlertStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: (...parts: string[]) => string,
+  ) {}
+
+  async get(id: string): Promise<AlertGroup | undefined> {
+    return (await this.read(id)).group;
+  }
+
+  /**
+   * Applies `change` to the group (undefined when new) and stores what it returns; undefined from `change` stores
+   * nothing. Reruns `change` on the newest value when another process wrote meanwhile.
+   */
+  async change<R extends { group: AlertGroup } | undefined>(
+    id: string,
+    change: (group: AlertGroup | undefined) => R,
+  ): Promise<R> {
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const { rev, group } = await this.read(id);
+      const result = change(group);
+      if (result === undefined || result.group === group) return result;
+      const next = result.group;
+      const written = await this.redis.eval(
+        SWAP,
+        2,
+        this.key('group', id),
+        this.key('open'),
+        rev,
+        JSON.stringify({ rev: rev + 1, group: next }),
+        GROUP_TTL_SECONDS,
+        id,
+        next.state === 'firing' ? String(next.since) : '',
+      );
+      if (written === 1) return result;
+    }
+    throw new Error(`alerts: group ${id} kept changing under us`);
+  }
+
+  /**
+   * Counts a post this capability asks for in `channel`, and returns how many of its posts were still waiting for
+   * the channel's one-a-second line: the channel's backlog.
+   */
+  async reservePost(channel: string, now: number): Promise<number> {
+    const busyMs = Number(await this.redis.eval(RESERVE_POST, 1, this.key('line', channel), now, POST_INTERVAL_MS, ''));
+    return Math.ceil(busyMs / POST_INTERVAL_MS);
+  }
+
+  /** Like `reservePost`, but only while at most `limit` posts wait: false (nothing taken) when the channel is busier. */
+  async claimPost(channel: string, now: number, limit: number): Promise<boolean> {
+    const busyMs = Number(
+      await this.redis.eval(
+        RESERVE_POST,
+        1,
+        this.key('line', channel),
+        now,
+        POST_INTERVAL_MS,
+        limit * POST_INTERVAL_MS,
+      ),
+    );
+    return busyMs >= 0;
+  }
+
+  /** Posts still waiting for `channel`'s line, without adding one. */
+  async backlog(channel: string, now: number): Promise<number> {
+    const free = Number((await this.redis.get(this.key('line', channel))) ?? now);
+    return Math.max(0, Math.ceil((free - now) / POST_INTERVAL_MS));
+  }
+
+  /** The digest collecting new groups for `channel` now, starting one when none is open. */
+  async currentDigest(channel: string): Promise<number> {
+    const open = await this.redis.get(this.key('digest', channel));
+    if (open) return Number(open);
+    const next = await this.redis.incr(this.key('digests', channel));
+    // Another worker may have opened one meanwhile: the first to set wins, the number it set is the digest.
+    await this.redis.set(this.key('digest', channel), next, 'EX', GROUP_TTL_SECONDS, 'NX');
+    return Number(await this.redis.get(this.key('digest', channel)));
+  }
+
+  /** Closes digest `n` of `channel`: groups arriving later start a new one. */
+  async closeDigest(channel: string, n: number): Promise<void> {
+    const open = await this.redis.get(this.key('digest', channel));
+    if (open === String(n)) await this.redis.del(this.key('digest', channel));
+  }
+
+  async addToDigest(channel: string, n: number, id: string, now: number): Promise<void> {
+    const key = this.key('digest', channel, String(n));
+    await this.redis.zadd(key, 'NX', now, id);
+    await this.redis.expire(key, GROUP_TTL_SECONDS);
+  }
+
+  async digestGroups(channel: string, n: number): Promise<AlertGroup[]> {
+    const ids = await this.redis.zrange(this.key('digest', channel, String(n)), 0, -1);
+    const groups = await Promise.all(ids.map((id) => this.get(id)));
+    return groups.filter((group): group is AlertGroup => group !== undefined);
+  }
+
+  /** Open groups, oldest first. */
+  async open(limit = 200): Promise<AlertGroup[]> {
+    const ids = await this.redis.zrange(this.key('open'), 0, limit - 1);
+    const groups = await Promise.all(ids.map((id) => this.get(id)));
+    return groups.filter((group): group is AlertGroup => group?.state === 'firing');
+  }
+
+  private async read(id: string): Promise<{ rev: number; group?: AlertGroup }> {
+    const raw = await this.redis.get(this.key('group', id));
+    if (!raw) return { rev: 0 };
+    const parsed = JSON.parse(raw) as { rev: number; group: AlertGroup };
+    return parsed;
+  }
+}

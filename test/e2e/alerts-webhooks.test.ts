@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { redisClient } from '../support/redis.js';
+
+const TOKEN = 'test-webhook-token-0123456789';
+const fixture = (path: string) =>
+  JSON.parse(readFileSync(`test/fixtures/${path}`, 'utf8')) as Record<string, unknown> & {
+    alerts: Record<string, unknown>[];
+  };
+
+const OPS_YML = `
+slack:
+  alertsChannel: ${CHANNEL}
+roles:
+  responder: [U0ALICE]
+  admin: [U0ADMIN]
+alerts:
+  routes:
+    - match: { severity: page }
+      channel: ${CHANNEL}
+      mention: [S0ONCALL]
+`;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ opsYml: OPS_YML, env: { WEBHOOK_TOKEN: TOKEN } });
+});
+afterAll(() => h.close());
+
+const send = (path: string, body: unknown, token = TOKEN) =>
+  fetch(`${h.opsdeck.url}/webhooks/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+/** The top-level messages of the channel whose text mentions `needle`. */
+const messagesAbout = (needle: string) =>
+  h.slack.state.visibleMessages(CHANNEL, USERS.alice).filter((m) => !m.threadTs && m.text.includes(needle));
+
+describe('alerts through the webhook endpoints', () => {
+  it('posts one message per Alertmanager group, edits it on resolve and threads the change', async () => {
+    const firing = fixture('alertmanager/firing.json');
+    const body = { ...firing, groupKey: '{}:{alertname="High CPU Temperature"}' };
+    const res = await send('alertmanager', body);
+    expect(res.status).toBe(202);
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('High CPU Temperature'),
+    );
+    expect(post.params.text).toContain('FIRING [critical] High CPU Temperature — 2 firing, 0 resolved');
+    const ts = (post.response as { ts: string }).ts;
+
+    // The HA twin sends the same body: nothing new in Slack.
+    expect((await send('alertmanager', body)).status).toBe(202);
+
+    const resolved = {
+      ...body,
+      status: 'resolved',
+      alerts: body.alerts.map((a) => ({
+        ...a,
+        status: 'resolved',
+        endsAt: '2020-02-06T00:27:58Z',
+      })),
+    };
+    expect((await send('alertmanager', resolved)).status).toBe(202);
+    const update = await h.slack.waitForCall(
+      (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).startsWith('RESOLVED'),
+    );
+    expect(update.params.text).toContain('0 firing, 2 resolved');
+    const line = await h.slack.waitForCall((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts);
+    expect(String(line.params.text)).toContain('Resolved');
+    expect(String(line.params.text)).not.toMatch(/<[@!]/);
+    expect(messagesAbout('High CPU Temperature')).toHaveLength(1);
+
+    await vi.waitFor(async () => {
+      const metrics = await fetch(`${h.opsdeck.url}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/opsdeck_alerts_deduplicated_total\{source="alertmanager"\} 2/);
+    });
+  });
+
+  it('routes by ops.yml and mentions the on-call group only when the group starts firing', async () => {
+    const res = await send('generic', {
+      title: 'Disk full',
+      status: 'firing',
+      severity: 'page',
+      service: 'db',
+      annotations: { summary: 'The disk is full', runbook_url: 'https://runbooks.example.com/disk' },
+    });
+    expect(res.status).toBe(202);
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Disk full'),
+    );
+    const blocks = JSON.stringify(post.params.blocks);
+    expect(blocks).toContain('<!subteam^S0ONCALL>');
+    expect(blocks).toContain('https://runbooks.example.com/disk');
+    expect(blocks).toContain('alerts_ack');
+  });
+
+  it('takes Grafana webhook bodies', async () => {
+    expect((await send('grafana', fixture('grafana/webhook-firing-v11.json'))).status).toBe(202);
+    await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Memory (copy)'),
+    );
+  });
+
+  it('Acknowledge needs the responder role, shows who on the message and is audited', async () => {
+    await send('generic', { title: 'Queue backlog', status: 'firing', severity: 'warning' });
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Queue backlog'),
+    );
+    const ts = (post.response as { ts: string }).ts;
+
+    await h.slack.sendBlockAction({ userId: USERS.carol, channelId: CHANNEL, messageTs: ts, actionId: 'alerts_ack' });
+    await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && String(c.params.text).includes('You need the *responder* role'),
+    );
+
+    await h.slack.sendBlockAction({ userId: USERS.alice, channelId: CHANNEL, messageTs: ts, actionId: 'alerts_ack' });
+    const update = await h.slack.waitForCall((c) => c.method === 'chat.update' && c.params.ts === ts);
+    expect(JSON.stringify(update.params.blocks)).toContain(`Acknowledged by <@${USERS.alice}>`);
+    expect(JSON.stringify(update.params.blocks)).not.toContain('alerts_ack');
+    await vi.waitFor(async () =>
+      expect(await h.opsdeck.audit.latest(20)).toContainEqual(
+        expect.objectContaining({ actor: USERS.alice, action: 'alerts.acknowledge', outcome: 'ok' }),
+      ),
+    );
+  });
+
+  it('/ops alerts lists the open groups with links to their messages', async () => {
+    await send('generic', { title: 'Api latency', status: 'firing', service: 'api' });
+    await h.slack.waitForCall((c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Api latency'));
+    await vi.waitFor(async () => {
+      const all = (await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'alerts api' })).body as {
+        text: string;
+        blocks: unknown[];
+      };
+      expect(all.text).toBe('1 open alert group');
+      expect(JSON.stringify(all.blocks)).toMatch(/Api latency/);
+      expect(JSON.stringify(all.blocks)).toMatch(/archives\/C0OPS\/p\d+/);
+    });
+  });
+
+  it('refuses bad input with 4xx and stores nothing', async () => {
+    expect((await send('alertmanager', fixture('alertmanager/firing.json'), 'wrong')).status).toBe(401);
+    expect((await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await send('alertmanager', '{"version": "4",')).status).toBe(400);
+    const wrong = await send('alertmanager', { ...fixture('alertmanager/firing.json'), alerts: [{ status: 'on' }] });
+    expect(wrong.status).toBe(422);
+    expect(((await wrong.json()) as { field: string }).field).toBe('alerts.0.status');
+    expect((await send('generic', 'x'.repeat(1024 * 1024 + 10))).status).toBe(413);
+  });
+});
+
+/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random JSON, and the fixture with one field broken: both near and far from a valid body. */
+function randomBody(random: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const value = (depth: number): unknown => {
+    const kind = pick(['string', 'number', 'null', 'bool', 'array', 'object'] as const);
+    if (depth > 3 || kind === 'string') return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), '<!channel>']);
+    if (kind === 'number') return pick([0, -1, 1e300, 3.5]);
+    if (kind === 'null') return null;
+    if (kind === 'bool') return random() < 0.5;
+    if (kind === 'array') return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(random() * 4) }, () => [
+        pick(['status', 'alerts', 'labels', 'version', 'a']),
+        value(depth + 1),
+      ]),
+    );
+  };
+  const roll = random();
+  if (roll < 0.1) return JSON.stringify(value(0)).slice(0, Math.floor(random() * 40));
+  if (roll < 0.5) return JSON.stringify(value(0));
+  const body = fixture('alertmanager/firing.json');
+  const field = pick(['version', 'status', 'groupKey', 'alerts', 'commonLabels'] as const);
+  const alert = { ...body.alerts[0], [pick(['status', 'labels', 'startsAt', 'fingerprint'])]: value(2) };
+  return JSON.stringify(field === 'alerts' ? { ...body, alerts: [alert] } : { ...body, [field]: value(1) });
+}
+
+describe('a seeded fuzz of webhook bodies', () => {
+  it('never answers 5xx, and stores only what it accepted', async () => {
+    const redis = redisClient();
+    const queued = async () => (await redis.keys(`${h.prefix}:enqueued:alerts-ingest:*`)).length;
+    const before = await queued();
+    const random = seeded(20261202);
+    let accepted = 0;
+    for (let i = 0; i < 2000; i++) {
+      const path = ['alertmanager', 'grafana', 'generic'][i % 3]!;
+      const res = await send(path, randomBody(random));
+      expect(res.status, `body ${i}`).toBeLessThan(500);
+      if (res.status === 202) accepted++;
+      else expect(res.status).toBeGreaterThanOrEqual(400);
+    }
+    expect(await queued()).toBe(before + accepted);
+    redis.disconnect();
+  }, 60_000);
+});

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { groupMessage, openGroupsMessage } from '../../../src/alerts/messages.js';
+import {
+  type AlertGroup,
+  alertmanagerLink,
+  applyBatch,
+  batchFromAlertmanager,
+  batchFromGeneric,
+  FLAP_WINDOW_MS,
+  routeFor,
+  silenceMatchers,
+} from '../../../src/alerts/rules.js';
+import { AlertmanagerWebhookSchema } from '../../../src/alerts/schemas.js';
+import { parseCatalog } from '../../../src/config/catalog.js';
+import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
+
+const { catalog } = parseCatalog(
+  `
+slack: { alertsChannel: C0ALERTS }
+services:
+  api: { channel: C0API }
+  web: {}
+alerts:
+  alertmanagerUrl: http://127.0.0.1:9093
+  routes:
+    - match: { severity: critical, team: core }
+      channel: C0ONCALL
+      mention: [S0ONCALL]
+    - match: { severity: critical }
+      channel: C0CRIT
+`,
+  {},
+);
+
+const firingBody = AlertmanagerWebhookSchema.parse(
+  JSON.parse(readFileSync('test/fixtures/alertmanager/firing.json', 'utf8')),
+);
+const route = { channel: 'C0ALERTS', mention: ['S0ONCALL'] };
+const T0 = Date.UTC(2026, 0, 1);
+
+function resolvedOf(body: typeof firingBody) {
+  return {
+    ...body,
+    status: 'resolved' as const,
+    alerts: body.alerts.map((a) => ({ ...a, status: 'resolved' as const })),
+  };
+}
+
+describe('routing', () => {
+  it('takes the first route whose labels all match', () => {
+    expect(routeFor({ severity: 'critical', team: 'core' }, catalog)).toEqual({
+      channel: 'C0ONCALL',
+      mention: ['S0ONCALL'],
+    });
+    expect(routeFor({ severity: 'critical', team: 'edge' }, catalog)).toEqual({ channel: 'C0CRIT', mention: [] });
+  });
+  it("falls back to the service's channel, then slack.alertsChannel", () => {
+    expect(routeFor({ service: 'api' }, catalog)).toEqual({ channel: 'C0API', mention: [] });
+    expect(routeFor({ service: 'web' }, catalog)).toEqual({ channel: 'C0ALERTS', mention: [] });
+    expect(routeFor({}, catalog)).toEqual({ channel: 'C0ALERTS', mention: [] });
+  });
+});
+
+describe('grouping and dedupe', () => {
+  const batch = batchFromAlertmanager('alertmanager', firingBody, T0);
+
+  /** The fixture's group fired at T0 and resolved a minute later. */
+  const firedThenResolved = () =>
+    applyBatch(
+      applyBatch(undefined, batch, route, T0).group,
+      batchFromAlertmanager('alertmanager', resolvedOf(firingBody), T0),
+      route,
+      T0 + 60_000,
+    );
+
+  it('makes a new group with its own message from the first batch', () => {
+    const applied = applyBatch(undefined, batch, route, T0);
+    expect(applied).toMatchObject({ newMessage: true, unchanged: false, duplicates: 0 });
+    expect(applied.group).toMatchObject({ state: 'firing', epoch: 1, channel: 'C0ALERTS', groupKey: '{}/{}:{}' });
+    expect(Object.keys(applied.group.alerts)).toEqual(['a1bc48475b20e73d', 'c2ea85182f28cbd9']);
+  });
+
+  it('drops resends of the same (fingerprint, status, startsAt)', () => {
+    const first = applyBatch(undefined, batch, route, T0).group;
+    expect(applyBatch(first, batch, route, T0 + 1000)).toMatchObject({ unchanged: true, duplicates: 2 });
+  });
+
+  it('resolves in place, and a late firing resend of the same alerts is stale, not a flap', () => {
+    const resolved = firedThenResolved();
+    expect(resolved).toMatchObject({ newMessage: false, group: { state: 'resolved', epoch: 1 } });
+    expect(resolved.line).toContain('Resolved');
+    expect(applyBatch(resolved.group, batch, route, T0 + 61_000)).toMatchObject({ unchanged: true, duplicates: 2 });
+  });
+
+  it('firing again within the flap window edits the same message and says so; later, posts anew', () => {
+    const resolved = firedThenResolved().group;
+    const again = {
+      ...firingBody,
+      alerts: firingBody.alerts.map((a) => ({ ...a, startsAt: '2020-02-06T01:00:00Z' })),
+    };
+    const flap = applyBatch(resolved, batchFromAlertmanager('alertmanager', again, T0), route, T0 + 120_000);
+    expect(flap).toMatchObject({ newMessage: false, group: { state: 'firing', epoch: 1, flaps: 1 } });
+    expect(flap.line).toContain('flapping');
+    const later = applyBatch(
+      resolved,
+      batchFromAlertmanager('alertmanager', again, T0),
+      route,
+      T0 + 60_000 + FLAP_WINDOW_MS + 1,
+    );
+    expect(later).toMatchObject({ newMessage: true, group: { state: 'firing', epoch: 2, flaps: 0 } });
+  });
+
+  it('groups generic alerts by name and service; resends without a start are duplicates', () => {
+    const generic = batchFromGeneric(
+      { title: 'Disk full', status: 'firing', service: 'db', labels: {}, annotations: {}, links: [] },
+      T0,
+    );
+    const first = applyBatch(undefined, generic, route, T0).group;
+    expect(first.groupKey).toBe('{alertname="Disk full",service="db"}');
+    expect(applyBatch(first, generic, route, T0 + 5).unchanged).toBe(true);
+  });
+
+  it('silences by group labels, else the labels every alert shares', () => {
+    const group = applyBatch(undefined, batch, route, T0).group;
+    expect(silenceMatchers(group)).toEqual([
+      { name: 'alertname', value: 'High CPU Temperature', isRegex: false, isEqual: true },
+      { name: 'host', value: 'andromeda', isRegex: false, isEqual: true },
+      { name: 'severity', value: 'critical', isRegex: false, isEqual: true },
+    ]);
+    expect(alertmanagerLink(group)).toMatch(/^http:\/\/ops1:9093\/#\/alerts\?filter=%7Balertname/);
+  });
+});
+
+describe('messages keep to Block Kit limits', () => {
+  const huge = (n: number) => 'x<&>'.repeat(n);
+  const big: AlertGroup = {
+    ...applyBatch(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group,
+    acknowledged: { userId: 'U0ALICE', at: T0 },
+    flaps: 3,
+  };
+  for (let i = 0; i < 500; i++) {
+    big.alerts[`f${i}`] = {
+      fingerprint: `f${i}`,
+      status: i % 2 ? 'firing' : 'resolved',
+      startsAt: 'x',
+      labels: Object.fromEntries(Array.from({ length: 30 }, (_, j) => [`l${j}`, huge(50)])),
+      annotations: { summary: huge(1000 + i), description: huge(4000), runbook_url: `https://x/${huge(400)}` },
+      generatorURL: `https://prom/${huge(400)}`,
+    };
+  }
+  const messages = {
+    firing: groupMessage(
+      applyBatch(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group,
+      { canSilence: true },
+    ),
+    big: groupMessage(big, { canSilence: true }),
+    silenced: groupMessage({ ...big, silence: { id: 's', until: T0, userId: 'U0BOB' } }, { canSilence: true }),
+    list: openGroupsMessage(
+      Array.from({ length: 80 }, () => ({ group: big, link: 'https://slack.com/archives/C1/p1' })),
+      'api',
+    ),
+    empty: openGroupsMessage([], undefined),
+  };
+  it.each(Object.entries(messages))('%s', (_name, message) => {
+    expect(message.text.length).toBeGreaterThan(0);
+    expect(checkBlocks(message.blocks, 'message')).toBeNull();
+  });
+  it('escapes alert text and offers the silence buttons only while firing and unsilenced', () => {
+    expect(JSON.stringify(messages.big.blocks)).not.toContain('x<&>');
+    expect(JSON.stringify(messages.firing.blocks)).toContain('alerts_silence_4h');
+    expect(JSON.stringify(messages.silenced.blocks)).toContain('alerts_unsilence');
+    expect(JSON.stringify(messages.silenced.blocks)).not.toContain('alerts_silence_4h');
+  });
+});
