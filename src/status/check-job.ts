@@ -89,6 +89,21 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       if (data.scheduled) await alertOn(deps, data, stored, check.failuresBeforeAlert);
       return { ok: stored.ok };
     },
+    // Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it.
+    schedules: () =>
+      Object.entries(catalog.services).flatMap(([service, definition]) =>
+        Object.entries(definition.checks).flatMap(([check, config]) =>
+          config.interval === undefined
+            ? []
+            : [
+                {
+                  id: `check-${service}-${check}`,
+                  everyMs: config.interval,
+                  data: { service, check, scheduled: true },
+                },
+              ],
+        ),
+      ),
   };
 
   async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
