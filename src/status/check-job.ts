@@ -16,6 +16,8 @@ export const checkJob = z.object({
   check: name,
   /** The `/ops status` request this run fills in; absent for scheduled runs. */
   requestId: z.string().min(1).max(200).optional(),
+  /** The request's scope: one service, or every service when absent (with `requestId`). */
+  requestScope: name.optional(),
   /** A scheduled run: counts towards `failuresBeforeAlert`. */
   scheduled: z.boolean().optional(),
 });
@@ -51,6 +53,16 @@ export function statusesOf(
         result: resultOf(service, check),
       })),
     }));
+}
+
+/** A request's message is redrawn at most this often while results arrive, and always for the last one. */
+const REDRAW_EVERY_MS = 250;
+
+/** The number of checks of every service, or of one. */
+function countChecks(catalog: Catalog, only: string | undefined): number {
+  return Object.entries(catalog.services)
+    .filter(([service]) => only === undefined || service === only)
+    .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
 }
 
 type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger'> & {
@@ -107,8 +119,11 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
   };
 
   async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
-    const { request, results } = await store.addToRequest(requestId, data.service, data.check, stored);
-    if (!request) return;
+    const total = countChecks(catalog, data.requestScope);
+    const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
+    if (!added.draw && added.count < total) return;
+    const { request, results } = await store.request(requestId);
+    if (!request || !(await store.claimDraw(requestId, results.size))) return;
     const services = statusesOf(catalog, (service, check) => results.get(`${service}/${check}`), request.service);
     let message = overviewMessage(services);
     if (request.service !== undefined && services[0]) {

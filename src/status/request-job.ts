@@ -38,7 +38,12 @@ export function requestHandler(services: Pick<Services, 'catalog' | 'jobs'>): Jo
       const jobs: CheckJob[] = Object.entries(services.catalog.services)
         .filter(([service]) => data.service === undefined || service === data.service)
         .flatMap(([service, definition]) =>
-          Object.keys(definition.checks).map((check) => ({ service, check, requestId: data.requestId })),
+          Object.keys(definition.checks).map((check) => ({
+            service,
+            check,
+            requestId: data.requestId,
+            requestScope: data.service,
+          })),
         );
       for (let i = 0; i < jobs.length; i += FAN_OUT_BATCH) {
         await Promise.all(jobs.slice(i, i + FAN_OUT_BATCH).map((job) => services.jobs.enqueue(checkQueue, job)));

@@ -74,20 +74,48 @@ export class StatusStore {
     await this.redis.multi().hset(key, 'request', JSON.stringify(request)).expire(key, REQUEST_TTL_SECONDS).exec();
   }
 
-  /** Adds one result to the request and returns the request with every result so far (`service/check` → result). */
+  /**
+   * Adds one result to the request. Returns how many results it holds now, and whether this caller should redraw the
+   * message: always for the last result, otherwise at most once per `everyMs` (the outbox coalesces edits, but
+   * drawing 200 services for each of 600 results would keep the workers from the checks).
+   */
   async addToRequest(
     id: string,
     service: string,
     check: string,
     result: StoredResult,
-  ): Promise<{ request?: StatusRequest; results: Map<string, StoredResult> }> {
+    everyMs: number,
+  ): Promise<{ count: number; draw: boolean }> {
     const key = this.key('request', id);
     const replies = await this.redis
       .multi()
       .hset(key, `${service}/${check}`, JSON.stringify(result))
-      .hgetall(key)
+      .hlen(key)
+      .set(this.key('request-drawn', id), '1', 'PX', everyMs, 'NX')
       .exec();
-    const all = (replies?.[1]?.[1] ?? {}) as Record<string, string>;
+    // `request` is a field too.
+    const count = Number(replies?.[1]?.[1] ?? 1) - 1;
+    return { count, draw: replies?.[2]?.[1] === 'OK' };
+  }
+
+  /**
+   * Claims the right to draw the request with `count` results: false when a draw with as many or more was claimed
+   * already, so a slow draw of fewer results cannot overwrite the complete one.
+   */
+  async claimDraw(id: string, count: number): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      "local n = tonumber(redis.call('GET', KEYS[1]) or '-1'); if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]); return 1 end; return 0",
+      1,
+      this.key('request-drawn-count', id),
+      count,
+      REQUEST_TTL_SECONDS,
+    );
+    return claimed === 1;
+  }
+
+  /** The request with every result so far (`service/check` → result). */
+  async request(id: string): Promise<{ request?: StatusRequest; results: Map<string, StoredResult> }> {
+    const all = await this.redis.hgetall(this.key('request', id));
     const results = new Map<string, StoredResult>();
     let request: StatusRequest | undefined;
     for (const [field, value] of Object.entries(all)) {
