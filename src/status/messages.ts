@@ -140,7 +140,7 @@ export function alertMessage(input: {
   const name = `${input.service}.${input.check}`;
   const plain = input.resolved
     ? `Resolved: ${name} passes again (${input.result.summary})`
-    : `${name} failed ${input.failures} times in a row: ${input.result.summary}`;
+    : `${name} failed ${input.failures} time${input.failures === 1 ? '' : 's'} in a row: ${input.result.summary}`;
   const icon = input.resolved ? ':white_check_mark:' : ':rotating_light:';
   return { text: plain, blocks: [section(`${icon} ${escapeMrkdwn(plain)}`)] };
 }
