@@ -1,49 +1,38 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type DemoService, startDemoService } from '../../src/workspace/local/demo-service.js';
-import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { CHROMIUM, launchPage } from '../support/browser.js';
+import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 
 /** The local workspace page in headless Chromium: `/ops status` of the demo service, which then turns unhealthy. */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT_MS = 15_000;
 
 let h: Harness;
 let demo: DemoService;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
-let userDataDir: string;
 
 beforeAll(async () => {
   demo = (await startDemoService({ port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) }))!;
   h = await startHarness({
-    opsYml: `${TEST_OPS_YML}
-services:
+    opsYml: servicesYml(`
   api:
     channel: ${CHANNEL}
     checks:
       http: { type: http, url: "${demo.url}/healthz", expect: { status: 200 }, timeout: 2s, interval: 1s, failuresBeforeAlert: 1 }
-`,
+`),
   });
-  userDataDir = mkdtempSync(join(tmpdir(), 'opsdeck-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT_MS);
+  browser = await launchPage(WAIT_MS);
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
   await demo?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const messages = (text: string) => page.locator('#messages article.msg', { hasText: text });

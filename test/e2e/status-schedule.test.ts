@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL, type Harness, startHarness, TEST_OPS_YML } from '../support/harness.js';
+import { CHANNEL, type Harness, servicesYml, startHarness } from '../support/harness.js';
 import { startHttpTarget } from '../support/targets.js';
 
 let h: Harness;
@@ -12,14 +12,13 @@ beforeAll(async () => {
     res.end();
   });
   h = await startHarness({
-    opsYml: `${TEST_OPS_YML}
-services:
+    opsYml: servicesYml(`
   api:
     channel: ${CHANNEL}
     checks:
       http: { type: http, url: "${target.url}/healthz", interval: 1s, failuresBeforeAlert: 2 }
       manual: { type: http, url: "${target.url}/healthz" }
-`,
+`),
   });
 });
 afterAll(async () => {

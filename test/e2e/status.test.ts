@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/workspace/server.js';
-import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 import { redisUrl } from '../support/redis.js';
 import { freePort, startHttpTarget } from '../support/targets.js';
 
@@ -14,8 +14,7 @@ beforeAll(async () => {
   });
   const refused = await freePort();
   h = await startHarness({
-    opsYml: `${TEST_OPS_YML}
-services:
+    opsYml: servicesYml(`
   api:
     channel: ${CHANNEL}
     checks:
@@ -29,7 +28,7 @@ services:
     checks:
       http: { type: http, url: "http://127.0.0.1:${refused}/healthz", timeout: 1s }
   docs: {}
-`,
+`),
   });
 });
 afterAll(async () => {
