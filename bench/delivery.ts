@@ -43,7 +43,7 @@ export interface DeliveryFigures {
 }
 
 /** Starts a worker process and resolves once it logged that it started. */
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = fork('dist/main.js', [], { execArgv: [], env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';

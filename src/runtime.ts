@@ -16,6 +16,7 @@ import { slackEndpoint } from './http/slack-endpoint.js';
 import { webhooksEndpoint } from './http/webhooks.js';
 import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
 import { JobQueues } from './jobs/queues.js';
+import { syncSchedules } from './jobs/schedules.js';
 import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -172,6 +173,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       name: workerId,
     });
     await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
+    await syncSchedules(handlers, (name) => jobQueues.queue(name));
   }
 
   const readiness = async (): Promise<Readiness> => {

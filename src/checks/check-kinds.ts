@@ -1,12 +1,14 @@
 /**
- * The kinds of health check a service declares under `checks:` in ops.yml (http, tcp, prometheus, command) and the
+ * The kinds of health check a service declares under `checks:` in ops.yml (http, tcp, prometheus, slo, command,
+ * redis) and the
  * options every kind shares. These schemas are the contract the check runner and the scheduler are built on; the
  * catalog schema only places them under `services.<name>.checks`.
  */
 import { z } from 'zod';
 import { ArgvSchema, CommandEnvSchema } from '../config/argv.js';
 import { duration } from '../config/duration.js';
-import { httpUrl } from '../config/url.js';
+import { regexSource } from '../config/regex-source.js';
+import { httpUrl, isUrlWith } from '../config/url.js';
 
 const checkOptions = (defaultTimeoutMs: number) => ({
   timeout: duration().default(defaultTimeoutMs),
@@ -16,11 +18,25 @@ const checkOptions = (defaultTimeoutMs: number) => ({
   failuresBeforeAlert: z.int().min(1).max(1000).default(3),
 });
 
-/** GET `url`; passes on `expect.status` when given, on any 2xx otherwise. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/**
+ * Requests `url` with `method` (GET) and `headers` (secrets through `${VAR}`); passes on `expect.status` when given,
+ * on any 2xx otherwise, and when the body contains `expect.bodyContains` and matches `expect.bodyMatches`.
+ */
 export const HttpCheckSchema = z.strictObject({
   type: z.literal('http'),
   url: httpUrl(),
-  expect: z.strictObject({ status: z.int().min(100).max(599).optional() }).optional(),
+  /** GET when absent. */
+  method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(' ')}` }).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be a header name' }), z.string()).optional(),
+  expect: z
+    .strictObject({
+      status: z.int().min(100).max(599).optional(),
+      bodyContains: z.string().min(1).optional(),
+      bodyMatches: regexSource().optional(),
+    })
+    .optional(),
   ...checkOptions(5000),
 });
 
@@ -51,6 +67,35 @@ export const PrometheusCheckSchema = z.strictObject({
   ...checkOptions(5000),
 });
 
+/**
+ * A service-level objective over `window` from two PromQL expressions, `good` and `total`, in which `$window` stands
+ * for the range (`sum(rate(http_requests_total{code!~"5.."}[$window]))`). Reports attainment, error budget left and
+ * the burn rate over 1 h and 6 h; fails when the budget is spent or burns faster than `burnRate` allows (the
+ * multi-window thresholds of Google's SRE workbook: 14.4× over 1 h spends 2 % of a 30-day budget, 6× over 6 h 5 %).
+ */
+export const SloCheckSchema = z.strictObject({
+  type: z.literal('slo'),
+  url: httpUrl(),
+  good: z.string().includes('$window', { error: 'must use $window for the range, e.g. rate(x[$window])' }),
+  total: z.string().includes('$window', { error: 'must use $window for the range, e.g. rate(x[$window])' }),
+  /** Percent, e.g. 99.9. */
+  objective: z.number().gt(0).lt(100),
+  window: duration({ min: 60_000 }).default(30 * 86_400_000),
+  burnRate: z
+    .strictObject({ fast: z.number().positive().default(14.4), slow: z.number().positive().default(6) })
+    .default({ fast: 14.4, slow: 6 }),
+  ...checkOptions(5000),
+});
+
+/** Sends PING to the Redis at `url` (`redis://` or `rediss://`, password in the URL); passes on PONG. */
+export const RedisCheckSchema = z.strictObject({
+  type: z.literal('redis'),
+  url: z.string().refine((value) => isUrlWith(value, ['redis', 'rediss']), {
+    error: 'Invalid URL (expected redis:// or rediss://)',
+  }),
+  ...checkOptions(5000),
+});
+
 /** Runs `command` (no shell) with `env` added to its environment; passes on exit code 0. */
 export const CommandCheckSchema = z.strictObject({
   type: z.literal('command'),
@@ -59,11 +104,11 @@ export const CommandCheckSchema = z.strictObject({
   ...checkOptions(10_000),
 });
 
-export const CHECK_TYPES = ['http', 'tcp', 'prometheus', 'command'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'prometheus', 'command', 'slo', 'redis'] as const;
 
 export const CheckSchema = z.discriminatedUnion(
   'type',
-  [HttpCheckSchema, TcpCheckSchema, PrometheusCheckSchema, CommandCheckSchema],
+  [HttpCheckSchema, TcpCheckSchema, PrometheusCheckSchema, SloCheckSchema, CommandCheckSchema, RedisCheckSchema],
   { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${CHECK_TYPES.join(', ')}` : undefined) },
 );
 
@@ -73,3 +118,5 @@ export type HttpCheck = z.output<typeof HttpCheckSchema>;
 export type TcpCheck = z.output<typeof TcpCheckSchema>;
 export type PrometheusCheck = z.output<typeof PrometheusCheckSchema>;
 export type CommandCheck = z.output<typeof CommandCheckSchema>;
+export type SloCheck = z.output<typeof SloCheckSchema>;
+export type RedisCheck = z.output<typeof RedisCheckSchema>;

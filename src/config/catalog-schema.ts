@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CheckSchema } from '../checks/check-kinds.js';
 import { ArgvSchema, CommandEnvSchema } from './argv.js';
 import { duration } from './duration.js';
+import { regexSource } from './regex-source.js';
 import { httpUrl } from './url.js';
 
 /** Service and runbook names: they appear in commands (`/ops deploy api …`) and in `<service>.<check>` references. */
@@ -88,21 +89,7 @@ export const EnvironmentSchema = emptyAsAbsent(
 
 const deployOptions = {
   /** Versions must match this RegExp source as a whole: it is anchored (`^(?:…)$`) whether written so or not. */
-  versionPattern: z
-    .string()
-    .refine(
-      (source) => {
-        try {
-          new RegExp(source);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'must be a valid regular expression' },
-    )
-    .transform(anchored)
-    .default(DEFAULT_VERSION_PATTERN),
+  versionPattern: regexSource().transform(anchored).default(DEFAULT_VERSION_PATTERN),
   environments: z
     .record(key('environment'), EnvironmentSchema)
     .refine((environments) => Object.keys(environments).length > 0, { error: 'must define at least one environment' }),

@@ -51,6 +51,11 @@ export interface JobHandler<T> {
   process(data: T, ctx: JobContext): Promise<unknown>;
   /** Called once when a job of an `onStall: 'interrupt'` queue was cut off by a crash instead of being rerun. */
   onInterrupted?(data: T): Promise<void>;
+  /**
+   * Jobs to run on a schedule, read when workers start: each runs once per `everyMs` however many workers run;
+   * schedules no longer listed are removed.
+   */
+  schedules?(): Array<{ id: string; everyMs: number; data: T }>;
 }
 
 export interface JobContext {

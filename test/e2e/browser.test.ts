@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { WebClient } from '@slack/web-api';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openChannelAs } from '../support/browser.js';
+import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { startWorkspace, type WorkspaceFixture } from '../unit/workspace/fixture.js';
 
@@ -13,43 +11,23 @@ import { startWorkspace, type WorkspaceFixture } from '../unit/workspace/fixture
  * the signed requests it makes the workspace send, against Opsdeck running for real.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WAIT_MS = 15_000;
 /** The viewer's time zone: `<!date^…>` tokens render in it. */
 const TIME_ZONE = 'Asia/Tokyo';
 
 let h: Harness;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
-let userDataDir: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  userDataDir = mkdtempSync(join(tmpdir(), 'opsdeck-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-    timezoneId: TIME_ZONE,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT_MS);
+  browser = await launchPage(WAIT_MS, { viewport: { width: 1440, height: 900 }, timezoneId: TIME_ZONE });
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** The message elements (top level and in threads) of the open channel whose text contains `text`. */
@@ -196,7 +174,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
   });
 
   it('keeps the conversation readable at 800 px wide', async () => {
-    const narrow = await context.newPage();
+    const narrow = await browser.context.newPage();
     try {
       await narrow.setViewportSize({ width: 800, height: 700 });
       await narrow.goto(h.slack.url);
@@ -312,7 +290,7 @@ describe.skipIf(!existsSync(CHROMIUM))('modals and confirm dialogs on the page',
         },
       ],
     });
-    tab = await context.newPage();
+    tab = await browser.context.newPage();
     tab.setDefaultTimeout(WAIT_MS);
     await tab.goto(w.server.url);
     await tab.locator('#user-switcher option[value="U1"]').waitFor({ state: 'attached' });

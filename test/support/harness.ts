@@ -29,6 +29,11 @@ roles:
   admin: [U0ADMIN, S0ADMINS]
 `;
 
+/** The test roles plus a `services:` section (its entries indented by two spaces). */
+export function servicesYml(services: string): string {
+  return `${TEST_OPS_YML}\nservices:${services}`;
+}
+
 export interface Harness {
   slack: SlackServer;
   opsdeck: Opsdeck;

@@ -311,7 +311,7 @@ services:
     deploy: { provider: ftp, environments: { prod: {} } }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
-      'services.api.checks.x.type: must be one of http, tcp, prometheus, command',
+      'services.api.checks.x.type: must be one of http, tcp, prometheus, command, slo, redis',
       'services.api.deploy.provider: must be one of command, webhook, github',
     ]);
   });

@@ -1,0 +1,151 @@
+/**
+ * Status benchmark (issue #10): `/ops status` over SERVICES services × 3 HTTP checks whose targets answer in 50 ms,
+ * against Opsdeck as deployed, a bot and a worker process (`dist/main.js`, the worker with
+ * WORKER_CONCURRENCY=CONCURRENCY), and the Slack-compatible
+ * server with Slack's limits on. Reports the time from the command until the message shows every result, against the
+ * ideal for the concurrency (checks / concurrency × 50 ms: the physical limit of the worker), and the p99 ack
+ * latency of `/ops help` commands sent every 20 ms while it runs. Run by `npm run bench`, or alone:
+ * `npm run build && tsx bench/status.ts`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
+import { createSlackServer } from '../src/workspace/server.js';
+import { startWorker } from './delivery.js';
+
+const SERVICES = Number(process.env.BENCH_STATUS_SERVICES ?? 200);
+const CHECKS_PER_SERVICE = 3;
+const CONCURRENCY = Number(process.env.BENCH_STATUS_CONCURRENCY ?? 16);
+const TARGET_MS = 50;
+const CHANNEL = 'C0STATUS';
+const USER = 'U0BENCH';
+
+export interface StatusFigures {
+  services: number;
+  checks: number;
+  concurrency: number;
+  /** From sending `/ops status` to the Slack-compatible server accepting the edit with every result. */
+  seconds: number;
+  /** checks / concurrency × 50 ms. */
+  idealSeconds: number;
+  otherAcks: number;
+  otherAckP99Ms: number;
+  statusAckMs: number;
+}
+
+export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
+  const target = createServer((_req, res) => {
+    setTimeout(() => res.end('ok'), TARGET_MS);
+  });
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-status-'));
+  const services = Array.from({ length: SERVICES }, (_, i) => {
+    const checks = Array.from(
+      { length: CHECKS_PER_SERVICE },
+      (_, c) => `      c${c}: { type: http, url: "${targetUrl}/s${i}/c${c}", timeout: 10s }`,
+    );
+    return [`  service-${i}:`, '    checks:', ...checks].join('\n');
+  });
+  writeFileSync(join(dir, 'ops.yml'), `roles: {}\nservices:\n${services.join('\n')}\n`);
+
+  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const slack = await createSlackServer({
+    botToken,
+    signingSecret,
+    users: [{ id: USER, name: 'bench' }],
+    channels: [{ id: CHANNEL, name: 'status', members: [USER] }],
+    commands: ['/ops'],
+  });
+  const port = await freePort();
+  const env = {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `benchstatus${Date.now()}`,
+    OPS_CONFIG: join(dir, 'ops.yml'),
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  // As deployed (docker-compose.yml): a bot process answers Slack, a worker process runs the checks.
+  const bot = await startWorker({ ...env, ROLE: 'bot' });
+  const worker = await startWorker({ ...env, ROLE: 'worker', PORT: '0', WORKER_ID: 'bench-worker' });
+  slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+  try {
+    const complete = new Promise<number>((resolve) => {
+      slack.events.on('call', (call: { method: string; status: number; at: number; params: { text?: unknown } }) => {
+        const text = String(call.params.text ?? '');
+        if (call.method === 'chat.update' && call.status === 200 && !text.includes('checking')) resolve(call.at);
+      });
+    });
+    let running = true;
+    const acks: number[] = [];
+    const others = (async () => {
+      while (running) {
+        const res = await slack.sendCommand({ userId: USER, channelId: CHANNEL, text: 'help' });
+        acks.push(res.ackMs);
+        await delay(20);
+      }
+    })();
+    const started = Date.now();
+    const status = await slack.sendCommand({ userId: USER, channelId: CHANNEL, text: 'status' });
+    const finished = await complete;
+    running = false;
+    await others;
+    acks.sort((a, b) => a - b);
+    const checks = SERVICES * CHECKS_PER_SERVICE;
+    return {
+      services: SERVICES,
+      checks,
+      concurrency: CONCURRENCY,
+      seconds: (finished - started) / 1000,
+      idealSeconds: (Math.ceil(checks / CONCURRENCY) * TARGET_MS) / 1000,
+      otherAcks: acks.length,
+      otherAckP99Ms: Math.round(acks[Math.min(acks.length - 1, Math.floor(acks.length * 0.99))]! * 10) / 10,
+      statusAckMs: Math.round(status.ackMs * 10) / 10,
+    };
+  } finally {
+    for (const child of [bot, worker]) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    await slack.close();
+    target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function renderStatus(f: StatusFigures): string {
+  return [
+    '## /ops status',
+    '',
+    `${f.services} services × 3 HTTP checks (${f.checks}) whose targets answer in 50 ms, a bot and a worker process`,
+    `(WORKER_CONCURRENCY=${f.concurrency}), Slack's limits on; \`/ops help\` sent every 20 ms meanwhile.`,
+    '',
+    '| message complete | ideal (checks / concurrency × 50 ms) | ratio | /ops status ack | other acks | their p99 ack (target < 25 ms) |',
+    '| ---------------- | ------------------------------------ | ----- | --------------- | ---------- | ------------------------------ |',
+    `| ${f.seconds.toFixed(2)} s | ${f.idealSeconds.toFixed(2)} s | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.statusAckMs} ms | ${f.otherAcks} | ${f.otherAckP99Ms} ms |`,
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
+  try {
+    process.stdout.write(`${renderStatus(await benchStatus(process.env.REDIS_URL ?? redis!.url))}\n`);
+  } finally {
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { runCheck } from '../checks/run-check.js';
+import type { Catalog } from '../config/catalog.js';
+import type { JobHandler } from '../platform/capability.js';
+import { defineQueue } from '../platform/queue.js';
+import type { Services } from '../platform/services.js';
+import { alertMessage, detailMessage, overviewMessage } from './messages.js';
+import { alertAfter, breakerAfter, breakerAllows, type ServiceStatus, type StoredResult, targetOf } from './rules.js';
+import type { StatusSettings } from './settings.js';
+import type { StatusStore } from './store.js';
+
+const name = z.string().regex(/^[a-z][a-z0-9_-]*$/);
+
+export const checkJob = z.object({
+  service: name,
+  check: name,
+  /** The `/ops status` request this run fills in; absent for scheduled runs. */
+  requestId: z.string().min(1).max(200).optional(),
+  /** The request's scope: one service, or every service when absent (with `requestId`). */
+  requestScope: name.optional(),
+  /** A scheduled run: counts towards `failuresBeforeAlert`. */
+  scheduled: z.boolean().optional(),
+});
+export type CheckJob = z.output<typeof checkJob>;
+
+export const CHECK_QUEUE = 'status-check';
+
+/** One job per check run, `WORKER_CONCURRENCY` at once per worker process. */
+export const checkQueue = defineQueue<CheckJob>({
+  name: CHECK_QUEUE,
+  schema: checkJob,
+  // A scheduled run's id comes from its job scheduler; a request's run is once per request and check.
+  jobId: (data) => `${data.requestId ?? 'run'}-${data.service}-${data.check}`,
+  // A check that fails is a result, not an error: no retries.
+  attempts: 1,
+  backoff: { type: 'fixed', delayMs: 1000 },
+  onStall: 'rerun',
+});
+
+/** Every service of the catalog with its checks, results filled in from `resultOf`. */
+export function statusesOf(
+  catalog: Catalog,
+  resultOf: (service: string, check: string) => StoredResult | undefined,
+  only?: string,
+): ServiceStatus[] {
+  return Object.entries(catalog.services)
+    .filter(([service]) => only === undefined || service === only)
+    .map(([service, definition]) => ({
+      name: service,
+      checks: Object.entries(definition.checks).map(([check, config]) => ({
+        name: check,
+        type: config.type,
+        result: resultOf(service, check),
+      })),
+    }));
+}
+
+/** A request's message is redrawn at most this often while results arrive, and always for the last one. */
+const REDRAW_EVERY_MS = 250;
+
+/** The number of checks of every service, or of one. */
+function countChecks(catalog: Catalog, only: string | undefined): number {
+  return Object.entries(catalog.services)
+    .filter(([service]) => only === undefined || service === only)
+    .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
+}
+
+type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger'> & {
+  store: StatusStore;
+  settings: StatusSettings;
+};
+
+/**
+ * Runs one check unless its target's circuit is open, keeps the result, then fills it into the `/ops status` message
+ * it was asked for (an outbox edit; edits coalesce), or, for a scheduled run, raises or resolves its alert.
+ */
+export function checkHandler(deps: Deps): JobHandler<CheckJob> {
+  const { catalog, store, settings } = deps;
+  return {
+    queue: checkQueue,
+    async process(data, ctx) {
+      const check = catalog.services[data.service]?.checks[data.check];
+      // ops.yml changed since the job was enqueued: nothing to run.
+      if (!check) return { skipped: true };
+      const target = targetOf(data.service, data.check, check);
+      const breaker = await store.breaker(target);
+      let stored: StoredResult;
+      if (!breakerAllows(breaker, deps.now().getTime())) {
+        stored = { ok: false, summary: 'circuit open', latencyMs: 0, at: deps.now().getTime(), circuitOpen: true };
+      } else {
+        const result = await runCheck(check, { signal: ctx.signal, service: data.service });
+        const at = deps.now().getTime();
+        stored = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
+        if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
+          stored.budgetRemaining = result.detail.budgetRemaining;
+        }
+        await store.setBreaker(target, breakerAfter(breaker, result.ok, at, settings.circuitBreaker));
+      }
+      await store.record(data.service, data.check, stored, settings.keepResults);
+      if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
+      if (data.scheduled) await alertOn(deps, data, stored, check.failuresBeforeAlert);
+      return { ok: stored.ok };
+    },
+    // Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it.
+    schedules: () =>
+      Object.entries(catalog.services).flatMap(([service, definition]) =>
+        Object.entries(definition.checks).flatMap(([check, config]) =>
+          config.interval === undefined
+            ? []
+            : [
+                {
+                  id: `check-${service}-${check}`,
+                  everyMs: config.interval,
+                  data: { service, check, scheduled: true },
+                },
+              ],
+        ),
+      ),
+  };
+
+  async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
+    const total = countChecks(catalog, data.requestScope);
+    const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
+    if (!added.draw && added.count < total) return;
+    const { request, results } = await store.request(requestId);
+    if (!request || !(await store.claimDraw(requestId, results.size))) return;
+    const services = statusesOf(catalog, (service, check) => results.get(`${service}/${check}`), request.service);
+    let message = overviewMessage(services);
+    if (request.service !== undefined && services[0]) {
+      const checks = services[0].checks;
+      const histories = await Promise.all(
+        checks.map(
+          async (c) => [c.name, await store.history(services[0]!.name, c.name, settings.keepResults)] as const,
+        ),
+      );
+      message = detailMessage(services[0], new Map(histories));
+    }
+    await d.outbox.update({ key: request.messageKey, message });
+  }
+
+  async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, failuresBeforeAlert: number): Promise<void> {
+    const state = await store.alertState(data.service, data.check);
+    const next = alertAfter(state, stored.ok, failuresBeforeAlert);
+    // Each raise is a new message (a new generation); its resolve edits that same message.
+    const alertId = next.transition === 'raise' ? await store.nextAlertId(data.service, data.check) : state.alertId;
+    await store.setAlertState(data.service, data.check, { ...next.state, alertId });
+    const channel = catalog.services[data.service]?.channel ?? catalog.slack.alertsChannel;
+    if (next.transition === 'none' || alertId === undefined) return;
+    if (!channel) {
+      d.logger.warn(
+        { service: data.service, check: data.check },
+        'no channel for the check alert (services.<name>.channel or slack.alertsChannel)',
+      );
+      return;
+    }
+    const key = `status-alert-${data.service}-${data.check}-${alertId}`;
+    const message = alertMessage({
+      service: data.service,
+      check: data.check,
+      result: stored,
+      failures: next.state.failures,
+      resolved: next.transition === 'resolve',
+    });
+    if (next.transition === 'raise') await d.outbox.post({ key, channel, message });
+    else await d.outbox.update({ key, message });
+  }
+}

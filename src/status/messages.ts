@@ -1,0 +1,146 @@
+import {
+  type Block,
+  context,
+  escapeMrkdwn,
+  header,
+  type Message,
+  section,
+  sectionsOf,
+  truncate,
+} from '../platform/blocks.js';
+import {
+  byUrgency,
+  type Health,
+  healthOf,
+  resultline,
+  type ServiceStatus,
+  type StoredResult,
+  sparkline,
+} from './rules.js';
+
+/** Slack's limit on blocks in a message (slack-platform.md). */
+const MAX_BLOCKS = 50;
+
+const ICON: Record<Health, string> = {
+  healthy: ':large_green_circle:',
+  degraded: ':large_yellow_circle:',
+  down: ':red_circle:',
+  checking: ':hourglass_flowing_sand:',
+  unchecked: ':white_circle:',
+};
+
+const LABEL: Record<Health, string> = {
+  healthy: 'healthy',
+  degraded: 'degraded',
+  down: 'down',
+  checking: 'checking…',
+  unchecked: 'no checks',
+};
+
+/** `80%`, from a fraction; a spent budget shows as 0% or below. */
+function percentLeft(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** Slowest latency and smallest SLO budget left of the checks that ran. */
+function figures(service: ServiceStatus): string {
+  const results = service.checks.flatMap((check) => (check.result && !check.result.circuitOpen ? [check.result] : []));
+  const parts: string[] = [];
+  if (results.length > 0) parts.push(`${Math.max(...results.map((r) => r.latencyMs))} ms`);
+  const budgets = results.flatMap((r) => (r.budgetRemaining === undefined ? [] : [r.budgetRemaining]));
+  if (budgets.length > 0) parts.push(`budget ${percentLeft(Math.min(...budgets))}`);
+  return parts.join(' · ');
+}
+
+function serviceLine(service: ServiceStatus): string {
+  const health = healthOf(service);
+  const name = `${ICON[health]} *${escapeMrkdwn(service.name)}* — ${LABEL[health]}`;
+  const shown = figures(service);
+  const failing = service.checks
+    .filter((check) => check.result && !check.result.ok)
+    .map((check) => `${escapeMrkdwn(check.name)}: ${escapeMrkdwn(truncate(check.result!.summary, 80))}`);
+  return truncate([name, shown, ...failing].filter(Boolean).join(' · '), 400);
+}
+
+/** The counts line: how many services are in each state. */
+function counts(services: readonly ServiceStatus[]): string {
+  const tally = new Map<Health, number>();
+  for (const service of services) tally.set(healthOf(service), (tally.get(healthOf(service)) ?? 0) + 1);
+  return (['down', 'degraded', 'checking', 'unchecked', 'healthy'] as const)
+    .filter((health) => tally.has(health))
+    .map((health) => `${ICON[health]} ${tally.get(health)} ${LABEL[health]}`)
+    .join('   ');
+}
+
+/**
+ * `/ops status`: counts first, then every service, what needs attention before what is healthy. However many services,
+ * it stays within Slack's 50 blocks and 3,000 characters a section; what does not fit is counted at the end.
+ */
+export function overviewMessage(services: readonly ServiceStatus[], title = 'Service status'): Message {
+  if (services.length === 0) {
+    return { text: 'No services in ops.yml.', blocks: [section('No services are declared in `ops.yml`.')] };
+  }
+  const ordered = byUrgency(services);
+  const summary = counts(services);
+  const lines = sectionsOf(ordered.map(serviceLine));
+  const room = MAX_BLOCKS - 3;
+  const blocks: Block[] = [header(title), section(summary), ...lines.slice(0, room)];
+  if (lines.length > room) {
+    const shown = lines
+      .slice(0, room)
+      .reduce((n, block) => n + String((block.text as { text: string }).text).split('\n').length, 0);
+    blocks.push(context(`…and ${ordered.length - shown} more services.`));
+  }
+  const done = ordered.every((service) => healthOf(service) !== 'checking');
+  return { text: `${title}${done ? '' : ' (checking…)'}: ${summary.replace(/:[a-z_]+: /g, '')}`, blocks };
+}
+
+/** `/ops status <service>`: each check with its latest result and a sparkline of its recent latency and results. */
+export function detailMessage(
+  service: ServiceStatus,
+  histories: ReadonlyMap<string, readonly StoredResult[]>,
+): Message {
+  const health = healthOf(service);
+  const blocks: Block[] = [header(`${service.name} — ${LABEL[health]}`)];
+  if (service.checks.length === 0) blocks.push(section('This service declares no checks in `ops.yml`.'));
+  for (const check of service.checks.slice(0, MAX_BLOCKS - 2)) {
+    const result = check.result;
+    const icon = !result ? ICON.checking : result.ok ? ':white_check_mark:' : ':x:';
+    const now = result ? escapeMrkdwn(result.summary) : 'checking…';
+    const history = histories.get(check.name) ?? [];
+    const trend =
+      history.length > 0
+        ? `\n\`${sparkline(history.filter((r) => !r.circuitOpen).map((r) => r.latencyMs))}\` latency   \`${resultline(history)}\` last ${history.length}`
+        : '';
+    blocks.push(section(`${icon} *${escapeMrkdwn(check.name)}* (${check.type}) — ${now}${trend}`));
+  }
+  const figuresLine = figures(service);
+  if (figuresLine) blocks.push(context(figuresLine));
+  return { text: `${service.name}: ${LABEL[health]}`, blocks };
+}
+
+/** `/ops status <name>` for a name not in ops.yml: what was meant, and every service there is. */
+export function unknownServiceMessage(name: string, known: readonly string[], meant?: string): Message {
+  const hint = meant ? ` Did you mean \`${meant}\`?` : '';
+  const list = known.length > 0 ? known.map((s) => `\`${s}\``).join(', ') : 'none are declared in `ops.yml`';
+  return {
+    text: `No service ${name}.${hint}`,
+    blocks: [section(truncate(`No service \`${escapeMrkdwn(name)}\`.${hint}\nKnown services: ${list}`, 3000))],
+  };
+}
+
+/** A scheduled check failed `failures` times in a row (raised) or passes again (resolved): one message, edited. */
+export function alertMessage(input: {
+  service: string;
+  check: string;
+  result: StoredResult;
+  failures: number;
+  resolved: boolean;
+}): Message {
+  const name = `${input.service}.${input.check}`;
+  const plain = input.resolved
+    ? `Resolved: ${name} passes again (${input.result.summary})`
+    : `${name} failed ${input.failures} time${input.failures === 1 ? '' : 's'} in a row: ${input.result.summary}`;
+  const icon = input.resolved ? ':white_check_mark:' : ':rotating_light:';
+  return { text: plain, blocks: [section(`${icon} ${escapeMrkdwn(plain)}`)] };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { JobHandler } from '../platform/capability.js';
+import { defineQueue } from '../platform/queue.js';
+import type { Services } from '../platform/services.js';
+import { type CheckJob, checkQueue } from './check-job.js';
+
+export const requestJob = z.object({
+  /** Slack's trigger_id of the command: a replayed command maps to the same request. */
+  requestId: z.string().min(1).max(200),
+  /** One service in detail; every service when absent. */
+  service: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .optional(),
+});
+
+export const requestQueue = defineQueue<z.output<typeof requestJob>>({
+  name: 'status-request',
+  schema: requestJob,
+  jobId: (data) => `status-${data.requestId}`,
+  attempts: 5,
+  backoff: { type: 'exponential', delayMs: 500 },
+  // Enqueueing the checks again is harmless: each check job's id is once per request.
+  onStall: 'rerun',
+});
+
+/** Enqueued this many at once: enough to keep Redis busy, few enough not to hold the event loop. */
+const FAN_OUT_BATCH = 50;
+
+/**
+ * Fans a `/ops status` request out into one job per check, so the handler acks after a single enqueue however many
+ * checks there are, and the checks spread over every worker.
+ */
+export function requestHandler(services: Pick<Services, 'catalog' | 'jobs'>): JobHandler<z.output<typeof requestJob>> {
+  return {
+    queue: requestQueue,
+    async process(data) {
+      const jobs: CheckJob[] = Object.entries(services.catalog.services)
+        .filter(([service]) => data.service === undefined || service === data.service)
+        .flatMap(([service, definition]) =>
+          Object.keys(definition.checks).map((check) => ({
+            service,
+            check,
+            requestId: data.requestId,
+            requestScope: data.service,
+          })),
+        );
+      for (let i = 0; i < jobs.length; i += FAN_OUT_BATCH) {
+        await Promise.all(jobs.slice(i, i + FAN_OUT_BATCH).map((job) => services.jobs.enqueue(checkQueue, job)));
+      }
+      return { checks: jobs.length };
+    },
+  };
+}

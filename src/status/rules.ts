@@ -1,0 +1,124 @@
+import type { Check } from '../checks/check-kinds.js';
+import type { StatusSettings } from './settings.js';
+
+/** One check's result as kept in Redis (the last N per check) and shown in chat. */
+export interface StoredResult {
+  ok: boolean;
+  summary: string;
+  latencyMs: number;
+  /** When it finished, ms since the epoch. */
+  at: number;
+  /** The target's circuit was open: the check did not run. */
+  circuitOpen?: boolean;
+  /** slo checks: the share of the error budget left (1 = untouched). */
+  budgetRemaining?: number;
+}
+
+export type Health = 'healthy' | 'degraded' | 'down' | 'checking' | 'unchecked';
+
+export interface ServiceStatus {
+  name: string;
+  checks: Array<{ name: string; type: Check['type']; result?: StoredResult }>;
+}
+
+/**
+ * A service's health from its checks' results: healthy when every check passes, down when every one fails,
+ * degraded in between; `checking` while a result is missing, `unchecked` without checks.
+ */
+export function healthOf(service: ServiceStatus): Health {
+  if (service.checks.length === 0) return 'unchecked';
+  if (service.checks.some((check) => check.result === undefined)) return 'checking';
+  const failing = service.checks.filter((check) => !check.result!.ok).length;
+  if (failing === 0) return 'healthy';
+  return failing === service.checks.length ? 'down' : 'degraded';
+}
+
+const HEALTH_ORDER: Record<Health, number> = { down: 0, degraded: 1, checking: 2, unchecked: 3, healthy: 4 };
+
+/** What needs attention first: down, degraded, still checking, unchecked, healthy; by name within each. */
+export function byUrgency(services: readonly ServiceStatus[]): ServiceStatus[] {
+  return [...services].sort(
+    (a, b) => HEALTH_ORDER[healthOf(a)] - HEALTH_ORDER[healthOf(b)] || a.name.localeCompare(b.name),
+  );
+}
+
+/** Circuit-breaker state of one target (a host, a Prometheus, a command). */
+export interface BreakerState {
+  failures: number;
+  /** Until when the target is not asked (ms since the epoch); absent while closed. */
+  openUntil?: number;
+}
+
+/** Whether a check may ask its target now: not while its circuit is open; once `retryAfter` passed, one probe. */
+export function breakerAllows(state: BreakerState, now: number): boolean {
+  return state.openUntil === undefined || now >= state.openUntil;
+}
+
+/** The state after a run: a pass closes the circuit; the Nth failure in a row (or a failed probe) opens it. */
+export function breakerAfter(
+  state: BreakerState,
+  ok: boolean,
+  now: number,
+  settings: StatusSettings['circuitBreaker'],
+): BreakerState {
+  if (ok) return { failures: 0 };
+  const failures = state.failures + 1;
+  return failures >= settings.failures ? { failures, openUntil: now + settings.retryAfterMs } : { failures };
+}
+
+/** The target a circuit breaker guards: checks of one host share it, so a dead host is not asked by each. */
+export function targetOf(service: string, name: string, check: Check): string {
+  switch (check.type) {
+    case 'http':
+    case 'prometheus':
+    case 'slo':
+    case 'redis':
+      return new URL(check.url).host;
+    case 'tcp':
+      return `${check.host}:${check.port}`;
+    case 'command':
+      return `${service}.${name}`;
+  }
+}
+
+/** Alerting state of a scheduled check. */
+export interface AlertState {
+  failures: number;
+  alerting: boolean;
+  /** The open (or last) alert's number, which names its message. */
+  alertId?: number;
+}
+
+export type AlertTransition = 'raise' | 'resolve' | 'none';
+
+/**
+ * After a scheduled run: the `failuresBeforeAlert`th failure in a row raises an alert; the first pass after it
+ * resolves it.
+ */
+export function alertAfter(
+  state: AlertState,
+  ok: boolean,
+  failuresBeforeAlert: number,
+): { state: AlertState; transition: AlertTransition } {
+  if (ok) return { state: { ...state, failures: 0, alerting: false }, transition: state.alerting ? 'resolve' : 'none' };
+  const failures = state.failures + 1;
+  if (!state.alerting && failures >= failuresBeforeAlert) {
+    return { state: { ...state, failures, alerting: true }, transition: 'raise' };
+  }
+  return { state: { ...state, failures }, transition: 'none' };
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** Latencies as a text sparkline, oldest first, scaled between their min and max. */
+export function sparkline(values: readonly number[]): string {
+  if (values.length === 0) return '';
+  const min = Math.min(...values);
+  const span = Math.max(...values) - min;
+  return values.map((value) => BARS[span === 0 ? 0 : Math.round(((value - min) / span) * (BARS.length - 1))]).join('');
+}
+
+/** Pass/fail history, oldest first: ✓ pass, ✗ fail, ○ not run (circuit open). */
+export function resultline(results: readonly StoredResult[]): string {
+  return results.map((result) => (result.circuitOpen ? '○' : result.ok ? '✓' : '✗')).join('');
+}

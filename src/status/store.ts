@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { AlertState, BreakerState, StoredResult } from './rules.js';
+
+/** How long a `/ops status` request's results are kept (for late edits after a slow check). */
+const REQUEST_TTL_SECONDS = 24 * 3600;
+
+export interface StatusRequest {
+  /** The outbox key of the message being filled in. */
+  messageKey: string;
+  /** Every service, or one in detail. */
+  service?: string;
+}
+
+/**
+ * The status capability's state in Redis: each check's last results (newest first), each target's circuit breaker,
+ * each scheduled check's alert state, and the results of each `/ops status` request.
+ */
+export class StatusStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: (...parts: string[]) => string,
+  ) {}
+
+  /** Keeps the result as the check's newest, trimming the history to `keep`. */
+  async record(service: string, check: string, result: StoredResult, keep: number): Promise<void> {
+    const key = this.key('results', service, check);
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(result))
+      .ltrim(key, 0, keep - 1)
+      .exec();
+  }
+
+  /** The check's results, oldest first. */
+  async history(service: string, check: string, count: number): Promise<StoredResult[]> {
+    const raw = await this.redis.lrange(this.key('results', service, check), 0, count - 1);
+    return raw.map((entry) => JSON.parse(entry) as StoredResult).reverse();
+  }
+
+  /** The newest result of each `[service, check]`, in order; undefined where a check never ran. */
+  async latest(checks: ReadonlyArray<readonly [string, string]>): Promise<Array<StoredResult | undefined>> {
+    if (checks.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const [service, check] of checks) pipeline.lindex(this.key('results', service, check), 0);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([, value]) => (typeof value === 'string' ? (JSON.parse(value) as StoredResult) : undefined));
+  }
+
+  async breaker(target: string): Promise<BreakerState> {
+    const raw = await this.redis.get(this.key('breaker', target));
+    return raw ? (JSON.parse(raw) as BreakerState) : { failures: 0 };
+  }
+
+  async setBreaker(target: string, state: BreakerState): Promise<void> {
+    await this.redis.set(this.key('breaker', target), JSON.stringify(state), 'EX', 7 * 24 * 3600);
+  }
+
+  async alertState(service: string, check: string): Promise<AlertState> {
+    const raw = await this.redis.get(this.key('alert', service, check));
+    return raw ? (JSON.parse(raw) as AlertState) : { failures: 0, alerting: false };
+  }
+
+  async setAlertState(service: string, check: string, state: AlertState): Promise<void> {
+    await this.redis.set(this.key('alert', service, check), JSON.stringify(state));
+  }
+
+  /** The alert message's generation: a new alert after a recovery is a new message. */
+  async nextAlertId(service: string, check: string): Promise<number> {
+    return this.redis.incr(this.key('alert-seq', service, check));
+  }
+
+  async createRequest(id: string, request: StatusRequest): Promise<void> {
+    const key = this.key('request', id);
+    await this.redis.multi().hset(key, 'request', JSON.stringify(request)).expire(key, REQUEST_TTL_SECONDS).exec();
+  }
+
+  /**
+   * Adds one result to the request. Returns how many results it holds now, and whether this caller should redraw the
+   * message: always for the last result, otherwise at most once per `everyMs` (the outbox coalesces edits, but
+   * drawing 200 services for each of 600 results would keep the workers from the checks).
+   */
+  async addToRequest(
+    id: string,
+    service: string,
+    check: string,
+    result: StoredResult,
+    everyMs: number,
+  ): Promise<{ count: number; draw: boolean }> {
+    const key = this.key('request', id);
+    const replies = await this.redis
+      .multi()
+      .hset(key, `${service}/${check}`, JSON.stringify(result))
+      .hlen(key)
+      .set(this.key('request-drawn', id), '1', 'PX', everyMs, 'NX')
+      .exec();
+    // `request` is a field too.
+    const count = Number(replies?.[1]?.[1] ?? 1) - 1;
+    return { count, draw: replies?.[2]?.[1] === 'OK' };
+  }
+
+  /**
+   * Claims the right to draw the request with `count` results: false when a draw with as many or more was claimed
+   * already, so a slow draw of fewer results cannot overwrite the complete one.
+   */
+  async claimDraw(id: string, count: number): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      "local n = tonumber(redis.call('GET', KEYS[1]) or '-1'); if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]); return 1 end; return 0",
+      1,
+      this.key('request-drawn-count', id),
+      count,
+      REQUEST_TTL_SECONDS,
+    );
+    return claimed === 1;
+  }
+
+  /** The request with every result so far (`service/check` → result). */
+  async request(id: string): Promise<{ request?: StatusRequest; results: Map<string, StoredResult> }> {
+    const all = await this.redis.hgetall(this.key('request', id));
+    const results = new Map<string, StoredResult>();
+    let request: StatusRequest | undefined;
+    for (const [field, value] of Object.entries(all)) {
+      if (field === 'request') request = JSON.parse(value) as StatusRequest;
+      else results.set(field, JSON.parse(value) as StoredResult);
+    }
+    return { request, results };
+  }
+}

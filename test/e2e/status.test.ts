@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedCall } from '../../src/workspace/server.js';
+import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
+import { redisUrl } from '../support/redis.js';
+import { freePort, startHttpTarget } from '../support/targets.js';
+
+let h: Harness;
+let target: Awaited<ReturnType<typeof startHttpTarget>>;
+
+beforeAll(async () => {
+  target = await startHttpTarget((req, res) => {
+    res.statusCode = req.url === '/healthz' ? 200 : 503;
+    res.end(req.url === '/healthz' ? 'ok' : 'down');
+  });
+  const refused = await freePort();
+  h = await startHarness({
+    opsYml: servicesYml(`
+  api:
+    channel: ${CHANNEL}
+    checks:
+      http: { type: http, url: "${target.url}/healthz", expect: { status: 200 } }
+      cache: { type: redis, url: "${redisUrl()}" }
+  web:
+    checks:
+      http: { type: http, url: "${target.url}/healthz" }
+      login: { type: http, url: "${target.url}/login" }
+  billing:
+    checks:
+      http: { type: http, url: "http://127.0.0.1:${refused}/healthz", timeout: 1s }
+  docs: {}
+`),
+  });
+});
+afterAll(async () => {
+  await h?.close();
+  await target?.close();
+});
+
+/** The bot's message in the channel whose post or update satisfies `done`, as it stands once that call went through. */
+async function finalMessage(done: (c: RecordedCall) => boolean) {
+  const call = await h.slack.waitForCall(done);
+  const ts = (call.response.ts ?? call.params.ts) as string;
+  return h.slack.state.messages.get(CHANNEL)!.find((m) => m.ts === ts)!;
+}
+
+const blocksText = (message: { blocks?: unknown[] }) => JSON.stringify(message.blocks ?? []);
+
+describe('/ops status', () => {
+  it('posts every service as checking at once, then edits in each service’s health', async () => {
+    const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status' });
+    expect(res.status).toBe(200);
+
+    const posted = await h.slack.waitForCall((c) => c.method === 'chat.postMessage' && c.params.channel === CHANNEL);
+    expect(String(posted.params.text)).toContain('(checking…)');
+    expect(JSON.stringify(posted.params.blocks)).toContain('3 checking');
+
+    const final = await finalMessage(
+      (c) =>
+        c.method === 'chat.update' && c.params.ts === posted.response.ts && !String(c.params.text).includes('checking'),
+    );
+    const text = blocksText(final);
+    expect(final.text).toBe('Service status: 1 down   1 degraded   1 no checks   1 healthy');
+    // Unhealthy before healthy, with the failing check's reason.
+    expect(text.indexOf('*billing* — down')).toBeLessThan(text.indexOf('*web* — degraded'));
+    expect(text.indexOf('*web* — degraded')).toBeLessThan(text.indexOf('*api* — healthy'));
+    expect(text).toMatch(/billing\* — down · \d+ ms · http: connection refused/);
+    expect(text).toMatch(/web\* — degraded · \d+ ms · login: 503 \(expected 2xx\)/);
+  });
+
+  it('shows one service’s checks in detail with their recent results', async () => {
+    await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status web' });
+    const final = await finalMessage((c) => c.method === 'chat.update' && String(c.params.text) === 'web: degraded');
+    const text = blocksText(final);
+    expect(text).toContain('web — degraded');
+    expect(text).toContain(':white_check_mark: *http* (http) — 200 in');
+    expect(text).toContain(':x: *login* (http) — 503 (expected 2xx)');
+    // Two runs each by now: the overview's and this one's.
+    expect(text).toContain('`✗✗` last 2');
+  });
+
+  it('answers an unknown service with the known ones and a suggestion', async () => {
+    const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status biling' });
+    expect(res.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(String((res.body as { text: string }).text)).toBe('No service biling. Did you mean `billing`?');
+    expect(JSON.stringify(res.body)).toContain('Known services: `api`, `web`, `billing`, `docs`');
+  });
+});

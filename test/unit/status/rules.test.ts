@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { overviewMessage } from '../../../src/status/messages.js';
+import {
+  alertAfter,
+  breakerAfter,
+  breakerAllows,
+  healthOf,
+  type ServiceStatus,
+  type StoredResult,
+  sparkline,
+} from '../../../src/status/rules.js';
+
+const pass: StoredResult = { ok: true, summary: '200 in 12 ms', latencyMs: 12, at: 0 };
+const fail: StoredResult = { ok: false, summary: '503 (expected 2xx) in 40 ms', latencyMs: 40, at: 0 };
+const service = (name: string, ...results: Array<StoredResult | undefined>): ServiceStatus => ({
+  name,
+  checks: results.map((result, i) => ({ name: `check-${i}`, type: 'http' as const, result })),
+});
+
+describe('service health', () => {
+  it('is healthy, degraded or down by how many checks fail; checking while one is missing', () => {
+    expect(healthOf(service('a', pass, pass))).toBe('healthy');
+    expect(healthOf(service('a', pass, fail))).toBe('degraded');
+    expect(healthOf(service('a', fail, fail))).toBe('down');
+    expect(healthOf(service('a', pass, undefined))).toBe('checking');
+    expect(healthOf(service('a'))).toBe('unchecked');
+  });
+});
+
+describe('circuit breaker', () => {
+  const settings = { failures: 3, retryAfterMs: 60_000 };
+  it('opens after N consecutive failures, lets one probe through after retryAfter, closes on a pass', () => {
+    let state = { failures: 0 } as ReturnType<typeof breakerAfter>;
+    state = breakerAfter(state, false, 1000, settings);
+    state = breakerAfter(state, false, 2000, settings);
+    expect(breakerAllows(state, 2000)).toBe(true);
+    state = breakerAfter(state, false, 3000, settings);
+    expect(state).toEqual({ failures: 3, openUntil: 63_000 });
+    expect(breakerAllows(state, 62_999)).toBe(false);
+    expect(breakerAllows(state, 63_000)).toBe(true);
+    // A failed probe opens it again for another retryAfter.
+    expect(breakerAfter(state, false, 63_000, settings)).toEqual({ failures: 4, openUntil: 123_000 });
+    expect(breakerAfter(state, true, 63_000, settings)).toEqual({ failures: 0 });
+    // A pass in between resets the count.
+    expect(breakerAfter(breakerAfter({ failures: 2 }, true, 0, settings), false, 0, settings)).toEqual({ failures: 1 });
+  });
+});
+
+describe('scheduled-check alerts', () => {
+  it('raise on the Nth failure in a row, once, and resolve on the next pass', () => {
+    let state = { failures: 0, alerting: false };
+    const transitions: string[] = [];
+    for (const ok of [false, false, true, false, false, false, false, true, true]) {
+      const next = alertAfter(state, ok, 3);
+      transitions.push(next.transition);
+      state = next.state;
+    }
+    expect(transitions).toEqual(['none', 'none', 'none', 'none', 'none', 'raise', 'none', 'resolve', 'none']);
+  });
+});
+
+describe('sparkline', () => {
+  it('scales latencies between their min and max', () => {
+    expect(sparkline([10, 20, 30, 80])).toBe('▁▂▃█');
+    expect(sparkline([5, 5])).toBe('▁▁');
+  });
+});
+
+describe('the overview of 200 services', () => {
+  const services = Array.from({ length: 200 }, (_, i) =>
+    service(`service-with-a-long-name-${String(i).padStart(3, '0')}`, pass, i % 10 === 0 ? fail : pass, pass),
+  );
+  const message = overviewMessage(services);
+
+  it('fits Slack’s limits: 50 blocks, 3,000 characters a section', () => {
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    for (const block of message.blocks) {
+      if (block.type === 'section') expect((block.text as { text: string }).text.length).toBeLessThanOrEqual(3000);
+    }
+  });
+
+  it('gives the counts first and lists what is not healthy before what is', () => {
+    expect((message.blocks[1]!.text as { text: string }).text).toBe(
+      ':large_yellow_circle: 20 degraded   :large_green_circle: 180 healthy',
+    );
+    const text = JSON.stringify(message.blocks);
+    expect(text.indexOf('service-with-a-long-name-190* — degraded')).toBeLessThan(
+      text.indexOf('service-with-a-long-name-001* — healthy'),
+    );
+    expect(text).toContain('service-with-a-long-name-199* — healthy');
+  });
+});
