@@ -1,4 +1,5 @@
 import { audit } from './audit/index.js';
+import { deploys } from './deploys/index.js';
 import { ping } from './ping/index.js';
 import type { CapabilityDefinition } from './platform/capability.js';
 
@@ -6,4 +7,4 @@ import type { CapabilityDefinition } from './platform/capability.js';
  * Every capability, once. Adding one is a folder and a line here; help, the Home tab, routing, permissions, audit,
  * queues and webhooks all follow from its definition. Order is the order of help and Home.
  */
-export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit];
+export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit, deploys];

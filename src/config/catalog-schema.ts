@@ -73,8 +73,15 @@ export const SlackSettingsSchema = z.strictObject({
 /** role name → members. Opsdeck gives roles meaning (responder, deployer, approver, admin); any name is allowed. */
 export const RolesSchema = z.record(key('role'), z.array(RoleMemberSchema));
 
-/** Who must approve before the action runs: anyone holding role `from` (other than the requester). */
-export const ApprovalSchema = z.strictObject({ from: key('role') });
+/**
+ * Who must approve before the action runs: `count` people holding role `from` (never the requester), within
+ * `expiresIn` of the request.
+ */
+export const ApprovalSchema = z.strictObject({
+  from: key('role'),
+  count: z.int().min(1).max(5).default(1),
+  expiresIn: duration({ min: 1000 }).default(30 * 60_000),
+});
 
 export const EnvironmentSchema = emptyAsAbsent(
   z
@@ -82,6 +89,8 @@ export const EnvironmentSchema = emptyAsAbsent(
       approval: ApprovalSchema.optional(),
       /** Checks of this service run after a deploy; any failure marks the deploy failed. */
       verify: z.array(key('check')).default([]),
+      /** A deploy whose verification fails starts a rollback to the last good version at once. */
+      autoRollback: z.boolean().default(false),
     })
     .prefault({}),
 );
