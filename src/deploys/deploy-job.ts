@@ -21,14 +21,13 @@ export const outputKey = (id: string) => `deploy-${id}-output`;
 export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<DeployRunJob> {
   const { store, services } = desk;
   const now = () => services.now().getTime();
-  const log = logger.child({ module: 'deploys.run' });
 
   async function interrupted(data: DeployRunJob): Promise<void> {
     const deploy = await store.get(data.deployId);
     if (!deploy || (deploy.status !== 'running' && deploy.status !== 'verifying' && deploy.status !== 'approved'))
       return;
     await store.update(deploy.id, (d) => ({ ...d, status: 'interrupted' }));
-    log.warn({ deployId: deploy.id }, 'deploy interrupted: the worker running it stopped');
+    logger.warn({ deployId: deploy.id }, 'deploy interrupted: the worker running it stopped');
     await desk.refresh(deploy.id);
   }
 
@@ -96,7 +95,7 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
             fromId: deploy.id,
           });
         } catch (error) {
-          log.warn({ deployId: deploy.id, err: { message: (error as Error).message } }, 'automatic rollback refused');
+          logger.warn({ deployId: deploy.id, err: { message: (error as Error).message } }, 'automatic rollback refused');
         }
       }
       return { outcome: 'verify-failed' };

@@ -46,12 +46,17 @@ export const messageKey = (id: string) => `deploy-${id}`;
 export class DeployDesk {
   readonly store: DeployStore;
   readonly approvals: Approvals;
-  readonly metrics: DeployMetrics;
+  private registered?: DeployMetrics;
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
     this.approvals = new Approvals(services.redis, services.key);
-    this.metrics = deployMetrics(services.metrics);
+  }
+
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  get metrics(): DeployMetrics {
+    this.registered ??= deployMetrics(this.services.metrics);
+    return this.registered;
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */
