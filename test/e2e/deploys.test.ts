@@ -1,10 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
+import {
+  answer as answerOf,
+  deployLog as deployLogOf,
+  deployMessage as deployMessageOf,
+  idOf,
+  recordingDeploy,
+} from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { redisClient } from '../support/redis.js';
 
@@ -13,13 +20,7 @@ let dir: string;
 let health: Server;
 let healthStatus = 200;
 
-const deployLog = () => {
-  try {
-    return readFileSync(join(dir, 'deploys.log'), 'utf8').trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+const deployLog = () => deployLogOf(dir);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opsdeck-deploys-'));
@@ -37,20 +38,21 @@ services:
   api:
     checks: { http: { type: http, url: "http://127.0.0.1:${port}/healthz", timeout: 2s } }
     deploy:
-      provider: command
-      command: ["node", "test/fixtures/deploys/record-deploy.mjs", "{service}", "{version}", "{environment}"]
-      env: { DEPLOY_LOG: "${join(dir, 'deploys.log')}" }
+      ${recordingDeploy(dir)}
       versionPattern: 'v?\\d+\\.\\d+\\.\\d+'
       environments:
         staging: {}
         production: { approval: { from: approver, expiresIn: 30m }, verify: [http] }
   web:
     deploy:
-      provider: command
-      command: ["node", "test/fixtures/deploys/record-deploy.mjs", "{service}", "{version}", "{environment}"]
-      env: { DEPLOY_LOG: "${join(dir, 'deploys.log')}" }
+      ${recordingDeploy(dir)}
       environments:
         production: { approval: { from: approver } }
+  slow:
+    deploy:
+      ${recordingDeploy(dir, { HOLD_UNTIL: join(dir, 'never') })}
+      environments:
+        staging: {}
 `,
   });
 });
@@ -60,32 +62,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ops = async (userId: string, text: string) => {
-  const res = await h.slack.sendCommand({ userId, channelId: CHANNEL, text });
-  expect(res.status).toBe(200);
-  return res;
-};
-/** The ephemeral answer to a command: in the ack's body, or through its response_url. */
-const answer = async (userId: string, text: string): Promise<string> => {
-  const res = await ops(userId, text);
-  const body = res.body as { text?: string } | string;
-  if (typeof body === 'object' && body?.text) return body.text;
-  const reply = await h.slack.waitForCall(
-    (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
-  );
-  return String(reply.params.text);
-};
-const channelMessages = () => h.slack.state.messages.get(CHANNEL) ?? [];
-/** Waits until the deploy's message (by id) says `status`. */
-const deployMessage = (id: string, status: string) =>
-  vi.waitFor(
-    () => {
-      const found = channelMessages().find((m) => !m.threadTs && m.text.startsWith(`#${id} `));
-      expect(found?.text).toMatch(new RegExp(`: ${status}$`));
-      return found!;
-    },
-    { timeout: 15_000, interval: 20 },
-  );
+const answer = (userId: string, text: string) => answerOf(h, userId, text);
+const deployMessage = (id: string, status: string) => deployMessageOf(h, id, status);
 const click = (userId: string, message: WorkspaceMessage, actionId: string) =>
   h.slack.sendBlockAction({ userId, channelId: CHANNEL, messageTs: message.ts, actionId });
 const clickAnswer = async (userId: string, message: WorkspaceMessage, actionId: string) => {
@@ -96,7 +74,6 @@ const clickAnswer = async (userId: string, message: WorkspaceMessage, actionId: 
   );
   return String(reply.params.text);
 };
-const idOf = (text: string) => /#(\d+)/.exec(text)![1]!;
 
 describe('deploys end to end', () => {
   it('deploys to staging at once, recording what the command deployed and streaming its output', async () => {
@@ -236,5 +213,15 @@ describe('deploys end to end', () => {
       'locked by <@U0ALICE>: schema migration',
     );
     expect(await answer(USERS.alice, 'unlock api staging')).toContain('Unlocked');
+  });
+
+  it('cancels a running deploy: the command is stopped and the deploy marked cancelled by whoever clicked', async () => {
+    const id = idOf(await answer(USERS.alice, 'deploy slow 1.0.0'));
+    const running = await deployMessage(id, 'running');
+    await vi.waitFor(() => expect(deployLog()).toContain('slow 1.0.0 staging'));
+    expect(await clickAnswer(USERS.carol, running, 'deploy_cancel')).toContain('*deployer* role');
+    expect(await clickAnswer(USERS.alice, running, 'deploy_cancel')).toContain('Cancelling');
+    const cancelled = await deployMessage(id, 'cancelled');
+    expect(JSON.stringify(cancelled.blocks)).toContain('cancelled by <@U0ALICE>');
   });
 });
