@@ -19,12 +19,13 @@ let h: Harness;
 let dir: string;
 let health: Server;
 let healthStatus = 200;
+let autoStatus = 200;
 
 const deployLog = () => deployLogOf(dir);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opsdeck-deploys-'));
-  health = createServer((_req, res) => res.writeHead(healthStatus).end());
+  health = createServer((req, res) => res.writeHead(req.url === '/auto' ? autoStatus : healthStatus).end());
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
   const port = (health.address() as AddressInfo).port;
   h = await startHarness({
@@ -48,6 +49,12 @@ services:
       ${recordingDeploy(dir)}
       environments:
         production: { approval: { from: approver } }
+  auto:
+    checks: { http: { type: http, url: "http://127.0.0.1:${port}/auto", timeout: 2s } }
+    deploy:
+      ${recordingDeploy(dir)}
+      environments:
+        production: { verify: [http], autoRollback: true }
   slow:
     deploy:
       ${recordingDeploy(dir, { HOLD_UNTIL: join(dir, 'never') })}
@@ -223,5 +230,25 @@ describe('deploys end to end', () => {
     expect(await clickAnswer(USERS.alice, running, 'deploy_cancel')).toContain('Cancelling');
     const cancelled = await deployMessage(id, 'cancelled');
     expect(JSON.stringify(cancelled.blocks)).toContain('cancelled by <@U0ALICE>');
+  });
+
+  it('rolls back at once when verification fails and the environment says autoRollback', async () => {
+    await deployMessage(idOf(await answer(USERS.alice, 'deploy auto 1.0.0 to production')), 'succeeded');
+    autoStatus = 503;
+    const id = idOf(await answer(USERS.alice, 'deploy auto 1.1.0 to production'));
+    const failed = await deployMessage(id, 'failed');
+    expect(JSON.stringify(failed.blocks)).toContain('HTTP 503 (expected 2xx)');
+    await vi.waitFor(
+      () =>
+        expect(
+          (h.slack.state.messages.get(CHANNEL) ?? []).map((m) => m.text).filter((t) => t.includes('rollback of auto')),
+        ).toContainEqual(expect.stringMatching(/rollback of auto to 1\.0\.0 in production: (succeeded|failed)$/)),
+      { timeout: 20_000, interval: 20 },
+    );
+    expect(deployLog().filter((line) => line.startsWith('auto '))).toEqual([
+      'auto 1.0.0 production',
+      'auto 1.1.0 production',
+      'auto 1.0.0 production',
+    ]);
   });
 });
