@@ -4,7 +4,8 @@
  * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
  * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
  * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
- * table. (2) delivery through the outbox (bench/delivery.ts). Writes both to bench/results.md.
+ * table. (2) delivery through the outbox (bench/delivery.ts). (3) deploys approved at once (bench/deploys.ts). Writes
+ * all three to bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { signRequest } from '../src/slack/signature.js';
 import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { benchDelivery, renderDelivery } from './delivery.js';
+import { benchDeploys, renderDeploys } from './deploys.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 /**
@@ -195,17 +197,19 @@ async function main() {
   ];
   const samples: Row[] = [];
   let delivery: string;
+  let deploys: string;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) samples.push(...(await measure(target)));
     }
     delivery = renderDelivery(await benchDelivery(redisUrl));
+    deploys = renderDeploys(await benchDeploys(redisUrl));
   } finally {
     await slack.close();
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = `${render(medians(samples))}\n${delivery}`;
+  const report = `${render(medians(samples))}\n${delivery}\n${deploys}`;
   process.stdout.write(`${report}\n`);
   writeFileSync('bench/results.md', report);
 }
