@@ -95,7 +95,10 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
             fromId: deploy.id,
           });
         } catch (error) {
-          logger.warn({ deployId: deploy.id, err: { message: (error as Error).message } }, 'automatic rollback refused');
+          logger.warn(
+            { deployId: deploy.id, err: { message: (error as Error).message } },
+            'automatic rollback refused',
+          );
         }
       }
       return { outcome: 'verify-failed' };
