@@ -130,13 +130,22 @@ export const CommandDeploySchema = z.strictObject({
   ...deployOptions,
 });
 
-/** POSTs the deploy (service, version, environment, user) as JSON to `url`; a 2xx answer is success. */
+/**
+ * POSTs the deploy (id, service, version, environment, user) as JSON to `url`, signed with `secret` when given
+ * (`X-Opsdeck-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`, `X-Opsdeck-Timestamp`). Without `statusUrl`
+ * a 2xx answer is success; with it, Opsdeck then GETs `statusUrl` (`{id}` replaced by the deploy id) every
+ * `pollInterval` until it answers `{"status": "succeeded" | "failed", "url"?: "…"}`.
+ */
 export const WebhookDeploySchema = z.strictObject({
   provider: z.literal('webhook'),
   url: httpUrl(),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'must be an HTTP header name' }), z.string())
     .default({}),
+  /** HMAC key: use `${DEPLOY_WEBHOOK_SECRET}`, never the secret itself. */
+  secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  statusUrl: httpUrl().optional(),
+  pollInterval: duration({ min: 100 }).default(5000),
   ...deployOptions,
 });
 

@@ -1,3 +1,5 @@
+import type { DeployConfig } from '../config/catalog-schema.js';
+import { isUrlWith } from '../config/url.js';
 import type { Logger } from '../log.js';
 import type { JobHandler } from '../platform/capability.js';
 import { type DeployRunJob, deployRunQueue } from './deploy-queue.js';
@@ -5,6 +7,7 @@ import type { DeployDesk } from './desk.js';
 import { outputMessage } from './messages.js';
 import { commandProvider } from './providers/command.js';
 import type { DeployProviderRunner } from './providers/provider.js';
+import { webhookProvider } from './providers/webhook.js';
 import { isFrozen } from './rules.js';
 import { runVerify } from './verify.js';
 
@@ -50,7 +53,7 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
       await store.update(deploy.id, (d) => ({ ...d, status: 'running', startedAt: now() }));
       await desk.refresh(deploy.id);
 
-      const provider = providerFor(config);
+      const provider = providerFor(config, deploy.id);
       if (!provider) {
         await desk.finish(deploy.id, 'failed', { detail: `The ${config.provider} provider is not supported yet.` });
         return { outcome: 'unsupported' };
@@ -106,8 +109,10 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
   };
 }
 
-function providerFor(config: ReturnType<DeployDesk['configOf']>['deploy']): DeployProviderRunner | undefined {
-  return config.provider === 'command' ? commandProvider(config) : undefined;
+function providerFor(config: DeployConfig, deployId: string): DeployProviderRunner | undefined {
+  if (config.provider === 'command') return commandProvider(config);
+  if (config.provider === 'webhook') return webhookProvider(config, deployId);
+  return undefined;
 }
 
 /** Runs the provider with Cancel watched and its output's tail posted (and kept current) in the message's thread. */
@@ -122,6 +127,7 @@ async function runWithOutput(
   let tail = '';
   let posted = false;
   let dirty = false;
+  let link: string | undefined;
   const flush = async (done: boolean) => {
     if (!dirty && !done) return;
     dirty = false;
@@ -155,6 +161,15 @@ async function runWithOutput(
       onOutput(text) {
         tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
         dirty = true;
+      },
+      onLink(url) {
+        // From the provider's answer: only an http(s) URL becomes a link on the message.
+        if (url === link || !isUrlWith(url, ['http', 'https'])) return;
+        link = url;
+        flushing = flushing
+          .then(() => desk.store.update(id, (d) => ({ ...d, link: url })))
+          .then(() => desk.refresh(id))
+          .catch(() => {});
       },
     });
   } finally {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { webhookSignature } from '../../src/deploys/providers/webhook.js';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
 import {
   answer as answerOf,
@@ -20,12 +21,40 @@ let dir: string;
 let health: Server;
 let healthStatus = 200;
 let autoStatus = 200;
+const HOOK_SECRET = 'a-test-secret-of-some-length';
+const hooks: Array<{ body: Record<string, string>; signed: boolean }> = [];
+const statusPolls = new Map<string, number>();
+
+/** The deploy webhook's receiver: checks the signature as a real one would, and answers 202 or 401. */
+function receiveHook(req: IncomingMessage, res: ServerResponse): void {
+  let raw = '';
+  req.on('data', (chunk) => {
+    raw += chunk;
+  });
+  req.on('end', () => {
+    const expected = webhookSignature(HOOK_SECRET, String(req.headers['x-opsdeck-timestamp']), raw);
+    const signed = req.headers['x-opsdeck-signature'] === expected;
+    hooks.push({ body: JSON.parse(raw), signed });
+    res.writeHead(signed ? 202 : 401).end();
+  });
+}
 
 const deployLog = () => deployLogOf(dir);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opsdeck-deploys-'));
-  health = createServer((req, res) => res.writeHead(req.url === '/auto' ? autoStatus : healthStatus).end());
+  health = createServer((req, res) => {
+    if (req.url === '/hooks/deploy') return receiveHook(req, res);
+    if (req.url?.startsWith('/status/')) {
+      const polls = (statusPolls.get(req.url) ?? 0) + 1;
+      statusPolls.set(req.url, polls);
+      const status = polls === 1 ? 'running' : 'succeeded';
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status, url: 'https://deployer.example.com/runs/7' }));
+    }
+    res.writeHead(req.url === '/auto' ? autoStatus : healthStatus).end();
+  });
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
   const port = (health.address() as AddressInfo).port;
   h = await startHarness({
@@ -55,6 +84,15 @@ services:
       ${recordingDeploy(dir)}
       environments:
         production: { verify: [http], autoRollback: true }
+  hooked:
+    deploy:
+      provider: webhook
+      url: "http://127.0.0.1:${port}/hooks/deploy"
+      secret: ${HOOK_SECRET}
+      statusUrl: "http://127.0.0.1:${port}/status/{id}"
+      pollInterval: 100ms
+      environments:
+        staging: {}
   slow:
     deploy:
       ${recordingDeploy(dir, { HOLD_UNTIL: join(dir, 'never') })}
@@ -250,5 +288,15 @@ describe('deploys end to end', () => {
       'auto 1.1.0 production',
       'auto 1.0.0 production',
     ]);
+  });
+
+  it('deploys through a signed webhook, polls its status URL until it succeeds, and links to it', async () => {
+    const id = idOf(await answer(USERS.alice, 'deploy hooked 1.0.0'));
+    const done = await deployMessage(id, 'succeeded');
+    expect(hooks).toEqual([
+      { body: { id, service: 'hooked', version: '1.0.0', environment: 'staging', user: USERS.alice }, signed: true },
+    ]);
+    expect(statusPolls.get(`/status/${id}`)).toBe(2);
+    expect(JSON.stringify(done.blocks)).toContain('<https://deployer.example.com/runs/7|Follow the deploy>');
   });
 });
