@@ -160,6 +160,8 @@ export const GithubDeploySchema = z.strictObject({
   token: z.string().min(1),
   /** GitHub API base (GitHub Enterprise, or a fake in tests); https://api.github.com when absent. */
   apiUrl: httpUrl().optional(),
+  /** How often the dispatched run is looked at until it completes. */
+  pollInterval: duration({ min: 100 }).default(5000),
   ...deployOptions,
 });
 

@@ -6,6 +6,7 @@ import { type DeployRunJob, deployRunQueue } from './deploy-queue.js';
 import type { DeployDesk } from './desk.js';
 import { outputMessage } from './messages.js';
 import { commandProvider } from './providers/command.js';
+import { githubProvider } from './providers/github.js';
 import type { DeployProviderRunner } from './providers/provider.js';
 import { webhookProvider } from './providers/webhook.js';
 import { isFrozen } from './rules.js';
@@ -54,10 +55,6 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
       await desk.refresh(deploy.id);
 
       const provider = providerFor(config, deploy.id);
-      if (!provider) {
-        await desk.finish(deploy.id, 'failed', { detail: `The ${config.provider} provider is not supported yet.` });
-        return { outcome: 'unsupported' };
-      }
       const result = await runWithOutput(desk, deploy.id, provider, {
         service: deploy.service,
         version: deploy.version,
@@ -109,10 +106,10 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
   };
 }
 
-function providerFor(config: DeployConfig, deployId: string): DeployProviderRunner | undefined {
+function providerFor(config: DeployConfig, deployId: string): DeployProviderRunner {
   if (config.provider === 'command') return commandProvider(config);
   if (config.provider === 'webhook') return webhookProvider(config, deployId);
-  return undefined;
+  return githubProvider(config, deployId);
 }
 
 /** Runs the provider with Cancel watched and its output's tail posted (and kept current) in the message's thread. */

@@ -13,12 +13,15 @@ import {
   idOf,
   recordingDeploy,
 } from '../support/deploys.js';
+import { type FakeGithub, startFakeGithub } from '../support/fake-github.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { redisClient } from '../support/redis.js';
 
 let h: Harness;
 let dir: string;
 let health: Server;
+let github: FakeGithub;
+const GITHUB_TOKEN = 'ghp_testtoken000000000000000000000000';
 let healthStatus = 200;
 let autoStatus = 200;
 const HOOK_SECRET = 'a-test-secret-of-some-length';
@@ -57,6 +60,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
   const port = (health.address() as AddressInfo).port;
+  github = await startFakeGithub(GITHUB_TOKEN);
   h = await startHarness({
     opsYml: `
 roles:
@@ -93,6 +97,16 @@ services:
       pollInterval: 100ms
       environments:
         staging: {}
+  gh:
+    deploy:
+      provider: github
+      repo: acme/api
+      workflow: deploy.yml
+      token: ${GITHUB_TOKEN}
+      apiUrl: "${github.url}"
+      pollInterval: 100ms
+      environments:
+        staging: {}
   slow:
     deploy:
       ${recordingDeploy(dir, { HOLD_UNTIL: join(dir, 'never') })}
@@ -104,6 +118,7 @@ services:
 afterAll(async () => {
   await h.close();
   health.close();
+  await github.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -298,5 +313,30 @@ describe('deploys end to end', () => {
     ]);
     expect(statusPolls.get(`/status/${id}`)).toBe(2);
     expect(JSON.stringify(done.blocks)).toContain('<https://deployer.example.com/runs/7|Follow the deploy>');
+  });
+
+  it('dispatches a GitHub workflow, follows the run it started until it succeeds, and links to it', async () => {
+    const id = idOf(await answer(USERS.alice, 'deploy gh 1.0.0'));
+    const done = await deployMessage(id, 'succeeded');
+    expect(github.dispatches.at(-1)).toEqual({
+      workflow: 'deploy.yml',
+      body: {
+        ref: 'main',
+        inputs: { service: 'gh', version: '1.0.0', environment: 'staging', deploy_id: id },
+        return_run_details: true,
+      },
+    });
+    expect(JSON.stringify(done.blocks)).toMatch(
+      /<https:\/\/github\.com\/acme\/api\/actions\/runs\/\d+\|Follow the deploy>/,
+    );
+  });
+
+  it('finds the run when GitHub answers a dispatch with 204, and fails the deploy on a failed run', async () => {
+    github.mode = '204';
+    github.conclusion = 'failure';
+    const id = idOf(await answer(USERS.alice, 'deploy gh 1.0.1'));
+    const failed = await deployMessage(id, 'failed');
+    expect(JSON.stringify(failed.blocks)).toContain('the workflow run ended failure');
+    expect(JSON.stringify(failed.blocks)).toContain('Follow the deploy');
   });
 });
