@@ -339,4 +339,17 @@ describe('deploys end to end', () => {
     expect(JSON.stringify(failed.blocks)).toContain('the workflow run ended failure');
     expect(JSON.stringify(failed.blocks)).toContain('Follow the deploy');
   });
+
+  it('/ops rollback picks the last good version, takes an explicit one, and says when there is none', async () => {
+    expect(await answer(USERS.alice, 'rollback api staging')).toContain(
+      'No good version of api in staging before 1.0.0',
+    );
+    const explicit = await answer(USERS.alice, 'rollback api production to 1.1.0');
+    expect(explicit).toContain('rollback of api to 1.1.0 in production');
+    await click(USERS.bob, await deployMessage(idOf(explicit), 'awaiting-approval'), 'deploy_reject');
+    await deployMessage(idOf(explicit), 'rejected');
+    expect(await answer(USERS.alice, 'rollback api production')).toMatch(/rollback of api to \d\.\d\.\d in production/);
+    expect(await answer(USERS.alice, 'rollback api production to x;y')).toContain('does not match the version pattern');
+    expect(await answer(USERS.carol, 'rollback api production')).toContain('*deployer* role');
+  });
 });
