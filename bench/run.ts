@@ -4,7 +4,8 @@
  * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
  * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
  * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
- * table. (2) delivery through the outbox (bench/delivery.ts). (3) an alert storm (bench/alerts.ts). (4) `/ops status` (bench/status.ts). Writes all to
+ * table. (2) delivery through the outbox (bench/delivery.ts). (3) an alert storm (bench/alerts.ts). (4) `/ops status` (bench/status.ts). (5) deploys approved at once
+ * (bench/deploys.ts). Writes all to
  * bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -19,6 +20,7 @@ import { freePort, startPrivateRedis } from '../src/workspace/local/private-redi
 import { createSlackServer } from '../src/workspace/server.js';
 import { benchAlerts, renderAlerts } from './alerts.js';
 import { benchDelivery, renderDelivery } from './delivery.js';
+import { benchDeploys, renderDeploys } from './deploys.js';
 import { benchStatus, renderStatus } from './status.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
@@ -200,11 +202,13 @@ async function main() {
   let delivery: string;
   let storm: string;
   let status: string;
+  let deploys: string;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) samples.push(...(await measure(target)));
     }
     delivery = renderDelivery(await benchDelivery(redisUrl));
+import { benchDeploys, renderDeploys } from './deploys.js';
     storm = renderAlerts(await benchAlerts(redisUrl));
     status = renderStatus(await benchStatus(redisUrl));
   } finally {
@@ -212,7 +216,7 @@ async function main() {
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = `${render(medians(samples))}\n${delivery}\n${storm}\n${status}`;
+  const report = `${render(medians(samples))}\n${delivery}\n${storm}\n${status}\n${deploys}`;
   process.stdout.write(`${report}\n`);
   writeFileSync('bench/results.md', report);
 }

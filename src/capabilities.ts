@@ -1,5 +1,6 @@
 import { alerts } from './alerts/index.js';
 import { audit } from './audit/index.js';
+import { deploys } from './deploys/index.js';
 import { ping } from './ping/index.js';
 import type { CapabilityDefinition } from './platform/capability.js';
 import { status } from './status/index.js';
@@ -8,4 +9,4 @@ import { status } from './status/index.js';
  * Every capability, once. Adding one is a folder and a line here; help, the Home tab, routing, permissions, audit,
  * queues and webhooks all follow from its definition. Order is the order of help and Home.
  */
-export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit, alerts, status];
+export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit, alerts, status, deploys];

@@ -74,8 +74,15 @@ export const SlackSettingsSchema = z.strictObject({
 /** role name → members. Opsdeck gives roles meaning (responder, deployer, approver, admin); any name is allowed. */
 export const RolesSchema = z.record(key('role'), z.array(RoleMemberSchema));
 
-/** Who must approve before the action runs: anyone holding role `from` (other than the requester). */
-export const ApprovalSchema = z.strictObject({ from: key('role') });
+/**
+ * Who must approve before the action runs: `count` people holding role `from` (never the requester), within
+ * `expiresIn` of the request.
+ */
+export const ApprovalSchema = z.strictObject({
+  from: key('role'),
+  count: z.int().min(1).max(5).default(1),
+  expiresIn: duration({ min: 1000 }).default(30 * 60_000),
+});
 
 export const EnvironmentSchema = emptyAsAbsent(
   z
@@ -83,6 +90,8 @@ export const EnvironmentSchema = emptyAsAbsent(
       approval: ApprovalSchema.optional(),
       /** Checks of this service run after a deploy; any failure marks the deploy failed. */
       verify: z.array(key('check')).default([]),
+      /** A deploy whose verification fails starts a rollback to the last good version at once. */
+      autoRollback: z.boolean().default(false),
     })
     .prefault({}),
 );
@@ -108,13 +117,22 @@ export const CommandDeploySchema = z.strictObject({
   ...deployOptions,
 });
 
-/** POSTs the deploy (service, version, environment, user) as JSON to `url`; a 2xx answer is success. */
+/**
+ * POSTs the deploy (id, service, version, environment, user) as JSON to `url`, signed with `secret` when given
+ * (`X-Opsdeck-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`, `X-Opsdeck-Timestamp`). Without `statusUrl`
+ * a 2xx answer is success; with it, Opsdeck then GETs `statusUrl` (`{id}` replaced by the deploy id) every
+ * `pollInterval` until it answers `{"status": "succeeded" | "failed", "url"?: "…"}`.
+ */
 export const WebhookDeploySchema = z.strictObject({
   provider: z.literal('webhook'),
   url: httpUrl(),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'must be an HTTP header name' }), z.string())
     .default({}),
+  /** HMAC key: use `${DEPLOY_WEBHOOK_SECRET}`, never the secret itself. */
+  secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  statusUrl: httpUrl().optional(),
+  pollInterval: duration({ min: 100 }).default(5000),
   ...deployOptions,
 });
 
@@ -129,6 +147,8 @@ export const GithubDeploySchema = z.strictObject({
   token: z.string().min(1),
   /** GitHub API base (GitHub Enterprise, or a fake in tests); https://api.github.com when absent. */
   apiUrl: httpUrl().optional(),
+  /** How often the dispatched run is looked at until it completes. */
+  pollInterval: duration({ min: 100 }).default(5000),
   ...deployOptions,
 });
 

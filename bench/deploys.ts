@@ -1,0 +1,178 @@
+/**
+ * Deploys benchmark (issue #11): N deploys of N different services (each asked in its own channel, each environment
+ * asking for approval), approved all at once by concurrent clicks, each run by a command provider that takes 200 ms
+ * (`sleep 0.2`), in one Opsdeck process (ROLE=all, WORKER_CONCURRENCY jobs at once) against the Slack-compatible
+ * server. Reports the time from the first click until every deploy is final in Redis against the ideal for the worker
+ * concurrency (ceil(N / concurrency) × 200 ms), and the ack latency of `/ops deploys` during the run against the
+ * same command on the idle process. Run by `npm run bench`, or alone: `tsx bench/deploys.ts`.
+ *
+ * The messages' final edits trail behind: Slack allows chat.update about 50 times a minute per workspace (Tier 3),
+ * which the outbox respects, so the figure here is the deploys' own throughput.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { parseCatalog } from '../src/config/catalog.js';
+import { loadEnv } from '../src/config/env.js';
+import { createLogger } from '../src/log.js';
+import { slackTransport, startOpsdeck } from '../src/runtime.js';
+import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
+import { createSlackServer } from '../src/workspace/server.js';
+
+const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
+const CONCURRENCY = 8;
+const COMMAND_MS = 200;
+const IDLE_ACKS = 30;
+
+export interface DeployFigures {
+  deploys: number;
+  concurrency: number;
+  seconds: number;
+  idealSeconds: number;
+  succeeded: number;
+  idleAck: { p50: number; p99: number };
+  busyAck: { p50: number; p99: number; count: number };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
+  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const services = Array.from({ length: DEPLOYS }, (_, i) => `svc-${i}`);
+  const channelOf = (i: number) => `C0DEPLOY${i}`;
+  const slack = await createSlackServer({
+    botToken,
+    signingSecret,
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0BOB', name: 'bob' },
+    ],
+    channels: services.map((_, i) => ({ id: channelOf(i), name: `deploy-${i}`, members: ['U0ALICE', 'U0BOB'] })),
+  });
+  const prefix = `benchdeploys${Date.now()}`;
+  const envVars: Record<string, string> = {
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+  };
+  const service = (name: string) => `
+  ${name}:
+    deploy:
+      provider: command
+      command: ["sleep", "${COMMAND_MS / 1000}"]
+      environments:
+        production: { approval: { from: approver } }`;
+  const opsYml = `roles:\n  deployer: [U0ALICE]\n  approver: [U0BOB]\nservices:${services.map(service).join('')}\n`;
+  const env = loadEnv(envVars);
+  if (env.slack.mode === 'local') throw new Error('the bench gives Slack credentials');
+  const opsdeck = await startOpsdeck({
+    env,
+    slack: slackTransport(env.slack),
+    catalog: parseCatalog(opsYml, envVars).catalog,
+    logger: createLogger({ level: 'silent' }),
+  });
+  slack.setRequestUrl(`${opsdeck.url}/slack/events`);
+  const redis = opsdeck.redis.client;
+  const deployKey = (id: number) => `${prefix}:deploys:deploy:${id}`;
+  let running = true;
+  const ask = (i: number, text: string) => slack.sendCommand({ userId: 'U0ALICE', channelId: channelOf(i), text });
+  try {
+    const idle: number[] = [];
+    for (let i = 0; i < IDLE_ACKS; i++) idle.push((await ask(0, 'deploys svc-0')).ackMs);
+
+    // Every request, then wait for each request's message to be in its channel (to click on it).
+    for (let i = 0; i < DEPLOYS; i++) await ask(i, `deploy ${services[i]} 1.0.${i} to production`);
+    const messages = await waitFor(async () => {
+      const found = services.map((_, i) =>
+        (slack.state.messages.get(channelOf(i)) ?? []).find((m) => !m.threadTs && !m.ephemeralFor),
+      );
+      return found.every(Boolean) ? found.map((m) => m!.ts) : undefined;
+    });
+
+    const start = Date.now();
+    const clicks = messages.map((ts, i) =>
+      slack.sendBlockAction({ userId: 'U0BOB', channelId: channelOf(i), messageTs: ts, actionId: 'deploy_approve' }),
+    );
+    const busy: number[] = [];
+    const acks = (async () => {
+      while (running) busy.push((await ask(0, 'deploys svc-0')).ackMs);
+    })();
+    await Promise.all(clicks);
+    const statuses = await waitFor(async () => {
+      const raws = await redis.mget(services.map((_, i) => deployKey(i + 1)));
+      const all = raws.map((raw) => (raw ? (JSON.parse(raw) as { status: string }).status : 'missing'));
+      return all.every((status) => ['succeeded', 'failed'].includes(status)) ? all : undefined;
+    });
+    const seconds = (Date.now() - start) / 1000;
+    running = false;
+    await acks;
+    return {
+      deploys: DEPLOYS,
+      concurrency: CONCURRENCY,
+      seconds,
+      idealSeconds: (Math.ceil(DEPLOYS / CONCURRENCY) * COMMAND_MS) / 1000,
+      succeeded: statuses.filter((status) => status === 'succeeded').length,
+      idleAck: { p50: percentile(idle, 50), p99: percentile(idle, 99) },
+      busyAck: { p50: percentile(busy, 50), p99: percentile(busy, 99), count: busy.length },
+    };
+  } finally {
+    running = false;
+    await opsdeck.close();
+    await slack.close();
+  }
+}
+
+/** Polls `probe` every 10 ms until it returns a value (a benchmark may poll; it asserts nothing about time). */
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('deploys bench: timed out');
+    await delay(10);
+  }
+}
+
+export function renderDeploys(f: DeployFigures): string {
+  const ms = (value: number) => Math.round(value);
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+  return [
+    '## Deploys approved at once',
+    '',
+    `${f.deploys} deploys of ${f.deploys} services (each asked in its own channel, each needing approval), approved by`,
+    `concurrent clicks; the command provider runs \`sleep ${COMMAND_MS / 1000}\`; one Opsdeck process (ROLE=all,`,
+    `WORKER_CONCURRENCY=${f.concurrency}). Ideal: ceil(deploys / concurrency) × ${COMMAND_MS} ms. Ack: \`/ops deploys\``,
+    'on the idle process, then back to back while the deploys run.',
+    '',
+    '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${f.deploys} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${ratio(f.seconds, f.idealSeconds)} | ${f.succeeded} | ${ms(f.idleAck.p50)}/${ms(f.idleAck.p99)} | ${ms(f.busyAck.p50)}/${ms(f.busyAck.p99)} (${f.busyAck.count} acks) | ${ratio(f.busyAck.p99, f.idleAck.p99)} |`,
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
+  try {
+    process.stdout.write(`${renderDeploys(await benchDeploys(process.env.REDIS_URL ?? redis!.url))}\n`);
+  } finally {
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,0 +1,70 @@
+import { type Block, context } from '../platform/blocks.js';
+import type { ApprovalClick, ApprovalRequest, DecideOutcome } from './approvals.js';
+
+/** Approve / Reject buttons for a request; each capability names its own action ids, the value is the request id. */
+export function approvalButtons(actions: { approve: string; reject: string }, id: string): Block {
+  return {
+    type: 'actions',
+    block_id: `approval-${id}`,
+    elements: [
+      {
+        type: 'button',
+        action_id: actions.approve,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Approve' },
+        value: id,
+      },
+      {
+        type: 'button',
+        action_id: actions.reject,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Reject' },
+        value: id,
+      },
+    ],
+  };
+}
+
+const CLICK_SHOWN: Record<DecideOutcome, string> = {
+  approved: 'approved',
+  counted: 'approved',
+  rejected: 'rejected',
+  self: 'tried to approve their own request (refused)',
+  again: 'approved again (ignored)',
+  expired: 'clicked after the request expired (refused)',
+  closed: 'clicked after it was decided (ignored)',
+};
+
+/** One line per click, for the request's message: every click is shown, refused ones included. */
+export function clickLines(clicks: readonly ApprovalClick[]): Block[] {
+  const lines = clicks
+    .filter((click) => click.userId !== 'system')
+    .slice(-10)
+    .map((click) => `<@${click.userId}> ${CLICK_SHOWN[click.outcome]} at ${new Date(click.at).toISOString()}`);
+  return lines.length > 0 ? [context(...lines)] : [];
+}
+
+/** What the request waits for, in words: `Needs 1 approval from *approver* before 12:30 UTC`. */
+export function waitingFor(request: ApprovalRequest): string {
+  const left = request.policy.count - request.approvers.length;
+  const until = new Date(request.expiresAt).toISOString().slice(11, 16);
+  return `Needs ${left} approval${left === 1 ? '' : 's'} from *${request.policy.from}* (not the requester) before ${until} UTC`;
+}
+
+/** What to tell a clicker whose click changed nothing. */
+export function clickRefusal(outcome: DecideOutcome | 'missing'): string | undefined {
+  switch (outcome) {
+    case 'self':
+      return 'You cannot approve your own request: someone else holding the role must.';
+    case 'again':
+      return 'You already approved this request.';
+    case 'expired':
+      return 'This request has expired: ask again.';
+    case 'closed':
+      return 'This request was already decided.';
+    case 'missing':
+      return 'This request is no longer kept: ask again.';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,141 @@
+import type { ApprovalRequest } from '../approvals/approvals.js';
+import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
+import { formatDuration } from '../config/duration.js';
+import { type Block, context, escapeMrkdwn, type Message, section, truncate } from '../platform/blocks.js';
+import type { Deploy, DeployStatus } from './deploy.js';
+import type { deployStats } from './rules.js';
+
+/** The buttons on a deploy's message; the value is the deploy id. */
+export const ACTIONS = {
+  approve: 'deploy_approve',
+  reject: 'deploy_reject',
+  cancel: 'deploy_cancel',
+  rollback: 'deploy_rollback',
+  retry: 'deploy_retry',
+  markFailed: 'deploy_mark_failed',
+} as const;
+
+const ICON: Record<DeployStatus, string> = {
+  'awaiting-approval': ':raised_hand:',
+  approved: ':white_check_mark:',
+  running: ':arrows_counterclockwise:',
+  verifying: ':mag:',
+  interrupted: ':warning:',
+  succeeded: ':large_green_circle:',
+  failed: ':red_circle:',
+  cancelled: ':no_entry_sign:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+};
+
+const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+const took = (from: number | undefined, to: number | undefined) =>
+  from !== undefined && to !== undefined
+    ? ` (${formatDuration(Math.max(0, Math.round((to - from) / 1000)) * 1000 || 1000)})`
+    : '';
+
+function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Record<string, unknown> {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value, ...(style && { style }) };
+}
+
+/** `rollback of api to 1.4.1 in production` / `deploy of api 1.4.2 to production`. */
+export function describeDeploy(deploy: Pick<Deploy, 'kind' | 'service' | 'version' | 'environment'>): string {
+  return deploy.kind === 'rollback'
+    ? `rollback of ${deploy.service} to ${deploy.version} in ${deploy.environment}`
+    : `deploy of ${deploy.service} ${deploy.version} to ${deploy.environment}`;
+}
+
+/**
+ * The deploy's message, posted in the channel where it was asked and edited at every step: requested → approved →
+ * running → verifying → succeeded/failed, with who, when and how long; the approval's clicks; the buttons that fit.
+ */
+export function deployMessage(deploy: Deploy, approval?: ApprovalRequest): Message {
+  const what = describeDeploy(deploy);
+  const title = `${ICON[deploy.status]} #${deploy.id} ${what.charAt(0).toUpperCase()}${what.slice(1)}: *${deploy.status}*`;
+  const steps: string[] = [`• requested by <@${deploy.requester}> at ${time(deploy.requestedAt)}`];
+  if (deploy.override) {
+    steps.push(`• freeze overridden by <@${deploy.override.by}>: ${escapeMrkdwn(deploy.override.reason)}`);
+  }
+  if (deploy.approvedAt !== undefined) {
+    const who = deploy.approvedBy ? `by <@${deploy.approvedBy}>` : '(no approval needed)';
+    steps.push(`• approved ${who} at ${time(deploy.approvedAt)}${took(deploy.requestedAt, deploy.approvedAt)}`);
+  }
+  if (deploy.startedAt !== undefined) {
+    steps.push(
+      `• running since ${time(deploy.startedAt)}${took(deploy.startedAt, deploy.verifyingAt ?? deploy.finishedAt)}`,
+    );
+  }
+  if (deploy.verifyingAt !== undefined) {
+    steps.push(`• verifying since ${time(deploy.verifyingAt)}${took(deploy.verifyingAt, deploy.finishedAt)}`);
+  }
+  if (deploy.finishedAt !== undefined) {
+    const by = deploy.decidedBy ? ` by <@${deploy.decidedBy}>` : '';
+    steps.push(
+      `• ${deploy.status}${by} at ${time(deploy.finishedAt)}${took(deploy.requestedAt, deploy.finishedAt)} in all`,
+    );
+  }
+  if (deploy.status === 'interrupted') {
+    steps.push('• the worker running it stopped mid-deploy: it was *not* run again. Choose what happens next.');
+  }
+  const blocks: Block[] = [section(title), section(steps.join('\n'))];
+  if (deploy.detail) blocks.push(context(escapeMrkdwn(truncate(deploy.detail, 2000))));
+  if (deploy.link) blocks.push(context(`<${deploy.link}|Follow the deploy>`));
+  if (approval) {
+    if (deploy.status === 'awaiting-approval') blocks.push(context(waitingFor(approval)));
+    blocks.push(...clickLines(approval.clicks));
+  }
+  const buttons = buttonsFor(deploy);
+  if (deploy.status === 'awaiting-approval') blocks.push(approvalButtons(ACTIONS, deploy.id));
+  else if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `deploy-${deploy.id}`, elements: buttons });
+  return { text: `#${deploy.id} ${what}: ${deploy.status}`, blocks };
+}
+
+function buttonsFor(deploy: Deploy): Record<string, unknown>[] {
+  switch (deploy.status) {
+    case 'running':
+      return [button(ACTIONS.cancel, 'Cancel', deploy.id, 'danger')];
+    case 'interrupted':
+      return [
+        button(ACTIONS.retry, 'Retry', deploy.id, 'primary'),
+        button(ACTIONS.markFailed, 'Mark failed', deploy.id, 'danger'),
+        button(ACTIONS.rollback, 'Rollback', deploy.id),
+      ];
+    case 'succeeded':
+    case 'failed':
+      return [button(ACTIONS.rollback, 'Rollback', deploy.id)];
+    default:
+      return [];
+  }
+}
+
+/** The tail of a command's output, for the message's thread. */
+export function outputMessage(deploy: Pick<Deploy, 'id'>, tail: string, done: boolean): Message {
+  const shown = tail.trim() === '' ? '(no output yet)' : tail.replace(/```/g, "'''");
+  return {
+    text: `#${deploy.id} output${done ? '' : ' (live)'}`,
+    blocks: [section(`\`\`\`${truncate(shown.slice(-2800), 2800)}\`\`\``), context(done ? 'Finished.' : 'Running…')],
+  };
+}
+
+/** `/ops deploys <service> [<environment>]`: the latest deploys and the DORA figures. */
+export function historyMessage(
+  title: string,
+  deploys: readonly Deploy[],
+  stats: ReturnType<typeof deployStats>,
+): Message {
+  const lines = deploys.map((deploy) => {
+    const approver = deploy.approvedBy ? `, approved by <@${deploy.approvedBy}>` : '';
+    const verified = deploy.status === 'succeeded' ? (deploy.verified ? ', verified' : ', not verified') : '';
+    return `${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — <@${deploy.requester}>${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
+  });
+  const rate = stats.changeFailureRate === undefined ? 'n/a' : `${Math.round(stats.changeFailureRate * 100)}%`;
+  const figures = `${stats.finished} finished, ${stats.failed} failed, ${stats.rollbacks} rollbacks — change failure rate ${rate}`;
+  return {
+    text: `${title}: ${deploys.length === 0 ? 'no deploys yet' : figures}`,
+    blocks: [
+      section(`*${escapeMrkdwn(title)}*`),
+      section(lines.length > 0 ? lines.join('\n') : 'No deploys yet.'),
+      context(figures),
+    ],
+  };
+}
