@@ -208,9 +208,9 @@ async function main() {
       for (const target of targets) samples.push(...(await measure(target)));
     }
     delivery = renderDelivery(await benchDelivery(redisUrl));
-import { benchDeploys, renderDeploys } from './deploys.js';
     storm = renderAlerts(await benchAlerts(redisUrl));
     status = renderStatus(await benchStatus(redisUrl));
+    deploys = renderDeploys(await benchDeploys(redisUrl));
   } finally {
     await slack.close();
     await redis?.stop();
