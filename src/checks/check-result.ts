@@ -7,6 +7,8 @@ export interface CheckResult {
   /** One line, plain text: `200 in 12 ms`, `connection refused`, `timed out after 2s`. */
   summary: string;
   latencyMs: number;
+  /** The target did not answer (refused, timed out, unreachable): what a circuit breaker counts. */
+  unreachable?: boolean;
   detail: CheckDetail;
 }
 

@@ -34,7 +34,13 @@ export async function runCheck(
       : error instanceof Error
         ? error.message
         : String(error);
-    return { ok: false, summary, latencyMs: elapsed(), detail: { type: check.type } as CheckResult['detail'] };
+    return {
+      ok: false,
+      summary,
+      latencyMs: elapsed(),
+      unreachable: true,
+      detail: { type: check.type } as CheckResult['detail'],
+    };
   }
 }
 

@@ -94,7 +94,8 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
         if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
           stored.budgetRemaining = result.detail.budgetRemaining;
         }
-        await store.setBreaker(target, breakerAfter(breaker, result.ok, at, settings.circuitBreaker));
+        // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
+        await store.setBreaker(target, breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker));
       }
       await store.record(data.service, data.check, stored, settings.keepResults);
       if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);

@@ -54,7 +54,10 @@ export function breakerAllows(state: BreakerState, now: number): boolean {
   return state.openUntil === undefined || now >= state.openUntil;
 }
 
-/** The state after a run: a pass closes the circuit; the Nth failure in a row (or a failed probe) opens it. */
+/**
+ * The state after a run: a target that answered closes the circuit; the Nth time in a row it did not (or a failed
+ * probe) opens it.
+ */
 export function breakerAfter(
   state: BreakerState,
   ok: boolean,

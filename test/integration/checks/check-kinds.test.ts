@@ -48,6 +48,8 @@ describe('http checks', () => {
   it('fail on another status than expected, and say which was expected', async () => {
     const result = await runCheck(check({ type: 'http', url: `${http.url}/down` }));
     expect(result).toMatchObject({ ok: false, detail: { status: 503 } });
+    // The target answered: nothing for a circuit breaker to count.
+    expect(result.unreachable).toBeUndefined();
     expect(result.summary).toContain('503 (expected 2xx)');
     const expected = await runCheck(check({ type: 'http', url: `${http.url}/down`, expect: { status: 503 } }));
     expect(expected.ok).toBe(true);
@@ -72,12 +74,12 @@ describe('http checks', () => {
 
   it('fail on a refused connection', async () => {
     const result = await runCheck(check({ type: 'http', url: `http://127.0.0.1:${await freePort()}/` }));
-    expect(result).toMatchObject({ ok: false, summary: 'connection refused' });
+    expect(result).toMatchObject({ ok: false, summary: 'connection refused', unreachable: true });
   });
 
   it('time out on a target that never answers', async () => {
     const result = await runCheck(check({ type: 'http', url: `${http.url}/hang`, timeout: '200ms' }));
-    expect(result).toMatchObject({ ok: false, summary: 'timed out after 200ms' });
+    expect(result).toMatchObject({ ok: false, summary: 'timed out after 200ms', unreachable: true });
   });
 });
 
