@@ -60,6 +60,9 @@ export function spawnOpsdeck(env: Record<string, string>, options: SpawnOptions 
   child.stderr!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
+  // stdio pipes are socket pairs: a child killed with SIGKILL can leave a read ending in ECONNRESET, which, with no
+  // listener, would surface as an unhandled error in the test. The exit is what tests wait on.
+  for (const stream of [child.stdout!, child.stderr!]) stream.on('error', () => {});
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });

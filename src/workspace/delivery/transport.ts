@@ -44,7 +44,12 @@ export interface BotTransport {
 
 /** Sends requests to the bot's request URL signed as Slack signs them (`v0=` HMAC of `v0:{ts}:{body}`). */
 export class HttpTransport implements BotTransport {
-  private readonly agent = new Agent({ keepAlive: true });
+  /**
+   * A new connection per request. With keep-alive, a request sent on an idle socket just as the bot's server closes
+   * it (Node's keepAliveTimeout, 5 s) fails with ECONNRESET or "socket hang up": a flaky test whenever a test pauses
+   * about that long between two requests. Slack's own delivery makes no promise of reuse either.
+   */
+  private readonly agent = new Agent({ keepAlive: false });
 
   constructor(
     private readonly signingSecret: string,
