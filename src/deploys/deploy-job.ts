@@ -77,7 +77,10 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
       const environment = config.environments[deploy.environment]!;
       await store.update(deploy.id, (d) => ({ ...d, status: 'verifying', verifyingAt: now() }));
       await desk.refresh(deploy.id);
-      const verify = await runVerify(environment.verify.map((name) => ({ name, check: service.checks[name] })));
+      const verify = await runVerify(
+        environment.verify.map((name) => ({ name, check: service.checks[name] })),
+        deploy.service,
+      );
       const lines = verify.lines.length > 0 ? ` Verification: ${verify.lines.join('; ')}.` : '';
       if (verify.ok) {
         await desk.finish(deploy.id, 'succeeded', { verified: true, detail: `${result.detail}.${lines}` });

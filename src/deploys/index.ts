@@ -4,8 +4,8 @@ import { args, duration, identifier, keyword, optional, rest, text, word } from 
 import { deployRunHandler } from './deploy-job.js';
 import { deployRunQueue } from './deploy-queue.js';
 import { DeployDesk, DeployRefused } from './desk.js';
-import { ACTIONS, historyMessage } from './messages.js';
-import { deployStats } from './rules.js';
+import { ACTIONS, deploysHome, historyMessage } from './messages.js';
+import { currentVersion, deployStats } from './rules.js';
 
 const say = (text: string) => ({ text, blocks: [section(text)] });
 
@@ -43,6 +43,18 @@ export const deploys = defineCapability({
     const clickReply = (ctx: ActionContext) => (message: ReturnType<typeof say>) => ctx.respond(message);
 
     return {
+      // What runs where, per service and environment, from the recorded history.
+      async home() {
+        const rows = await Promise.all(
+          Object.entries(services.catalog.services).flatMap(([service, config]) =>
+            Object.keys(config.deploy?.environments ?? {}).map(async (environment) => {
+              const history = await store.history(service, environment, 20);
+              return { service, environment, current: currentVersion(history), latest: history[0] };
+            }),
+          ),
+        );
+        return deploysHome(rows);
+      },
       subcommands: [
         subcommand({
           name: 'deploy',

@@ -139,3 +139,25 @@ export function historyMessage(
     ],
   };
 }
+
+/** One service and environment on the Home tab: what runs there, and the latest deploy if it differs. */
+export interface HomeRow {
+  service: string;
+  environment: string;
+  current?: string;
+  latest?: Pick<Deploy, 'id' | 'version' | 'status'>;
+}
+
+/** The deploys section of the Home tab: a line per service and environment, within one section's limit. */
+export function deploysHome(rows: readonly HomeRow[]): Block[] {
+  if (rows.length === 0) return [];
+  const lines = rows.map((row) => {
+    const running = row.current ? `\`${escapeMrkdwn(row.current)}\`` : 'nothing deployed yet';
+    const latest =
+      row.latest && !(row.latest.status === 'succeeded' && row.latest.version === row.current)
+        ? ` — #${row.latest.id} \`${escapeMrkdwn(row.latest.version)}\` ${row.latest.status}`
+        : '';
+    return `*${escapeMrkdwn(row.service)}* ${escapeMrkdwn(row.environment)}: ${running}${latest}`;
+  });
+  return [section(truncate(`*Deploys*\n${lines.join('\n')}`, 3000))];
+}

@@ -146,6 +146,11 @@ describe('deploys end to end', () => {
         expect.stringContaining('deployed api 1.0.0 to staging'),
       ),
     );
+    // The Home tab says what runs where.
+    await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.alice, channel: 'D0ALICE', tab: 'home' });
+    const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.alice);
+    expect(publish.response.ok).toBe(true);
+    expect(JSON.stringify(publish.params.view)).toContain('*api* staging: `1.0.0`');
   });
 
   it('asks for approval in production: self-approval and non-approvers are refused, an approver starts it once', async () => {
@@ -290,7 +295,7 @@ describe('deploys end to end', () => {
     autoStatus = 503;
     const id = idOf(await answer(USERS.alice, 'deploy auto 1.1.0 to production'));
     const failed = await deployMessage(id, 'failed');
-    expect(JSON.stringify(failed.blocks)).toContain('HTTP 503 (expected 2xx)');
+    expect(JSON.stringify(failed.blocks)).toContain('503 (expected 2xx)');
     await vi.waitFor(
       () =>
         expect(

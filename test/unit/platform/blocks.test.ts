@@ -4,6 +4,7 @@ import { auditMessage } from '../../../src/audit/messages.js';
 import { helpOverview, subcommandHelp } from '../../../src/bot/help.js';
 import { homeView } from '../../../src/bot/home.js';
 import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/router/replies.js';
+import { deploysHome } from '../../../src/deploys/messages.js';
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
 import { pingReply } from '../../../src/ping/messages.js';
 import { escapeMrkdwn } from '../../../src/platform/blocks.js';
@@ -43,6 +44,17 @@ describe('message builders keep to Slack’s Block Kit limits', () => {
 
   it('the Home tab', async () => {
     expect(checkBlocks((await homeView(registry, '/ops', 'U0CAROL')).blocks, 'home')).toBeNull();
+  });
+
+  it('the deploys Home section, however many services', () => {
+    const rows = Array.from({ length: 300 }, (_, n) => ({
+      service: `svc-${n}`,
+      environment: 'production',
+      current: '1.0.0',
+      latest: { id: String(n), version: '1.0.1', status: 'failed' as const },
+    }));
+    expect(checkBlocks(deploysHome(rows), 'home')).toBeNull();
+    expect(deploysHome([])).toEqual([]);
   });
 
   it('escapes user-controlled text in mrkdwn', () => {
