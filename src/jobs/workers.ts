@@ -23,6 +23,8 @@ export interface WorkerPoolOptions {
 }
 
 export interface WorkerPool {
+  /** Resolves once every worker's Redis connections are up. */
+  ready(): Promise<void>;
   /** True while every worker is running and connected. */
   consuming(): boolean;
   /**
@@ -59,6 +61,9 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   });
   log.info({ queues: options.handlers.map((h) => h.queue.name) }, 'workers started');
   return {
+    ready: async () => {
+      await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+    },
     consuming: () => workers.every((worker) => worker.isRunning() && !worker.closing),
     async close(timeoutMs) {
       const graceful = Promise.all(workers.map((worker) => worker.close()));

@@ -49,7 +49,8 @@ function queueDef(onStall: 'rerun' | 'interrupt' = 'rerun'): QueueDef<Payload> {
   });
 }
 
-function start(
+/** Queues, workers and an event listener for `def`, all connected: closing half-open connections makes BullMQ reject. */
+async function start(
   def: QueueDef<Payload>,
   handler: Omit<JobHandler<Payload>, 'queue'>,
   options: { redis?: RedisConnections; deadlineMs?: number } = {},
@@ -70,6 +71,7 @@ function start(
     () => pool.close(5000),
     () => events.close(),
   );
+  await Promise.all([pool.ready(), events.waitUntilReady(), queues.queue(def.name).waitUntilReady()]);
   return { queues, events };
 }
 
@@ -80,13 +82,13 @@ function nextCompleted(events: QueueEvents): Promise<string> {
 
 describe('a declared queue', () => {
   it('refuses a payload its schema does not accept, at enqueue', async () => {
-    const { queues } = start(queueDef(), { process: async () => {} });
+    const { queues } = await start(queueDef(), { process: async () => {} });
     await expect(queues.enqueue(queueDef(), { id: 'Not Valid!' })).rejects.toThrow();
   });
 
   it('fails a job whose stored data does not parse once, without retrying it', async () => {
     const def = queueDef();
-    const { events } = start(def, { process: async () => {} });
+    const { events } = await start(def, { process: async () => {} });
     await events.waitUntilReady();
     const raw = new Queue(def.name, { connection: redis.bullConnection, prefix: redis.bullPrefix });
     closers.push(() => raw.close());
@@ -101,7 +103,7 @@ describe('a declared queue', () => {
   it('adds nothing for a job id it has seen, even after the finished job was removed', async () => {
     const def = queueDef();
     const ran: string[] = [];
-    const { queues, events } = start(def, { process: async (data) => void ran.push(data.id) });
+    const { queues, events } = await start(def, { process: async (data) => void ran.push(data.id) });
     await events.waitUntilReady();
     const first = nextCompleted(events);
     await queues.enqueue(def, { id: 'once' });
@@ -123,7 +125,7 @@ describe('a declared queue', () => {
     const slowRedis = connectRedis(`redis://127.0.0.1:${proxy.port}`, redisKeys(prefix), logger);
     closers.push(() => slowRedis.close());
     const ran: string[] = [];
-    const { queues, events } = start(
+    const { queues, events } = await start(
       def,
       { process: async (data) => void ran.push(data.id) },
       { redis: slowRedis, deadlineMs: 200 },
@@ -169,7 +171,7 @@ describe('a declared queue', () => {
     const reported = new Promise<Payload>((resolve) => {
       interrupted = resolve;
     });
-    const { events } = start(def, {
+    const { events } = await start(def, {
       process: async (data) => void ran.push(data.id),
       onInterrupted: async (data) => interrupted(data),
     });
