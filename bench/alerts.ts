@@ -7,17 +7,13 @@
  * `tsx bench/alerts.ts`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseCatalog } from '../src/config/catalog.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
 import { slackTransport, startOpsdeck } from '../src/runtime.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
-import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { runWhenMain } from './standalone.js';
 
 const ALERTS = 2000;
 const GROUPS = 100;
@@ -174,15 +170,4 @@ export function renderAlerts(f: AlertStormFigures): string {
   ].join('\n');
 }
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
-  try {
-    process.stdout.write(`${renderAlerts(await benchAlerts(process.env.REDIS_URL ?? redis!.url))}\n`);
-  } finally {
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+await runWhenMain(import.meta.url, benchAlerts, renderAlerts);

@@ -6,10 +6,6 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { JobQueues } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
@@ -20,8 +16,8 @@ import { createSlackClient } from '../src/slack/client.js';
 import { SlackOutbox } from '../src/slack/outbox/outbox.js';
 import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
-import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -145,15 +141,4 @@ export function renderDelivery(f: DeliveryFigures): string {
   ].join('\n');
 }
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
-  try {
-    process.stdout.write(`${renderDelivery(await benchDelivery(process.env.REDIS_URL ?? redis!.url))}\n`);
-  } finally {
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+await runWhenMain(import.meta.url, benchDelivery, renderDelivery);

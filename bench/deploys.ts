@@ -10,17 +10,13 @@
  * which the outbox respects, so the figure here is the deploys' own throughput.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { parseCatalog } from '../src/config/catalog.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
 import { slackTransport, startOpsdeck } from '../src/runtime.js';
-import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { runWhenMain } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
@@ -164,15 +160,4 @@ export function renderDeploys(f: DeployFigures): string {
   ].join('\n');
 }
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
-  try {
-    process.stdout.write(`${renderDeploys(await benchDeploys(process.env.REDIS_URL ?? redis!.url))}\n`);
-  } finally {
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+await runWhenMain(import.meta.url, benchDeploys, renderDeploys);

@@ -14,10 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
+import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
+import { runWhenMain } from './standalone.js';
 
 const SERVICES = Number(process.env.BENCH_STATUS_SERVICES ?? 200);
 const CHECKS_PER_SERVICE = 3;
@@ -139,13 +139,4 @@ export function renderStatus(f: StatusFigures): string {
   ].join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
-  try {
-    process.stdout.write(`${renderStatus(await benchStatus(process.env.REDIS_URL ?? redis!.url))}\n`);
-  } finally {
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+await runWhenMain(import.meta.url, benchStatus, renderStatus);
