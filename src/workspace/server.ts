@@ -126,6 +126,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** True when the client hung up (killed while its request was held): Slack would never have seen the request. */
+/** Resolves when the response's connection closes before it was answered (the sender went away). */
+function closeOf(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.once('close', () => resolve()));
+}
+
 function senderGone(res: ServerResponse): boolean {
   return res.destroyed || !res.socket || res.socket.destroyed;
 }
@@ -214,7 +219,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       recorder.record({ method, params: recordedParams, response: body, status, path, at });
     };
 
-    await faults.waitIfHeld(method, recordedParams);
+    await faults.waitIfHeld(method, recordedParams, closeOf(res));
     // A sender that died while held never finished its request: like Slack, apply nothing.
     if (closed || senderGone(res)) return;
     const fault = faults.take(method);
@@ -252,7 +257,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       send(res, status, response, headers);
       recorder.record({ method: 'response_url', params, response, status, path, at });
     };
-    await faults.waitIfHeld('response_url', params);
+    await faults.waitIfHeld('response_url', params, closeOf(res));
     if (closed || senderGone(res)) return;
     const fault = faults.take('response_url');
     if (fault) {

@@ -40,13 +40,16 @@ describe('a worker killed mid-job', () => {
 
     // The worker delivering the reply (through the outbox, whichever worker answered the ping) is now blocked
     // sending it: kill it there.
-    await held;
+    const inFlight = await held;
     const [sending] = await outbox.jobs.getJobs(['active']);
     const victimId = sending!.processedBy!;
     const victim = workers.find((w) => w.output().includes(`"workerId":"${victimId}"`))!;
     const survivorId = victimId === 'worker-a' ? 'worker-b' : 'worker-a';
     victim.child.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
+    // The server must have seen the dead sender's connection close before it lets the request go, or it would answer
+    // (and apply) a request nobody is waiting for: the write never reached Slack, as when a worker dies mid-request.
+    await inFlight.senderGone;
     hold.release();
 
     const path = new URL(res.responseUrl).pathname;

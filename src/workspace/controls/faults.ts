@@ -16,6 +16,11 @@ export interface HeldRequest {
   /** Web API method, or `response_url`. */
   method: string;
   params: Record<string, unknown>;
+  /**
+   * Resolves once the sender's connection is gone (a sender killed while held). A test that kills the sender waits
+   * for it before releasing, so the server has seen the disconnect and applies nothing, as Slack would not.
+   */
+  senderGone: Promise<void>;
 }
 
 /**
@@ -63,12 +68,12 @@ export class Faults {
   }
 
   /** Resolves at once unless a hold matches `method`; then when that hold is released. */
-  async waitIfHeld(method: string, params: Record<string, unknown>): Promise<void> {
+  async waitIfHeld(method: string, params: Record<string, unknown>, senderGone: Promise<void>): Promise<void> {
     const hold = [...this.holds].find((h) => matches(h.target, method));
     if (!hold) return;
     await new Promise<void>((resolve) => {
       hold.waiters.push(resolve);
-      this.events.emit('held', { target: hold.target, method, params } satisfies HeldRequest);
+      this.events.emit('held', { target: hold.target, method, params, senderGone } satisfies HeldRequest);
     });
   }
 
