@@ -23,7 +23,14 @@ async function load() {
   renderAll();
   // Slack sends app_home_opened each time a person opens the Home tab: after a switch or a reload on Home, too. Only
   // once the stream is connected, or the request-log row and the published Home could arrive before it and be lost.
-  openStream(load, () => {
+  openStream(load, async () => {
+    // What changed between the snapshot and the stream's first event would be lost: read the state once more now
+    // that nothing can be missed, and draw it (the stream stays open).
+    const fresh = await fetch(`/workspace/state?user=${encodeURIComponent(s.self)}`);
+    if (fresh.ok && snap().self === s.self) {
+      store.snap = await fresh.json();
+      renderAll();
+    }
     if (store.channelId === HOME) homeOpened();
   });
 }
