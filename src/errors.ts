@@ -5,6 +5,7 @@
 export enum ErrorCode {
   UsageError = 'opsdeck_usage_error',
   PermissionDenied = 'opsdeck_permission_denied',
+  Refused = 'opsdeck_refused',
   RedisPolicy = 'opsdeck_redis_policy',
   SlackApi = 'opsdeck_slack_api_error',
 }
@@ -31,6 +32,18 @@ export class PermissionDenied extends Error implements CodedError {
   constructor(readonly role: string) {
     super(`You need the *${role}* role for that.`);
     this.name = 'PermissionDenied';
+  }
+}
+
+/**
+ * A rule said no (a freeze, a lock, another deploy running): the message says why and is shown to the user as is. The
+ * router maps it and audits it as `denied`, so capabilities throw it rather than answer refusals themselves.
+ */
+export class Refused extends Error implements CodedError {
+  readonly code = ErrorCode.Refused;
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
   }
 }
 

@@ -1,6 +1,7 @@
 import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
 import { clickRefusal } from '../approvals/messages.js';
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
+import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
 import type { Services } from '../platform/services.js';
 import { type Deploy, isFinal } from './deploy.js';
@@ -16,12 +17,8 @@ export type DeskServices = Pick<
 >;
 
 /** A request refused before anything was recorded, with what to fix. */
-export class DeployRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeployRefused';
-  }
-}
+/** A deploy rule said no; the router shows the message and audits the refusal. */
+export class DeployRefused extends Refused {}
 
 export interface DeployRequest {
   service: string;

@@ -31,17 +31,6 @@ export const deploys = defineCapability({
     const { store } = desk;
     const now = () => services.now();
 
-    /** Runs `work`, answering a DeployRefused with its message (ephemeral) instead of an error. */
-    const refusable = async (reply: (m: ReturnType<typeof say>) => Promise<void>, work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (error) {
-        if (error instanceof DeployRefused) await reply(say(`:no_entry: ${error.message}`));
-        else throw error;
-      }
-    };
-    const clickReply = (ctx: ActionContext) => (message: ReturnType<typeof say>) => ctx.respond(message);
-
     return {
       // What runs where, per service and environment, from the recorded history.
       async home() {
@@ -70,35 +59,33 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => `${a.service}/${a.environment ?? ''}@${a.version}`,
           async run(ctx) {
-            await refusable(ctx.reply, async () => {
-              const { args: a } = ctx;
-              if (a.reason !== undefined && !(await services.permissions.holds(ctx.userId, 'admin'))) {
-                throw new DeployRefused('Only an *admin* may override a freeze.');
-              }
-              const deploy = await desk.request(
-                {
-                  service: a.service,
-                  environment: a.environment,
-                  version: a.version,
-                  kind: 'deploy',
-                  userId: ctx.userId,
-                  channel: ctx.channelId,
-                  overrideReason: a.reason,
-                },
-                { withinAck: true },
-              );
-              if (a.reason !== undefined) {
-                await services.audit.append({
-                  actor: ctx.userId,
-                  action: 'deploys.freeze-override',
-                  target: `${deploy.service}/${deploy.environment}#${deploy.id}`,
-                  outcome: 'ok',
-                  detail: a.reason,
-                  at: now(),
-                });
-              }
-              await ctx.reply(DeployDesk.requested(deploy));
-            });
+            const { args: a } = ctx;
+            if (a.reason !== undefined && !(await services.permissions.holds(ctx.userId, 'admin'))) {
+              throw new DeployRefused('Only an *admin* may override a freeze.');
+            }
+            const deploy = await desk.request(
+              {
+                service: a.service,
+                environment: a.environment,
+                version: a.version,
+                kind: 'deploy',
+                userId: ctx.userId,
+                channel: ctx.channelId,
+                overrideReason: a.reason,
+              },
+              { withinAck: true },
+            );
+            if (a.reason !== undefined) {
+              await services.audit.append({
+                actor: ctx.userId,
+                action: 'deploys.freeze-override',
+                target: `${deploy.service}/${deploy.environment}#${deploy.id}`,
+                outcome: 'ok',
+                detail: a.reason,
+                at: now(),
+              });
+            }
+            await ctx.reply(DeployDesk.requested(deploy));
           },
         }),
         subcommand({
@@ -110,13 +97,11 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => `${a.service}/${a.environment ?? ''}`,
           async run(ctx) {
-            await refusable(ctx.reply, async () => {
-              const deploy = await desk.rollback(
-                { ...ctx.args, userId: ctx.userId, channel: ctx.channelId },
-                { withinAck: true },
-              );
-              await ctx.reply(DeployDesk.requested(deploy));
-            });
+            const deploy = await desk.rollback(
+              { ...ctx.args, userId: ctx.userId, channel: ctx.channelId },
+              { withinAck: true },
+            );
+            await ctx.reply(DeployDesk.requested(deploy));
           },
         }),
         subcommand({
@@ -126,16 +111,14 @@ export const deploys = defineCapability({
           example: 'deploys api',
           changes: false,
           async run(ctx) {
-            await refusable(ctx.reply, async () => {
-              const { deploy } = desk.configOf(ctx.args.service);
-              const names = ctx.args.environment
-                ? [desk.environmentOf(ctx.args.service, ctx.args.environment)]
-                : Object.keys(deploy.environments);
-              const all = (await Promise.all(names.map((env) => store.history(ctx.args.service, env, 50)))).flat();
-              all.sort((a, b) => b.requestedAt - a.requestedAt);
-              const title = `Deploys of ${ctx.args.service}${ctx.args.environment ? ` in ${ctx.args.environment}` : ''}`;
-              await ctx.reply(historyMessage(title, all.slice(0, 15), deployStats(all)));
-            });
+            const { deploy } = desk.configOf(ctx.args.service);
+            const names = ctx.args.environment
+              ? [desk.environmentOf(ctx.args.service, ctx.args.environment)]
+              : Object.keys(deploy.environments);
+            const all = (await Promise.all(names.map((env) => store.history(ctx.args.service, env, 50)))).flat();
+            all.sort((a, b) => b.requestedAt - a.requestedAt);
+            const title = `Deploys of ${ctx.args.service}${ctx.args.environment ? ` in ${ctx.args.environment}` : ''}`;
+            await ctx.reply(historyMessage(title, all.slice(0, 15), deployStats(all)));
           },
         }),
         subcommand({
@@ -147,25 +130,21 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => `${a.service}/${a.environment}`,
           async run(ctx) {
-            await refusable(ctx.reply, async () => {
-              const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
-              const held = await store.getLock(ctx.args.service, env);
-              if (held && held.by !== ctx.userId) {
-                throw new DeployRefused(
-                  `${ctx.args.service}/${env} is already locked by <@${held.by}>: ${held.reason}.`,
-                );
-              }
-              await store.setLock(ctx.args.service, env, {
-                by: ctx.userId,
-                reason: ctx.args.reason,
-                at: now().getTime(),
-              });
-              await ctx.reply(
-                say(
-                  `:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until \`/ops unlock ${ctx.args.service} ${env}\`.`,
-                ),
-              );
+            const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
+            const held = await store.getLock(ctx.args.service, env);
+            if (held && held.by !== ctx.userId) {
+              throw new DeployRefused(`${ctx.args.service}/${env} is already locked by <@${held.by}>: ${held.reason}.`);
+            }
+            await store.setLock(ctx.args.service, env, {
+              by: ctx.userId,
+              reason: ctx.args.reason,
+              at: now().getTime(),
             });
+            await ctx.reply(
+              say(
+                `:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until \`/ops unlock ${ctx.args.service} ${env}\`.`,
+              ),
+            );
           },
         }),
         subcommand({
@@ -177,17 +156,15 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => `${a.service}/${a.environment}`,
           async run(ctx) {
-            await refusable(ctx.reply, async () => {
-              const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
-              const removed = await store.unlock(ctx.args.service, env);
-              await ctx.reply(
-                say(
-                  removed
-                    ? `:unlock: Unlocked ${ctx.args.service}/${env}.`
-                    : `${ctx.args.service}/${env} was not locked.`,
-                ),
-              );
-            });
+            const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
+            const removed = await store.unlock(ctx.args.service, env);
+            await ctx.reply(
+              say(
+                removed
+                  ? `:unlock: Unlocked ${ctx.args.service}/${env}.`
+                  : `${ctx.args.service}/${env} was not locked.`,
+              ),
+            );
           },
         }),
         subcommand({
@@ -259,24 +236,22 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (value) => `deploy#${value}`,
           async run(ctx) {
-            await refusable(clickReply(ctx), async () => {
-              const from = ctx.value ? await store.get(ctx.value) : undefined;
-              if (!from) throw new DeployRefused('That deploy is no longer kept.');
-              if (from.status === 'interrupted') {
-                await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; rolled back.' });
-              }
-              const deploy = await desk.rollback(
-                {
-                  service: from.service,
-                  environment: from.environment,
-                  userId: ctx.userId,
-                  channel: from.channel,
-                  fromId: from.id,
-                },
-                { withinAck: true },
-              );
-              await ctx.respond(DeployDesk.requested(deploy));
-            });
+            const from = ctx.value ? await store.get(ctx.value) : undefined;
+            if (!from) throw new DeployRefused('That deploy is no longer kept.');
+            if (from.status === 'interrupted') {
+              await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; rolled back.' });
+            }
+            const deploy = await desk.rollback(
+              {
+                service: from.service,
+                environment: from.environment,
+                userId: ctx.userId,
+                channel: from.channel,
+                fromId: from.id,
+              },
+              { withinAck: true },
+            );
+            await ctx.respond(DeployDesk.requested(deploy));
           },
         },
         {

@@ -1,6 +1,6 @@
 import type { Permissions } from '../../access/permissions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { isCodedError, PermissionDenied, UsageError } from '../../errors.js';
+import { isCodedError, PermissionDenied, Refused, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
@@ -38,7 +38,7 @@ export interface GuardedCall {
  */
 export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () => Promise<T>): Promise<Outcome<T>> {
   const action = call.guard.auditAction ?? `${call.capability.name}.${call.name.replace(/\s+/g, '.')}`;
-  const audit = (outcome: 'ok' | 'failed', detail?: string) =>
+  const audit = (outcome: 'ok' | 'failed' | 'denied', detail?: string) =>
     deps.audit.append({ actor: call.userId, action, target: call.target, outcome, detail, at: deps.now() });
   try {
     if (call.guard.role) {
@@ -50,6 +50,10 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
   } catch (error) {
     if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
     if (error instanceof PermissionDenied) return { outcome: 'denied', message: deniedMessage(error) };
+    if (error instanceof Refused) {
+      if (call.guard.changes) await audit('denied', error.message.slice(0, 200));
+      return { outcome: 'denied', message: deniedMessage(error) };
+    }
     const reference = referenceId();
     deps.logger.error(
       {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PermissionDenied, UsageError } from '../../errors.js';
+import type { PermissionDenied, Refused, UsageError } from '../../errors.js';
 import { escapeMrkdwn, type Message, section } from '../../platform/blocks.js';
 
 /** What a user sees when the grammar rejects their command: what was wrong, then the usage. */
@@ -14,7 +14,8 @@ export function usageMessage(error: UsageError): Message {
   };
 }
 
-export function deniedMessage(error: PermissionDenied): Message {
+/** A refusal, for lack of a role or by a rule: what stops it, as the error says. */
+export function deniedMessage(error: PermissionDenied | Refused): Message {
   return { text: error.message, blocks: [section(`:no_entry: ${error.message}`)] };
 }
 
