@@ -262,6 +262,17 @@ describe('deploys end to end', () => {
     expect(await answer(USERS.alice, 'freeze production 2h release week')).toContain('*admin* role');
     expect(await answer(USERS.admin, 'freeze production 2h release week')).toContain('frozen until');
     expect(await answer(USERS.alice, 'deploy api 1.3.0 to production')).toContain('production is frozen');
+    // A refusal by a rule is audited as denied, with its reason, never as a deploy that went through.
+    await vi.waitFor(async () =>
+      expect(await h.opsdeck.audit.latest(50)).toContainEqual(
+        expect.objectContaining({
+          actor: USERS.alice,
+          action: 'deploys.deploy',
+          outcome: 'denied',
+          detail: expect.stringContaining('production is frozen'),
+        }),
+      ),
+    );
     expect(await answer(USERS.alice, 'deploy api 1.3.0 to production override "hotfix"')).toContain('Only an *admin*');
     const overridden = await answer(USERS.admin, 'deploy api 1.3.0 to production override "hotfix INC-1"');
     expect(overridden).toMatch(/^Requested/);
