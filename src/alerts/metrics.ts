@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The alerts capability's metrics; labels are bounded (source: three values). */
+/** The alerts capability's metrics; labels are bounded (source: four values). */
 export interface AlertMetrics {
   received: Counter<'source'>;
   deduplicated: Counter<'source'>;

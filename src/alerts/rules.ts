@@ -143,6 +143,47 @@ export function batchFromGeneric(body: GenericWebhook, receivedAt: number): Aler
   };
 }
 
+/**
+ * A scheduled health check of Opsdeck's own (the status capability) as a batch: one group per service and check,
+ * keyed and fingerprinted by them, so its raise and its recovery are one alert that fires and resolves in one message.
+ * `startsAt` is the first failure of the run of failures, which tells one outage from the next.
+ */
+export function batchFromCheck(input: {
+  service: string;
+  check: string;
+  status: AlertState;
+  /** ISO time of the first failure in a row. */
+  startsAt: string;
+  /** The latest result, in words (`503 (expected 2xx) in 40 ms`). */
+  summary: string;
+  description: string;
+  severity?: string;
+  receivedAt: number;
+}): AlertBatch {
+  const name = `${input.service}/${input.check}`;
+  return {
+    source: 'opsdeck',
+    groupKey: `check:${name}`,
+    groupLabels: {},
+    links: [],
+    alerts: [
+      {
+        fingerprint: hash(`check\n${name}`, 16),
+        status: input.status,
+        startsAt: input.startsAt,
+        labels: {
+          alertname: `${name} failing`,
+          service: input.service,
+          check: input.check,
+          severity: input.severity ?? 'warning',
+        },
+        annotations: { summary: input.summary, description: input.description },
+      },
+    ],
+    receivedAt: input.receivedAt,
+  };
+}
+
 /** The group key a batch belongs to. */
 export function batchGroupKey(batch: AlertBatch): string {
   return batch.groupKey ?? groupKeyFromLabels(batch.alerts[0]?.labels ?? {});

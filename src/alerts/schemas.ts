@@ -71,7 +71,8 @@ export type Alert = z.output<typeof AlertSchema>;
 
 /** What a webhook becomes once read: the unit of work of the ingest job. */
 export const AlertBatchSchema = z.object({
-  source: z.enum(['alertmanager', 'grafana', 'generic']),
+  /** `opsdeck`: Opsdeck's own scheduled checks (the status capability), see `batchFromCheck`. */
+  source: z.enum(['alertmanager', 'grafana', 'generic', 'opsdeck']),
   /** The sender's group key (Alertmanager's groupKey), or undefined: the group then comes from the labels. */
   groupKey: z.string().optional(),
   /** Labels that define the group (Alertmanager's groupLabels). */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { enqueueBatch } from '../alerts/ingest-job.js';
+import { batchFromCheck } from '../alerts/rules.js';
 import { runCheck } from '../checks/run-check.js';
 import type { Catalog } from '../config/catalog.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
-import { alertMessage, detailMessage, overviewMessage } from './messages.js';
+import { detailMessage, overviewMessage } from './messages.js';
 import { alertAfter, breakerAfter, breakerAllows, type ServiceStatus, type StoredResult, targetOf } from './rules.js';
 import type { StatusSettings } from './settings.js';
 import type { StatusStore } from './store.js';
@@ -65,7 +67,7 @@ function countChecks(catalog: Catalog, only: string | undefined): number {
     .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
 }
 
-type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger'> & {
+type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger' | 'jobs'> & {
   store: StatusStore;
   settings: StatusSettings;
 };
@@ -139,30 +141,26 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
     await d.outbox.update({ key: request.messageKey, message });
   }
 
+  /**
+   * A scheduled run's alert goes through the alerts pipeline, like any webhook's: one group per check, posted in the
+   * service's channel (or as `alerts.routes` say) with Acknowledge, and resolved in the same message on recovery.
+   */
   async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, failuresBeforeAlert: number): Promise<void> {
     const state = await store.alertState(data.service, data.check);
-    const next = alertAfter(state, stored.ok, failuresBeforeAlert);
-    // Each raise is a new message (a new generation); its resolve edits that same message.
-    const alertId = next.transition === 'raise' ? await store.nextAlertId(data.service, data.check) : state.alertId;
-    await store.setAlertState(data.service, data.check, { ...next.state, alertId });
-    const channel = catalog.services[data.service]?.channel ?? catalog.slack.alertsChannel;
-    if (next.transition === 'none' || alertId === undefined) return;
-    if (!channel) {
-      d.logger.warn(
-        { service: data.service, check: data.check },
-        'no channel for the check alert (services.<name>.channel or slack.alertsChannel)',
-      );
-      return;
-    }
-    const key = `status-alert-${data.service}-${data.check}-${alertId}`;
-    const message = alertMessage({
+    const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
+    await store.setAlertState(data.service, data.check, next.state);
+    if (next.transition === 'none') return;
+    const since = next.transition === 'raise' ? next.state.since : state.since;
+    const failures = next.transition === 'raise' ? next.state.failures : state.failures;
+    const batch = batchFromCheck({
       service: data.service,
       check: data.check,
-      result: stored,
-      failures: next.state.failures,
-      resolved: next.transition === 'resolve',
+      status: next.transition === 'raise' ? 'firing' : 'resolved',
+      startsAt: new Date(since ?? stored.at).toISOString(),
+      summary: next.transition === 'raise' ? stored.summary : `Passes again: ${stored.summary}`,
+      description: `Failed ${failures} time${failures === 1 ? '' : 's'} in a row (failuresBeforeAlert: ${failuresBeforeAlert}).`,
+      receivedAt: stored.at,
     });
-    if (next.transition === 'raise') await d.outbox.post({ key, channel, message });
-    else await d.outbox.update({ key, message });
+    await enqueueBatch(d, batch);
   }
 }

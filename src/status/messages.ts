@@ -128,19 +128,3 @@ export function unknownServiceMessage(name: string, known: readonly string[], me
     blocks: [section(truncate(`No service \`${escapeMrkdwn(name)}\`.${hint}\nKnown services: ${list}`, 3000))],
   };
 }
-
-/** A scheduled check failed `failures` times in a row (raised) or passes again (resolved): one message, edited. */
-export function alertMessage(input: {
-  service: string;
-  check: string;
-  result: StoredResult;
-  failures: number;
-  resolved: boolean;
-}): Message {
-  const name = `${input.service}.${input.check}`;
-  const plain = input.resolved
-    ? `Resolved: ${name} passes again (${input.result.summary})`
-    : `${name} failed ${input.failures} time${input.failures === 1 ? '' : 's'} in a row: ${input.result.summary}`;
-  const icon = input.resolved ? ':white_check_mark:' : ':rotating_light:';
-  return { text: plain, blocks: [section(`${icon} ${escapeMrkdwn(plain)}`)] };
-}

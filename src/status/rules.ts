@@ -88,27 +88,32 @@ export function targetOf(service: string, name: string, check: Check): string {
 export interface AlertState {
   failures: number;
   alerting: boolean;
-  /** The open (or last) alert's number, which names its message. */
-  alertId?: number;
+  /** When the current run of failures began (ms since the epoch): the alert's start, which names the outage. */
+  since?: number;
 }
 
 export type AlertTransition = 'raise' | 'resolve' | 'none';
 
 /**
- * After a scheduled run: the `failuresBeforeAlert`th failure in a row raises an alert; the first pass after it
- * resolves it.
+ * After a scheduled run at `at`: the `failuresBeforeAlert`th failure in a row raises an alert; the first pass after
+ * it resolves it. `since` keeps the first failure of the run until the alert is resolved.
  */
 export function alertAfter(
   state: AlertState,
   ok: boolean,
   failuresBeforeAlert: number,
+  at: number,
 ): { state: AlertState; transition: AlertTransition } {
-  if (ok) return { state: { ...state, failures: 0, alerting: false }, transition: state.alerting ? 'resolve' : 'none' };
-  const failures = state.failures + 1;
-  if (!state.alerting && failures >= failuresBeforeAlert) {
-    return { state: { ...state, failures, alerting: true }, transition: 'raise' };
+  if (ok) {
+    const resolved = { failures: 0, alerting: false, since: state.alerting ? state.since : undefined };
+    return { state: resolved, transition: state.alerting ? 'resolve' : 'none' };
   }
-  return { state: { ...state, failures }, transition: 'none' };
+  const failures = state.failures + 1;
+  const since = failures === 1 ? at : (state.since ?? at);
+  if (!state.alerting && failures >= failuresBeforeAlert) {
+    return { state: { failures, alerting: true, since }, transition: 'raise' };
+  }
+  return { state: { failures, alerting: state.alerting, since }, transition: 'none' };
 }
 
 const BARS = '▁▂▃▄▅▆▇█';

@@ -64,11 +64,6 @@ export class StatusStore {
     await this.redis.set(this.key('alert', service, check), JSON.stringify(state));
   }
 
-  /** The alert message's generation: a new alert after a recovery is a new message. */
-  async nextAlertId(service: string, check: string): Promise<number> {
-    return this.redis.incr(this.key('alert-seq', service, check));
-  }
-
   async createRequest(id: string, request: StatusRequest): Promise<void> {
     const key = this.key('request', id);
     await this.redis.multi().hset(key, 'request', JSON.stringify(request)).expire(key, REQUEST_TTL_SECONDS).exec();

@@ -54,8 +54,10 @@ describe.skipIf(!existsSync(CHROMIUM))('status in the local workspace page', () 
     await messages('api — healthy').waitFor();
 
     demo.setHealthy(false);
-    // The scheduled check (every second) alerts on its first failure, in the service's channel.
-    await messages('api.http failed 1 time in a row: 503').waitFor();
+    // The scheduled check (every second) alerts on its first failure, in the service's channel, as an alert group.
+    const alert = messages('api/http failing');
+    await alert.filter({ hasText: 'FIRING' }).waitFor();
+    await alert.getByRole('button', { name: 'Acknowledge' }).waitFor();
 
     // Home shows each service from its last results.
     await page.locator('#home-link').click();

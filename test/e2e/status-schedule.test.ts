@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL, type Harness, servicesYml, startHarness } from '../support/harness.js';
+import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 import { startHttpTarget } from '../support/targets.js';
 
 let h: Harness;
@@ -27,20 +27,38 @@ afterAll(async () => {
 });
 
 describe('scheduled checks', () => {
-  it('run on their interval, alert in the service’s channel after N failures in a row, and resolve in place', async () => {
+  it('run on their interval, alert through the alerts pipeline after N failures in a row, and resolve in place', async () => {
     const raised = await h.slack.waitForCall(
-      (c) => c.method === 'chat.postMessage' && String(c.params.text).startsWith('api.http failed'),
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('api/http failing'),
       15_000,
     );
+    // The alerts capability's own message: its title, state and Acknowledge button; no Silence without Alertmanager.
     expect(raised.params.channel).toBe(CHANNEL);
-    expect(String(raised.params.text)).toMatch(/^api\.http failed 2 times in a row: 503 \(expected 2xx\) in \d+ ms$/);
+    expect(String(raised.params.text)).toBe('FIRING [warning] api/http failing — 1 firing, 0 resolved');
+    const blocks = JSON.stringify(raised.params.blocks);
+    expect(blocks).toMatch(/503 \(expected 2xx\) in \d+ ms/);
+    expect(blocks).toContain('Failed 2 times in a row (failuresBeforeAlert: 2).');
+    expect(blocks).toContain('"action_id":"alerts_ack"');
+    expect(blocks).not.toContain('alerts_silence');
+    const ts = (raised.response as { ts: string }).ts;
+
+    // `/ops alerts api` lists it among the open groups.
+    const open = await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'alerts api' });
+    expect(JSON.stringify(open.body)).toContain('api/http failing');
 
     healthy = true;
     const resolved = await h.slack.waitForCall(
-      (c) => c.method === 'chat.update' && String(c.params.text).startsWith('Resolved: api.http passes again'),
+      (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).startsWith('RESOLVED'),
       15_000,
     );
-    expect(resolved.params.ts).toBe(raised.response.ts);
+    expect(String(resolved.params.text)).toBe('RESOLVED [warning] api/http failing — 0 firing, 1 resolved');
+    expect(JSON.stringify(resolved.params.blocks)).toMatch(/Passes again: 200 in \d+ ms/);
+    expect(JSON.stringify(resolved.params.blocks)).not.toContain('alerts_ack');
+    // One message for the whole outage.
+    const posts = h.slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && !c.params.thread_ts && String(c.params.text).includes('api/http'),
+    );
+    expect(posts).toHaveLength(1);
   });
 
   it('has one job scheduler per check with an interval, and none for the others', async () => {

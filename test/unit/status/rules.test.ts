@@ -48,14 +48,18 @@ describe('circuit breaker', () => {
 
 describe('scheduled-check alerts', () => {
   it('raise on the Nth failure in a row, once, and resolve on the next pass', () => {
-    let state = { failures: 0, alerting: false };
+    let state: ReturnType<typeof alertAfter>['state'] = { failures: 0, alerting: false };
     const transitions: string[] = [];
-    for (const ok of [false, false, true, false, false, false, false, true, true]) {
-      const next = alertAfter(state, ok, 3);
+    const since: Array<number | undefined> = [];
+    for (const [i, ok] of [false, false, true, false, false, false, false, true, true].entries()) {
+      const next = alertAfter(state, ok, 3, i * 1000);
       transitions.push(next.transition);
+      since.push(next.state.since);
       state = next.state;
     }
     expect(transitions).toEqual(['none', 'none', 'none', 'none', 'none', 'raise', 'none', 'resolve', 'none']);
+    // The alert starts at the first failure of its run (the 4th run, at 3 s), and keeps that start when it resolves.
+    expect(since).toEqual([0, 0, undefined, 3000, 3000, 3000, 3000, 3000, undefined]);
   });
 });
 
