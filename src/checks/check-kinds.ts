@@ -21,24 +21,58 @@ const checkOptions = (defaultTimeoutMs: number) => ({
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
- * Requests `url` with `method` (GET) and `headers` (secrets through `${VAR}`); passes on `expect.status` when given,
- * on any 2xx otherwise, and when the body contains `expect.bodyContains` and matches `expect.bodyMatches`.
+ * A value in a JSON body, by a dotted path: `status`, `checks.db.status`, `items[0].name` (a leading `$.` is allowed,
+ * as in JSONPath, which this small subset follows). Names are `[A-Za-z0-9_-]+`; `[n]` indexes an array.
  */
-export const HttpCheckSchema = z.strictObject({
-  type: z.literal('http'),
-  url: httpUrl(),
-  /** GET when absent. */
-  method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(' ')}` }).optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be a header name' }), z.string()).optional(),
-  expect: z
-    .strictObject({
-      status: z.int().min(100).max(599).optional(),
-      bodyContains: z.string().min(1).optional(),
-      bodyMatches: regexSource().optional(),
-    })
-    .optional(),
-  ...checkOptions(5000),
-});
+export const JSON_PATH = /^(\$\.?)?[A-Za-z0-9_-]+(\[\d+\])*(\.[A-Za-z0-9_-]+(\[\d+\])*)*$/;
+
+/**
+ * Requests `url` with `method` (GET) and `headers` (secrets through `${VAR}`); passes on `expect.status` when given,
+ * on any 2xx otherwise, and when the body contains `expect.bodyContains`, matches `expect.bodyMatches`, has
+ * `expect.json.equals` at `expect.json.path` (or any value there without `equals`), and, for https, the certificate
+ * is valid for at least `expect.certDaysLeft` more days. https certificates are verified against the system's CAs, or
+ * `caFile` (a PEM file), or not at all with `insecure: true`.
+ */
+export const HttpCheckSchema = z
+  .strictObject({
+    type: z.literal('http'),
+    url: httpUrl(),
+    /** GET when absent. */
+    method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(' ')}` }).optional(),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be a header name' }), z.string()).optional(),
+    expect: z
+      .strictObject({
+        status: z.int().min(100).max(599).optional(),
+        bodyContains: z.string().min(1).optional(),
+        bodyMatches: regexSource().optional(),
+        json: z
+          .strictObject({
+            path: z.string().regex(JSON_PATH, { error: 'must be a dotted path such as $.status or checks.db[0].ok' }),
+            equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+          })
+          .optional(),
+        /** https only: fails when the server's certificate expires in fewer days. */
+        certDaysLeft: z.int().min(0).max(3650).optional(),
+      })
+      .optional(),
+    /** https: a PEM file with the CA(s) that signed the server's certificate (a private CA). */
+    caFile: z.string().min(1).optional(),
+    /** https: accept any certificate (self-signed, expired, another host's); `certDaysLeft` is still checked. */
+    insecure: z.boolean().default(false),
+    ...checkOptions(5000),
+  })
+  .superRefine((check, ctx) => {
+    const https = check.url.startsWith('https:');
+    if (!https && check.expect?.certDaysLeft !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expect', 'certDaysLeft'], message: 'needs an https:// url' });
+    }
+    if (!https && (check.caFile !== undefined || check.insecure)) {
+      ctx.addIssue({ code: 'custom', path: [check.caFile ? 'caFile' : 'insecure'], message: 'needs an https:// url' });
+    }
+    if (check.caFile !== undefined && check.insecure) {
+      ctx.addIssue({ code: 'custom', path: ['insecure'], message: 'cannot be combined with caFile' });
+    }
+  });
 
 /** Opens a TCP connection to `host:port`. */
 export const TcpCheckSchema = z.strictObject({

@@ -13,7 +13,12 @@ export interface CheckResult {
 }
 
 export type CheckDetail =
-  | { type: 'http'; status?: number }
+  | {
+      type: 'http';
+      status?: number;
+      /** https: whole days until the server's certificate expires (negative once expired). */
+      certDaysLeft?: number;
+    }
   | { type: 'tcp' }
   | { type: 'redis'; reply?: string }
   | { type: 'command'; exitCode?: number | null; signal?: string | null; outputTail: string }

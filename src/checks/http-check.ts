@@ -1,58 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { HttpCheck } from './check-kinds.js';
 import type { CheckResult } from './check-result.js';
+import { certificateProblem, daysLeft, jsonValueAt, showJson } from './http-rules.js';
 
 /** Bodies are read up to this much; a health endpoint that answers more is not read further. */
 const BODY_LIMIT = 1 << 20;
 
-/** Requests the URL and compares status and body with `expect`. */
+interface Answer {
+  status: number;
+  body: string;
+  /** https: when the server's certificate expires (ms since the epoch). */
+  certValidTo?: number;
+}
+
+/**
+ * Requests the URL and compares status, body and (https) certificate with `expect`. Node's own client rather than
+ * fetch: only it shows the peer's certificate. Redirects are not followed (a 3xx is an answer like any other).
+ */
 export async function runHttpCheck(check: HttpCheck, signal: AbortSignal): Promise<CheckResult> {
   const started = performance.now();
-  const response = await fetch(check.url, {
-    method: check.method ?? 'GET',
-    headers: check.headers,
-    signal,
-    redirect: 'manual',
-  }).catch((error: unknown) => {
+  const ca = check.caFile === undefined ? undefined : await readCa(check.caFile);
+  let answer: Answer;
+  try {
+    answer = await send(check, ca, signal);
+  } catch (error) {
+    const problem = certificateProblem((error as NodeJS.ErrnoException).code);
+    // The server answered with a certificate we refuse: a result to fix, not an unreachable target.
+    if (problem) {
+      const latencyMs = Math.round(performance.now() - started);
+      return { ok: false, summary: `TLS: ${problem}`, latencyMs, detail: { type: 'http' } };
+    }
     throw new Error(describeFetchError(error));
-  });
-  const body = await readLimited(response);
+  }
   const latencyMs = Math.round(performance.now() - started);
-  const status = response.status;
+  const { status, body } = answer;
+  const certDaysLeft = answer.certValidTo === undefined ? undefined : daysLeft(answer.certValidTo, Date.now());
+  const detail = { type: 'http' as const, status, certDaysLeft };
+  const fail = (why: string) => ({ ok: false, summary: `${status}, ${why}`, latencyMs, detail });
   const expect = check.expect ?? {};
-  const detail = { type: 'http' as const, status };
   const statusOk = expect.status !== undefined ? status === expect.status : status >= 200 && status < 300;
   if (!statusOk) {
     const wanted = expect.status !== undefined ? `expected ${expect.status}` : 'expected 2xx';
     return { ok: false, summary: `${status} (${wanted}) in ${latencyMs} ms`, latencyMs, detail };
   }
   if (expect.bodyContains !== undefined && !body.includes(expect.bodyContains)) {
-    return { ok: false, summary: `${status}, body lacks "${expect.bodyContains}"`, latencyMs, detail };
+    return fail(`body lacks "${expect.bodyContains}"`);
   }
   if (expect.bodyMatches !== undefined && !new RegExp(expect.bodyMatches).test(body)) {
-    return { ok: false, summary: `${status}, body does not match /${expect.bodyMatches}/`, latencyMs, detail };
+    return fail(`body does not match /${expect.bodyMatches}/`);
   }
-  return { ok: true, summary: `${status} in ${latencyMs} ms`, latencyMs, detail };
-}
-
-async function readLimited(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk as Uint8Array, { stream: true });
-    if (text.length >= BODY_LIMIT) {
-      await response.body.cancel().catch(() => {});
-      break;
+  if (expect.json !== undefined) {
+    const { path, equals } = expect.json;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return fail(`body is not JSON (expected ${path})`);
+    }
+    const found = jsonValueAt(parsed, path);
+    if (!found.present) return fail(`${path} is missing`);
+    if (equals !== undefined && found.value !== equals) {
+      return fail(`${path} is ${showJson(found.value)} (expected ${showJson(equals)})`);
     }
   }
-  return text;
+  let certificate = '';
+  if (expect.certDaysLeft !== undefined && certDaysLeft !== undefined) {
+    if (certDaysLeft < expect.certDaysLeft) {
+      return fail(`certificate expires in ${certDaysLeft} days (expected at least ${expect.certDaysLeft})`);
+    }
+    certificate = `, certificate valid ${certDaysLeft} more days`;
+  }
+  return { ok: true, summary: `${status} in ${latencyMs} ms${certificate}`, latencyMs, detail };
 }
 
-/** Undici hides the reason (ECONNREFUSED, ENOTFOUND, a TLS error) in `cause`. */
+async function readCa(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`caFile ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** One request on a connection of its own (no keep-alive: the certificate is read from this very connection). */
+function send(check: HttpCheck, ca: string | undefined, signal: AbortSignal): Promise<Answer> {
+  const url = new URL(check.url);
+  const https = url.protocol === 'https:';
+  const options = {
+    method: check.method ?? 'GET',
+    headers: check.headers,
+    signal,
+    agent: false as const,
+    ...(https ? { rejectUnauthorized: !check.insecure, ca } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: IncomingMessage) => {
+      const certValidTo = https ? validTo(response.socket as TLSSocket) : undefined;
+      readLimited(response).then((body) => resolve({ status: response.statusCode ?? 0, body, certValidTo }), reject);
+    };
+    const req = https ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+function validTo(socket: TLSSocket): number | undefined {
+  const raw = socket.getPeerCertificate?.()?.valid_to;
+  const at = raw ? Date.parse(raw) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function readLimited(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= BODY_LIMIT) {
+        response.destroy();
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      }
+    });
+    response.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.once('error', reject);
+  });
+}
+
+/** Node and undici (fetch, which hides it in `cause`) name the reason: ECONNREFUSED, ENOTFOUND, a TLS error. */
 export function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const failure = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const cause = typeof failure?.cause?.code === 'string' ? failure.cause : failure;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
   if (cause?.code === 'ENOTFOUND') return 'host not found';
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  if (cause?.code === 'ECONNRESET') return 'connection reset';
+  if (typeof cause?.code === 'string' && cause.code !== 'ABORT_ERR')
+    return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -19,6 +19,7 @@ beforeAll(async () => {
       return void res.end('unavailable');
     }
     if (path.startsWith('/html/')) return void res.end('<html>Sign in</html>');
+    if (path === '/json') return void res.end('{"status":"degraded","checks":{"db":[{"ok":true,"lag":null}]}}');
     if (path === '/headers') {
       res.statusCode = req.headers.authorization === 'Bearer s3cret' && req.method === 'POST' ? 200 : 401;
       return void res.end();
@@ -70,6 +71,32 @@ describe('http checks', () => {
     expect((await runCheck(check({ type: 'http', url, expect: { bodyMatches: '"version":"1\\.' } }))).ok).toBe(true);
     const mismatch = await runCheck(check({ type: 'http', url, expect: { bodyMatches: '^\\[' } }));
     expect(mismatch.ok).toBe(false);
+  });
+
+  it('check a value in a JSON body by its dotted path', async () => {
+    const json = (path: string, equals?: unknown) =>
+      runCheck(check({ type: 'http', url: `${http.url}/json`, expect: { json: { path, equals } } }));
+    expect((await json('$.checks.db[0].ok', true)).ok).toBe(true);
+    expect((await json('checks.db[0].lag', null)).ok).toBe(true);
+    // Without `equals`, any value there passes.
+    expect((await json('$.status')).ok).toBe(true);
+    expect(await json('$.status', 'ok')).toMatchObject({
+      ok: false,
+      summary: '200, $.status is "degraded" (expected "ok")',
+    });
+    expect(await json('$.checks.cache')).toMatchObject({ ok: false, summary: '200, $.checks.cache is missing' });
+    expect(await json('checks.db[3].ok', true)).toMatchObject({
+      ok: false,
+      summary: '200, checks.db[3].ok is missing',
+    });
+  });
+
+  it('fail clearly, without crashing, on a body that is not JSON', async () => {
+    const result = await runCheck(
+      check({ type: 'http', url: `${http.url}/html/login`, expect: { json: { path: '$.status', equals: 'ok' } } }),
+    );
+    expect(result).toMatchObject({ ok: false, summary: '200, body is not JSON (expected $.status)' });
+    expect(result.unreachable).toBeUndefined();
   });
 
   it('fail on a refused connection', async () => {

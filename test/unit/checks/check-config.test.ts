@@ -53,4 +53,21 @@ describe('check definitions in ops.yml', () => {
       problems('      a: { type: prometheus, url: "http://p", query: up, expect: { op: "!=", value: 1 } }')[0],
     ).toMatch(/^services\.api\.checks\.a\.expect\.op: must be one of < <= > >= ==/);
   });
+
+  it('name the path of bad JSON and TLS expectations', () => {
+    expect(problems('      a: { type: http, url: "http://x", expect: { json: { path: "a..b" } } }')[0]).toMatch(
+      /^services\.api\.checks\.a\.expect\.json\.path: must be a dotted path such as \$\.status/,
+    );
+    expect(problems('      a: { type: http, url: "http://x", expect: { certDaysLeft: 14 } }')[0]).toMatch(
+      /^services\.api\.checks\.a\.expect\.certDaysLeft: needs an https:\/\/ url/,
+    );
+    expect(problems('      a: { type: http, url: "https://x", caFile: ca.pem, insecure: true }')[0]).toMatch(
+      /^services\.api\.checks\.a\.insecure: cannot be combined with caFile/,
+    );
+    expect(
+      problems(
+        '      a: { type: http, url: "https://x", expect: { json: { path: $.ok, equals: true }, certDaysLeft: 14 } }',
+      ),
+    ).toEqual([]);
+  });
 });
