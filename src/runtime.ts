@@ -7,6 +7,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
 import { homeView } from './bot/home.js';
+import { HomeViewers, homePublishHandler, homeRefresh } from './bot/home-refresh.js';
 import { CAPABILITIES } from './capabilities.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
@@ -99,6 +100,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
   const now = () => new Date();
+  const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {
     slashCommand: env.slashCommand,
@@ -115,6 +117,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     metrics: metrics.registry,
     workerId,
     now,
+    home: homeRefresh({ viewers: homeViewers, jobs, now }),
   };
   const registry = new Registry(
     (options.capabilities ?? CAPABILITIES).map((definition) =>
@@ -130,6 +133,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const handlers = [
     heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }),
     outbox.handler,
+    homePublishHandler({ outbox, now, view: (userId) => homeView(registry, env.slashCommand, userId) }),
     ...registry.jobs(),
   ];
   queues = new JobQueues(
@@ -154,6 +158,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         firstSeen,
         now,
         homeView: (userId) => homeView(registry, env.slashCommand, userId),
+        homeOpened: (userId) => homeViewers.opened(userId, now().getTime()),
       },
       logger,
     );

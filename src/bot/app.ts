@@ -24,7 +24,11 @@ export interface Bot {
   connected?(): boolean;
 }
 
-export type BotDeps = RouterDeps & { homeView(userId: string): Promise<View> };
+export type BotDeps = RouterDeps & {
+  homeView(userId: string): Promise<View>;
+  /** Remembers that the user has Home open, so changes republish it (see home-refresh.ts). */
+  homeOpened(userId: string): Promise<void>;
+};
 
 export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logger): Bot {
   const clientOptions = transport.apiUrl ? { slackApiUrl: transport.apiUrl } : {};

@@ -7,6 +7,15 @@ import type { Logger } from '../log.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import type { Enqueuer } from './queue.js';
 
+/** The Home tab, for capabilities whose Home section shows live state. */
+export interface HomeRefresh {
+  /**
+   * What the capability shows on Home changed: Home is republished for whoever has it open (opened in the last ten
+   * minutes), at most once per few seconds per user.
+   */
+  changed(): Promise<void>;
+}
+
 /**
  * Everything a capability may ask for in `uses`. IO reaches capabilities as these arguments, never as imports, so a
  * test can build one against a real Redis and the Slack-compatible server.
@@ -32,4 +41,5 @@ export interface Services {
   /** This process's name, as `/ops ping` reports it. */
   workerId: string;
   now(): Date;
+  home: HomeRefresh;
 }

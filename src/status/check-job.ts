@@ -67,7 +67,7 @@ function countChecks(catalog: Catalog, only: string | undefined): number {
     .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
 }
 
-type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger' | 'jobs'> & {
+type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger' | 'jobs' | 'home'> & {
   store: StatusStore;
   settings: StatusSettings;
 };
@@ -99,7 +99,10 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
         // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
         await store.setBreaker(target, breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker));
       }
+      const [previous] = await store.latest([[data.service, data.check]]);
       await store.record(data.service, data.check, stored, settings.keepResults);
+      // A check that passes now and failed before (or the other way round) changes its service's health on Home.
+      if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
       if (data.scheduled) await alertOn(deps, data, stored, check.failuresBeforeAlert);
       return { ok: stored.ok };

@@ -2,7 +2,7 @@ import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { suggest } from '../platform/suggest.js';
 import { checkHandler, statusesOf } from './check-job.js';
-import { overviewMessage, unknownServiceMessage } from './messages.js';
+import { homeSection, overviewMessage, unknownServiceMessage } from './messages.js';
 import { requestHandler, requestQueue } from './request-job.js';
 import { STATUS_SETTINGS } from './settings.js';
 import { StatusStore } from './store.js';
@@ -14,7 +14,7 @@ import { StatusStore } from './store.js';
 export const status = defineCapability({
   name: 'status',
   title: 'Status',
-  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'now', 'logger'],
+  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'now', 'logger', 'home'],
   build: (services) => {
     const store = new StatusStore(services.redis, services.key);
     const known = () => Object.keys(services.catalog.services);
@@ -49,11 +49,7 @@ export const status = defineCapability({
         );
         const latest = await store.latest(pairs);
         const byKey = new Map(pairs.map(([service, check], i) => [`${service}/${check}`, latest[i]]));
-        const message = overviewMessage(
-          statusesOf(services.catalog, (service, check) => byKey.get(`${service}/${check}`)),
-          'Service health',
-        );
-        return message.blocks;
+        return homeSection(statusesOf(services.catalog, (service, check) => byKey.get(`${service}/${check}`)));
       },
     };
   },

@@ -128,3 +128,53 @@ export function unknownServiceMessage(name: string, known: readonly string[], me
     blocks: [section(truncate(`No service \`${escapeMrkdwn(name)}\`.${hint}\nKnown services: ${list}`, 3000))],
   };
 }
+
+/** Blocks the status section may take on Home, whose 100 blocks every capability shares. */
+const HOME_BLOCKS = 20;
+/** SLO budgets listed on Home, smallest first. */
+const HOME_SLOS = 10;
+
+/**
+ * The Home tab's section: service health from each check's last result (counts first, what is not healthy first),
+ * then the SLO budgets left, smallest first. Checks that never ran are left out while their service has others that
+ * did, so an on-demand check nobody asked for does not keep a service "checking…" forever.
+ */
+export function homeSection(services: readonly ServiceStatus[]): Block[] {
+  const shown = services.map((service) => {
+    const ran = service.checks.filter((check) => check.result !== undefined);
+    return ran.length > 0 ? { ...service, checks: ran } : service;
+  });
+  const health = overviewMessage(shown, 'Service health').blocks;
+  const budgets = services
+    .flatMap((service) =>
+      service.checks.flatMap((check) =>
+        check.type === 'slo' && check.result?.budgetRemaining !== undefined
+          ? [{ name: `${service.name}.${check.name}`, left: check.result.budgetRemaining, ok: check.result.ok }]
+          : [],
+      ),
+    )
+    .sort((a, b) => a.left - b.left);
+  const slo: Block[] =
+    budgets.length === 0
+      ? []
+      : [
+          section(
+            truncate(
+              [
+                '*SLO budgets left*',
+                ...budgets
+                  .slice(0, HOME_SLOS)
+                  .map(
+                    (b) =>
+                      `${b.ok ? ':large_green_circle:' : ':red_circle:'} \`${escapeMrkdwn(b.name)}\` — ${percentLeft(b.left)}`,
+                  ),
+                ...(budgets.length > HOME_SLOS ? [`…and ${budgets.length - HOME_SLOS} more`] : []),
+              ].join('\n'),
+              3000,
+            ),
+          ),
+        ];
+  const room = HOME_BLOCKS - slo.length;
+  const fitted = health.length > room ? [...health.slice(0, room - 1), context('…more in `/ops status`.')] : health;
+  return [...fitted, ...slo];
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedCall } from '../../src/workspace/server.js';
 import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 import { startHttpTarget } from '../support/targets.js';
 
@@ -59,6 +60,24 @@ describe('scheduled checks', () => {
       (c) => c.method === 'chat.postMessage' && !c.params.thread_ts && String(c.params.text).includes('api/http'),
     );
     expect(posts).toHaveLength(1);
+  });
+
+  it('republishes Home for whoever has it open when a service’s health changes', async () => {
+    healthy = true;
+    const homeOf = (user: string, health: string) => (c: RecordedCall) =>
+      c.method === 'views.publish' &&
+      c.params.user_id === user &&
+      JSON.stringify(c.params.view).includes(`*api* — ${health}`);
+    // Bob opens Home: it shows api from its last results (the on-demand check that never ran is left out).
+    await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.bob, channel: 'D0BOB', tab: 'home' });
+    await h.slack.waitForCall(homeOf(USERS.bob, 'healthy'), 15_000);
+
+    healthy = false;
+    const down = await h.slack.waitForCall(homeOf(USERS.bob, 'down'), 15_000);
+    expect(down.response.ok).toBe(true);
+    // Only people who opened Home get it published.
+    expect(h.slack.calls.filter((c) => c.method === 'views.publish' && c.params.user_id !== USERS.bob)).toEqual([]);
+    healthy = true;
   });
 
   it('has one job scheduler per check with an interval, and none for the others', async () => {

@@ -6,11 +6,15 @@ import type { RouterDeps } from './router-deps.js';
  * Events API events, after dedupe on event_id: the Home tab (the platform composes it from every capability's
  * section) and whatever event types capabilities declare. Bolt has already acked; a failure is logged.
  */
-export function registerEventRoutes(app: App, deps: RouterDeps & { homeView(userId: string): Promise<View> }): void {
+export function registerEventRoutes(
+  app: App,
+  deps: RouterDeps & { homeView(userId: string): Promise<View>; homeOpened(userId: string): Promise<void> },
+): void {
   const log = deps.logger.child({ module: 'bot.events' });
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
+      await deps.homeOpened(event.user);
       await client.views.publish({ user_id: event.user, view: await deps.homeView(event.user) });
     } catch (error) {
       log.warn({ err: { message: (error as Error).message } }, 'could not publish the Home tab');
