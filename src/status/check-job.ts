@@ -6,6 +6,7 @@ import type { Catalog } from '../config/catalog.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import type { StatusContext } from './context.js';
 import { detailMessage, overviewMessage } from './messages.js';
 import { alertAfter, breakerAfter, breakerAllows, type ServiceStatus, type StoredResult, targetOf } from './rules.js';
 import type { StatusSettings } from './settings.js';
@@ -44,6 +45,7 @@ export function statusesOf(
   catalog: Catalog,
   resultOf: (service: string, check: string) => StoredResult | undefined,
   only?: string,
+  context?: StatusContext,
 ): ServiceStatus[] {
   return Object.entries(catalog.services)
     .filter(([service]) => only === undefined || service === only)
@@ -54,6 +56,8 @@ export function statusesOf(
         type: config.type,
         result: resultOf(service, check),
       })),
+      lastDeploy: context?.lastDeploys[service],
+      openIncidents: context?.openIncidents?.[service],
     }));
 }
 
@@ -128,9 +132,10 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
     const total = countChecks(catalog, data.requestScope);
     const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
     if (!added.draw && added.count < total) return;
-    const { request, results } = await store.request(requestId);
+    const { request, context, results } = await store.request(requestId);
     if (!request || !(await store.claimDraw(requestId, results.size))) return;
-    const services = statusesOf(catalog, (service, check) => results.get(`${service}/${check}`), request.service);
+    const resultOf = (service: string, check: string) => results.get(`${service}/${check}`);
+    const services = statusesOf(catalog, resultOf, request.service, context);
     let message = overviewMessage(services);
     if (request.service !== undefined && services[0]) {
       const checks = services[0].checks;

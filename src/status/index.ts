@@ -1,7 +1,9 @@
+import { DeployStore } from '../deploys/store.js';
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { suggest } from '../platform/suggest.js';
 import { checkHandler, statusesOf } from './check-job.js';
+import { readContext } from './context.js';
 import { homeSection, overviewMessage, unknownServiceMessage } from './messages.js';
 import { requestHandler, requestQueue } from './request-job.js';
 import { STATUS_SETTINGS } from './settings.js';
@@ -14,9 +16,11 @@ import { StatusStore } from './store.js';
 export const status = defineCapability({
   name: 'status',
   title: 'Status',
-  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'now', 'logger', 'home'],
+  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'keyOf', 'now', 'logger', 'home'],
   build: (services) => {
     const store = new StatusStore(services.redis, services.key);
+    // Deploys' own store, read only: the last deploy of each service.
+    const deploys = new DeployStore(services.redis, (...parts) => services.keyOf('deploys', ...parts));
     const known = () => Object.keys(services.catalog.services);
     return {
       subcommands: [
@@ -42,7 +46,10 @@ export const status = defineCapability({
           },
         }),
       ],
-      jobs: [requestHandler(services), checkHandler({ ...services, store, settings: STATUS_SETTINGS })],
+      jobs: [
+        requestHandler(services, store, (only) => readContext(deploys, services.catalog, only)),
+        checkHandler({ ...services, store, settings: STATUS_SETTINGS }),
+      ],
       async home() {
         const pairs = Object.entries(services.catalog.services).flatMap(([service, definition]) =>
           Object.keys(definition.checks).map((check) => [service, check] as const),

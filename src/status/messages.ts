@@ -52,6 +52,26 @@ function figures(service: ServiceStatus): string {
   return parts.join(' · ');
 }
 
+/** `<!date^…>` shows a time in the reader's own time zone. */
+function when(ms: number): string {
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+}
+
+/** `:rocket: 1.4.2 → production`, with its outcome unless it succeeded; `rollback` for rollbacks. */
+function deployText(service: ServiceStatus, withTime: boolean): string | undefined {
+  const last = service.lastDeploy;
+  if (!last) return undefined;
+  const kind = last.kind === 'rollback' ? 'rollback to ' : '';
+  const outcome = last.status === 'succeeded' ? '' : ` (${last.status})`;
+  const at = withTime ? ` ${when(last.at)}` : '';
+  return `:rocket: ${kind}${escapeMrkdwn(truncate(last.version, 40))} → ${escapeMrkdwn(last.environment)}${outcome}${at}`;
+}
+
+function incidentsText(service: ServiceStatus): string | undefined {
+  const open = service.openIncidents;
+  return open ? `:fire: ${open} open incident${open === 1 ? '' : 's'}` : undefined;
+}
+
 function serviceLine(service: ServiceStatus): string {
   const health = healthOf(service);
   const name = `${ICON[health]} *${escapeMrkdwn(service.name)}* — ${LABEL[health]}`;
@@ -59,7 +79,10 @@ function serviceLine(service: ServiceStatus): string {
   const failing = service.checks
     .filter((check) => check.result && !check.result.ok)
     .map((check) => `${escapeMrkdwn(check.name)}: ${escapeMrkdwn(truncate(check.result!.summary, 80))}`);
-  return truncate([name, shown, ...failing].filter(Boolean).join(' · '), 400);
+  return truncate(
+    [name, shown, incidentsText(service), ...failing, deployText(service, false)].filter(Boolean).join(' · '),
+    400,
+  );
 }
 
 /** The counts line: how many services are in each state. */
@@ -114,8 +137,10 @@ export function detailMessage(
         : '';
     blocks.push(section(`${icon} *${escapeMrkdwn(check.name)}* (${check.type}) — ${now}${trend}`));
   }
-  const figuresLine = figures(service);
-  if (figuresLine) blocks.push(context(figuresLine));
+  const footer = [figures(service), incidentsText(service), deployText(service, true)].filter((part): part is string =>
+    Boolean(part),
+  );
+  if (footer.length > 0) blocks.push(context(footer.join(' · ')));
   return { text: `${service.name}: ${LABEL[health]}`, blocks };
 }
 

@@ -3,6 +3,8 @@ import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
 import { type CheckJob, checkQueue } from './check-job.js';
+import type { StatusContext } from './context.js';
+import type { StatusStore } from './store.js';
 
 export const requestJob = z.object({
   /** Slack's trigger_id of the command: a replayed command maps to the same request. */
@@ -28,13 +30,19 @@ export const requestQueue = defineQueue<z.output<typeof requestJob>>({
 const FAN_OUT_BATCH = 50;
 
 /**
- * Fans a `/ops status` request out into one job per check, so the handler acks after a single enqueue however many
+ * Reads what the request shows beside its checks (last deploys), then fans it out into one job per check, so the handler acks after a single enqueue however many
  * checks there are, and the checks spread over every worker.
  */
-export function requestHandler(services: Pick<Services, 'catalog' | 'jobs'>): JobHandler<z.output<typeof requestJob>> {
+export function requestHandler(
+  services: Pick<Services, 'catalog' | 'jobs'>,
+  store: StatusStore,
+  readContext: (only?: string) => Promise<StatusContext>,
+): JobHandler<z.output<typeof requestJob>> {
   return {
     queue: requestQueue,
     async process(data) {
+      // Before the checks: every draw of the message shows the same last deploys.
+      await store.setRequestContext(data.requestId, await readContext(data.service));
       const jobs: CheckJob[] = Object.entries(services.catalog.services)
         .filter(([service]) => data.service === undefined || service === data.service)
         .flatMap(([service, definition]) =>

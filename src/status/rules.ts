@@ -1,4 +1,5 @@
 import type { Check } from '../checks/check-kinds.js';
+import type { Deploy } from '../deploys/deploy.js';
 import type { StatusSettings } from './settings.js';
 
 /** One check's result as kept in Redis (the last N per check) and shown in chat. */
@@ -19,6 +20,27 @@ export type Health = 'healthy' | 'degraded' | 'down' | 'checking' | 'unchecked';
 export interface ServiceStatus {
   name: string;
   checks: Array<{ name: string; type: Check['type']; result?: StoredResult }>;
+  lastDeploy?: LastDeploy;
+  /** Open incidents of the service, once the incidents capability provides them (see context.ts). */
+  openIncidents?: number;
+}
+
+/** A service's newest deploy or rollback, in any environment. */
+export interface LastDeploy {
+  version: string;
+  environment: string;
+  kind: Deploy['kind'];
+  status: Deploy['status'];
+  /** When it finished, or was asked for while it has not (ms since the epoch). */
+  at: number;
+}
+
+/** The newest deploy among a service's environments' histories (each newest first). */
+export function lastDeployOf(histories: ReadonlyArray<readonly Deploy[]>): LastDeploy | undefined {
+  const newest = histories.flatMap((history) => history.slice(0, 1)).sort((a, b) => b.requestedAt - a.requestedAt)[0];
+  if (!newest) return undefined;
+  const { version, environment, kind, status } = newest;
+  return { version, environment, kind, status, at: newest.finishedAt ?? newest.requestedAt };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { StatusContext } from './context.js';
 import type { AlertState, BreakerState, StoredResult } from './rules.js';
 
 /** How long a `/ops status` request's results are kept (for late edits after a slow check). */
@@ -69,6 +70,11 @@ export class StatusStore {
     await this.redis.multi().hset(key, 'request', JSON.stringify(request)).expire(key, REQUEST_TTL_SECONDS).exec();
   }
 
+  /** Keeps what the request shows beside its checks (last deploys), read once when it starts. */
+  async setRequestContext(id: string, context: StatusContext): Promise<void> {
+    await this.redis.set(this.key('request-context', id), JSON.stringify(context), 'EX', REQUEST_TTL_SECONDS);
+  }
+
   /**
    * Adds one result to the request. Returns how many results it holds now, and whether this caller should redraw the
    * message: always for the last result, otherwise at most once per `everyMs` (the outbox coalesces edits, but
@@ -109,14 +115,20 @@ export class StatusStore {
   }
 
   /** The request with every result so far (`service/check` → result). */
-  async request(id: string): Promise<{ request?: StatusRequest; results: Map<string, StoredResult> }> {
-    const all = await this.redis.hgetall(this.key('request', id));
+  async request(
+    id: string,
+  ): Promise<{ request?: StatusRequest; context?: StatusContext; results: Map<string, StoredResult> }> {
+    const [all, rawContext] = await Promise.all([
+      this.redis.hgetall(this.key('request', id)),
+      this.redis.get(this.key('request-context', id)),
+    ]);
     const results = new Map<string, StoredResult>();
     let request: StatusRequest | undefined;
     for (const [field, value] of Object.entries(all)) {
       if (field === 'request') request = JSON.parse(value) as StatusRequest;
       else results.set(field, JSON.parse(value) as StoredResult);
     }
-    return { request, results };
+    const context = rawContext === null ? undefined : (JSON.parse(rawContext) as StatusContext);
+    return { request, context, results };
   }
 }

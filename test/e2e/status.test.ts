@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/workspace/server.js';
+import { answer, deployMessage, idOf, recordingDeploy } from '../support/deploys.js';
 import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 import { redisUrl } from '../support/redis.js';
 import { freePort, startHttpTarget } from '../support/targets.js';
 
 let h: Harness;
+let deployDir: string;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 
 beforeAll(async () => {
@@ -13,6 +18,7 @@ beforeAll(async () => {
     res.end(req.url === '/healthz' ? 'ok' : 'down');
   });
   const refused = await freePort();
+  deployDir = mkdtempSync(join(tmpdir(), 'opsdeck-status-'));
   h = await startHarness({
     opsYml: servicesYml(`
   api:
@@ -20,6 +26,10 @@ beforeAll(async () => {
     checks:
       http: { type: http, url: "${target.url}/healthz", expect: { status: 200 } }
       cache: { type: redis, url: "${redisUrl()}" }
+    deploy:
+      ${recordingDeploy(deployDir)}
+      environments:
+        staging: {}
   web:
     checks:
       http: { type: http, url: "${target.url}/healthz" }
@@ -34,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await target?.close();
+  rmSync(deployDir, { recursive: true, force: true });
 });
 
 /** The bot's message in the channel whose post or update satisfies `done`, as it stands once that call went through. */
@@ -76,6 +87,23 @@ describe('/ops status', () => {
     expect(text).toContain(':x: *login* (http) — 503 (expected 2xx)');
     // Two runs each by now: the overview's and this one's.
     expect(text).toContain('`✗✗` last 2');
+  });
+
+  it('shows each service’s last deploy, from the deploys capability', async () => {
+    const text = await answer(h, USERS.alice, 'deploy api 1.0.0');
+    await deployMessage(h, idOf(text), 'succeeded');
+
+    const before = h.slack.calls.length;
+    // The channel takes a post a second: a post that waited for its turn carries the finished content itself.
+    const isNew = (c: RecordedCall) =>
+      h.slack.calls.indexOf(c) >= before && (c.method === 'chat.update' || c.method === 'chat.postMessage');
+    await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status' });
+    const overview = await finalMessage((c) => isNew(c) && String(c.params.text).startsWith('Service status: 1 down'));
+    expect(blocksText(overview)).toMatch(/\*api\* — healthy · [^"]*:rocket: 1\.0\.0 → staging/);
+
+    await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status api' });
+    const detail = await finalMessage((c) => isNew(c) && String(c.params.text) === 'api: healthy');
+    expect(blocksText(detail)).toMatch(/:rocket: 1\.0\.0 → staging <!date\^\d+\^/);
   });
 
   it('answers an unknown service with the known ones and a suggestion', async () => {
