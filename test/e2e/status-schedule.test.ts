@@ -81,11 +81,47 @@ describe('scheduled checks', () => {
   });
 
   it('has one job scheduler per check with an interval, and none for the others', async () => {
-    const { Queue } = await import('bullmq');
-    const { redisUrl } = await import('../support/redis.js');
-    const queue = new Queue('status-check', { connection: { url: redisUrl() }, prefix: `${h.prefix}:q` });
-    const schedulers = await queue.getJobSchedulers(0, -1);
-    await queue.close();
-    expect(schedulers.map((s) => [s.key, s.every])).toEqual([['check-api-http', 1000]]);
+    expect(await schedulers()).toEqual([['check-api-http', 1000]]);
+  });
+
+  it('updates and removes schedulers when a process starts with a changed ops.yml, one per check however many run', async () => {
+    // A second process (workers only) on the same Redis, with api.http every 3 s, and a new scheduled check.
+    const second = await startHarness({
+      env: { REDIS_PREFIX: h.prefix, ROLE: 'worker' },
+      opsYml: servicesYml(`
+  api:
+    channel: ${CHANNEL}
+    checks:
+      http: { type: http, url: "${target.url}/healthz", interval: 3s }
+      port: { type: tcp, host: 127.0.0.1, port: ${new URL(target.url).port}, interval: 2s }
+`),
+    });
+    try {
+      expect(await schedulers()).toEqual([
+        ['check-api-http', 3000],
+        ['check-api-port', 2000],
+      ]);
+    } finally {
+      await second.close();
+    }
+    // Removed from ops.yml: the next process to start removes its scheduler.
+    const third = await startHarness({ env: { REDIS_PREFIX: h.prefix, ROLE: 'worker' }, opsYml: servicesYml(' {}') });
+    try {
+      expect(await schedulers()).toEqual([]);
+    } finally {
+      await third.close();
+    }
   });
 });
+
+async function schedulers(): Promise<Array<[string, number | null | undefined]>> {
+  const { Queue } = await import('bullmq');
+  const { redisUrl } = await import('../support/redis.js');
+  const queue = new Queue('status-check', { connection: { url: redisUrl() }, prefix: `${h.prefix}:q` });
+  try {
+    const all = await queue.getJobSchedulers(0, -1);
+    return all.map((s): [string, number | null | undefined] => [s.key, s.every]).sort(([a], [b]) => a.localeCompare(b));
+  } finally {
+    await queue.close();
+  }
+}

@@ -106,6 +106,25 @@ describe('/ops status', () => {
     expect(blocksText(detail)).toMatch(/:rocket: 1\.0\.0 → staging <!date\^\d+\^/);
   });
 
+  it('stops asking a target that keeps refusing: "circuit open" after 5 failures in a row', async () => {
+    let text = '';
+    // Earlier tests ran billing's check too; the breaker counts every run, so this opens within 6 more.
+    for (let run = 0; run < 6 && !text.includes('circuit open'); run++) {
+      const before = h.slack.calls.length;
+      await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status billing' });
+      const final = await finalMessage(
+        (c) =>
+          h.slack.calls.indexOf(c) >= before &&
+          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
+          String(c.params.text) === 'billing: down',
+      );
+      text = blocksText(final);
+    }
+    expect(text).toContain(':x: *http* (http) — circuit open');
+    // The history: five refusals, then a run that did not ask the target.
+    expect(text).toMatch(/`✗*✗✗✗✗✗○` last \d+/);
+  });
+
   it('answers an unknown service with the known ones and a suggestion', async () => {
     const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'status biling' });
     expect(res.body).toMatchObject({ response_type: 'ephemeral' });
