@@ -58,7 +58,7 @@ export const HttpCheckSchema = z
     /** https: a PEM file with the CA(s) that signed the server's certificate (a private CA). */
     caFile: z.string().min(1).optional(),
     /** https: accept any certificate (self-signed, expired, another host's); `certDaysLeft` is still checked. */
-    insecure: z.boolean().default(false),
+    insecure: z.boolean().optional(),
     ...checkOptions(5000),
   })
   .superRefine((check, ctx) => {
