@@ -6,9 +6,19 @@ import type { Catalog } from '../config/catalog.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import { editPaceFor } from '../slack/outbox/pace-rules.js';
 import type { StatusContext } from './context.js';
 import { detailMessage, overviewMessage } from './messages.js';
-import { alertAfter, breakerAfter, breakerAllows, type ServiceStatus, type StoredResult, targetOf } from './rules.js';
+import {
+  alertAfter,
+  type BreakerState,
+  breakerAfter,
+  breakerAllows,
+  type ServiceStatus,
+  type StoredResult,
+  targetOf,
+  worthRedrawing,
+} from './rules.js';
 import type { StatusSettings } from './settings.js';
 import type { StatusStore } from './store.js';
 
@@ -63,6 +73,12 @@ export function statusesOf(
 
 /** A request's message is redrawn at most this often while results arrive, and always for the last one. */
 const REDRAW_EVERY_MS = 250;
+/**
+ * No redraw when the rest of the results should arrive within this long: an edit drawn now is sent at the message's
+ * next edit slot (the outbox edits one message at most once per interval), up to one interval later, and the
+ * complete message would then wait another interval behind it.
+ */
+const NO_REDRAW_WITHIN_MS = 2 * editPaceFor('status').intervalMs;
 
 /** The number of checks of every service, or of one. */
 function countChecks(catalog: Catalog, only: string | undefined): number {
@@ -89,8 +105,9 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       // ops.yml changed since the job was enqueued: nothing to run.
       if (!check) return { skipped: true };
       const target = targetOf(data.service, data.check, check);
-      const breaker = await store.breaker(target);
+      const { breaker, previous } = await store.before(target, data.service, data.check);
       let stored: StoredResult;
+      let nextBreaker: { target: string; state: BreakerState } | undefined;
       if (!breakerAllows(breaker, deps.now().getTime())) {
         stored = { ok: false, summary: 'circuit open', latencyMs: 0, at: deps.now().getTime(), circuitOpen: true };
       } else {
@@ -101,10 +118,9 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
           stored.budgetRemaining = result.detail.budgetRemaining;
         }
         // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
-        await store.setBreaker(target, breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker));
+        nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
       }
-      const [previous] = await store.latest([[data.service, data.check]]);
-      await store.record(data.service, data.check, stored, settings.keepResults);
+      await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
       // A check that passes now and failed before (or the other way round) changes its service's health on Home.
       if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
@@ -131,7 +147,9 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
   async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
     const total = countChecks(catalog, data.requestScope);
     const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
-    if (!added.draw && added.count < total) return;
+    const elapsedMs = d.now().getTime() - (added.request?.startedAt ?? d.now().getTime());
+    if (added.count < total && !(added.draw && worthRedrawing(added.count, total, elapsedMs, NO_REDRAW_WITHIN_MS)))
+      return;
     const { request, context, results } = await store.request(requestId);
     if (!request || !(await store.claimDraw(requestId, results.size))) return;
     const resultOf = (service: string, check: string) => results.get(`${service}/${check}`);

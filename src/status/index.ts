@@ -38,7 +38,7 @@ export const status = defineCapability({
               return;
             }
             const messageKey = `status-${ctx.triggerId}`;
-            await store.createRequest(ctx.triggerId, { messageKey, service });
+            await store.createRequest(ctx.triggerId, { messageKey, service, startedAt: services.now().getTime() });
             const checking = overviewMessage(statusesOf(services.catalog, () => undefined, service));
             await services.outbox.post({ key: messageKey, channel: ctx.channelId, message: checking });
             await services.jobs.enqueue(requestQueue, { requestId: ctx.triggerId, service }, { withinAck: true });

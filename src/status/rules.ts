@@ -138,6 +138,17 @@ export function alertAfter(
   return { state: { failures, alerting: state.alerting, since }, transition: 'none' };
 }
 
+/**
+ * Whether a `/ops status` message is worth redrawing with `done` of `total` results, `elapsedMs` after it was asked
+ * for. The last one always is; before that, not when the rest should arrive (at the pace so far) within `quietMs`:
+ * an edit then would only hold back the complete one, since Slack messages are edited at a limited pace.
+ */
+export function worthRedrawing(done: number, total: number, elapsedMs: number, quietMs: number): boolean {
+  if (done >= total) return true;
+  if (done === 0 || elapsedMs <= 0) return true;
+  return ((total - done) * elapsedMs) / done > quietMs;
+}
+
 const BARS = '▁▂▃▄▅▆▇█';
 
 /** Latencies as a text sparkline, oldest first, scaled between their min and max. */

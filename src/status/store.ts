@@ -10,6 +10,8 @@ export interface StatusRequest {
   messageKey: string;
   /** Every service, or one in detail. */
   service?: string;
+  /** When it was asked for (ms since the epoch). */
+  startedAt?: number;
 }
 
 /**
@@ -22,14 +24,48 @@ export class StatusStore {
     private readonly key: (...parts: string[]) => string,
   ) {}
 
-  /** Keeps the result as the check's newest, trimming the history to `keep`. */
-  async record(service: string, check: string, result: StoredResult, keep: number): Promise<void> {
+  /** What a run reads first, in one round trip: its target's circuit breaker and the check's newest result. */
+  async before(
+    target: string,
+    service: string,
+    check: string,
+  ): Promise<{ breaker: BreakerState; previous?: StoredResult }> {
+    const replies = (await this.redis
+      .pipeline()
+      .get(this.key('breaker', target))
+      .lindex(this.key('results', service, check), 0)
+      .exec()) ?? [
+      [null, null],
+      [null, null],
+    ];
+    const [breaker, previous] = replies.map(([error, value]) => {
+      if (error) throw error;
+      return typeof value === 'string' ? (JSON.parse(value) as unknown) : undefined;
+    });
+    return {
+      breaker: (breaker as BreakerState | undefined) ?? { failures: 0 },
+      previous: previous as StoredResult | undefined,
+    };
+  }
+
+  /**
+   * Keeps the result as the check's newest, trimming the history to `keep`, and the target's breaker when the run
+   * asked the target: one round trip.
+   */
+  async keep(
+    service: string,
+    check: string,
+    result: StoredResult,
+    keep: number,
+    breaker?: { target: string; state: BreakerState },
+  ): Promise<void> {
     const key = this.key('results', service, check);
-    await this.redis
+    const multi = this.redis
       .multi()
       .lpush(key, JSON.stringify(result))
-      .ltrim(key, 0, keep - 1)
-      .exec();
+      .ltrim(key, 0, keep - 1);
+    if (breaker) multi.set(this.key('breaker', breaker.target), JSON.stringify(breaker.state), 'EX', 7 * 24 * 3600);
+    await multi.exec();
   }
 
   /** The check's results, oldest first. */
@@ -45,15 +81,6 @@ export class StatusStore {
     for (const [service, check] of checks) pipeline.lindex(this.key('results', service, check), 0);
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([, value]) => (typeof value === 'string' ? (JSON.parse(value) as StoredResult) : undefined));
-  }
-
-  async breaker(target: string): Promise<BreakerState> {
-    const raw = await this.redis.get(this.key('breaker', target));
-    return raw ? (JSON.parse(raw) as BreakerState) : { failures: 0 };
-  }
-
-  async setBreaker(target: string, state: BreakerState): Promise<void> {
-    await this.redis.set(this.key('breaker', target), JSON.stringify(state), 'EX', 7 * 24 * 3600);
   }
 
   async alertState(service: string, check: string): Promise<AlertState> {
@@ -86,17 +113,23 @@ export class StatusStore {
     check: string,
     result: StoredResult,
     everyMs: number,
-  ): Promise<{ count: number; draw: boolean }> {
+  ): Promise<{ count: number; draw: boolean; request?: StatusRequest }> {
     const key = this.key('request', id);
     const replies = await this.redis
       .multi()
       .hset(key, `${service}/${check}`, JSON.stringify(result))
       .hlen(key)
       .set(this.key('request-drawn', id), '1', 'PX', everyMs, 'NX')
+      .hget(key, 'request')
       .exec();
     // `request` is a field too.
     const count = Number(replies?.[1]?.[1] ?? 1) - 1;
-    return { count, draw: replies?.[2]?.[1] === 'OK' };
+    const request = replies?.[3]?.[1];
+    return {
+      count,
+      draw: replies?.[2]?.[1] === 'OK',
+      request: typeof request === 'string' ? (JSON.parse(request) as StatusRequest) : undefined,
+    };
   }
 
   /**

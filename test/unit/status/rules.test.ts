@@ -8,6 +8,7 @@ import {
   type ServiceStatus,
   type StoredResult,
   sparkline,
+  worthRedrawing,
 } from '../../../src/status/rules.js';
 
 const pass: StoredResult = { ok: true, summary: '200 in 12 ms', latencyMs: 12, at: 0 };
@@ -60,6 +61,17 @@ describe('scheduled-check alerts', () => {
     expect(transitions).toEqual(['none', 'none', 'none', 'none', 'none', 'raise', 'none', 'resolve', 'none']);
     // The alert starts at the first failure of its run (the 4th run, at 3 s), and keeps that start when it resolves.
     expect(since).toEqual([0, 0, undefined, 3000, 3000, 3000, 3000, 3000, undefined]);
+  });
+});
+
+describe('redrawing a /ops status message', () => {
+  it('always draws the last result, and skips edits when the rest should arrive within the quiet time', () => {
+    expect(worthRedrawing(600, 600, 3000, 2000)).toBe(true);
+    expect(worthRedrawing(0, 600, 0, 2000)).toBe(true);
+    // 100 of 600 in 1 s: 5 s to go at this pace.
+    expect(worthRedrawing(100, 600, 1000, 2000)).toBe(true);
+    // 500 of 600 in 2.5 s: 0.5 s to go; an edit now would only hold the complete one back.
+    expect(worthRedrawing(500, 600, 2500, 2000)).toBe(false);
   });
 });
 
