@@ -32,7 +32,7 @@ export class HomeViewers {
 
   /** Users whose Home is open at `now`. */
   current(now: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.key, now, '+inf');
+    return this.redis.zrangebyscore(this.key, `(${now}`, '+inf');
   }
 }
 
