@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { enqueueBatch } from '../alerts/ingest-job.js';
 import { batchFromCheck } from '../alerts/rules.js';
+import type { AlertBatch } from '../alerts/schemas.js';
 import { runCheck } from '../checks/run-check.js';
 import type { Catalog } from '../config/catalog.js';
 import type { JobHandler } from '../platform/capability.js';
@@ -10,6 +11,8 @@ import { editPaceFor } from '../slack/outbox/pace-rules.js';
 import type { StatusContext } from './context.js';
 import { detailMessage, overviewMessage } from './messages.js';
 import {
+  type AlertState,
+  type AlertTransition,
   alertAfter,
   type BreakerState,
   breakerAfter,
@@ -121,10 +124,10 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
         nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
       }
       await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
-      // A check that passes now and failed before (or the other way round) changes its service's health on Home.
-      if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
       if (data.scheduled) await alertOn(deps, data, stored, check.failuresBeforeAlert);
+      // A check that passes now and failed before (or the other way round) changes its service's health on Home.
+      if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       return { ok: stored.ok };
     },
     // Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it.
@@ -174,19 +177,30 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
   async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, failuresBeforeAlert: number): Promise<void> {
     const state = await store.alertState(data.service, data.check);
     const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
+    if (next.transition !== 'none') await enqueueBatch(d, alertBatch(data, stored, state, next, failuresBeforeAlert));
+    // Saved after the enqueue: a run that stops in between raises (or resolves) again next time, with the same start,
+    // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
     await store.setAlertState(data.service, data.check, next.state);
-    if (next.transition === 'none') return;
-    const since = next.transition === 'raise' ? next.state.since : state.since;
-    const failures = next.transition === 'raise' ? next.state.failures : state.failures;
-    const batch = batchFromCheck({
-      service: data.service,
-      check: data.check,
-      status: next.transition === 'raise' ? 'firing' : 'resolved',
-      startsAt: new Date(since ?? stored.at).toISOString(),
-      summary: next.transition === 'raise' ? stored.summary : `Passes again: ${stored.summary}`,
-      description: `Failed ${failures} time${failures === 1 ? '' : 's'} in a row (failuresBeforeAlert: ${failuresBeforeAlert}).`,
-      receivedAt: stored.at,
-    });
-    await enqueueBatch(d, batch);
   }
+}
+
+/** The alerts pipeline's batch for a scheduled check's raise or resolve: the alert starts at the first failure. */
+function alertBatch(
+  data: CheckJob,
+  stored: StoredResult,
+  state: AlertState,
+  next: { state: AlertState; transition: AlertTransition },
+  failuresBeforeAlert: number,
+): AlertBatch {
+  const raise = next.transition === 'raise';
+  const failures = raise ? next.state.failures : state.failures;
+  return batchFromCheck({
+    service: data.service,
+    check: data.check,
+    status: raise ? 'firing' : 'resolved',
+    startsAt: new Date((raise ? next.state.since : state.since) ?? stored.at).toISOString(),
+    summary: raise ? stored.summary : `Passes again: ${stored.summary}`,
+    description: `Failed ${failures} time${failures === 1 ? '' : 's'} in a row (failuresBeforeAlert: ${failuresBeforeAlert}).`,
+    receivedAt: stored.at,
+  });
 }
