@@ -6,7 +6,10 @@ import { type DemoService, startDemoService } from '../../src/workspace/local/de
 import { CHROMIUM, launchPage } from '../support/browser.js';
 import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 
-/** The local workspace page in headless Chromium: `/ops status` of the demo service, which then turns unhealthy. */
+/**
+ * The local workspace page in headless Chromium: `/ops status` of the demo service, which then turns unhealthy: red on
+ * the open Home tab, and an alert in its channel.
+ */
 
 const WAIT_MS = 15_000;
 
@@ -53,14 +56,17 @@ describe.skipIf(!existsSync(CHROMIUM))('status in the local workspace page', () 
     await composer.press('Enter');
     await messages('api — healthy').waitFor();
 
+    // Home open: it shows the demo service healthy, and turns it red by itself when the scheduled check fails.
+    await page.locator('#home-link').click();
+    const home = page.locator('#messages .home');
+    await home.filter({ hasText: 'api — healthy' }).waitFor();
     demo.setHealthy(false);
+    await home.filter({ hasText: 'api — down' }).waitFor();
+
     // The scheduled check (every second) alerts on its first failure, in the service's channel, as an alert group.
+    await page.locator(`[data-nav="${CHANNEL}"]`).click();
     const alert = messages('api/http failing');
     await alert.filter({ hasText: 'FIRING' }).waitFor();
     await alert.getByRole('button', { name: 'Acknowledge' }).waitFor();
-
-    // Home shows each service from its last results.
-    await page.locator('#home-link').click();
-    await page.locator('#messages .home', { hasText: 'api — down' }).waitFor();
   });
 });
