@@ -382,6 +382,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     now,
     baseUrl: () => baseUrl,
+    commands: options.app?.commands,
   });
 
   const subscriptions = new EventSubscriptions({

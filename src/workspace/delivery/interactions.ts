@@ -1,10 +1,12 @@
 import type { EventEmitter } from 'node:events';
+import type { WorkspaceApp } from '../app-manifest.js';
 import type { WorkspaceState } from '../state.js';
 import type { TriggerRegistry } from '../web-api/triggers.js';
 import { applyCommandAck, applyViewAck } from './acks.js';
 import {
   blockActionsPayload,
   commandBody,
+  escapeCommandText,
   eventEnvelope,
   findElement,
   interactionBody,
@@ -70,6 +72,8 @@ export interface InteractionDeps {
   events: EventEmitter;
   now: () => number;
   baseUrl: () => string;
+  /** The app's slash commands; those with `shouldEscape` get their mentions escaped, as Slack does. */
+  commands?: WorkspaceApp['commands'];
 }
 
 type Json = Record<string, unknown>;
@@ -122,9 +126,12 @@ export class Interactions {
       source: { kind: 'command' },
     });
     const responseUrl = `${this.deps.baseUrl()}/response/${entry.id}`;
+    const command = input.command ?? '/ops';
+    const escape = this.deps.commands?.find((c) => c.command === command)?.shouldEscape ?? false;
     const body = commandBody(this.deps.payloads, {
       ...input,
-      command: input.command ?? '/ops',
+      text: escape ? escapeCommandText(state, input.text) : input.text,
+      command,
       responseUrl,
       triggerId,
     });

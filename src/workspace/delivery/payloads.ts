@@ -25,6 +25,27 @@ function userObject(ctx: PayloadContext, userId: string): Json {
   return { id: userId, username: name, name, team_id: ctx.state.teamId };
 }
 
+/** Slack's special mentions, escaped as `<!here>` and so on. */
+const SPECIAL_MENTIONS = new Set(['here', 'channel', 'everyone']);
+
+/**
+ * A slash command's text as Slack sends it for a command with `should_escape: true`: `@name` of a known user becomes
+ * `<@U…|name>`, `#name` of a known channel `<#C…|name>`, `@here`/`@channel`/`@everyone` `<!here>`…; anything else
+ * stays as typed. (With `should_escape: false` Slack sends the text exactly as typed.)
+ */
+export function escapeCommandText(state: WorkspaceState, text: string): string {
+  return text.replace(/(^|[\s(,;])([@#])([a-z0-9][a-z0-9._-]*[a-z0-9_-]|[a-z0-9])/gi, (whole, lead, sigil, name) => {
+    const lower = String(name).toLowerCase();
+    if (sigil === '@') {
+      if (SPECIAL_MENTIONS.has(lower)) return `${lead}<!${lower}>`;
+      const user = [...state.users.values()].find((u) => u.name.toLowerCase() === lower);
+      return user ? `${lead}<@${user.id}|${user.name}>` : whole;
+    }
+    const channel = [...state.channels.values()].find((c) => !c.isIm && c.name === lower);
+    return channel ? `${lead}<#${channel.id}|${channel.name}>` : whole;
+  });
+}
+
 /** Slash command form body, fields in the order of Slack's own example. */
 export function commandBody(
   ctx: PayloadContext,
