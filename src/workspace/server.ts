@@ -382,7 +382,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     now,
     baseUrl: () => baseUrl,
-    commands: options.app?.commands,
+    ...(options.app ? { app: options.app } : {}),
   });
 
   const subscriptions = new EventSubscriptions({
