@@ -212,7 +212,8 @@ function side(slack: SlackServer, end: number, start: number, groupOf: Parameter
   return {
     delivered: countShown(slack, groupOf),
     rateLimited: slack.calls.filter((c) => c.status === 429).length,
-    firstMessageSeconds: posts.length ? (posts[0]!.at - start) / 1000 : Number.NaN,
+    // The two receivers are notified within milliseconds of each other, in either order.
+    firstMessageSeconds: posts.length ? Math.max(0, posts[0]!.at - start) / 1000 : Number.NaN,
     seconds: end ? (end - start) / 1000 : Number.NaN,
     postsPerGroup: posts.length / GROUPS,
     updates: ok.filter((c) => c.method === 'chat.update').length,
