@@ -13,12 +13,16 @@ export function registerEventRoutes(
   const log = deps.logger.child({ module: 'bot.events' });
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
+    // Remembered for live refreshes; without it (Redis away) Home is still published, just not refreshed.
+    const remembered = deps.homeOpened(event.user).catch((error: Error) => {
+      log.warn({ err: { message: error.message } }, 'could not remember who has the Home tab open');
+    });
     try {
-      await deps.homeOpened(event.user);
       await client.views.publish({ user_id: event.user, view: await deps.homeView(event.user) });
     } catch (error) {
       log.warn({ err: { message: (error as Error).message } }, 'could not publish the Home tab');
     }
+    await remembered;
   });
   for (const type of deps.registry.eventTypes()) {
     app.event(type, async ({ event }) => {
