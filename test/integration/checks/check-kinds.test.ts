@@ -28,6 +28,12 @@ beforeAll(async () => {
       hanging.push(() => res.end());
       return;
     }
+    if (path === '/stall') {
+      // Headers and part of the body, then nothing.
+      res.write('{"status":');
+      hanging.push(() => res.end('"ok"}'));
+      return;
+    }
     res.statusCode = 404;
     res.end();
   });
@@ -102,6 +108,13 @@ describe('http checks', () => {
   it('fail on a refused connection', async () => {
     const result = await runCheck(check({ type: 'http', url: `http://127.0.0.1:${await freePort()}/` }));
     expect(result).toMatchObject({ ok: false, summary: 'connection refused', unreachable: true });
+  });
+
+  it('time out on a body that stops halfway', async () => {
+    const result = await runCheck(
+      check({ type: 'http', url: `${http.url}/stall`, timeout: '200ms', expect: { json: { path: 'status' } } }),
+    );
+    expect(result).toMatchObject({ ok: false, summary: 'timed out after 200ms', unreachable: true });
   });
 
   it('time out on a target that never answers', async () => {
