@@ -76,12 +76,8 @@ export function statusesOf(
 
 /** A request's message is redrawn at most this often while results arrive, and always for the last one. */
 const REDRAW_EVERY_MS = 250;
-/**
- * No redraw when the rest of the results should arrive within this long: an edit drawn now is sent at the message's
- * next edit slot (the outbox edits one message at most once per interval), up to one interval later, and the
- * complete message would then wait another interval behind it.
- */
-const NO_REDRAW_WITHIN_MS = 2 * editPaceFor('status').intervalMs;
+/** The outbox edits one message at most this often (see `worthRedrawing`). */
+const EDIT_INTERVAL_MS = editPaceFor('status').intervalMs;
 
 /** The number of checks of every service, or of one. */
 function countChecks(catalog: Catalog, only: string | undefined): number {
@@ -150,11 +146,16 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
   async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
     const total = countChecks(catalog, data.requestScope);
     const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
-    const elapsedMs = d.now().getTime() - (added.request?.startedAt ?? d.now().getTime());
-    if (added.count < total && !(added.draw && worthRedrawing(added.count, total, elapsedMs, NO_REDRAW_WITHIN_MS)))
-      return;
+    const now = d.now().getTime();
+    const progress = {
+      done: added.count,
+      total,
+      elapsedMs: now - (added.request?.startedAt ?? now),
+      sinceDrawMs: added.drawnAt === undefined ? undefined : now - added.drawnAt,
+    };
+    if (added.count < total && !(added.draw && worthRedrawing(progress, EDIT_INTERVAL_MS))) return;
     const { request, context, results } = await store.request(requestId);
-    if (!request || !(await store.claimDraw(requestId, results.size))) return;
+    if (!request || !(await store.claimDraw(requestId, results.size, now))) return;
     const resultOf = (service: string, check: string) => results.get(`${service}/${check}`);
     const services = statusesOf(catalog, resultOf, request.service, context);
     let message = overviewMessage(services);

@@ -140,12 +140,20 @@ export function alertAfter(
 
 /**
  * Whether a `/ops status` message is worth redrawing with `done` of `total` results, `elapsedMs` after it was asked
- * for. The last one always is; before that, not when the rest should arrive (at the pace so far) within `quietMs`:
- * an edit then would only hold back the complete one, since Slack messages are edited at a limited pace.
+ * for and `sinceDrawMs` after its last draw. Slack messages are edited at a limited pace (one edit per
+ * `editIntervalMs`), so an edit drawn just before the last result only holds the complete message back behind it:
+ * near the end (the rest due within two edit intervals at the pace so far) a draw is skipped. The last result, the
+ * first second's, and any result two edit intervals after the last draw are always drawn, so a slow check never keeps
+ * the message further behind.
  */
-export function worthRedrawing(done: number, total: number, elapsedMs: number, quietMs: number): boolean {
-  if (done >= total) return true;
-  if (done === 0 || elapsedMs <= 0) return true;
+export function worthRedrawing(
+  progress: { done: number; total: number; elapsedMs: number; sinceDrawMs?: number },
+  editIntervalMs: number,
+): boolean {
+  const { done, total, elapsedMs, sinceDrawMs } = progress;
+  const quietMs = 2 * editIntervalMs;
+  if (done >= total || done === 0 || elapsedMs < editIntervalMs) return true;
+  if (sinceDrawMs === undefined || sinceDrawMs >= quietMs) return true;
   return ((total - done) * elapsedMs) / done > quietMs;
 }
 

@@ -113,7 +113,7 @@ export class StatusStore {
     check: string,
     result: StoredResult,
     everyMs: number,
-  ): Promise<{ count: number; draw: boolean; request?: StatusRequest }> {
+  ): Promise<{ count: number; draw: boolean; request?: StatusRequest; drawnAt?: number }> {
     const key = this.key('request', id);
     const replies = await this.redis
       .multi()
@@ -121,14 +121,17 @@ export class StatusStore {
       .hlen(key)
       .set(this.key('request-drawn', id), '1', 'PX', everyMs, 'NX')
       .hget(key, 'request')
+      .get(this.key('request-drawn-at', id))
       .exec();
     // `request` is a field too.
     const count = Number(replies?.[1]?.[1] ?? 1) - 1;
     const request = replies?.[3]?.[1];
+    const drawnAt = replies?.[4]?.[1];
     return {
       count,
       draw: replies?.[2]?.[1] === 'OK',
       request: typeof request === 'string' ? (JSON.parse(request) as StatusRequest) : undefined,
+      drawnAt: typeof drawnAt === 'string' ? Number(drawnAt) : undefined,
     };
   }
 
@@ -136,13 +139,15 @@ export class StatusStore {
    * Claims the right to draw the request with `count` results: false when a draw with as many or more was claimed
    * already, so a slow draw of fewer results cannot overwrite the complete one.
    */
-  async claimDraw(id: string, count: number): Promise<boolean> {
+  async claimDraw(id: string, count: number, now: number): Promise<boolean> {
     const claimed = await this.redis.eval(
-      "local n = tonumber(redis.call('GET', KEYS[1]) or '-1'); if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]); return 1 end; return 0",
-      1,
+      "local n = tonumber(redis.call('GET', KEYS[1]) or '-1'); if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]); redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2]); return 1 end; return 0",
+      2,
       this.key('request-drawn-count', id),
+      this.key('request-drawn-at', id),
       count,
       REQUEST_TTL_SECONDS,
+      now,
     );
     return claimed === 1;
   }

@@ -65,13 +65,18 @@ describe('scheduled-check alerts', () => {
 });
 
 describe('redrawing a /ops status message', () => {
-  it('always draws the last result, and skips edits when the rest should arrive within the quiet time', () => {
-    expect(worthRedrawing(600, 600, 3000, 2000)).toBe(true);
-    expect(worthRedrawing(0, 600, 0, 2000)).toBe(true);
-    // 100 of 600 in 1 s: 5 s to go at this pace.
-    expect(worthRedrawing(100, 600, 1000, 2000)).toBe(true);
-    // 500 of 600 in 2.5 s: 0.5 s to go; an edit now would only hold the complete one back.
-    expect(worthRedrawing(500, 600, 2500, 2000)).toBe(false);
+  const edit = 1000;
+  it('always draws the last result, the first second’s, and after two edit intervals without a draw', () => {
+    expect(worthRedrawing({ done: 600, total: 600, elapsedMs: 3000, sinceDrawMs: 10 }, edit)).toBe(true);
+    expect(worthRedrawing({ done: 0, total: 600, elapsedMs: 0 }, edit)).toBe(true);
+    expect(worthRedrawing({ done: 590, total: 600, elapsedMs: 900, sinceDrawMs: 10 }, edit)).toBe(true);
+    expect(worthRedrawing({ done: 590, total: 600, elapsedMs: 5000, sinceDrawMs: 2000 }, edit)).toBe(true);
+  });
+  it('skips a draw when the rest should arrive within two edit intervals: it would hold the complete one back', () => {
+    // 500 of 600 in 2.5 s: 0.5 s to go.
+    expect(worthRedrawing({ done: 500, total: 600, elapsedMs: 2500, sinceDrawMs: 300 }, edit)).toBe(false);
+    // 100 of 600 in 1.5 s: 7.5 s to go.
+    expect(worthRedrawing({ done: 100, total: 600, elapsedMs: 1500, sinceDrawMs: 300 }, edit)).toBe(true);
   });
 });
 
