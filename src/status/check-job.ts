@@ -3,13 +3,11 @@ import { enqueueBatch } from '../alerts/ingest-job.js';
 import { batchFromCheck } from '../alerts/rules.js';
 import type { AlertBatch } from '../alerts/schemas.js';
 import { runCheck } from '../checks/run-check.js';
-import type { Catalog } from '../config/catalog.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
-import { editPaceFor } from '../slack/outbox/pace-rules.js';
-import type { StatusContext } from './context.js';
-import { detailMessage, overviewMessage } from './messages.js';
+import { countChecks, type DrawDeps, drawRequest, EDIT_INTERVAL_MS, progressOf, REDRAW_EVERY_MS } from './draw.js';
+import { redrawQueue } from './redraw-job.js';
 import {
   type AlertState,
   type AlertTransition,
@@ -17,13 +15,10 @@ import {
   type BreakerState,
   breakerAfter,
   breakerAllows,
-  type ServiceStatus,
   type StoredResult,
   targetOf,
   worthRedrawing,
 } from './rules.js';
-import type { StatusSettings } from './settings.js';
-import type { StatusStore } from './store.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9_-]*$/);
 
@@ -53,43 +48,7 @@ export const checkQueue = defineQueue<CheckJob>({
   onStall: 'rerun',
 });
 
-/** Every service of the catalog with its checks, results filled in from `resultOf`. */
-export function statusesOf(
-  catalog: Catalog,
-  resultOf: (service: string, check: string) => StoredResult | undefined,
-  only?: string,
-  context?: StatusContext,
-): ServiceStatus[] {
-  return Object.entries(catalog.services)
-    .filter(([service]) => only === undefined || service === only)
-    .map(([service, definition]) => ({
-      name: service,
-      checks: Object.entries(definition.checks).map(([check, config]) => ({
-        name: check,
-        type: config.type,
-        result: resultOf(service, check),
-      })),
-      lastDeploy: context?.lastDeploys[service],
-      openIncidents: context?.openIncidents?.[service],
-    }));
-}
-
-/** A request's message is redrawn at most this often while results arrive, and always for the last one. */
-const REDRAW_EVERY_MS = 250;
-/** The outbox edits one message at most this often (see `worthRedrawing`). */
-const EDIT_INTERVAL_MS = editPaceFor('status').intervalMs;
-
-/** The number of checks of every service, or of one. */
-function countChecks(catalog: Catalog, only: string | undefined): number {
-  return Object.entries(catalog.services)
-    .filter(([service]) => only === undefined || service === only)
-    .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
-}
-
-type Deps = Pick<Services, 'catalog' | 'outbox' | 'now' | 'logger' | 'jobs' | 'home'> & {
-  store: StatusStore;
-  settings: StatusSettings;
-};
+type Deps = DrawDeps & Pick<Services, 'now' | 'logger' | 'jobs' | 'home'>;
 
 /**
  * Runs one check unless its target's circuit is open, keeps the result, then fills it into the `/ops status` message
@@ -143,32 +102,19 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       ),
   };
 
+  /**
+   * Adds the result to its request. The last result draws the complete message; otherwise the first result of each
+   * redraw slot draws (unless near the end, see `worthRedrawing`) and asks for a trailing draw, which shows what
+   * arrives after it if no later result draws first.
+   */
   async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
     const total = countChecks(catalog, data.requestScope);
     const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
     const now = d.now().getTime();
-    const progress = {
-      done: added.count,
-      total,
-      elapsedMs: now - (added.request?.startedAt ?? now),
-      sinceDrawMs: added.drawnAt === undefined ? undefined : now - added.drawnAt,
-    };
-    if (added.count < total && !(added.draw && worthRedrawing(progress, EDIT_INTERVAL_MS))) return;
-    const { request, context, results } = await store.request(requestId);
-    if (!request || !(await store.claimDraw(requestId, results.size, now))) return;
-    const resultOf = (service: string, check: string) => results.get(`${service}/${check}`);
-    const services = statusesOf(catalog, resultOf, request.service, context);
-    let message = overviewMessage(services);
-    if (request.service !== undefined && services[0]) {
-      const checks = services[0].checks;
-      const histories = await Promise.all(
-        checks.map(
-          async (c) => [c.name, await store.history(services[0]!.name, c.name, settings.keepResults)] as const,
-        ),
-      );
-      message = detailMessage(services[0], new Map(histories));
-    }
-    await d.outbox.update({ key: request.messageKey, message });
+    if (added.count >= total) return drawRequest(d, requestId, now);
+    if (!added.draw) return;
+    await d.jobs.enqueue(redrawQueue, { requestId, due: now + REDRAW_EVERY_MS });
+    if (worthRedrawing(progressOf(added, total, now), EDIT_INTERVAL_MS)) await drawRequest(d, requestId, now);
   }
 
   /**

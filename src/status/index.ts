@@ -2,9 +2,11 @@ import { DeployStore } from '../deploys/store.js';
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { suggest } from '../platform/suggest.js';
-import { checkHandler, statusesOf } from './check-job.js';
+import { checkHandler } from './check-job.js';
 import { readContext } from './context.js';
+import { statusesOf } from './draw.js';
 import { homeSection, overviewMessage, unknownServiceMessage } from './messages.js';
+import { redrawHandler } from './redraw-job.js';
 import { requestHandler, requestQueue } from './request-job.js';
 import { STATUS_SETTINGS } from './settings.js';
 import { StatusStore } from './store.js';
@@ -49,6 +51,7 @@ export const status = defineCapability({
       jobs: [
         requestHandler(services, store, (only) => readContext(deploys, services.catalog, only)),
         checkHandler({ ...services, store, settings: STATUS_SETTINGS }),
+        redrawHandler({ ...services, store, settings: STATUS_SETTINGS }),
       ],
       async home() {
         const pairs = Object.entries(services.catalog.services).flatMap(([service, definition]) =>

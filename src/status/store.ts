@@ -135,6 +135,21 @@ export class StatusStore {
     };
   }
 
+  /** How far a request is: its results so far, the request, and when it was last drawn. */
+  async progress(id: string): Promise<{ count: number; request?: StatusRequest; drawnAt?: number }> {
+    const key = this.key('request', id);
+    const [count, request, drawnAt] = await Promise.all([
+      this.redis.hlen(key),
+      this.redis.hget(key, 'request'),
+      this.redis.get(this.key('request-drawn-at', id)),
+    ]);
+    return {
+      count: Math.max(0, count - 1),
+      request: request === null ? undefined : (JSON.parse(request) as StatusRequest),
+      drawnAt: drawnAt === null ? undefined : Number(drawnAt),
+    };
+  }
+
   /**
    * Claims the right to draw the request with `count` results: false when a draw with as many or more was claimed
    * already, so a slow draw of fewer results cannot overwrite the complete one.
