@@ -112,6 +112,10 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
+    keysOf:
+      (capability) =>
+      (...parts) =>
+        redis.keys.capability(capability, ...parts),
     metrics: metrics.registry,
     workerId,
     now,
