@@ -104,7 +104,7 @@ export const incidents = defineCapability({
       summary: string,
       grammar: Grammar<A>,
       example: string,
-      run: (incident: Incident, args: A, userId: string) => Promise<string | undefined>,
+      run: (incident: Incident, args: A, userId: string) => Promise<string>,
     ) =>
       subcommand({
         name: `incident ${name}`,
@@ -115,8 +115,7 @@ export const incidents = defineCapability({
         changes: true,
         async run(ctx) {
           const incident = await desk.inChannel(ctx.channelId, name);
-          const answer = await run(incident, ctx.args, ctx.userId);
-          if (answer) await ctx.reply(say(answer));
+          await ctx.reply(say(await run(incident, ctx.args, ctx.userId)));
         },
       });
 
@@ -225,13 +224,13 @@ export const incidents = defineCapability({
           'status identified rolled back the 14:02 deploy',
           async (incident, a: { state: (typeof OPEN_STATES)[number]; text: string }, by) => {
             await desk.apply(incident.id, (i, now) => updateStatus(i, a.state, a.text, by, now));
-            return undefined;
+            return `Posted the update on incident #${incident.id}.`;
           },
         ),
         here('sev', 'Change the severity.', args(severity), 'sev 1', async (incident, a: { severity: string }, by) => {
           const next = severityNamed(a.severity);
           await desk.apply(incident.id, (i, now) => changeSeverity(i, next, by, now));
-          return undefined;
+          return `Incident #${incident.id} is ${next} now.`;
         }),
         here(
           'lead',
@@ -271,7 +270,7 @@ export const incidents = defineCapability({
           'resolve bad deploy rolled back',
           async (i, a: { summary: string }, by) => {
             await desk.apply(i.id, (current, now) => resolve(current, a.summary, by, now));
-            return undefined;
+            return `Resolved incident #${i.id}: the postmortem draft follows in this channel.`;
           },
         ),
         here(

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RecordedCall } from '../../src/workspace/server.js';
+import type { WorkspaceMessage } from '../../src/workspace/state.js';
+import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+
+let h: Harness;
+let pd: FakePagerDuty;
+const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000001';
+
+beforeAll(async () => {
+  pd = await startFakePagerDuty();
+  h = await startHarness({
+    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY },
+    opsYml: `
+slack:
+  incidentsChannel: ${CHANNEL}
+  incidentChannelPrefix: inc
+roles:
+  responder: [U0ALICE, U0BOB, S0LEADS]
+  admin: [U0ADMIN]
+services:
+  api:
+    owners: [S0LEADS]
+incidents:
+  severities:
+    sev1: { page: true, announce: true, updateEvery: 2s }
+    sev2: { announce: true }
+    sev3: {}
+  escalation:
+    ackWithin: 1s
+    levels: [[U0ADMIN]]
+  pagerduty: { routingKey: "\${PAGERDUTY_ROUTING_KEY}", url: "${pd.url}" }
+`,
+  });
+});
+afterAll(async () => {
+  await h.close();
+  await pd.close();
+});
+
+const WAIT = { timeout: 15_000, interval: 20 };
+
+/** `/ops <text>` in `channel`, and the ephemeral answer: its text, then its blocks as JSON. */
+async function answerIn(userId: string, channelId: string, text: string): Promise<string> {
+  const before = h.slack.calls.length;
+  const res = await h.slack.sendCommand({ userId, channelId, text });
+  expect(res.status).toBe(200);
+  const body = res.body as { text?: string; blocks?: unknown } | string;
+  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
+  const reply = await h.slack.waitForCall(
+    (c) =>
+      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+  );
+  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
+}
+
+const callAfter = (before: number, predicate: (c: RecordedCall) => boolean) =>
+  h.slack.waitForCall((c) => h.slack.calls.indexOf(c) >= before && predicate(c), 15_000);
+
+/** Opens the declare modal with `/ops incident` and returns its view id. */
+async function openDeclareModal(userId: string): Promise<string> {
+  const before = h.slack.calls.length;
+  await h.slack.sendCommand({ userId, channelId: CHANNEL, text: 'incident' });
+  const opened = await callAfter(before, (c) => c.method === 'views.open');
+  expect(opened.response.ok).toBe(true);
+  return (opened.response.view as { id: string }).id;
+}
+
+const select = (value: string) => ({ type: 'static_select', selected_option: { value } });
+
+/** The channel Opsdeck created for the incident titled `title`, once its card is pinned. */
+async function incidentChannel(slug: string) {
+  return vi.waitFor(() => {
+    const channel = [...h.slack.state.channels.values()].find((c) => c.name.endsWith(slug));
+    expect(channel).toBeDefined();
+    expect(h.slack.state.pins.get(channel!.id)?.size ?? 0).toBeGreaterThan(0);
+    return channel!;
+  }, WAIT);
+}
+
+function card(channelId: string): WorkspaceMessage {
+  const ts = [...(h.slack.state.pins.get(channelId) ?? [])][0]!;
+  return h.slack.state.getMessage(channelId, ts)!;
+}
+
+const messagesIn = (channelId: string) => (h.slack.state.messages.get(channelId) ?? []).filter((m) => !m.ephemeralFor);
+
+const waitForMessage = (channelId: string, pattern: RegExp) =>
+  vi.waitFor(() => {
+    const found = messagesIn(channelId).find((m) => pattern.test(m.text));
+    expect(found, `a message matching ${pattern} in ${channelId}`).toBeDefined();
+    return found!;
+  }, WAIT);
+
+describe('incidents end to end', () => {
+  it('runs an incident from the modal to the postmortem: channel, invites, pinned card, escalation, paging, updates, reminder, resolve', async () => {
+    const viewId = await openDeclareModal(USERS.alice);
+    const submitted = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: {
+        title: { title: 'Checkout returns 500s' },
+        severity: { severity: select('sev1') },
+        service: { service: select('api') },
+        description: { description: 'Half of the checkouts fail since 06:10' },
+      },
+    });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body).toBeFalsy();
+
+    const channel = await incidentChannel('-checkout-returns-500s');
+    expect(channel.name).toMatch(/^inc-\d{8}-checkout-returns-500s$/);
+    // The declarer (commander by default) and the service's owners (a user group, expanded).
+    expect(channel.members).toEqual(expect.arrayContaining([USERS.alice, USERS.lead]));
+    expect(channel.topic.value).toContain('SEV1 · investigating · commander <@U0ALICE>');
+    const pinned = card(channel.id);
+    expect(pinned.text).toMatch(/Incident #\d+: Checkout returns 500s — SEV1, investigating/);
+    const id = /#(\d+)/.exec(pinned.text)![1]!;
+    await waitForMessage(CHANNEL, new RegExp(`SEV1 incident #${id}: Checkout returns 500s`));
+
+    // Nobody acknowledges within ackWithin: PagerDuty is paged (dedup key: the incident) and level 1 is mentioned.
+    const trigger = await pd.waitFor((e) => e.event_action === 'trigger');
+    expect(trigger).toMatchObject({
+      routing_key: ROUTING_KEY,
+      dedup_key: `opsdeck-incident-${id}`,
+      payload: { severity: 'critical', summary: '[SEV1] Checkout returns 500s' },
+    });
+    const escalation = await waitForMessage(channel.id, /escalation level 1/);
+    expect(escalation.text).toContain('<@U0ADMIN>');
+    expect(escalation.text).toContain('PagerDuty was paged');
+    await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.members).toContain(USERS.admin), WAIT);
+
+    // Acknowledge from the card: the button goes, the card says who.
+    await h.slack.sendBlockAction({
+      userId: USERS.bob,
+      channelId: channel.id,
+      messageTs: pinned.ts,
+      actionId: 'incidents:ack',
+    });
+    await vi.waitFor(() => {
+      const fields = JSON.stringify(card(channel.id).blocks);
+      expect(fields).toContain('<@U0BOB> after');
+      expect(fields).not.toContain('incidents:ack');
+    }, WAIT);
+
+    // A status update from the channel: posted there, on the card and in the topic.
+    expect(await answerIn(USERS.alice, channel.id, 'incident status identified bad deploy of api 1.4.2')).toBeTruthy();
+    await waitForMessage(channel.id, /identified: bad deploy of api 1\.4\.2/);
+    await vi.waitFor(() => expect(card(channel.id).text).toContain('SEV1, identified'), WAIT);
+    await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.topic.value).toContain('identified'), WAIT);
+
+    // No update for updateEvery (2s): the commander is reminded.
+    const reminder = await waitForMessage(channel.id, /no status update on incident/);
+    expect(reminder.text).toContain('<@U0ALICE>');
+
+    // Roles, severity and a note from the channel; a pinned message joins the timeline.
+    await answerIn(USERS.alice, channel.id, 'incident comms <@U0BOB|bob>');
+    await answerIn(USERS.alice, channel.id, 'incident note rollback of api started');
+    const evidence = h.slack.state.addMessage({
+      channel: channel.id,
+      user: USERS.bob,
+      text: 'Error rate back to 0.1%',
+    });
+    await h.slack.sendEvent({
+      type: 'pin_added',
+      user: USERS.bob,
+      channel_id: channel.id,
+      item: {
+        type: 'message',
+        channel: channel.id,
+        message: { ts: evidence.ts, text: evidence.text, user: USERS.bob },
+      },
+      event_ts: evidence.ts,
+    });
+    await vi.waitFor(async () => {
+      expect(await answerIn(USERS.alice, channel.id, 'incident timeline')).toContain(
+        'Pinned: “Error rate back to 0.1%”',
+      );
+    }, WAIT);
+
+    // Resolve from the card's button, through its modal.
+    const before = h.slack.calls.length;
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: channel.id,
+      messageTs: pinned.ts,
+      actionId: 'incidents:resolve',
+    });
+    const opened = await callAfter(before, (c) => c.method === 'views.open');
+    const resolved = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId: (opened.response.view as { id: string }).id,
+      values: { summary: { summary: 'Rolled back api to 1.4.1' } },
+    });
+    expect(resolved.body).toBeFalsy();
+    await pd.waitFor((e) => e.event_action === 'resolve' && e.dedup_key === `opsdeck-incident-${id}`);
+
+    const postmortem = await waitForMessage(channel.id, /^Postmortem draft for incident/);
+    const text = JSON.stringify(postmortem.blocks);
+    for (const expected of [
+      'Rolled back api to 1.4.1',
+      'Timeline (UTC)',
+      'Declared sev1: Checkout returns 500s',
+      'Acknowledged',
+      'identified: bad deploy of api 1.4.2',
+      'Communications: @U0BOB',
+      'Pinned: “Error rate back to 0.1%”',
+      'Escalated (level 1), paged PagerDuty',
+      'Time to acknowledge: ',
+      'Time to resolve: ',
+      'No flag changes are recorded',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    await vi.waitFor(() => expect(card(channel.id).text).toContain('resolved'), WAIT);
+    expect(JSON.stringify(card(channel.id).blocks)).not.toContain('incidents:resolve');
+
+    const metrics = await (await fetch(`${h.opsdeck.url}/metrics`)).text();
+    expect(metrics).toMatch(/opsdeck_incident_time_to_resolve_seconds_count\{severity="sev1"\} 1/);
+    expect(metrics).toMatch(/opsdeck_incident_time_to_acknowledge_seconds_count\{severity="sev1"\} 1/);
+    expect(metrics).toMatch(/opsdeck_incidents_open\{severity="sev1"\} 0/);
+    expect(pd.refused).toEqual([]);
+  });
+
+  it('refuses a second open incident with the same title, naming the first one’s channel', async () => {
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Login is slow')).toMatch(
+      /Declared incident #\d+ \(SEV3\)/,
+    );
+    const channel = await incidentChannel('-login-is-slow');
+    const again = await answerIn(USERS.bob, CHANNEL, 'incident declare 3 login IS slow');
+    expect(again).toContain(`<#${channel.id}>`);
+    expect(again).toContain('is open already');
+    expect([...h.slack.state.channels.values()].filter((c) => c.name.includes('login-is-slow'))).toHaveLength(1);
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident list')).toMatch(/open incident/);
+  });
+
+  it('answers unknown severities, commands outside an incident channel and people without the responder role', async () => {
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev9 Something')).toContain(
+      '`sev9` is not a severity (ops.yml has sev1, sev2, sev3)',
+    );
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident ack')).toContain('in an incident’s channel');
+    expect(await answerIn(USERS.carol, CHANNEL, 'incident declare sev3 Carol was here')).toContain('responder');
+    expect([...h.slack.state.channels.values()].some((c) => c.name.includes('carol-was-here'))).toBe(false);
+  });
+
+  it('keeps the modal open with errors under the fields that are wrong', async () => {
+    const viewId = await openDeclareModal(USERS.alice);
+    const res = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: { title: { title: '   ' }, severity: { severity: select('sev2') } },
+    });
+    expect(res.body).toMatchObject({ response_action: 'errors', errors: { title: 'Give the incident a title.' } });
+    const long = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: { title: { title: 'x'.repeat(121) }, severity: { severity: select('sev2') } },
+    });
+    expect(long.body).toMatchObject({ response_action: 'errors', errors: { title: 'At most 120 characters.' } });
+  });
+});
