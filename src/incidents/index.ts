@@ -239,7 +239,7 @@ export const incidents = defineCapability({
           'lead @bob',
           async (i, a: { user: string }, by) => {
             await desk.apply(i.id, (current, now) => assignRole(current, 'commander', a.user, by, now));
-            return undefined;
+            return `<@${a.user}> leads incident #${i.id} now.`;
           },
         ),
         here(
@@ -249,7 +249,7 @@ export const incidents = defineCapability({
           'comms @bob',
           async (i, a: { user: string }, by) => {
             await desk.apply(i.id, (current, now) => assignRole(current, 'comms', a.user, by, now));
-            return undefined;
+            return `<@${a.user}> handles communications for incident #${i.id} now.`;
           },
         ),
         here(
