@@ -62,7 +62,7 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
     signingSecret,
     users: [{ id: USER, name: 'bench' }],
     channels: [{ id: CHANNEL, name: 'status', members: [USER] }],
-    commands: ['/ops'],
+    app: { commands: [{ command: '/ops', shouldEscape: false }], shortcuts: [], botEvents: [] },
   });
   const port = await freePort();
   const env = {

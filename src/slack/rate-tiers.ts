@@ -36,6 +36,8 @@ export const METHOD_TIERS: Record<string, RateTier> = {
   'conversations.setTopic': 'Tier2',
   'conversations.info': 'Tier3',
   'conversations.join': 'Tier3',
+  'files.getUploadURLExternal': 'Tier4',
+  'files.completeUploadExternal': 'Tier4',
   'pins.add': 'Tier2',
   'reactions.add': 'Tier3',
   'users.info': 'Tier4',

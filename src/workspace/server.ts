@@ -3,29 +3,43 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { WorkspaceApp } from './app-manifest.js';
 import { type FaultSpec, Faults } from './controls/faults.js';
 import { CallRecorder, type RecordedCall } from './controls/recorder.js';
+import { EventSubscriptions } from './delivery/events.js';
 import {
   type BlockActionInput,
   type CommandInput,
   type EventOptions,
   Interactions,
+  type MessageShortcutInput,
   type ViewSubmissionInput,
 } from './delivery/interactions.js';
+import { type MessageRef, PeopleActions } from './delivery/people.js';
 import { RecordingTransport, RequestLog } from './delivery/request-log.js';
 import { ResponseUrls } from './delivery/response-urls.js';
 import { SocketModeHub } from './delivery/socket-mode.js';
 import { type BotResponse, HttpTransport, type SignedRequestInput } from './delivery/transport.js';
 import { createUiRoutes, type UiRoutes } from './page/routes.js';
 import { WorkspaceState } from './state.js';
+import { FILES_PRI_PATH, fileAtPrivatePath, pendingUpload, UPLOAD_PATH, uploadedBytes } from './web-api/files.js';
 import { type Params, parseApiParams, str, tryJson } from './web-api/form.js';
 import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api/methods.js';
 import { RateLimiter } from './web-api/rate-limits.js';
+import { fileType } from './web-api/shapes.js';
 import { TriggerRegistry } from './web-api/triggers.js';
 
+export type { WorkspaceApp } from './app-manifest.js';
 export type { FaultSpec, HeldRequest } from './controls/faults.js';
 export type { RecordedCall } from './controls/recorder.js';
-export type { BlockActionInput, CommandInput, EventOptions, ViewSubmissionInput } from './delivery/interactions.js';
+export type {
+  BlockActionInput,
+  CommandInput,
+  EventOptions,
+  MessageShortcutInput,
+  ViewSubmissionInput,
+} from './delivery/interactions.js';
+export type { MessageRef } from './delivery/people.js';
 export type { LoggedRequest, RequestSummary } from './delivery/request-log.js';
 export type { BotResponse, SignedRequestInput } from './delivery/transport.js';
 export type { WorkspaceState } from './state.js';
@@ -60,10 +74,11 @@ export interface SlackServerOptions {
   /** Enforce Slack's rate limits (429 + Retry-After). Default true; turn off for benchmarks. */
   rateLimits?: boolean;
   /**
-   * The app's slash commands, as in its manifest. A command typed on the page that is not one of them gets Slack's
-   * "not a valid command" answer from Slackbot and never reaches the app. Absent: every command goes to the app.
+   * The app as its manifest declares it (appFromManifest): a command typed on the page that is not one of its slash
+   * commands gets Slack's "not a valid command" answer from Slackbot and never reaches the app; only its bot_events
+   * are delivered. Absent: every command and every event goes to the app, and it has no shortcuts.
    */
-  commands?: string[];
+  app?: WorkspaceApp;
   /** Clock in ms for trigger/response_url expiry, rate limits and message ts; defaults to Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -97,6 +112,14 @@ export interface SlackServer {
   sendBlockAction(input: BlockActionInput): Promise<BotResponse>;
   sendViewSubmission(input: ViewSubmissionInput): Promise<BotResponse>;
   sendEvent(event: Record<string, unknown>, opts?: EventOptions): Promise<BotResponse>;
+  /** A person uses a message shortcut on a message: the bot gets a `message_action` payload. */
+  messageShortcut(input: MessageShortcutInput): Promise<BotResponse & { responseUrl: string; triggerId: string }>;
+  /**
+   * A person pins a message / adds a reaction (not the bot: it uses pins.add / reactions.add). Resolves once the
+   * resulting `pin_added` / `reaction_added` event (when subscribed) has been delivered and acked.
+   */
+  pin(input: MessageRef): Promise<void>;
+  react(input: MessageRef & { name: string }): Promise<void>;
   /** Sends any body to the bot, signed unless `sign: false`, for forged/stale-request tests. */
   sendRaw(input: SignedRequestInput): Promise<BotResponse>;
   close(): Promise<void>;
@@ -105,7 +128,7 @@ export interface SlackServer {
 /** Bodies above this are refused (Slack's own limits are far lower for every method served here). */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string | null> {
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -113,7 +136,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -189,6 +212,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     teamName: teamDomain,
     teamDomain,
     now,
+    baseUrl: () => baseUrl,
     socketUrl: socketMode && (() => socketMode.issueUrl()),
   };
   const tokens = { bot: options.botToken, app: options.appToken };
@@ -268,11 +292,55 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     answer(result.status, result.body);
   }
 
+  /** The bytes of a file reserved by files.getUploadURLExternal, POSTed to its upload URL. */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) {
+    const at = now();
+    const file = pendingUpload(state, path.slice(UPLOAD_PATH.length));
+    const bytes = file && uploadedBytes(req.headers['content-type'], body);
+    const params = { file: file?.id, bytes: bytes?.length ?? body.length };
+    const answer = (status: number, text: string) => {
+      if (!res.destroyed && !res.writableEnded) res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+      recorder.record({ method: 'upload', params, response: { ok: status === 200, text }, status, path, at });
+    };
+    await faults.waitIfHeld('upload', params, closeOf(res));
+    if (closed || senderGone(res)) return;
+    const fault = faults.take('upload');
+    if (fault) return answer(fault.status, fault.error ?? 'internal_error');
+    if (!file) return answer(404, 'upload URL unknown or already used');
+    if (!bytes) return answer(400, 'unreadable multipart body');
+    // The bytes must be exactly the length announced to files.getUploadURLExternal.
+    if (bytes.length !== file.length) {
+      return answer(400, `length mismatch: announced ${file.length} bytes, received ${bytes.length}`);
+    }
+    file.content = Buffer.from(bytes);
+    answer(200, `OK - ${bytes.length}`);
+  }
+
+  /** url_private / url_private_download: the content, for the app's bot token only (as Slack's files-pri). */
+  function handlePrivateFile(req: IncomingMessage, res: ServerResponse, path: string) {
+    if (bearer(req.headers.authorization) !== tokens.bot) return send(res, 401, { ok: false, error: 'not_authed' });
+    const file = fileAtPrivatePath(state, path);
+    if (!file?.content) return send(res, 404, { ok: false, error: 'file_not_found' });
+    res.writeHead(200, {
+      'content-type': fileType(file.name).mimetype,
+      'content-length': file.content.length,
+      'content-disposition': `${path.includes('/download/') ? 'attachment' : 'inline'}; filename="${encodeURIComponent(file.name)}"`,
+    });
+    res.end(file.content);
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     readBody(req)
-      .then(async (raw) => {
-        if (raw === null) return send(res, 413, { ok: false, error: 'request_too_large' });
+      .then(async (body) => {
+        if (body === null) return send(res, 413, { ok: false, error: 'request_too_large' });
+        if (req.method === 'POST' && url.pathname.startsWith(UPLOAD_PATH)) {
+          return handleUpload(req, res, url.pathname, body);
+        }
+        if (req.method === 'GET' && url.pathname.startsWith(FILES_PRI_PATH)) {
+          return handlePrivateFile(req, res, url.pathname);
+        }
+        const raw = body.toString('utf8');
         if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname, raw, url.searchParams);
         if (req.method === 'POST' && url.pathname.startsWith('/response/')) {
           return handleResponseUrl(res, url.pathname, raw);
@@ -314,7 +382,19 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     now,
     baseUrl: () => baseUrl,
+    commands: options.app?.commands,
   });
+
+  const subscriptions = new EventSubscriptions({
+    state,
+    events,
+    interactions,
+    payloads,
+    now,
+    ...(options.app ? { botEvents: options.app.botEvents } : {}),
+    logger: options.logger,
+  });
+  const people = new PeopleActions(state, subscriptions);
 
   ui = createUiRoutes({
     state,
@@ -326,7 +406,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     triggers,
     now,
     logger: options.logger,
-    ...(options.commands ? { commands: options.commands } : {}),
+    ...(options.app ? { app: options.app } : {}),
   });
 
   return {
@@ -354,6 +434,9 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     sendViewSubmission: (input) => interactions.sendViewSubmission(input),
     sendEvent: (event, opts) => interactions.sendEvent(event, opts),
     sendRaw: (input) => interactions.sendRaw(input),
+    messageShortcut: (input) => interactions.sendMessageShortcut(input),
+    pin: (input) => people.pin(input),
+    react: (input) => people.react(input),
     close: async () => {
       closed = true;
       faults.releaseAll();

@@ -44,6 +44,31 @@ export interface WorkspaceMessage {
   /** Set for ephemeral messages: the only user who sees it. */
   ephemeralFor?: string;
   reactions?: Array<{ name: string; users: string[]; count: number }>;
+  /** Ids of the files shared with this message (files.completeUploadExternal). */
+  files?: string[];
+}
+
+/**
+ * A file of the upload flow: reserved by files.getUploadURLExternal, its bytes POSTed to the upload URL, then
+ * completed (and usually shared into a channel) by files.completeUploadExternal.
+ */
+export interface WorkspaceFile {
+  id: string;
+  name: string;
+  title: string;
+  /** The byte count announced to files.getUploadURLExternal; the upload must match it. */
+  length: number;
+  /** Secret part of the upload URL. */
+  uploadToken: string;
+  /** Where the bot (with its token) downloads the content, as Slack's `url_private` / `url_private_download`. */
+  urlPrivate: string;
+  urlPrivateDownload: string;
+  user: string;
+  created: number;
+  content?: Buffer;
+  completed: boolean;
+  /** Channels the file was shared into, with the ts of the sharing message. */
+  shares: Array<{ channel: string; ts: string }>;
 }
 
 /** A view as Slack shapes it (`id`, `hash`, `state`, `root_view_id`, …), plus who it belongs to. */
@@ -86,6 +111,8 @@ export class WorkspaceState {
   /** Pinned message ts per channel. */
   readonly pins = new Map<string, Set<string>>();
   readonly usergroups = new Map<string, string[]>();
+  /** Files by id, from the moment an upload URL is handed out. */
+  readonly files = new Map<string, WorkspaceFile>();
 
   private readonly now: () => number;
   private readonly events: EventEmitter;
@@ -274,6 +301,55 @@ export class WorkspaceState {
     reaction.count += 1;
     this.events.emit('reaction_added', { channel: message.channel, ts: message.ts, name, user: by });
     return true;
+  }
+
+  /** Reserves a file for the upload flow; its bytes arrive later at the upload URL. */
+  reserveFile(input: {
+    name: string;
+    length: number;
+    uploadToken: string;
+    user: string;
+    urls: (id: string) => { urlPrivate: string; urlPrivateDownload: string };
+  }): WorkspaceFile {
+    const { urls, ...rest } = input;
+    const id = this.nextId('F');
+    const file: WorkspaceFile = {
+      ...rest,
+      ...urls(id),
+      id,
+      title: input.name,
+      created: Math.floor(this.now() / 1000),
+      completed: false,
+      shares: [],
+    };
+    this.files.set(file.id, file);
+    return file;
+  }
+
+  /**
+   * Completes uploaded files and, with a channel, shares them there in one new message (`initial_comment` as its
+   * text), as files.completeUploadExternal does. Returns the sharing message, if any.
+   */
+  completeFiles(
+    files: Array<{ file: WorkspaceFile; title?: string }>,
+    share?: { channel: string; text: string; threadTs?: string; by: string; botId?: string; blocks?: unknown[] },
+  ): WorkspaceMessage | undefined {
+    for (const { file, title } of files) {
+      file.completed = true;
+      if (title) file.title = title;
+    }
+    if (!share) return undefined;
+    const message = this.addMessage({
+      channel: share.channel,
+      user: share.by,
+      botId: share.botId,
+      text: share.text,
+      blocks: share.blocks,
+      threadTs: share.threadTs,
+      files: files.map(({ file }) => file.id),
+    });
+    for (const { file } of files) file.shares.push({ channel: share.channel, ts: message.ts });
+    return message;
   }
 
   /** Stores a view (new or replaced) and emits `event` with it. */

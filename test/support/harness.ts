@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCatalog } from '../../src/config/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import type { CapabilityDefinition } from '../../src/platform/capability.js';
 import { type Opsdeck, slackTransport, startOpsdeck } from '../../src/runtime.js';
+import { appFromManifest, type WorkspaceApp } from '../../src/workspace/app-manifest.js';
 import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
+import { repoRoot } from './repo.js';
 
 export const USERS = {
   alice: 'U0ALICE',
@@ -44,6 +48,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+function withTestDeclarations(app: WorkspaceApp, extra: Partial<WorkspaceApp> = {}): WorkspaceApp {
+  return {
+    ...app,
+    shortcuts: [...app.shortcuts, ...(extra.shortcuts ?? [])],
+    botEvents: [...new Set([...app.botEvents, ...(extra.botEvents ?? [])])],
+  };
+}
+
 /**
  * Opsdeck in one process against the Slack-compatible server, over real HTTP, on the suite's private Redis under a
  * key prefix of its own.
@@ -55,6 +67,11 @@ export async function startHarness(
     socketMode?: boolean;
     /** Capabilities to run instead of src/capabilities.ts's list (a test may add one of its own). */
     capabilities?: readonly CapabilityDefinition[];
+    /**
+     * Shortcuts and event subscriptions a test's own capability declares, added to manifest.yml's (the workspace
+     * delivers only subscribed events and lists only declared shortcuts, as Slack does).
+     */
+    app?: Partial<Pick<WorkspaceApp, 'shortcuts' | 'botEvents'>>;
   } = {},
 ): Promise<Harness> {
   const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
@@ -69,8 +86,9 @@ export async function startHarness(
     users: Object.entries(USERS).map(([name, id]) => ({ id, name })),
     channels: [{ id: CHANNEL, name: 'ops', members: Object.values(USERS) }],
     usergroups: { S0DEVS: [], S0LEADS: [USERS.lead], S0ADMINS: [USERS.lead] },
-    // Opsdeck's one command, as in manifest.yml: anything else typed on the page is answered by Slack's client.
-    commands: ['/ops'],
+    // Opsdeck as manifest.yml declares it: its commands (anything else typed on the page is answered by Slack's
+    // client), their should_escape, its shortcuts and the events it subscribed to.
+    app: withTestDeclarations(appFromManifest(readFileSync(join(repoRoot, 'manifest.yml'), 'utf8')), options.app),
   });
   const envVars: Record<string, string> = {
     SLACK_BOT_TOKEN: botToken,

@@ -1,13 +1,16 @@
 import type { EventEmitter } from 'node:events';
+import type { WorkspaceApp } from '../app-manifest.js';
 import type { WorkspaceState } from '../state.js';
 import type { TriggerRegistry } from '../web-api/triggers.js';
 import { applyCommandAck, applyViewAck } from './acks.js';
 import {
   blockActionsPayload,
   commandBody,
+  escapeCommandText,
   eventEnvelope,
   findElement,
   interactionBody,
+  messageActionPayload,
   type PayloadContext,
   viewSubmissionPayload,
 } from './payloads.js';
@@ -35,6 +38,15 @@ export interface BlockActionInput {
   selectedOption?: { value: string; text?: string };
 }
 
+export interface MessageShortcutInput {
+  userId: string;
+  channelId: string;
+  /** The message the shortcut is used on. */
+  ts: string;
+  /** The shortcut's callback_id, as declared in the app manifest. */
+  callbackId: string;
+}
+
 /** Values by block_id then action_id: a string is typed into the element, an object is sent as Slack's state. */
 export type ViewSubmissionValues = Record<string, Record<string, string | Record<string, unknown>>>;
 
@@ -60,6 +72,8 @@ export interface InteractionDeps {
   events: EventEmitter;
   now: () => number;
   baseUrl: () => string;
+  /** The app's slash commands; those with `shouldEscape` get their mentions escaped, as Slack does. */
+  commands?: WorkspaceApp['commands'];
 }
 
 type Json = Record<string, unknown>;
@@ -112,9 +126,12 @@ export class Interactions {
       source: { kind: 'command' },
     });
     const responseUrl = `${this.deps.baseUrl()}/response/${entry.id}`;
+    const command = input.command ?? '/ops';
+    const escape = this.deps.commands?.find((c) => c.command === command)?.shouldEscape ?? false;
     const body = commandBody(this.deps.payloads, {
       ...input,
-      command: input.command ?? '/ops',
+      text: escape ? escapeCommandText(state, input.text) : input.text,
+      command,
       responseUrl,
       triggerId,
     });
@@ -143,6 +160,38 @@ export class Interactions {
       body: interactionBody(payload),
       contentType: 'application/x-www-form-urlencoded',
     });
+  }
+
+  /** A person uses a message shortcut on a message (Slack's "More actions" menu): a `message_action` payload. */
+  async sendMessageShortcut(
+    input: MessageShortcutInput,
+  ): Promise<BotResponse & { responseUrl: string; triggerId: string }> {
+    const { state } = this.deps;
+    const message = state.getMessage(input.channelId, input.ts);
+    if (!message || message.ephemeralFor) {
+      throw new Error(`sendMessageShortcut: no message ${input.ts} in ${input.channelId}`);
+    }
+    // Replies through its response_url are new messages in the channel: the message belongs to someone else.
+    const entry = this.deps.responseUrls.issue({
+      userId: input.userId,
+      channelId: input.channelId,
+      source: { kind: 'command' },
+    });
+    const responseUrl = `${this.deps.baseUrl()}/response/${entry.id}`;
+    const triggerId = this.deps.triggers.issue(input.userId);
+    const payload = messageActionPayload(this.deps.payloads, {
+      userId: input.userId,
+      message,
+      callbackId: input.callbackId,
+      triggerId,
+      responseUrl,
+      actionTs: slackTs(this.deps.now()),
+    });
+    const response = await this.deliver('message_action', {
+      body: interactionBody(payload),
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    return { ...response, responseUrl, triggerId };
   }
 
   async sendViewSubmission(input: ViewSubmissionInput): Promise<BotResponse> {

@@ -25,18 +25,38 @@ function userObject(ctx: PayloadContext, userId: string): Json {
   return { id: userId, username: name, name, team_id: ctx.state.teamId };
 }
 
+/** Slack's special mentions, escaped as `<!here>` and so on. */
+const SPECIAL_MENTIONS = new Set(['here', 'channel', 'everyone']);
+
+/**
+ * A slash command's text as Slack sends it for a command with `should_escape: true`: `@name` of a known user becomes
+ * `<@U…|name>`, `#name` of a known channel `<#C…|name>`, `@here`/`@channel`/`@everyone` `<!here>`…; anything else
+ * stays as typed. (With `should_escape: false` Slack sends the text exactly as typed.)
+ */
+export function escapeCommandText(state: WorkspaceState, text: string): string {
+  return text.replace(/(^|[\s(,;])([@#])([a-z0-9][a-z0-9._-]*[a-z0-9_-]|[a-z0-9])/gi, (whole, lead, sigil, name) => {
+    const lower = String(name).toLowerCase();
+    if (sigil === '@') {
+      if (SPECIAL_MENTIONS.has(lower)) return `${lead}<!${lower}>`;
+      const user = [...state.users.values()].find((u) => u.name.toLowerCase() === lower);
+      return user ? `${lead}<@${user.id}|${user.name}>` : whole;
+    }
+    const channel = [...state.channels.values()].find((c) => !c.isIm && c.name === lower);
+    return channel ? `${lead}<#${channel.id}|${channel.name}>` : whole;
+  });
+}
+
 /** Slash command form body, fields in the order of Slack's own example. */
 export function commandBody(
   ctx: PayloadContext,
   input: { userId: string; channelId: string; command: string; text: string; responseUrl: string; triggerId: string },
 ): string {
-  const channel = ctx.state.channels.get(input.channelId);
   return new URLSearchParams({
     token: ctx.verificationToken,
     team_id: ctx.state.teamId,
     team_domain: ctx.teamDomain,
     channel_id: input.channelId,
-    channel_name: channel?.isIm ? 'directmessage' : (channel?.name ?? input.channelId),
+    channel_name: channelName(ctx, input.channelId),
     user_id: input.userId,
     user_name: userName(ctx, input.userId),
     command: input.command,
@@ -64,7 +84,6 @@ export function blockActionsPayload(
   },
 ): Json {
   const { message } = input;
-  const channel = ctx.state.channels.get(message.channel);
   const ephemeral = message.ephemeralFor !== undefined;
   return {
     type: 'block_actions',
@@ -76,7 +95,7 @@ export function blockActionsPayload(
     team: { id: ctx.state.teamId, domain: ctx.teamDomain },
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: message.channel, name: channel?.isIm ? 'directmessage' : (channel?.name ?? message.channel) },
+    channel: { id: message.channel, name: channelName(ctx, message.channel) },
     // Slack omits the message body for ephemeral messages (see block-actions.json vs block-actions-with-message.json).
     ...(ephemeral ? {} : { message: slackMessage(ctx.state, message) }),
     state: { values: {} },
@@ -100,6 +119,96 @@ export function viewSubmissionPayload(
     response_urls: [],
     is_enterprise_install: false,
     enterprise: null,
+  };
+}
+
+/** A message shortcut (`message_action`), shaped as message-action.json: the message it was used on, in full. */
+export function messageActionPayload(
+  ctx: PayloadContext,
+  input: {
+    userId: string;
+    message: WorkspaceMessage;
+    callbackId: string;
+    triggerId: string;
+    responseUrl: string;
+    actionTs: string;
+  },
+): Json {
+  const { message } = input;
+  return {
+    type: 'message_action',
+    token: ctx.verificationToken,
+    action_ts: input.actionTs,
+    team: { id: ctx.state.teamId, domain: ctx.teamDomain },
+    user: userObject(ctx, input.userId),
+    channel: { id: message.channel, name: channelName(ctx, message.channel) },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: input.callbackId,
+    trigger_id: input.triggerId,
+    message_ts: message.ts,
+    message: slackMessage(ctx.state, message),
+    response_url: input.responseUrl,
+  };
+}
+
+function channelName(ctx: PayloadContext, channelId: string): string {
+  const channel = ctx.state.channels.get(channelId);
+  return channel?.isIm ? 'directmessage' : (channel?.name ?? channelId);
+}
+
+/** `reaction_added`, as reaction-added.json's inner event. */
+export function reactionAddedEvent(
+  message: WorkspaceMessage,
+  input: { user: string; reaction: string; eventTs: string },
+): Json {
+  return {
+    type: 'reaction_added',
+    user: input.user,
+    item: { type: 'message', channel: message.channel, ts: message.ts },
+    reaction: input.reaction,
+    item_user: message.user,
+    event_ts: input.eventTs,
+  };
+}
+
+/** `pin_added`, with the fields of shapes/PinAddedPayload.json (no realistic upstream body exists). */
+export function pinAddedEvent(
+  ctx: PayloadContext,
+  message: WorkspaceMessage,
+  input: { user: string; pinCount: number; eventTs: string },
+): Json {
+  const pinnedAt = Math.floor(Number(input.eventTs));
+  return {
+    type: 'pin_added',
+    user: input.user,
+    channel_id: message.channel,
+    item: {
+      type: 'message',
+      created: pinnedAt,
+      created_by: input.user,
+      channel: message.channel,
+      message: { ...slackMessage(ctx.state, message), pinned_to: [message.channel] },
+    },
+    item_user: message.user,
+    pin_count: input.pinCount,
+    pinned_info: { channel: message.channel, pinned_by: input.user, pinned_ts: pinnedAt },
+    event_ts: input.eventTs,
+  };
+}
+
+/** `member_joined_channel`: `channel_type` C for public channels, G for private ones. */
+export function memberJoinedEvent(
+  ctx: PayloadContext,
+  input: { user: string; channel: string; isPrivate: boolean; eventTs: string },
+): Json {
+  return {
+    type: 'member_joined_channel',
+    user: input.user,
+    channel: input.channel,
+    channel_type: input.isPrivate ? 'G' : 'C',
+    team: ctx.state.teamId,
+    event_ts: input.eventTs,
   };
 }
 

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
 import { loadCatalogFor } from '../../config/load.js';
 import type { Logger } from '../../log.js';
 import type { SlackTransport } from '../../runtime.js';
+import { appFromManifest, type WorkspaceApp } from '../app-manifest.js';
 import { createSlackServer, type SlackServer } from '../server.js';
 import { banner } from './banner.js';
 import { startDemoAlerts } from './demo-alerts.js';
@@ -115,6 +118,22 @@ export function seedFromCatalog(catalog: Catalog): WorkspaceSeed {
   return { users, channels, usergroups };
 }
 
+/** The app manifest beside the sources (src/ or dist/ alike): the local app is the one a team would install. */
+const MANIFEST = fileURLToPath(new URL('../../../manifest.yml', import.meta.url));
+
+/**
+ * The app the local workspace runs, as manifest.yml declares it, owning `slashCommand` (SLASH_COMMAND may rename
+ * /ops; the manifest's entry for its first command still says how Slack escapes it). No manifest: no shortcuts, no
+ * event subscriptions.
+ */
+export function localApp(slashCommand: string, manifestPath = MANIFEST): WorkspaceApp {
+  const declared = existsSync(manifestPath)
+    ? appFromManifest(readFileSync(manifestPath, 'utf8'))
+    : { commands: [], shortcuts: [], botEvents: [] };
+  const own = declared.commands.find((c) => c.command === slashCommand) ?? declared.commands[0];
+  return { ...declared, commands: [{ command: slashCommand, shouldEscape: own?.shouldEscape ?? false }] };
+}
+
 /** True when something at `url` answers PING with PONG within `timeoutMs` (raw RESP: no client, no retries). */
 export function answersPing(url: string, timeoutMs = 500): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -161,7 +180,7 @@ export async function startLocalMode(
       env.workspace.port,
       botToken,
       signingSecret,
-      { ...seedFromCatalog(catalog), commands: [env.slashCommand] },
+      { ...seedFromCatalog(catalog), app: localApp(env.slashCommand) },
       logger,
     );
     stack.push(() => workspace.close());
@@ -255,7 +274,7 @@ async function startWorkspace(
   port: number,
   botToken: string,
   signingSecret: string,
-  seed: WorkspaceSeed & { commands: string[] },
+  seed: WorkspaceSeed & { app: WorkspaceApp },
   logger: Logger,
 ): Promise<SlackServer> {
   try {

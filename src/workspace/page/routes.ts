@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { WorkspaceApp } from '../app-manifest.js';
 import type { RecordedCall } from '../controls/recorder.js';
 import type { Interactions } from '../delivery/interactions.js';
 import type { PayloadContext } from '../delivery/payloads.js';
@@ -27,8 +28,8 @@ export interface UiDeps {
   triggers: TriggerRegistry;
   now: () => number;
   logger?: Logger;
-  /** The app's slash commands (its manifest's); absent: every command typed on the page goes to the app. */
-  commands?: readonly string[];
+  /** The app as its manifest declares it; absent: every command typed on the page goes to the app. */
+  app?: WorkspaceApp;
 }
 
 /** Slackbot's user id: Slack's client answers a command no app owns as Slackbot, visible only to the typist. */
@@ -140,7 +141,7 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         user(body.userId);
         memberChannel(body.userId, body.channelId);
         const [, command = '', text = ''] = /^(\S+)\s*([\s\S]*)$/.exec(body.text.trim()) ?? [];
-        if (deps.commands && !deps.commands.includes(command)) {
+        if (deps.app && !deps.app.commands.some((c) => c.command === command)) {
           // Slack's client answers at once, as Slackbot, and no request reaches any app.
           state.addMessage({
             channel: body.channelId,

@@ -10,6 +10,8 @@ export interface ApiContext {
   teamName: string;
   teamDomain: string;
   now: () => number;
+  /** The server's own base URL (`http://127.0.0.1:<port>`), for the URLs it hands out (upload URLs, files). */
+  baseUrl: () => string;
   /** Issues a Socket Mode URL; present when the app has Socket Mode on (an app-level token was given). */
   socketUrl?: () => string;
 }

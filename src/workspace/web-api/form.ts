@@ -8,7 +8,7 @@ export type Params = Record<string, unknown>;
 export type ParsedParams = { ok: true; params: Params } | { ok: false; error: string };
 
 /** Fields the WebClient JSON-encodes into strings when it sends a form. */
-const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata', 'files'];
 
 export function parseApiParams(contentType: string | undefined, raw: string, query: URLSearchParams): ParsedParams {
   const params: Params = Object.fromEntries(query);

@@ -1,6 +1,7 @@
 import { chatMethods } from './chat.js';
 import { type ApiResult, apiError, type MethodHandler } from './common.js';
 import { conversationMethods } from './conversations.js';
+import { fileMethods } from './files.js';
 import { str } from './form.js';
 import { slackUser } from './shapes.js';
 import { viewMethods } from './views.js';
@@ -43,6 +44,7 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   ...chatMethods,
   ...viewMethods,
   ...conversationMethods,
+  ...fileMethods,
 };
 
 export function isKnownMethod(method: string): boolean {

@@ -1,4 +1,4 @@
-import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceUser } from '../state.js';
+import type { WorkspaceChannel, WorkspaceFile, WorkspaceMessage, WorkspaceState, WorkspaceUser } from '../state.js';
 
 /** Slack's JSON shapes of state objects, as the Web API and interaction payloads carry them. */
 
@@ -29,6 +29,12 @@ export function slackMessage(state: WorkspaceState, m: WorkspaceMessage): Json {
     latest_reply: m.latestReply,
     edited: m.edited,
     reactions: m.reactions,
+    files: m.files?.flatMap((id) => {
+      const file = state.files.get(id);
+      return file ? [slackFile(state, file)] : [];
+    }),
+    // Slack marks messages that carry an upload.
+    upload: m.files ? true : undefined,
     bot_profile: isBot ? { id: m.botId, app_id: state.appId, name: botName(state), team_id: state.teamId } : undefined,
   });
 }
@@ -85,5 +91,65 @@ export function slackUser(state: WorkspaceState, u: WorkspaceUser): Json {
     is_bot: u.isBot,
     is_app_user: false,
     bot_id: u.isBot ? state.botId : undefined,
+  };
+}
+
+/** Known extensions → [mimetype, Slack filetype]; anything else is binary. */
+const FILE_TYPES: Record<string, [string, string]> = {
+  txt: ['text/plain', 'text'],
+  log: ['text/plain', 'text'],
+  md: ['text/plain', 'markdown'],
+  csv: ['text/csv', 'csv'],
+  json: ['application/json', 'json'],
+  yml: ['text/plain', 'yaml'],
+  yaml: ['text/plain', 'yaml'],
+  html: ['text/html', 'html'],
+  pdf: ['application/pdf', 'pdf'],
+  png: ['image/png', 'png'],
+  jpg: ['image/jpeg', 'jpg'],
+  jpeg: ['image/jpeg', 'jpg'],
+  gif: ['image/gif', 'gif'],
+};
+
+/** The mimetype and Slack `filetype` of a file name, from its extension. */
+export function fileType(name: string): { mimetype: string; filetype: string } {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
+  const [mimetype, filetype] = FILE_TYPES[ext] ?? ['application/octet-stream', 'binary'];
+  return { mimetype, filetype };
+}
+
+/** A file object as files.completeUploadExternal shares it in a message's `files` (and files.info returns it). */
+export function slackFile(state: WorkspaceState, f: WorkspaceFile): Json {
+  const { mimetype, filetype } = fileType(f.name);
+  const channel = (id: string) => state.channels.get(id);
+  const shared = (isPrivate: boolean) =>
+    f.shares.filter((s) => !!channel(s.channel)?.isPrivate === isPrivate).map((s) => s.channel);
+  return {
+    id: f.id,
+    created: f.created,
+    timestamp: f.created,
+    name: f.name,
+    title: f.title,
+    mimetype,
+    filetype,
+    pretty_type: filetype === 'binary' ? 'Binary' : filetype.toUpperCase(),
+    user: f.user,
+    user_team: state.teamId,
+    editable: false,
+    size: f.content?.length ?? f.length,
+    mode: 'hosted',
+    is_external: false,
+    external_type: '',
+    is_public: f.shares.some((s) => !channel(s.channel)?.isPrivate),
+    public_url_shared: false,
+    display_as_bot: false,
+    username: '',
+    url_private: f.urlPrivate,
+    url_private_download: f.urlPrivateDownload,
+    permalink: f.urlPrivate,
+    channels: shared(false),
+    groups: shared(true).filter((id) => !channel(id)?.isIm),
+    ims: f.shares.filter((s) => channel(s.channel)?.isIm).map((s) => s.channel),
+    comments_count: 0,
   };
 }

@@ -1,6 +1,6 @@
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach } from 'vitest';
-import { createSlackServer, type SlackServer } from '../../../src/workspace/server.js';
+import { createSlackServer, type SlackServer, type SlackServerOptions } from '../../../src/workspace/server.js';
 import { type BotReceiver, startBotReceiver } from './bot-receiver.js';
 
 /** The Slack SDKs log Slack's error answers; these tests provoke them on purpose. */
@@ -21,8 +21,16 @@ export interface WorkspaceFixture {
   close(): Promise<void>;
 }
 
-/** A workspace with two users and #ops, a signature-checking bot receiver, and a WebClient that never retries. */
-export async function startWorkspace(secret: string, botToken: string, now: () => number): Promise<WorkspaceFixture> {
+/**
+ * A workspace with two users and #ops, a signature-checking bot receiver, and a WebClient that never retries;
+ * `options` override the server's (other channels, a declared app).
+ */
+export async function startWorkspace(
+  secret: string,
+  botToken: string,
+  now: () => number,
+  options: Partial<SlackServerOptions> = {},
+): Promise<WorkspaceFixture> {
   const bot = await startBotReceiver(secret);
   const server = await createSlackServer({
     botToken,
@@ -34,6 +42,7 @@ export async function startWorkspace(secret: string, botToken: string, now: () =
       { id: 'U2', name: 'bob' },
     ],
     channels: [{ id: 'C1', name: 'ops' }],
+    ...options,
   });
   const client = new WebClient(botToken, {
     slackApiUrl: server.apiUrl,

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPABILITIES } from '../../src/capabilities.js';
+import { defineCapability } from '../../src/platform/capability.js';
+import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+
+/**
+ * People pin, react and use message shortcuts on the local workspace; Opsdeck (Bolt, over real signed HTTP) hears
+ * them through the platform's events and shortcuts. A throwaway capability records what it was given, so these
+ * tests check the workspace's payloads against the real receiving stack, not only against fixtures.
+ */
+
+const heard: Array<{ kind: string; data: Record<string, unknown> }> = [];
+const waiters: Array<() => void> = [];
+const hear = (kind: string, data: Record<string, unknown>) => {
+  heard.push({ kind, data });
+  for (const wake of waiters.splice(0)) wake();
+};
+/** Resolves once the capability heard a matching thing (handlers run after Bolt's ack, so the driver cannot know). */
+function heardOne(kind: string, match: (d: Record<string, unknown>) => boolean = () => true) {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nothing heard: ${kind}`)), 10_000);
+    const check = () => {
+      const hit = heard.find((h) => h.kind === kind && match(h.data));
+      if (hit) {
+        clearTimeout(timer);
+        resolve(hit.data);
+      } else waiters.push(check);
+    };
+    check();
+  });
+}
+
+const listener = defineCapability({
+  name: 'listener',
+  title: 'Listener',
+  uses: [],
+  build: () => ({
+    events: [
+      { type: 'pin_added', run: async (event) => hear('pin_added', event) },
+      { type: 'reaction_added', run: async (event) => hear('reaction_added', event) },
+    ],
+    shortcuts: [
+      {
+        callbackId: 'listen_to_message',
+        changes: false,
+        async run(ctx) {
+          hear('shortcut', { ...ctx, message: ctx.message });
+        },
+      },
+    ],
+  }),
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    capabilities: [...CAPABILITIES, listener],
+    app: {
+      botEvents: ['pin_added', 'reaction_added'],
+      shortcuts: [{ name: 'Listen', type: 'message', callbackId: 'listen_to_message', description: 'Listen to it' }],
+    },
+  });
+});
+afterAll(() => h.close());
+
+describe('people on the workspace, heard by Opsdeck', () => {
+  it('hears a person pin a message and react to it, once the bot is in the channel', async () => {
+    // The harness's #ops has people only: Slack sends bot events only from conversations the bot is in.
+    const ops = h.slack.state.channels.get(CHANNEL)!;
+    const early = h.slack.state.addMessage({ channel: CHANNEL, user: USERS.bob, text: 'before the bot joined' });
+    await h.slack.pin({ userId: USERS.alice, channelId: CHANNEL, ts: early.ts });
+    h.slack.state.addMember(ops, h.slack.state.botUserId);
+
+    const message = h.slack.state.addMessage({ channel: CHANNEL, user: USERS.bob, text: 'checkout is down' });
+    await h.slack.pin({ userId: USERS.alice, channelId: CHANNEL, ts: message.ts });
+    const pin = await heardOne('pin_added');
+    expect(heard.filter((e) => e.kind === 'pin_added')).toHaveLength(1);
+    expect(pin).toMatchObject({ type: 'pin_added', user: USERS.alice, channel_id: CHANNEL, item_user: USERS.bob });
+    expect((pin.item as { message: { ts: string } }).message.ts).toBe(message.ts);
+
+    await h.slack.react({ userId: USERS.carol, channelId: CHANNEL, ts: message.ts, name: 'rotating_light' });
+    const reaction = await heardOne('reaction_added');
+    expect(reaction).toMatchObject({
+      user: USERS.carol,
+      reaction: 'rotating_light',
+      item: { type: 'message', channel: CHANNEL, ts: message.ts },
+    });
+  });
+
+  it('hears a message shortcut with the message it was used on', async () => {
+    const message = h.slack.state.addMessage({ channel: CHANNEL, user: USERS.bob, text: 'latency spike' });
+    const sent = await h.slack.messageShortcut({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      ts: message.ts,
+      callbackId: 'listen_to_message',
+    });
+    expect(sent.status).toBe(200);
+    const shortcut = await heardOne('shortcut');
+    expect(shortcut).toMatchObject({
+      callbackId: 'listen_to_message',
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      triggerId: sent.triggerId,
+      message: { channelId: CHANNEL, ts: message.ts, text: 'latency spike' },
+    });
+  });
+});
