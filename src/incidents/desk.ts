@@ -3,7 +3,7 @@ import type { Services } from '../platform/services.js';
 import type { Incident, TimelineEntry } from './incident.js';
 import { announceMessage, cardMessage, keys, lineMessage, updateMessage } from './messages.js';
 import { type IncidentMetrics, incidentMetrics } from './metrics.js';
-import { pageQueue, postmortemQueue, setupQueue, timerQueue, topicQueue } from './queues.js';
+import { pageQueue, postmortemQueue, setupQueue, syncQueue, timerQueue } from './queues.js';
 import {
   type Change,
   type DeclareInput,
@@ -146,7 +146,7 @@ export class IncidentDesk {
     const { entry } = result.made;
     const n = await this.store.append(id, entry);
     await this.say(incident, entry, n);
-    await this.refresh(incident, `t${n}`);
+    await this.refresh(incident, `t${n}`, entry.kind === 'role' ? roleHolder(before, incident) : undefined);
     const labels = { severity: incident.severity };
     if (!before.acknowledged && incident.acknowledged) {
       this.metrics.timeToAcknowledge.observe(labels, timeToAcknowledge(incident)! / 1000);
@@ -176,15 +176,17 @@ export class IncidentDesk {
 
   /**
    * Shows the incident as stored now: the card and the announcement (once the setup job posted them; it posts the
-   * newest content itself otherwise) and the channel topic.
+   * newest content itself otherwise), the channel topic, and `invite` (someone just given a role) in the channel.
    */
-  async refresh(incident: Incident, tag: string): Promise<void> {
+  async refresh(incident: Incident, tag: string, invite?: string): Promise<void> {
     const { outbox, jobs } = this.services;
     if (incident.setup.cardPosted) await outbox.update({ key: keys.card(incident.id), message: cardMessage(incident) });
     if (incident.setup.announced) {
       await outbox.update({ key: keys.announce(incident.id), message: announceMessage(incident) });
     }
-    if (incident.setup.topic !== undefined) await jobs.enqueue(topicQueue, { id: incident.id, at: tag });
+    if (incident.setup.topic !== undefined) {
+      await jobs.enqueue(syncQueue, { id: incident.id, at: tag, ...(invite && { invite }) });
+    }
   }
 
   /** Starts the next postmortem of the incident (the first on resolve; `/ops incident postmortem` asks again). */
@@ -196,4 +198,10 @@ export class IncidentDesk {
     await this.services.jobs.enqueue(postmortemQueue, { id, n: incident.postmortems }, options);
     return incident.postmortems;
   }
+}
+
+/** Who was just given a role: the commander or comms that changed. */
+function roleHolder(before: Incident, after: Incident): string | undefined {
+  if (after.commander !== before.commander) return after.commander;
+  return after.comms !== before.comms ? after.comms : undefined;
 }

@@ -14,7 +14,7 @@ import {
 } from './messages.js';
 import { type ChangeDeploy, deploysBefore, postmortemMarkdown, WHAT_CHANGED_WINDOW_MS } from './postmortem.js';
 import { type Pager, PagerError, type PagerSeverity, pagerDuty } from './providers/pagerduty.js';
-import { pageQueue, postmortemQueue, setupQueue, type TimerJob, timerQueue, topicQueue } from './queues.js';
+import { pageQueue, postmortemQueue, setupQueue, syncQueue, type TimerJob, timerQueue } from './queues.js';
 import { channelNameFor, escalationFor, reminderDueAt, severityOf, topicOf } from './rules.js';
 
 /** How often the setup job looks whether the card's post went through (it pins it then). */
@@ -120,11 +120,12 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       if (!incident.setup.pinned) {
         const ref = await outbox.ref(keys.card(id));
         if (!ref) return ctx.later(CARD_POLL_MS);
+        // The card is the channel's first record: its own pin_added is not a timeline entry (marked before pinning,
+        // so the event finds it marked).
+        await store.markMessage(id, ref.ts);
         await outbox.call('pins.add', { channel, timestamp: ref.ts }).catch((error: unknown) => {
           if (slackError(error) !== 'already_pinned') throw error;
         });
-        // The card is the channel's first record: pinning it is not a timeline entry.
-        await store.markMessage(id, ref.ts);
         incident = await step('pinned');
       }
       const announceIn = services.catalog.slack.incidentsChannel;
@@ -139,11 +140,12 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     },
   };
 
-  const topic: JobHandler<{ id: string; at: string }> = {
-    queue: topicQueue,
-    async process({ id }) {
+  const sync: JobHandler<{ id: string; at: string; invite?: string }> = {
+    queue: syncQueue,
+    async process({ id, invite: person }) {
       const incident = await store.get(id);
       if (!incident?.channel) return { skipped: 'no channel' };
+      if (person) await invite(incident.channel, [person]);
       const wanted = topicOf(incident);
       if (incident.setup.topic === wanted) return { unchanged: true };
       await outbox.call('conversations.setTopic', { channel: incident.channel, topic: wanted });
@@ -319,7 +321,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     },
   };
 
-  return [setup, topic, timer, page, postmortem] as JobHandler<never>[];
+  return [setup, sync, timer, page, postmortem] as JobHandler<never>[];
 }
 
 /** The most severe severity is critical, the next error, the rest warning. */

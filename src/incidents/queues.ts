@@ -16,11 +16,21 @@ export const setupQueue = defineQueue<{ id: string }>({
   onStall: 'rerun',
 });
 
-/** Sets the channel topic to the incident's current state; `at` tells changes apart (any rerun sets the newest). */
-export const topicQueue = defineQueue<{ id: string; at: string }>({
-  name: 'incidents-topic',
-  schema: z.object({ id, at: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/) }),
-  jobId: (data) => `topic-${data.id}-${data.at}`,
+/**
+ * Brings the channel in line with the incident after a change: the topic (severity, state, commander), and whoever
+ * was just given a role is invited. `at` tells changes apart (any rerun sets the newest topic).
+ */
+export const syncQueue = defineQueue<{ id: string; at: string; invite?: string }>({
+  name: 'incidents-sync',
+  schema: z.object({
+    id,
+    at: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+    invite: z
+      .string()
+      .regex(/^[UW][A-Z0-9]{1,20}$/)
+      .optional(),
+  }),
+  jobId: (data) => `sync-${data.id}-${data.at}`,
   attempts: 5,
   backoff: { type: 'exponential', delayMs: 1000 },
   onStall: 'rerun',

@@ -155,24 +155,20 @@ describe('incidents end to end', () => {
     expect(reminder.text).toContain('<@U0ALICE>');
 
     // Roles, severity and a note from the channel; a pinned message joins the timeline.
-    await answerIn(USERS.alice, channel.id, 'incident comms <@U0BOB|bob>');
+    expect(await answerIn(USERS.alice, channel.id, 'incident comms <@U0BOB|bob>')).toContain('handles communications');
+    // Given a role, bob is invited.
+    await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.members).toContain(USERS.bob), WAIT);
     await answerIn(USERS.alice, channel.id, 'incident note rollback of api started');
     const evidence = h.slack.state.addMessage({
       channel: channel.id,
       user: USERS.bob,
       text: 'Error rate back to 0.1%',
     });
-    await h.slack.sendEvent({
-      type: 'pin_added',
-      user: USERS.bob,
-      channel_id: channel.id,
-      item: {
-        type: 'message',
-        channel: channel.id,
-        message: { ts: evidence.ts, text: evidence.text, user: USERS.bob },
-      },
-      event_ts: evidence.ts,
-    });
+    await h.slack.pin({ userId: USERS.bob, channelId: channel.id, ts: evidence.ts });
+    const graph = h.slack.state.addMessage({ channel: channel.id, user: USERS.lead, text: 'p99 graph attached' });
+    await h.slack.react({ userId: USERS.lead, channelId: channel.id, ts: graph.ts, name: 'pushpin' });
+    // Pinned and :pushpin:ed both: recorded once.
+    await h.slack.react({ userId: USERS.alice, channelId: channel.id, ts: evidence.ts, name: 'pushpin' });
     await vi.waitFor(async () => {
       expect(await answerIn(USERS.alice, channel.id, 'incident timeline')).toContain(
         'Pinned: “Error rate back to 0.1%”',
@@ -213,6 +209,19 @@ describe('incidents end to end', () => {
     ]) {
       expect(text).toContain(expected);
     }
+    // …and as a Markdown file shared in the channel (Slack's upload flow).
+    const file = await vi.waitFor(() => {
+      const shared = [...h.slack.state.files.values()].find((f) => f.shares.some((s) => s.channel === channel.id));
+      expect(shared?.completed).toBe(true);
+      return shared!;
+    }, WAIT);
+    expect(file.name).toBe(`incident-${id}-postmortem.md`);
+    const markdown = file.content!.toString('utf8');
+    expect(markdown).toMatch(/^# Postmortem: Checkout returns 500s/);
+    expect(markdown).toMatch(
+      /## Timeline \(UTC\)\n\n- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC — Declared sev1: Checkout returns 500s \(@U0ALICE\)/,
+    );
+    expect(markdown).toContain('- Time to resolve: ');
     await vi.waitFor(() => expect(card(channel.id).text).toContain('resolved'), WAIT);
     expect(JSON.stringify(card(channel.id).blocks)).not.toContain('incidents:resolve');
 
