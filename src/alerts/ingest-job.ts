@@ -48,6 +48,7 @@ export function ingestHandler(
     async process(batch) {
       const metrics = lazyMetrics();
       const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
+      const canDeclare = services.catalog.incidents !== undefined;
       metrics.received.inc({ source: batch.source }, batch.alerts.length);
       const id = groupIdOf(batch.source, batchGroupKey(batch));
       const route = routeFor(commonLabels(batch.alerts), services.catalog);
@@ -68,7 +69,7 @@ export function ingestHandler(
         return { group: id, digest: group.digest };
       }
       if (applied.unchanged) {
-        await publishGroup(services.outbox, group, { canSilence, isNew: true });
+        await publishGroup(services.outbox, group, { canSilence, canDeclare, isNew: true });
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
@@ -79,6 +80,7 @@ export function ingestHandler(
       }
       const { kind, posts } = await publishGroup(services.outbox, group, {
         canSilence,
+        canDeclare,
         isNew: applied.newMessage,
         line: applied.line,
       });

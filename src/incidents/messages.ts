@@ -1,3 +1,4 @@
+import { DECLARE_INCIDENT_ACTION } from '../alerts/messages.js';
 import {
   type Block,
   context,
@@ -18,7 +19,7 @@ export const ACTIONS = {
   severity: 'incidents:severity',
   role: 'incidents:role',
   resolve: 'incidents:resolve',
-  declareFromAlert: 'incidents:declare-from-alert',
+  declareFromAlert: DECLARE_INCIDENT_ACTION,
 } as const;
 
 export const VIEWS = {

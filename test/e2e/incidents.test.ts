@@ -7,13 +7,15 @@ import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.j
 let h: Harness;
 let pd: FakePagerDuty;
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000001';
+const WEBHOOK_TOKEN = 'incidents-test-webhook-token';
 
 beforeAll(async () => {
   pd = await startFakePagerDuty();
   h = await startHarness({
-    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY },
+    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, WEBHOOK_TOKEN },
     opsYml: `
 slack:
+  alertsChannel: ${CHANNEL}
   incidentsChannel: ${CHANNEL}
   incidentChannelPrefix: inc
 roles:
@@ -267,5 +269,70 @@ describe('incidents end to end', () => {
       values: { title: { title: 'x'.repeat(121) }, severity: { severity: select('sev2') } },
     });
     expect(long.body).toMatchObject({ response_action: 'errors', errors: { title: 'At most 120 characters.' } });
+  });
+
+  it('declares from an alert’s button, prefilled from the alert group, and links the group', async () => {
+    const res = await fetch(`${h.opsdeck.url}/webhooks/generic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Disk full on db-1',
+        status: 'firing',
+        severity: 'sev2',
+        service: 'api',
+        annotations: { description: 'Less than 1% free on /var/lib/postgresql' },
+      }),
+    });
+    expect(res.status).toBe(202);
+    const alert = await waitForMessage(CHANNEL, /FIRING \[sev2\] Disk full on db-1/);
+    expect(JSON.stringify(alert.blocks)).toContain('incidents:declare-from-alert');
+
+    const before = h.slack.calls.length;
+    await h.slack.sendBlockAction({
+      userId: USERS.bob,
+      channelId: CHANNEL,
+      messageTs: alert.ts,
+      actionId: 'incidents:declare-from-alert',
+    });
+    const opened = await callAfter(before, (c) => c.method === 'views.open');
+    const view = opened.response.view as { id: string; blocks: unknown[] };
+    const shown = JSON.stringify(view.blocks);
+    expect(shown).toContain('"initial_value":"Disk full on db-1"');
+    expect(shown).toContain(
+      '"initial_option":{"text":{"type":"plain_text","text":"SEV2","emoji":true},"value":"sev2"}',
+    );
+    expect(shown).toContain('Less than 1% free');
+    // Submitted as prefilled.
+    expect((await h.slack.sendViewSubmission({ userId: USERS.bob, viewId: view.id })).body).toBeFalsy();
+    const channel = await incidentChannel('-disk-full-on-db-1');
+    expect(card(channel.id).text).toContain('SEV2');
+    expect(JSON.stringify(card(channel.id).blocks)).toContain('Linked: alert group');
+  });
+
+  it('declares from a message shortcut, quoting the message', async () => {
+    const said = h.slack.state.addMessage({
+      channel: CHANNEL,
+      user: USERS.lead,
+      text: 'Payments webhook is timing out',
+    });
+    const before = h.slack.calls.length;
+    await h.slack.messageShortcut({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      ts: said.ts,
+      callbackId: 'incidents:declare-from-message',
+    });
+    const opened = await callAfter(before, (c) => c.method === 'views.open');
+    const view = opened.response.view as { id: string; blocks: unknown[] };
+    expect(JSON.stringify(view.blocks)).toContain(
+      `From https://slack.com/archives/${CHANNEL}/p${said.ts.replace('.', '')}`,
+    );
+    await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId: view.id,
+      values: { severity: { severity: select('sev3') } },
+    });
+    const channel = await incidentChannel('-payments-webhook-is-timing-out');
+    expect(card(channel.id).text).toContain('Payments webhook is timing out');
   });
 });
