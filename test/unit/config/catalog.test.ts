@@ -246,7 +246,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents)',
     ]);
   });
 
