@@ -54,8 +54,9 @@ export function titleKeyOf(title: string): string {
 /** Lowercase letters and digits joined by `-`, at most 40 characters: the readable part of a channel name. */
 export function slugOf(title: string): string {
   const slug = title
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
