@@ -324,7 +324,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     res.writeHead(200, {
       'content-type': fileType(file.name).mimetype,
       'content-length': file.content.length,
-      'content-disposition': `${path.includes('/download/') ? 'attachment' : 'inline'}; filename="${encodeURIComponent(file.name)}"`,
+      'content-disposition': `${path.includes('/download/') ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
     });
     res.end(file.content);
   }
@@ -401,6 +401,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     calls: recorder.calls,
     interactions,
+    people,
     requestLog,
     payloads,
     triggers,

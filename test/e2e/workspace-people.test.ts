@@ -1,64 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/capabilities.js';
-import { defineCapability } from '../../src/platform/capability.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { startListener } from '../support/listener.js';
 
 /**
  * People pin, react and use message shortcuts on the local workspace; Opsdeck (Bolt, over real signed HTTP) hears
- * them through the platform's events and shortcuts. A throwaway capability records what it was given, so these
- * tests check the workspace's payloads against the real receiving stack, not only against fixtures.
+ * them through the platform's events and shortcuts (a throwaway capability records what it was given).
  */
 
-const heard: Array<{ kind: string; data: Record<string, unknown> }> = [];
-const waiters: Array<() => void> = [];
-const hear = (kind: string, data: Record<string, unknown>) => {
-  heard.push({ kind, data });
-  for (const wake of waiters.splice(0)) wake();
-};
-/** Resolves once the capability heard a matching thing (handlers run after Bolt's ack, so the driver cannot know). */
-function heardOne(kind: string, match: (d: Record<string, unknown>) => boolean = () => true) {
-  return new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nothing heard: ${kind}`)), 10_000);
-    const check = () => {
-      const hit = heard.find((h) => h.kind === kind && match(h.data));
-      if (hit) {
-        clearTimeout(timer);
-        resolve(hit.data);
-      } else waiters.push(check);
-    };
-    check();
-  });
-}
-
-const listener = defineCapability({
-  name: 'listener',
-  title: 'Listener',
-  uses: [],
-  build: () => ({
-    events: [
-      { type: 'pin_added', run: async (event) => hear('pin_added', event) },
-      { type: 'reaction_added', run: async (event) => hear('reaction_added', event) },
-    ],
-    shortcuts: [
-      {
-        callbackId: 'listen_to_message',
-        changes: false,
-        async run(ctx) {
-          hear('shortcut', { ...ctx, message: ctx.message });
-        },
-      },
-    ],
-  }),
-});
+const listener = startListener();
+const { heard, heardOne } = listener;
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    capabilities: [...CAPABILITIES, listener],
-    app: {
-      botEvents: ['pin_added', 'reaction_added'],
-      shortcuts: [{ name: 'Listen', type: 'message', callbackId: 'listen_to_message', description: 'Listen to it' }],
-    },
+    capabilities: [...CAPABILITIES, listener.capability],
+    app: listener.app,
   });
 });
 afterAll(() => h.close());

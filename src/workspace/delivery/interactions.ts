@@ -127,10 +127,10 @@ export class Interactions {
     });
     const responseUrl = `${this.deps.baseUrl()}/response/${entry.id}`;
     const command = input.command ?? '/ops';
-    const escape = this.deps.commands?.find((c) => c.command === command)?.shouldEscape ?? false;
+    const shouldEscape = this.deps.commands?.find((c) => c.command === command)?.shouldEscape ?? false;
     const body = commandBody(this.deps.payloads, {
       ...input,
-      text: escape ? escapeCommandText(state, input.text) : input.text,
+      text: shouldEscape ? escapeCommandText(state, input.text) : input.text,
       command,
       responseUrl,
       triggerId,

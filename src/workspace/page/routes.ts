@@ -6,10 +6,12 @@ import type { WorkspaceApp } from '../app-manifest.js';
 import type { RecordedCall } from '../controls/recorder.js';
 import type { Interactions } from '../delivery/interactions.js';
 import type { PayloadContext } from '../delivery/payloads.js';
+import { type PeopleActions, PersonActionRefused } from '../delivery/people.js';
 import type { RequestLog } from '../delivery/request-log.js';
 import type { WorkspaceState, WorkspaceView } from '../state.js';
+import { fileType } from '../web-api/shapes.js';
 import type { TriggerRegistry } from '../web-api/triggers.js';
-import { snapshotFor, streamEventFor } from './snapshot.js';
+import { canSeeChannel, PAGE_FILES_PATH, snapshotFor, streamEventFor } from './snapshot.js';
 import { openStream, serveStatic } from './static.js';
 import { viewBlockActionsPayload, viewClosedPayload } from './view-payloads.js';
 
@@ -23,6 +25,8 @@ export interface UiDeps {
   events: EventEmitter;
   calls: RecordedCall[];
   interactions: Interactions;
+  /** A person's pins and reactions (the bot gets the same events as for its own). */
+  people: PeopleActions;
   requestLog: RequestLog;
   payloads: PayloadContext;
   triggers: TriggerRegistry;
@@ -83,6 +87,9 @@ const messageSchema = z.object({
   threadTs: id.optional(),
 });
 const homeSchema = z.object({ userId: id });
+const messageRefSchema = z.object({ userId: id, channelId: id, ts: id });
+const reactSchema = messageRefSchema.extend({ name: z.string().min(1).max(100) });
+const shortcutSchema = messageRefSchema.extend({ callbackId: z.string().min(1).max(255) });
 
 class BadRequest extends Error {}
 
@@ -212,6 +219,21 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         });
         return json(res, 200, { ok: true, ts: message.ts });
       }
+      case '/workspace/pin': {
+        await deps.people.pin(parse(messageRefSchema, req, raw));
+        return json(res, 200, { ok: true });
+      }
+      case '/workspace/react': {
+        await deps.people.react(parse(reactSchema, req, raw));
+        return json(res, 200, { ok: true });
+      }
+      case '/workspace/message-shortcut': {
+        const body = parse(shortcutSchema, req, raw);
+        deps.people.visibleMessage(body);
+        const declared = deps.app?.shortcuts.some((s) => s.type === 'message' && s.callbackId === body.callbackId);
+        if (deps.app && !declared) throw new BadRequest(`no message shortcut ${body.callbackId}`);
+        return answer(res, await interactions.sendMessageShortcut(body));
+      }
       case '/workspace/home-opened': {
         const body = parse(homeSchema, req, raw);
         user(body.userId);
@@ -243,6 +265,30 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
     });
   }
 
+  /** A shared file's content, for a person who can see a conversation it was shared in (Slack's file viewer). */
+  function serveFile(res: ServerResponse, url: URL): true {
+    const fileId = url.pathname.slice(PAGE_FILES_PATH.length).split('/')[0] ?? '';
+    const userId = url.searchParams.get('user') ?? '';
+    user(userId);
+    const file = state.files.get(fileId);
+    const visible = file?.shares.some((s) => {
+      const channel = state.channels.get(s.channel);
+      return channel && canSeeChannel(channel, userId);
+    });
+    if (!file?.content || !visible) return json(res, 404, { error: `no file ${fileId}` });
+    const download = url.searchParams.get('download') === '1';
+    res.writeHead(200, {
+      'content-type': fileType(file.name).mimetype,
+      'content-length': file.content.length,
+      // Never rendered as a page of this origin: uploaded HTML or SVG must not run script here.
+      'content-security-policy': "default-src 'none'; sandbox",
+      'x-content-type-options': 'nosniff',
+      'content-disposition': `${download ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    });
+    res.end(file.content);
+    return true;
+  }
+
   function exportRecordings(res: ServerResponse): true {
     const exportedAt = new Date(deps.now()).toISOString();
     const body = {
@@ -268,11 +314,12 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         return true;
       }
       if (path === '/workspace/export') return exportRecordings(res);
+      if (path.startsWith(PAGE_FILES_PATH)) return serveFile(res, url);
       if (path !== '/workspace/state' && path !== '/workspace/stream') return false;
       // No user named (first visit): the first person in the workspace.
       const userId = (url.searchParams.get('user') || [...state.users.values()].find((u) => !u.isBot)?.id) ?? '';
       user(userId);
-      if (path === '/workspace/state') return json(res, 200, snapshotFor(state, deps.requestLog, userId));
+      if (path === '/workspace/state') return json(res, 200, snapshotFor(state, deps.requestLog, userId, deps.app));
       openStream(
         res,
         deps.events,
@@ -281,7 +328,9 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
       );
       return true;
     } catch (err) {
-      if (err instanceof BadRequest || err instanceof URIError) return json(res, 400, { error: err.message });
+      if (err instanceof BadRequest || err instanceof PersonActionRefused || err instanceof URIError) {
+        return json(res, 400, { error: err.message });
+      }
       // The bot did not answer (down, timeout): the page shows it as Slack would show a failed command.
       log?.warn({ err, path }, 'workspace page request failed');
       return json(res, 502, { error: err instanceof Error ? err.message : String(err) });

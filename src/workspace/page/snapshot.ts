@@ -1,5 +1,7 @@
+import type { WorkspaceApp } from '../app-manifest.js';
 import { type RequestLog, type RequestSummary, summaryOf } from '../delivery/request-log.js';
 import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView } from '../state.js';
+import { fileType } from '../web-api/shapes.js';
 
 /**
  * What the browser page sees of the workspace, for one user at a time: the channels they can open, the messages
@@ -21,7 +23,24 @@ export type UiMessage = Pick<
   | 'replyCount'
   | 'edited'
   | 'reactions'
-> & { ephemeral: boolean };
+> & {
+  ephemeral: boolean;
+  pinned: boolean;
+  /** Shared files, each with where the page downloads it for this user. */
+  files?: UiFile[];
+};
+
+export interface UiFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
+  url: string;
+}
+
+/** Where the page fetches a file's content, as the user watching (the route checks they can see it). */
+export const PAGE_FILES_PATH = '/workspace/files/';
 
 export interface UiChannel {
   id: string;
@@ -53,6 +72,8 @@ export interface UiSnapshot {
   home: UiView | null;
   /** The most recent requests sent to the bot (the export has all of them). */
   requests: RequestSummary[];
+  /** The app's message shortcuts (its manifest's), offered in each message's menu. */
+  messageShortcuts: Array<{ name: string; callbackId: string; description: string }>;
 }
 
 /** The page needs only the latest requests; the export keeps every one. */
@@ -68,7 +89,14 @@ export function canSeeMessage(state: WorkspaceState, message: WorkspaceMessage, 
   return !message.ephemeralFor || message.ephemeralFor === userId;
 }
 
-export function uiMessage(m: WorkspaceMessage): UiMessage {
+export function uiMessage(state: WorkspaceState, m: WorkspaceMessage, userId: string): UiMessage {
+  const files = m.files?.flatMap((id) => {
+    const f = state.files.get(id);
+    if (!f) return [];
+    const url = `${PAGE_FILES_PATH}${f.id}/${encodeURIComponent(f.name)}?user=${encodeURIComponent(userId)}`;
+    const { mimetype } = fileType(f.name);
+    return [{ id: f.id, name: f.name, title: f.title, mimetype, size: f.content?.length ?? f.length, url }];
+  });
   return {
     channel: m.channel,
     ts: m.ts,
@@ -81,7 +109,9 @@ export function uiMessage(m: WorkspaceMessage): UiMessage {
     replyCount: m.replyCount,
     edited: m.edited,
     ephemeral: m.ephemeralFor !== undefined,
+    pinned: state.pins.get(m.channel)?.has(m.ts) ?? false,
     reactions: m.reactions,
+    ...(files ? { files } : {}),
   };
 }
 
@@ -110,7 +140,12 @@ export function homeOf(state: WorkspaceState, userId: string): UiView | null {
   return view ? uiView(view) : null;
 }
 
-export function snapshotFor(state: WorkspaceState, log: RequestLog, userId: string): UiSnapshot {
+export function snapshotFor(
+  state: WorkspaceState,
+  log: RequestLog,
+  userId: string,
+  app: WorkspaceApp | undefined,
+): UiSnapshot {
   const channels = [...state.channels.values()].filter((c) => canSeeChannel(c, userId));
   return {
     team: { id: state.teamId },
@@ -125,11 +160,14 @@ export function snapshotFor(state: WorkspaceState, log: RequestLog, userId: stri
     })),
     channels: channels.map(uiChannel),
     messages: Object.fromEntries(
-      channels.map((c) => [c.id, state.visibleMessages(c.id, userId).map(uiMessage)] as const),
+      channels.map((c) => [c.id, state.visibleMessages(c.id, userId).map((m) => uiMessage(state, m, userId))] as const),
     ),
     modals: modalsOf(state, userId),
     home: homeOf(state, userId),
     requests: log.entries.slice(-SNAPSHOT_REQUESTS).map(summaryOf),
+    messageShortcuts: (app?.shortcuts ?? [])
+      .filter((sc) => sc.type === 'message')
+      .map(({ name, callbackId, description }) => ({ name, callbackId, description })),
   };
 }
 
@@ -150,16 +188,18 @@ export function streamEventFor(
     case 'message':
     case 'message_deleted': {
       const message = data as WorkspaceMessage;
-      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(state, message, userId) } : null;
     }
     case 'message_changed': {
       const message = d.message as WorkspaceMessage;
-      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+      return canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(state, message, userId) } : null;
     }
     case 'reaction_added':
     case 'pin_added': {
       const message = state.getMessage(String(d.channel), String(d.ts));
-      return message && canSeeMessage(state, message, userId) ? { event: name, data: uiMessage(message) } : null;
+      return message && canSeeMessage(state, message, userId)
+        ? { event: name, data: uiMessage(state, message, userId) }
+        : null;
     }
     case 'channel_created':
     case 'member_joined_channel':

@@ -15,6 +15,7 @@ import {
   answersPing,
   chooseRedis,
   type LocalMode,
+  localApp,
   seedFromCatalog,
   startLocalMode,
 } from '../../../src/workspace/local/local-mode.js';
@@ -157,6 +158,34 @@ describe('seedFromCatalog', () => {
 });
 
 const signingSecret = (slack: SlackTransport) => (slack.mode === 'http' ? slack.signingSecret : undefined);
+
+describe('localApp', () => {
+  it("runs the app manifest.yml declares, under the configured slash command's name", () => {
+    const app = localApp('/ops');
+    expect(app.commands).toEqual([{ command: '/ops', shouldEscape: false }]);
+    expect(app.botEvents).toContain('app_home_opened');
+    const manifest = join(dir, 'manifest.yml');
+    writeFileSync(
+      manifest,
+      [
+        'features:',
+        '  slash_commands: [{ command: /ops, description: x, should_escape: true }]',
+        '  shortcuts: [{ name: Declare, type: message, callback_id: declare, description: d }]',
+        'settings: { event_subscriptions: { bot_events: [pin_added] } }',
+      ].join('\n'),
+    );
+    expect(localApp('/opsdev', manifest)).toEqual({
+      commands: [{ command: '/opsdev', shouldEscape: true }],
+      shortcuts: [{ name: 'Declare', type: 'message', callbackId: 'declare', description: 'd' }],
+      botEvents: ['pin_added'],
+    });
+    expect(localApp('/ops', join(dir, 'none.yml'))).toEqual({
+      commands: [{ command: '/ops', shouldEscape: false }],
+      shortcuts: [],
+      botEvents: [],
+    });
+  });
+});
 
 describe('startLocalMode', () => {
   let local: LocalMode | undefined;

@@ -85,6 +85,8 @@ document.addEventListener('click', (e) => {
     const m = (snap().messages[store.channelId] ?? []).find((x) => x.ts === ts);
     return m && updateInPlace(m);
   }
+  const messageAction = /** @type {HTMLElement | null} */ (target.closest('[data-msg-action]'));
+  if (messageAction) return void onMessage(messageAction);
   const control = /** @type {HTMLElement | null} */ (target.closest('[data-modal]'));
   if (control) return modalControl(control);
   const button = /** @type {HTMLElement | null} */ (target.closest('button[data-type="button"]'));
@@ -95,6 +97,27 @@ document.addEventListener('click', (e) => {
     act(item, { selectedOption: { value: item.dataset.optionValue ?? '', text: item.dataset.optionText } });
   }
 });
+
+/**
+ * A person's action from a message's hover menu: pin it, react to it, or use one of the app's message shortcuts
+ * (Opsdeck gets pin_added / reaction_added / message_action, as from Slack).
+ * @param {HTMLElement} el
+ */
+async function onMessage(el) {
+  const message = /** @type {HTMLElement} */ (el.closest('article.msg'));
+  el.closest('details')?.removeAttribute('open');
+  const ref = { userId: snap().self, channelId: message.dataset.channel, ts: message.dataset.ts };
+  const kind = el.dataset.msgAction;
+  el.classList.add('busy');
+  const r =
+    kind === 'pin'
+      ? await post('/workspace/pin', ref)
+      : kind === 'react'
+        ? await post('/workspace/react', { ...ref, name: el.dataset.reaction })
+        : await post('/workspace/message-shortcut', { ...ref, callbackId: el.dataset.callbackId });
+  el.classList.remove('busy');
+  report(kind === 'shortcut' ? el.textContent?.trim() || 'Shortcut' : kind === 'pin' ? 'Pin' : 'Reaction', r);
+}
 
 document.addEventListener('change', (e) => {
   const target = /** @type {HTMLElement} */ (e.target);

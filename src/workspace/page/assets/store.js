@@ -11,7 +11,8 @@ import { SLOW_ACK_MS } from './surfaces.js';
 /**
  * @typedef {{ self: string, users: Array<{ id: string, name: string, realName: string, isBot: boolean }>,
  *   channels: Array<{ id: string, name: string, isPrivate: boolean, isIm: boolean, topic: string, members: string[] }>,
- *   messages: Record<string, UiMessage[]>, modals: UiView[], home: UiView | null, requests: RequestSummary[] }} Snapshot
+ *   messages: Record<string, UiMessage[]>, modals: UiView[], home: UiView | null, requests: RequestSummary[],
+ *   messageShortcuts: import('./surfaces.js').MessageShortcut[] }} Snapshot
  */
 
 export const HOME = 'home';
@@ -35,6 +36,8 @@ export function ctx() {
     users: { USLACKBOT: 'Slackbot', ...Object.fromEntries(s.users.map((u) => [u.id, u.name])) },
     channels: Object.fromEntries(s.channels.filter((c) => !c.isIm).map((c) => [c.id, c.name])),
     bots: Object.fromEntries(s.users.filter((u) => u.isBot).map((u) => [u.id, true])),
+    self: s.self,
+    shortcuts: s.messageShortcuts ?? [],
   };
 }
 

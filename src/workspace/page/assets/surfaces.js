@@ -7,9 +7,12 @@ import { escapeHtml, mrkdwn, renderBlocks, renderText, safeUrl } from './render.
 
 /** @typedef {import('./mrkdwn.js').RenderContext} RenderContext */
 /**
+ * @typedef {{ id: string, name: string, title: string, mimetype: string, size: number, url: string }} UiFile
  * @typedef {{ channel: string, ts: string, user: string, botId?: string, text: string, blocks?: unknown[],
  *   attachments?: unknown[], threadTs?: string, replyCount?: number, edited?: { user: string, ts: string },
- *   ephemeral: boolean, reactions?: Array<{ name: string, count: number }> }} UiMessage
+ *   ephemeral: boolean, pinned?: boolean, files?: UiFile[],
+ *   reactions?: Array<{ name: string, count: number, users?: string[] }> }} UiMessage
+ * @typedef {{ name: string, callbackId: string, description: string }} MessageShortcut
  * @typedef {{ id: string, type: string, view: Record<string, any>, errors?: Record<string, string> }} UiView
  * @typedef {{ id: number, at: number, kind: string, userId?: string, summary: string, status: number,
  *   ackMs: number, error?: string }} RequestSummary
@@ -18,8 +21,62 @@ import { escapeHtml, mrkdwn, renderBlocks, renderText, safeUrl } from './render.
 /** Inline icons: the page must look the same with or without an emoji font. */
 export const ICONS = {
   eye: '<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 4C5.5 4 2.3 7.1 1 10c1.3 2.9 4.5 6 9 6s7.7-3.1 9-6c-1.3-2.9-4.5-6-9-6zm0 10a4 4 0 1 1 0-8 4 4 0 0 1 0 8zm0-6a2 2 0 1 0 0 4 2 2 0 0 0 0-4z"/></svg>',
+  pin: '<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M12.6 2.3 17.7 7.4l-1.4 1.4-.7-.7-3.2 3.2.3 3.5-1.4 1.4-3-3-4 4H3v-1.3l4-4-3-3 1.4-1.4 3.5.3 3.2-3.2-.7-.7z"/></svg>',
+  file: '<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M5 2h7l4 4v11a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zm6 1.5V7h3.5z"/></svg>',
   lock: '<svg class="icon" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M6 8V6a4 4 0 1 1 8 0v2h1a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V9a1 1 0 0 1 1-1h1zm2 0h4V6a2 2 0 1 0-4 0v2z"/></svg>',
 };
+
+/** The reactions a person can add from a message's hover menu (shortcodes the page draws). */
+export const QUICK_REACTIONS = ['white_check_mark', 'eyes', '+1', 'rotating_light'];
+
+/** `1.2 KB` from a byte count. @param {number} bytes */
+export function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Files shared with a message: name and size, opening the content the workspace serves. @param {UiFile[] | undefined} files */
+export function renderFiles(files) {
+  if (!files?.length) return '';
+  const items = files.map((f) => {
+    const url = escapeHtml(f.url);
+    const label =
+      f.title && f.title !== f.name
+        ? `${escapeHtml(f.title)} <span class="file-name">${escapeHtml(f.name)}</span>`
+        : escapeHtml(f.name);
+    return `<div class="msg-file" data-file-id="${escapeHtml(f.id)}">${ICONS.file}<a class="file-open" href="${url}" target="_blank" rel="noopener">${label}</a><span class="file-meta">${escapeHtml(f.mimetype)} · ${formatSize(f.size)}</span><a class="file-download" href="${url}&amp;download=1" download="${escapeHtml(f.name)}">Download</a></div>`;
+  });
+  return `<div class="msg-files">${items.join('')}</div>`;
+}
+
+/**
+ * A message's hover menu, as in Slack's client: quick reactions, pin, and the app's message shortcuts under "More
+ * actions". Ephemeral messages have none.
+ * @param {UiMessage} m @param {RenderContext & { self?: string, shortcuts?: MessageShortcut[] }} ctx
+ */
+export function renderMessageActions(m, ctx) {
+  if (m.ephemeral) return '';
+  // Slack's quick reactions leave out what this person already added.
+  const mine = new Set((m.reactions ?? []).filter((r) => r.users?.includes(ctx.self ?? '')).map((r) => r.name));
+  const reactions = QUICK_REACTIONS.filter((name) => !mine.has(name)).map(
+    (name) =>
+      `<button type="button" class="msg-action" data-msg-action="react" data-reaction="${escapeHtml(name)}" title="React with :${escapeHtml(name)}:" aria-label="React with ${escapeHtml(name)}">${mrkdwn(`:${name}:`, ctx)}</button>`,
+  );
+  const pin = m.pinned
+    ? ''
+    : `<button type="button" class="msg-action" data-msg-action="pin" title="Pin to this conversation" aria-label="Pin to this conversation">${ICONS.pin}</button>`;
+  const shortcuts = ctx.shortcuts ?? [];
+  const more = shortcuts.length
+    ? `<details class="msg-more"><summary class="msg-action" title="More actions" aria-label="More actions">⋮</summary><div class="bk-menu">${shortcuts
+        .map(
+          (sc) =>
+            `<button type="button" class="bk-menu-item" data-msg-action="shortcut" data-callback-id="${escapeHtml(sc.callbackId)}" title="${escapeHtml(sc.description)}">${escapeHtml(sc.name)}</button>`,
+        )
+        .join('')}</div></details>`
+    : '';
+  return `<div class="msg-actions" role="toolbar" aria-label="Message actions">${reactions.join('')}${pin}${more}</div>`;
+}
 
 /** Slack's 3-second rule: a slower ack is an error the user sees. */
 export const SLOW_ACK_MS = 3000;
@@ -73,7 +130,8 @@ export function renderAttachments(list, ctx) {
 
 /**
  * One message, with its thread under it when open.
- * @param {UiMessage} m @param {RenderContext & { bots?: Record<string, boolean> }} ctx
+ * @param {UiMessage} m
+ * @param {RenderContext & { bots?: Record<string, boolean>, self?: string, shortcuts?: MessageShortcut[] }} ctx
  * @param {{ replies?: UiMessage[], threadOpen?: boolean }} [opts]
  * @returns {string}
  */
@@ -88,6 +146,7 @@ export function renderMessage(m, ctx, opts = {}) {
     m.edited ? '<span class="msg-edited">(edited)</span>' : '',
   ].join('');
   const ephemeral = m.ephemeral ? `<div class="msg-ephemeral-note">${ICONS.eye} Only visible to you</div>` : '';
+  const pinned = m.pinned ? `<div class="msg-pinned-note">${ICONS.pin} Pinned</div>` : '';
   const body = m.blocks?.length ? renderBlocks(m.blocks, ctx) : `<div class="bk-text">${mrkdwn(m.text, ctx)}</div>`;
   const reactions = (m.reactions ?? [])
     .map((r) => `<span class="reaction">${mrkdwn(`:${r.name}:`, ctx)} ${r.count}</span>`)
@@ -102,7 +161,7 @@ export function renderMessage(m, ctx, opts = {}) {
       : '';
   const cls = `msg${m.ephemeral ? ' msg-ephemeral' : ''}${isBot ? ' msg-bot' : ''}`;
   const edited = m.edited ? ` data-edited="${escapeHtml(m.edited.ts)}"` : '';
-  return `<article class="${cls}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}"${edited}>${avatar}<div class="msg-main">${ephemeral}<div class="msg-meta">${meta}</div><div class="msg-body">${body}${renderAttachments(m.attachments, ctx)}</div>${reactions ? `<div class="reactions">${reactions}</div>` : ''}${toggle}${thread}</div></article>`;
+  return `<article class="${cls}${m.pinned ? ' msg-pinned' : ''}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}"${edited}>${avatar}<div class="msg-main">${ephemeral}${pinned}<div class="msg-meta">${meta}</div><div class="msg-body">${body}${renderAttachments(m.attachments, ctx)}${renderFiles(m.files)}</div>${reactions ? `<div class="reactions">${reactions}</div>` : ''}${toggle}${thread}</div>${renderMessageActions(m, ctx)}</article>`;
 }
 
 /**
