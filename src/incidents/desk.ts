@@ -152,6 +152,19 @@ export class IncidentDesk {
       this.metrics.timeToAcknowledge.observe(labels, timeToAcknowledge(incident)! / 1000);
     }
     if (entry.kind === 'status') await this.remindLater(incident);
+    // A new severity may page or remind where the old one did not: timers for it (a running escalation skips the
+    // levels already reached).
+    if (entry.kind === 'severity') {
+      await this.remindLater(incident);
+      if (escalationFor(incident, this.settings, incident.escalations + 1)) {
+        await this.services.jobs.enqueue(timerQueue, {
+          id,
+          kind: 'escalate',
+          n,
+          step: incident.escalations,
+        });
+      }
+    }
     if (entry.kind === 'resolved') {
       this.metrics.timeToResolve.observe(labels, timeToResolve(incident)! / 1000);
       await this.store.releaseTitle(incident);

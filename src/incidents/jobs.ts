@@ -188,26 +188,33 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     incident = await store.get(data.id);
     due = incident && escalationFor(incident, desk.settings, level);
     if (!incident || !due) return { done: true, level: data.step };
-    if (due.page) await services.jobs.enqueue(pageQueue, { id: incident.id, action: 'trigger' });
-    const page = due.page;
-    incident = await save(incident.id, (i) => ({ ...i, escalations: level, paged: i.paged || page }));
-    if (incident.channel && due.mention.length > 0) await invite(incident.channel, due.mention);
+    // Paging, invites and the post are idempotent (job id, Slack, outbox key): a rerun, or a second escalation job
+    // started by a severity change, repeats them harmlessly. The level is claimed for the timeline entry alone.
+    const { mention, page } = due;
+    if (page) await services.jobs.enqueue(pageQueue, { id: incident.id, action: 'trigger' });
+    if (incident.channel && mention.length > 0) await invite(incident.channel, mention);
     if (incident.channel) {
       await outbox.post({
         key: `incident-${incident.id}-escalate-${level}`,
         channel: incident.channel,
-        message: escalationMessage(incident, level, due.mention, due.page, desk.now()),
+        message: escalationMessage(incident, level, mention, page, desk.now()),
       });
     }
-    await desk.record(
-      incident,
-      {
-        at: desk.now(),
-        kind: 'escalated',
-        text: `Escalated (level ${level})${due.page ? ', paged PagerDuty' : ''}${due.mention.length > 0 ? `: ${due.mention.map((m) => `<@${m}>`).join(' ')}` : ''}`,
-      },
-      { say: false },
+    const claimed = await store.change(incident.id, (i) =>
+      i && i.escalations < level ? { ...i, escalations: level, paged: i.paged || page } : undefined,
     );
+    if (claimed) {
+      const who = mention.length > 0 ? `: ${mention.map((m) => `<@${m}>`).join(' ')}` : '';
+      await desk.record(
+        claimed,
+        {
+          at: desk.now(),
+          kind: 'escalated',
+          text: `Escalated (level ${level})${page ? ', paged PagerDuty' : ''}${who}`,
+        },
+        { say: false },
+      );
+    }
     await ctx.save({ ...data, step: level });
     return ctx.later(1);
   }

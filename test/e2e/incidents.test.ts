@@ -246,6 +246,39 @@ describe('incidents end to end', () => {
     expect(await answerIn(USERS.alice, CHANNEL, 'incident list')).toMatch(/open incident/);
   });
 
+  it('declaring the same title twice at once makes one incident; a raised severity escalates and pages', async () => {
+    const answers = await Promise.all(
+      [USERS.alice, USERS.bob].map((user) => answerIn(user, CHANNEL, 'incident declare sev3 Search results are empty')),
+    );
+    expect(answers.filter((a) => a.startsWith(':rotating_light: Declared incident'))).toHaveLength(1);
+    expect(answers.filter((a) => a.includes('is open already'))).toHaveLength(1);
+    const channel = await incidentChannel('-search-results-are-empty');
+    expect([...h.slack.state.channels.values()].filter((c) => c.name.includes('search-results'))).toHaveLength(1);
+    const id = /#(\d+)/.exec(card(channel.id).text)![1]!;
+
+    // sev3 does not page; raised to sev1 while nobody acknowledged, it does.
+    expect(await answerIn(USERS.alice, channel.id, 'incident sev 1')).toContain(`Incident #${id} is sev1 now.`);
+    await pd.waitFor((e) => e.event_action === 'trigger' && e.dedup_key === `opsdeck-incident-${id}`);
+    await waitForMessage(channel.id, /Severity sev3 → sev1/);
+    await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.topic.value).toMatch(/^SEV1 · /), WAIT);
+  });
+
+  it('resumes the channel set-up after Slack failed midway, without a second channel', async () => {
+    h.slack.faults.failNext('conversations.invite', { status: 500, times: 3 });
+    const before = h.slack.calls.length;
+    await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Flaky invites');
+    const channel = await incidentChannel('-flaky-invites');
+    const creates = h.slack.calls
+      .slice(before)
+      .filter((c) => c.method === 'conversations.create' && String(c.params.name).endsWith('flaky-invites'));
+    expect(creates).toHaveLength(1);
+    expect(
+      h.slack.calls.slice(before).filter((c) => c.method === 'conversations.invite' && c.status !== 200).length,
+    ).toBe(3);
+    expect(channel.members).toContain(USERS.alice);
+    expect(h.slack.state.pins.get(channel.id)?.size).toBe(1);
+  });
+
   it('answers unknown severities, commands outside an incident channel and people without the responder role', async () => {
     expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev9 Something')).toContain(
       '`sev9` is not a severity (ops.yml has sev1, sev2, sev3)',
