@@ -233,6 +233,10 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       pager ??= pagerDuty(config);
       const incident = await store.get(id);
       if (!incident) return { skipped: 'missing' };
+      // A page that waited in the queue past the acknowledgement or the resolve is no longer wanted.
+      if (action === 'trigger' && (incident.acknowledged || incident.state === 'resolved')) {
+        return { skipped: 'answered' };
+      }
       try {
         if (action === 'resolve') await pager.resolve(id);
         else {
