@@ -76,18 +76,25 @@ export class IncidentDesk {
     const now = this.now();
     const { incident: fresh, entry } = newIncident({ ...input, id }, this.settings, now);
     const incident: Incident = input.alertGroup ? { ...fresh, alertGroups: [input.alertGroup] } : fresh;
-    const holder = await this.store.claimTitle(incident.titleKey, id);
-    if (holder) {
-      throw new Refused(
-        `Incident #${holder.id} “${holder.title}” is open already${holder.channel ? `: <#${holder.channel}>` : ' (its channel is being created)'}. Join it, or pick another title.`,
-      );
-    }
+    // Recorded before the title is claimed, so that a concurrent declaration finds the claim's holder open (a
+    // claim whose holder is not recorded is a leftover and is taken over).
+    await this.store.create(incident);
+    let holder: Incident | undefined;
     try {
-      await this.store.create(incident, entry);
-      await this.services.jobs.enqueue(setupQueue, { id }, options);
+      holder = await this.store.claimTitle(incident.titleKey, id);
+      if (!holder) {
+        await this.store.append(id, entry);
+        await this.services.jobs.enqueue(setupQueue, { id }, options);
+      }
     } catch (error) {
       await this.store.discard(incident);
       throw error;
+    }
+    if (holder) {
+      await this.store.discard(incident);
+      throw new Refused(
+        `Incident #${holder.id} “${holder.title}” is open already${holder.channel ? `: <#${holder.channel}>` : ' (its channel is being created)'}. Join it, or pick another title.`,
+      );
     }
     await this.startTimers(incident);
     return incident;

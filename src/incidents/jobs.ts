@@ -19,6 +19,10 @@ import { channelNameFor, escalationFor, reminderDueAt, severityOf, topicOf } fro
 
 /** How often the setup job looks whether the card's post went through (it pins it then). */
 const CARD_POLL_MS = 200;
+/** How often a job waiting for the incident's channel (or its card) looks again. */
+const SETUP_POLL_MS = 500;
+/** How long a job waits for the set-up before giving up on it (its job failed for good, or its card never posted). */
+const SETUP_PATIENCE_MS = 10 * 60_000;
 /** Channel names tried before giving up (`…-2` … `…-10`). */
 const NAME_ATTEMPTS = 10;
 
@@ -93,6 +97,18 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     throw new UnrecoverableError(`no free channel name for incident ${incident.id}`);
   }
 
+  /**
+   * The incident's channel once its set-up is done; until then the job waits (without counting an attempt), for
+   * SETUP_PATIENCE_MS at most.
+   */
+  async function channelOf(incident: Incident, ctx: JobContext): Promise<string> {
+    if (incident.channel && incident.setup.done) return incident.channel;
+    if (desk.now() - ctx.enqueuedAt > SETUP_PATIENCE_MS) {
+      throw new UnrecoverableError(`incident ${incident.id} has no channel: its set-up did not finish`);
+    }
+    return ctx.later(SETUP_POLL_MS);
+  }
+
   const setup: JobHandler<{ id: string }> = {
     queue: setupQueue,
     async process({ id }, ctx) {
@@ -119,7 +135,11 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       }
       if (!incident.setup.pinned) {
         const ref = await outbox.ref(keys.card(id));
-        if (!ref) return ctx.later(CARD_POLL_MS);
+        if (!ref) {
+          if (desk.now() - ctx.enqueuedAt > SETUP_PATIENCE_MS)
+            throw new UnrecoverableError('the card was never posted');
+          return ctx.later(CARD_POLL_MS);
+        }
         // The card is the channel's first record: its own pin_added is not a timeline entry (marked before pinning,
         // so the event finds it marked).
         await store.markMessage(id, ref.ts);
@@ -166,13 +186,14 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     if (!incident || incident.state === 'resolved' || incident.updates !== data.n) return { stale: true };
     const first = reminderDueAt(incident, desk.settings);
     const every = severityOf(desk.settings, incident.severity).updateEvery;
-    if (first === undefined || every === undefined || !incident.channel) return { stale: true };
+    if (first === undefined || every === undefined) return { stale: true };
     await waitUntil(ctx, first + every * data.step);
     incident = await store.get(data.id);
-    if (!incident?.channel || incident.state === 'resolved' || incident.updates !== data.n) return { stale: true };
+    if (!incident || incident.state === 'resolved' || incident.updates !== data.n) return { stale: true };
+    const channel = await channelOf(incident, ctx);
     await outbox.post({
       key: `incident-${data.id}-remind-${data.n}-${data.step}`,
-      channel: incident.channel,
+      channel,
       message: reminderMessage(incident, desk.now() - incident.lastUpdateAt),
     });
     await ctx.save({ ...data, step: data.step + 1 });
@@ -188,18 +209,17 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     incident = await store.get(data.id);
     due = incident && escalationFor(incident, desk.settings, level);
     if (!incident || !due) return { done: true, level: data.step };
+    const channel = await channelOf(incident, ctx);
     // Paging, invites and the post are idempotent (job id, Slack, outbox key): a rerun, or a second escalation job
     // started by a severity change, repeats them harmlessly. The level is claimed for the timeline entry alone.
     const { mention, page } = due;
     if (page) await services.jobs.enqueue(pageQueue, { id: incident.id, action: 'trigger' });
-    if (incident.channel && mention.length > 0) await invite(incident.channel, mention);
-    if (incident.channel) {
-      await outbox.post({
-        key: `incident-${incident.id}-escalate-${level}`,
-        channel: incident.channel,
-        message: escalationMessage(incident, level, mention, page, desk.now()),
-      });
-    }
+    if (mention.length > 0) await invite(channel, mention);
+    await outbox.post({
+      key: `incident-${incident.id}-escalate-${level}`,
+      channel,
+      message: escalationMessage(incident, level, mention, page, desk.now()),
+    });
     const claimed = await store.change(incident.id, (i) =>
       i && i.escalations < level ? { ...i, escalations: level, paged: i.paged || page } : undefined,
     );
@@ -306,8 +326,8 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     async process({ id, n }, ctx) {
       const incident = await store.get(id);
       if (!incident) return { skipped: 'missing' };
-      // The channel is still being set up (a resolve right after the declaration): come back.
-      if (!incident.channel || !incident.setup.done) return ctx.later(500);
+      // The channel may still be being set up (a resolve right after the declaration).
+      const channel = await channelOf(incident, ctx);
       const markdown = postmortemMarkdown(incident, await store.timeline(id), {
         deploys: await deploysBeforeIncident(incident),
         // Seam for a flags capability: pass its changes in the window here.
@@ -315,12 +335,12 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       });
       await outbox.post({
         key: keys.postmortem(id, n),
-        channel: incident.channel,
+        channel,
         message: postmortemMessage(incident, markdown),
       });
       if (!(await store.isDone('postmortem-file', id, String(n)))) {
         await uploadFile(
-          incident.channel,
+          channel,
           `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
           `Postmortem: ${incident.title}`.slice(0, 250),
           markdown,

@@ -68,9 +68,8 @@ export class IncidentStore {
     );
   }
 
-  async create(incident: Incident, entry: TimelineEntry): Promise<void> {
+  async create(incident: Incident): Promise<void> {
     await this.change(incident.id, (current) => (current ? undefined : incident));
-    await this.append(incident.id, entry);
   }
 
   async get(id: string): Promise<Incident | undefined> {
@@ -127,7 +126,11 @@ export class IncidentStore {
   /** Removes an incident whose declaration failed before anything was set up for it. */
   async discard(incident: Incident): Promise<void> {
     await this.releaseTitle(incident);
-    await this.redis.multi().del(this.key('incident', incident.id)).zrem(this.key('open'), incident.id).exec();
+    await this.redis
+      .multi()
+      .del(this.key('incident', incident.id), this.key('timeline', incident.id))
+      .zrem(this.key('open'), incident.id)
+      .exec();
   }
 
   /** Appends to the incident's timeline; returns the entry's number (1 for the first). */
