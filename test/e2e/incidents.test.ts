@@ -284,6 +284,13 @@ describe('incidents end to end', () => {
       '`sev9` is not a severity (ops.yml has sev1, sev2, sev3)',
     );
     expect(await answerIn(USERS.alice, CHANNEL, 'incident ack')).toContain('in an incident’s channel');
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident status resolved done')).toContain(
+      'is not a valid state (expected one of investigating, identified, monitoring)',
+    );
+    const help = await answerIn(USERS.alice, CHANNEL, 'help incidents');
+    for (const usage of ['incident declare <severity> <title…>', 'incident lead <user>', 'incident timeline']) {
+      expect(help).toContain(usage);
+    }
     expect(await answerIn(USERS.carol, CHANNEL, 'incident declare sev3 Carol was here')).toContain('responder');
     expect([...h.slack.state.channels.values()].some((c) => c.name.includes('carol-was-here'))).toBe(false);
   });
