@@ -7,7 +7,7 @@ import { section } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
 import { type Declaration, IncidentDesk } from './desk.js';
-import type { Incident } from './incident.js';
+import { type Incident, type IncidentState, STATES } from './incident.js';
 import { incidentJobs } from './jobs.js';
 import {
   ACTIONS,
@@ -28,18 +28,17 @@ import {
   acknowledge,
   assignRole,
   changeSeverity,
+  changeStatus,
   declareProblems,
   normaliseSeverity,
   note,
   resolve,
   unknownSeverity,
-  updateStatus,
 } from './rules.js';
 
 const say = (text: string) => ({ text, blocks: [section(text)] });
 
 const severity = word('severity', { description: 'A severity from ops.yml: `sev1`, or just `1`', example: 'sev2' });
-const OPEN_STATES = ['investigating', 'identified', 'monitoring'] as const;
 
 /** What a declare modal carries in `private_metadata`: where it came from. */
 const DeclareMetadata = z.object({
@@ -219,12 +218,14 @@ export const incidents = defineCapability({
         ),
         here(
           'status',
-          'Post a status update: investigating, identified or monitoring.',
-          args(choice('state', OPEN_STATES), rest('text', { example: 'rolled back the 14:02 deploy' })),
+          'Post a status update: investigating, identified, monitoring, or resolved (the text is the summary).',
+          args(choice('state', STATES), rest('text', { example: 'rolled back the 14:02 deploy' })),
           'status identified rolled back the 14:02 deploy',
-          async (incident, a: { state: (typeof OPEN_STATES)[number]; text: string }, by) => {
-            await desk.apply(incident.id, (i, now) => updateStatus(i, a.state, a.text, by, now));
-            return `Posted the update on incident #${incident.id}.`;
+          async (incident, a: { state: IncidentState; text: string }, by) => {
+            await desk.apply(incident.id, (i, now) => changeStatus(i, a.state, a.text, by, now));
+            return a.state === 'resolved'
+              ? `Resolved incident #${incident.id}: the postmortem draft follows in this channel.`
+              : `Posted the update on incident #${incident.id}.`;
           },
         ),
         here('sev', 'Change the severity.', args(severity), 'sev 1', async (incident, a: { severity: string }, by) => {
@@ -364,8 +365,9 @@ export const incidents = defineCapability({
         change(VIEWS.status, (_incident, ctx) => {
           const state = required(ctx.values, 'state');
           const text = required(ctx.values, 'text');
-          if (!(OPEN_STATES as readonly string[]).includes(state)) throw new Refused('Pick a status.');
-          return (i, now) => updateStatus(i, state as (typeof OPEN_STATES)[number], text, ctx.userId, now);
+          const known = STATES.find((name) => name === state);
+          if (!known) throw new Refused('Pick a status.');
+          return (i, now) => changeStatus(i, known, text, ctx.userId, now);
         }),
         change(VIEWS.severity, (_incident, ctx) => {
           const next = severityNamed(required(ctx.values, 'severity'));

@@ -298,7 +298,7 @@ function smallModal(callbackId: string, title: string, submit: string, incident:
   };
 }
 
-const stateOptions = STATES.filter((state) => state !== 'resolved').map((state) => option(state));
+const stateOptions = STATES.map((state) => option(state));
 
 export function statusModal(incident: Incident): View {
   const current = incident.state === 'resolved' ? 'investigating' : incident.state;

@@ -215,6 +215,11 @@ export function resolve(incident: Incident, summary: string, by: string, now: nu
   };
 }
 
+/** `Update status` with any state: `resolved` resolves, with the update's text as the summary. */
+export function changeStatus(incident: Incident, state: IncidentState, text: string, by: string, now: number): Change {
+  return state === 'resolved' ? resolve(incident, text, by, now) : updateStatus(incident, state, text, by, now);
+}
+
 /** When the commander is next due a reminder (no update for `updateEvery`), or undefined when none is. */
 export function reminderDueAt(incident: Incident, settings: IncidentSettings): number | undefined {
   const every = severityOf(settings, incident.severity).updateEvery;

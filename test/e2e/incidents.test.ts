@@ -277,6 +277,11 @@ describe('incidents end to end', () => {
     ).toBe(3);
     expect(channel.members).toContain(USERS.alice);
     expect(h.slack.state.pins.get(channel.id)?.size).toBe(1);
+    // Update status to resolved: the text is the summary.
+    expect(await answerIn(USERS.alice, channel.id, 'incident status resolved invites work again')).toContain(
+      'Resolved incident',
+    );
+    await waitForMessage(channel.id, /^Postmortem draft for incident/);
   });
 
   it('answers unknown severities, commands outside an incident channel and people without the responder role', async () => {
@@ -284,8 +289,8 @@ describe('incidents end to end', () => {
       '`sev9` is not a severity (ops.yml has sev1, sev2, sev3)',
     );
     expect(await answerIn(USERS.alice, CHANNEL, 'incident ack')).toContain('in an incident’s channel');
-    expect(await answerIn(USERS.alice, CHANNEL, 'incident status resolved done')).toContain(
-      'is not a valid state (expected one of investigating, identified, monitoring)',
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident status fixed done')).toContain(
+      'is not a valid state (expected one of investigating, identified, monitoring, resolved)',
     );
     const help = await answerIn(USERS.alice, CHANNEL, 'help incidents');
     for (const usage of ['incident declare <severity> <title…>', 'incident lead <user>', 'incident timeline']) {
