@@ -312,7 +312,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     if (bytes.length !== file.length) {
       return answer(400, `length mismatch: announced ${file.length} bytes, received ${bytes.length}`);
     }
-    file.content = Buffer.from(bytes);
+    state.receiveUpload(file, bytes);
     answer(200, `OK - ${bytes.length}`);
   }
 
@@ -382,7 +382,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     events,
     now,
     baseUrl: () => baseUrl,
-    commands: options.app?.commands,
+    ...(options.app ? { app: options.app } : {}),
   });
 
   const subscriptions = new EventSubscriptions({

@@ -326,6 +326,11 @@ export class WorkspaceState {
     return file;
   }
 
+  /** Keeps the bytes POSTed to a reserved file's upload URL (a copy: the request's buffer is not ours). */
+  receiveUpload(file: WorkspaceFile, bytes: Buffer): void {
+    file.content = Buffer.from(bytes);
+  }
+
   /**
    * Completes uploaded files and, with a channel, shares them there in one new message (`initial_comment` as its
    * text), as files.completeUploadExternal does. Returns the sharing message, if any.

@@ -4,23 +4,24 @@ import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.j
 import { startListener } from '../support/listener.js';
 
 /**
- * People pin, react and use message shortcuts on the local workspace; Opsdeck (Bolt, over real signed HTTP) hears
- * them through the platform's events and shortcuts (a throwaway capability records what it was given).
+ * People pin, react and use message shortcuts on the local workspace; Opsdeck (Bolt, over real signed HTTP or its
+ * Socket Mode connection) hears them through the platform's events and shortcuts (a throwaway capability records
+ * what it was given).
  */
 
-const listener = startListener();
-const { heard, heardOne } = listener;
+describe.each([
+  { mode: 'signed HTTP', socketMode: false },
+  { mode: 'Socket Mode', socketMode: true },
+])('people on the workspace, heard by Opsdeck over $mode', ({ socketMode }) => {
+  const listener = startListener();
+  const { heard, heardOne } = listener;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({
-    capabilities: [...CAPABILITIES, listener.capability],
-    app: listener.app,
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ socketMode, capabilities: [...CAPABILITIES, listener.capability], app: listener.app });
   });
-});
-afterAll(() => h.close());
+  afterAll(() => h.close());
 
-describe('people on the workspace, heard by Opsdeck', () => {
   it('hears a person pin a message and react to it, once the bot is in the channel', async () => {
     // The harness's #ops has people only: Slack sends bot events only from conversations the bot is in.
     const ops = h.slack.state.channels.get(CHANNEL)!;

@@ -72,8 +72,11 @@ export interface InteractionDeps {
   events: EventEmitter;
   now: () => number;
   baseUrl: () => string;
-  /** The app's slash commands; those with `shouldEscape` get their mentions escaped, as Slack does. */
-  commands?: WorkspaceApp['commands'];
+  /**
+   * The app as declared: commands with `shouldEscape` get their mentions escaped, and only its message shortcuts can
+   * be used, as on Slack. Absent: no escaping, any callback_id.
+   */
+  app?: WorkspaceApp;
 }
 
 type Json = Record<string, unknown>;
@@ -127,7 +130,7 @@ export class Interactions {
     });
     const responseUrl = `${this.deps.baseUrl()}/response/${entry.id}`;
     const command = input.command ?? '/ops';
-    const shouldEscape = this.deps.commands?.find((c) => c.command === command)?.shouldEscape ?? false;
+    const shouldEscape = this.deps.app?.commands.find((c) => c.command === command)?.shouldEscape ?? false;
     const body = commandBody(this.deps.payloads, {
       ...input,
       text: shouldEscape ? escapeCommandText(state, input.text) : input.text,
@@ -170,6 +173,12 @@ export class Interactions {
     const message = state.getMessage(input.channelId, input.ts);
     if (!message || message.ephemeralFor) {
       throw new Error(`sendMessageShortcut: no message ${input.ts} in ${input.channelId}`);
+    }
+    const { app } = this.deps;
+    if (app && !app.shortcuts.some((s) => s.type === 'message' && s.callbackId === input.callbackId)) {
+      throw new Error(
+        `sendMessageShortcut: the app declares no message shortcut ${input.callbackId} (manifest features.shortcuts)`,
+      );
     }
     // Replies through its response_url are new messages in the channel: the message belongs to someone else.
     const entry = this.deps.responseUrls.issue({

@@ -231,6 +231,7 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         const body = parse(shortcutSchema, req, raw);
         deps.people.visibleMessage(body);
         const declared = deps.app?.shortcuts.some((s) => s.type === 'message' && s.callbackId === body.callbackId);
+        // Checked here too so the page gets a 400, not a failed delivery.
         if (deps.app && !declared) throw new BadRequest(`no message shortcut ${body.callbackId}`);
         return answer(res, await interactions.sendMessageShortcut(body));
       }

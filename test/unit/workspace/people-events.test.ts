@@ -220,10 +220,15 @@ describe('message shortcuts', () => {
     expect(server.state.messages.get('C1')?.at(-1)).toMatchObject({ text: 'Declared', user: 'U0OPSBOT01' });
   });
 
-  it('refuses a shortcut on a message that does not exist', async () => {
+  it('refuses a shortcut on a message that does not exist, or one the app does not declare', async () => {
     await start(app([]));
     await expect(
       server.messageShortcut({ userId: 'U1', channelId: 'C1', ts: '1.000001', callbackId: 'incident_from_message' }),
     ).rejects.toThrow('no message');
+    const message = server.state.addMessage({ channel: 'C1', user: 'U2', text: 'x' });
+    await expect(
+      server.messageShortcut({ userId: 'U1', channelId: 'C1', ts: message.ts, callbackId: 'undeclared' }),
+    ).rejects.toThrow('declares no message shortcut undeclared');
+    expect(bot.requests).toHaveLength(0);
   });
 });
