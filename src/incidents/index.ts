@@ -130,17 +130,15 @@ export const incidents = defineCapability({
       },
     });
 
-    const change = (
-      callbackId: string,
-      apply: (incident: Incident, ctx: ViewContext) => Parameters<IncidentDesk['apply']>[1],
-    ) => ({
+    /** A small modal's submission: reads its fields into one change of the incident named in its metadata. */
+    const change = (callbackId: string, read: (ctx: ViewContext) => Parameters<IncidentDesk['apply']>[1]) => ({
       callbackId,
       role: 'responder',
       changes: true,
       auditTarget: (id: string) => `incident/${id}`,
       async run(ctx: ViewContext) {
         const incident = await desk.get(ctx.privateMetadata);
-        await desk.apply(incident.id, apply(incident, ctx));
+        await desk.apply(incident.id, read(ctx));
       },
     });
 
@@ -362,24 +360,24 @@ export const incidents = defineCapability({
             return undefined;
           },
         },
-        change(VIEWS.status, (_incident, ctx) => {
+        change(VIEWS.status, (ctx) => {
           const state = required(ctx.values, 'state');
           const text = required(ctx.values, 'text');
           const known = STATES.find((name) => name === state);
           if (!known) throw new Refused('Pick a status.');
           return (i, now) => changeStatus(i, known, text, ctx.userId, now);
         }),
-        change(VIEWS.severity, (_incident, ctx) => {
+        change(VIEWS.severity, (ctx) => {
           const next = severityNamed(required(ctx.values, 'severity'));
           return (i, now) => changeSeverity(i, next, ctx.userId, now);
         }),
-        change(VIEWS.role, (_incident, ctx) => {
+        change(VIEWS.role, (ctx) => {
           const role = required(ctx.values, 'role');
           const person = required(ctx.values, 'user');
           if (role !== 'commander' && role !== 'comms') throw new Refused('Pick a role.');
           return (i, now) => assignRole(i, role, person, ctx.userId, now);
         }),
-        change(VIEWS.resolve, (_incident, ctx) => {
+        change(VIEWS.resolve, (ctx) => {
           const summary = required(ctx.values, 'summary');
           return (i, now) => resolve(i, summary, ctx.userId, now);
         }),
