@@ -1,16 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordedCall } from '../../src/workspace/server.js';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
+import { deployMessage, recordingDeploy } from '../support/deploys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 let h: Harness;
 let pd: FakePagerDuty;
+let dir: string;
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000001';
 const WEBHOOK_TOKEN = 'incidents-test-webhook-token';
 
 beforeAll(async () => {
   pd = await startFakePagerDuty();
+  dir = mkdtempSync(join(tmpdir(), 'opsdeck-incidents-'));
   h = await startHarness({
     env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, WEBHOOK_TOKEN },
     opsYml: `
@@ -20,10 +26,16 @@ slack:
   incidentChannelPrefix: inc
 roles:
   responder: [U0ALICE, U0BOB, S0LEADS]
+  deployer: [U0ALICE]
   admin: [U0ADMIN]
 services:
   api:
     owners: [S0LEADS]
+  web:
+    deploy:
+      ${recordingDeploy(dir)}
+      environments:
+        staging: {}
 incidents:
   severities:
     sev1: { page: true, announce: true, updateEvery: 2s }
@@ -39,6 +51,7 @@ incidents:
 afterAll(async () => {
   await h.close();
   await pd.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const WAIT = { timeout: 15_000, interval: 20 };
@@ -97,6 +110,10 @@ const waitForMessage = (channelId: string, pattern: RegExp) =>
 
 describe('incidents end to end', () => {
   it('runs an incident from the modal to the postmortem: channel, invites, pinned card, escalation, paging, updates, reminder, resolve', async () => {
+    // What changed before: a deploy, which the postmortem lists.
+    expect(await answerIn(USERS.alice, CHANNEL, 'deploy web 2.0.0')).toContain('Requested #1');
+    await deployMessage(h, '1', 'succeeded');
+
     const viewId = await openDeclareModal(USERS.alice);
     const submitted = await h.slack.sendViewSubmission({
       userId: USERS.alice,
@@ -207,6 +224,7 @@ describe('incidents end to end', () => {
       'Escalated (level 1), paged PagerDuty',
       'Time to acknowledge: ',
       'Time to resolve: ',
+      'deploy #1 of web 2.0.0 to staging: succeeded (@U0ALICE)',
       'No flag changes are recorded',
     ]) {
       expect(text).toContain(expected);
