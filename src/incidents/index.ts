@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseButtonValue } from '../alerts/messages.js';
 import { commonLabels } from '../alerts/rules.js';
 import { AlertStore } from '../alerts/store.js';
-import { Refused } from '../errors.js';
+import { Refused, SlackApiError } from '../errors.js';
 import { section } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
@@ -77,8 +77,20 @@ export const incidents = defineCapability({
     const desk = new IncidentDesk(services);
     const { store } = desk;
 
-    /** Opens a modal within the trigger's 3 s: everything it shows is known without asking Slack. */
-    const open = (triggerId: string, view: View) => services.outbox.call('views.open', { trigger_id: triggerId, view });
+    /**
+     * Opens a modal within the trigger's 3 s: everything it shows is known without asking Slack (at most one Redis
+     * read, for an alert group). A trigger that ran out is told as such, not as an error.
+     */
+    const open = async (triggerId: string, view: View) => {
+      try {
+        await services.outbox.call('views.open', { trigger_id: triggerId, view });
+      } catch (error) {
+        if (error instanceof SlackApiError && /trigger/.test(error.slackError)) {
+          throw new Refused('Slack took too long to open the form: try again.');
+        }
+        throw error;
+      }
+    };
 
     const openDeclare = (triggerId: string, prefill: DeclarePrefill, metadata: z.input<typeof DeclareMetadata>) =>
       open(
