@@ -261,7 +261,15 @@ describe('incidents end to end', () => {
     expect(again).toContain(`<#${channel.id}>`);
     expect(again).toContain('is open already');
     expect([...h.slack.state.channels.values()].filter((c) => c.name.includes('login-is-slow'))).toHaveLength(1);
-    expect(await answerIn(USERS.alice, CHANNEL, 'incident list')).toMatch(/open incident/);
+    const list = await answerIn(USERS.alice, CHANNEL, 'incident list');
+    expect(list).toMatch(/open incident/);
+    expect(list).toContain(`Login is slow — investigating · commander <@U0ALICE> · <#${channel.id}>`);
+    // The Home tab lists it too.
+    const before = h.slack.calls.length;
+    await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.bob, channel: 'D0BOB', tab: 'home' });
+    const published = await callAfter(before, (c) => c.method === 'views.publish');
+    expect(JSON.stringify(published.params.view)).toContain('*Incidents*');
+    expect(JSON.stringify(published.params.view)).toContain('Login is slow');
   });
 
   it('declaring the same title twice at once makes one incident; a raised severity escalates and pages', async () => {
