@@ -48,8 +48,14 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         users.add(id);
         continue;
       }
-      const result = await outbox.call<{ users?: string[] }>('usergroups.users.list', { usergroup: id });
-      for (const user of result.users ?? []) users.add(user);
+      try {
+        const result = await outbox.call<{ users?: string[] }>('usergroups.users.list', { usergroup: id });
+        for (const user of result.users ?? []) users.add(user);
+      } catch (error) {
+        // A group Slack does not know (deleted, a typo in ops.yml) is skipped; a temporary failure is retried.
+        if (!(error instanceof SlackApiError) || error.temporary) throw error;
+        logger.warn({ usergroup: id, err: { message: error.message } }, 'incident invite: user group skipped');
+      }
     }
     return [...users];
   }

@@ -31,6 +31,8 @@ roles:
 services:
   api:
     owners: [S0LEADS]
+  legacy:
+    owners: [S0GONE, U0CAROL]
   web:
     deploy:
       ${recordingDeploy(dir)}
@@ -324,6 +326,21 @@ describe('incidents end to end', () => {
     }
     expect(await answerIn(USERS.carol, CHANNEL, 'incident declare sev3 Carol was here')).toContain('responder');
     expect([...h.slack.state.channels.values()].some((c) => c.name.includes('carol-was-here'))).toBe(false);
+  });
+
+  it('sets up the channel even when a service owner group is unknown to Slack, inviting the other owners', async () => {
+    const viewId = await openDeclareModal(USERS.alice);
+    await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: {
+        title: { title: 'Legacy batch stalled' },
+        severity: { severity: select('sev3') },
+        service: { service: select('legacy') },
+      },
+    });
+    const channel = await incidentChannel('-legacy-batch-stalled');
+    expect(channel.members).toEqual(expect.arrayContaining([USERS.alice, USERS.carol]));
   });
 
   it('keeps the modal open with errors under the fields that are wrong', async () => {
