@@ -68,7 +68,24 @@ export const alerts = defineCapability({
       return url ? alertmanagerSilences(url) : undefined;
     });
 
+    /** Open groups (of one service, when given) with links to their messages. */
+    async function openWithLinks(service?: string) {
+      const open = (await store.open()).filter(
+        (group) => !service || commonLabels(Object.values(group.alerts)).service === service,
+      );
+      return Promise.all(
+        open.map(async (group) => {
+          const ref = await services.outbox.ref(messageKey(group));
+          return { group, link: ref && permalink(ref) };
+        }),
+      );
+    }
+
     return {
+      // The open alert groups, as `/ops alerts` lists them (a Home tab holds 100 blocks: the list is cut short).
+      async home() {
+        return openGroupsMessage(await openWithLinks(), undefined).blocks.slice(0, 12);
+      },
       webhooks: [
         webhook({
           path: 'alertmanager',
@@ -96,17 +113,7 @@ export const alerts = defineCapability({
           example: 'alerts api',
           changes: false,
           async run(ctx) {
-            const service = ctx.args.service;
-            const open = (await store.open()).filter(
-              (group) => !service || commonLabels(Object.values(group.alerts)).service === service,
-            );
-            const withLinks = await Promise.all(
-              open.map(async (group) => {
-                const ref = await services.outbox.ref(messageKey(group));
-                return { group, link: ref && permalink(ref) };
-              }),
-            );
-            await ctx.reply(openGroupsMessage(withLinks, service));
+            await ctx.reply(openGroupsMessage(await openWithLinks(ctx.args.service), ctx.args.service));
           },
         }),
       ],

@@ -49,6 +49,9 @@ export function ingestHandler(
       const metrics = lazyMetrics();
       const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
       const canDeclare = services.catalog.incidents !== undefined;
+      // Alertmanager and Grafana hold a new group for their own group_wait before sending it; other senders send
+      // alert by alert, so Opsdeck holds their new groups itself.
+      const groupWaitMs = batch.source === 'generic' ? services.catalog.alerts.groupWait : 0;
       metrics.received.inc({ source: batch.source }, batch.alerts.length);
       const id = groupIdOf(batch.source, batchGroupKey(batch));
       const route = routeFor(commonLabels(batch.alerts), services.catalog);
@@ -69,7 +72,7 @@ export function ingestHandler(
         return { group: id, digest: group.digest };
       }
       if (applied.unchanged) {
-        await publishGroup(services.outbox, group, { canSilence, canDeclare, isNew: true });
+        await publishGroup(services.outbox, group, { canSilence, canDeclare, isNew: true, groupWaitMs });
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
@@ -83,6 +86,7 @@ export function ingestHandler(
         canDeclare,
         isNew: applied.newMessage,
         line: applied.line,
+        groupWaitMs,
       });
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);

@@ -9,14 +9,15 @@ import type { AlertGroup } from './rules.js';
 export async function publishGroup(
   outbox: SlackOutbox,
   group: AlertGroup,
-  options: { canSilence: boolean; canDeclare: boolean; line?: string; isNew?: boolean },
+  options: { canSilence: boolean; canDeclare: boolean; line?: string; isNew?: boolean; groupWaitMs?: number },
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   const message = groupMessage(group, { canSilence: options.canSilence, canDeclare: options.canDeclare });
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
   if (options.isNew) {
-    await outbox.post({ key, channel: group.channel, message });
+    // Measured from when this epoch started, so a rerun or a late drain does not wait again.
+    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + (options.groupWaitMs ?? 0) });
     posts++;
   } else {
     try {

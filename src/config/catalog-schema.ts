@@ -253,6 +253,12 @@ export const AlertsSettingsSchema = z.strictObject({
   routes: emptyAsAbsent(z.array(AlertRouteSchema).default([])),
   /** A channel with more Slack writes waiting than this collects new alert groups into one digest message. */
   digestBacklog: z.int().min(1).max(10_000).default(20),
+  /**
+   * How long a new alert group from the generic webhook waits before its message is posted, like Alertmanager's
+   * group_wait (Alertmanager and Grafana have waited theirs already): the alerts that follow within it are in the first
+   * post instead of costing an edit each — edits share one Tier 3 budget (50 a minute for the whole app).
+   */
+  groupWait: duration().default(2000),
 });
 
 /** One severity's handling: page on escalation, announce in `slack.incidentsChannel`, remind the commander. */

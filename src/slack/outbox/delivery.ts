@@ -85,7 +85,7 @@ export class Delivery {
       case 'respond':
         return this.respond(run, data, ctx.signal);
       case 'post':
-        return this.post(run, data.key, ctx.signal);
+        return this.post(run, data.key, data.notBefore ?? 0, ctx.signal);
       case 'update':
         return this.update(run, data.key, data.version, ctx.signal);
     }
@@ -106,7 +106,7 @@ export class Delivery {
     return 'sent';
   }
 
-  private async post(run: Run, key: string, signal?: AbortSignal): Promise<DeliveryResult> {
+  private async post(run: Run, key: string, notBefore: number, signal?: AbortSignal): Promise<DeliveryResult> {
     const method = 'chat.postMessage';
     const message = await this.deps.store.get(key);
     if (!message) return this.fail(method, key, 'message_not_stored');
@@ -124,7 +124,7 @@ export class Delivery {
       threadTs = parent.ts;
     }
     const rule = paceFor(method, message.channel);
-    await this.awaitTurn(run, rule, signal);
+    await this.awaitTurn(run, rule, notBefore, signal);
     // Each try sends the newest content: an edit made while the post waited rides along.
     let sent = message;
     const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, async () => {
@@ -185,15 +185,17 @@ export class Delivery {
    * reached a worker and nobody asks the pacer twice. A turn more than an interval away is kept in the job's data
    * while the job waits delayed (the worker slot is free meanwhile); a job that comes back too late for its turn
    * (a busy or restarted worker) lets it go and queues again, because sending late would bunch it with the next turn.
+   * A post held back (`notBefore`) takes its place in line now, as the line will stand then: in a storm the line is
+   * longer than the hold anyway, so holding costs nothing there.
    */
-  private async awaitTurn(run: Run, rule: PaceRule | undefined, signal?: AbortSignal) {
+  private async awaitTurn(run: Run, rule: PaceRule | undefined, notBefore: number, signal?: AbortSignal) {
     if (!rule) return;
     const kept = (run.data as { turn?: Turn }).turn;
     let at: number;
     if (kept && kept.bucket === rule.key && this.now() - kept.at <= TURN_TOLERANCE_MS) {
       at = kept.at;
     } else {
-      const turn = await this.deps.pacer.reserve(rule, Number.MAX_SAFE_INTEGER);
+      const turn = await this.deps.pacer.reserve(rule, Number.MAX_SAFE_INTEGER, notBefore || undefined);
       at = this.now() + (turn.reserved ? turn.waitMs : 0);
     }
     const wait = at - this.now();

@@ -24,6 +24,8 @@ const respondJob = z.object({
 const postJob = z.object({
   kind: z.literal('post'),
   key: writeKey,
+  /** Not sent before this time (ms since the epoch): content that changes meanwhile goes out in the post itself. */
+  notBefore: z.number().int().nonnegative().optional(),
   turn: z.object({ bucket: z.string(), at: z.number() }).optional(),
 });
 
@@ -55,4 +57,8 @@ export const outboxQueue = defineQueue<OutboxJob>({
   attempts: 5,
   backoff: { type: 'exponential', delayMs: 1000 },
   onStall: 'rerun',
+  // A write mostly waits: for its turn (up to a second, in its worker slot) and for Slack. With one channel's posts
+  // going at 1/s, every busy channel keeps a slot asleep, so WORKER_CONCURRENCY slots (sized for CPU work) would
+  // pace a storm over 20 channels by the slots instead of by Slack.
+  concurrency: 64,
 });

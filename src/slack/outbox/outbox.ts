@@ -102,15 +102,22 @@ export class SlackOutbox {
   /**
    * Posts a message once per `key`; later calls with the same key do nothing. Where it landed is kept in Redis under
    * the key (see `ref`), so `update` works from any process and after restarts. `threadKey` replies in the thread of
-   * the message posted under that key (waiting for that post if it is still on its way).
+   * the message posted under that key (waiting for that post if it is still on its way). `notBefore` (ms since the
+   * epoch) holds the post back until then; updates meanwhile only change what it will carry.
    */
-  async post(input: { key: string; channel: string; message: SlackMessage; threadKey?: string }): Promise<void> {
+  async post(input: {
+    key: string;
+    channel: string;
+    message: SlackMessage;
+    threadKey?: string;
+    notBefore?: number;
+  }): Promise<void> {
     const key = writeKey.parse(input.key);
     if (input.threadKey !== undefined) writeKey.parse(input.threadKey);
     await this.store.create(key, input.channel, input.message, input.threadKey);
     // Enqueued even when the message existed: a caller retried after a failed enqueue must not lose its post (the
     // delivery skips a message that already has a ts).
-    await this.enqueue({ kind: 'post', key });
+    await this.enqueue({ kind: 'post', key, ...(input.notBefore ? { notBefore: Math.round(input.notBefore) } : {}) });
   }
 
   /**

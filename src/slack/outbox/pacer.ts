@@ -18,13 +18,19 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)`;
  * next free slot, if it starts within `maxWait`, and learns how long to sleep until it; or takes nothing and learns
  * when to ask again. Nobody polls: each caller sleeps exactly once, until its own slot.
  *
- * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME). Returns {reserved 0|1, wait ms}.
+ * A caller may ask for a slot no earlier than `notBefore` (ARGV[5]): the bucket is then taken as it will be at that
+ * time, so held-back calls that all come due together still get one burst, not a burst each.
+ *
+ * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME), not before ms ('' = now).
+ * Returns {reserved 0|1, wait ms}.
  */
 const RESERVE = `${BUCKET}
 local maxWait = tonumber(ARGV[3])
-if tat < now then tat = now end
+local from = tonumber(ARGV[5]) or now
+if from < now then from = now end
+if tat < from then tat = from end
 local wait = tat - (burst - 1) * interval - now
-if wait < 0 then wait = 0 end
+if wait < from - now then wait = from - now end
 if wait > maxWait then return {0, wait} end
 local nextTat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', nextTat), 'PX', nextTat - now + 1000)
@@ -60,8 +66,8 @@ export class Pacer {
    * Reserves the next slot of `rule`'s bucket if it starts within `maxWaitMs`; the caller then sleeps `waitMs` and
    * calls. Otherwise nothing is taken and `retryInMs` says when the bucket will have a slot that close.
    */
-  async reserve(rule: PaceRule, maxWaitMs: number): Promise<Reservation> {
-    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs)) as [number, number];
+  async reserve(rule: PaceRule, maxWaitMs: number, notBefore?: number): Promise<Reservation> {
+    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore)) as [number, number];
     return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
   }
 
@@ -70,8 +76,8 @@ export class Pacer {
     await this.run(HOLD_OFF, rule, ms);
   }
 
-  private run(script: string, rule: PaceRule, ms: number): Promise<unknown> {
+  private run(script: string, rule: PaceRule, ms: number, notBefore?: number): Promise<unknown> {
     const bucket = this.key('pace', rule.key);
-    return this.redis.eval(script, 1, bucket, rule.intervalMs, rule.burst, ms, this.now?.() ?? '');
+    return this.redis.eval(script, 1, bucket, rule.intervalMs, rule.burst, ms, this.now?.() ?? '', notBefore ?? '');
   }
 }

@@ -106,6 +106,21 @@ describe('Pacer (a GCRA bucket in Redis)', () => {
     expect(await pacer.reserve(bucket, 10_000)).toEqual({ reserved: true, waitMs: 7000 });
   });
 
+  it('gives calls held back to one time one burst then, not a burst each (an alert group wait)', async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(redis, key, clock.now);
+    const bucket = { ...rule, key: `${rule.key}-g` };
+    const notBefore = clock.now() + 2000;
+    const waits = [];
+    for (let i = 0; i < 5; i++) {
+      const turn = await pacer.reserve(bucket, 60_000, notBefore);
+      waits.push(turn.reserved ? turn.waitMs : -1);
+    }
+    expect(waits).toEqual([2000, 2000, 2000, 3000, 4000]);
+    // A time already past changes nothing: the line goes on.
+    expect(await pacer.reserve(bucket, 60_000, clock.now() - 5000)).toEqual({ reserved: true, waitMs: 5000 });
+  });
+
   it('reads Redis TIME when no clock is injected, so processes on different hosts agree', async () => {
     const pacer = new Pacer(redis, key);
     const bucket = { key: 'views.open-f', intervalMs: 60_000, burst: 1 };
