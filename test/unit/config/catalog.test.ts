@@ -99,7 +99,7 @@ describe('parseCatalog', () => {
         roles: {},
         services: {},
         runbooks: {},
-        alerts: { routes: [], digestBacklog: 20 },
+        alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
       },
       warnings: [],
     });
