@@ -114,7 +114,10 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
-    keyOf: (capability, ...parts) => redis.keys.capability(capability, ...parts),
+    keysOf:
+      (capability) =>
+      (...parts) =>
+        redis.keys.capability(capability, ...parts),
     metrics: metrics.registry,
     workerId,
     now,

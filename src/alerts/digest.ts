@@ -65,7 +65,11 @@ export function drainHandler(
             : undefined,
         );
         if (!changed) continue;
-        await publishGroup(services.outbox, changed.group, { canSilence: canSilence(), isNew: true });
+        await publishGroup(services.outbox, changed.group, {
+          canSilence: canSilence(),
+          canDeclare: services.catalog.incidents !== undefined,
+          isNew: true,
+        });
         await store.reservePost(channel, Date.now());
         posted++;
       }

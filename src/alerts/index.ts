@@ -139,6 +139,7 @@ export const alerts = defineCapability({
             }
             await publishGroup(services.outbox, changed.group, {
               canSilence: silences() !== undefined,
+              canDeclare: services.catalog.incidents !== undefined,
               line: ':eyes: Acknowledged',
             });
           },

@@ -48,6 +48,7 @@ export function ingestHandler(
     async process(batch) {
       const metrics = lazyMetrics();
       const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
+      const canDeclare = services.catalog.incidents !== undefined;
       // Alertmanager and Grafana hold a new group for their own group_wait before sending it; other senders send
       // alert by alert, so Opsdeck holds their new groups itself.
       const groupWaitMs = batch.source === 'generic' ? services.catalog.alerts.groupWait : 0;
@@ -71,7 +72,7 @@ export function ingestHandler(
         return { group: id, digest: group.digest };
       }
       if (applied.unchanged) {
-        await publishGroup(services.outbox, group, { canSilence, isNew: true, groupWaitMs });
+        await publishGroup(services.outbox, group, { canSilence, canDeclare, isNew: true, groupWaitMs });
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
@@ -82,6 +83,7 @@ export function ingestHandler(
       }
       const { kind, posts } = await publishGroup(services.outbox, group, {
         canSilence,
+        canDeclare,
         isNew: applied.newMessage,
         line: applied.line,
         groupWaitMs,

@@ -5,6 +5,8 @@ export const ACK_ACTION = 'alerts_ack';
 /** `alerts_silence_1h`, `alerts_silence_4h`, `alerts_silence_24h`. */
 export const SILENCE_ACTION = /^alerts_silence_(\d+)h$/;
 export const UNSILENCE_ACTION = 'alerts_unsilence';
+/** Handled by the incidents capability (it opens its declare modal prefilled from the group); named here so alerts never import incidents. */
+export const DECLARE_INCIDENT_ACTION = 'incidents:declare-from-alert';
 
 /** A button's value: the group and the message (epoch) it was clicked on. */
 export function buttonValue(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
@@ -55,7 +57,7 @@ function annotation(group: AlertGroup, name: string): string | undefined {
  * The one message of an alert group, edited in place for its whole life: state, counts, severity, common labels,
  * summary and description, links (runbook, source, Alertmanager), who acknowledged, the silence, and the buttons.
  */
-export function groupMessage(group: AlertGroup, options: { canSilence: boolean }): Message {
+export function groupMessage(group: AlertGroup, options: { canSilence: boolean; canDeclare?: boolean }): Message {
   const alerts = Object.values(group.alerts);
   const labels = commonLabels(alerts);
   const { firing, resolved } = counts(group);
@@ -133,6 +135,16 @@ export function groupMessage(group: AlertGroup, options: { canSilence: boolean }
         });
       }
     }
+  }
+  // Only with an `incidents:` section in ops.yml: declaring is then part of how this team works.
+  if (options.canDeclare && firingNow) {
+    buttons.push({
+      type: 'button',
+      action_id: DECLARE_INCIDENT_ACTION,
+      text: { type: 'plain_text', text: 'Declare incident' },
+      style: 'danger',
+      value,
+    });
   }
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
   return { text, blocks };

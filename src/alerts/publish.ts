@@ -9,10 +9,10 @@ import type { AlertGroup } from './rules.js';
 export async function publishGroup(
   outbox: SlackOutbox,
   group: AlertGroup,
-  options: { canSilence: boolean; line?: string; isNew?: boolean; groupWaitMs?: number },
+  options: { canSilence: boolean; canDeclare: boolean; line?: string; isNew?: boolean; groupWaitMs?: number },
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
-  const message = groupMessage(group, { canSilence: options.canSilence });
+  const message = groupMessage(group, { canSilence: options.canSilence, canDeclare: options.canDeclare });
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
   if (options.isNew) {

@@ -39,7 +39,7 @@ export const silenceQueue = defineQueue<SilenceJob>({
  * A second Silence while one is active, or Unsilence with none, only tells the clicker.
  */
 export function silenceHandler(
-  services: Pick<Services, 'outbox'>,
+  services: Pick<Services, 'outbox' | 'catalog'>,
   store: AlertStore,
   silences: () => SilenceProvider | undefined,
 ): JobHandler<SilenceJob> {
@@ -85,6 +85,7 @@ export function silenceHandler(
         )) ?? { group };
         await publishGroup(services.outbox, next, {
           canSilence: true,
+          canDeclare: services.catalog.incidents !== undefined,
           line: `:no_bell: Silenced for ${hours}h`,
         });
         return { silence: id };
@@ -100,6 +101,7 @@ export function silenceHandler(
       if (changed) {
         await publishGroup(services.outbox, changed.group, {
           canSilence: true,
+          canDeclare: services.catalog.incidents !== undefined,
           line: ':bell: Unsilenced',
         });
       }

@@ -37,10 +37,10 @@ export interface Services {
   /** Builds the capability's own Redis keys, under its name: in `deploys`, `key('lock', 'api')` → `<prefix>:deploys:lock:api`. */
   key(...parts: string[]): string;
   /**
-   * Another capability's key, to read its store (status shows the last deploy from deploys' history). Only the owner
-   * writes its keys; a reader imports the owner's store, never the other way round.
+   * Another capability's key builder, only to read its state through that capability's own store class (incidents
+   * reads alert groups and deploy history so); a capability never writes another's keys.
    */
-  keyOf(capability: string, ...parts: string[]): string;
+  keysOf(capability: string): (...parts: string[]) => string;
   /** Where capabilities declare their own metrics (bounded labels only). */
   metrics: Registry;
   /** This process's name, as `/ops ping` reports it. */

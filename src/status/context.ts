@@ -1,31 +1,45 @@
 import type { Catalog } from '../config/catalog.js';
 import type { DeployStore } from '../deploys/store.js';
+import type { IncidentStore } from '../incidents/store.js';
 import { type LastDeploy, lastDeployOf } from './rules.js';
 
 /** What `/ops status` shows beside the checks, read from other capabilities' stores once per request. */
 export interface StatusContext {
   /** By service. */
   lastDeploys: Record<string, LastDeploy>;
-  /**
-   * Open incidents by service. The seam for the incidents capability: once it lands, `readContext` fills this from
-   * its store (status imports incidents' store, never the other way round); the messages already show it.
-   */
+  /** Open incidents by service (those declared for a service). */
   openIncidents?: Record<string, number>;
 }
 
-/** Each service's last deploy (every service's, or `only`'s), from deploys' history of its environments. */
-export async function readContext(deploys: DeployStore, catalog: Catalog, only?: string): Promise<StatusContext> {
+/**
+ * Each service's last deploy (every service's, or `only`'s), from deploys' history of its environments, and its open
+ * incidents, from incidents' store. Status reads their stores; neither imports status.
+ */
+export async function readContext(
+  stores: { deploys: DeployStore; incidents: IncidentStore },
+  catalog: Catalog,
+  only?: string,
+): Promise<StatusContext> {
   const services = Object.entries(catalog.services).filter(
     ([service, config]) => (only === undefined || service === only) && config.deploy !== undefined,
   );
-  const entries = await Promise.all(
-    services.map(async ([service, config]) => {
-      const environments = Object.keys(config.deploy?.environments ?? {});
-      const histories = await Promise.all(environments.map((environment) => deploys.history(service, environment, 1)));
-      return [service, lastDeployOf(histories)] as const;
-    }),
-  );
+  const [entries, open] = await Promise.all([
+    Promise.all(
+      services.map(async ([service, config]) => {
+        const environments = Object.keys(config.deploy?.environments ?? {});
+        const histories = await Promise.all(
+          environments.map((environment) => stores.deploys.history(service, environment, 1)),
+        );
+        return [service, lastDeployOf(histories)] as const;
+      }),
+    ),
+    stores.incidents.open(),
+  ]);
   const lastDeploys: Record<string, LastDeploy> = {};
   for (const [service, last] of entries) if (last) lastDeploys[service] = last;
-  return { lastDeploys };
+  const openIncidents: Record<string, number> = {};
+  for (const incident of open) {
+    if (incident.service !== undefined) openIncidents[incident.service] = (openIncidents[incident.service] ?? 0) + 1;
+  }
+  return { lastDeploys, openIncidents };
 }

@@ -1,4 +1,5 @@
 import { DeployStore } from '../deploys/store.js';
+import { IncidentStore } from '../incidents/store.js';
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { suggest } from '../platform/suggest.js';
@@ -18,11 +19,14 @@ import { StatusStore } from './store.js';
 export const status = defineCapability({
   name: 'status',
   title: 'Status',
-  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'keyOf', 'now', 'logger', 'home'],
+  uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'keysOf', 'now', 'logger', 'home'],
   build: (services) => {
     const store = new StatusStore(services.redis, services.key);
-    // Deploys' own store, read only: the last deploy of each service.
-    const deploys = new DeployStore(services.redis, (...parts) => services.keyOf('deploys', ...parts));
+    // Deploys' and incidents' own stores, read only: each service's last deploy and open incidents.
+    const stores = {
+      deploys: new DeployStore(services.redis, services.keysOf('deploys')),
+      incidents: new IncidentStore(services.redis, services.keysOf('incidents')),
+    };
     const known = () => Object.keys(services.catalog.services);
     return {
       subcommands: [
@@ -49,7 +53,7 @@ export const status = defineCapability({
         }),
       ],
       jobs: [
-        requestHandler(services, store, (only) => readContext(deploys, services.catalog, only)),
+        requestHandler(services, store, (only) => readContext(stores, services.catalog, only)),
         checkHandler({ ...services, store, settings: STATUS_SETTINGS }),
         redrawHandler({ ...services, store, settings: STATUS_SETTINGS }),
       ],

@@ -121,12 +121,14 @@ describe('manifest.yml', () => {
     const { features } = loadManifest();
     expect(features.slash_commands.map((c) => c.command)).toEqual(['/ops']);
     const [ops] = features.slash_commands;
-    expect(ops!.should_escape).toBe(false);
+    // Escaped mentions carry user IDs (`/ops incident lead @bob`).
+    expect(ops!.should_escape).toBe(true);
     for (const { subcommand } of registryOf().subcommands) {
       expect(ops!.usage_hint).toContain(`${subcommand.name} ${subcommand.grammar.usage}`.trim());
     }
-    // No shortcut until something handles one: Slack would show users a shortcut that errors.
-    expect(features.shortcuts ?? []).toEqual([]);
+    // Every shortcut is one a capability handles: Slack would show users a shortcut that errors otherwise.
+    const handled = registryOf().capabilities.flatMap((c) => c.shortcuts.map((s) => s.callbackId));
+    expect((features.shortcuts ?? []).map((s) => s.callback_id)).toEqual(handled);
     expect(features.bot_user).toEqual({ display_name: 'opsdeck', always_online: true });
     expect(features.app_home).toEqual({
       home_tab_enabled: true,
@@ -142,9 +144,19 @@ describe('manifest.yml', () => {
     // Opsdeck reads no conversation history and administers nothing.
     expect(bot.filter((s) => s.startsWith('admin') || s.endsWith(':history'))).toEqual([]);
     expect(oauth_config.scopes.user ?? []).toEqual([]);
-    // Exactly what this version calls: the slash command, replies and the Home tab, user-group lookups.
-    expect([...bot].sort()).toEqual(['chat:write', 'commands', 'usergroups:read']);
-    expect(settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    // Exactly what this version calls: the slash command, replies and the Home tab, user-group lookups, and the
+    // incidents' channels, pins, pinned/:pushpin:ed messages and postmortem files.
+    expect([...bot].sort()).toEqual([
+      'channels:manage',
+      'chat:write',
+      'commands',
+      'files:write',
+      'pins:read',
+      'pins:write',
+      'reactions:read',
+      'usergroups:read',
+    ]);
+    expect(settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'pin_added', 'reaction_added']);
   });
 
   it('points every Slack request at the one HTTP endpoint, with Socket Mode and org/rotation features off', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
@@ -80,7 +81,10 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
 
   app.view<SlackViewAction>({ callback_id: /.+/, type: 'view_submission' }, async ({ ack, body, view }) => {
     const found = deps.registry.findView(view.callback_id);
-    if (!found || !(await deps.firstSeen('view')(`${view.id}:${view.hash}`))) {
+    // The view's hash stays the same when a submission was answered with errors: the values tell a corrected
+    // resubmission from a replay of the same one.
+    const submission = `${view.id}:${view.hash}:${createHash('sha256').update(JSON.stringify(view.state.values)).digest('hex').slice(0, 16)}`;
+    if (!found || !(await deps.firstSeen('view')(submission))) {
       await ack();
       return;
     }

@@ -99,7 +99,7 @@ describe('parseCatalog', () => {
         roles: {},
         services: {},
         runbooks: {},
-        alerts: { routes: [], digestBacklog: 20 },
+        alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
       },
       warnings: [],
     });
@@ -246,7 +246,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents)',
     ]);
   });
 

@@ -162,7 +162,7 @@ const signingSecret = (slack: SlackTransport) => (slack.mode === 'http' ? slack.
 describe('localApp', () => {
   it("runs the app manifest.yml declares, under the configured slash command's name", () => {
     const app = localApp('/ops');
-    expect(app.commands).toEqual([{ command: '/ops', shouldEscape: false }]);
+    expect(app.commands).toEqual([{ command: '/ops', shouldEscape: true }]);
     expect(app.botEvents).toContain('app_home_opened');
     const manifest = join(dir, 'manifest.yml');
     writeFileSync(

@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../../src/config/catalog.js';
+import { DeploySchema } from '../../../src/deploys/deploy.js';
+import { DeployStore } from '../../../src/deploys/store.js';
+import { IncidentSchema } from '../../../src/incidents/incident.js';
+import { IncidentStore } from '../../../src/incidents/store.js';
+import { readContext } from '../../../src/status/context.js';
+import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
+
+/** What `/ops status` reads beside its checks, from deploys' and incidents' own stores in a real Redis. */
+
+const redis = redisClient();
+const prefix = uniquePrefix();
+const keysOf =
+  (capability: string) =>
+  (...parts: string[]) =>
+    [prefix, capability, ...parts].join(':');
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const { catalog } = parseCatalog(
+  `services:
+  api:
+    deploy:
+      provider: command
+      command: ["true"]
+      environments: { staging: {}, production: {} }
+  web: {}
+`,
+  {},
+);
+
+describe('the status context', () => {
+  it('has each service’s newest deploy and its open incidents', async () => {
+    const deploys = new DeployStore(redis, keysOf('deploys'));
+    const incidents = new IncidentStore(redis, keysOf('incidents'));
+    const deploy = (id: string, environment: string, version: string, requestedAt: number) =>
+      DeploySchema.parse({
+        id,
+        service: 'api',
+        environment,
+        version,
+        kind: 'deploy',
+        status: 'succeeded',
+        requester: 'U0ALICE',
+        channel: 'C0OPS',
+        needsApproval: false,
+        requestedAt,
+        finishedAt: requestedAt + 1000,
+      });
+    await deploys.record(deploy('1', 'staging', '1.0.0', 1000));
+    await deploys.record(deploy('2', 'production', '0.9.0', 2000));
+    const incident = (id: string, service: string | undefined, state: string) =>
+      IncidentSchema.parse({
+        id,
+        title: `Incident ${id}`,
+        titleKey: `incident-${id}`,
+        severity: 'sev2',
+        service,
+        state,
+        declaredBy: 'U0ALICE',
+        declaredAt: 1000 + Number(id),
+        commander: 'U0ALICE',
+        lastUpdateAt: 1000,
+      });
+    await incidents.create(incident('1', 'api', 'investigating'));
+    await incidents.create(incident('2', 'api', 'identified'));
+    await incidents.create(incident('3', 'web', 'resolved'));
+    await incidents.create(incident('4', undefined, 'investigating'));
+
+    const context = await readContext({ deploys, incidents }, catalog);
+    expect(context.lastDeploys).toEqual({
+      api: { version: '0.9.0', environment: 'production', kind: 'deploy', status: 'succeeded', at: 3000 },
+    });
+    expect(context.openIncidents).toEqual({ api: 2 });
+    expect((await readContext({ deploys, incidents }, catalog, 'web')).lastDeploys).toEqual({});
+  });
+});
