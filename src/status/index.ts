@@ -22,11 +22,12 @@ export const status = defineCapability({
   uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'keysOf', 'now', 'logger', 'home'],
   build: (services) => {
     const store = new StatusStore(services.redis, services.key);
-    // Deploys' and incidents' own stores, read only: each service's last deploy and open incidents.
-    const stores = {
+    // Deploys' and incidents' own stores, read only: each service's last deploy and open incidents. Made on use: help
+    // and the manifest come from a build without any service.
+    const stores = () => ({
       deploys: new DeployStore(services.redis, services.keysOf('deploys')),
       incidents: new IncidentStore(services.redis, services.keysOf('incidents')),
-    };
+    });
     const known = () => Object.keys(services.catalog.services);
     return {
       subcommands: [
@@ -53,7 +54,7 @@ export const status = defineCapability({
         }),
       ],
       jobs: [
-        requestHandler(services, store, (only) => readContext(stores, services.catalog, only)),
+        requestHandler(services, store, (only) => readContext(stores(), services.catalog, only)),
         checkHandler({ ...services, store, settings: STATUS_SETTINGS }),
         redrawHandler({ ...services, store, settings: STATUS_SETTINGS }),
       ],
