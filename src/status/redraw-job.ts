@@ -3,7 +3,7 @@ import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
 import { countChecks, type DrawDeps, drawRequest, EDIT_INTERVAL_MS, progressOf } from './draw.js';
-import { worthRedrawing } from './rules.js';
+import { QUIET_EDITS, worthRedrawing } from './rules.js';
 
 const redrawJob = z.object({
   requestId: z.string().min(1).max(200),
@@ -35,9 +35,10 @@ export function redrawHandler(deps: DrawDeps & Pick<Services, 'now'>): JobHandle
       const progress = progressOf(state, countChecks(deps.catalog, state.request.service), now);
       // The last result draws the complete message itself.
       if (progress.done >= progress.total) return { complete: true };
-      // Near the end: wait until the last draw is two edit intervals old (or the last result has drawn).
-      if (!worthRedrawing(progress, EDIT_INTERVAL_MS))
-        await ctx.later(2 * EDIT_INTERVAL_MS - (progress.sinceDrawMs ?? 0));
+      // Near the end: wait until the last draw is QUIET_EDITS intervals old (or the last result has drawn).
+      if (!worthRedrawing(progress, EDIT_INTERVAL_MS)) {
+        await ctx.later(QUIET_EDITS * EDIT_INTERVAL_MS - (progress.sinceDrawMs ?? 0));
+      }
       await drawRequest(deps, data.requestId, now);
       return { drawn: progress.done };
     },

@@ -139,19 +139,26 @@ export function alertAfter(
 }
 
 /**
+ * Edit intervals before the expected end of a `/ops status` request in which its message is not redrawn. An edit drawn
+ * then waits for the message's next edit slot (up to one interval) and the complete message for the slot after it;
+ * the pace so far also underestimates the end's (the first results are slower to come), hence one interval more.
+ */
+export const QUIET_EDITS = 3;
+
+/**
  * Whether a `/ops status` message is worth redrawing with `done` of `total` results, `elapsedMs` after it was asked
  * for and `sinceDrawMs` after its last draw. Slack messages are edited at a limited pace (one edit per
  * `editIntervalMs`), so an edit drawn just before the last result only holds the complete message back behind it:
- * near the end (the rest due within two edit intervals at the pace so far) a draw is skipped. The last result, the
- * first second's, and any result two edit intervals after the last draw are always drawn, so a slow check never keeps
- * the message further behind.
+ * near the end (the rest due within `QUIET_EDITS` intervals at the pace so far) a draw is skipped. The last result,
+ * the first second's, and any result `QUIET_EDITS` intervals after the last draw are always drawn, so a slow check
+ * never keeps the message further behind.
  */
 export function worthRedrawing(
   progress: { done: number; total: number; elapsedMs: number; sinceDrawMs?: number },
   editIntervalMs: number,
 ): boolean {
   const { done, total, elapsedMs, sinceDrawMs } = progress;
-  const quietMs = 2 * editIntervalMs;
+  const quietMs = QUIET_EDITS * editIntervalMs;
   if (done >= total || done === 0 || elapsedMs < editIntervalMs) return true;
   if (sinceDrawMs === undefined || sinceDrawMs >= quietMs) return true;
   return ((total - done) * elapsedMs) / done > quietMs;

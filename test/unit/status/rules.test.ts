@@ -66,15 +66,17 @@ describe('scheduled-check alerts', () => {
 
 describe('redrawing a /ops status message', () => {
   const edit = 1000;
-  it('always draws the last result, the first second’s, and after two edit intervals without a draw', () => {
+  it('always draws the last result, the first second’s, and after three edit intervals without a draw', () => {
     expect(worthRedrawing({ done: 600, total: 600, elapsedMs: 3000, sinceDrawMs: 10 }, edit)).toBe(true);
     expect(worthRedrawing({ done: 0, total: 600, elapsedMs: 0 }, edit)).toBe(true);
     expect(worthRedrawing({ done: 590, total: 600, elapsedMs: 900, sinceDrawMs: 10 }, edit)).toBe(true);
-    expect(worthRedrawing({ done: 590, total: 600, elapsedMs: 5000, sinceDrawMs: 2000 }, edit)).toBe(true);
+    expect(worthRedrawing({ done: 590, total: 600, elapsedMs: 5000, sinceDrawMs: 3000 }, edit)).toBe(true);
   });
-  it('skips a draw when the rest should arrive within two edit intervals: it would hold the complete one back', () => {
+  it('skips a draw when the rest should arrive within three edit intervals: it would hold the complete one back', () => {
     // 500 of 600 in 2.5 s: 0.5 s to go.
     expect(worthRedrawing({ done: 500, total: 600, elapsedMs: 2500, sinceDrawMs: 300 }, edit)).toBe(false);
+    // 250 of 600 in 1.4 s: 2 s to go at this pace.
+    expect(worthRedrawing({ done: 250, total: 600, elapsedMs: 1400, sinceDrawMs: 300 }, edit)).toBe(false);
     // 100 of 600 in 1.5 s: 7.5 s to go.
     expect(worthRedrawing({ done: 100, total: 600, elapsedMs: 1500, sinceDrawMs: 300 }, edit)).toBe(true);
   });
