@@ -130,7 +130,7 @@ describe('alerts through the webhook endpoints', () => {
   it('holds a new generic group for groupWait, so alerts that follow at once are in its first post, not an edit', async () => {
     for (const host of ['db-1', 'db-2', 'db-3']) {
       const res = await send('generic', {
-        title: 'Disk full',
+        title: 'Disk filling',
         status: 'firing',
         service: 'db',
         fingerprint: `disk-${host}`,
@@ -139,7 +139,7 @@ describe('alerts through the webhook endpoints', () => {
       expect(res.status).toBe(202);
     }
     const posted = await h.slack.waitForCall(
-      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Disk full'),
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Disk filling'),
     );
     expect(String(posted.params.text)).toContain('3 firing');
     // Nothing else came of it: no edit, no thread line.
