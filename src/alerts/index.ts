@@ -45,7 +45,7 @@ function permalink(ref: { channel: string; ts: string }): string {
 export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
-  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger'],
+  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home'],
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
     // Built on first use, not at build time: help and the manifest are derived from a build without any service.

@@ -6,7 +6,7 @@ import type { Services } from '../platform/services.js';
 import { digestGroup, publishDigest } from './digest.js';
 import type { AlertMetrics } from './metrics.js';
 import { publishGroup } from './publish.js';
-import { applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
+import { type AlertGroup, applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
 import { type AlertBatch, AlertBatchSchema } from './schemas.js';
 import type { AlertStore } from './store.js';
 
@@ -39,7 +39,7 @@ export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: Aler
  * sure the group's message was asked for.
  */
 export function ingestHandler(
-  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs'>,
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs' | 'home'>,
   store: AlertStore,
   lazyMetrics: () => AlertMetrics,
 ): JobHandler<IngestJob> {
@@ -63,7 +63,13 @@ export function ingestHandler(
         return { dropped: 'no-channel' };
       }
       const now = Date.now();
-      const applied = await store.change(id, (group) => applyBatch(group, batch, route, now));
+      let stateBefore: AlertGroup['state'] | undefined;
+      const applied = await store.change(id, (group) => {
+        stateBefore = group?.state;
+        return applyBatch(group, batch, route, now);
+      });
+      // Open Home tabs list the open groups: a group opening or resolving changes that list.
+      if (!applied.unchanged && applied.group.state !== stateBefore) await services.home.changed();
       if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
       const group = applied.group;
       if (group.digest !== undefined) {

@@ -20,7 +20,7 @@ import { IncidentStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'keysOf' | 'catalog' | 'outbox' | 'jobs' | 'metrics' | 'logger' | 'now' | 'slashCommand'
+  'redis' | 'key' | 'keysOf' | 'catalog' | 'outbox' | 'jobs' | 'metrics' | 'logger' | 'now' | 'slashCommand' | 'home'
 >;
 
 /** A declaration: what was asked, by whom, from where, and the alert group it came from. */
@@ -97,6 +97,8 @@ export class IncidentDesk {
       );
     }
     await this.startTimers(incident);
+    // Open Home tabs list open incidents.
+    await this.services.home.changed();
     return incident;
   }
 
@@ -177,6 +179,7 @@ export class IncidentDesk {
       await this.store.releaseTitle(incident);
       if (incident.paged) await this.services.jobs.enqueue(pageQueue, { id, action: 'resolve' });
       await this.postmortem(id);
+      await this.services.home.changed();
     }
     return { incident, entry };
   }

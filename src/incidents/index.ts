@@ -72,7 +72,7 @@ const permalink = (channel: string, ts: string) => `https://slack.com/archives/$
 export const incidents = defineCapability({
   name: 'incidents',
   title: 'Incidents',
-  uses: ['redis', 'key', 'keysOf', 'catalog', 'outbox', 'jobs', 'metrics', 'logger', 'now', 'slashCommand'],
+  uses: ['redis', 'key', 'keysOf', 'catalog', 'outbox', 'jobs', 'metrics', 'logger', 'now', 'slashCommand', 'home'],
   build: (services) => {
     const desk = new IncidentDesk(services);
     const { store } = desk;

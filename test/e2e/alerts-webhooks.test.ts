@@ -167,6 +167,14 @@ describe('alerts through the webhook endpoints', () => {
     await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.carol, channel: 'D0CAROL', tab: 'home' });
     const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
     expect(JSON.stringify(publish.params.view)).toMatch(/Open alert groups.*Api latency/);
+    // While it is open, a new group shows there by itself.
+    await send('generic', { title: 'Queue backlog', status: 'firing', service: 'api' });
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'views.publish' &&
+        c.params.user_id === USERS.carol &&
+        JSON.stringify(c.params.view).includes('Queue backlog'),
+    );
   });
 
   it('refuses bad input with 4xx and stores nothing', async () => {
