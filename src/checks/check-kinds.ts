@@ -16,6 +16,11 @@ const checkOptions = (defaultTimeoutMs: number) => ({
   interval: duration({ min: 1000 }).optional(),
   /** Consecutive failures before the check alerts (so a single blip does not page anyone). */
   failuresBeforeAlert: z.int().min(1).max(1000).default(3),
+  /** The `severity` label of its alert, which `alerts.routes` can match (`match: { severity: critical }`). */
+  severity: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,30}$/i, { error: 'must be a word (letters, digits, _ or -)' })
+    .default('warning'),
 });
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;

@@ -124,6 +124,8 @@ export const incidents = defineCapability({
         example: `incident ${example}`,
         role: 'responder',
         changes: true,
+        // The channel names the incident (one channel per incident): the target is fixed before the handler reads it.
+        auditTarget: (_args, where) => `incident-channel/${where.channelId}`,
         async run(ctx) {
           const incident = await desk.inChannel(ctx.channelId, name);
           await ctx.reply(say(await run(incident, ctx.args, ctx.userId)));

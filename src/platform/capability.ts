@@ -53,8 +53,11 @@ export interface Subcommand<A> extends Guarded {
   grammar: Grammar<A>;
   /** Text after the slash command that works as written, for `/ops help <name>`. */
   example?: string;
-  /** The audit target of a change (e.g. `api/production`); defaults to the subcommand name. */
-  auditTarget?(args: A): string;
+  /**
+   * The audit target of a change (e.g. `api/production`); defaults to the subcommand name. `where` is the channel it
+   * was run in, for subcommands that act on what the channel stands for (an incident's channel).
+   */
+  auditTarget?(args: A, where: { channelId: string }): string;
   run(ctx: CommandContext<A>): Promise<void>;
 }
 

@@ -80,7 +80,7 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       }
       await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
       if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
-      if (data.scheduled) await alertOn(deps, data, stored, check.failuresBeforeAlert);
+      if (data.scheduled) await alertOn(deps, data, stored, check);
       // A check that passes now and failed before (or the other way round) changes its service's health on Home.
       if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       return { ok: stored.ok };
@@ -121,10 +121,11 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
    * A scheduled run's alert goes through the alerts pipeline, like any webhook's: one group per check, posted in the
    * service's channel (or as `alerts.routes` say) with Acknowledge, and resolved in the same message on recovery.
    */
-  async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, failuresBeforeAlert: number): Promise<void> {
+  async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, check: AlertingOptions): Promise<void> {
+    const { failuresBeforeAlert } = check;
     const state = await store.alertState(data.service, data.check);
     const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
-    if (next.transition !== 'none') await enqueueBatch(d, alertBatch(data, stored, state, next, failuresBeforeAlert));
+    if (next.transition !== 'none') await enqueueBatch(d, alertBatch(data, stored, state, next, check));
     // Saved after the enqueue: a run that stops in between raises (or resolves) again next time, with the same start,
     // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
     await store.setAlertState(data.service, data.check, next.state);
@@ -137,7 +138,7 @@ function alertBatch(
   stored: StoredResult,
   state: AlertState,
   next: { state: AlertState; transition: AlertTransition },
-  failuresBeforeAlert: number,
+  { failuresBeforeAlert, severity }: AlertingOptions,
 ): AlertBatch {
   const raise = next.transition === 'raise';
   const failures = raise ? next.state.failures : state.failures;
@@ -148,6 +149,10 @@ function alertBatch(
     startsAt: new Date((raise ? next.state.since : state.since) ?? stored.at).toISOString(),
     summary: raise ? stored.summary : `Passes again: ${stored.summary}`,
     description: `Failed ${failures} time${failures === 1 ? '' : 's'} in a row (failuresBeforeAlert: ${failuresBeforeAlert}).`,
+    severity,
     receivedAt: stored.at,
   });
 }
+
+/** What a check's ops.yml says about alerting. */
+type AlertingOptions = { failuresBeforeAlert: number; severity: string };

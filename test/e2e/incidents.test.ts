@@ -180,6 +180,12 @@ describe('incidents end to end', () => {
     // Given a role, bob is invited.
     await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.members).toContain(USERS.bob), WAIT);
     await answerIn(USERS.alice, channel.id, 'incident note rollback of api started');
+    // Audited against the incident's channel, which names the incident.
+    await vi.waitFor(async () =>
+      expect(await h.opsdeck.audit.latest(50)).toContainEqual(
+        expect.objectContaining({ actor: USERS.alice, target: `incident-channel/${channel.id}`, outcome: 'ok' }),
+      ),
+    );
     const evidence = h.slack.state.addMessage({
       channel: channel.id,
       user: USERS.bob,

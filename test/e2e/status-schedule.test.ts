@@ -17,7 +17,7 @@ beforeAll(async () => {
   api:
     channel: ${CHANNEL}
     checks:
-      http: { type: http, url: "${target.url}/healthz", interval: 1s, failuresBeforeAlert: 2 }
+      http: { type: http, url: "${target.url}/healthz", interval: 1s, failuresBeforeAlert: 2, severity: critical }
       manual: { type: http, url: "${target.url}/healthz" }
 `),
   });
@@ -35,7 +35,7 @@ describe('scheduled checks', () => {
     );
     // The alerts capability's own message: its title, state and Acknowledge button; no Silence without Alertmanager.
     expect(raised.params.channel).toBe(CHANNEL);
-    expect(String(raised.params.text)).toBe('FIRING [warning] api/http failing — 1 firing, 0 resolved');
+    expect(String(raised.params.text)).toBe('FIRING [critical] api/http failing — 1 firing, 0 resolved');
     const blocks = JSON.stringify(raised.params.blocks);
     expect(blocks).toMatch(/503 \(expected 2xx\) in \d+ ms/);
     expect(blocks).toContain('Failed 2 times in a row (failuresBeforeAlert: 2).');
@@ -52,7 +52,7 @@ describe('scheduled checks', () => {
       (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).startsWith('RESOLVED'),
       15_000,
     );
-    expect(String(resolved.params.text)).toBe('RESOLVED [warning] api/http failing — 0 firing, 1 resolved');
+    expect(String(resolved.params.text)).toBe('RESOLVED [critical] api/http failing — 0 firing, 1 resolved');
     expect(JSON.stringify(resolved.params.blocks)).toMatch(/Passes again: 200 in \d+ ms/);
     expect(JSON.stringify(resolved.params.blocks)).not.toContain('alerts_ack');
     // One message for the whole outage.

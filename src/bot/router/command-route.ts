@@ -47,7 +47,7 @@ export function registerCommandRoute(app: App, deps: RouterDeps): void {
           name: entry.subcommand.name,
           guard: entry.subcommand,
           userId: payload.user_id,
-          target: entry.subcommand.auditTarget?.(args) ?? entry.subcommand.name,
+          target: entry.subcommand.auditTarget?.(args, { channelId: payload.channel_id }) ?? entry.subcommand.name,
           what: `running ${deps.slashCommand} ${entry.subcommand.name}`,
         },
         async () => {

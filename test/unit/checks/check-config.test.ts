@@ -25,7 +25,7 @@ describe('check definitions in ops.yml', () => {
       {},
     );
     const checks = catalog.services.api!.checks;
-    expect(checks.cache).toMatchObject({ type: 'redis', timeout: 5000, failuresBeforeAlert: 3 });
+    expect(checks.cache).toMatchObject({ type: 'redis', timeout: 5000, failuresBeforeAlert: 3, severity: 'warning' });
     expect(checks.availability).toMatchObject({ window: 30 * 86_400_000, burnRate: { fast: 14.4, slow: 6 } });
     expect(checks.login).toMatchObject({ method: 'POST', expect: { bodyMatches: '^\\{' } });
   });
@@ -52,6 +52,9 @@ describe('check definitions in ops.yml', () => {
     expect(
       problems('      a: { type: prometheus, url: "http://p", query: up, expect: { op: "!=", value: 1 } }')[0],
     ).toMatch(/^services\.api\.checks\.a\.expect\.op: must be one of < <= > >= ==/);
+    expect(problems('      a: { type: tcp, host: h, port: 1, severity: "very bad" }')[0]).toMatch(
+      /^services\.api\.checks\.a\.severity: must be a word/,
+    );
   });
 
   it('name the path of bad JSON and TLS expectations', () => {

@@ -72,6 +72,7 @@ describe('parseCatalog', () => {
       expect: { status: 200 },
       timeout: 2000,
       failuresBeforeAlert: 3,
+      severity: 'warning',
     });
     expect(api.checks.port).toMatchObject({ type: 'tcp', host: '127.0.0.1', port: 8081, timeout: 5000 });
     expect(api.checks.errors).toMatchObject({ type: 'prometheus', interval: 60_000, expect: { op: '>=', value: 1 } });
