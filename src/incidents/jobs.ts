@@ -25,6 +25,8 @@ const SETUP_POLL_MS = 500;
 const SETUP_PATIENCE_MS = 10 * 60_000;
 /** Channel names tried before giving up (`…-2` … `…-10`). */
 const NAME_ATTEMPTS = 10;
+/** Pages of 1,000 channels read when looking for a channel whose creation's answer was lost. */
+const LIST_PAGES = 20;
 
 /** A Slack error code from `outbox.call`, or undefined for anything else. */
 function slackError(error: unknown): string | undefined {
@@ -84,6 +86,36 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     return next;
   }
 
+  /**
+   * A channel named `name` that this app created and no incident claims: the channel of a try whose answer was lost
+   * (a worker killed between Slack creating it and the id being saved, or a timeout after Slack acted). Only asked
+   * when a name is taken, so a listing of the workspace's channels (Tier 2, paged) stays rare.
+   */
+  async function unclaimedChannel(name: string): Promise<string | undefined> {
+    const self = await outbox.call<{ user_id?: string }>('auth.test', {});
+    let cursor = '';
+    for (let page = 0; page < LIST_PAGES; page++) {
+      const result = await outbox.call<{
+        channels?: { id: string; name: string; creator?: string }[];
+        response_metadata?: { next_cursor?: string };
+      }>('conversations.list', {
+        // Incident channels are public (conversations.create without is_private): channels:read is enough.
+        types: 'public_channel',
+        exclude_archived: true,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      const found = result.channels?.find((c) => c.name === name);
+      if (found) {
+        const mine = found.creator === self.user_id && !(await store.byChannel(found.id));
+        return mine ? found.id : undefined;
+      }
+      cursor = result.response_metadata?.next_cursor ?? '';
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
   /** Creates the channel under the first free name; its id is saved before anything else happens there. */
   async function createChannel(incident: Incident): Promise<Incident> {
     const prefix = services.catalog.slack.incidentChannelPrefix;
@@ -94,8 +126,10 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         const result = await outbox.call<{ channel: { id: string } }>('conversations.create', { name });
         channel = result.channel.id;
       } catch (error) {
-        if (slackError(error) === 'name_taken') continue;
-        throw error;
+        if (slackError(error) !== 'name_taken') throw error;
+        const lost = await unclaimedChannel(name);
+        if (!lost) continue;
+        channel = lost;
       }
       await store.setChannel(channel, incident.id);
       return save(incident.id, (i) => ({ ...i, channel, setup: { ...i.setup, channelName: name } }));

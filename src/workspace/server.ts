@@ -247,7 +247,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     // A sender that died while held never finished its request: like Slack, apply nothing.
     if (closed || senderGone(res)) return;
     const fault = faults.take(method);
-    if (fault) {
+    if (fault && !fault.afterApplying) {
       const f = faultAnswer(fault);
       return answer(f.status, f.body, f.headers);
     }
@@ -268,6 +268,10 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     } catch (err) {
       log?.error({ err, method }, 'web api handler failed');
       result = { ok: false, error: 'internal_error' };
+    }
+    if (fault) {
+      const f = faultAnswer(fault);
+      return answer(f.status, f.body, f.headers);
     }
     answer(200, result);
   }

@@ -318,6 +318,19 @@ describe('incidents end to end', () => {
     await waitForMessage(channel.id, /^Postmortem draft for incident/);
   });
 
+  it('adopts the channel Slack made when the answer to conversations.create was lost, instead of making a second', async () => {
+    // Slack creates the channel, but the answer never arrives (a timeout, a proxy's 5xx): the retry meets name_taken.
+    h.slack.faults.failNext('conversations.create', { status: 503, afterApplying: true });
+    const before = h.slack.calls.length;
+    await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Lost answer');
+    const channel = await incidentChannel('-lost-answer');
+    expect([...h.slack.state.channels.values()].filter((c) => c.name.includes('lost-answer'))).toEqual([channel]);
+    const calls = h.slack.calls.slice(before).map((c) => `${c.method} ${c.status}`);
+    expect(calls).toContain('conversations.create 503');
+    expect(calls).toContain('conversations.list 200');
+    expect(channel.members).toContain(USERS.alice);
+  });
+
   it('answers unknown severities, commands outside an incident channel and people without the responder role', async () => {
     expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev9 Something')).toContain(
       '`sev9` is not a severity (ops.yml has sev1, sev2, sev3)',

@@ -148,6 +148,7 @@ describe('manifest.yml', () => {
     // incidents' channels, pins, pinned/:pushpin:ed messages and postmortem files.
     expect([...bot].sort()).toEqual([
       'channels:manage',
+      'channels:read',
       'chat:write',
       'commands',
       'files:write',

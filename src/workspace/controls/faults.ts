@@ -9,6 +9,11 @@ export interface FaultSpec {
   error?: string;
   /** How many matching requests fail; default 1. */
   times?: number;
+  /**
+   * Apply the request, then answer with the failure: Slack did it but the answer was lost on the way (a timeout, a
+   * proxy's 5xx), so the sender cannot tell whether it happened.
+   */
+  afterApplying?: boolean;
 }
 
 export interface HeldRequest {

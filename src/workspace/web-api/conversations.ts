@@ -94,8 +94,43 @@ const reactionsAdd: MethodHandler = (params, ctx) => {
   return { ok: true };
 };
 
+/** Slack's page size bounds for conversations.list. */
+const LIST_LIMIT_DEFAULT = 100;
+const LIST_LIMIT_MAX = 1000;
+
+/**
+ * Public channels, and private ones the bot is in, oldest first, a page at a time: `cursor` is the offset, opaque to
+ * callers as Slack's is. `types` takes public_channel and private_channel (ims and mpims are not listed here).
+ */
+const list: MethodHandler = (params, ctx) => {
+  const types = new Set((str(params.types) ?? 'public_channel').split(',').map((t) => t.trim()));
+  for (const type of types) {
+    if (!['public_channel', 'private_channel', 'im', 'mpim'].includes(type)) return apiError('invalid_types');
+  }
+  const limit = Number(str(params.limit) ?? params.limit ?? LIST_LIMIT_DEFAULT);
+  if (!Number.isInteger(limit) || limit < 1) return apiError('invalid_limit');
+  const cursor = str(params.cursor);
+  const offset = cursor ? Number.parseInt(Buffer.from(cursor, 'base64url').toString(), 10) : 0;
+  if (!Number.isInteger(offset) || offset < 0) return apiError('invalid_cursor');
+  const all = [...ctx.state.channels.values()].filter(
+    (c) =>
+      !c.isIm &&
+      (c.isPrivate
+        ? types.has('private_channel') && c.members.includes(ctx.state.botUserId)
+        : types.has('public_channel')),
+  );
+  const page = all.slice(offset, offset + Math.min(limit, LIST_LIMIT_MAX));
+  const next = offset + page.length < all.length ? Buffer.from(String(offset + page.length)).toString('base64url') : '';
+  return {
+    ok: true,
+    channels: page.map((c) => slackChannel(ctx.state, c)),
+    response_metadata: { next_cursor: next },
+  };
+};
+
 export const conversationMethods: Record<string, MethodHandler> = {
   'conversations.create': create,
+  'conversations.list': list,
   'conversations.invite': invite,
   'conversations.setTopic': setTopic,
   'conversations.info': info,

@@ -228,6 +228,30 @@ describe('Slack-compatible Web API', () => {
     expect(server.state.visibleMessages('C1')).toHaveLength(5);
   });
 
+  it('lists public channels a page at a time, and private ones only when the bot is in them', async () => {
+    await client.conversations.create({ name: 'hush', is_private: true });
+    const names = async (types: string) => {
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.conversations.list({ types, limit: 1, ...(cursor ? { cursor } : {}) });
+        all.push(...(page.channels ?? []).map((c) => c.name as string));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return all;
+    };
+    expect(await names('public_channel')).not.toContain('hush');
+    expect(await names('public_channel,private_channel')).toContain('hush');
+    expect(await errorOf(client.conversations.list({ types: 'dm' }))).toBe('invalid_types');
+  });
+
+  it('applies a request and then fails it, when asked: the answer lost on the way', async () => {
+    server.faults.failNext('conversations.create', { status: 503, afterApplying: true });
+    const lost = await client.conversations.create({ name: 'inc-lost' }).catch((e) => e);
+    expect(lost).toMatchObject({ statusCode: 503 });
+    expect([...server.state.channels.values()].map((c) => c.name)).toContain('inc-lost');
+  });
+
   it('injects failures: 503, then 429 with a chosen Retry-After', async () => {
     server.faults.failNext('chat.postMessage', { status: 503 });
     server.faults.failNext('chat.postMessage', { status: 429, retryAfter: 7 });
