@@ -48,7 +48,6 @@ export async function digestGroup(services: DigestServices, store: AlertStore, g
 export function drainHandler(
   services: DigestServices & Pick<Services, 'catalog'>,
   store: AlertStore,
-  canSilence: () => boolean,
 ): JobHandler<DrainJob> {
   return {
     queue: drainQueue,
@@ -65,11 +64,7 @@ export function drainHandler(
             : undefined,
         );
         if (!changed) continue;
-        await publishGroup(services.outbox, changed.group, {
-          canSilence: canSilence(),
-          canDeclare: services.catalog.incidents !== undefined,
-          isNew: true,
-        });
+        await publishGroup(services, changed.group, { isNew: true });
         await store.reservePost(channel, Date.now());
         posted++;
       }

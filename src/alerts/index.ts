@@ -137,11 +137,7 @@ export const alerts = defineCapability({
               await ctx.respond({ text: 'Already acknowledged, or the alert group has a newer message.', blocks: [] });
               return;
             }
-            await publishGroup(services.outbox, changed.group, {
-              canSilence: silences() !== undefined,
-              canDeclare: services.catalog.incidents !== undefined,
-              line: ':eyes: Acknowledged',
-            });
+            await publishGroup(services, changed.group, { line: ':eyes: Acknowledged' });
           },
         },
         ...[
@@ -180,7 +176,7 @@ export const alerts = defineCapability({
       jobs: [
         ingestHandler(services, store, metrics),
         silenceHandler(services, store, silences),
-        drainHandler(services, store, () => silences() !== undefined),
+        drainHandler(services, store),
       ],
     };
   },

@@ -47,11 +47,6 @@ export function ingestHandler(
     queue: ingestQueue,
     async process(batch) {
       const metrics = lazyMetrics();
-      const canSilence = services.catalog.alerts.alertmanagerUrl !== undefined;
-      const canDeclare = services.catalog.incidents !== undefined;
-      // Alertmanager and Grafana hold a new group for their own group_wait before sending it; other senders send
-      // alert by alert, so Opsdeck holds their new groups itself.
-      const groupWaitMs = batch.source === 'generic' ? services.catalog.alerts.groupWait : 0;
       metrics.received.inc({ source: batch.source }, batch.alerts.length);
       const id = groupIdOf(batch.source, batchGroupKey(batch));
       const route = routeFor(commonLabels(batch.alerts), services.catalog);
@@ -78,7 +73,7 @@ export function ingestHandler(
         return { group: id, digest: group.digest };
       }
       if (applied.unchanged) {
-        await publishGroup(services.outbox, group, { canSilence, canDeclare, isNew: true, groupWaitMs });
+        await publishGroup(services, group, { isNew: true });
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
@@ -87,13 +82,7 @@ export function ingestHandler(
         metrics.digested.inc();
         return { group: id, digest: true };
       }
-      const { kind, posts } = await publishGroup(services.outbox, group, {
-        canSilence,
-        canDeclare,
-        isNew: applied.newMessage,
-        line: applied.line,
-        groupWaitMs,
-      });
+      const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
       metrics.delivered.inc({ kind });

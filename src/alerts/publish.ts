@@ -1,23 +1,30 @@
-import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import type { Services } from '../platform/services.js';
 import { groupMessage, messageKey } from './messages.js';
 import type { AlertGroup } from './rules.js';
 
 /**
  * Shows a group's current state in its one message: posted once per epoch under the group's key, edited afterwards.
- * `line`, when given, is added to the message's thread (no mentions there, so resolves ping no one).
+ * `line`, when given, is added to the message's thread (no mentions there, so resolves ping no one). The buttons
+ * follow ops.yml: Silence with an Alertmanager to silence in, Declare incident with an `incidents:` section.
  */
 export async function publishGroup(
-  outbox: SlackOutbox,
+  { outbox, catalog }: Pick<Services, 'outbox' | 'catalog'>,
   group: AlertGroup,
-  options: { canSilence: boolean; canDeclare: boolean; line?: string; isNew?: boolean; groupWaitMs?: number },
+  options: { line?: string; isNew?: boolean } = {},
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
-  const message = groupMessage(group, { canSilence: options.canSilence, canDeclare: options.canDeclare });
+  const message = groupMessage(group, {
+    canSilence: catalog.alerts.alertmanagerUrl !== undefined,
+    canDeclare: catalog.incidents !== undefined,
+  });
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
   if (options.isNew) {
-    // Measured from when this epoch started, so a rerun or a late drain does not wait again.
-    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + (options.groupWaitMs ?? 0) });
+    // Alertmanager and Grafana hold a new group for their own group_wait before sending it; other senders send alert
+    // by alert, so Opsdeck holds their new groups itself. Measured from when this epoch started, so a rerun or a late
+    // drain does not wait again.
+    const groupWaitMs = group.source === 'generic' ? catalog.alerts.groupWait : 0;
+    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs });
     posts++;
   } else {
     try {

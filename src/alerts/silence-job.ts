@@ -83,11 +83,7 @@ export function silenceHandler(
               }
             : undefined,
         )) ?? { group };
-        await publishGroup(services.outbox, next, {
-          canSilence: true,
-          canDeclare: services.catalog.incidents !== undefined,
-          line: `:no_bell: Silenced for ${hours}h`,
-        });
+        await publishGroup(services, next, { line: `:no_bell: Silenced for ${hours}h` });
         return { silence: id };
       }
       if (!group.silence) {
@@ -99,11 +95,7 @@ export function silenceHandler(
         current?.silence ? { group: { ...current, silence: undefined, changes: current.changes + 1 } } : undefined,
       );
       if (changed) {
-        await publishGroup(services.outbox, changed.group, {
-          canSilence: true,
-          canDeclare: services.catalog.incidents !== undefined,
-          line: ':bell: Unsilenced',
-        });
+        await publishGroup(services, changed.group, { line: ':bell: Unsilenced' });
       }
       return { expired: group.silence.id };
     },
