@@ -1,25 +1,11 @@
 import type { Redis } from 'ioredis';
+import { Records } from '../redis/records.js';
 import { type Incident, IncidentSchema, type TimelineEntry, TimelineEntrySchema } from './incident.js';
 
 /** Incidents are kept this long after their last change (postmortems are regenerated from them). */
 const RECORD_TTL_SECONDS = 365 * 86_400;
 /** Timeline entries kept per incident. */
 const TIMELINE_LENGTH = 2000;
-const MAX_SWAPS = 20;
-
-/**
- * Compare-and-set of one incident: KEYS[1] the record (`{rev, incident}`), KEYS[2] the open index. ARGV: the revision
- * read, the new value, ttl, id, score ('' removes it from the open index). 1 when written, 0 when another wrote first.
- */
-const SWAP = `
-local current = redis.call('GET', KEYS[1])
-local rev = 0
-if current then rev = cjson.decode(current).rev end
-if rev ~= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[4]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4]) end
-return 1
-`;
 
 /**
  * Incidents in Redis: one record each, changed by compare-and-set so that clicks, commands and jobs in any process
@@ -27,10 +13,19 @@ return 1
  * keep two open incidents from sharing a title; and each incident's timeline.
  */
 export class IncidentStore {
+  private readonly incidents: Records<Incident>;
+
   constructor(
     private readonly redis: Redis,
     private readonly key: (...parts: string[]) => string,
-  ) {}
+  ) {
+    this.incidents = new Records(redis, key, {
+      kind: 'incident',
+      ttlSeconds: RECORD_TTL_SECONDS,
+      parse: (stored) => IncidentSchema.parse(stored),
+      openSince: (incident) => (incident.state === 'resolved' ? undefined : incident.declaredAt),
+    });
+  }
 
   async nextId(): Promise<string> {
     return String(await this.redis.incr(this.key('seq')));
@@ -72,45 +67,21 @@ export class IncidentStore {
     await this.change(incident.id, (current) => (current ? undefined : incident));
   }
 
-  async get(id: string): Promise<Incident | undefined> {
-    return (await this.read(id)).incident;
+  get(id: string): Promise<Incident | undefined> {
+    return this.incidents.get(id);
   }
 
   /**
    * Applies `change` to the incident and stores what it returns (undefined stores nothing); reruns it on the newest
    * value when another process wrote meanwhile. Returns what was stored, or undefined.
    */
-  async change(
-    id: string,
-    change: (incident: Incident | undefined) => Incident | undefined,
-  ): Promise<Incident | undefined> {
-    for (let tries = 0; tries < MAX_SWAPS; tries++) {
-      const { rev, incident } = await this.read(id);
-      const next = change(incident);
-      if (next === undefined) return undefined;
-      const written = await this.redis.eval(
-        SWAP,
-        2,
-        this.key('incident', id),
-        this.key('open'),
-        rev,
-        JSON.stringify({ rev: rev + 1, incident: next }),
-        RECORD_TTL_SECONDS,
-        id,
-        next.state === 'resolved' ? '' : String(next.declaredAt),
-      );
-      if (written === 1) return next;
-    }
-    throw new Error(`incidents: incident ${id} kept changing under us`);
+  change(id: string, change: (incident: Incident | undefined) => Incident | undefined): Promise<Incident | undefined> {
+    return this.incidents.change(id, change);
   }
 
   /** Open incidents, oldest first. */
-  async open(limit = 200): Promise<Incident[]> {
-    const ids = await this.redis.zrange(this.key('open'), 0, limit - 1);
-    const incidents = await Promise.all(ids.map((id) => this.get(id)));
-    return incidents.filter(
-      (incident): incident is Incident => incident !== undefined && incident.state !== 'resolved',
-    );
+  open(limit = 200): Promise<Incident[]> {
+    return this.incidents.open(limit);
   }
 
   async setChannel(channel: string, id: string): Promise<void> {
@@ -165,12 +136,5 @@ export class IncidentStore {
     const added = await this.redis.sadd(key, ts);
     await this.redis.expire(key, RECORD_TTL_SECONDS);
     return added === 1;
-  }
-
-  private async read(id: string): Promise<{ rev: number; incident?: Incident }> {
-    const raw = await this.redis.get(this.key('incident', id));
-    if (!raw) return { rev: 0 };
-    const parsed = JSON.parse(raw) as { rev: number; incident: unknown };
-    return { rev: parsed.rev, incident: IncidentSchema.parse(parsed.incident) };
   }
 }

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Compare-and-set of one record: KEYS[1] the record (JSON `{rev, <kind>: value}`), KEYS[2] the open index. ARGV: the
+ * revision read, the new value, ttl, id, score ('' removes it from the index). Returns 1 if written, 0 if another
+ * process wrote first.
+ */
+const SWAP = `
+local current = redis.call('GET', KEYS[1])
+local rev = 0
+if current then rev = cjson.decode(current).rev end
+if rev ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[4]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4]) end
+return 1
+`;
+
+/** Tries before a change gives up on a record every other worker keeps changing (its job is then retried). */
+const MAX_SWAPS = 20;
+
+export interface RecordsOptions<T> {
+  /** Names the records' keys (`key(kind, id)`) and their field in the stored JSON. */
+  kind: string;
+  ttlSeconds: number;
+  /** Checks a stored value (it outlives code changes); identity when the stored shape is trusted. */
+  parse: (stored: unknown) => T;
+  /** The record's place in the open index (oldest first), or undefined when it is not open. */
+  openSince: (value: T) => number | undefined;
+}
+
+/**
+ * JSON records in Redis changed by compare-and-set, so clicks, commands and jobs in any process never lose each
+ * other's changes, with an index of the open ones: what alert groups and incidents both need.
+ */
+export class Records<T> {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: (...parts: string[]) => string,
+    private readonly options: RecordsOptions<T>,
+  ) {}
+
+  async get(id: string): Promise<T | undefined> {
+    return (await this.read(id)).value;
+  }
+
+  /**
+   * Applies `change` to the record (undefined when there is none) and stores what it returns; undefined, or the
+   * record itself unchanged, stores nothing. Reruns `change` on the newest value when another process wrote meanwhile.
+   * Returns what `change` returned last.
+   */
+  async change(id: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    const { kind, ttlSeconds, openSince } = this.options;
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const { rev, value } = await this.read(id);
+      const next = change(value);
+      if (next === undefined || next === value) return next;
+      const since = openSince(next);
+      const written = await this.redis.eval(
+        SWAP,
+        2,
+        this.key(kind, id),
+        this.key('open'),
+        rev,
+        JSON.stringify({ rev: rev + 1, [kind]: next }),
+        ttlSeconds,
+        id,
+        since === undefined ? '' : String(since),
+      );
+      if (written === 1) return next;
+    }
+    throw new Error(`${kind} ${id} kept changing under us`);
+  }
+
+  /** The open records, oldest first. */
+  async open(limit = 200): Promise<T[]> {
+    const ids = await this.redis.zrange(this.key('open'), 0, limit - 1);
+    const open: T[] = [];
+    for (const value of await Promise.all(ids.map((id) => this.get(id)))) {
+      // The index may name a record that expired, or lag a change another process just made.
+      if (value !== undefined && this.options.openSince(value) !== undefined) open.push(value);
+    }
+    return open;
+  }
+
+  private async read(id: string): Promise<{ rev: number; value?: T }> {
+    const raw = await this.redis.get(this.key(this.options.kind, id));
+    if (!raw) return { rev: 0 };
+    const parsed = JSON.parse(raw) as { rev: number } & Record<string, unknown>;
+    return { rev: parsed.rev, value: this.options.parse(parsed[this.options.kind]) };
+  }
+}
