@@ -226,17 +226,7 @@ export function declareModal(input: {
         placeholder: plain('Checkout returns 500s'),
       },
     },
-    {
-      type: 'input',
-      block_id: 'severity',
-      label: plain('Severity'),
-      element: {
-        type: 'static_select',
-        action_id: 'severity',
-        options: input.severities.slice(0, 100).map((name) => option(name, name.toUpperCase())),
-        ...(severity && { initial_option: option(severity, severity.toUpperCase()) }),
-      },
-    },
+    severityInput(input.severities, severity),
   ];
   if (input.services.length > 0) {
     const service = input.services.includes(prefill.service ?? '') ? prefill.service : undefined;
@@ -320,18 +310,23 @@ export function statusModal(incident: Incident): View {
 
 export function severityModal(incident: Incident, severities: readonly string[]): View {
   return smallModal(VIEWS.severity, 'Change severity', 'Change', incident, [
-    {
-      type: 'input',
-      block_id: 'severity',
-      label: plain('Severity'),
-      element: {
-        type: 'static_select',
-        action_id: 'severity',
-        options: severities.map((name) => option(name, name.toUpperCase())),
-        initial_option: option(incident.severity, incident.severity.toUpperCase()),
-      },
-    },
+    severityInput(severities, incident.severity),
   ]);
+}
+
+/** The severity select of the declare and Change severity modals (static_select takes at most 100 options). */
+function severityInput(severities: readonly string[], selected: string | undefined): Block {
+  return {
+    type: 'input',
+    block_id: 'severity',
+    label: plain('Severity'),
+    element: {
+      type: 'static_select',
+      action_id: 'severity',
+      options: severities.slice(0, 100).map((name) => option(name, name.toUpperCase())),
+      ...(selected && { initial_option: option(selected, selected.toUpperCase()) }),
+    },
+  };
 }
 
 export function roleModal(incident: Incident): View {
