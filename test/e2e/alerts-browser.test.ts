@@ -1,27 +1,23 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type DemoAlerts, startDemoAlerts } from '../../src/workspace/local/demo-alerts.js';
 import { freePort, startAlertsHarness } from '../support/alertmanager.js';
-import { openChannelAs } from '../support/browser.js';
+import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, USERS } from '../support/harness.js';
 
 /**
  * A person in the local workspace page sees the demo service's alert arrive from the demo sender's Alertmanager
  * webhook, acknowledges and silences it, and watches it resolve in the same message.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-alerts-token-0123456789';
 const WAIT_MS = 15_000;
 
 let h: Harness;
 let demo: DemoAlerts;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
-let userDataDir: string;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -30,21 +26,14 @@ beforeAll(async () => {
   if (!started) throw new Error(`port ${port} was taken`);
   demo = started;
   demo.connect(h.opsdeck.url, TOKEN);
-  userDataDir = mkdtempSync(join(tmpdir(), 'opsdeck-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT_MS);
+  browser = await launchPage(WAIT_MS);
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await demo?.close();
   await h?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe.skipIf(!existsSync(CHROMIUM))('the demo service alert in the local workspace page', () => {

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchPage } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 
 /**
@@ -10,15 +9,13 @@ import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../sup
  * deploy script to staging and to production, bob approves from the page, the script's output is in the message's
  * thread, and a Rollback click (approved by bob) restores the previous version.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT_MS = 20_000;
 /** scripts/demo-deploy.sh records each deploy here, relative to its working directory (the repository). */
 const DEMO_LOG = '.opsdeck/demo/deploys.log';
 
 let h: Harness;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
-let userDataDir: string;
 let logBefore = 0;
 const demoLog = () => (existsSync(DEMO_LOG) ? readFileSync(DEMO_LOG, 'utf8').trim().split('\n').slice(logBefore) : []);
 
@@ -36,21 +33,13 @@ services:
         production: { approval: { from: approver } }
 `,
   });
-  userDataDir = mkdtempSync(join(tmpdir(), 'opsdeck-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT_MS);
+  browser = await launchPage(WAIT_MS, { viewport: { width: 1440, height: 900 } });
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await h?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** The top-level deploy message about `what` (`deploy of demo 1.1.0 to production`), once it says `status`. */
