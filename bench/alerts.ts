@@ -14,14 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseCatalog } from '../src/config/catalog.js';
-import { loadEnv } from '../src/config/env.js';
-import { createLogger } from '../src/log.js';
-import { slackTransport, startOpsdeck } from '../src/runtime.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer, type SlackServer } from '../src/workspace/server.js';
 import { startAlertmanager } from '../test/support/alertmanager-process.js';
-import { runWhenMain } from './standalone.js';
+import { runWhenMain, startBenchOpsdeck } from './standalone.js';
 
 const ALERTS = 10_000;
 const GROUPS = 500;
@@ -227,27 +223,16 @@ export async function benchAlerts(redisUrl: string): Promise<AlertStormFigures> 
   const channels = channelIds.map((id, i) => ({ id, name: `storm-${i}` }));
   const slackA = await createSlackServer({ botToken, signingSecret, channels });
   const slackB = await createSlackServer({ botToken, signingSecret, channels });
-  const vars = {
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slackA.apiUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `benchalerts${Date.now()}`,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    WEBHOOK_TOKEN: token,
-  };
-  const env = loadEnv(vars);
-  if (env.slack.mode === 'local') throw new Error('unreachable');
   const routes = channels.map((c, i) => `    - { match: { team: t${i} }, channel: ${c.id} }`).join('\n');
-  // The storm digest is off: this measures how fast every group gets its own message.
-  const { catalog } = parseCatalog(`alerts:\n  digestBacklog: 10000\n  routes:\n${routes}\n`, vars);
-  const opsdeck = await startOpsdeck({
-    env,
-    slack: slackTransport(env.slack),
-    catalog,
-    logger: createLogger({ level: 'silent' }),
+  const opsdeck = await startBenchOpsdeck({
+    slackApiUrl: slackA.apiUrl,
+    botToken,
+    signingSecret,
+    redisUrl,
+    redisPrefix: `benchalerts${Date.now()}`,
+    // The storm digest is off: this measures how fast every group gets its own message.
+    opsYml: `alerts:\n  digestBacklog: 10000\n  routes:\n${routes}\n`,
+    vars: { WEBHOOK_TOKEN: token },
   });
   const proxy = await recordingProxy(() => opsdeck.url);
   const alertmanager = await startAlertmanager({

@@ -11,12 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseCatalog } from '../src/config/catalog.js';
-import { loadEnv } from '../src/config/env.js';
-import { createLogger } from '../src/log.js';
-import { slackTransport, startOpsdeck } from '../src/runtime.js';
 import { createSlackServer } from '../src/workspace/server.js';
-import { runWhenMain } from './standalone.js';
+import { runWhenMain, startBenchOpsdeck } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
@@ -53,17 +49,6 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     channels: services.map((_, i) => ({ id: channelOf(i), name: `deploy-${i}`, members: ['U0ALICE', 'U0BOB'] })),
   });
   const prefix = `benchdeploys${Date.now()}`;
-  const envVars: Record<string, string> = {
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-  };
   const service = (name: string) => `
   ${name}:
     deploy:
@@ -72,13 +57,14 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       environments:
         production: { approval: { from: approver } }`;
   const opsYml = `roles:\n  deployer: [U0ALICE]\n  approver: [U0BOB]\nservices:${services.map(service).join('')}\n`;
-  const env = loadEnv(envVars);
-  if (env.slack.mode === 'local') throw new Error('the bench gives Slack credentials');
-  const opsdeck = await startOpsdeck({
-    env,
-    slack: slackTransport(env.slack),
-    catalog: parseCatalog(opsYml, envVars).catalog,
-    logger: createLogger({ level: 'silent' }),
+  const opsdeck = await startBenchOpsdeck({
+    slackApiUrl: slack.apiUrl,
+    botToken,
+    signingSecret,
+    redisUrl,
+    redisPrefix: prefix,
+    opsYml,
+    vars: { WORKER_CONCURRENCY: String(CONCURRENCY) },
   });
   slack.setRequestUrl(`${opsdeck.url}/slack/events`);
   const redis = opsdeck.redis.client;

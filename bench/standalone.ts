@@ -2,6 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseCatalog } from '../src/config/catalog.js';
+import { loadEnv } from '../src/config/env.js';
+import { createLogger } from '../src/log.js';
+import { type Opsdeck, slackTransport, startOpsdeck } from '../src/runtime.js';
 import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
 
 /**
@@ -22,4 +26,38 @@ export async function runWhenMain<F>(
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One Opsdeck process in this process, as the benches run it: against the Slack-compatible server at `slackApiUrl`,
+ * logging nothing, with `opsYml` and any extra environment (`vars` wins).
+ */
+export async function startBenchOpsdeck(options: {
+  slackApiUrl: string;
+  botToken: string;
+  signingSecret: string;
+  redisUrl: string;
+  redisPrefix: string;
+  opsYml: string;
+  vars?: Record<string, string>;
+}): Promise<Opsdeck> {
+  const vars: Record<string, string> = {
+    SLACK_BOT_TOKEN: options.botToken,
+    SLACK_SIGNING_SECRET: options.signingSecret,
+    SLACK_API_URL: options.slackApiUrl,
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: options.redisPrefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...options.vars,
+  };
+  const env = loadEnv(vars);
+  if (env.slack.mode === 'local') throw new Error('the bench gives Slack credentials');
+  return startOpsdeck({
+    env,
+    slack: slackTransport(env.slack),
+    catalog: parseCatalog(options.opsYml, vars).catalog,
+    logger: createLogger({ level: 'silent' }),
+  });
 }
