@@ -1,3 +1,4 @@
+import { messageLink } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { drainHandler } from './digest.js';
@@ -32,11 +33,6 @@ function once<T>(make: () => T): () => T {
 
 /** Declares a webhook, inferring its body's type from the schema. */
 const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
-
-/** A link to a message in Slack (Slack redirects it to the workspace the reader is signed in to). */
-function permalink(ref: { channel: string; ts: string }): string {
-  return `https://slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}`;
-}
 
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
@@ -76,7 +72,7 @@ export const alerts = defineCapability({
       return Promise.all(
         open.map(async (group) => {
           const ref = await services.outbox.ref(messageKey(group));
-          return { group, link: ref && permalink(ref) };
+          return { group, link: ref && messageLink(ref.channel, ref.ts) };
         }),
       );
     }

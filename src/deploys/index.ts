@@ -1,4 +1,4 @@
-import { section } from '../platform/blocks.js';
+import { textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, duration, identifier, keyword, optional, rest, text, word } from '../platform/grammar/index.js';
 import { deployRunHandler } from './deploy-job.js';
@@ -6,8 +6,6 @@ import { deployRunQueue } from './deploy-queue.js';
 import { DeployDesk, DeployRefused } from './desk.js';
 import { ACTIONS, deploysHome, historyMessage } from './messages.js';
 import { currentVersion, deployStats } from './rules.js';
-
-const say = (text: string) => ({ text, blocks: [section(text)] });
 
 const service = identifier('service', { description: 'A service from ops.yml', example: 'api' });
 const environment = identifier('environment', {
@@ -141,7 +139,7 @@ export const deploys = defineCapability({
               at: now().getTime(),
             });
             await ctx.reply(
-              say(
+              textMessage(
                 `:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until \`/ops unlock ${ctx.args.service} ${env}\`.`,
               ),
             );
@@ -159,7 +157,7 @@ export const deploys = defineCapability({
             const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
             const removed = await store.unlock(ctx.args.service, env);
             await ctx.reply(
-              say(
+              textMessage(
                 removed
                   ? `:unlock: Unlocked ${ctx.args.service}/${env}.`
                   : `${ctx.args.service}/${env} was not locked.`,
@@ -188,7 +186,7 @@ export const deploys = defineCapability({
               until: at + ctx.args.duration,
             });
             const until = new Date(at + ctx.args.duration).toISOString().slice(0, 16).replace('T', ' ');
-            await ctx.reply(say(`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
+            await ctx.reply(textMessage(`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
           },
         }),
         subcommand({
@@ -202,7 +200,9 @@ export const deploys = defineCapability({
           async run(ctx) {
             const removed = await store.unfreeze(ctx.args.environment);
             await ctx.reply(
-              say(removed ? `${ctx.args.environment} is no longer frozen.` : `${ctx.args.environment} was not frozen.`),
+              textMessage(
+                removed ? `${ctx.args.environment} is no longer frozen.` : `${ctx.args.environment} was not frozen.`,
+              ),
             );
           },
         }),
@@ -215,7 +215,7 @@ export const deploys = defineCapability({
           async run(ctx: ActionContext) {
             if (!ctx.value) return;
             const refusal = await desk.decide({ id: ctx.value, userId: ctx.userId, decision });
-            if (refusal) await ctx.respond(say(refusal));
+            if (refusal) await ctx.respond(textMessage(refusal));
           },
         })),
         {
@@ -225,9 +225,10 @@ export const deploys = defineCapability({
           auditTarget: (value) => `deploy#${value}`,
           async run(ctx) {
             const deploy = ctx.value ? await store.get(ctx.value) : undefined;
-            if (deploy?.status !== 'running') return void (await ctx.respond(say('That deploy is not running.')));
+            if (deploy?.status !== 'running')
+              return void (await ctx.respond(textMessage('That deploy is not running.')));
             await store.requestCancel(deploy.id, ctx.userId);
-            await ctx.respond(say(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+            await ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
           },
         },
         {
@@ -261,7 +262,8 @@ export const deploys = defineCapability({
           auditTarget: (value) => `deploy#${value}`,
           async run(ctx) {
             const from = ctx.value ? await store.get(ctx.value) : undefined;
-            if (from?.status !== 'interrupted') return void (await ctx.respond(say('That deploy is not interrupted.')));
+            if (from?.status !== 'interrupted')
+              return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
             const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
             await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
             await desk.refresh(from.id);
@@ -274,7 +276,8 @@ export const deploys = defineCapability({
           auditTarget: (value) => `deploy#${value}`,
           async run(ctx) {
             const from = ctx.value ? await store.get(ctx.value) : undefined;
-            if (from?.status !== 'interrupted') return void (await ctx.respond(say('That deploy is not interrupted.')));
+            if (from?.status !== 'interrupted')
+              return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
             await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
           },
         },

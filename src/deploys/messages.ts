@@ -1,7 +1,7 @@
 import type { ApprovalRequest } from '../approvals/approvals.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
-import { type Block, context, escapeMrkdwn, type Message, section, truncate } from '../platform/blocks.js';
+import { type Block, button, context, escapeMrkdwn, type Message, section, truncate } from '../platform/blocks.js';
 import type { Deploy, DeployStatus } from './deploy.js';
 import type { deployStats } from './rules.js';
 
@@ -33,10 +33,6 @@ const took = (from: number | undefined, to: number | undefined) =>
   from !== undefined && to !== undefined
     ? ` (${formatDuration(Math.max(0, Math.round((to - from) / 1000)) * 1000 || 1000)})`
     : '';
-
-function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Record<string, unknown> {
-  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value, ...(style && { style }) };
-}
 
 /** `rollback of api to 1.4.1 in production` / `deploy of api 1.4.2 to production`. */
 export function describeDeploy(deploy: Pick<Deploy, 'kind' | 'service' | 'version' | 'environment'>): string {

@@ -3,7 +3,7 @@ import { parseButtonValue } from '../alerts/messages.js';
 import { commonLabels } from '../alerts/rules.js';
 import { AlertStore } from '../alerts/store.js';
 import { Refused, SlackApiError } from '../errors.js';
-import { section } from '../platform/blocks.js';
+import { messageLink, textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
 import { type Declaration, IncidentDesk } from './desk.js';
@@ -36,8 +36,6 @@ import {
   unknownSeverity,
 } from './rules.js';
 
-const say = (text: string) => ({ text, blocks: [section(text)] });
-
 const severity = word('severity', { description: 'A severity from ops.yml: `sev1`, or just `1`', example: 'sev2' });
 
 /** What a declare modal carries in `private_metadata`: where it came from. */
@@ -61,8 +59,6 @@ function required(values: ViewContext['values'], block: string): string {
   if (value === undefined) throw new Refused('Fill in every required field.');
   return value;
 }
-
-const permalink = (channel: string, ts: string) => `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
 
 /**
  * Incidents from declaration to postmortem: a channel per incident with its card pinned, status updates, severity and
@@ -128,7 +124,7 @@ export const incidents = defineCapability({
         auditTarget: (_args, where) => `incident-channel/${where.channelId}`,
         async run(ctx) {
           const incident = await desk.inChannel(ctx.channelId, name);
-          await ctx.reply(say(await run(incident, ctx.args, ctx.userId)));
+          await ctx.reply(textMessage(await run(incident, ctx.args, ctx.userId)));
         },
       });
 
@@ -191,7 +187,7 @@ export const incidents = defineCapability({
               { withinAck: true },
             );
             await ctx.reply(
-              say(
+              textMessage(
                 `:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
               ),
             );
@@ -403,7 +399,7 @@ export const incidents = defineCapability({
           changes: false,
           async run(ctx) {
             const message = ctx.message;
-            const link = message && permalink(message.channelId, message.ts);
+            const link = message && messageLink(message.channelId, message.ts);
             await openDeclare(
               ctx.triggerId,
               {
@@ -425,7 +421,7 @@ export const incidents = defineCapability({
           const incident = await store.byChannel(channel);
           if (!incident || incident.state === 'resolved') return;
           if (!(await store.markMessage(incident.id, ts))) return;
-          const quoted = text ? `“${text.slice(0, 300)}”` : permalink(channel, ts);
+          const quoted = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
           await desk.record(
             incident,
             {

@@ -1,10 +1,12 @@
 import { DECLARE_INCIDENT_ACTION } from '../alerts/messages.js';
 import {
   type Block,
+  button,
   context,
   escapeMrkdwn,
   header,
   type Message,
+  plainText,
   section,
   sectionsOf,
   truncate,
@@ -43,15 +45,7 @@ export const keys = {
 
 export type View = Record<string, unknown>;
 
-const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
-const option = (value: string, text = value) => ({ text: plain(text), value });
-const button = (actionId: string, text: string, value: string, style?: 'primary' | 'danger') => ({
-  type: 'button',
-  action_id: actionId,
-  text: plain(text),
-  value,
-  ...(style && { style }),
-});
+const option = (value: string, text = value) => ({ text: plainText(text), value });
 
 function channelLink(incident: Incident): string {
   return incident.channel ? `<#${incident.channel}>` : '_(channel being created)_';
@@ -217,13 +211,13 @@ export function declareModal(input: {
     {
       type: 'input',
       block_id: 'title',
-      label: plain('Title'),
+      label: plainText('Title'),
       element: {
         type: 'plain_text_input',
         action_id: 'title',
         max_length: TITLE_MAX,
         ...(prefill.title && { initial_value: prefill.title.slice(0, TITLE_MAX) }),
-        placeholder: plain('Checkout returns 500s'),
+        placeholder: plainText('Checkout returns 500s'),
       },
     },
     severityInput(input.severities, severity),
@@ -234,7 +228,7 @@ export function declareModal(input: {
       type: 'input',
       block_id: 'service',
       optional: true,
-      label: plain('Service'),
+      label: plainText('Service'),
       element: {
         type: 'static_select',
         action_id: 'service',
@@ -248,7 +242,7 @@ export function declareModal(input: {
       type: 'input',
       block_id: 'description',
       optional: true,
-      label: plain('What is happening'),
+      label: plainText('What is happening'),
       element: {
         type: 'plain_text_input',
         action_id: 'description',
@@ -261,7 +255,7 @@ export function declareModal(input: {
       type: 'input',
       block_id: 'commander',
       optional: true,
-      label: plain('Commander'),
+      label: plainText('Commander'),
       element: { type: 'users_select', action_id: 'commander', initial_user: prefill.commander },
     },
   );
@@ -269,9 +263,9 @@ export function declareModal(input: {
     type: 'modal',
     callback_id: VIEWS.declare,
     private_metadata: input.metadata,
-    title: plain('Declare an incident'),
-    submit: plain('Declare'),
-    close: plain('Cancel'),
+    title: plainText('Declare an incident'),
+    submit: plainText('Declare'),
+    close: plainText('Cancel'),
     blocks,
   };
 }
@@ -281,9 +275,9 @@ function smallModal(callbackId: string, title: string, submit: string, incident:
     type: 'modal',
     callback_id: callbackId,
     private_metadata: incident.id,
-    title: plain(title),
-    submit: plain(submit),
-    close: plain('Cancel'),
+    title: plainText(title),
+    submit: plainText(submit),
+    close: plainText('Cancel'),
     blocks: [context(`Incident #${incident.id}: ${escapeMrkdwn(truncate(incident.title, TITLE_MAX))}`), ...blocks],
   };
 }
@@ -296,13 +290,13 @@ export function statusModal(incident: Incident): View {
     {
       type: 'input',
       block_id: 'state',
-      label: plain('Status'),
+      label: plainText('Status'),
       element: { type: 'static_select', action_id: 'state', options: stateOptions, initial_option: option(current) },
     },
     {
       type: 'input',
       block_id: 'text',
-      label: plain('Update'),
+      label: plainText('Update'),
       element: { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: 2500 },
     },
   ]);
@@ -319,7 +313,7 @@ function severityInput(severities: readonly string[], selected: string | undefin
   return {
     type: 'input',
     block_id: 'severity',
-    label: plain('Severity'),
+    label: plainText('Severity'),
     element: {
       type: 'static_select',
       action_id: 'severity',
@@ -334,7 +328,7 @@ export function roleModal(incident: Incident): View {
     {
       type: 'input',
       block_id: 'role',
-      label: plain('Role'),
+      label: plainText('Role'),
       element: {
         type: 'static_select',
         action_id: 'role',
@@ -345,7 +339,7 @@ export function roleModal(incident: Incident): View {
     {
       type: 'input',
       block_id: 'user',
-      label: plain('Person'),
+      label: plainText('Person'),
       element: { type: 'users_select', action_id: 'user' },
     },
   ]);
@@ -356,7 +350,7 @@ export function resolveModal(incident: Incident): View {
     {
       type: 'input',
       block_id: 'summary',
-      label: plain('Summary'),
+      label: plainText('Summary'),
       element: { type: 'plain_text_input', action_id: 'summary', multiline: true, max_length: 2500 },
     },
   ]);

@@ -17,8 +17,33 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A plain_text object, as buttons, headers, modal titles and select options take it. */
+export function plainText(text: string): { type: 'plain_text'; text: string; emoji: true } {
+  return { type: 'plain_text', text, emoji: true };
+}
+
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } };
+  return { type: 'header', text: plainText(text.slice(0, 150)) };
+}
+
+/** A button element for an actions block. */
+export function button(
+  actionId: string,
+  text: string,
+  value: string,
+  style?: 'primary' | 'danger',
+): Record<string, unknown> {
+  return { type: 'button', action_id: actionId, text: plainText(text), value, ...(style && { style }) };
+}
+
+/** A reply of one line: the text, and the same as a section. */
+export function textMessage(text: string): Message {
+  return { text, blocks: [section(text)] };
+}
+
+/** A link to a message in Slack (Slack redirects it to the workspace the reader is signed in to). */
+export function messageLink(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
 }
 
 export function section(markdown: string): Block {
