@@ -1,4 +1,13 @@
-import { type Block, context, escapeMrkdwn, type Message, section, sectionsOf, truncate } from '../platform/blocks.js';
+import {
+  type Block,
+  button,
+  context,
+  escapeMrkdwn,
+  type Message,
+  section,
+  sectionsOf,
+  truncate,
+} from '../platform/blocks.js';
 import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS } from './rules.js';
 
 export const ACK_ACTION = 'alerts_ack';
@@ -109,42 +118,20 @@ export function groupMessage(group: AlertGroup, options: { canSilence: boolean; 
   const buttons: Record<string, unknown>[] = [];
   const value = buttonValue(group);
   if (firingNow && !group.acknowledged) {
-    buttons.push({
-      type: 'button',
-      action_id: ACK_ACTION,
-      text: { type: 'plain_text', text: 'Acknowledge' },
-      style: 'primary',
-      value,
-    });
+    buttons.push(button(ACK_ACTION, 'Acknowledge', value, 'primary'));
   }
   if (options.canSilence && group.source === 'alertmanager') {
     if (group.silence) {
-      buttons.push({
-        type: 'button',
-        action_id: UNSILENCE_ACTION,
-        text: { type: 'plain_text', text: 'Unsilence' },
-        value,
-      });
+      buttons.push(button(UNSILENCE_ACTION, 'Unsilence', value));
     } else if (firingNow) {
       for (const hours of SILENCE_HOURS) {
-        buttons.push({
-          type: 'button',
-          action_id: `alerts_silence_${hours}h`,
-          text: { type: 'plain_text', text: `Silence ${hours}h` },
-          value,
-        });
+        buttons.push(button(`alerts_silence_${hours}h`, `Silence ${hours}h`, value));
       }
     }
   }
   // Only with an `incidents:` section in ops.yml: declaring is then part of how this team works.
   if (options.canDeclare && firingNow) {
-    buttons.push({
-      type: 'button',
-      action_id: DECLARE_INCIDENT_ACTION,
-      text: { type: 'plain_text', text: 'Declare incident' },
-      style: 'danger',
-      value,
-    });
+    buttons.push(button(DECLARE_INCIDENT_ACTION, 'Declare incident', value, 'danger'));
   }
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
   return { text, blocks };

@@ -1,4 +1,4 @@
-import { type Block, context } from '../platform/blocks.js';
+import { type Block, button, context } from '../platform/blocks.js';
 import type { ApprovalClick, ApprovalRequest, DecideOutcome } from './approvals.js';
 
 /** Approve / Reject buttons for a request; each capability names its own action ids, the value is the request id. */
@@ -6,22 +6,7 @@ export function approvalButtons(actions: { approve: string; reject: string }, id
   return {
     type: 'actions',
     block_id: `approval-${id}`,
-    elements: [
-      {
-        type: 'button',
-        action_id: actions.approve,
-        style: 'primary',
-        text: { type: 'plain_text', text: 'Approve' },
-        value: id,
-      },
-      {
-        type: 'button',
-        action_id: actions.reject,
-        style: 'danger',
-        text: { type: 'plain_text', text: 'Reject' },
-        value: id,
-      },
-    ],
+    elements: [button(actions.approve, 'Approve', id, 'primary'), button(actions.reject, 'Reject', id, 'danger')],
   };
 }
 
