@@ -26,6 +26,7 @@ import { Registry } from './platform/registry.js';
 import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { redisKeys } from './redis/keys.js';
+import { Subscriptions } from './redis/pubsub.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
 
@@ -100,6 +101,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
   const now = () => new Date();
+  const subscriptions = new Subscriptions(redis.client, logger);
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {
@@ -111,6 +113,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     jobs,
     outbox,
     redis: redis.client,
+    subscribe: (channel, listener) => subscriptions.subscribe(channel, listener),
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
@@ -222,6 +225,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       await bot?.stop();
       await workers?.close(env.shutdownTimeoutMs);
       await queues.close();
+      await subscriptions.close();
       await redis.close();
       logger.info('opsdeck stopped');
     })();

@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { DeployStore } from '../deploys/store.js';
 import { SlackApiError } from '../errors.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
+import { uploadFile } from '../slack/upload.js';
 import type { IncidentDesk } from './desk.js';
 import type { Incident } from './incident.js';
 import {
@@ -340,27 +341,6 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     return deploysBefore(found, incident.declaredAt);
   }
 
-  /** Slack's upload flow: an upload URL, the bytes, then completing it into the channel. */
-  async function uploadFile(channel: string, filename: string, title: string, content: string): Promise<void> {
-    const bytes = Buffer.from(content, 'utf8');
-    const { upload_url: url, file_id: fileId } = await outbox.call<{ upload_url: string; file_id: string }>(
-      'files.getUploadURLExternal',
-      { filename, length: bytes.length },
-    );
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'text/markdown; charset=utf-8' },
-      body: bytes,
-      signal: AbortSignal.timeout(30_000),
-    });
-    await response.text().catch(() => '');
-    if (!response.ok) throw new Error(`file upload answered ${response.status}`);
-    await outbox.call('files.completeUploadExternal', {
-      files: JSON.stringify([{ id: fileId, title }]),
-      channel_id: channel,
-    });
-  }
-
   const postmortem: JobHandler<{ id: string; n: number }> = {
     queue: postmortemQueue,
     async process({ id, n }, ctx) {
@@ -379,12 +359,13 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         message: postmortemMessage(incident, markdown),
       });
       if (!(await store.isDone('postmortem-file', id, String(n)))) {
-        await uploadFile(
+        await uploadFile(outbox, {
           channel,
-          `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          `Postmortem: ${incident.title}`.slice(0, 250),
-          markdown,
-        );
+          filename: `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
+          title: `Postmortem: ${incident.title}`.slice(0, 250),
+          content: markdown,
+          contentType: 'text/markdown; charset=utf-8',
+        });
         await store.markDone('postmortem-file', id, String(n));
       }
       logger.info({ incidentId: id, n }, 'postmortem posted');

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
+import { clickRefusal } from '../approvals/messages.js';
+import type { Services } from '../platform/services.js';
+import type { FlagsSettings } from './config.js';
+import { approvalMessage, describe } from './messages.js';
+import type { FlagMetrics } from './metrics.js';
+import { applyOperation, describeOperation, type EnvironmentState, type FlagOperation, FlagRefused, initialState } from './rules.js';
+import { type FlagChange, FlagStore } from './store.js';
+
+export type DeskServices = Pick<Services, 'redis' | 'key' | 'outbox' | 'audit' | 'permissions' | 'now'>;
+
+/** A change asked for in an environment that needs approval, kept until it is decided. */
+interface PendingChange {
+  key: string;
+  environment: string;
+  operation: FlagOperation;
+  requester: string;
+  channel: string;
+}
+
+export type ChangeOutcome =
+  | { applied: true; before: EnvironmentState; after: EnvironmentState }
+  | { applied: false; approvalId: string };
+
+const PENDING_KEPT_SECONDS = 8 * 86_400;
+
+/**
+ * Every change of a flag goes through here — commands, card buttons, approvals and rollout steps — so each is
+ * checked, gated by `flags.approval`, stored with its history, counted and audited the same way.
+ */
+export class FlagDesk {
+  readonly store: FlagStore;
+  readonly environments: string[];
+  private readonly approvals: Approvals;
+
+  constructor(
+    private readonly services: DeskServices,
+    readonly settings: FlagsSettings,
+    private readonly metrics: FlagMetrics,
+  ) {
+    this.environments = Object.keys(settings.environments);
+    this.store = new FlagStore(services.redis, services.key, this.environments);
+    this.approvals = new Approvals(services.redis, services.key);
+  }
+
+  /** The environment named, or the first one; refuses one ops.yml does not define. */
+  environmentOf(name: string | undefined): string {
+    if (name === undefined) return this.environments[0]!;
+    if (!this.environments.includes(name)) {
+      throw new FlagRefused(`\`${name}\` is not a flag environment (${this.environments.join(', ')}).`);
+    }
+    return name;
+  }
+
+  policyOf(environment: string): ApprovalPolicy | undefined {
+    return this.settings.approval[environment];
+  }
+
+  /**
+   * Applies a change now, or — where `flags.approval` says so — asks for approval in `channel` and applies it once
+   * approved. Invalid changes are refused before anything is stored.
+   */
+  async request(input: {
+    key: string;
+    environment: string;
+    operation: FlagOperation;
+    userId: string;
+    channel: string;
+  }): Promise<ChangeOutcome> {
+    const definition = await this.store.definition(input.key);
+    if (!definition || definition.archivedAt !== undefined) throw new FlagRefused(`No flag \`${input.key}\`: \`/ops flag list\` shows them.`);
+    const now = this.services.now().getTime();
+    // Dry run: a change that would be refused is refused now, not after someone approved it.
+    const current = (await this.store.statesOf(input.key))[input.environment] ?? initialState(now, input.userId);
+    applyOperation(current, input.operation, now, input.userId);
+    const policy = this.policyOf(input.environment);
+    if (!policy) return { applied: true, ...(await this.apply({ ...input, by: input.userId })) };
+
+    const id = randomUUID().slice(0, 12);
+    const pending: PendingChange = {
+      key: input.key,
+      environment: input.environment,
+      operation: input.operation,
+      requester: input.userId,
+      channel: input.channel,
+    };
+    await this.services.redis.set(this.services.key('pending', id), JSON.stringify(pending), 'EX', PENDING_KEPT_SECONDS);
+    const approval = await this.approvals.create({ id, requester: input.userId, policy, at: now });
+    await this.services.outbox.post({ key: `flags-approval-${id}`, channel: input.channel, message: approvalMessage(pending, approval) });
+    return { applied: false, approvalId: id };
+  }
+
+  /** Applies a change (already allowed), records and counts it. */
+  async apply(input: {
+    key: string;
+    environment: string;
+    operation: FlagOperation;
+    by: string;
+    extra?: Pick<FlagChange, 'approval' | 'reason'>;
+  }): Promise<{ before: EnvironmentState; after: EnvironmentState }> {
+    const result = await this.store.change({
+      key: input.key,
+      environment: input.environment,
+      operation: input.operation,
+      by: input.by,
+      at: this.services.now().getTime(),
+      what: describeOperation(input.operation),
+      extra: input.extra,
+    });
+    this.metrics.changes.inc({ environment: input.environment, operation: input.operation.op });
+    return result;
+  }
+
+  /**
+   * One click on Approve or Reject of a pending change: the clicker's role is checked now, the transition is atomic
+   * (one click applies it, however many arrive), and every click is audited. Returns what to tell the clicker.
+   */
+  async decide(input: { id: string; userId: string; decision: 'approve' | 'reject' }): Promise<string | undefined> {
+    const json = await this.services.redis.get(this.services.key('pending', input.id));
+    const approval = await this.approvals.get(input.id);
+    if (!json || !approval) return clickRefusal('missing');
+    const pending = JSON.parse(json) as PendingChange;
+    const target = `${pending.key}/${pending.environment}`;
+    const action = `flags.${input.decision}`;
+    if (input.decision === 'approve' || input.userId !== pending.requester) {
+      await this.services.permissions.require({ userId: input.userId, role: approval.policy.from, action, target });
+    }
+    const now = this.services.now().getTime();
+    const outcome = await this.approvals.decide({ ...input, at: now });
+    const refusal = clickRefusal(outcome);
+    await this.services.audit.append({
+      actor: input.userId,
+      action,
+      target,
+      outcome: refusal ? 'denied' : 'ok',
+      detail: `${describe(pending.operation)} (${outcome})`,
+      at: new Date(now),
+    });
+    let result: string | undefined;
+    if (outcome === 'approved') {
+      try {
+        await this.apply({
+          ...pending,
+          by: pending.requester,
+          extra: { approval: { id: input.id, approvedBy: input.userId } },
+        });
+        result = `Approved by <@${input.userId}> and applied.`;
+      } catch (error) {
+        if (!(error instanceof FlagRefused)) throw error;
+        result = `Approved by <@${input.userId}>, but not applied: ${error.message}`;
+      }
+      await this.services.audit.append({
+        actor: pending.requester,
+        action: 'flags.change',
+        target,
+        outcome: 'ok',
+        detail: `${describe(pending.operation)}, approved by ${input.userId}`,
+        at: new Date(now),
+      });
+    }
+    const latest = await this.approvals.get(input.id);
+    if (latest) {
+      await this.services.outbox.update({ key: `flags-approval-${input.id}`, message: approvalMessage(pending, latest, result) });
+    }
+    return refusal;
+  }
+}
