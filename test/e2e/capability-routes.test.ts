@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CAPABILITIES } from '../../src/capabilities.js';
-import { defineCapability, route, webhook } from '../../src/platform/capability.js';
+import { defineCapability, type RouteResponse, route, webhook } from '../../src/platform/capability.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const WEBHOOK_TOKEN = 'shared-webhook-token-0123456789';
@@ -31,7 +31,7 @@ const gadgets = defineCapability({
           method: 'GET',
           path: '/gadgets/v1/:env/items/:id',
           auth: { bearer: tokens },
-          handle(request) {
+          handle(request): RouteResponse {
             const body = { id: request.params.id, env: request.params.env, token: request.selected };
             const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16)}"`;
             if (request.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
