@@ -2,9 +2,8 @@ import { textMessage } from '../platform/blocks.js';
 import { type CommandContext, type Subcommand, subcommand } from '../platform/capability.js';
 import { args, choice, duration, identifier, keyword, optional, percent, rest } from '../platform/grammar/index.js';
 import type { Services } from '../platform/services.js';
-import type { FlagDesk } from './desk.js';
+import type { FlagsContext } from './context.js';
 import { flagCard, historyMessage, listMessage } from './messages.js';
-import type { RolloutDesk } from './rollouts.js';
 import {
   checkDescription,
   checkKey,
@@ -21,28 +20,50 @@ const inEnvironment = optional(keyword('in', environment));
 
 type CommandServices = Pick<Services, 'now' | 'slashCommand'>;
 
+/** Stands for ops.yml's `flags.role` in a declaration; `withFlagsRole` makes it read the catalog when asked. */
+export const FLAGS_ROLE = 'flags.role';
+
+/**
+ * Declarations whose role is `flags.role` read it when the router (or help) asks, not at build time: help and the
+ * manifest are built from declarations alone, without ops.yml.
+ */
+export function withFlagsRole<T extends { role?: string }>(declarations: T[], context: () => FlagsContext): T[] {
+  for (const declaration of declarations) {
+    if (declaration.role !== FLAGS_ROLE) continue;
+    Object.defineProperty(declaration, 'role', { get: () => context().settings.role, enumerable: true });
+  }
+  return declarations;
+}
+
 /** `/ops flag …`: every command family of the flags capability. Roles come from `flags.role`. */
 export function flagCommands(
-  desk: FlagDesk,
-  rollouts: RolloutDesk,
+  context: () => FlagsContext,
   services: CommandServices,
   exportFile: (ctx: CommandContext<{ environment?: string }>) => Promise<void>,
 ): Subcommand<never>[] {
-  const role = desk.settings.role;
   const now = () => services.now().getTime();
+  const desk = () => context().desk;
 
   const rows = async (search?: string) => {
     const words = (search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-    const definitions = (await desk.store.definitions()).filter(
+    const definitions = (await desk().store.definitions()).filter(
       (d) => d.archivedAt === undefined && words.every((w) => `${d.key} ${d.description}`.toLowerCase().includes(w)),
     );
-    return Promise.all(definitions.map(async (definition) => ({ definition, states: await desk.store.statesOf(definition.key) })));
+    return Promise.all(
+      definitions.map(async (definition) => ({ definition, states: await desk().store.statesOf(definition.key) })),
+    );
   };
 
   /** Answers a change: applied (with the card) or waiting for approval. */
   const change = async (ctx: CommandContext<{ key: string; environment?: string }>, operation: FlagOperation) => {
-    const env = desk.environmentOf(ctx.args.environment);
-    const outcome = await desk.request({ key: ctx.args.key, environment: env, operation, userId: ctx.userId, channel: ctx.channelId });
+    const env = desk().environmentOf(ctx.args.environment);
+    const outcome = await desk().request({
+      key: ctx.args.key,
+      environment: env,
+      operation,
+      userId: ctx.userId,
+      channel: ctx.channelId,
+    });
     if (!outcome.applied) {
       await ctx.reply(textMessage(`:hourglass: ${env} needs approval: the request is posted in this channel.`));
       return;
@@ -51,10 +72,10 @@ export function flagCommands(
   };
 
   const card = async (flag: string, note?: string) => {
-    const definition = await desk.store.definition(flag);
+    const definition = await desk().store.definition(flag);
     if (!definition) throw new FlagRefused(`No flag \`${flag}\`: \`/ops flag list\` shows them.`);
-    return flagCard(definition, await desk.store.statesOf(flag), {
-      approvalEnvironments: Object.keys(desk.settings.approval),
+    return flagCard(definition, await desk().store.statesOf(flag), {
+      approvalEnvironments: Object.keys(desk().settings.approval),
       note,
     });
   };
@@ -84,13 +105,13 @@ export function flagCommands(
       summary: 'Create a flag (boolean unless a type is given), off in every environment.',
       grammar: args(key, optional(choice('type', FLAG_TYPES)), rest('description', { example: 'New checkout flow' })),
       example: 'flag create new-checkout New checkout flow',
-      role,
+      role: FLAGS_ROLE,
       changes: true,
       auditTarget: (a) => a.key,
       async run(ctx) {
         const type = ctx.args.type ?? 'boolean';
-        desk.environmentOf(undefined);
-        await desk.store.create({
+        desk().environmentOf(undefined);
+        await desk().store.create({
           key: checkKey(ctx.args.key),
           type,
           description: checkDescription(ctx.args.description),
@@ -98,7 +119,7 @@ export function flagCommands(
           createdAt: now(),
           variants: defaultVariants(type),
         });
-        desk.counted('create');
+        desk().counted('create');
         await ctx.reply(await card(ctx.args.key, `Created: off in every environment.`));
       },
     }),
@@ -108,7 +129,7 @@ export function flagCommands(
         summary: op === 'on' ? 'Turn a flag on (in the first environment unless `in` says).' : 'Turn a flag off.',
         grammar: args(key, inEnvironment),
         example: `flag ${op} new-checkout in staging`,
-        role,
+        role: FLAGS_ROLE,
         changes: true,
         auditTarget: (a) => `${a.key}/${a.environment ?? ''}`,
         run: (ctx) => change(ctx, { op }),
@@ -127,18 +148,20 @@ export function flagCommands(
         optional(keyword('guard', identifier('service', { example: 'api' }))),
       ),
       example: 'flag rollout new-checkout 5% to 100% over 2h in production guard api',
-      role,
+      role: FLAGS_ROLE,
       changes: true,
       auditTarget: (a) => `${a.key}/${a.environment ?? ''}`,
       async run(ctx) {
         const { target, over, service } = ctx.args;
         if (target === undefined) {
-          if (over !== undefined || service !== undefined) throw new FlagRefused('`over` and `guard` go with `to <n>%`: `5% to 100% over 2h`.');
+          if (over !== undefined || service !== undefined)
+            throw new FlagRefused('`over` and `guard` go with `to <n>%`: `5% to 100% over 2h`.');
           return change(ctx, { op: 'rollout', percent: ctx.args.percent });
         }
-        if (over === undefined) throw new FlagRefused('A progressive rollout needs `over <duration>`: `5% to 100% over 2h`.');
-        const env = desk.environmentOf(ctx.args.environment);
-        await rollouts.start({
+        if (over === undefined)
+          throw new FlagRefused('A progressive rollout needs `over <duration>`: `5% to 100% over 2h`.');
+        const env = desk().environmentOf(ctx.args.environment);
+        await context().rollouts.start({
           key: ctx.args.key,
           environment: env,
           from: ctx.args.percent,
@@ -148,18 +171,28 @@ export function flagCommands(
           userId: ctx.userId,
           channel: ctx.channelId,
         });
-        await ctx.reply(textMessage(`:rocket: Progressive rollout of \`${ctx.args.key}\` in ${env} started: its steps are posted in this channel.`));
+        await ctx.reply(
+          textMessage(
+            `:rocket: Progressive rollout of \`${ctx.args.key}\` in ${env} started: its steps are posted in this channel.`,
+          ),
+        );
       },
     }),
     subcommand({
       name: 'flag target',
       summary: 'Serve a flag to (or stop serving it to) these targeting keys, whatever the rollout.',
-      grammar: args(key, choice('action', ['add', 'remove'] as const), inEnvironment, rest('ids', { example: 'user-42 user-43' })),
+      grammar: args(
+        key,
+        choice('action', ['add', 'remove'] as const),
+        inEnvironment,
+        rest('ids', { example: 'user-42 user-43' }),
+      ),
       example: 'flag target new-checkout add user-42 in staging',
-      role,
+      role: FLAGS_ROLE,
       changes: true,
       auditTarget: (a) => `${a.key}/${a.environment ?? ''}`,
-      run: (ctx) => change(ctx, { op: 'target', action: ctx.args.action, ids: ctx.args.ids.split(/\s+/).filter(Boolean) }),
+      run: (ctx) =>
+        change(ctx, { op: 'target', action: ctx.args.action, ids: ctx.args.ids.split(/\s+/).filter(Boolean) }),
     }),
     subcommand({
       name: 'flag history',
@@ -168,7 +201,7 @@ export function flagCommands(
       example: 'flag history new-checkout',
       changes: false,
       async run(ctx) {
-        await ctx.reply(historyMessage(ctx.args.key, await desk.store.history(ctx.args.key, 30)));
+        await ctx.reply(historyMessage(ctx.args.key, await desk().store.history(ctx.args.key, 30)));
       },
     }),
     subcommand({
@@ -176,12 +209,12 @@ export function flagCommands(
       summary: 'Archive a flag: it leaves every environment (SDKs get FLAG_NOT_FOUND); its history stays.',
       grammar: args(key),
       example: 'flag archive new-checkout',
-      role,
+      role: FLAGS_ROLE,
       changes: true,
       auditTarget: (a) => a.key,
       async run(ctx) {
-        await desk.store.archive(ctx.args.key, ctx.userId, now());
-        desk.counted('archive');
+        await desk().store.archive(ctx.args.key, ctx.userId, now());
+        desk().counted('archive');
         await ctx.reply(textMessage(`Archived \`${ctx.args.key}\`: SDKs now get FLAG_NOT_FOUND for it.`));
       },
     }),
@@ -192,7 +225,7 @@ export function flagCommands(
       changes: false,
       async run(ctx) {
         const stale = (await rows()).filter(({ definition, states }) =>
-          isStale(Object.values(states), definition.createdAt, now(), desk.settings.staleAfter),
+          isStale(Object.values(states), definition.createdAt, now(), desk().settings.staleAfter),
         );
         await ctx.reply(listMessage(stale, 'Stale flags'));
       },
@@ -206,5 +239,5 @@ export function flagCommands(
       run: exportFile,
     }),
   ];
-  return commands as unknown as Subcommand<never>[];
+  return withFlagsRole(commands, context) as unknown as Subcommand<never>[];
 }

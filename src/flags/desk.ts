@@ -5,7 +5,14 @@ import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
 import { approvalMessage, describe } from './messages.js';
 import type { FlagMetrics } from './metrics.js';
-import { applyOperation, describeOperation, type EnvironmentState, type FlagOperation, FlagRefused, initialState } from './rules.js';
+import {
+  applyOperation,
+  describeOperation,
+  type EnvironmentState,
+  type FlagOperation,
+  FlagRefused,
+  initialState,
+} from './rules.js';
 import { type FlagChange, FlagStore } from './store.js';
 
 export type DeskServices = Pick<Services, 'redis' | 'key' | 'outbox' | 'audit' | 'permissions' | 'now'>;
@@ -46,6 +53,9 @@ export class FlagDesk {
 
   /** The environment named, or the first one; refuses one ops.yml does not define. */
   environmentOf(name: string | undefined): string {
+    if (this.environments.length === 0) {
+      throw new FlagRefused('Flags are not set up: add `flags.environments` to ops.yml (see ops.example.yml).');
+    }
     if (name === undefined) return this.environments[0]!;
     if (!this.environments.includes(name)) {
       throw new FlagRefused(`\`${name}\` is not a flag environment (${this.environments.join(', ')}).`);
@@ -54,7 +64,8 @@ export class FlagDesk {
   }
 
   policyOf(environment: string): ApprovalPolicy | undefined {
-    return this.settings.approval[environment];
+    const approval = this.settings.approval[environment];
+    return approval && { from: approval.from, count: approval.count, expiresInMs: approval.expiresIn };
   }
 
   /**
@@ -69,7 +80,8 @@ export class FlagDesk {
     channel: string;
   }): Promise<ChangeOutcome> {
     const definition = await this.store.definition(input.key);
-    if (!definition || definition.archivedAt !== undefined) throw new FlagRefused(`No flag \`${input.key}\`: \`/ops flag list\` shows them.`);
+    if (!definition || definition.archivedAt !== undefined)
+      throw new FlagRefused(`No flag \`${input.key}\`: \`/ops flag list\` shows them.`);
     const now = this.services.now().getTime();
     // Dry run: a change that would be refused is refused now, not after someone approved it.
     const current = (await this.store.statesOf(input.key))[input.environment] ?? initialState(now, input.userId);
@@ -85,9 +97,18 @@ export class FlagDesk {
       requester: input.userId,
       channel: input.channel,
     };
-    await this.services.redis.set(this.services.key('pending', id), JSON.stringify(pending), 'EX', PENDING_KEPT_SECONDS);
+    await this.services.redis.set(
+      this.services.key('pending', id),
+      JSON.stringify(pending),
+      'EX',
+      PENDING_KEPT_SECONDS,
+    );
     const approval = await this.approvals.create({ id, requester: input.userId, policy, at: now });
-    await this.services.outbox.post({ key: `flags-approval-${id}`, channel: input.channel, message: approvalMessage(pending, approval) });
+    await this.services.outbox.post({
+      key: `flags-approval-${id}`,
+      channel: input.channel,
+      message: approvalMessage(pending, approval),
+    });
     return { applied: false, approvalId: id };
   }
 
@@ -110,6 +131,11 @@ export class FlagDesk {
     });
     this.metrics.changes.inc({ environment: input.environment, operation: input.operation.op });
     return result;
+  }
+
+  /** Counts a change that touches every environment (create, archive). */
+  counted(operation: 'create' | 'archive'): void {
+    for (const environment of this.environments) this.metrics.changes.inc({ environment, operation });
   }
 
   /**
@@ -161,7 +187,10 @@ export class FlagDesk {
     }
     const latest = await this.approvals.get(input.id);
     if (latest) {
-      await this.services.outbox.update({ key: `flags-approval-${input.id}`, message: approvalMessage(pending, latest, result) });
+      await this.services.outbox.update({
+        key: `flags-approval-${input.id}`,
+        message: approvalMessage(pending, latest, result),
+      });
     }
     return refusal;
   }

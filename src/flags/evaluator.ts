@@ -114,7 +114,12 @@ export function evaluateFlag(loaded: Loaded, key: string, context: EvaluationCon
     return { key, errorCode: 'GENERAL', errorDetails: `Flag '${key}' could not be evaluated` };
   }
   const variant = result.variant ?? definition.defaultVariant;
-  return { key, value: (result.value ?? null) as JsonValue, variant, reason: reasonOf(definition, result.reason, context) };
+  return {
+    key,
+    value: (result.value ?? null) as JsonValue,
+    variant,
+    reason: reasonOf(definition, result.reason, context),
+  };
 }
 
 function reasonOf(flag: FlagdFlag, reason: string, context: EvaluationContext): Reason {

@@ -1,6 +1,16 @@
-import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import type { ApprovalRequest } from '../approvals/approvals.js';
-import { type Block, button, context, escapeMrkdwn, header, type Message, plainText, section, sectionsOf } from '../platform/blocks.js';
+import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
+import {
+  type Block,
+  button,
+  context,
+  escapeMrkdwn,
+  header,
+  type Message,
+  plainText,
+  section,
+  sectionsOf,
+} from '../platform/blocks.js';
 import { type EnvironmentState, type FlagDefinition, type FlagOperation, summarize } from './rules.js';
 import type { FlagChange } from './store.js';
 
@@ -30,7 +40,9 @@ export function cardValue(key: string, environment: string, extra?: string): str
   return [key, environment, ...(extra === undefined ? [] : [extra])].join(' ');
 }
 
-export function parseCardValue(value: string | undefined): { key: string; environment: string; extra?: string } | undefined {
+export function parseCardValue(
+  value: string | undefined,
+): { key: string; environment: string; extra?: string } | undefined {
   const [key, environment, extra] = (value ?? '').split(' ');
   return key && environment ? { key, environment, extra } : undefined;
 }
@@ -46,12 +58,20 @@ export function flagCard(
 ): Message {
   const blocks: Block[] = [
     header(`Flag ${definition.key}`),
-    section(`${literal(definition.description)}\n_${definition.type}_ · owner <@${definition.owner}> · created ${time(definition.createdAt)} UTC`),
+    section(
+      `${literal(definition.description)}\n_${definition.type}_ · owner <@${definition.owner}> · created ${time(definition.createdAt)} UTC`,
+    ),
   ];
   if (definition.archivedAt !== undefined) blocks.push(context(`Archived ${time(definition.archivedAt)} UTC.`));
   for (const [environment, state] of Object.entries(states)) {
     const gated = options.approvalEnvironments.includes(environment) ? ' · _changes need approval_' : '';
-    const targets = state && state.targets.length > 0 ? `\nTargets: ${state.targets.slice(0, 20).map((t) => `\`${literal(t)}\``).join(', ')}${state.targets.length > 20 ? ' …' : ''}` : '';
+    const targets =
+      state && state.targets.length > 0
+        ? `\nTargets: ${state.targets
+            .slice(0, 20)
+            .map((t) => `\`${literal(t)}\``)
+            .join(', ')}${state.targets.length > 20 ? ' …' : ''}`
+        : '';
     blocks.push(section(`*${environment}*: ${summarize(state)}${gated}${targets}`));
     if (definition.archivedAt !== undefined) continue;
     const on = state?.enabled === true;
@@ -59,7 +79,12 @@ export function flagCard(
       type: 'actions',
       block_id: `flag-env-${environment}`,
       elements: [
-        button(ACTIONS.toggle, on ? 'Turn off' : 'Turn on', cardValue(definition.key, environment, on ? 'off' : 'on'), on ? 'danger' : 'primary'),
+        button(
+          ACTIONS.toggle,
+          on ? 'Turn off' : 'Turn on',
+          cardValue(definition.key, environment, on ? 'off' : 'on'),
+          on ? 'danger' : 'primary',
+        ),
         {
           type: 'static_select',
           action_id: ACTIONS.rollout,
@@ -73,7 +98,9 @@ export function flagCard(
     });
   }
   if (options.note) blocks.push(context(options.note));
-  const text = `Flag ${definition.key}: ${Object.entries(states).map(([env, state]) => `${env} ${summarize(state)}`).join(', ')}`;
+  const text = `Flag ${definition.key}: ${Object.entries(states)
+    .map(([env, state]) => `${env} ${summarize(state)}`)
+    .join(', ')}`;
   return { text, blocks: blocks.slice(0, 50) };
 }
 
@@ -102,13 +129,16 @@ export function listMessage(
   if (rows.length === 0) return { text: `${title}: none`, blocks: [section(`*${title}*: none.`)] };
   const lines = rows.map(
     ({ definition, states }) =>
-      `\`${definition.key}\` — ${Object.entries(states).map(([env, state]) => `${env}: ${summarize(state)}`).join(' · ')}\n      ${literal(definition.description)}`,
+      `\`${definition.key}\` — ${Object.entries(states)
+        .map(([env, state]) => `${env}: ${summarize(state)}`)
+        .join(' · ')}\n      ${literal(definition.description)}`,
   );
   return { text: `${title}: ${rows.length}`, blocks: [section(`*${title}*`), ...sectionsOf(lines)].slice(0, 50) };
 }
 
 export function historyMessage(key: string, changes: readonly FlagChange[]): Message {
-  if (changes.length === 0) return { text: `No changes of ${key}`, blocks: [section(`No changes of \`${key}\` recorded.`)] };
+  if (changes.length === 0)
+    return { text: `No changes of ${key}`, blocks: [section(`No changes of \`${key}\` recorded.`)] };
   const lines = changes.map((c) => {
     const where = c.environment ? ` in *${c.environment}*` : '';
     const diff = c.before !== undefined ? ` (${c.before} → ${c.after})` : '';
@@ -127,7 +157,7 @@ export function approvalMessage(
 ): Message {
   const what = `<@${request.requester}> asks to *${describe(request.operation)}* flag \`${request.key}\` in *${request.environment}*`;
   const status =
-    approval.status === 'pending' ? waitingFor(approval) : outcome ?? `This request was ${approval.status}.`;
+    approval.status === 'pending' ? waitingFor(approval) : (outcome ?? `This request was ${approval.status}.`);
   return {
     text: `Flag change: ${describe(request.operation)} ${request.key} in ${request.environment} (${approval.status})`,
     blocks: [

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type Evaluation, type EvaluationContext, type Evaluator, etagOf, evaluateAll, evaluateFlag } from './evaluator.js';
+import {
+  type Evaluation,
+  type EvaluationContext,
+  type Evaluator,
+  etagOf,
+  evaluateAll,
+  evaluateFlag,
+} from './evaluator.js';
 import type { FlagMetrics } from './metrics.js';
 
 /** What an OFREP handler answers; the platform's route response has this shape. */
@@ -100,7 +107,7 @@ export async function evaluateBulk(
   if ('errorCode' in parsed) return { status: 400, body: parsed };
   const loaded = await deps.evaluator.environment(environment);
   const etag = etagOf(environment, loaded.revision, parsed.context);
-  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) {
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === etag)) {
     return { status: 304, headers: { etag } };
   }
   const flags = evaluateAll(loaded, parsed.context);

@@ -71,7 +71,9 @@ export class FlagRefused extends Refused {}
 
 export function checkKey(key: string): string {
   if (!FLAG_KEY.test(key)) {
-    throw new FlagRefused('A flag key is lowercase letters, digits, `.`, `_` or `-`, starting with a letter (at most 63).');
+    throw new FlagRefused(
+      'A flag key is lowercase letters, digits, `.`, `_` or `-`, starting with a letter (at most 63).',
+    );
   }
   if (RESERVED_KEYS.has(key)) throw new FlagRefused(`\`${key}\` is a word of \`/ops flag\`; pick another key.`);
   return key;
@@ -103,7 +105,8 @@ export function checkDescription(text: string): string {
     throw new FlagRefused(`A description is at most ${MAX_DESCRIPTION} characters.`);
   }
   // Control characters would survive into Slack and exported files; nothing a person types needs them.
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new FlagRefused('A description is one line of text.');
+  if ([...trimmed].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    throw new FlagRefused('A description is one line of text.');
   return trimmed;
 }
 
@@ -162,7 +165,8 @@ export function describeOperation(operation: FlagOperation): string {
 /** `on · 25%`, `off`, `on · 100% · 3 targets`. */
 export function summarize(state: EnvironmentState | undefined): string {
   if (!state) return 'off';
-  const targets = state.targets.length > 0 ? ` · ${state.targets.length} target${state.targets.length === 1 ? '' : 's'}` : '';
+  const targets =
+    state.targets.length > 0 ? ` · ${state.targets.length} target${state.targets.length === 1 ? '' : 's'}` : '';
   return state.enabled ? `on · ${state.rollout}%${targets}` : `off${targets}`;
 }
 
@@ -198,7 +202,14 @@ export function toFlagd(definition: FlagDefinition, state: EnvironmentState): Fl
   const everyone = state.rollout >= 100;
   const split = state.rollout > 0 && !everyone;
   const onWeight = Math.round(state.rollout * WEIGHT_SCALE);
-  const fractional = split ? { fractional: [['on', onWeight], ['off', 100 * WEIGHT_SCALE - onWeight]] } : null;
+  const fractional = split
+    ? {
+        fractional: [
+          ['on', onWeight],
+          ['off', 100 * WEIGHT_SCALE - onWeight],
+        ],
+      }
+    : null;
   let targeting: Record<string, unknown> | undefined;
   if (!everyone && state.targets.length > 0) {
     targeting = { if: [{ in: [{ var: 'targetingKey' }, state.targets] }, 'on', fractional] };
@@ -223,7 +234,10 @@ export function toFlagdSet(
   const entries = flags
     .filter(({ definition }) => definition.archivedAt === undefined)
     .sort((a, b) => a.definition.key.localeCompare(b.definition.key))
-    .map(({ definition, state }) => [definition.key, toFlagd(definition, state ?? initialState(definition.createdAt, definition.owner))]);
+    .map(({ definition, state }) => [
+      definition.key,
+      toFlagd(definition, state ?? initialState(definition.createdAt, definition.owner)),
+    ]);
   return {
     $schema: FLAGD_SCHEMA,
     flags: Object.fromEntries(entries),
@@ -248,7 +262,12 @@ export function isSplit(flag: FlagdFlag, targetingKey: unknown): boolean {
  * A flag nobody needs to touch again: unchanged for `staleAfter` everywhere, and settled — off everywhere, or every
  * environment at 0% or 100%. A candidate for removal from the code.
  */
-export function isStale(states: ReadonlyArray<EnvironmentState | undefined>, created: number, now: number, staleAfterMs: number): boolean {
+export function isStale(
+  states: ReadonlyArray<EnvironmentState | undefined>,
+  created: number,
+  now: number,
+  staleAfterMs: number,
+): boolean {
   const lastChange = Math.max(created, ...states.map((state) => state?.changedAt ?? 0));
   if (now - lastChange < staleAfterMs) return false;
   const offEverywhere = states.every((state) => !state?.enabled);

@@ -155,7 +155,9 @@ export class FlagStore {
     for (let attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
       const revision = await this.revision(input.environment);
       const stored = await this.redis.hget(this.key('states', input.environment), input.key);
-      const before = stored ? (JSON.parse(stored) as EnvironmentState) : initialState(definition.createdAt, definition.owner);
+      const before = stored
+        ? (JSON.parse(stored) as EnvironmentState)
+        : initialState(definition.createdAt, definition.owner);
       const after = applyOperation(before, input.operation, input.at, input.by);
       const change: FlagChange = {
         key: input.key,

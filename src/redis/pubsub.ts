@@ -33,7 +33,11 @@ export class Subscriptions {
   private open(): Redis {
     if (this.connection) return this.connection;
     // Its own connection that queues while Redis is away: ioredis re-subscribes on reconnect by itself.
-    const connection = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: false });
+    const connection = this.client.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+    });
     connection.on('error', (err) => this.logger.debug({ err: { message: err.message } }, 'redis pub/sub error'));
     connection.on('message', (channel: string, text: string) => {
       for (const listener of this.listeners.get(channel) ?? []) listener.message(text);

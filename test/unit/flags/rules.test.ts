@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Evaluation, evaluateAll, evaluateFlag, Evaluator } from '../../../src/flags/evaluator.js';
+import { type Evaluation, Evaluator, evaluateAll, evaluateFlag } from '../../../src/flags/evaluator.js';
 import {
   applyOperation,
   defaultVariants,
@@ -26,12 +26,16 @@ const state = (patch: Partial<EnvironmentState>): EnvironmentState => ({ ...init
 
 /** flagd-core loaded with a set, through the Evaluator the OFREP routes use. */
 async function load(flags: Array<{ definition: FlagDefinition; state?: EnvironmentState }>) {
-  const set = toFlagdSet('staging', 1, flags.map((f) => ({ definition: f.definition, state: f.state })));
+  const set = toFlagdSet(
+    'staging',
+    1,
+    flags.map((f) => ({ definition: f.definition, state: f.state })),
+  );
   const evaluator = new Evaluator(async () => ({ revision: 1, set }), createLogger({ level: 'silent' }));
   return evaluator.environment('staging');
 }
 
-const valueOf = (evaluation: Evaluation) => ('value' in evaluation ? evaluation.value : evaluation.errorCode);
+const resultOf = (evaluation: Evaluation) => ('value' in evaluation ? evaluation.value : evaluation.errorCode);
 
 describe('flags evaluated by flagd-core', () => {
   it('serves off (DISABLED) for a new flag, on (STATIC) once on, and says not found for others', async () => {
@@ -40,7 +44,12 @@ describe('flags evaluated by flagd-core', () => {
       { definition: definition('dark'), state: state({ enabled: true }) },
       { definition: definition('copy', 'string'), state: state({ enabled: true }) },
     ]);
-    expect(evaluateFlag(loaded, 'new-ui', {})).toEqual({ key: 'new-ui', value: false, variant: 'off', reason: 'DISABLED' });
+    expect(evaluateFlag(loaded, 'new-ui', {})).toEqual({
+      key: 'new-ui',
+      value: false,
+      variant: 'off',
+      reason: 'DISABLED',
+    });
     expect(evaluateFlag(loaded, 'dark', {})).toEqual({ key: 'dark', value: true, variant: 'on', reason: 'STATIC' });
     expect(evaluateFlag(loaded, 'copy', {})).toMatchObject({ value: 'on', reason: 'STATIC' });
     expect(evaluateFlag(loaded, 'nope', {})).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });
@@ -53,9 +62,15 @@ describe('flags evaluated by flagd-core', () => {
       { definition: definition('beta'), state: state({ enabled: true, rollout: 0, targets: ['u-1', 'u-2'] }) },
       { definition: definition('half'), state: state({ enabled: true, rollout: 50, targets: ['u-1'] }) },
     ]);
-    expect(evaluateFlag(loaded, 'beta', { targetingKey: 'u-2' })).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect(evaluateFlag(loaded, 'beta', { targetingKey: 'u-2' })).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+    });
     expect(evaluateFlag(loaded, 'beta', { targetingKey: 'u-3' })).toMatchObject({ value: false, reason: 'DEFAULT' });
-    expect(evaluateFlag(loaded, 'half', { targetingKey: 'u-1' })).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect(evaluateFlag(loaded, 'half', { targetingKey: 'u-1' })).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+    });
     expect(evaluateFlag(loaded, 'half', { targetingKey: 'u-9' })).toMatchObject({ reason: 'SPLIT' });
     expect(evaluateFlag(loaded, 'half', {})).toMatchObject({ errorCode: 'TARGETING_KEY_MISSING' });
   });
@@ -64,8 +79,12 @@ describe('flags evaluated by flagd-core', () => {
     const keys = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
     let previous = new Set<string>();
     for (const percent of [1, 5, 10, 25, 50, 75, 99]) {
-      const loaded = await load([{ definition: definition('rollout'), state: state({ enabled: true, rollout: percent }) }]);
-      const on = new Set(keys.filter((targetingKey) => valueOf(evaluateFlag(loaded, 'rollout', { targetingKey })) === true));
+      const loaded = await load([
+        { definition: definition('rollout'), state: state({ enabled: true, rollout: percent }) },
+      ]);
+      const on = new Set(
+        keys.filter((targetingKey) => resultOf(evaluateFlag(loaded, 'rollout', { targetingKey })) === true),
+      );
       expect(Math.abs((on.size / keys.length) * 100 - percent)).toBeLessThanOrEqual(1);
       for (const key of previous) expect(on.has(key)).toBe(true);
       previous = on;
@@ -80,7 +99,7 @@ describe('flags evaluated by flagd-core', () => {
     const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
     const differ = keys.filter(
       (targetingKey) =>
-        valueOf(evaluateFlag(loaded, 'a', { targetingKey })) !== valueOf(evaluateFlag(loaded, 'b', { targetingKey })),
+        resultOf(evaluateFlag(loaded, 'a', { targetingKey })) !== resultOf(evaluateFlag(loaded, 'b', { targetingKey })),
     );
     expect(differ.length).toBeGreaterThan(300);
   });
@@ -90,10 +109,15 @@ describe('flag rules', () => {
   it('refuses hostile targeting keys and out-of-range rollouts', () => {
     const base = initialState(AT, 'U0ALICE');
     for (const id of ['<!channel>', 'a b', '*bold*', '<https://evil|x>', '-rf', 'x'.repeat(129), '']) {
-      expect(() => applyOperation(base, { op: 'target', action: 'add', ids: [id] }, AT, 'U0ALICE')).toThrow(FlagRefused);
+      expect(() => applyOperation(base, { op: 'target', action: 'add', ids: [id] }, AT, 'U0ALICE')).toThrow(
+        FlagRefused,
+      );
     }
     expect(() => applyOperation(base, { op: 'rollout', percent: 101 }, AT, 'U0ALICE')).toThrow(FlagRefused);
-    expect(applyOperation(base, { op: 'rollout', percent: 12.5 }, AT, 'U0ALICE')).toMatchObject({ enabled: true, rollout: 12.5 });
+    expect(applyOperation(base, { op: 'rollout', percent: 12.5 }, AT, 'U0ALICE')).toMatchObject({
+      enabled: true,
+      rollout: 12.5,
+    });
   });
 
   it('steps a progressive rollout evenly and ends exactly at the target', () => {
