@@ -55,8 +55,7 @@ export const alerts = defineCapability({
             ...Object.values(catalogServices).map((s) => s.channel),
           ].filter((channel): channel is string => channel !== undefined),
         );
-        const now = Date.now();
-        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c, now)] as const)));
+        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c)] as const)));
       }),
     );
     const silences = once(() => {

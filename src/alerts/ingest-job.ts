@@ -77,14 +77,14 @@ export function ingestHandler(
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
-      if (applied.newMessage && !(await store.claimPost(group.channel, now, services.catalog.alerts.digestBacklog))) {
+      if (applied.newMessage && !(await store.claimPost(group.channel, services.catalog.alerts.digestBacklog))) {
         await digestGroup(services, store, group, now);
         metrics.digested.inc();
         return { group: id, digest: true };
       }
       const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
       const claimed = applied.newMessage ? 1 : 0;
-      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
+      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       metrics.delivered.inc({ kind });
       metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };
