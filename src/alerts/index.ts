@@ -1,5 +1,5 @@
 import { messageLink } from '../platform/blocks.js';
-import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
+import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
@@ -30,9 +30,6 @@ function once<T>(make: () => T): () => T {
     return made.value;
   };
 }
-
-/** Declares a webhook, inferring its body's type from the schema. */
-const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
 
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
@@ -81,7 +78,7 @@ export const alerts = defineCapability({
       async home() {
         return openGroupsMessage(await openWithLinks(), undefined).blocks.slice(0, 12);
       },
-      webhooks: [
+      routes: [
         webhook({
           path: 'alertmanager',
           schema: AlertmanagerWebhookSchema,
