@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
  * turns them into an ephemeral message, a processor fails or retries the job). Messages are safe to show a user.
@@ -95,4 +97,9 @@ export function isCodedError(error: unknown): error is CodedError {
 /** Whether `error` is the coded error `code`: what callers branch on, never an error's message text. */
 export function hasCode(error: unknown, code: ErrorCode): error is CodedError {
   return isCodedError(error) && error.code === code;
+}
+
+/** A short id for one failure, quoted to the user (or HTTP caller) and logged: `E-7F3A9C`. */
+export function referenceId(): string {
+  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

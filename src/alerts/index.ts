@@ -1,5 +1,5 @@
 import { messageLink } from '../platform/blocks.js';
-import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
+import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { lazy } from '../platform/lazy.js';
 import { drainHandler } from './digest.js';
@@ -22,9 +22,6 @@ import { AlertStore } from './store.js';
 
 /** Answer of a webhook once its body is durably queued. */
 const queued = (id: string) => ({ status: 202, body: { queued: id } });
-
-/** Declares a webhook, inferring its body's type from the schema. */
-const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
 
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
@@ -72,7 +69,7 @@ export const alerts = defineCapability({
       async home() {
         return openGroupsMessage(await openWithLinks(), undefined).blocks.slice(0, 12);
       },
-      webhooks: [
+      routes: [
         webhook({
           path: 'alertmanager',
           schema: AlertmanagerWebhookSchema,
