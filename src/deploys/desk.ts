@@ -3,6 +3,7 @@ import { clickRefusal } from '../approvals/messages.js';
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
 import { cut } from '../platform/text.js';
 import { type Deploy, isFinal } from './deploy.js';
@@ -44,17 +45,16 @@ export const messageKey = (id: string) => `deploy-${id}`;
 export class DeployDesk {
   readonly store: DeployStore;
   readonly approvals: Approvals;
-  private registered?: DeployMetrics;
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  private readonly lazyMetrics = lazy(() => deployMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
     this.approvals = new Approvals(services.redis, services.key);
   }
 
-  /** Registered on first use: a capability's build may not touch its services yet. */
   get metrics(): DeployMetrics {
-    this.registered ??= deployMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */
