@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { DeployStore } from '../deploys/store.js';
 import { SlackApiError } from '../errors.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
+import { cut } from '../platform/text.js';
 import { uploadFile } from '../slack/upload.js';
 import type { IncidentDesk } from './desk.js';
 import type { Incident } from './incident.js';
@@ -307,6 +308,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
             severity: pagerSeverity(desk.settings.order.indexOf(incident.severity)),
             source: 'opsdeck',
             link: incident.channel && channelLink(incident.channel),
+            at: services.now(),
           });
         }
       } catch (error) {
@@ -362,7 +364,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         await uploadFile(outbox, {
           channel,
           filename: `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          title: `Postmortem: ${incident.title}`.slice(0, 250),
+          title: cut(`Postmortem: ${incident.title}`, 250),
           content: markdown,
           contentType: 'text/markdown; charset=utf-8',
         });
