@@ -1,3 +1,4 @@
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
 import { FlagDesk } from './desk.js';
@@ -28,9 +29,7 @@ export type FlagsServices = Pick<
  * re-checking revisions after a reconnect) and the metrics.
  */
 export function flagsContext(services: FlagsServices): () => FlagsContext {
-  let made: FlagsContext | undefined;
-  return () => {
-    if (made) return made;
+  return lazy(() => {
     const configured = services.catalog.flags !== undefined;
     const settings = services.catalog.flags ?? NOT_CONFIGURED;
     const metrics = flagMetrics(services.metrics);
@@ -51,7 +50,6 @@ export function flagsContext(services: FlagsServices): () => FlagsContext {
         },
       });
     }
-    made = { configured, settings, desk, evaluator, metrics, rollouts: new RolloutDesk() };
-    return made;
-  };
+    return { configured, settings, desk, evaluator, metrics, rollouts: new RolloutDesk() };
+  });
 }
