@@ -1,5 +1,5 @@
 import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
-import { clickRefusal } from '../approvals/messages.js';
+import { approvalClick } from '../approvals/click.js';
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
@@ -199,23 +199,20 @@ export class DeployDesk {
     const deploy = await this.store.get(input.id);
     const approval = deploy && (await this.approvals.get(input.id));
     if (!deploy || !approval) return 'This deploy request is no longer kept: ask again.';
-    const target = `${deploy.service}/${deploy.environment}#${deploy.id}`;
-    const action = `deploys.${input.decision}`;
-    // Withdrawing one's own request needs no role; approving always needs the policy's role.
-    if (input.decision === 'approve' || input.userId !== deploy.requester) {
-      await this.services.permissions.require({ userId: input.userId, role: approval.policy.from, action, target });
-    }
-    const now = this.services.now().getTime();
-    const outcome = await this.approvals.decide({ ...input, at: now });
-    const refusal = clickRefusal(outcome);
-    await this.services.audit.append({
-      actor: input.userId,
-      action,
-      target,
-      outcome: refusal ? 'denied' : 'ok',
-      detail: outcome,
-      at: new Date(now),
-    });
+    const {
+      outcome,
+      refusal,
+      at: now,
+    } = await approvalClick(
+      { approvals: this.approvals, ...this.services },
+      {
+        ...input,
+        requester: deploy.requester,
+        policyRole: approval.policy.from,
+        capability: 'deploys',
+        target: `${deploy.service}/${deploy.environment}#${deploy.id}`,
+      },
+    );
     if (outcome === 'approved') {
       await this.store.update(input.id, (d) => ({
         ...d,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
+import { approvalClick } from '../approvals/click.js';
 import { clickRefusal } from '../approvals/messages.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
-import { approvalMessage, describe } from './messages.js';
+import { approvalMessage } from './messages.js';
 import type { FlagMetrics } from './metrics.js';
 import {
   applyOperation,
@@ -126,7 +127,7 @@ export class FlagDesk {
       operation: input.operation,
       by: input.by,
       at: this.services.now().getTime(),
-      what: describeOperation(input.operation),
+      what: describeOperation(input.operation, 'done'),
       extra: input.extra,
     });
     this.metrics.changes.inc({ environment: input.environment, operation: input.operation.op });
@@ -148,21 +149,21 @@ export class FlagDesk {
     if (!json || !approval) return clickRefusal('missing');
     const pending = JSON.parse(json) as PendingChange;
     const target = `${pending.key}/${pending.environment}`;
-    const action = `flags.${input.decision}`;
-    if (input.decision === 'approve' || input.userId !== pending.requester) {
-      await this.services.permissions.require({ userId: input.userId, role: approval.policy.from, action, target });
-    }
-    const now = this.services.now().getTime();
-    const outcome = await this.approvals.decide({ ...input, at: now });
-    const refusal = clickRefusal(outcome);
-    await this.services.audit.append({
-      actor: input.userId,
-      action,
-      target,
-      outcome: refusal ? 'denied' : 'ok',
-      detail: `${describe(pending.operation)} (${outcome})`,
-      at: new Date(now),
-    });
+    const {
+      outcome,
+      refusal,
+      at: now,
+    } = await approvalClick(
+      { approvals: this.approvals, ...this.services },
+      {
+        ...input,
+        requester: pending.requester,
+        policyRole: approval.policy.from,
+        capability: 'flags',
+        target,
+        detail: describeOperation(pending.operation, 'asked'),
+      },
+    );
     let result: string | undefined;
     if (outcome === 'approved') {
       try {
@@ -181,7 +182,7 @@ export class FlagDesk {
         action: 'flags.change',
         target,
         outcome: 'ok',
-        detail: `${describe(pending.operation)}, approved by ${input.userId}`,
+        detail: `${describeOperation(pending.operation, 'asked')}, approved by ${input.userId}`,
         at: new Date(now),
       });
     }

@@ -11,7 +11,13 @@ import {
   section,
   sectionsOf,
 } from '../platform/blocks.js';
-import { type EnvironmentState, type FlagDefinition, type FlagOperation, summarize } from './rules.js';
+import {
+  describeOperation,
+  type EnvironmentState,
+  type FlagDefinition,
+  type FlagOperation,
+  summarize,
+} from './rules.js';
 import type { FlagChange } from './store.js';
 
 /** Action ids of the flags capability's buttons and selects. */
@@ -108,19 +114,6 @@ function rolloutOption(key: string, environment: string, percent: number) {
   return { text: plainText(`${percent}%`), value: cardValue(key, environment, String(percent)) };
 }
 
-export function describe(operation: FlagOperation): string {
-  switch (operation.op) {
-    case 'on':
-      return 'turn on';
-    case 'off':
-      return 'turn off';
-    case 'rollout':
-      return `roll out to ${operation.percent}%`;
-    case 'target':
-      return `${operation.action} ${operation.ids.length} targeting key${operation.ids.length === 1 ? '' : 's'}`;
-  }
-}
-
 /** The list: one line per flag, its state in each environment. */
 export function listMessage(
   rows: ReadonlyArray<{ definition: FlagDefinition; states: Record<string, EnvironmentState | undefined> }>,
@@ -155,11 +148,11 @@ export function approvalMessage(
   approval: ApprovalRequest,
   outcome?: string,
 ): Message {
-  const what = `<@${request.requester}> asks to *${describe(request.operation)}* flag \`${request.key}\` in *${request.environment}*`;
+  const what = `<@${request.requester}> asks to *${describeOperation(request.operation, 'asked')}* flag \`${request.key}\` in *${request.environment}*`;
   const status =
     approval.status === 'pending' ? waitingFor(approval) : (outcome ?? `This request was ${approval.status}.`);
   return {
-    text: `Flag change: ${describe(request.operation)} ${request.key} in ${request.environment} (${approval.status})`,
+    text: `Flag change: ${describeOperation(request.operation, 'asked')} ${request.key} in ${request.environment} (${approval.status})`,
     blocks: [
       section(what),
       context(status),

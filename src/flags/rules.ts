@@ -148,17 +148,19 @@ export function applyOperation(
   }
 }
 
-/** What changed, in words: `off → on`, `25% → 50%`, `+2 targets`. */
-export function describeOperation(operation: FlagOperation): string {
+/** An operation in words: asked (`turn on`, `roll out to 25%`) or done (`turned on`, `rolled out to 25%`). */
+export function describeOperation(operation: FlagOperation, tense: 'asked' | 'done'): string {
+  const done = tense === 'done';
   switch (operation.op) {
     case 'on':
-      return 'turned on';
     case 'off':
-      return 'turned off';
+      return `turn${done ? 'ed' : ''} ${operation.op}`;
     case 'rollout':
-      return `rollout ${operation.percent}%`;
-    case 'target':
-      return `${operation.action === 'add' ? 'targeted' : 'untargeted'} ${operation.ids.length} key${operation.ids.length === 1 ? '' : 's'}`;
+      return `${done ? 'rolled' : 'roll'} out to ${operation.percent}%`;
+    case 'target': {
+      const keys = `${operation.ids.length} targeting key${operation.ids.length === 1 ? '' : 's'}`;
+      return `${operation.action}${done ? (operation.action === 'add' ? 'ed' : 'd') : ''} ${keys}`;
+    }
   }
 }
 
