@@ -8,7 +8,11 @@ import { type ActionContext, defineCapability, subcommand, type ViewContext } fr
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
 import { type Declaration, IncidentDesk } from './desk.js';
 import { type Incident, type IncidentState, STATES } from './incident.js';
-import { incidentJobs } from './jobs.js';
+import { pageJob } from './jobs/page.js';
+import { postmortemJob } from './jobs/postmortem.js';
+import { setupJob } from './jobs/setup.js';
+import { syncJob } from './jobs/sync.js';
+import { timerJob } from './jobs/timer.js';
 import {
   ACTIONS,
   type DeclarePrefill,
@@ -437,7 +441,7 @@ export const incidents = defineCapability({
           );
         },
       })),
-      jobs: incidentJobs(desk),
+      jobs: [setupJob(desk), syncJob(desk), timerJob(desk), pageJob(desk), postmortemJob(desk)],
     };
   },
 });
