@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { messageLink } from '../platform/blocks.js';
 import type { EventHandler } from '../platform/capability.js';
+import { cut } from '../platform/text.js';
 import type { IncidentDesk } from './desk.js';
 
 /** A message pinned, or marked :pushpin:, in an incident's channel goes to its timeline. */
@@ -15,7 +16,7 @@ export function pinEvents(desk: IncidentDesk): EventHandler[] {
       const incident = await store.byChannel(channel);
       if (!incident || incident.state === 'resolved') return;
       if (!(await store.markMessage(incident.id, ts))) return;
-      const quoted = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
+      const quoted = text ? `“${cut(text, 300)}”` : messageLink(channel, ts);
       await desk.record(
         incident,
         {

@@ -5,6 +5,7 @@ import { Refused } from '../../errors.js';
 import { messageLink, textMessage } from '../../platform/blocks.js';
 import { type Action, type Shortcut, subcommand, type ViewSubmission } from '../../platform/capability.js';
 import { args, rest } from '../../platform/grammar/index.js';
+import { cut } from '../../platform/text.js';
 import type { Declaration, IncidentDesk } from '../desk.js';
 import { ACTIONS, SHORTCUT, VIEWS } from '../messages.js';
 import { declareProblems, normaliseSeverity } from '../rules.js';
@@ -31,7 +32,7 @@ export function declareCommands(desk: IncidentDesk) {
       example: 'incident declare sev2 Checkout returns 500s',
       role: 'responder',
       changes: true,
-      auditTarget: (a) => `incident/${a.title.slice(0, 80)}`,
+      auditTarget: (a) => `incident/${cut(a.title, 80)}`,
       async run(ctx) {
         const incident = await desk.declare(
           {
@@ -136,8 +137,8 @@ export function declareShortcut(desk: IncidentDesk): Shortcut {
         desk,
         ctx.triggerId,
         {
-          title: message?.text.split('\n')[0]?.slice(0, 100),
-          description: message ? `${message.text.slice(0, 2500)}\n\nFrom ${link}` : undefined,
+          title: message && cut(message.text.split('\n')[0] ?? '', 100),
+          description: message ? `${cut(message.text, 2500)}\n\nFrom ${link}` : undefined,
           commander: ctx.userId,
         },
         { channel: message?.channelId, message: link },

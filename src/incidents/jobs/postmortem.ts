@@ -1,5 +1,6 @@
 import { DeployStore } from '../../deploys/store.js';
 import type { JobHandler } from '../../platform/capability.js';
+import { cut } from '../../platform/text.js';
 import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { keys, postmortemMessage } from '../messages.js';
@@ -33,7 +34,7 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
           desk,
           channel,
           `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          `Postmortem: ${incident.title}`.slice(0, 250),
+          cut(`Postmortem: ${incident.title}`, 250),
           markdown,
         );
         await store.markDone('postmortem-file', id, String(n));
