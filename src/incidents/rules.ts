@@ -4,6 +4,7 @@ import {
   type IncidentsSettings,
   type SeveritySettings,
 } from '../config/catalog-schema.js';
+import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
@@ -21,7 +22,9 @@ export interface IncidentSettings extends IncidentsSettings {
 
 export function settingsOf(catalog: Catalog): IncidentSettings {
   const section: IncidentsSettings = catalog.incidents ?? {
-    severities: Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    severities: withoutPrototypes(
+      Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
   return { ...section, configured: catalog.incidents !== undefined, order: Object.keys(section.severities) };
