@@ -2,6 +2,7 @@ import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js'
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
@@ -41,16 +42,15 @@ export const messageKey = (id: string) => `deploy-${id}`;
  */
 export class DeployDesk {
   readonly store: DeployStore;
-  private registered?: DeployMetrics;
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  private readonly lazyMetrics = lazy(() => deployMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
   }
 
-  /** Registered on first use: a capability's build may not touch its services yet. */
   get metrics(): DeployMetrics {
-    this.registered ??= deployMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */

@@ -38,6 +38,9 @@ import {
 
 const severity = word('severity', { description: 'A severity from ops.yml: `sev1`, or just `1`', example: 'sev2' });
 
+/** Slack's answers to views.open when the trigger is unknown, used already or older than 3 s. */
+const TRIGGER_ERRORS = new Set(['invalid_trigger_id', 'exchanged_trigger_id', 'expired_trigger_id']);
+
 /** What a declare modal carries in `private_metadata`: where it came from. */
 const DeclareMetadata = z.object({
   channel: z.string().max(20).optional(),
@@ -81,7 +84,7 @@ export const incidents = defineCapability({
       try {
         await services.outbox.call('views.open', { trigger_id: triggerId, view });
       } catch (error) {
-        if (error instanceof SlackApiError && /trigger/.test(error.slackError)) {
+        if (error instanceof SlackApiError && TRIGGER_ERRORS.has(error.slackError)) {
           throw new Refused('Slack took too long to open the form: try again.');
         }
         throw error;

@@ -306,6 +306,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
             severity: pagerSeverity(desk.settings.order.indexOf(incident.severity)),
             source: 'opsdeck',
             link: incident.channel && channelLink(incident.channel),
+            at: services.now(),
           });
         }
       } catch (error) {

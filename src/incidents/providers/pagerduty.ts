@@ -9,6 +9,8 @@ export interface Pager {
     severity: PagerSeverity;
     source: string;
     link?: string;
+    /** When the page was asked for (the platform's clock). */
+    at: Date;
   }): Promise<void>;
   resolve(incidentId: string): Promise<void>;
 }
@@ -59,7 +61,7 @@ export function pagerDuty(config: { routingKey: string; url: string }, dedupPref
           summary: input.summary.slice(0, 1024),
           source: input.source,
           severity: input.severity,
-          timestamp: new Date().toISOString(),
+          timestamp: input.at.toISOString(),
         },
         client: 'Opsdeck',
         ...(input.link && { client_url: input.link, links: [{ href: input.link, text: 'Incident channel' }] }),
