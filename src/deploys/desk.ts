@@ -4,6 +4,7 @@ import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
 import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
+import { cut } from '../platform/text.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
 import { deployRunQueue } from './deploy-queue.js';
@@ -107,7 +108,7 @@ export class DeployDesk {
     const { deploy: config } = this.configOf(input.service);
     const environment = this.environmentOf(input.service, input.environment);
     const problem = versionProblem(input.version, config.versionPattern);
-    if (problem) throw new DeployRefused(`Version \`${input.version.slice(0, 64)}\` ${problem}.`);
+    if (problem) throw new DeployRefused(`Version \`${cut(input.version, 64)}\` ${problem}.`);
     const now = this.services.now().getTime();
     const [freeze, lock] = await Promise.all([
       this.store.getFreeze(environment),

@@ -6,6 +6,7 @@ import { Refused, SlackApiError } from '../errors.js';
 import { messageLink, textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
+import { cut } from '../platform/text.js';
 import { type Declaration, IncidentDesk } from './desk.js';
 import { type Incident, type IncidentState, STATES } from './incident.js';
 import { incidentJobs } from './jobs.js';
@@ -178,7 +179,7 @@ export const incidents = defineCapability({
           example: 'incident declare sev2 Checkout returns 500s',
           role: 'responder',
           changes: true,
-          auditTarget: (a) => `incident/${a.title.slice(0, 80)}`,
+          auditTarget: (a) => `incident/${cut(a.title, 80)}`,
           async run(ctx) {
             const incident = await desk.declare(
               {
@@ -406,8 +407,8 @@ export const incidents = defineCapability({
             await openDeclare(
               ctx.triggerId,
               {
-                title: message?.text.split('\n')[0]?.slice(0, 100),
-                description: message ? `${message.text.slice(0, 2500)}\n\nFrom ${link}` : undefined,
+                title: message && cut(message.text.split('\n')[0] ?? '', 100),
+                description: message ? `${cut(message.text, 2500)}\n\nFrom ${link}` : undefined,
                 commander: ctx.userId,
               },
               { channel: message?.channelId, message: link },
@@ -424,7 +425,7 @@ export const incidents = defineCapability({
           const incident = await store.byChannel(channel);
           if (!incident || incident.state === 'resolved') return;
           if (!(await store.markMessage(incident.id, ts))) return;
-          const quoted = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
+          const quoted = text ? `“${cut(text, 300)}”` : messageLink(channel, ts);
           await desk.record(
             incident,
             {

@@ -1,3 +1,4 @@
+import { cut } from '../../platform/text.js';
 /**
  * Paging, behind a small interface so escalation does not know PagerDuty: `trigger` opens (or re-opens) the page of
  * one incident, `resolve` closes it. Both are idempotent on the incident id.
@@ -58,7 +59,7 @@ export function pagerDuty(config: { routingKey: string; url: string }, dedupPref
         event_action: 'trigger',
         dedup_key: `${dedupPrefix}${input.incidentId}`,
         payload: {
-          summary: input.summary.slice(0, 1024),
+          summary: cut(input.summary, 1024),
           source: input.source,
           severity: input.severity,
           timestamp: input.at.toISOString(),
