@@ -1,4 +1,3 @@
-import { textMessage } from '../platform/blocks.js';
 import type { Action, ActionContext } from '../platform/capability.js';
 import { FLAGS_ROLE, withFlagsRole } from './commands.js';
 import type { FlagsContext } from './context.js';
@@ -54,18 +53,6 @@ export function flagActions(context: () => FlagsContext): Action[] {
         auditTarget,
         run: fromCard((extra) => ({ op: 'rollout', percent: Number(extra) })),
       },
-      // The role depends on the environment's policy: the desk checks it at click time (and audits every click).
-      ...(['approve', 'reject'] as const).map(
-        (decision): Action => ({
-          actionId: ACTIONS[decision],
-          changes: false,
-          async run(ctx) {
-            if (!ctx.value) return;
-            const refusal = await desk().decide({ id: ctx.value, userId: ctx.userId, decision });
-            if (refusal) await ctx.respond(textMessage(refusal));
-          },
-        }),
-      ),
     ],
     context,
   );

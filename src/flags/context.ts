@@ -21,7 +21,18 @@ export interface FlagsContext {
 
 export type FlagsServices = Pick<
   Services,
-  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'audit' | 'permissions' | 'metrics' | 'logger' | 'now' | 'subscribe'
+  | 'redis'
+  | 'key'
+  | 'catalog'
+  | 'outbox'
+  | 'jobs'
+  | 'audit'
+  | 'permissions'
+  | 'approvals'
+  | 'metrics'
+  | 'logger'
+  | 'now'
+  | 'subscribe'
 >;
 
 /**

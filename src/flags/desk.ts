@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
-import { approvalClick } from '../approvals/click.js';
-import { clickRefusal } from '../approvals/messages.js';
+import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
 import { approvalMessage } from './messages.js';
@@ -16,7 +14,10 @@ import {
 } from './rules.js';
 import { type FlagChange, FlagStore } from './store.js';
 
-export type DeskServices = Pick<Services, 'redis' | 'key' | 'outbox' | 'audit' | 'permissions' | 'now'>;
+export type DeskServices = Pick<Services, 'redis' | 'key' | 'outbox' | 'audit' | 'approvals' | 'now'>;
+
+/** The approval gate of flag changes: its buttons are `flag_approve` / `flag_reject`. */
+export const APPROVAL_GATE = 'flag';
 
 /** A change asked for in an environment that needs approval, kept until it is decided. */
 interface PendingChange {
@@ -40,7 +41,6 @@ const PENDING_KEPT_SECONDS = 8 * 86_400;
 export class FlagDesk {
   readonly store: FlagStore;
   readonly environments: string[];
-  private readonly approvals: Approvals;
 
   constructor(
     private readonly services: DeskServices,
@@ -49,7 +49,6 @@ export class FlagDesk {
   ) {
     this.environments = Object.keys(settings.environments);
     this.store = new FlagStore(services.redis, services.key, this.environments);
-    this.approvals = new Approvals(services.redis, services.key);
   }
 
   /** The environment named, or the first one; refuses one ops.yml does not define. */
@@ -104,11 +103,11 @@ export class FlagDesk {
       'EX',
       PENDING_KEPT_SECONDS,
     );
-    const approval = await this.approvals.create({ id, requester: input.userId, policy, at: now });
+    const approval = await this.services.approvals.open(APPROVAL_GATE, { id, requester: input.userId, policy });
     await this.services.outbox.post({
       key: `flags-approval-${id}`,
       channel: input.channel,
-      message: approvalMessage(pending, approval),
+      message: approvalMessage(pending, approval, this.services.approvals.buttons(APPROVAL_GATE, id)),
     });
     return { applied: false, approvalId: id };
   }
@@ -139,60 +138,43 @@ export class FlagDesk {
     for (const environment of this.environments) this.metrics.changes.inc({ environment, operation });
   }
 
-  /**
-   * One click on Approve or Reject of a pending change: the clicker's role is checked now, the transition is atomic
-   * (one click applies it, however many arrive), and every click is audited. Returns what to tell the clicker.
-   */
-  async decide(input: { id: string; userId: string; decision: 'approve' | 'reject' }): Promise<string | undefined> {
-    const json = await this.services.redis.get(this.services.key('pending', input.id));
-    const approval = await this.approvals.get(input.id);
-    if (!json || !approval) return clickRefusal('missing');
-    const pending = JSON.parse(json) as PendingChange;
-    const target = `${pending.key}/${pending.environment}`;
-    const {
-      outcome,
-      refusal,
-      at: now,
-    } = await approvalClick(
-      { approvals: this.approvals, ...this.services },
-      {
-        ...input,
-        requester: pending.requester,
-        policyRole: approval.policy.from,
-        capability: 'flags',
-        target,
-        detail: describeOperation(pending.operation, 'asked'),
-      },
-    );
-    let result: string | undefined;
-    if (outcome === 'approved') {
-      try {
-        await this.apply({
-          ...pending,
-          by: pending.requester,
-          extra: { approval: { id: input.id, approvedBy: input.userId } },
-        });
-        result = `Approved by <@${input.userId}> and applied.`;
-      } catch (error) {
-        if (!(error instanceof FlagRefused)) throw error;
-        result = `Approved by <@${input.userId}>, but not applied: ${error.message}`;
-      }
-      await this.services.audit.append({
-        actor: pending.requester,
-        action: 'flags.change',
-        target,
-        outcome: 'ok',
-        detail: `${describeOperation(pending.operation, 'asked')}, approved by ${input.userId}`,
-        at: new Date(now),
-      });
+  /** The pending change an approval request is for. */
+  async pending(id: string): Promise<PendingChange | undefined> {
+    const json = await this.services.redis.get(this.services.key('pending', id));
+    return json ? (JSON.parse(json) as PendingChange) : undefined;
+  }
+
+  /** The click that completed the approval (the platform's gate lets exactly one through): the change is applied. */
+  async approved(request: ApprovalRequest, approvedBy: string): Promise<void> {
+    const pending = await this.pending(request.id);
+    if (!pending) return;
+    let result: string;
+    try {
+      await this.apply({ ...pending, by: pending.requester, extra: { approval: { id: request.id, approvedBy } } });
+      result = `Approved by <@${approvedBy}> and applied.`;
+    } catch (error) {
+      if (!(error instanceof FlagRefused)) throw error;
+      result = `Approved by <@${approvedBy}>, but not applied: ${error.message}`;
     }
-    const latest = await this.approvals.get(input.id);
-    if (latest) {
-      await this.services.outbox.update({
-        key: `flags-approval-${input.id}`,
-        message: approvalMessage(pending, latest, result),
-      });
-    }
-    return refusal;
+    await this.services.audit.append({
+      actor: pending.requester,
+      action: 'flags.change',
+      target: `${pending.key}/${pending.environment}`,
+      outcome: 'ok',
+      detail: `${describeOperation(pending.operation, 'asked')}, approved by ${approvedBy}`,
+      at: this.services.now(),
+    });
+    await this.redraw(request.id, result);
+  }
+
+  /** Redraws the approval request's message from what is stored now. */
+  async redraw(id: string, outcome?: string): Promise<void> {
+    const [pending, approval] = await Promise.all([this.pending(id), this.services.approvals.get(id)]);
+    if (!pending || !approval) return;
+    const buttons = this.services.approvals.buttons(APPROVAL_GATE, id);
+    await this.services.outbox.update({
+      key: `flags-approval-${id}`,
+      message: approvalMessage(pending, approval, buttons, outcome),
+    });
   }
 }

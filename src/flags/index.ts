@@ -2,6 +2,7 @@ import { defineCapability } from '../platform/capability.js';
 import { flagActions } from './actions.js';
 import { flagCommands } from './commands.js';
 import { flagsContext } from './context.js';
+import { APPROVAL_GATE } from './desk.js';
 import { exportCommand } from './export.js';
 import { flagsHome } from './messages.js';
 import { flagRoutes } from './routes.js';
@@ -22,6 +23,7 @@ export const flags = defineCapability({
     'jobs',
     'audit',
     'permissions',
+    'approvals',
     'metrics',
     'logger',
     'now',
@@ -41,6 +43,18 @@ export const flags = defineCapability({
         );
         return flagsHome(desk.environments, rows);
       },
+      // Approve / Reject of changes in `flags.approval` environments: the platform checks the policy's role at click
+      // time, audits each click and lets one click apply the change.
+      approvals: [
+        {
+          name: APPROVAL_GATE,
+          onApproved: (request, by) => context().desk.approved(request, by),
+          // The approving click's redraw (with what applying said) is onApproved's.
+          onClick: async (request) => {
+            if (request.status !== 'approved') await context().desk.redraw(request.id);
+          },
+        },
+      ],
       subcommands: flagCommands(context, services, exportCommand(context, services.outbox)),
       actions: flagActions(context),
       routes: flagRoutes(context),

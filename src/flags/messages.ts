@@ -1,5 +1,5 @@
 import type { ApprovalRequest } from '../approvals/approvals.js';
-import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
+import { clickLines, waitingFor } from '../approvals/messages.js';
 import {
   type Block,
   button,
@@ -24,8 +24,6 @@ import type { FlagChange } from './store.js';
 export const ACTIONS = {
   toggle: 'flags_toggle',
   rollout: 'flags_rollout',
-  approve: 'flags_approve',
-  reject: 'flags_reject',
   pause: 'flags_rollout_pause',
   resume: 'flags_rollout_resume',
   abort: 'flags_rollout_abort',
@@ -146,6 +144,7 @@ export function historyMessage(key: string, changes: readonly FlagChange[]): Mes
 export function approvalMessage(
   request: { key: string; environment: string; operation: FlagOperation; requester: string },
   approval: ApprovalRequest,
+  buttons: Block,
   outcome?: string,
 ): Message {
   const what = `<@${request.requester}> asks to *${describeOperation(request.operation, 'asked')}* flag \`${request.key}\` in *${request.environment}*`;
@@ -156,7 +155,7 @@ export function approvalMessage(
     blocks: [
       section(what),
       context(status),
-      ...(approval.status === 'pending' ? [approvalButtons(ACTIONS, approval.id)] : []),
+      ...(approval.status === 'pending' ? [buttons] : []),
       ...clickLines(approval.clicks),
     ],
   };

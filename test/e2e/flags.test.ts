@@ -95,7 +95,7 @@ describe('flags from Slack, evaluated over OFREP', () => {
       userId: USERS.alice,
       channelId: CHANNEL,
       messageTs: request.ts,
-      actionId: 'flags_approve',
+      actionId: 'flag_approve',
     });
     await h.slack.waitForCall((c) => c.method === 'response_url' && /approver/.test(String(c.params.text)));
     await Promise.all([
@@ -103,13 +103,13 @@ describe('flags from Slack, evaluated over OFREP', () => {
         userId: USERS.bob,
         channelId: CHANNEL,
         messageTs: request.ts,
-        actionId: 'flags_approve',
+        actionId: 'flag_approve',
       }),
       h.slack.sendBlockAction({
         userId: USERS.bob,
         channelId: CHANNEL,
         messageTs: request.ts,
-        actionId: 'flags_approve',
+        actionId: 'flag_approve',
       }),
     ]);
     await channelMessage(h, 'Flag change: turn on prod-thing in production', /approved/);
