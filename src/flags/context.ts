@@ -23,6 +23,7 @@ export type FlagsServices = Pick<
   Services,
   | 'redis'
   | 'key'
+  | 'keysOf'
   | 'catalog'
   | 'outbox'
   | 'jobs'
@@ -61,6 +62,17 @@ export function flagsContext(services: FlagsServices): () => FlagsContext {
         },
       });
     }
-    return { configured, settings, desk, evaluator, metrics, rollouts: new RolloutDesk() };
+    return {
+      configured,
+      settings,
+      desk,
+      evaluator,
+      metrics,
+      rollouts: new RolloutDesk(
+        services,
+        () => desk,
+        () => metrics,
+      ),
+    };
   });
 }

@@ -5,6 +5,7 @@ import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
 import { exportCommand } from './export.js';
 import { flagsHome } from './messages.js';
+import { rolloutJob } from './rollouts.js';
 import { flagRoutes } from './routes.js';
 
 /**
@@ -18,6 +19,7 @@ export const flags = defineCapability({
   uses: [
     'redis',
     'key',
+    'keysOf',
     'catalog',
     'outbox',
     'jobs',
@@ -58,6 +60,7 @@ export const flags = defineCapability({
       subcommands: flagCommands(context, services, exportCommand(context, services.outbox)),
       actions: flagActions(context),
       routes: flagRoutes(context),
+      jobs: [rolloutJob(() => context().rollouts)],
     };
   },
 });
