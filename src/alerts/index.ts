@@ -1,6 +1,7 @@
 import { messageLink } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
+import { alertsConfig } from './config.js';
 import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
 import {
@@ -42,12 +43,14 @@ export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
   uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home'],
+  config: alertsConfig,
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
     // Built on first use, not at build time: help and the manifest are derived from a build without any service.
     const metrics = once(() =>
       alertMetrics(services.metrics, async () => {
-        const { alerts, services: catalogServices, slack } = services.catalog;
+        const { services: catalogServices, slack } = services.catalog;
+        const alerts = alertsConfig.of(services.catalog);
         const channels = new Set(
           [
             slack.alertsChannel,
@@ -60,7 +63,7 @@ export const alerts = defineCapability({
       }),
     );
     const silences = once(() => {
-      const url = services.catalog.alerts.alertmanagerUrl;
+      const url = alertsConfig.of(services.catalog).alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
     });
 

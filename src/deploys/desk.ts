@@ -1,9 +1,10 @@
 import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
 import { clickRefusal } from '../approvals/messages.js';
-import type { DeployConfig, Service } from '../config/catalog-schema.js';
+import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
 import type { Services } from '../platform/services.js';
+import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
 import { deployRunQueue } from './deploy-queue.js';
@@ -61,13 +62,14 @@ export class DeployDesk {
     const services = this.services.catalog.services;
     const service = services[serviceName];
     if (!service) {
-      const known = Object.keys(services).filter((name) => services[name]!.deploy);
+      const known = deployableServices(this.services.catalog).map((entry) => entry.service);
       throw new DeployRefused(
         `There is no service \`${serviceName}\` in ops.yml${known.length > 0 ? ` (deployable: ${known.join(', ')})` : ''}.`,
       );
     }
-    if (!service.deploy) throw new DeployRefused(`\`${serviceName}\` has no \`deploy:\` section in ops.yml.`);
-    return { service, deploy: service.deploy };
+    const { deploy } = deploysConfig.serviceOf(service);
+    if (!deploy) throw new DeployRefused(`\`${serviceName}\` has no \`deploy:\` section in ops.yml.`);
+    return { service, deploy };
   }
 
   /** The environment given, or the service's first; a refusal when it has no such environment. */

@@ -1,6 +1,7 @@
 import { textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, duration, identifier, keyword, optional, rest, text, word } from '../platform/grammar/index.js';
+import { deployableServices, deploysConfig } from './config.js';
 import { deployRunHandler } from './deploy-job.js';
 import { deployRunQueue } from './deploy-queue.js';
 import { DeployDesk, DeployRefused } from './desk.js';
@@ -23,6 +24,7 @@ const version = word('version', { description: 'Matches the service’s versionP
 export const deploys = defineCapability({
   name: 'deploys',
   title: 'Deploys',
+  config: deploysConfig,
   uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'audit', 'permissions', 'metrics', 'logger', 'now'],
   build: (services) => {
     const desk = new DeployDesk(services);
@@ -33,8 +35,8 @@ export const deploys = defineCapability({
       // What runs where, per service and environment, from the recorded history.
       async home() {
         const rows = await Promise.all(
-          Object.entries(services.catalog.services).flatMap(([service, config]) =>
-            Object.keys(config.deploy?.environments ?? {}).map(async (environment) => {
+          deployableServices(services.catalog).flatMap(({ service, environments }) =>
+            environments.map(async (environment) => {
               const history = await store.history(service, environment, 20);
               return { service, environment, current: currentVersion(history), latest: history[0] };
             }),

@@ -6,6 +6,7 @@ import { Refused, SlackApiError } from '../errors.js';
 import { messageLink, textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
+import { incidentsConfig } from './config.js';
 import { type Declaration, IncidentDesk } from './desk.js';
 import { type Incident, type IncidentState, STATES } from './incident.js';
 import { incidentJobs } from './jobs.js';
@@ -68,6 +69,7 @@ function required(values: ViewContext['values'], block: string): string {
 export const incidents = defineCapability({
   name: 'incidents',
   title: 'Incidents',
+  config: incidentsConfig,
   uses: ['redis', 'key', 'keysOf', 'catalog', 'outbox', 'jobs', 'metrics', 'logger', 'now', 'slashCommand', 'home'],
   build: (services) => {
     const desk = new IncidentDesk(services);

@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { deployableServices } from '../deploys/api.js';
 import { DeployStore } from '../deploys/store.js';
 import { SlackApiError } from '../errors.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
@@ -320,8 +321,8 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
   async function deploysBeforeIncident(incident: Incident): Promise<ChangeDeploy[]> {
     const deploys = new DeployStore(services.redis, services.keysOf('deploys'));
     const found: ChangeDeploy[] = [];
-    for (const [service, config] of Object.entries(services.catalog.services)) {
-      for (const environment of Object.keys(config.deploy?.environments ?? {})) {
+    for (const { service, environments } of deployableServices(services.catalog)) {
+      for (const environment of environments) {
         for (const d of await deploys.history(service, environment, 50)) {
           if (d.requestedAt < incident.declaredAt - WHAT_CHANGED_WINDOW_MS) break;
           found.push({

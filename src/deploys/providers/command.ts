@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { renderArgv } from '../../config/argv.js';
-import type { CommandDeploy } from '../../config/catalog-schema.js';
 import { formatDuration } from '../../config/duration.js';
+import type { CommandDeploy } from '../config.js';
 import type { DeployProviderRunner, ProviderResult, ProviderRun } from './provider.js';
 
 /** After SIGTERM, how long a command has to exit before SIGKILL. */
