@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
  * turns them into an ephemeral message, a processor fails or retries the job). Messages are safe to show a user.
@@ -77,4 +79,9 @@ export class SlackApiError extends Error implements CodedError {
 
 export function isCodedError(error: unknown): error is CodedError {
   return error instanceof Error && typeof (error as Partial<CodedError>).code === 'string';
+}
+
+/** A short id for one failure, quoted to the user (or HTTP caller) and logged: `E-7F3A9C`. */
+export function referenceId(): string {
+  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

@@ -12,9 +12,9 @@ import { CAPABILITIES } from './capabilities.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
 import { isCodedError } from './errors.js';
+import { routesEndpoint } from './http/routes.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
-import { webhooksEndpoint } from './http/webhooks.js';
 import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
 import { JobQueues } from './jobs/queues.js';
 import { syncSchedules } from './jobs/schedules.js';
@@ -209,7 +209,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         : undefined,
     readiness,
     metrics,
-    webhooks: webhooksEndpoint(env.webhookToken, registry),
+    routes: routesEndpoint({ registry, webhookToken: env.webhookToken, metrics, logger }),
     logger,
   });
   let closing: Promise<void> | undefined;

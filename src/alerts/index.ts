@@ -1,5 +1,5 @@
 import { messageLink } from '../platform/blocks.js';
-import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
+import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { alertsConfig } from './config.js';
 import { drainHandler } from './digest.js';
@@ -32,9 +32,6 @@ function once<T>(make: () => T): () => T {
   };
 }
 
-/** Declares a webhook, inferring its body's type from the schema. */
-const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
-
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
  * through the outbox, with Acknowledge and Silence buttons, routed by ops.yml's `alerts:` section.
@@ -58,8 +55,7 @@ export const alerts = defineCapability({
             ...Object.values(catalogServices).map((s) => s.channel),
           ].filter((channel): channel is string => channel !== undefined),
         );
-        const now = Date.now();
-        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c, now)] as const)));
+        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c)] as const)));
       }),
     );
     const silences = once(() => {
@@ -85,7 +81,7 @@ export const alerts = defineCapability({
       async home() {
         return openGroupsMessage(await openWithLinks(), undefined).blocks.slice(0, 12);
       },
-      webhooks: [
+      routes: [
         webhook({
           path: 'alertmanager',
           schema: AlertmanagerWebhookSchema,

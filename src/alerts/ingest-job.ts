@@ -80,7 +80,7 @@ export function ingestHandler(
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
       if (
         applied.newMessage &&
-        !(await store.claimPost(group.channel, now, alertsConfig.of(services.catalog).digestBacklog))
+        !(await store.claimPost(group.channel, alertsConfig.of(services.catalog).digestBacklog))
       ) {
         await digestGroup(services, store, group, now);
         metrics.digested.inc();
@@ -88,7 +88,7 @@ export function ingestHandler(
       }
       const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
       const claimed = applied.newMessage ? 1 : 0;
-      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
+      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       metrics.delivered.inc({ kind });
       metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };

@@ -7,6 +7,7 @@ import type { Catalog } from './catalog-schema.js';
 import type { ComposedCatalog } from './compose.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolateEnv, type PathProblem } from './interpolate.js';
+import { withoutPrototypes } from './own-keys.js';
 
 export { ARGV_PLACEHOLDERS, type ArgvPlaceholder, renderArgv } from './argv.js';
 export * from './catalog-schema.js';
@@ -31,6 +32,8 @@ const MIN_SCRUBBED_LENGTH = 4;
 /**
  * Parses and validates an ops.yml document against `ops` (the schema composed from the capabilities, see
  * `src/catalog.ts`). `${VAR}` references in string values are resolved from `env` first.
+ *
+ * Every object in the catalog has no prototype (see `own-keys.ts`): a name typed in Slack finds own entries only.
  *
  * @throws ConfigError with every problem found, each as `path.to.key: message (line N)`; YAML syntax errors as
  *   `line N, column M: message`. No problem quotes a value taken from the environment.
@@ -109,7 +112,7 @@ export function parseCatalogWith(
       ),
     );
   }
-  return { catalog: parsed.data as Catalog, warnings };
+  return { catalog: withoutPrototypes(parsed.data as Catalog), warnings };
 }
 
 /**

@@ -85,6 +85,15 @@ export class DeployDesk {
     return chosen;
   }
 
+  /** An environment some service deploys to: freezes are by environment name, and one nobody deploys to is a typo. */
+  deployedEnvironment(environment: string): string {
+    const names = new Set(deployableServices(this.services.catalog).flatMap((entry) => entry.environments));
+    if (names.has(environment)) return environment;
+    throw new DeployRefused(
+      `No service deploys to an environment \`${environment}\` (ops.yml has ${[...names].map((name) => `\`${name}\``).join(', ') || 'none'}).`,
+    );
+  }
+
   policyOf(service: string, environment: string): ApprovalPolicy | undefined {
     const approval = this.configOf(service).deploy.environments[environment]?.approval;
     return approval && { from: approval.from, count: approval.count, expiresInMs: approval.expiresIn };

@@ -1,4 +1,5 @@
 import type { Catalog } from '../config/catalog-schema.js';
+import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
@@ -18,7 +19,9 @@ export interface IncidentSettings extends IncidentsSettings {
 export function settingsOf(catalog: Catalog): IncidentSettings {
   const configured = incidentsConfig.of(catalog);
   const section: IncidentsSettings = configured ?? {
-    severities: Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    severities: withoutPrototypes(
+      Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
   return { ...section, configured: configured !== undefined, order: Object.keys(section.severities) };

@@ -1,12 +1,12 @@
 import type { App, RespondFn } from '@slack/bolt';
-import { UsageError } from '../../errors.js';
+import { referenceId, UsageError } from '../../errors.js';
 import type { Message } from '../../platform/blocks.js';
 import { GrammarError, literal, type Token, tokenize } from '../../platform/grammar/index.js';
 import type { RegisteredSubcommand } from '../../platform/registry.js';
 import { suggest } from '../../platform/suggest.js';
 import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
 import { runGuarded } from './guard.js';
-import { failureMessage, referenceId, usageMessage } from './replies.js';
+import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };

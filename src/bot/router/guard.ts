@@ -1,10 +1,10 @@
 import type { Permissions } from '../../access/permissions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { isCodedError, PermissionDenied, Refused, UsageError } from '../../errors.js';
+import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
-import { deniedMessage, failureMessage, referenceId, usageMessage } from './replies.js';
+import { deniedMessage, failureMessage, usageMessage } from './replies.js';
 
 export type Surface = 'command' | 'action' | 'view' | 'shortcut';
 
