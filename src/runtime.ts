@@ -46,6 +46,8 @@ export interface OpsdeckOptions {
   logger: Logger;
   /** The capabilities to run; default every one in src/capabilities.ts (tests add their own). */
   capabilities?: readonly CapabilityDefinition[];
+  /** The one clock capabilities read (`services.now`); default the system's. Tests may drive it. */
+  now?: () => Date;
 }
 
 export interface Opsdeck {
@@ -99,7 +101,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   });
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
-  const now = () => new Date();
+  const now = options.now ?? (() => new Date());
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {

@@ -1,6 +1,7 @@
 import { messageLink } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
+import { lazy } from '../platform/lazy.js';
 import { alertsConfig } from './config.js';
 import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
@@ -23,15 +24,6 @@ import { AlertStore } from './store.js';
 /** Answer of a webhook once its body is durably queued. */
 const queued = (id: string) => ({ status: 202, body: { queued: id } });
 
-/** A value made on first use and kept. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
-}
-
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
  * through the outbox, with Acknowledge and Silence buttons, routed by ops.yml's `alerts:` section.
@@ -39,12 +31,11 @@ function once<T>(make: () => T): () => T {
 export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
-  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home'],
+  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now'],
   config: alertsConfig,
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
-    // Built on first use, not at build time: help and the manifest are derived from a build without any service.
-    const metrics = once(() =>
+    const metrics = lazy(() =>
       alertMetrics(services.metrics, async () => {
         const { services: catalogServices, slack } = services.catalog;
         const alerts = alertsConfig.of(services.catalog);
@@ -58,7 +49,7 @@ export const alerts = defineCapability({
         return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c)] as const)));
       }),
     );
-    const silences = once(() => {
+    const silences = lazy(() => {
       const url = alertsConfig.of(services.catalog).alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
     });
@@ -86,18 +77,19 @@ export const alerts = defineCapability({
           path: 'alertmanager',
           schema: AlertmanagerWebhookSchema,
           handle: async (body) =>
-            queued(await enqueueBatch(services, batchFromAlertmanager('alertmanager', body, Date.now()))),
+            queued(await enqueueBatch(services, batchFromAlertmanager('alertmanager', body, services.now().getTime()))),
         }),
         webhook({
           path: 'grafana',
           schema: GrafanaWebhookSchema,
           handle: async (body) =>
-            queued(await enqueueBatch(services, batchFromAlertmanager('grafana', body, Date.now()))),
+            queued(await enqueueBatch(services, batchFromAlertmanager('grafana', body, services.now().getTime()))),
         }),
         webhook({
           path: 'generic',
           schema: GenericWebhookSchema,
-          handle: async (body) => queued(await enqueueBatch(services, batchFromGeneric(body, Date.now()))),
+          handle: async (body) =>
+            queued(await enqueueBatch(services, batchFromGeneric(body, services.now().getTime()))),
         }),
       ],
       subcommands: [
@@ -122,7 +114,7 @@ export const alerts = defineCapability({
           async run(ctx) {
             const target = parseButtonValue(ctx.value);
             if (!target) return;
-            const at = Date.now();
+            const at = services.now().getTime();
             const changed = await store.change(target.id, (group) =>
               group && group.epoch === target.epoch && !group.acknowledged
                 ? { group: { ...group, acknowledged: { userId: ctx.userId, at }, changes: group.changes + 1 } }

@@ -40,7 +40,7 @@ export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: Aler
  * sure the group's message was asked for.
  */
 export function ingestHandler(
-  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs' | 'home'>,
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs' | 'home' | 'now'>,
   store: AlertStore,
   lazyMetrics: () => AlertMetrics,
 ): JobHandler<IngestJob> {
@@ -58,7 +58,7 @@ export function ingestHandler(
         );
         return { dropped: 'no-channel' };
       }
-      const now = Date.now();
+      const now = services.now().getTime();
       let stateBefore: AlertGroup['state'] | undefined;
       const applied = await store.change(id, (group) => {
         stateBefore = group?.state;
@@ -90,7 +90,7 @@ export function ingestHandler(
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       metrics.delivered.inc({ kind });
-      metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
+      metrics.latency.observe(Math.max(0, services.now().getTime() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };
     },
   };

@@ -3,7 +3,9 @@ import { clickRefusal } from '../approvals/messages.js';
 import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
+import { cut } from '../platform/text.js';
 import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
@@ -44,17 +46,16 @@ export const messageKey = (id: string) => `deploy-${id}`;
 export class DeployDesk {
   readonly store: DeployStore;
   readonly approvals: Approvals;
-  private registered?: DeployMetrics;
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  private readonly lazyMetrics = lazy(() => deployMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
     this.approvals = new Approvals(services.redis, services.key);
   }
 
-  /** Registered on first use: a capability's build may not touch its services yet. */
   get metrics(): DeployMetrics {
-    this.registered ??= deployMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */
@@ -108,7 +109,7 @@ export class DeployDesk {
     const { deploy: config } = this.configOf(input.service);
     const environment = this.environmentOf(input.service, input.environment);
     const problem = versionProblem(input.version, config.versionPattern);
-    if (problem) throw new DeployRefused(`Version \`${input.version.slice(0, 64)}\` ${problem}.`);
+    if (problem) throw new DeployRefused(`Version \`${cut(input.version, 64)}\` ${problem}.`);
     const now = this.services.now().getTime();
     const [freeze, lock] = await Promise.all([
       this.store.getFreeze(environment),

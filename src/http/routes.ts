@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RegisteredRoute, Registry } from '../platform/registry.js';
 import type { RouteRequest, RouteResponse } from '../platform/routes.js';
+import { wellFormed } from '../platform/text.js';
 import { BodyTooLarge, readBody } from './body.js';
 
 /** Alertmanager batches whole alert groups; 1 MiB is far above any real notification and bounds memory per request. */
@@ -19,8 +20,8 @@ export interface RoutesEndpointOptions {
 }
 
 /**
- * Every route capabilities declare, behind one handler: match (404, 405 with Allow), auth (401), body cap (413), JSON
- * (400), schema (422 naming the field), then the capability's `handle`. Auth comes before the body is read, so an
+ * Every route capabilities declare, behind one handler: match (404, 405 with Allow), auth (401), a JSON content type
+ * (415), body cap (413), JSON (400), schema (422 naming the field), then the capability's `handle`. Auth comes before the body is read, so an
  * unauthenticated caller costs no more than its headers. A handler that throws gets a 500 with a reference, logged
  * with the error; the caller never sees the error itself.
  */
@@ -71,6 +72,9 @@ async function answerRoute(
   if (auth === 'refused') return { status: 401, headers: { 'www-authenticate': 'Bearer' } };
   let body: unknown;
   if (route.body) {
+    if (!isJsonType(req.headers['content-type'])) {
+      return { status: 415, body: { error: 'unsupported_media_type', expected: 'application/json' } };
+    }
     const limit = route.maxBodyBytes ?? MAX_ROUTE_BODY;
     let raw: Buffer;
     try {
@@ -80,7 +84,8 @@ async function answerRoute(
       return { status: 413, body: { error: 'body_too_large', limit } };
     }
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      // Strings made well-formed here, once, so no capability keeps a lone surrogate (see platform/text.ts).
+      body = wellFormed(JSON.parse(raw.toString('utf8')));
     } catch {
       const problem = { field: '(root)', message: 'the body is not JSON', json: false };
       return route.invalid?.(problem) ?? { status: 400, body: { error: 'invalid_json' } };
@@ -106,6 +111,12 @@ async function answerRoute(
     ...(auth.selects !== undefined && { selected: auth.selects }),
   };
   return route.handle(request);
+}
+
+/** `application/json` or a `+json` type, whatever its parameters: form and text bodies are not what was declared. */
+function isJsonType(header: string | undefined): boolean {
+  const media = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return media === 'application/json' || /^application\/[a-z0-9.-]+\+json$/.test(media);
 }
 
 type AuthResult = { selects?: string } | 'refused' | 'disabled';

@@ -3,6 +3,7 @@ import { deployableServices } from '../deploys/api.js';
 import { DeployStore } from '../deploys/store.js';
 import { SlackApiError } from '../errors.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
+import { cut } from '../platform/text.js';
 import type { IncidentDesk } from './desk.js';
 import type { Incident } from './incident.js';
 import {
@@ -307,6 +308,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
             severity: pagerSeverity(desk.settings.order.indexOf(incident.severity)),
             source: 'opsdeck',
             link: incident.channel && channelLink(incident.channel),
+            at: services.now(),
           });
         }
       } catch (error) {
@@ -383,7 +385,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         await uploadFile(
           channel,
           `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          `Postmortem: ${incident.title}`.slice(0, 250),
+          cut(`Postmortem: ${incident.title}`, 250),
           markdown,
         );
         await store.markDone('postmortem-file', id, String(n));

@@ -1,6 +1,7 @@
 import type { Catalog } from '../config/catalog-schema.js';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
+import { cut } from '../platform/text.js';
 import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
@@ -41,7 +42,7 @@ export function normaliseSeverity(settings: IncidentSettings, input: string): st
 
 /** The refusal for a severity ops.yml does not list. */
 export function unknownSeverity(settings: IncidentSettings, input: string): Refused {
-  return new Refused(`\`${input.slice(0, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
+  return new Refused(`\`${cut(input, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
 }
 
 export const TITLE_MAX = 120;
@@ -73,8 +74,8 @@ export function channelNameFor(prefix: string, declaredAt: number, title: string
 
 /** The channel topic: severity, state and commander (Slack allows 250 characters). */
 export function topicOf(incident: Incident): string {
-  return `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`.slice(
-    0,
+  return cut(
+    `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`,
     250,
   );
 }
