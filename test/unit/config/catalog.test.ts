@@ -205,7 +205,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, alerts, incidents)',
+      '(root): must be a mapping of sections (slack, roles, services, alerts, incidents, flags)',
     ]);
   });
 
