@@ -1,7 +1,6 @@
 import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
-import type { FlagsSettings } from './config.js';
-import { flagsConfig } from './config.js';
+import { type FlagsSettings, flagsConfig } from './config.js';
 import { FlagDesk } from './desk.js';
 import { Evaluator } from './evaluator.js';
 import { type FlagMetrics, flagMetrics } from './metrics.js';
