@@ -16,7 +16,7 @@ import {
 import { type ChangeDeploy, deploysBefore, postmortemMarkdown, WHAT_CHANGED_WINDOW_MS } from './postmortem.js';
 import { type Pager, PagerError, type PagerSeverity, pagerDuty } from './providers/pagerduty.js';
 import { pageQueue, postmortemQueue, setupQueue, syncQueue, type TimerJob, timerQueue } from './queues.js';
-import { channelNameFor, escalationFor, reminderDueAt, severityOf, topicOf } from './rules.js';
+import { channelNamesFor, escalationFor, reminderDueAt, severityOf, topicOf } from './rules.js';
 
 /** How often the setup job looks whether the card's post went through (it pins it then). */
 const CARD_POLL_MS = 200;
@@ -24,8 +24,6 @@ const CARD_POLL_MS = 200;
 const SETUP_POLL_MS = 500;
 /** How long a job waits for the set-up before giving up on it (its job failed for good, or its card never posted). */
 const SETUP_PATIENCE_MS = 10 * 60_000;
-/** Channel names tried before giving up (`…-2` … `…-10`). */
-const NAME_ATTEMPTS = 10;
 /** Pages of 1,000 channels read when looking for a channel whose creation's answer was lost. */
 const LIST_PAGES = 20;
 
@@ -120,8 +118,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
   /** Creates the channel under the first free name; its id is saved before anything else happens there. */
   async function createChannel(incident: Incident): Promise<Incident> {
     const prefix = services.catalog.slack.incidentChannelPrefix;
-    for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-      const name = channelNameFor(prefix, incident.declaredAt, incident.title, attempt);
+    for (const name of channelNamesFor(prefix, incident.declaredAt, incident.title, incident.id)) {
       let channel: string;
       try {
         const result = await outbox.call<{ channel: { id: string } }>('conversations.create', { name });
