@@ -1,10 +1,10 @@
+import { transliterate } from 'transliteration';
 import {
   type Catalog,
   DEFAULT_SEVERITIES,
   type IncidentsSettings,
   type SeveritySettings,
 } from '../config/catalog-schema.js';
-import { transliterate } from 'transliteration';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import { cut } from '../platform/text.js';
