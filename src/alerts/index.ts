@@ -2,6 +2,7 @@ import { defineCapability } from '../platform/capability.js';
 import { lazy } from '../platform/lazy.js';
 import { ackButton, silenceButtons } from './buttons.js';
 import { alertsCommand, alertsHome } from './commands.js';
+import { alertsConfig } from './config.js';
 import { drainHandler } from './digest.js';
 import { ingestHandler } from './ingest-job.js';
 import { alertMetrics, channelBacklogs } from './metrics.js';
@@ -18,11 +19,12 @@ export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
   uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now'],
+  config: alertsConfig,
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
     const metrics = lazy(() => alertMetrics(services.metrics, () => channelBacklogs(services.catalog, store)));
     const silences = lazy(() => {
-      const url = services.catalog.alerts.alertmanagerUrl;
+      const url = alertsConfig.of(services.catalog).alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
     });
     return {

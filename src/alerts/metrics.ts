@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Catalog } from '../config/catalog.js';
+import { alertsConfig } from './config.js';
 import type { AlertStore } from './store.js';
 
 /** The alerts capability's metrics; labels are bounded (source: four values). */
@@ -60,7 +61,8 @@ export function alertMetrics(registry: Registry, backlogs: () => Promise<Map<str
 
 /** Every channel alerts may post in (ops.yml's routes, services and `slack.alertsChannel`), with its backlog. */
 export async function channelBacklogs(catalog: Catalog, store: AlertStore): Promise<Map<string, number>> {
-  const { alerts, services, slack } = catalog;
+  const { services, slack } = catalog;
+  const alerts = alertsConfig.of(catalog);
   const channels = new Set(
     [
       slack.alertsChannel,
