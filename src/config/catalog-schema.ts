@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CheckSchema } from '../checks/check-kinds.js';
+import { ExperimentsSectionSchema, RunbooksSectionSchema } from '../runbooks/config.js';
 import { ArgvSchema, CommandEnvSchema } from './argv.js';
 import { duration } from './duration.js';
 import { regexSource } from './regex-source.js';
@@ -174,69 +175,6 @@ export const ServiceSchema = z.strictObject({
 /** `<service>.<check>`. */
 export const CHECK_REF_PATTERN = /^([a-z][a-z0-9-]*)\.([a-z][a-z0-9_-]*)$/;
 
-export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
-
-const CheckRefSchema = z.string().regex(CHECK_REF_PATTERN, { error: 'must be "<service>.<check>"' });
-
-/** A step that runs a command (no shell) with `env` added; it fails on a non-zero exit or after `timeout`. */
-export interface RunStep {
-  name: string;
-  run: string[];
-  env: Record<string, string>;
-  timeout: number;
-}
-
-/** A step that runs a service's check (`<service>.<check>`) once; it fails when the check fails. */
-export interface CheckStep {
-  name: string;
-  check: string;
-}
-
-export type RunbookStep = RunStep | CheckStep;
-
-/**
- * One object schema with both `run` and `check` optional, then "exactly one": a union of two strict objects would
- * report both variants' errors for a single typo.
- */
-export const RunbookStepSchema = z
-  .strictObject({
-    name: key('step'),
-    run: ArgvSchema.optional(),
-    env: CommandEnvSchema.optional(),
-    check: CheckRefSchema.optional(),
-    timeout: duration().optional(),
-  })
-  .transform((step, ctx): RunbookStep => {
-    if (step.run && step.check) {
-      ctx.addIssue({ code: 'custom', message: 'a step has either "run" or "check", not both' });
-      return z.NEVER;
-    }
-    if (step.check !== undefined) {
-      const runOnly = (['timeout', 'env'] as const).find((option) => step[option] !== undefined);
-      if (runOnly) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [runOnly],
-          message: 'applies to "run" steps only (a check has its own)',
-        });
-        return z.NEVER;
-      }
-      return { name: step.name, check: step.check };
-    }
-    if (step.run === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a step needs "run" (a command) or "check" (<service>.<check>)' });
-      return z.NEVER;
-    }
-    return { name: step.name, run: step.run, env: step.env ?? {}, timeout: step.timeout ?? DEFAULT_STEP_TIMEOUT_MS };
-  });
-
-/** Step names must be unique within a runbook; that is checked with the cross-references (`catalog-refs.ts`). */
-export const RunbookSchema = z.strictObject({
-  description: z.string().optional(),
-  approval: ApprovalSchema.optional(),
-  steps: z.array(RunbookStepSchema).min(1, { error: 'must have at least one step' }),
-});
-
 const section = <T extends z.ZodType>(schema: T) => emptyAsAbsent(schema);
 
 /** One alert route: a group whose labels equal every `match` entry goes to `channel`; `mention` is pinged on firing. */
@@ -310,7 +248,9 @@ export const CatalogSchema = z.strictObject({
   slack: section(SlackSettingsSchema.prefault({})),
   roles: section(RolesSchema.default({})),
   services: section(z.record(name('service'), ServiceSchema).default({})),
-  runbooks: section(z.record(name('runbook'), RunbookSchema).default({})),
+  runbooks: section(RunbooksSectionSchema.default({})),
+  /** Chaos experiments in Chaos Toolkit's format, run like runbooks (`/ops experiment <name>`). */
+  experiments: section(ExperimentsSectionSchema.default({})),
   alerts: section(AlertsSettingsSchema.prefault({})),
   /** Absent: incidents work with the default severities, and alerts offer no Declare incident button. */
   incidents: section(IncidentsSettingsSchema.optional()),
@@ -330,7 +270,6 @@ export type DeployProvider = DeployConfig['provider'];
 export type CommandDeploy = z.output<typeof CommandDeploySchema>;
 export type WebhookDeploy = z.output<typeof WebhookDeploySchema>;
 export type GithubDeploy = z.output<typeof GithubDeploySchema>;
-export type Runbook = z.output<typeof RunbookSchema>;
 export type AlertsSettings = z.output<typeof AlertsSettingsSchema>;
 export type IncidentsSettings = z.output<typeof IncidentsSettingsSchema>;
 export type SeveritySettings = z.output<typeof SeveritySchema>;
