@@ -23,7 +23,13 @@ export function recordingStep(dir: string, words: string[], env: Record<string, 
 }
 
 /** Waits until the progress message of run `id` says `status` (a regex source), and returns it. */
-export function runMessage(h: Harness, id: string, status: string, channel = CHANNEL): Promise<WorkspaceMessage> {
+export function runMessage(
+  h: Harness,
+  id: string,
+  status: string,
+  options: { channel?: string; timeout?: number } = {},
+): Promise<WorkspaceMessage> {
+  const channel = options.channel ?? CHANNEL;
   return vi.waitFor(
     () => {
       const found = (h.slack.state.messages.get(channel) ?? []).find(
@@ -32,7 +38,7 @@ export function runMessage(h: Harness, id: string, status: string, channel = CHA
       expect(found?.text).toMatch(new RegExp(`#${id}: ${status}$`));
       return found!;
     },
-    { timeout: 20_000, interval: 20 },
+    { timeout: options.timeout ?? 20_000, interval: 20 },
   );
 }
 
