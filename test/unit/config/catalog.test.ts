@@ -84,8 +84,8 @@ describe('parseCatalog', () => {
       environments: { staging: { verify: [] }, production: { approval: { from: 'approver' }, verify: ['http'] } },
     });
     expect(catalog.runbooks['restart-api']!.steps).toEqual([
-      { name: 'restart', run: ['./scripts/restart.sh', '{service}'], env: {}, timeout: 300_000 },
-      { name: 'verify', check: 'api.http' },
+      { name: 'restart', kind: 'run', run: ['./scripts/restart.sh', '{service}'], env: {}, timeout: 300_000, onFailure: 'stop', retryable: false },
+      { name: 'verify', kind: 'check', check: 'api.http', onFailure: 'stop', retryable: false },
     ]);
   });
 
@@ -100,6 +100,7 @@ describe('parseCatalog', () => {
         roles: {},
         services: {},
         runbooks: {},
+        experiments: {},
         alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
       },
       warnings: [],
@@ -149,8 +150,8 @@ runbooks:
     expect(catalog.services.api!.checks.smoke).toMatchObject({ env: { API_KEY: 'smoke-secret' } });
     expect(catalog.services.api!.deploy).toMatchObject({ env: { DEPLOY_TOKEN: 'deploy-secret', REGION: 'eu' } });
     expect(catalog.runbooks.restart!.steps).toEqual([
-      { name: 'restart', run: ['./restart.sh'], env: { TOKEN: 'deploy-secret' }, timeout: 300_000 },
-      { name: 'plain', run: ['./plain.sh'], env: {}, timeout: 300_000 },
+      { name: 'restart', kind: 'run', run: ['./restart.sh'], env: { TOKEN: 'deploy-secret' }, timeout: 300_000, onFailure: 'stop', retryable: false },
+      { name: 'plain', kind: 'run', run: ['./plain.sh'], env: {}, timeout: 300_000, onFailure: 'stop', retryable: false },
     ]);
   });
 
@@ -187,7 +188,7 @@ runbooks:
       - { name: run, run: [./x], env: { "NOT-A-NAME": b, N: 1 } }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
-      'runbooks.restart.steps[0].env: applies to "run" steps only (a check has its own)',
+      'runbooks.restart.steps[0].env: does not apply to a "check" step',
       'runbooks.restart.steps[1].env.NOT-A-NAME: must be an environment variable name (letters, digits, _)',
       'runbooks.restart.steps[1].env.N: must be a string (quote numbers)',
     ]);
@@ -247,7 +248,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, experiments, alerts, incidents)',
     ]);
   });
 
@@ -390,10 +391,9 @@ runbooks:
 `;
     expect(bare(problemsOf(yaml))).toEqual([
       'runbooks.empty.steps: must have at least one step',
-      'runbooks.bad.steps[0]: a step has either "run" or "check", not both',
-      'runbooks.bad.steps[1]: a step needs "run" (a command) or "check" (<service>.<check>)',
-      'runbooks.bad.steps[2].check: must be "<service>.<check>"',
-      'runbooks.bad.steps[3].timeout: applies to "run" steps only (a check has its own)',
+      'runbooks.bad.steps[0]: a step has one kind, not "run" and "check"',
+      'runbooks.bad.steps[1]: a step needs one of "run", "http", "check", "wait", "approve", "say"',
+      'runbooks.bad.steps[3].timeout: does not apply to a "check" step',
       // Cross-references come after shape errors.
       'runbooks.bad.steps[0].check: service "api" is not defined in services',
       'runbooks.bad.steps[3].check: service "api" is not defined in services',
@@ -421,11 +421,11 @@ runbooks:
       - { name: other, check: web.http }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
+      'runbooks.restart-api.steps[1].name: duplicate step name "verify"',
       'services.api.deploy.environments.production.approval.from: role "approvers" is not defined in roles',
       'services.api.deploy.environments.production.verify[1]: check "smoke" is not defined in services.api.checks',
       'services.api.runbooks[1]: runbook "restart-db" is not defined in runbooks',
       'runbooks.restart-api.approval.from: role "admin" is not defined in roles',
-      'runbooks.restart-api.steps[1].name: duplicate step name "verify"',
       'runbooks.restart-api.steps[1].check: check "smoke" is not defined in services.api.checks',
       'runbooks.restart-api.steps[2].check: service "web" is not defined in services',
     ]);
