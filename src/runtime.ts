@@ -12,9 +12,9 @@ import { CAPABILITIES } from './capabilities.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
 import { isCodedError } from './errors.js';
+import { routesEndpoint } from './http/routes.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
-import { webhooksEndpoint } from './http/webhooks.js';
 import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
 import { JobQueues } from './jobs/queues.js';
 import { syncSchedules } from './jobs/schedules.js';
@@ -46,6 +46,8 @@ export interface OpsdeckOptions {
   logger: Logger;
   /** The capabilities to run; default every one in src/capabilities.ts (tests add their own). */
   capabilities?: readonly CapabilityDefinition[];
+  /** The one clock capabilities read (`services.now`); default the system's. Tests may drive it. */
+  now?: () => Date;
 }
 
 export interface Opsdeck {
@@ -99,7 +101,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   });
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
-  const now = () => new Date();
+  const now = options.now ?? (() => new Date());
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {
@@ -209,7 +211,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         : undefined,
     readiness,
     metrics,
-    webhooks: webhooksEndpoint(env.webhookToken, registry),
+    routes: routesEndpoint({ registry, webhookToken: env.webhookToken, metrics, logger }),
     logger,
   });
   let closing: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { renderArgv } from '../config/argv.js';
+import { cut } from '../platform/text.js';
 import type { CommandCheck } from './check-kinds.js';
 import type { CheckResult } from './check-result.js';
 
@@ -46,7 +47,7 @@ export function runCommandCheck(check: CommandCheck, signal: AbortSignal, servic
       const outcome = exitCode !== null ? `exit ${exitCode}` : `killed (${exitSignal})`;
       resolve({
         ok,
-        summary: `${outcome} in ${latencyMs} ms${lastLine ? `: ${lastLine.slice(0, 200)}` : ''}`,
+        summary: `${outcome} in ${latencyMs} ms${lastLine ? `: ${cut(lastLine, 200)}` : ''}`,
         latencyMs,
         detail: { type: 'command', exitCode, signal: exitSignal, outputTail: output },
       });

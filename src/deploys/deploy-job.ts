@@ -158,6 +158,7 @@ async function runWithOutput(
     return await provider.run({
       target,
       signal: abort.signal,
+      now: desk.services.now,
       onOutput(text) {
         tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
         dirty = true;

@@ -3,7 +3,9 @@ import { clickRefusal } from '../approvals/messages.js';
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import type { Message } from '../platform/blocks.js';
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
+import { cut } from '../platform/text.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
 import { deployRunQueue } from './deploy-queue.js';
@@ -43,17 +45,16 @@ export const messageKey = (id: string) => `deploy-${id}`;
 export class DeployDesk {
   readonly store: DeployStore;
   readonly approvals: Approvals;
-  private registered?: DeployMetrics;
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  private readonly lazyMetrics = lazy(() => deployMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
     this.approvals = new Approvals(services.redis, services.key);
   }
 
-  /** Registered on first use: a capability's build may not touch its services yet. */
   get metrics(): DeployMetrics {
-    this.registered ??= deployMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */
@@ -83,6 +84,19 @@ export class DeployDesk {
     return chosen;
   }
 
+  /** An environment some service deploys to: freezes are by environment name, and one nobody deploys to is a typo. */
+  deployedEnvironment(environment: string): string {
+    const names = new Set(
+      Object.values(this.services.catalog.services).flatMap((service) =>
+        Object.keys(service.deploy?.environments ?? {}),
+      ),
+    );
+    if (names.has(environment)) return environment;
+    throw new DeployRefused(
+      `No service deploys to an environment \`${environment}\` (ops.yml has ${[...names].map((name) => `\`${name}\``).join(', ') || 'none'}).`,
+    );
+  }
+
   policyOf(service: string, environment: string): ApprovalPolicy | undefined {
     const approval = this.configOf(service).deploy.environments[environment]?.approval;
     return approval && { from: approval.from, count: approval.count, expiresInMs: approval.expiresIn };
@@ -97,7 +111,7 @@ export class DeployDesk {
     const { deploy: config } = this.configOf(input.service);
     const environment = this.environmentOf(input.service, input.environment);
     const problem = versionProblem(input.version, config.versionPattern);
-    if (problem) throw new DeployRefused(`Version \`${input.version.slice(0, 64)}\` ${problem}.`);
+    if (problem) throw new DeployRefused(`Version \`${cut(input.version, 64)}\` ${problem}.`);
     const now = this.services.now().getTime();
     const [freeze, lock] = await Promise.all([
       this.store.getFreeze(environment),

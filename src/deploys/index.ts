@@ -178,6 +178,7 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => a.environment,
           async run(ctx) {
+            desk.deployedEnvironment(ctx.args.environment);
             const at = now().getTime();
             await store.setFreeze(ctx.args.environment, {
               by: ctx.userId,
@@ -198,6 +199,7 @@ export const deploys = defineCapability({
           changes: true,
           auditTarget: (a) => a.environment,
           async run(ctx) {
+            desk.deployedEnvironment(ctx.args.environment);
             const removed = await store.unfreeze(ctx.args.environment);
             await ctx.reply(
               textMessage(

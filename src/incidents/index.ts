@@ -6,6 +6,7 @@ import { Refused, SlackApiError } from '../errors.js';
 import { messageLink, textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
+import { cut } from '../platform/text.js';
 import { type Declaration, IncidentDesk } from './desk.js';
 import { type Incident, type IncidentState, STATES } from './incident.js';
 import { incidentJobs } from './jobs.js';
@@ -37,6 +38,9 @@ import {
 } from './rules.js';
 
 const severity = word('severity', { description: 'A severity from ops.yml: `sev1`, or just `1`', example: 'sev2' });
+
+/** Slack's answers to views.open when the trigger is unknown, used already or older than 3 s. */
+const TRIGGER_ERRORS = new Set(['invalid_trigger_id', 'exchanged_trigger_id', 'expired_trigger_id']);
 
 /** What a declare modal carries in `private_metadata`: where it came from. */
 const DeclareMetadata = z.object({
@@ -81,7 +85,7 @@ export const incidents = defineCapability({
       try {
         await services.outbox.call('views.open', { trigger_id: triggerId, view });
       } catch (error) {
-        if (error instanceof SlackApiError && /trigger/.test(error.slackError)) {
+        if (error instanceof SlackApiError && TRIGGER_ERRORS.has(error.slackError)) {
           throw new Refused('Slack took too long to open the form: try again.');
         }
         throw error;
@@ -175,7 +179,7 @@ export const incidents = defineCapability({
           example: 'incident declare sev2 Checkout returns 500s',
           role: 'responder',
           changes: true,
-          auditTarget: (a) => `incident/${a.title.slice(0, 80)}`,
+          auditTarget: (a) => `incident/${cut(a.title, 80)}`,
           async run(ctx) {
             const incident = await desk.declare(
               {
@@ -403,8 +407,8 @@ export const incidents = defineCapability({
             await openDeclare(
               ctx.triggerId,
               {
-                title: message?.text.split('\n')[0]?.slice(0, 100),
-                description: message ? `${message.text.slice(0, 2500)}\n\nFrom ${link}` : undefined,
+                title: message && cut(message.text.split('\n')[0] ?? '', 100),
+                description: message ? `${cut(message.text, 2500)}\n\nFrom ${link}` : undefined,
                 commander: ctx.userId,
               },
               { channel: message?.channelId, message: link },
@@ -421,7 +425,7 @@ export const incidents = defineCapability({
           const incident = await store.byChannel(channel);
           if (!incident || incident.state === 'resolved') return;
           if (!(await store.markMessage(incident.id, ts))) return;
-          const quoted = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
+          const quoted = text ? `“${cut(text, 300)}”` : messageLink(channel, ts);
           await desk.record(
             incident,
             {

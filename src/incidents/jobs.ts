@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { DeployStore } from '../deploys/store.js';
 import { SlackApiError } from '../errors.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
+import { cut } from '../platform/text.js';
 import type { IncidentDesk } from './desk.js';
 import type { Incident } from './incident.js';
 import {
@@ -306,6 +307,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
             severity: pagerSeverity(desk.settings.order.indexOf(incident.severity)),
             source: 'opsdeck',
             link: incident.channel && channelLink(incident.channel),
+            at: services.now(),
           });
         }
       } catch (error) {
@@ -382,7 +384,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         await uploadFile(
           channel,
           `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          `Postmortem: ${incident.title}`.slice(0, 250),
+          cut(`Postmortem: ${incident.title}`, 250),
           markdown,
         );
         await store.markDone('postmortem-file', id, String(n));

@@ -4,7 +4,9 @@ import {
   type IncidentsSettings,
   type SeveritySettings,
 } from '../config/catalog-schema.js';
+import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
+import { cut } from '../platform/text.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
 /**
@@ -21,7 +23,9 @@ export interface IncidentSettings extends IncidentsSettings {
 
 export function settingsOf(catalog: Catalog): IncidentSettings {
   const section: IncidentsSettings = catalog.incidents ?? {
-    severities: Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    severities: withoutPrototypes(
+      Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
   return { ...section, configured: catalog.incidents !== undefined, order: Object.keys(section.severities) };
@@ -41,7 +45,7 @@ export function normaliseSeverity(settings: IncidentSettings, input: string): st
 
 /** The refusal for a severity ops.yml does not list. */
 export function unknownSeverity(settings: IncidentSettings, input: string): Refused {
-  return new Refused(`\`${input.slice(0, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
+  return new Refused(`\`${cut(input, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
 }
 
 export const TITLE_MAX = 120;
@@ -73,8 +77,8 @@ export function channelNameFor(prefix: string, declaredAt: number, title: string
 
 /** The channel topic: severity, state and commander (Slack allows 250 characters). */
 export function topicOf(incident: Incident): string {
-  return `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`.slice(
-    0,
+  return cut(
+    `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`,
     250,
   );
 }

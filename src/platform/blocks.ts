@@ -2,6 +2,8 @@
  * Small Block Kit vocabulary shared by the message builders. Builders are pure: data in, `{text, blocks}` out. `text`
  * is always set too: Slack uses it for notifications and screen readers.
  */
+import { cut } from './text.js';
+
 export interface Message {
   text: string;
   blocks: Block[];
@@ -23,7 +25,7 @@ export function plainText(text: string): { type: 'plain_text'; text: string; emo
 }
 
 export function header(text: string): Block {
-  return { type: 'header', text: plainText(text.slice(0, 150)) };
+  return { type: 'header', text: plainText(cut(text, 150)) };
 }
 
 /** A button element for an actions block. */
@@ -71,6 +73,7 @@ export function sectionsOf(lines: string[]): Block[] {
   return blocks;
 }
 
+/** At most `limit` UTF-16 units, whole graphemes only, with `…` when cut. */
 export function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+  return text.length <= limit ? text : `${cut(text, limit - 1)}…`;
 }

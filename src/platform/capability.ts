@@ -1,10 +1,11 @@
-import type { z } from 'zod';
 import type { Block, Message } from './blocks.js';
 import type { Grammar } from './grammar/index.js';
 import type { JobHandler } from './queue.js';
+import type { Route } from './routes.js';
 
 /** Capability authors find everything they declare here; the job types live with the queue declaration. */
 export type { JobContext, JobHandler } from './queue.js';
+export { type Route, type RouteAuth, type RouteRequest, type RouteResponse, route, webhook } from './routes.js';
 
 import type { Services } from './services.js';
 
@@ -24,7 +25,8 @@ export interface Capability {
   shortcuts: readonly Shortcut[];
   events: readonly EventHandler[];
   jobs: readonly JobHandler<unknown>[];
-  webhooks: readonly Webhook<unknown>[];
+  /** HTTP endpoints, webhooks included (see `Route`). */
+  routes: readonly Route<unknown>[];
   /** The capability's section of the Home tab, for the user who opened it. */
   home?: (viewer: { userId: string }) => Promise<Block[]> | Block[];
 }
@@ -142,16 +144,6 @@ export interface EventHandler {
   run(event: Record<string, unknown>): Promise<void>;
 }
 
-/**
- * `POST /webhooks/<path>`. The platform checks the bearer token, caps the body, parses JSON (400) and the schema (422
- * naming the field) before `handle` runs; `handle` answers 2xx only once the payload is durably queued.
- */
-export interface Webhook<T> {
-  path: string;
-  schema: z.ZodType<T>;
-  handle(body: T): Promise<{ status: number; body?: unknown }>;
-}
-
 /** What a capability's builder returns: every part optional. */
 export type CapabilityParts = Partial<Omit<Capability, 'name' | 'title'>>;
 
@@ -189,7 +181,7 @@ export function buildCapability<U extends keyof Services>(
     shortcuts: parts.shortcuts ?? [],
     events: parts.events ?? [],
     jobs: parts.jobs ?? [],
-    webhooks: parts.webhooks ?? [],
+    routes: parts.routes ?? [],
     home: parts.home,
   };
 }

@@ -45,6 +45,10 @@ export interface Services {
   metrics: Registry;
   /** This process's name, as `/ops ping` reports it. */
   workerId: string;
+  /**
+   * The one clock. Capability code reads the time here, never `Date.now()`/`new Date()` (the lint forbids them outside
+   * the platform), so a test can drive it through `startOpsdeck({ now })`.
+   */
   now(): Date;
   home: HomeRefresh;
 }

@@ -1,10 +1,11 @@
 import type { Permissions } from '../../access/permissions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { isCodedError, PermissionDenied, Refused, UsageError } from '../../errors.js';
+import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
-import { deniedMessage, failureMessage, referenceId, usageMessage } from './replies.js';
+import { cut } from '../../platform/text.js';
+import { deniedMessage, failureMessage, usageMessage } from './replies.js';
 
 export type Surface = 'command' | 'action' | 'view' | 'shortcut';
 
@@ -51,7 +52,7 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
     if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
     if (error instanceof PermissionDenied) return { outcome: 'denied', message: deniedMessage(error) };
     if (error instanceof Refused) {
-      if (call.guard.changes) await audit('denied', error.message.slice(0, 200));
+      if (call.guard.changes) await audit('denied', cut(error.message, 200));
       return { outcome: 'denied', message: deniedMessage(error) };
     }
     const reference = referenceId();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
+import { cut } from '../../platform/text.js';
 import { runGuarded, type Surface } from './guard.js';
 import type { RouterDeps } from './router-deps.js';
 
@@ -110,8 +111,7 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
     }
     // Slack shows modal errors under an input block: the first one carries the message.
     const firstBlock = Object.keys(view.state.values)[0];
-    if (firstBlock)
-      await ack({ response_action: 'errors', errors: { [firstBlock]: result.message.text.slice(0, 2000) } });
+    if (firstBlock) await ack({ response_action: 'errors', errors: { [firstBlock]: cut(result.message.text, 2000) } });
     else await ack();
   });
 

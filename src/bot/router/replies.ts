@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { PermissionDenied, Refused, UsageError } from '../../errors.js';
 import { escapeMrkdwn, type Message, section } from '../../platform/blocks.js';
 
@@ -26,9 +25,4 @@ export function deniedMessage(error: PermissionDenied | Refused): Message {
 export function failureMessage(what: string, reference: string): Message {
   const text = `Something went wrong while ${what}. Try again in a moment; if it keeps failing, give whoever runs Opsdeck the reference ${reference}.`;
   return { text, blocks: [section(`:x: ${escapeMrkdwn(text)}`)] };
-}
-
-/** A short id for one failure, quoted to the user and logged: `E-7F3A9C`. */
-export function referenceId(): string {
-  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

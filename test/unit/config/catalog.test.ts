@@ -548,3 +548,30 @@ describe('loadCatalog', () => {
     expect((error as ConfigError).problems).toEqual([`OPS_CONFIG: cannot read ${dir} (EISDIR)`]);
   });
 });
+
+describe('names typed in Slack', () => {
+  it('find own entries only: no object of the parsed catalog has a prototype', () => {
+    const { catalog } = parseCatalog(VALID, {});
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(catalog.services[name]).toBeUndefined();
+      expect(catalog.roles[name]).toBeUndefined();
+      expect(catalog.runbooks[name]).toBeUndefined();
+      expect(catalog.services.api!.checks[name]).toBeUndefined();
+      expect(catalog.services.api!.deploy!.environments[name]).toBeUndefined();
+    }
+    const withPrototype: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          walk(item, `${path}[${i}]`);
+        });
+        return;
+      }
+      if (value === null || typeof value !== 'object') return;
+      if (Object.getPrototypeOf(value) !== null) withPrototype.push(path);
+      for (const [key, entry] of Object.entries(value)) walk(entry, `${path}.${key}`);
+    };
+    walk(catalog, 'catalog');
+    expect(withPrototype).toEqual([]);
+  });
+});
