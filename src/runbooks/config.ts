@@ -241,11 +241,17 @@ export const ExperimentEntrySchema = z
   .refine((e) => e.guard.length === 0 || e.service !== undefined, { error: '`guard` needs `service`' });
 
 export const RunbooksSectionSchema = z.record(
-  z.string().regex(NAME_PATTERN, { error: 'runbook names must be lowercase letters, digits and "-", starting with a letter' }),
+  z
+    .string()
+    .regex(NAME_PATTERN, { error: 'runbook names must be lowercase letters, digits and "-", starting with a letter' }),
   RunbookSchema,
 );
 export const ExperimentsSectionSchema = z.record(
-  z.string().regex(NAME_PATTERN, { error: 'experiment names must be lowercase letters, digits and "-", starting with a letter' }),
+  z
+    .string()
+    .regex(NAME_PATTERN, {
+      error: 'experiment names must be lowercase letters, digits and "-", starting with a letter',
+    }),
   ExperimentEntrySchema,
 );
 

@@ -84,7 +84,15 @@ describe('parseCatalog', () => {
       environments: { staging: { verify: [] }, production: { approval: { from: 'approver' }, verify: ['http'] } },
     });
     expect(catalog.runbooks['restart-api']!.steps).toEqual([
-      { name: 'restart', kind: 'run', run: ['./scripts/restart.sh', '{service}'], env: {}, timeout: 300_000, onFailure: 'stop', retryable: false },
+      {
+        name: 'restart',
+        kind: 'run',
+        run: ['./scripts/restart.sh', '{service}'],
+        env: {},
+        timeout: 300_000,
+        onFailure: 'stop',
+        retryable: false,
+      },
       { name: 'verify', kind: 'check', check: 'api.http', onFailure: 'stop', retryable: false },
     ]);
   });
@@ -150,8 +158,24 @@ runbooks:
     expect(catalog.services.api!.checks.smoke).toMatchObject({ env: { API_KEY: 'smoke-secret' } });
     expect(catalog.services.api!.deploy).toMatchObject({ env: { DEPLOY_TOKEN: 'deploy-secret', REGION: 'eu' } });
     expect(catalog.runbooks.restart!.steps).toEqual([
-      { name: 'restart', kind: 'run', run: ['./restart.sh'], env: { TOKEN: 'deploy-secret' }, timeout: 300_000, onFailure: 'stop', retryable: false },
-      { name: 'plain', kind: 'run', run: ['./plain.sh'], env: {}, timeout: 300_000, onFailure: 'stop', retryable: false },
+      {
+        name: 'restart',
+        kind: 'run',
+        run: ['./restart.sh'],
+        env: { TOKEN: 'deploy-secret' },
+        timeout: 300_000,
+        onFailure: 'stop',
+        retryable: false,
+      },
+      {
+        name: 'plain',
+        kind: 'run',
+        run: ['./plain.sh'],
+        env: {},
+        timeout: 300_000,
+        onFailure: 'stop',
+        retryable: false,
+      },
     ]);
   });
 

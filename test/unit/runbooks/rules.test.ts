@@ -100,7 +100,7 @@ describe('run progression', () => {
   });
 
   it('skips the rest when cancelled', () => {
-    let run = { ...runOf(), cancelledBy: 'U2' };
+    let run: Run = { ...runOf(), cancelledBy: 'U2' };
     run = settle(run, 0, { ok: false, detail: 'cancelled', cancelled: true }, 1);
     expect(run.state.map((s) => s.status)).toEqual(['cancelled', 'skipped', 'skipped', 'unused']);
     expect(finalStatus(run)).toBe('cancelled');
