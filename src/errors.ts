@@ -44,7 +44,11 @@ export class PermissionDenied extends Error implements CodedError {
  */
 export class Refused extends Error implements CodedError {
   readonly code = ErrorCode.Refused;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The audit entry's detail; defaults to the message. */
+    readonly auditDetail: string = message,
+  ) {
     super(message);
     this.name = 'Refused';
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
+import { approvalGates, gateActions } from './approvals/gate-actions.js';
 import { AuditLog } from './audit/audit-log.js';
 import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
@@ -116,6 +117,8 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
+    // Each capability gets its own, under its keys (below).
+    approvals: undefined as unknown as Services['approvals'],
     keysOf:
       (capability) =>
       (...parts) =>
@@ -126,14 +129,20 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     home: homeRefresh({ viewers: homeViewers, jobs, now }),
   };
   const registry = new Registry(
-    (options.capabilities ?? CAPABILITIES).map((definition) =>
-      buildCapability(definition, {
+    (options.capabilities ?? CAPABILITIES).map((definition) => {
+      // A capability's keys live under its own name, so two capabilities can never collide.
+      const key = (...parts: string[]) => redis.keys.capability(definition.name, ...parts);
+      const gateDeps = { capability: definition.name, redis: redis.client, key, now };
+      const capability = buildCapability(definition, {
         ...services,
         logger: logger.child({ capability: definition.name }),
-        // A capability's keys live under its own name, so two capabilities can never collide.
-        key: (...parts) => redis.keys.capability(definition.name, ...parts),
-      }),
-    ),
+        key,
+        approvals: approvalGates(gateDeps),
+      });
+      // Approve / Reject of each declared gate are router actions like any other.
+      const approvalActions = capability.approvals.flatMap((gate) => gateActions(gate, gateDeps));
+      return { ...capability, actions: [...capability.actions, ...approvalActions] };
+    }),
   );
   // The platform's own queues (heartbeat, Slack delivery), then every capability's.
   const handlers = [

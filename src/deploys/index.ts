@@ -1,10 +1,10 @@
 import { textMessage } from '../platform/blocks.js';
-import { type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
+import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, duration, identifier, keyword, optional, rest, text, word } from '../platform/grammar/index.js';
 import { deployRunHandler } from './deploy-job.js';
 import { deployRunQueue } from './deploy-queue.js';
 import { DeployDesk, DeployRefused } from './desk.js';
-import { ACTIONS, deploysHome, historyMessage } from './messages.js';
+import { ACTIONS, APPROVAL_GATE, deploysHome, historyMessage } from './messages.js';
 import { currentVersion, deployStats } from './rules.js';
 
 const service = identifier('service', { description: 'A service from ops.yml', example: 'api' });
@@ -23,7 +23,7 @@ const version = word('version', { description: 'Matches the service’s versionP
 export const deploys = defineCapability({
   name: 'deploys',
   title: 'Deploys',
-  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
   build: (services) => {
     const desk = new DeployDesk(services);
     const { store } = desk;
@@ -42,6 +42,18 @@ export const deploys = defineCapability({
         );
         return deploysHome(rows);
       },
+      // Approve / Reject: the platform checks the policy's role at click time, audits, and lets one click win.
+      approvals: [
+        {
+          name: APPROVAL_GATE,
+          auditTarget: (id) => `deploy#${id}`,
+          onApproved: (request, by) => desk.approved(request, by),
+          onRejected: async (request, by) => void (await desk.finish(request.id, 'rejected', { decidedBy: by })),
+          onExpired: async (request) =>
+            void (await desk.finish(request.id, 'expired', { detail: 'Nobody approved it in time.' })),
+          onClick: (request) => desk.refresh(request.id),
+        },
+      ],
       subcommands: [
         subcommand({
           name: 'deploy',
@@ -210,16 +222,6 @@ export const deploys = defineCapability({
         }),
       ],
       actions: [
-        // The role depends on the environment's policy: the desk checks it (and audits every click) itself.
-        ...(['approve', 'reject'] as const).map((decision) => ({
-          actionId: ACTIONS[decision],
-          changes: false,
-          async run(ctx: ActionContext) {
-            if (!ctx.value) return;
-            const refusal = await desk.decide({ id: ctx.value, userId: ctx.userId, decision });
-            if (refusal) await ctx.respond(textMessage(refusal));
-          },
-        })),
         {
           actionId: ACTIONS.cancel,
           role: 'deployer',

@@ -1,3 +1,4 @@
+import type { ApprovalGateDefinition } from '../approvals/gate.js';
 import type { Block, Message } from './blocks.js';
 import type { Grammar } from './grammar/index.js';
 import type { JobHandler } from './queue.js';
@@ -27,6 +28,8 @@ export interface Capability {
   jobs: readonly JobHandler<unknown>[];
   /** HTTP endpoints, webhooks included (see `Route`). */
   routes: readonly Route<unknown>[];
+  /** Requests that need approval: each gives Approve/Reject router actions (see `ApprovalGateDefinition`). */
+  approvals: readonly ApprovalGateDefinition[];
   /** The capability's section of the Home tab, for the user who opened it. */
   home?: (viewer: { userId: string }) => Promise<Block[]> | Block[];
 }
@@ -93,6 +96,11 @@ export interface Action extends Guarded {
   actionId: string | RegExp;
   /** Audit target from the clicked element's value; defaults to the action id. */
   auditTarget?(value: string | undefined): string;
+  /**
+   * The role this click needs when it depends on what was clicked (an approval's policy names who may approve): read
+   * by the router at click time, before `run`, in place of `role`. Undefined: no role needed.
+   */
+  roleFor?(click: { value?: string; userId: string }): Promise<string | undefined>;
   run(ctx: ActionContext): Promise<void>;
 }
 
@@ -182,6 +190,7 @@ export function buildCapability<U extends keyof Services>(
     events: parts.events ?? [],
     jobs: parts.jobs ?? [],
     routes: parts.routes ?? [],
+    approvals: parts.approvals ?? [],
     home: parts.home,
   };
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Permissions } from '../access/permissions.js';
+import type { ApprovalGates } from '../approvals/gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,11 @@ export interface Services {
   /** For rules beyond "has the role" (four-eyes approvals); the router already checks each handler's role. */
   permissions: Permissions;
   jobs: Enqueuer;
+  /**
+   * Approval gates (`approvals.gate({ name, onApproved, … })`): the platform keeps the requests under the
+   * capability's keys and owns the Approve/Reject clicks (role at click time, four-eyes, one click wins, audit).
+   */
+  approvals: ApprovalGates;
   /** The only way to write to Slack from a worker. */
   outbox: SlackOutbox;
   /** The commands connection (fails fast while Redis is away). */

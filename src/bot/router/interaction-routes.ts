@@ -24,8 +24,9 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
     target: string,
     // biome-ignore lint/suspicious/noConfusingVoidType: the handlers' own return type (ViewSubmission.run).
     run: () => Promise<void | { errors: Record<string, string> }>,
+    role?: () => Promise<string | undefined>,
   ) =>
-    runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface) }, run).then(
+    runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface), role }, run).then(
       (result) => {
         deps.metrics.interactions.inc({ surface, capability: capability.name, outcome: result.outcome });
         return result;
@@ -73,6 +74,7 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
               : undefined,
           respond: (message, options) => tell(message, options?.replaceOriginal),
         }),
+      found.action.roleFor && (() => found.action.roleFor!({ value, userId: body.user.id })),
     );
     if (result.outcome !== 'ok')
       await tell(result.message).catch((err: Error) =>
