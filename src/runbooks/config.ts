@@ -247,11 +247,9 @@ export const RunbooksSectionSchema = z.record(
   RunbookSchema,
 );
 export const ExperimentsSectionSchema = z.record(
-  z
-    .string()
-    .regex(NAME_PATTERN, {
-      error: 'experiment names must be lowercase letters, digits and "-", starting with a letter',
-    }),
+  z.string().regex(NAME_PATTERN, {
+    error: 'experiment names must be lowercase letters, digits and "-", starting with a letter',
+  }),
   ExperimentEntrySchema,
 );
 

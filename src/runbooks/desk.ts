@@ -1,9 +1,9 @@
-import { type ApprovalRequest, Approvals } from '../approvals/approvals.js';
-import { clickRefusal } from '../approvals/messages.js';
+import type { ApprovalRequest } from '../approvals/approvals.js';
 import { Refused } from '../errors.js';
+import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
 import { stepQueue } from './jobs/step-queue.js';
-import { progressMessage } from './messages.js';
+import { APPROVAL_GATE, progressMessage } from './messages.js';
 import { type RunbookMetrics, runbookMetrics } from './metrics.js';
 import {
   cancelWaiting,
@@ -20,7 +20,7 @@ import { RunStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'audit' | 'permissions' | 'metrics' | 'logger' | 'now'
+  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'approvals' | 'audit' | 'permissions' | 'metrics' | 'logger' | 'now'
 >;
 
 /** A runbook rule said no; the router shows the message and audits the refusal. */
@@ -50,17 +50,14 @@ export interface StartInput {
  */
 export class RunDesk {
   readonly store: RunStore;
-  readonly approvals: Approvals;
-  private registered?: RunbookMetrics;
+  private readonly lazyMetrics = lazy(() => runbookMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new RunStore(services.redis, services.key);
-    this.approvals = new Approvals(services.redis, services.key);
   }
 
   get metrics(): RunbookMetrics {
-    this.registered ??= runbookMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   private now(): number {
@@ -162,7 +159,7 @@ export class RunDesk {
     const run = await this.store.get(id);
     if (!run) return;
     const index = run.state.findIndex((s) => s.status === 'waiting');
-    const request = index === -1 ? undefined : await this.approvals.get(gateId(run.id, index));
+    const request = index === -1 ? undefined : await this.services.approvals.get(gateId(run.id, index));
     await this.services.outbox.update({
       key: messageKey(id),
       message: progressMessage(run, request && { index, request }),
@@ -175,12 +172,11 @@ export class RunDesk {
     if (step.action.kind !== 'approve') return;
     const { from, count, expiresInMs } = step.action;
     const id = gateId(run.id, index);
-    if (!(await this.approvals.get(id))) {
-      await this.approvals.create({
+    if (!(await this.services.approvals.get(id))) {
+      await this.services.approvals.open(APPROVAL_GATE, {
         id,
         requester: run.requester,
         policy: { from, count, expiresInMs },
-        at: this.now(),
       });
     }
     await this.store.change(run.id, (r) =>
@@ -196,47 +192,19 @@ export class RunDesk {
   }
 
   /**
-   * One click on a gate's Approve or Reject: the role is checked now, the transition is atomic (one click moves it),
-   * and the requester never approves their own. Returns what to tell the clicker, if anything.
+   * A gate was decided (the platform checked the role at click time, audited the click and let exactly one win): the
+   * step ends approved or failed, and the run moves on.
    */
-  async decide(input: {
-    runId: string;
-    index: number;
-    userId: string;
-    decision: 'approve' | 'reject';
-  }): Promise<string | undefined> {
-    const run = await this.store.get(input.runId);
-    const request = run && (await this.approvals.get(gateId(input.runId, input.index)));
-    if (!run || !request) return 'This run is no longer kept.';
-    const target = `${run.name}#${run.id}`;
-    const action = `runbooks.${input.decision}`;
-    if (input.decision === 'approve' || input.userId !== run.requester) {
-      await this.services.permissions.require({ userId: input.userId, role: request.policy.from, action, target });
-    }
-    const outcome = await this.approvals.decide({
-      id: gateId(input.runId, input.index),
-      userId: input.userId,
-      decision: input.decision,
-      at: this.now(),
-    });
-    const refusal = clickRefusal(outcome);
-    await this.services.audit.append({
-      actor: input.userId,
-      action,
-      target,
-      outcome: refusal ? 'denied' : 'ok',
-      detail: outcome,
-      at: this.services.now(),
-    });
-    if (outcome === 'approved' || outcome === 'rejected' || outcome === 'expired') {
-      const detail =
-        outcome === 'approved' ? 'approved by' : outcome === 'rejected' ? 'rejected by' : 'nobody approved in time';
-      const by = outcome === 'expired' ? undefined : input.userId;
-      await this.endGate(input.runId, input.index, { ok: outcome === 'approved', detail, ...(by && { by }) });
-    } else {
-      await this.refresh(input.runId);
-    }
-    return refusal;
+  async gateDecided(
+    request: ApprovalRequest,
+    outcome: 'approved' | 'rejected' | 'expired',
+    by?: string,
+  ): Promise<void> {
+    const gate = parseGateId(request.id);
+    if (!gate) return;
+    const detail =
+      outcome === 'approved' ? 'approved by' : outcome === 'rejected' ? 'rejected by' : 'nobody approved in time';
+    await this.endGate(gate.runId, gate.index, { ok: outcome === 'approved', detail, ...(by && { by }) });
   }
 
   private async endGate(runId: string, index: number, result: StepResult): Promise<void> {
@@ -342,5 +310,10 @@ export class RunDesk {
 
 /** The approval request of gate `index` of run `runId`. */
 export const gateId = (runId: string, index: number) => `${runId}-${index}`;
+
+export function parseGateId(id: string): { runId: string; index: number } | undefined {
+  const match = /^(\d{1,15})-(\d{1,3})$/.exec(id);
+  return match ? { runId: match[1]!, index: Number(match[2]) } : undefined;
+}
 
 export type { ApprovalRequest };

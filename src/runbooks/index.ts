@@ -5,9 +5,9 @@ import { experimentCommand } from './commands/experiment-command.js';
 import type { RunbookCatalog } from './commands/launch.js';
 import { paramsView } from './commands/params-view.js';
 import { runCommand } from './commands/run-command.js';
-import { RunDesk } from './desk.js';
+import { parseGateId, RunDesk } from './desk.js';
 import { stepHandler } from './jobs/step-job.js';
-import { ACTIONS, homeSection, listMessage } from './messages.js';
+import { ACTIONS, APPROVAL_GATE, homeSection, listMessage } from './messages.js';
 import { matchesSearch } from './rules.js';
 
 /** `<run id>:<step index>`, the value of a gate's and an interrupted step's buttons. */
@@ -24,22 +24,11 @@ function stepOf(value: string | undefined): { runId: string; index: number } | u
 export const runbooks = defineCapability({
   name: 'runbooks',
   title: 'Runbooks',
-  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
   build: (services) => {
     const desk = new RunDesk(services);
     const catalog: RunbookCatalog = services.catalog;
 
-    // The role of a gate's buttons depends on its policy, and Retry/Skip/Abort on the run: the desk checks (and audits).
-    const decideActions: Action[] = (['approve', 'reject'] as const).map((decision) => ({
-      actionId: ACTIONS[decision],
-      changes: false,
-      async run(ctx: ActionContext) {
-        const step = stepOf(ctx.value);
-        if (!step) return;
-        const refusal = await desk.decide({ ...step, userId: ctx.userId, decision });
-        if (refusal) await ctx.respond(textMessage(refusal));
-      },
-    }));
     const resolveActions: Action[] = (['retry', 'skip', 'abort'] as const).map((choice) => ({
       actionId: ACTIONS[choice],
       changes: false,
@@ -55,6 +44,21 @@ export const runbooks = defineCapability({
       async home() {
         return homeSection(await desk.store.open(10), Object.keys(catalog.runbooks).length);
       },
+      // Approve / Reject of gates (the runbook's approval and `approve` steps): the platform checks the policy's role at
+      // click time, keeps the requester from approving, audits, and lets one click win.
+      approvals: [
+        {
+          name: APPROVAL_GATE,
+          auditTarget: (id) => `run#${id}`,
+          onApproved: (request, by) => desk.gateDecided(request, 'approved', by),
+          onRejected: (request, by) => desk.gateDecided(request, 'rejected', by),
+          onExpired: (request) => desk.gateDecided(request, 'expired'),
+          onClick: async (request) => {
+            const gate = parseGateId(request.id);
+            if (gate) await desk.refresh(gate.runId);
+          },
+        },
+      ],
       subcommands: [
         subcommand({
           name: 'runbooks',
@@ -78,7 +82,6 @@ export const runbooks = defineCapability({
         experimentCommand(desk, catalog),
       ],
       actions: [
-        ...decideActions,
         ...resolveActions,
         {
           actionId: ACTIONS.cancel,

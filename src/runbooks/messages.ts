@@ -4,7 +4,8 @@
  * escaped, so it can never become a mention or a link.
  */
 import type { ApprovalRequest } from '../approvals/approvals.js';
-import { clickLines, waitingFor } from '../approvals/messages.js';
+import { gateActionIds } from '../approvals/gate.js';
+import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
 import {
   type Block,
@@ -21,9 +22,10 @@ import type { Parameter, Runbook } from './config.js';
 import { experimentOutcome } from './rules.js';
 import { isFinal, type PlannedStep, type Run, type StepAction, type StepState } from './run.js';
 
+/** The approval gate: its buttons are `runbook_approve` / `runbook_reject`, the platform's router actions. */
+export const APPROVAL_GATE = 'runbook';
+
 export const ACTIONS = {
-  approve: 'runbook_approve',
-  reject: 'runbook_reject',
   cancel: 'runbook_cancel',
   retry: 'runbook_retry',
   skip: 'runbook_skip',
@@ -141,14 +143,10 @@ export function progressMessage(run: Run, gate?: { index: number; request: Appro
   if (gate) {
     blocks.push(context(waitingFor(gate.request)), ...clickLines(gate.request.clicks));
   }
+  if (gate && gate.request.status === 'pending')
+    blocks.push(approvalButtons(gateActionIds(APPROVAL_GATE), gate.request.id));
   const buttons: Record<string, unknown>[] = [];
   const at = (index: number) => `${run.id}:${index}`;
-  if (gate && gate.request.status === 'pending') {
-    buttons.push(
-      button(ACTIONS.approve, 'Approve', at(gate.index), 'primary'),
-      button(ACTIONS.reject, 'Reject', at(gate.index), 'danger'),
-    );
-  }
   const interrupted = run.state.findIndex((s) => s.status === 'interrupted');
   if (run.status === 'needs-human' && interrupted !== -1) {
     buttons.push(
