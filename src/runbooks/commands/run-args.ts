@@ -27,3 +27,22 @@ export function paramsAndDryRun(): Part<'params', { params: Record<string, strin
     },
   };
 }
+
+/** `[dry-run]` alone, for commands without parameters. */
+export function dryRunOnly(): Part<'dryRun', boolean, true> {
+  return {
+    name: 'dryRun',
+    shape: 'pairs',
+    optional: false,
+    usage: `[${DRY_RUN}]`,
+    expected: DRY_RUN,
+    description: '`dry-run` shows what would run and runs nothing',
+    read(tokens) {
+      const [first, second] = tokens;
+      if (!first) return false;
+      if (second || first.quoted || first.text.toLowerCase() !== DRY_RUN)
+        throw new GrammarError(`unexpected \`${(second ?? first).raw.slice(0, 40)}\` (expected ${DRY_RUN})`);
+      return true;
+    },
+  };
+}
