@@ -1,6 +1,7 @@
 import { alerts } from './alerts/index.js';
 import { audit } from './audit/index.js';
 import { deploys } from './deploys/index.js';
+import { flags } from './flags/index.js';
 import { incidents } from './incidents/index.js';
 import { ping } from './ping/index.js';
 import type { CapabilityDefinition } from './platform/capability.js';
@@ -18,5 +19,6 @@ export const CAPABILITIES: readonly CapabilityDefinition[] = [
   status,
   deploys,
   incidents,
+  flags,
   runbooks,
 ];

@@ -27,6 +27,7 @@ import { Registry } from './platform/registry.js';
 import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { redisKeys } from './redis/keys.js';
+import { Subscriptions } from './redis/pubsub.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
 
@@ -103,6 +104,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
   const now = options.now ?? (() => new Date());
+  const subscriptions = new Subscriptions(redis.client, logger);
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {
@@ -114,6 +116,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     jobs,
     outbox,
     redis: redis.client,
+    subscribe: (channel, listener) => subscriptions.subscribe(channel, listener),
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
@@ -233,6 +236,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       await bot?.stop();
       await workers?.close(env.shutdownTimeoutMs);
       await queues.close();
+      await subscriptions.close();
       await redis.close();
       logger.info('opsdeck stopped');
     })();

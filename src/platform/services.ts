@@ -5,6 +5,7 @@ import type { ApprovalGates } from '../approvals/gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
+import type { SubscriptionListener } from '../redis/pubsub.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import type { Enqueuer } from './queue.js';
 
@@ -40,6 +41,11 @@ export interface Services {
   outbox: SlackOutbox;
   /** The commands connection (fails fast while Redis is away). */
   redis: Redis;
+  /**
+   * Redis pub/sub, for state a capability keeps in memory on every replica (flags' evaluation cache): publish with
+   * `redis.publish`, listen here. `reconnected` tells the listener messages may have been missed.
+   */
+  subscribe(channel: string, listener: SubscriptionListener): void;
   /** Builds the capability's own Redis keys, under its name: in `deploys`, `key('lock', 'api')` → `<prefix>:deploys:lock:api`. */
   key(...parts: string[]): string;
   /**

@@ -1,6 +1,7 @@
 import { DeployStore } from '../../deploys/store.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
+import { uploadFile } from '../../slack/upload.js';
 import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { keys, postmortemMessage } from '../messages.js';
@@ -30,13 +31,13 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
         message: postmortemMessage(incident, markdown),
       });
       if (!(await store.isDone('postmortem-file', id, String(n)))) {
-        await uploadFile(
-          desk,
+        await uploadFile(outbox, {
           channel,
-          `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
-          cut(`Postmortem: ${incident.title}`, 250),
-          markdown,
-        );
+          filename: `incident-${id}-postmortem${n > 1 ? `-${n}` : ''}.md`,
+          title: cut(`Postmortem: ${incident.title}`, 250),
+          content: markdown,
+          contentType: 'text/markdown; charset=utf-8',
+        });
         await store.markDone('postmortem-file', id, String(n));
       }
       logger.info({ incidentId: id, n }, 'postmortem posted');
@@ -68,32 +69,4 @@ async function deploysBeforeIncident(desk: IncidentDesk, incident: Incident): Pr
     }
   }
   return deploysBefore(found, incident.declaredAt);
-}
-
-/** Slack's upload flow: an upload URL, the bytes, then completing it into the channel. */
-async function uploadFile(
-  desk: IncidentDesk,
-  channel: string,
-  filename: string,
-  title: string,
-  content: string,
-): Promise<void> {
-  const { outbox } = desk.services;
-  const bytes = Buffer.from(content, 'utf8');
-  const { upload_url: url, file_id: fileId } = await outbox.call<{ upload_url: string; file_id: string }>(
-    'files.getUploadURLExternal',
-    { filename, length: bytes.length },
-  );
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'text/markdown; charset=utf-8' },
-    body: bytes,
-    signal: AbortSignal.timeout(30_000),
-  });
-  await response.text().catch(() => '');
-  if (!response.ok) throw new Error(`file upload answered ${response.status}`);
-  await outbox.call('files.completeUploadExternal', {
-    files: JSON.stringify([{ id: fileId, title }]),
-    channel_id: channel,
-  });
 }

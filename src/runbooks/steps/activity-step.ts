@@ -1,7 +1,7 @@
+import { runProcess } from '../../platform/process-runner.js';
 import { withinTolerance } from '../experiments/tolerance.js';
 import type { StepResult } from '../rules.js';
 import type { ActivityProvider, StepAction } from '../run.js';
-import { runProcess } from './process.js';
 import type { StepContext } from './step-context.js';
 
 /** How much of a probe's value is shown in the result. */
@@ -48,16 +48,17 @@ async function runProvider(
   ctx: StepContext,
 ): Promise<{ value: ProviderValue } | { failed: string } | { cancelled: true }> {
   if (provider.type === 'process') {
-    const outcome = await runProcess({
+    const result = await runProcess({
       argv: provider.argv,
-      env: {},
       timeoutMs: provider.timeout,
       signal: ctx.signal,
-      onOutput: ctx.onOutput,
+      tailChars: 16_000,
+      onOutput: ({ added }) => ctx.onOutput(added),
     });
-    if (outcome.stopped === 'cancelled') return { cancelled: true };
-    if (outcome.stopped) return { failed: outcome.stopped };
-    return { value: { status: outcome.exitCode ?? -1, stdout: outcome.stdout, stderr: outcome.stderr } };
+    if (result.outcome === 'cancelled') return { cancelled: true };
+    if (result.outcome !== 'exited') return { failed: result.detail };
+    // The runner interleaves stdout and stderr: both are the one output here.
+    return { value: { status: result.exitCode ?? -1, stdout: result.tail, stderr: '' } };
   }
   const timeout = AbortSignal.timeout(provider.timeout);
   let url = provider.url;

@@ -1,21 +1,19 @@
+import { runProcess } from '../../platform/process-runner.js';
 import type { StepResult } from '../rules.js';
 import type { StepAction } from '../run.js';
-import { runProcess } from './process.js';
 import type { StepContext } from './step-context.js';
 
-/** `run`: the argv (no shell); exit code 0 is success, the timeout and Cancel kill its process group. */
+/** `run`: the argv (no shell) through the platform's runner; exit code 0 is success, Cancel kills its process group. */
 export async function runStep(action: Extract<StepAction, { kind: 'run' }>, ctx: StepContext): Promise<StepResult> {
-  const outcome = await runProcess({
+  const result = await runProcess({
     argv: action.argv,
     env: action.env,
     timeoutMs: action.timeout,
     signal: ctx.signal,
-    onOutput: ctx.onOutput,
+    onOutput: ({ added }) => ctx.onOutput(added),
   });
-  if (outcome.stopped === 'cancelled')
+  if (result.outcome === 'cancelled') {
     return { ok: false, detail: 'cancelled: its process group was killed', cancelled: true };
-  if (outcome.stopped) return { ok: false, detail: outcome.stopped };
-  return outcome.exitCode === 0
-    ? { ok: true, detail: 'exit code 0' }
-    : { ok: false, detail: outcome.exitCode === null ? 'killed by a signal' : `exit code ${outcome.exitCode}` };
+  }
+  return { ok: result.ok, detail: result.detail };
 }

@@ -272,17 +272,17 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, experiments, alerts, incidents)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, experiments, alerts, incidents, flags)',
     ]);
   });
 
   it('ignores an unknown top-level section with a warning', () => {
     const { catalog, warnings } = parseCatalog(
-      'flags:\n  new-checkout: { enabled: true }\nroles:\n  admin: [U0ADMIN]\n',
+      'widgets:\n  new-checkout: { enabled: true }\nroles:\n  admin: [U0ADMIN]\n',
       {},
     );
-    expect(warnings).toEqual(['unknown section "flags" ignored (newer ops.yml?)']);
-    expect(catalog).not.toHaveProperty('flags');
+    expect(warnings).toEqual(['unknown section "widgets" ignored (newer ops.yml?)']);
+    expect(catalog).not.toHaveProperty('widgets');
     expect(catalog.roles).toEqual({ admin: ['U0ADMIN'] });
   });
 
