@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
-import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
+import { killWorkerOf, type OpsdeckProcess, spawnWorkers, stopWorkers } from '../support/process.js';
 import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbooks.js';
 
 /**
@@ -14,7 +14,7 @@ import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbook
  */
 let h: Harness;
 let dir: string;
-const workers: OpsdeckProcess[] = [];
+let workers: OpsdeckProcess[] = [];
 const log = () => stepsLog(dir);
 
 beforeAll(async () => {
@@ -36,27 +36,14 @@ runbooks:
 `;
   writeFileSync(join(dir, 'ops.yml'), opsYml);
   h = await startHarness({ env: { ROLE: 'bot' }, opsYml });
-  for (const id of ['worker-a', 'worker-b', 'worker-c']) {
-    workers.push(
-      spawnOpsdeck({
-        ...h.env,
-        ROLE: 'worker',
-        WORKER_ID: id,
-        JOB_LOCK_MS: '3000',
-        LOG_LEVEL: 'info',
-        OPS_CONFIG: join(dir, 'ops.yml'),
-      }),
-    );
-  }
-  await Promise.all(workers.map((w) => w.waitForLog((line) => line.msg === 'opsdeck started')));
+  workers = await spawnWorkers(h.env, ['worker-a', 'worker-b', 'worker-c'], join(dir, 'ops.yml'));
 }, 120_000);
 
 afterAll(async () => {
   // Lets the orphaned step commands (they outlive the killed workers, in their own process groups) finish.
   writeFileSync(join(dir, 'release'), '');
   writeFileSync(join(dir, 'release-sturdy'), '');
-  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
+  await stopWorkers(workers);
   await h.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -71,9 +58,7 @@ async function killStepWorker(): Promise<void> {
     },
     { timeout: 20_000 },
   );
-  const victim = workers.find((w) => w.output().includes(`"workerId":"${job.processedBy}"`))!;
-  victim.child.kill('SIGKILL');
-  expect((await victim.exited).signal).toBe('SIGKILL');
+  await killWorkerOf(workers, job);
 }
 
 describe('a worker killed mid-run', () => {
