@@ -5,6 +5,7 @@ import { flags } from './flags/index.js';
 import { incidents } from './incidents/index.js';
 import { ping } from './ping/index.js';
 import type { CapabilityDefinition } from './platform/capability.js';
+import { experiments } from './runbooks/experiments/index.js';
 import { runbooks } from './runbooks/index.js';
 import { status } from './status/index.js';
 
@@ -21,4 +22,5 @@ export const CAPABILITIES: readonly CapabilityDefinition[] = [
   incidents,
   flags,
   runbooks,
+  experiments,
 ];

@@ -2,6 +2,7 @@ import { messageLink } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
 import { lazy } from '../platform/lazy.js';
+import { alertsConfig } from './config.js';
 import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
 import {
@@ -31,11 +32,13 @@ export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
   uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now'],
+  config: alertsConfig,
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
     const metrics = lazy(() =>
       alertMetrics(services.metrics, async () => {
-        const { alerts, services: catalogServices, slack } = services.catalog;
+        const { services: catalogServices, slack } = services.catalog;
+        const alerts = alertsConfig.of(services.catalog);
         const channels = new Set(
           [
             slack.alertsChannel,
@@ -47,7 +50,7 @@ export const alerts = defineCapability({
       }),
     );
     const silences = lazy(() => {
-      const url = services.catalog.alerts.alertmanagerUrl;
+      const url = alertsConfig.of(services.catalog).alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
     });
 

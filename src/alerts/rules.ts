@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AlertsSettings, Catalog } from '../config/catalog.js';
+import type { Catalog } from '../config/catalog.js';
+import { type AlertsSettings, alertsConfig } from './config.js';
 import type { Alert, AlertBatch, AlertmanagerWebhook, GenericWebhook, GrafanaWebhook } from './schemas.js';
 
 /** Resolved and firing again within this long is flapping: the same message is edited and says so. */
@@ -50,7 +51,7 @@ export interface Route {
  * the service its `service` label names, else `slack.alertsChannel`. Undefined when none applies.
  */
 export function routeFor(labels: Record<string, string>, catalog: Catalog): Route | undefined {
-  for (const route of catalog.alerts.routes) {
+  for (const route of alertsConfig.of(catalog).routes) {
     if (Object.entries(route.match).every(([name, value]) => labels[name] === value)) {
       return { channel: route.channel, mention: route.mention };
     }

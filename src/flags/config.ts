@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalSchema, defineConfig } from '../config/catalog.js';
 import { duration } from '../config/duration.js';
 
 /** Environment and role names, as ops.yml's other sections spell them. */
@@ -65,3 +66,6 @@ export interface FlagsSettings {
   staleAfter: number;
   role: string;
 }
+
+/** Absent: the flag commands say how to set flags up, and no OFREP route is served. */
+export const flagsConfig = defineConfig({ name: 'flags', section: flagsSettingsSchema(ApprovalSchema).optional() });

@@ -1,6 +1,7 @@
 import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
+import { flagsConfig } from './config.js';
 import { FlagDesk } from './desk.js';
 import { Evaluator } from './evaluator.js';
 import { type FlagMetrics, flagMetrics } from './metrics.js';
@@ -41,8 +42,9 @@ export type FlagsServices = Pick<
  */
 export function flagsContext(services: FlagsServices): () => FlagsContext {
   return lazy(() => {
-    const configured = services.catalog.flags !== undefined;
-    const settings = services.catalog.flags ?? NOT_CONFIGURED;
+    const section = flagsConfig.of(services.catalog);
+    const configured = section !== undefined;
+    const settings = section ?? NOT_CONFIGURED;
     const metrics = flagMetrics(services.metrics);
     const desk = new FlagDesk(services, settings, metrics);
     const log = services.logger;

@@ -1,6 +1,7 @@
 import { defineCapability } from '../platform/capability.js';
 import { flagActions } from './actions.js';
 import { flagCommands } from './commands.js';
+import { flagsConfig } from './config.js';
 import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
 import { exportCommand } from './export.js';
@@ -15,6 +16,7 @@ import { flagRoutes } from './routes.js';
 export const flags = defineCapability({
   name: 'flags',
   title: 'Flags',
+  config: flagsConfig,
   uses: [
     'redis',
     'key',

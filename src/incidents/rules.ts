@@ -1,12 +1,8 @@
-import {
-  type Catalog,
-  DEFAULT_SEVERITIES,
-  type IncidentsSettings,
-  type SeveritySettings,
-} from '../config/catalog-schema.js';
+import type { Catalog } from '../config/catalog-schema.js';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import { cut } from '../platform/text.js';
+import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
 /**
@@ -22,13 +18,14 @@ export interface IncidentSettings extends IncidentsSettings {
 }
 
 export function settingsOf(catalog: Catalog): IncidentSettings {
-  const section: IncidentsSettings = catalog.incidents ?? {
+  const configured = incidentsConfig.of(catalog);
+  const section: IncidentsSettings = configured ?? {
     severities: withoutPrototypes(
       Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
     ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
-  return { ...section, configured: catalog.incidents !== undefined, order: Object.keys(section.severities) };
+  return { ...section, configured: configured !== undefined, order: Object.keys(section.severities) };
 }
 
 export function severityOf(settings: IncidentSettings, severity: string): SeveritySettings {

@@ -4,7 +4,19 @@
  */
 import { z } from 'zod';
 import { ARGV_PLACEHOLDERS, argvSchema, CommandEnvSchema } from '../config/argv.js';
+import { ApprovalSchema, defineConfig, emptyAsAbsent, KEY_PATTERN, NAME_PATTERN, name } from '../config/catalog.js';
+import {
+  approvalRoleProblems,
+  type ConfigTree,
+  checkRefProblems,
+  entriesIn,
+  isTree,
+  itemsIn,
+  keysIn,
+  rawServices,
+} from '../config/catalog-refs.js';
 import { duration } from '../config/duration.js';
+import type { PathProblem } from '../config/interpolate.js';
 import { regexSource } from '../config/regex-source.js';
 import { ExperimentSchema } from './experiments/schema.js';
 
@@ -18,15 +30,6 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 export const DEFAULT_PARAM_PATTERN = '[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}';
 /** Whatever a runbook's pattern allows, no value is longer than this. */
 export const MAX_PARAM_LENGTH = 256;
-
-// TODO(#17): these three come from the shared catalog schema once capabilities own their sections (no import cycle).
-const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
-const KEY_PATTERN = /^[a-z][a-z0-9_-]*$/;
-const ApprovalSchema = z.strictObject({
-  from: z.string().regex(KEY_PATTERN),
-  count: z.int().min(1).max(5).default(1),
-  expiresIn: duration({ min: 1000 }).default(30 * 60_000),
-});
 
 const key = z.string().regex(KEY_PATTERN, {
   error: 'names must be lowercase letters, digits, "-" and "_", starting with a letter',
@@ -240,18 +243,81 @@ export const ExperimentEntrySchema = z
   })
   .refine((e) => e.guard.length === 0 || e.service !== undefined, { error: '`guard` needs `service`' });
 
-export const RunbooksSectionSchema = z.record(
-  z
-    .string()
-    .regex(NAME_PATTERN, { error: 'runbook names must be lowercase letters, digits and "-", starting with a letter' }),
-  RunbookSchema,
-);
-export const ExperimentsSectionSchema = z.record(
-  z.string().regex(NAME_PATTERN, {
-    error: 'experiment names must be lowercase letters, digits and "-", starting with a letter',
-  }),
-  ExperimentEntrySchema,
-);
+export const RunbooksSectionSchema = z.record(name('runbook'), RunbookSchema);
+export const ExperimentsSectionSchema = z.record(name('experiment'), ExperimentEntrySchema);
+
+/** A runbook step's or an experiment guard's reference to `<service>` or `<service>.<check>`, checked on the raw tree. */
+function checkStepProblems(raw: ConfigTree, ref: unknown, path: Array<string | number>): PathProblem[] {
+  if (typeof ref !== 'string' || ref.includes('{')) return [];
+  const [service, check] = ref.split('.');
+  if (check === undefined) {
+    return keysIn(raw.services).has(service!)
+      ? []
+      : [{ path, message: `service "${service}" is not defined in services` }];
+  }
+  return checkRefProblems(raw, service!, check, path);
+}
+
+/** Approval roles, the runbooks services name, the checks steps name. */
+function runbookRefs(raw: ConfigTree): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const runbooks = keysIn(raw.runbooks);
+  for (const [serviceName, service] of rawServices(raw)) {
+    itemsIn(service.runbooks).forEach((runbook, index) => {
+      if (typeof runbook === 'string' && !runbooks.has(runbook)) {
+        problems.push({
+          path: ['services', serviceName, 'runbooks', index],
+          message: `runbook "${runbook}" is not defined in runbooks`,
+        });
+      }
+    });
+  }
+  for (const [runbookName, runbook] of entriesIn(raw.runbooks)) {
+    if (!isTree(runbook)) continue;
+    const base = ['runbooks', runbookName];
+    problems.push(...approvalRoleProblems(raw, runbook.approval, [...base, 'approval']));
+    for (const list of ['steps', 'recovery'] as const) {
+      itemsIn(runbook[list]).forEach((step, index) => {
+        if (!isTree(step)) return;
+        problems.push(...approvalRoleProblems(raw, step.approve, [...base, list, index, 'approve']));
+        problems.push(...checkStepProblems(raw, step.check, [...base, list, index, 'check']));
+      });
+    }
+  }
+  return problems;
+}
+
+function experimentRefs(raw: ConfigTree): PathProblem[] {
+  const problems: PathProblem[] = [];
+  for (const [experimentName, entry] of entriesIn(raw.experiments)) {
+    if (!isTree(entry)) continue;
+    const base = ['experiments', experimentName];
+    problems.push(...approvalRoleProblems(raw, entry.approval, [...base, 'approval']));
+    if (typeof entry.service !== 'string') continue;
+    for (const [index, check] of itemsIn(entry.guard).entries()) {
+      problems.push(...checkStepProblems(raw, `${entry.service}.${String(check)}`, [...base, 'guard', index]));
+    }
+  }
+  return problems;
+}
+
+/** runbooks' part of ops.yml: the `runbooks:` section and `services.<name>.runbooks` (the runbooks that apply to it). */
+export const runbooksConfig = defineConfig({
+  name: 'runbooks',
+  section: RunbooksSectionSchema.default({}),
+  service: { runbooks: emptyAsAbsent(z.array(name('runbook')).default([])) },
+  refs: runbookRefs,
+});
+
+/**
+ * The `experiments:` section. A section is named after the capability that owns it, so experiments are a capability
+ * of their own in this folder (`experiments/index.ts`) that holds only the section; runbooks run them.
+ */
+export const experimentsConfig = defineConfig({
+  name: 'experiments',
+  section: ExperimentsSectionSchema.default({}),
+  refs: experimentRefs,
+});
 
 export type Runbook = z.output<typeof RunbookSchema>;
 export type Parameter = z.output<typeof ParameterSchema>;

@@ -2,9 +2,10 @@ import { textMessage } from '../platform/blocks.js';
 import { type Action, type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, optional, rest } from '../platform/grammar/index.js';
 import { experimentCommand } from './commands/experiment-command.js';
-import type { RunbookCatalog } from './commands/launch.js';
+import { runbookCatalog } from './commands/launch.js';
 import { paramsView } from './commands/params-view.js';
 import { runCommand } from './commands/run-command.js';
+import { runbooksConfig } from './config.js';
 import { parseGateId, RunDesk } from './desk.js';
 import { stepHandler } from './jobs/step-job.js';
 import { ACTIONS, APPROVAL_GATE, homeSection, listMessage } from './messages.js';
@@ -24,10 +25,11 @@ function stepOf(value: string | undefined): { runId: string; index: number } | u
 export const runbooks = defineCapability({
   name: 'runbooks',
   title: 'Runbooks',
+  config: runbooksConfig,
   uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
   build: (services) => {
     const desk = new RunDesk(services);
-    const catalog: RunbookCatalog = services.catalog;
+    const catalog = runbookCatalog(() => services.catalog);
 
     const resolveActions: Action[] = (['retry', 'skip', 'abort'] as const).map((choice) => ({
       actionId: ACTIONS[choice],

@@ -2,7 +2,7 @@
  * Parameters, checked before anything runs (pure). A value reaches a command as one whole argv element, never through
  * a shell; these rules also keep it from being read as an option or carrying hidden lines, whatever the pattern says.
  */
-import { anchored } from '../config/catalog-schema.js';
+import { anchored } from '../config/regex-source.js';
 import { DEFAULT_PARAM_PATTERN, MAX_PARAM_LENGTH, type Parameter, type Runbook } from './config.js';
 
 export interface ParamProblem {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCatalog } from '../../src/config/catalog.js';
+import { parseCatalog } from '../../src/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
 import type { CapabilityDefinition } from '../../src/platform/capability.js';

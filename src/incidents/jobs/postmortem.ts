@@ -1,3 +1,4 @@
+import { deployableServices } from '../../deploys/api.js';
 import { DeployStore } from '../../deploys/store.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
@@ -51,8 +52,8 @@ async function deploysBeforeIncident(desk: IncidentDesk, incident: Incident): Pr
   const { services } = desk;
   const deploys = new DeployStore(services.redis, services.keysOf('deploys'));
   const found: ChangeDeploy[] = [];
-  for (const [service, config] of Object.entries(services.catalog.services)) {
-    for (const environment of Object.keys(config.deploy?.environments ?? {})) {
+  for (const { service, environments } of deployableServices(services.catalog)) {
+    for (const environment of environments) {
       for (const d of await deploys.history(service, environment, 50)) {
         if (d.requestedAt < incident.declaredAt - WHAT_CHANGED_WINDOW_MS) break;
         found.push({

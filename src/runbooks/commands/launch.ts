@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { Catalog } from '../../config/catalog-schema.js';
-import type { ExperimentEntry, Runbook } from '../config.js';
+import { type ExperimentEntry, experimentsConfig, type Runbook, runbooksConfig } from '../config.js';
 import type { StartInput } from '../desk.js';
 import { RunRefused } from '../desk.js';
 import { ExperimentPlanError, planExperiment } from '../experiments/plan.js';
@@ -9,11 +9,28 @@ import { type Experiment, ExperimentSchema } from '../experiments/schema.js';
 import { chooseService, PlanError, planRunbook } from '../rules.js';
 import type { PlannedStep } from '../run.js';
 
-/** The catalog's runbooks and experiments, as the boundary work will hand each capability its own section. */
+/** What runbooks read of ops.yml: their section, the experiments section, and which runbooks each service lists. */
 export interface RunbookCatalog {
-  runbooks: Record<string, Runbook>;
-  experiments: Record<string, ExperimentEntry>;
-  services: Catalog['services'];
+  readonly runbooks: Record<string, Runbook>;
+  readonly experiments: Record<string, ExperimentEntry>;
+  readonly services: Record<string, { runbooks: readonly string[] }>;
+}
+
+/** Reads the sections when asked: a capability's build runs before (and without) the catalog. */
+export function runbookCatalog(catalog: () => Catalog): RunbookCatalog {
+  return {
+    get runbooks() {
+      return runbooksConfig.of(catalog());
+    },
+    get experiments() {
+      return experimentsConfig.of(catalog());
+    },
+    get services() {
+      return Object.fromEntries(
+        Object.entries(catalog().services).map(([name, service]) => [name, runbooksConfig.serviceOf(service)]),
+      );
+    },
+  };
 }
 
 export function runbookNamed(catalog: RunbookCatalog, name: string): Runbook {

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ops.yml's ${VAR} syntax.
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import type { ConfigError } from '../../../src/config/errors.js';
 import { Refused } from '../../../src/errors.js';
 import type { Incident } from '../../../src/incidents/incident.js';
