@@ -1,7 +1,7 @@
 /**
  * What alerts offers other capabilities; they import only this file from `src/alerts/`. Incidents declare from an
  * alert group (its Declare incident button and the group's labels); status raises and resolves a group for a
- * scheduled check through the same pipeline as a webhook's alert.
+ * scheduled check through the same pipeline as a webhook's alert; a guarded flag rollout halts on firing groups.
  */
 import type { Services } from '../platform/services.js';
 import { enqueueBatch } from './ingest-job.js';
@@ -60,4 +60,36 @@ export type CheckAlert = Parameters<typeof batchFromCheck>[0];
  */
 export async function raiseCheckAlert(services: Pick<Services, 'jobs'>, alert: CheckAlert): Promise<void> {
   await enqueueBatch(services, batchFromCheck(alert));
+}
+
+/** What other capabilities may know of alerts: the groups firing for a service. */
+export interface FiringGroup {
+  id: string;
+  /** The group's alert name (or its group key). */
+  name: string;
+  since: number;
+}
+
+/**
+ * Alert groups firing now whose labels (group labels or any alert's) name `service`: a guarded flag rollout halts on
+ * them.
+ */
+export async function firingGroupsFor(
+  services: Pick<Services, 'redis' | 'keysOf'>,
+  service: string,
+): Promise<FiringGroup[]> {
+  const store = new AlertStore(services.redis, services.keysOf('alerts'));
+  const open = await store.open();
+  return open
+    .filter((group) => group.state === 'firing')
+    .filter(
+      (group) =>
+        group.groupLabels.service === service ||
+        Object.values(group.alerts).some((alert) => alert.labels.service === service),
+    )
+    .map((group) => ({
+      id: group.id,
+      name: group.groupLabels.alertname ?? Object.values(group.alerts)[0]?.labels.alertname ?? group.groupKey,
+      since: group.since,
+    }));
 }

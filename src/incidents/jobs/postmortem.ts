@@ -1,4 +1,5 @@
 import { deployableServices, recentDeploys } from '../../deploys/api.js';
+import { flagChangesBetween } from '../../flags/api.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
 import { uploadFile } from '../../slack/upload.js';
@@ -22,8 +23,7 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
       const channel = await channelOf(desk, incident, ctx);
       const markdown = postmortemMarkdown(incident, await store.timeline(id), {
         deploys: await deploysBeforeIncident(desk, incident),
-        // Seam for a flags capability: pass its changes in the window here.
-        flags: undefined,
+        flags: await flagChangesBetween(services, incident.declaredAt - WHAT_CHANGED_WINDOW_MS, incident.declaredAt),
       });
       await outbox.post({
         key: keys.postmortem(id, n),
