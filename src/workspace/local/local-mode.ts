@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alertsConfig } from '../../alerts/config.js';
+import { alertsConfig } from '../../alerts/api.js';
 import { loadCatalogFor } from '../../catalog.js';
 import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
