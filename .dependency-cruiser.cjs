@@ -9,7 +9,7 @@ const SURFACE_DIRS = ['bot', 'http', 'jobs'];
 const OTHER_DIRS = [...PLATFORM_DIRS, ...SURFACE_DIRS, 'workspace'];
 
 const platform = [`^src/(${PLATFORM_DIRS.join('|')})/`, '^src/(errors|log|metrics|lifecycle)\\.ts$'];
-const surface = [`^src/(${SURFACE_DIRS.join('|')})/`, '^src/(main|runtime|capabilities|catalog|audit-export)\\.ts$'];
+const surface = [`^src/(${SURFACE_DIRS.join('|')})/`, '^src/(main|runtime|capabilities|catalog|audit-export|check-config)\\.ts$'];
 /** Every other folder of src/ is a capability: a new one needs no edit here. */
 const capability = `^src/(?!(?:${OTHER_DIRS.join('|')})/)([^/]+)/`;
 
