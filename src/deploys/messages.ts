@@ -4,7 +4,7 @@ import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.j
 import { formatDuration } from '../config/duration.js';
 import { type Block, button, context, escapeMrkdwn, type Message, section, truncate } from '../platform/blocks.js';
 import type { Deploy, DeployStatus } from './deploy.js';
-import type { deployStats } from './rules.js';
+import { type DoraFigures, doraLine } from './dora.js';
 
 /** The approval gate deploys declare: its requests' ids are deploy ids. */
 export const APPROVAL_GATE = 'deploy';
@@ -117,24 +117,19 @@ export function outputMessage(deploy: Pick<Deploy, 'id'>, tail: string, done: bo
 }
 
 /** `/ops deploys <service> [<environment>]`: the latest deploys and the DORA figures. */
-export function historyMessage(
-  title: string,
-  deploys: readonly Deploy[],
-  stats: ReturnType<typeof deployStats>,
-): Message {
+export function historyMessage(title: string, deploys: readonly Deploy[], dora: readonly DoraFigures[]): Message {
   const lines = deploys.map((deploy) => {
     const approver = deploy.approvedBy ? `, approved by <@${deploy.approvedBy}>` : '';
     const verified = deploy.status === 'succeeded' ? (deploy.verified ? ', verified' : ', not verified') : '';
     return `${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — <@${deploy.requester}>${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
   });
-  const rate = stats.changeFailureRate === undefined ? 'n/a' : `${Math.round(stats.changeFailureRate * 100)}%`;
-  const figures = `${stats.finished} finished, ${stats.failed} failed, ${stats.rollbacks} rollbacks — change failure rate ${rate}`;
+  const figures = dora.map(doraLine);
   return {
-    text: `${title}: ${deploys.length === 0 ? 'no deploys yet' : figures}`,
+    text: `${title}: ${deploys.length === 0 ? 'no deploys yet' : figures.join('; ')}`,
     blocks: [
       section(`*${escapeMrkdwn(title)}*`),
       section(lines.length > 0 ? lines.join('\n') : 'No deploys yet.'),
-      context(figures),
+      context(figures.join('\n')),
     ],
   };
 }
@@ -148,7 +143,10 @@ export interface HomeRow {
 }
 
 /** The deploys section of the Home tab: a line per service and environment, within one section's limit. */
-export function deploysHome(rows: readonly HomeRow[]): Block[] {
+export function deploysHome(
+  rows: readonly HomeRow[],
+  dora: readonly { service: string; figures: readonly DoraFigures[] }[] = [],
+): Block[] {
   if (rows.length === 0) return [];
   const lines = rows.map((row) => {
     const running = row.current ? `\`${escapeMrkdwn(row.current)}\`` : 'nothing deployed yet';
@@ -158,5 +156,9 @@ export function deploysHome(rows: readonly HomeRow[]): Block[] {
         : '';
     return `*${escapeMrkdwn(row.service)}* ${escapeMrkdwn(row.environment)}: ${running}${latest}`;
   });
-  return [section(truncate(`*Deploys*\n${lines.join('\n')}`, 3000))];
+  const keys = dora.map(({ service, figures }) => `*${escapeMrkdwn(service)}* ${figures.map(doraLine).join(' · ')}`);
+  return [
+    section(truncate(`*Deploys*\n${lines.join('\n')}`, 3000)),
+    ...(keys.length > 0 ? [section(truncate(`*DORA keys* (7d · 30d)\n${keys.join('\n')}`, 3000))] : []),
+  ];
 }
