@@ -1,3 +1,5 @@
+import { isMrkdwn, type Mrkdwn, md, plain } from './platform/mrkdwn.js';
+
 /**
  * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
  * turns them into an ephemeral message, a processor fails or retries the job). Messages are safe to show a user.
@@ -29,8 +31,12 @@ export class UsageError extends Error implements CodedError {
 /** The user lacks the role an action needs. */
 export class PermissionDenied extends Error implements CodedError {
   readonly code = ErrorCode.PermissionDenied;
+  /** The message as Slack shows it. */
+  readonly markdown: Mrkdwn;
   constructor(readonly role: string) {
-    super(`You need the *${role}* role for that.`);
+    const markdown = md`You need the *${role}* role for that.`;
+    super(markdown.text);
+    this.markdown = markdown;
     this.name = 'PermissionDenied';
   }
 }
@@ -41,8 +47,12 @@ export class PermissionDenied extends Error implements CodedError {
  */
 export class Refused extends Error implements CodedError {
   readonly code = ErrorCode.Refused;
-  constructor(message: string) {
-    super(message);
+  /** The message as Slack shows it: built with `md`, or a string shown as plain text (escaped). */
+  readonly markdown: Mrkdwn;
+  constructor(message: Mrkdwn | string) {
+    const markdown = isMrkdwn(message) ? message : plain(message);
+    super(markdown.text);
+    this.markdown = markdown;
     this.name = 'Refused';
   }
 }

@@ -28,6 +28,7 @@ import { checkRedis, connectRedis, type RedisConnections } from './redis/connect
 import { redisKeys } from './redis/keys.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
+import { UserNames } from './slack/user-names.js';
 
 export type { SlackTransport };
 
@@ -122,6 +123,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     workerId,
     now,
     home: homeRefresh({ viewers: homeViewers, jobs, now }),
+    names: new UserNames((method, args) => outbox.call(method, args), logger),
   };
   const registry = new Registry(
     (options.capabilities ?? CAPABILITIES).map((definition) =>

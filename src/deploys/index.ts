@@ -1,6 +1,7 @@
 import { textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, duration, identifier, keyword, optional, rest, text, word } from '../platform/grammar/index.js';
+import { code, md, mention, plain, said } from '../platform/mrkdwn.js';
 import { deployRunHandler } from './deploy-job.js';
 import { deployRunQueue } from './deploy-queue.js';
 import { DeployDesk, DeployRefused } from './desk.js';
@@ -59,7 +60,7 @@ export const deploys = defineCapability({
           async run(ctx) {
             const { args: a } = ctx;
             if (a.reason !== undefined && !(await services.permissions.holds(ctx.userId, 'admin'))) {
-              throw new DeployRefused('Only an *admin* may override a freeze.');
+              throw new DeployRefused(md`Only an *admin* may override a freeze.`);
             }
             const deploy = await desk.request(
               {
@@ -131,7 +132,9 @@ export const deploys = defineCapability({
             const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
             const held = await store.getLock(ctx.args.service, env);
             if (held && held.by !== ctx.userId) {
-              throw new DeployRefused(`${ctx.args.service}/${env} is already locked by <@${held.by}>: ${held.reason}.`);
+              throw new DeployRefused(
+                md`${ctx.args.service}/${env} is already locked by ${mention(held.by)}: ${said(held.reason)}.`,
+              );
             }
             await store.setLock(ctx.args.service, env, {
               by: ctx.userId,
@@ -140,7 +143,7 @@ export const deploys = defineCapability({
             });
             await ctx.reply(
               textMessage(
-                `:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until \`/ops unlock ${ctx.args.service} ${env}\`.`,
+                md`:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until ${code(`/ops unlock ${ctx.args.service} ${env}`)}.`,
               ),
             );
           },
@@ -159,8 +162,8 @@ export const deploys = defineCapability({
             await ctx.reply(
               textMessage(
                 removed
-                  ? `:unlock: Unlocked ${ctx.args.service}/${env}.`
-                  : `${ctx.args.service}/${env} was not locked.`,
+                  ? md`:unlock: Unlocked ${ctx.args.service}/${env}.`
+                  : md`${ctx.args.service}/${env} was not locked.`,
               ),
             );
           },
@@ -186,7 +189,7 @@ export const deploys = defineCapability({
               until: at + ctx.args.duration,
             });
             const until = new Date(at + ctx.args.duration).toISOString().slice(0, 16).replace('T', ' ');
-            await ctx.reply(textMessage(`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
+            await ctx.reply(textMessage(md`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
           },
         }),
         subcommand({
@@ -201,7 +204,9 @@ export const deploys = defineCapability({
             const removed = await store.unfreeze(ctx.args.environment);
             await ctx.reply(
               textMessage(
-                removed ? `${ctx.args.environment} is no longer frozen.` : `${ctx.args.environment} was not frozen.`,
+                removed
+                  ? md`${ctx.args.environment} is no longer frozen.`
+                  : md`${ctx.args.environment} was not frozen.`,
               ),
             );
           },
@@ -215,7 +220,7 @@ export const deploys = defineCapability({
           async run(ctx: ActionContext) {
             if (!ctx.value) return;
             const refusal = await desk.decide({ id: ctx.value, userId: ctx.userId, decision });
-            if (refusal) await ctx.respond(textMessage(refusal));
+            if (refusal) await ctx.respond(textMessage(plain(refusal)));
           },
         })),
         {
@@ -226,9 +231,9 @@ export const deploys = defineCapability({
           async run(ctx) {
             const deploy = ctx.value ? await store.get(ctx.value) : undefined;
             if (deploy?.status !== 'running')
-              return void (await ctx.respond(textMessage('That deploy is not running.')));
+              return void (await ctx.respond(textMessage(md`That deploy is not running.`)));
             await store.requestCancel(deploy.id, ctx.userId);
-            await ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+            await ctx.respond(textMessage(md`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
           },
         },
         {
@@ -263,7 +268,7 @@ export const deploys = defineCapability({
           async run(ctx) {
             const from = ctx.value ? await store.get(ctx.value) : undefined;
             if (from?.status !== 'interrupted')
-              return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
+              return void (await ctx.respond(textMessage(md`That deploy is not interrupted.`)));
             const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
             await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
             await desk.refresh(from.id);
@@ -277,7 +282,7 @@ export const deploys = defineCapability({
           async run(ctx) {
             const from = ctx.value ? await store.get(ctx.value) : undefined;
             if (from?.status !== 'interrupted')
-              return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
+              return void (await ctx.respond(textMessage(md`That deploy is not interrupted.`)));
             await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
           },
         },

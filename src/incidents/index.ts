@@ -6,6 +6,7 @@ import { Refused, SlackApiError } from '../errors.js';
 import { messageLink, textMessage } from '../platform/blocks.js';
 import { type ActionContext, defineCapability, subcommand, type ViewContext } from '../platform/capability.js';
 import { args, choice, type Grammar, rest, user, word } from '../platform/grammar/index.js';
+import { encodePlain, type Mrkdwn, md, mention, plainOf } from '../platform/mrkdwn.js';
 import { type Declaration, IncidentDesk } from './desk.js';
 import { type Incident, type IncidentState, STATES } from './incident.js';
 import { incidentJobs } from './jobs.js';
@@ -68,7 +69,20 @@ function required(values: ViewContext['values'], block: string): string {
 export const incidents = defineCapability({
   name: 'incidents',
   title: 'Incidents',
-  uses: ['redis', 'key', 'keysOf', 'catalog', 'outbox', 'jobs', 'metrics', 'logger', 'now', 'slashCommand', 'home'],
+  uses: [
+    'redis',
+    'key',
+    'keysOf',
+    'catalog',
+    'outbox',
+    'jobs',
+    'metrics',
+    'logger',
+    'now',
+    'slashCommand',
+    'home',
+    'names',
+  ],
   build: (services) => {
     const desk = new IncidentDesk(services);
     const { store } = desk;
@@ -111,7 +125,7 @@ export const incidents = defineCapability({
       summary: string,
       grammar: Grammar<A>,
       example: string,
-      run: (incident: Incident, args: A, userId: string) => Promise<string>,
+      run: (incident: Incident, args: A, userId: string) => Promise<Mrkdwn>,
     ) =>
       subcommand({
         name: `incident ${name}`,
@@ -175,11 +189,12 @@ export const incidents = defineCapability({
           example: 'incident declare sev2 Checkout returns 500s',
           role: 'responder',
           changes: true,
-          auditTarget: (a) => `incident/${a.title.slice(0, 80)}`,
+          auditTarget: (a) => `incident/${plainOf(a.title).slice(0, 80)}`,
           async run(ctx) {
             const incident = await desk.declare(
               {
-                title: ctx.args.title,
+                // A title is plain text everywhere (channel name, topic, header): mentions in it read as `@U…`.
+                title: plainOf(ctx.args.title),
                 severity: severityNamed(ctx.args.severity),
                 declaredBy: ctx.userId,
                 origin: { channel: ctx.channelId },
@@ -188,7 +203,7 @@ export const incidents = defineCapability({
             );
             await ctx.reply(
               textMessage(
-                `:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
+                md`:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
               ),
             );
           },
@@ -221,7 +236,7 @@ export const incidents = defineCapability({
           'ack',
           async (incident, _a, by) => {
             await desk.apply(incident.id, (i, now) => acknowledge(i, by, now));
-            return `Acknowledged incident #${incident.id}.`;
+            return md`Acknowledged incident #${incident.id}.`;
           },
         ),
         here(
@@ -232,14 +247,14 @@ export const incidents = defineCapability({
           async (incident, a: { state: IncidentState; text: string }, by) => {
             await desk.apply(incident.id, (i, now) => changeStatus(i, a.state, a.text, by, now));
             return a.state === 'resolved'
-              ? `Resolved incident #${incident.id}: the postmortem draft follows in this channel.`
-              : `Posted the update on incident #${incident.id}.`;
+              ? md`Resolved incident #${incident.id}: the postmortem draft follows in this channel.`
+              : md`Posted the update on incident #${incident.id}.`;
           },
         ),
         here('sev', 'Change the severity.', args(severity), 'sev 1', async (incident, a: { severity: string }, by) => {
           const next = severityNamed(a.severity);
           await desk.apply(incident.id, (i, now) => changeSeverity(i, next, by, now));
-          return `Incident #${incident.id} is ${next} now.`;
+          return md`Incident #${incident.id} is ${next} now.`;
         }),
         here(
           'lead',
@@ -248,7 +263,7 @@ export const incidents = defineCapability({
           'lead @bob',
           async (i, a: { user: string }, by) => {
             await desk.apply(i.id, (current, now) => assignRole(current, 'commander', a.user, by, now));
-            return `<@${a.user}> leads incident #${i.id} now.`;
+            return md`${mention(a.user)} leads incident #${i.id} now.`;
           },
         ),
         here(
@@ -258,7 +273,7 @@ export const incidents = defineCapability({
           'comms @bob',
           async (i, a: { user: string }, by) => {
             await desk.apply(i.id, (current, now) => assignRole(current, 'comms', a.user, by, now));
-            return `<@${a.user}> handles communications for incident #${i.id} now.`;
+            return md`${mention(a.user)} handles communications for incident #${i.id} now.`;
           },
         ),
         here(
@@ -269,7 +284,7 @@ export const incidents = defineCapability({
           async (i, a: { text: string }, by) => {
             const made = note(i, a.text, by, desk.now());
             await desk.record(i, made.entry, { say: true });
-            return 'Noted on the timeline.';
+            return md`Noted on the timeline.`;
           },
         ),
         here(
@@ -279,7 +294,7 @@ export const incidents = defineCapability({
           'resolve bad deploy rolled back',
           async (i, a: { summary: string }, by) => {
             await desk.apply(i.id, (current, now) => resolve(current, a.summary, by, now));
-            return `Resolved incident #${i.id}: the postmortem draft follows in this channel.`;
+            return md`Resolved incident #${i.id}: the postmortem draft follows in this channel.`;
           },
         ),
         here(
@@ -289,7 +304,7 @@ export const incidents = defineCapability({
           'postmortem',
           async (i) => {
             const n = await desk.postmortem(i.id, { withinAck: true });
-            return `Postmortem draft ${n} is on its way.`;
+            return md`Postmortem draft ${n} is on its way.`;
           },
         ),
       ],
@@ -372,7 +387,8 @@ export const incidents = defineCapability({
         },
         change(VIEWS.status, (ctx) => {
           const state = required(ctx.values, 'state');
-          const text = required(ctx.values, 'text');
+          // Modal text is plain: encoded, nothing in it is markup (not even a typed `<@U…>`).
+          const text = encodePlain(required(ctx.values, 'text'));
           const known = STATES.find((name) => name === state);
           if (!known) throw new Refused('Pick a status.');
           return (i, now) => changeStatus(i, known, text, ctx.userId, now);
@@ -388,7 +404,7 @@ export const incidents = defineCapability({
           return (i, now) => assignRole(i, role, person, ctx.userId, now);
         }),
         change(VIEWS.resolve, (ctx) => {
-          const summary = required(ctx.values, 'summary');
+          const summary = encodePlain(required(ctx.values, 'summary'));
           return (i, now) => resolve(i, summary, ctx.userId, now);
         }),
       ],
@@ -400,11 +416,13 @@ export const incidents = defineCapability({
           async run(ctx) {
             const message = ctx.message;
             const link = message && messageLink(message.channelId, message.ts);
+            // A message's text is in Slack's encoding; the form shows it as plain text (mentions as `@U…`).
+            const text = message && plainOf(message.text);
             await openDeclare(
               ctx.triggerId,
               {
-                title: message?.text.split('\n')[0]?.slice(0, 100),
-                description: message ? `${message.text.slice(0, 2500)}\n\nFrom ${link}` : undefined,
+                title: text?.split('\n')[0]?.slice(0, 100),
+                description: text !== undefined ? `${text.slice(0, 2500)}\n\nFrom ${link}` : undefined,
                 commander: ctx.userId,
               },
               { channel: message?.channelId, message: link },
@@ -421,15 +439,11 @@ export const incidents = defineCapability({
           const incident = await store.byChannel(channel);
           if (!incident || incident.state === 'resolved') return;
           if (!(await store.markMessage(incident.id, ts))) return;
-          const quoted = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
+          // The message's own text (Slack's encoding), or its address: quoted, never markup.
+          const quote = text ? `“${text.slice(0, 300)}”` : messageLink(channel, ts);
           await desk.record(
             incident,
-            {
-              at: desk.now(),
-              by,
-              kind: 'pinned',
-              text: `${type === 'pin_added' ? 'Pinned' : 'Marked :pushpin:'}: ${quoted}`,
-            },
+            { at: desk.now(), by, kind: 'pinned', text: type === 'pin_added' ? 'Pinned' : 'Marked :pushpin:', quote },
             { say: false },
           );
         },

@@ -149,6 +149,9 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
     return ctx.later(SETUP_POLL_MS);
   }
 
+  /** The topic with the commander's display name (a topic shows `<@U…>` as typed). */
+  const topicNow = async (incident: Incident) => topicOf(incident, await services.names.lookup([incident.commander]));
+
   const setup: JobHandler<{ id: string }> = {
     queue: setupQueue,
     async process({ id }, ctx) {
@@ -160,7 +163,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
         save(id, (i) => ({ ...i, setup: { ...i.setup, [name]: value } }));
 
       if (incident.setup.topic === undefined) {
-        const topic = topicOf(incident);
+        const topic = await topicNow(incident);
         await outbox.call('conversations.setTopic', { channel, topic });
         incident = await step('topic', topic);
       }
@@ -206,7 +209,7 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       const incident = await store.get(id);
       if (!incident?.channel) return { skipped: 'no channel' };
       if (person) await invite(incident.channel, [person]);
-      const wanted = topicOf(incident);
+      const wanted = await topicNow(incident);
       if (incident.setup.topic === wanted) return { unchanged: true };
       await outbox.call('conversations.setTopic', { channel: incident.channel, topic: wanted });
       await save(id, (i) => ({ ...i, setup: { ...i.setup, topic: wanted } }));
@@ -264,13 +267,13 @@ export function incidentJobs(desk: IncidentDesk): JobHandler<never>[] {
       i && i.escalations < level ? { ...i, escalations: level, paged: i.paged || page } : undefined,
     );
     if (claimed) {
-      const who = mention.length > 0 ? `: ${mention.map((m) => `<@${m}>`).join(' ')}` : '';
       await desk.record(
         claimed,
         {
           at: desk.now(),
           kind: 'escalated',
-          text: `Escalated (level ${level})${page ? ', paged PagerDuty' : ''}${who}`,
+          text: `Escalated (level ${level})${page ? ', paged PagerDuty' : ''}`,
+          ...(mention.length > 0 && { people: mention }),
         },
         { say: false },
       );

@@ -5,6 +5,7 @@ import {
   type SeveritySettings,
 } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
+import { encodePlain, md, mention, shownPlain } from '../platform/mrkdwn.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
 /**
@@ -71,12 +72,14 @@ export function channelNameFor(prefix: string, declaredAt: number, title: string
   return `${prefix}-${day}-${slugOf(title)}`.slice(0, 80 - suffix.length) + suffix;
 }
 
-/** The channel topic: severity, state and commander (Slack allows 250 characters). */
-export function topicOf(incident: Incident): string {
-  return `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`.slice(
-    0,
-    250,
-  );
+/**
+ * The channel topic: severity, state, commander and title (Slack allows 250 characters). Slack shows topics as plain text (no mentions, no formatting), so the commander is a name: the
+ * display name `nameOf` found, else the id.
+ */
+export function topicOf(incident: Incident, nameOf: (id: string) => string | undefined = () => undefined): string {
+  const commander = nameOf(incident.commander) ?? incident.commander;
+  const topic = `${incident.severity.toUpperCase()} · ${incident.state} · commander ${commander} · ${incident.title}`;
+  return shownPlain(topic).slice(0, 250);
 }
 
 /** What a modal or command asks to declare, before it is checked. */
@@ -136,7 +139,7 @@ export function newIncident(
   };
   return {
     incident,
-    entry: { at: now, by: input.declaredBy, kind: 'declared', text: `Declared ${severity}: ${title}` },
+    entry: { at: now, by: input.declaredBy, kind: 'declared', text: `Declared ${severity}`, quote: encodePlain(title) },
   };
 }
 
@@ -149,7 +152,7 @@ function open(incident: Incident): void {
 export function acknowledge(incident: Incident, by: string, now: number): Change {
   open(incident);
   if (incident.acknowledged) {
-    throw new Refused(`Incident #${incident.id} was acknowledged by <@${incident.acknowledged.by}> already.`);
+    throw new Refused(md`Incident #${incident.id} was acknowledged by ${mention(incident.acknowledged.by)} already.`);
   }
   return {
     incident: { ...incident, acknowledged: { by, at: now } },
@@ -157,7 +160,10 @@ export function acknowledge(incident: Incident, by: string, now: number): Change
   };
 }
 
-/** A status update (not `resolved`: that is `resolve`, which needs a summary). Acknowledges too when nobody had. */
+/**
+ * A status update (not `resolved`: that is `resolve`, which needs a summary). Acknowledges too when nobody had. `text`
+ * (like a note's and a summary) is in Slack's encoding: a command's `rest()`, or modal text through `encodePlain`.
+ */
 export function updateStatus(
   incident: Incident,
   state: Exclude<IncidentState, 'resolved'>,
@@ -174,7 +180,7 @@ export function updateStatus(
       lastUpdateAt: now,
       acknowledged: incident.acknowledged ?? { by, at: now },
     },
-    entry: { at: now, by, kind: 'status', text: `${state}: ${text}` },
+    entry: { at: now, by, kind: 'status', text: state, quote: text },
   };
 }
 
@@ -191,15 +197,17 @@ export const ROLE_NAMES: Record<IncidentRole, string> = { commander: 'Commander'
 
 export function assignRole(incident: Incident, role: IncidentRole, userId: string, by: string, now: number): Change {
   open(incident);
-  if (incident[role] === userId) throw new Refused(`<@${userId}> is the ${ROLE_NAMES[role].toLowerCase()} already.`);
+  if (incident[role] === userId) {
+    throw new Refused(md`${mention(userId)} is the ${ROLE_NAMES[role].toLowerCase()} already.`);
+  }
   return {
     incident: { ...incident, [role]: userId },
-    entry: { at: now, by, kind: 'role', text: `${ROLE_NAMES[role]}: <@${userId}>` },
+    entry: { at: now, by, kind: 'role', text: ROLE_NAMES[role], people: [userId] },
   };
 }
 
 export function note(incident: Incident, text: string, by: string, now: number): Change {
-  return { incident, entry: { at: now, by, kind: 'note', text } };
+  return { incident, entry: { at: now, by, kind: 'note', text: 'Note', quote: text } };
 }
 
 export function resolve(incident: Incident, summary: string, by: string, now: number): Change {
@@ -211,7 +219,7 @@ export function resolve(incident: Incident, summary: string, by: string, now: nu
       resolved: { by, at: now, summary },
       acknowledged: incident.acknowledged ?? { by, at: now },
     },
-    entry: { at: now, by, kind: 'resolved', text: `Resolved: ${summary}` },
+    entry: { at: now, by, kind: 'resolved', text: 'Resolved', quote: summary },
   };
 }
 

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import type { UserNames } from '../slack/user-names.js';
 import type { Enqueuer } from './queue.js';
 
 /** The Home tab, for capabilities whose Home section shows live state. */
@@ -47,4 +48,6 @@ export interface Services {
   workerId: string;
   now(): Date;
   home: HomeRefresh;
+  /** Display names of Slack users, for text Slack does not format (topics, plain-text lines). */
+  names: UserNames;
 }

@@ -134,7 +134,8 @@ describe('incidents end to end', () => {
     expect(channel.name).toMatch(/^inc-\d{8}-checkout-returns-500s$/);
     // The declarer (commander by default) and the service's owners (a user group, expanded).
     expect(channel.members).toEqual(expect.arrayContaining([USERS.alice, USERS.lead]));
-    expect(channel.topic.value).toContain('SEV1 · investigating · commander <@U0ALICE>');
+    // Slack shows topics as typed: the commander by name, not `<@U…>`.
+    expect(channel.topic.value).toContain('SEV1 · investigating · commander alice');
     const pinned = card(channel.id);
     expect(pinned.text).toMatch(/Incident #\d+: Checkout returns 500s — SEV1, investigating/);
     const id = /#(\d+)/.exec(pinned.text)![1]!;
@@ -340,7 +341,11 @@ describe('incidents end to end', () => {
       'is not a valid state (expected one of investigating, identified, monitoring, resolved)',
     );
     const help = await answerIn(USERS.alice, CHANNEL, 'help incidents');
-    for (const usage of ['incident declare <severity> <title…>', 'incident lead <user>', 'incident timeline']) {
+    for (const usage of [
+      'incident declare &lt;severity&gt; &lt;title…&gt;',
+      'incident lead &lt;user&gt;',
+      'incident timeline',
+    ]) {
       expect(help).toContain(usage);
     }
     expect(await answerIn(USERS.carol, CHANNEL, 'incident declare sev3 Carol was here')).toContain('responder');

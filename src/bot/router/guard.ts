@@ -4,6 +4,7 @@ import { isCodedError, PermissionDenied, Refused, UsageError } from '../../error
 import type { Logger } from '../../log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
+import { plainOf } from '../../platform/mrkdwn.js';
 import { deniedMessage, failureMessage, referenceId, usageMessage } from './replies.js';
 
 export type Surface = 'command' | 'action' | 'view' | 'shortcut';
@@ -51,7 +52,7 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
     if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
     if (error instanceof PermissionDenied) return { outcome: 'denied', message: deniedMessage(error) };
     if (error instanceof Refused) {
-      if (call.guard.changes) await audit('denied', error.message.slice(0, 200));
+      if (call.guard.changes) await audit('denied', plainOf(error.message).slice(0, 200));
       return { outcome: 'denied', message: deniedMessage(error) };
     }
     const reference = referenceId();
