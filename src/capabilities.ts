@@ -1,6 +1,7 @@
 import { alerts } from './alerts/index.js';
 import { audit } from './audit/index.js';
 import { deploys } from './deploys/index.js';
+import { flags } from './flags/index.js';
 import { incidents } from './incidents/index.js';
 import { ping } from './ping/index.js';
 import type { CapabilityDefinition } from './platform/capability.js';
@@ -10,4 +11,4 @@ import { status } from './status/index.js';
  * Every capability, once. Adding one is a folder and a line here; help, the Home tab, routing, permissions, audit,
  * queues and webhooks all follow from its definition. Order is the order of help and Home.
  */
-export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit, alerts, status, deploys, incidents];
+export const CAPABILITIES: readonly CapabilityDefinition[] = [ping, audit, alerts, status, deploys, incidents, flags];

@@ -1,4 +1,5 @@
-import { isMrkdwn, type Mrkdwn, md, plain } from './platform/mrkdwn.js';
+import { randomBytes } from 'node:crypto';
+import { isMrkdwn, type Mrkdwn, md, plain, plainOf } from './platform/mrkdwn.js';
 
 /**
  * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
@@ -10,6 +11,7 @@ export enum ErrorCode {
   Refused = 'opsdeck_refused',
   RedisPolicy = 'opsdeck_redis_policy',
   SlackApi = 'opsdeck_slack_api_error',
+  NoMessage = 'opsdeck_outbox_no_message',
 }
 
 export interface CodedError extends Error {
@@ -49,7 +51,11 @@ export class Refused extends Error implements CodedError {
   readonly code = ErrorCode.Refused;
   /** The message as Slack shows it: built with `md`, or a string shown as plain text (escaped). */
   readonly markdown: Mrkdwn;
-  constructor(message: Mrkdwn | string) {
+  constructor(
+    message: Mrkdwn | string,
+    /** The audit entry's detail (plain text); defaults to the message. */
+    readonly auditDetail: string = isMrkdwn(message) ? plainOf(message.text) : message,
+  ) {
     const markdown = isMrkdwn(message) ? message : plain(message);
     super(markdown.text);
     this.markdown = markdown;
@@ -85,6 +91,28 @@ export class SlackApiError extends Error implements CodedError {
   }
 }
 
+/**
+ * The outbox holds no message under `key` (nothing was posted under it yet, or it expired), so there is nothing to
+ * edit. Callers that may run before the post was stored catch it by its code and post instead.
+ */
+export class NoMessageError extends Error implements CodedError {
+  readonly code = ErrorCode.NoMessage;
+  constructor(readonly key: string) {
+    super(`outbox: no message was posted under key ${key}`);
+    this.name = 'NoMessageError';
+  }
+}
+
 export function isCodedError(error: unknown): error is CodedError {
   return error instanceof Error && typeof (error as Partial<CodedError>).code === 'string';
+}
+
+/** Whether `error` is the coded error `code`: what callers branch on, never an error's message text. */
+export function hasCode(error: unknown, code: ErrorCode): error is CodedError {
+  return isCodedError(error) && error.code === code;
+}
+
+/** A short id for one failure, quoted to the user (or HTTP caller) and logged: `E-7F3A9C`. */
+export function referenceId(): string {
+  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

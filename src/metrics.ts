@@ -14,6 +14,8 @@ export interface Metrics {
   queueDepth: Gauge<'queue' | 'state'>;
   slackCalls: Counter<'method' | 'outcome'>;
   slackDeadLetters: Counter<'method'>;
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+  httpDuration: Histogram<'route' | 'method'>;
 }
 
 export type CommandOutcome = 'ok' | 'usage_error' | 'denied' | 'error' | 'replayed';
@@ -86,6 +88,19 @@ export function createMetrics(
       name: 'opsdeck_slack_dead_letters_total',
       help: 'Slack writes given up after OUTBOX_MAX_AGE_MS of temporary failures (kept in the dead-letter stream)',
       labelNames: ['method'],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'opsdeck_http_requests_total',
+      help: 'Requests to capability routes (webhooks included), by declared route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'opsdeck_http_request_duration_seconds',
+      help: 'Time to answer a capability route, by declared route pattern and method',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
   };

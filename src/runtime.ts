@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Permissions } from './access/permissions.js';
 import { UsergroupCache } from './access/usergroups.js';
+import { approvalGates, gateActions } from './approvals/gate-actions.js';
 import { AuditLog } from './audit/audit-log.js';
 import { RefusalThrottle } from './audit/refusal-throttle.js';
 import { type Bot, createBot, type SlackTransport } from './bot/app.js';
@@ -12,9 +13,9 @@ import { CAPABILITIES } from './capabilities.js';
 import type { Catalog } from './config/catalog.js';
 import type { Env, SlackEnv } from './config/env.js';
 import { isCodedError } from './errors.js';
+import { routesEndpoint } from './http/routes.js';
 import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
-import { webhooksEndpoint } from './http/webhooks.js';
 import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
 import { JobQueues } from './jobs/queues.js';
 import { syncSchedules } from './jobs/schedules.js';
@@ -26,6 +27,7 @@ import { Registry } from './platform/registry.js';
 import type { Services } from './platform/services.js';
 import { checkRedis, connectRedis, type RedisConnections } from './redis/connections.js';
 import { redisKeys } from './redis/keys.js';
+import { Subscriptions } from './redis/pubsub.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
 import { UserNames } from './slack/user-names.js';
@@ -47,6 +49,8 @@ export interface OpsdeckOptions {
   logger: Logger;
   /** The capabilities to run; default every one in src/capabilities.ts (tests add their own). */
   capabilities?: readonly CapabilityDefinition[];
+  /** The one clock capabilities read (`services.now`); default the system's. Tests may drive it. */
+  now?: () => Date;
 }
 
 export interface Opsdeck {
@@ -100,7 +104,8 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   });
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
-  const now = () => new Date();
+  const now = options.now ?? (() => new Date());
+  const subscriptions = new Subscriptions(redis.client, logger);
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
 
   const services: Services = {
@@ -112,9 +117,12 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     jobs,
     outbox,
     redis: redis.client,
+    subscribe: (channel, listener) => subscriptions.subscribe(channel, listener),
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
+    // Each capability gets its own, under its keys (below).
+    approvals: undefined as unknown as Services['approvals'],
     keysOf:
       (capability) =>
       (...parts) =>
@@ -126,14 +134,20 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     names: new UserNames((method, args) => outbox.call(method, args), logger),
   };
   const registry = new Registry(
-    (options.capabilities ?? CAPABILITIES).map((definition) =>
-      buildCapability(definition, {
+    (options.capabilities ?? CAPABILITIES).map((definition) => {
+      // A capability's keys live under its own name, so two capabilities can never collide.
+      const key = (...parts: string[]) => redis.keys.capability(definition.name, ...parts);
+      const gateDeps = { capability: definition.name, redis: redis.client, key, now };
+      const capability = buildCapability(definition, {
         ...services,
         logger: logger.child({ capability: definition.name }),
-        // A capability's keys live under its own name, so two capabilities can never collide.
-        key: (...parts) => redis.keys.capability(definition.name, ...parts),
-      }),
-    ),
+        key,
+        approvals: approvalGates(gateDeps),
+      });
+      // Approve / Reject of each declared gate are router actions like any other.
+      const approvalActions = capability.approvals.flatMap((gate) => gateActions(gate, gateDeps));
+      return { ...capability, actions: [...capability.actions, ...approvalActions] };
+    }),
   );
   // The platform's own queues (heartbeat, Slack delivery), then every capability's.
   const handlers = [
@@ -211,7 +225,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
         : undefined,
     readiness,
     metrics,
-    webhooks: webhooksEndpoint(env.webhookToken, registry),
+    routes: routesEndpoint({ registry, webhookToken: env.webhookToken, metrics, logger }),
     logger,
   });
   let closing: Promise<void> | undefined;
@@ -224,6 +238,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       await bot?.stop();
       await workers?.close(env.shutdownTimeoutMs);
       await queues.close();
+      await subscriptions.close();
       await redis.close();
       logger.info('opsdeck stopped');
     })();

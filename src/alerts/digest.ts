@@ -52,7 +52,7 @@ export function drainHandler(
   return {
     queue: drainQueue,
     async process({ channel, n }, ctx) {
-      const backlog = await store.backlog(channel, Date.now());
+      const backlog = await store.backlog(channel);
       const quiet = Math.floor(services.catalog.alerts.digestBacklog / 2);
       if (backlog > quiet) await ctx.later((backlog - quiet) * POST_INTERVAL_MS);
       await store.closeDigest(channel, n);
@@ -65,7 +65,7 @@ export function drainHandler(
         );
         if (!changed) continue;
         await publishGroup(services, changed.group, { isNew: true });
-        await store.reservePost(channel, Date.now());
+        await store.reservePost(channel);
         posted++;
       }
       await publishDigest(services, store, channel, n);

@@ -1,6 +1,7 @@
 import { messageLink } from '../platform/blocks.js';
-import { type ActionContext, defineCapability, subcommand, type Webhook } from '../platform/capability.js';
+import { type ActionContext, defineCapability, subcommand, webhook } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
+import { lazy } from '../platform/lazy.js';
 import { drainHandler } from './digest.js';
 import { enqueueBatch, ingestHandler } from './ingest-job.js';
 import {
@@ -22,18 +23,6 @@ import { AlertStore } from './store.js';
 /** Answer of a webhook once its body is durably queued. */
 const queued = (id: string) => ({ status: 202, body: { queued: id } });
 
-/** A value made on first use and kept. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
-}
-
-/** Declares a webhook, inferring its body's type from the schema. */
-const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
-
 /**
  * Alerts from Alertmanager, Grafana and anything that can POST JSON: one message per alert group, edited in place
  * through the outbox, with Acknowledge and Silence buttons, routed by ops.yml's `alerts:` section.
@@ -41,11 +30,10 @@ const webhook = <T>(definition: Webhook<T>): Webhook<T> => definition;
 export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
-  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home'],
+  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now'],
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
-    // Built on first use, not at build time: help and the manifest are derived from a build without any service.
-    const metrics = once(() =>
+    const metrics = lazy(() =>
       alertMetrics(services.metrics, async () => {
         const { alerts, services: catalogServices, slack } = services.catalog;
         const channels = new Set(
@@ -55,11 +43,10 @@ export const alerts = defineCapability({
             ...Object.values(catalogServices).map((s) => s.channel),
           ].filter((channel): channel is string => channel !== undefined),
         );
-        const now = Date.now();
-        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c, now)] as const)));
+        return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c)] as const)));
       }),
     );
-    const silences = once(() => {
+    const silences = lazy(() => {
       const url = services.catalog.alerts.alertmanagerUrl;
       return url ? alertmanagerSilences(url) : undefined;
     });
@@ -82,23 +69,24 @@ export const alerts = defineCapability({
       async home() {
         return openGroupsMessage(await openWithLinks(), undefined).blocks.slice(0, 12);
       },
-      webhooks: [
+      routes: [
         webhook({
           path: 'alertmanager',
           schema: AlertmanagerWebhookSchema,
           handle: async (body) =>
-            queued(await enqueueBatch(services, batchFromAlertmanager('alertmanager', body, Date.now()))),
+            queued(await enqueueBatch(services, batchFromAlertmanager('alertmanager', body, services.now().getTime()))),
         }),
         webhook({
           path: 'grafana',
           schema: GrafanaWebhookSchema,
           handle: async (body) =>
-            queued(await enqueueBatch(services, batchFromAlertmanager('grafana', body, Date.now()))),
+            queued(await enqueueBatch(services, batchFromAlertmanager('grafana', body, services.now().getTime()))),
         }),
         webhook({
           path: 'generic',
           schema: GenericWebhookSchema,
-          handle: async (body) => queued(await enqueueBatch(services, batchFromGeneric(body, Date.now()))),
+          handle: async (body) =>
+            queued(await enqueueBatch(services, batchFromGeneric(body, services.now().getTime()))),
         }),
       ],
       subcommands: [
@@ -123,7 +111,7 @@ export const alerts = defineCapability({
           async run(ctx) {
             const target = parseButtonValue(ctx.value);
             if (!target) return;
-            const at = Date.now();
+            const at = services.now().getTime();
             const changed = await store.change(target.id, (group) =>
               group && group.epoch === target.epoch && !group.acknowledged
                 ? { group: { ...group, acknowledged: { userId: ctx.userId, at }, changes: group.changes + 1 } }

@@ -39,7 +39,7 @@ export async function enqueueBatch(services: Pick<Services, 'jobs'>, batch: Aler
  * sure the group's message was asked for.
  */
 export function ingestHandler(
-  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs' | 'home'>,
+  services: Pick<Services, 'catalog' | 'outbox' | 'logger' | 'jobs' | 'home' | 'now'>,
   store: AlertStore,
   lazyMetrics: () => AlertMetrics,
 ): JobHandler<IngestJob> {
@@ -57,7 +57,7 @@ export function ingestHandler(
         );
         return { dropped: 'no-channel' };
       }
-      const now = Date.now();
+      const now = services.now().getTime();
       let stateBefore: AlertGroup['state'] | undefined;
       const applied = await store.change(id, (group) => {
         stateBefore = group?.state;
@@ -77,16 +77,16 @@ export function ingestHandler(
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
-      if (applied.newMessage && !(await store.claimPost(group.channel, now, services.catalog.alerts.digestBacklog))) {
+      if (applied.newMessage && !(await store.claimPost(group.channel, services.catalog.alerts.digestBacklog))) {
         await digestGroup(services, store, group, now);
         metrics.digested.inc();
         return { group: id, digest: true };
       }
       const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
       const claimed = applied.newMessage ? 1 : 0;
-      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel, now);
+      for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       metrics.delivered.inc({ kind });
-      metrics.latency.observe(Math.max(0, Date.now() - batch.receivedAt) / 1000);
+      metrics.latency.observe(Math.max(0, services.now().getTime() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };
     },
   };

@@ -1,3 +1,4 @@
+import { ErrorCode, hasCode } from '../errors.js';
 import type { Services } from '../platform/services.js';
 import { groupMessage, messageKey } from './messages.js';
 import type { AlertGroup } from './rules.js';
@@ -33,7 +34,7 @@ export async function publishGroup(
     } catch (error) {
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
       // with the newest content; the other worker's post is then a no-op.
-      if (!(error instanceof Error && error.message.startsWith('outbox: no message'))) throw error;
+      if (!hasCode(error, ErrorCode.NoMessage)) throw error;
       await outbox.post({ key, channel: group.channel, message });
       posts++;
     }

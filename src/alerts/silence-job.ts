@@ -39,7 +39,7 @@ export const silenceQueue = defineQueue<SilenceJob>({
  * A second Silence while one is active, or Unsilence with none, only tells the clicker.
  */
 export function silenceHandler(
-  services: Pick<Services, 'outbox' | 'catalog'>,
+  services: Pick<Services, 'outbox' | 'catalog' | 'now'>,
   store: AlertStore,
   silences: () => SilenceProvider | undefined,
 ): JobHandler<SilenceJob> {
@@ -58,12 +58,12 @@ export function silenceHandler(
         return { skipped: 'gone' };
       }
       if (data.kind === 'silence') {
-        if (group.silence && group.silence.until > Date.now()) {
+        const now = services.now();
+        if (group.silence && group.silence.until > now.getTime()) {
           await tell(data, 'This alert group is already silenced.', ctx.jobId);
           return { skipped: 'silenced' };
         }
         const hours = data.hours ?? 1;
-        const now = new Date();
         const until = new Date(now.getTime() + hours * 3600_000);
         const id = await provider.create({
           matchers: silenceMatchers(group),

@@ -1,26 +1,20 @@
 import type { Redis } from 'ioredis';
 import { Records } from '../redis/records.js';
+import type { PaceRule } from '../slack/outbox/pace-rules.js';
+import { Pacer } from '../slack/outbox/pacer.js';
 import type { AlertGroup } from './rules.js';
 
 /** Groups outlive their last change by this long (a resolved group may fire again and flap). */
 const GROUP_TTL_SECONDS = 14 * 24 * 3600;
 
-/**
- * One more post for a channel, in the channel's own line: KEYS[1] holds when the line is free (ms). ARGV: now, the
- * interval per post, and the most ms the line may be busy for the post to be taken ('' = any). Returns how long the
- * line was busy before this post (ms), or -1 when it was busier than that and nothing was taken.
- */
-const RESERVE_POST = `
-local now = tonumber(ARGV[1])
-local free = tonumber(redis.call('GET', KEYS[1]) or now)
-if free < now then free = now end
-if ARGV[3] ~= '' and free - now > tonumber(ARGV[3]) then return -1 end
-redis.call('SET', KEYS[1], free + tonumber(ARGV[2]), 'PX', free + tonumber(ARGV[2]) - now + 1000)
-return free - now
-`;
-
 /** Slack's chat.postMessage limit per channel: one a second (slack-platform.md). */
 export const POST_INTERVAL_MS = 1000;
+
+/**
+ * A channel's line of alert posts: the outbox's pacer, as a one-slot bucket per channel on Redis TIME, so every worker
+ * counts the same backlog. It only forecasts (the outbox paces the real calls): a storm is digested when it grows.
+ */
+const lineOf = (channel: string): PaceRule => ({ key: `line:${channel}`, intervalMs: POST_INTERVAL_MS, burst: 1 });
 
 /**
  * Alert groups in Redis, one JSON value each, changed by compare-and-set so that any number of workers can apply
@@ -28,11 +22,13 @@ export const POST_INTERVAL_MS = 1000;
  */
 export class AlertStore {
   private readonly groups: Records<AlertGroup>;
+  private readonly line: Pacer;
 
   constructor(
     private readonly redis: Redis,
     private readonly key: (...parts: string[]) => string,
   ) {
+    this.line = new Pacer(redis, key);
     this.groups = new Records(redis, key, {
       kind: 'group',
       ttlSeconds: GROUP_TTL_SECONDS,
@@ -62,34 +58,19 @@ export class AlertStore {
     return result as R;
   }
 
-  /**
-   * Counts a post this capability asks for in `channel`, and returns how many of its posts were still waiting for
-   * the channel's one-a-second line: the channel's backlog.
-   */
-  async reservePost(channel: string, now: number): Promise<number> {
-    const busyMs = Number(await this.redis.eval(RESERVE_POST, 1, this.key('line', channel), now, POST_INTERVAL_MS, ''));
-    return Math.ceil(busyMs / POST_INTERVAL_MS);
+  /** Counts a post this capability asks for in `channel`: it takes the next place in the channel's line. */
+  async reservePost(channel: string): Promise<void> {
+    await this.line.reserve(lineOf(channel), Number.MAX_SAFE_INTEGER);
   }
 
   /** Like `reservePost`, but only while at most `limit` posts wait: false (nothing taken) when the channel is busier. */
-  async claimPost(channel: string, now: number, limit: number): Promise<boolean> {
-    const busyMs = Number(
-      await this.redis.eval(
-        RESERVE_POST,
-        1,
-        this.key('line', channel),
-        now,
-        POST_INTERVAL_MS,
-        limit * POST_INTERVAL_MS,
-      ),
-    );
-    return busyMs >= 0;
+  async claimPost(channel: string, limit: number): Promise<boolean> {
+    return (await this.line.reserve(lineOf(channel), limit * POST_INTERVAL_MS)).reserved;
   }
 
   /** Posts still waiting for `channel`'s line, without adding one. */
-  async backlog(channel: string, now: number): Promise<number> {
-    const free = Number((await this.redis.get(this.key('line', channel))) ?? now);
-    return Math.max(0, Math.ceil((free - now) / POST_INTERVAL_MS));
+  async backlog(channel: string): Promise<number> {
+    return Math.ceil((await this.line.waitFor(lineOf(channel))) / POST_INTERVAL_MS);
   }
 
   /** The digest collecting new groups for `channel` now, starting one when none is open. */

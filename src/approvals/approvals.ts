@@ -83,8 +83,9 @@ return outcome
 /**
  * Four-eyes approvals, one module for every capability that asks for them (deploys, flags, runbooks). A request is a
  * Redis hash under the owning capability's keys; `decide` moves it atomically, so the requester can never approve
- * their own and exactly one click completes it. The caller checks the clicker's role (at click time) before
- * `decide`, posts the request's message and runs the action on `approved`.
+ * their own and exactly one click completes it. Capabilities reach it through their approval gates
+ * (`gate-actions.ts`): the router checks the clicker's role at click time before `decide`, and the gate runs the
+ * capability's `onApproved` on `approved`.
  */
 export class Approvals {
   constructor(

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { slackErrorCode } from '../slack/client.js';
 import { boltLogger } from './bolt-logger.js';
 import { dedupeEvents } from './middleware/dedupe-events.js';
+import { wellFormedBody } from './middleware/well-formed.js';
 import { registerCommandRoute } from './router/command-route.js';
 import { registerEventRoutes } from './router/event-routes.js';
 import { registerInteractionRoutes } from './router/interaction-routes.js';
@@ -84,6 +85,7 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       .child({ module: 'bot' })
       .error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
   });
+  bot.app.use(wellFormedBody());
   bot.app.use(dedupeEvents(deps.firstSeen('event')));
   registerCommandRoute(bot.app, deps);
   registerInteractionRoutes(bot.app, deps);

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
 import { renderArgv } from '../config/argv.js';
+import { runProcess } from '../platform/process-runner.js';
+import { cut } from '../platform/text.js';
 import type { CommandCheck } from './check-kinds.js';
 import type { CheckResult } from './check-result.js';
 
@@ -7,49 +8,32 @@ import type { CheckResult } from './check-result.js';
 export const OUTPUT_TAIL_CHARS = 2000;
 
 /**
- * Runs the argv as a child process, never through a shell, with a minimal environment plus the check's `env:`.
- * Exit code 0 passes. On the timeout the whole process group is killed, so a script's children do not linger.
+ * Runs the argv through the platform's process runner (no shell, a minimal environment plus the check's `env:`).
+ * Exit code 0 passes. `signal` carries the check's timeout: the whole process group is killed at once, since a health
+ * check has nothing to clean up.
  */
-export function runCommandCheck(check: CommandCheck, signal: AbortSignal, service?: string): Promise<CheckResult> {
+export async function runCommandCheck(
+  check: CommandCheck,
+  signal: AbortSignal,
+  service?: string,
+): Promise<CheckResult> {
   const argv = renderArgv(check.command, service === undefined ? {} : { service });
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...check.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const kill = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    if (signal.aborted) kill();
-    signal.addEventListener('abort', kill, { once: true });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      signal.removeEventListener('abort', kill);
-      reject(new Error(error.code === 'ENOENT' ? `${argv[0]}: not found` : error.message));
-    });
-    child.once('close', (exitCode, exitSignal) => {
-      signal.removeEventListener('abort', kill);
-      const latencyMs = Math.round(performance.now() - started);
-      const ok = exitCode === 0;
-      const lastLine = output.trimEnd().split('\n').pop() ?? '';
-      const outcome = exitCode !== null ? `exit ${exitCode}` : `killed (${exitSignal})`;
-      resolve({
-        ok,
-        summary: `${outcome} in ${latencyMs} ms${lastLine ? `: ${lastLine.slice(0, 200)}` : ''}`,
-        latencyMs,
-        detail: { type: 'command', exitCode, signal: exitSignal, outputTail: output },
-      });
-    });
+  const result = await runProcess({
+    argv,
+    env: check.env,
+    // run-check's signal fires at the check's timeout; this one only backs it up.
+    timeoutMs: check.timeout,
+    signal,
+    killGraceMs: 0,
+    tailChars: OUTPUT_TAIL_CHARS,
   });
+  if (result.outcome === 'failed-to-start') throw new Error(`${argv[0]}: not found`);
+  const lastLine = result.tail.trimEnd().split('\n').pop() ?? '';
+  const outcome = result.exitCode !== null ? `exit ${result.exitCode}` : `killed (${result.exitSignal})`;
+  return {
+    ok: result.ok,
+    summary: `${outcome} in ${result.durationMs} ms${lastLine ? `: ${cut(lastLine, 200)}` : ''}`,
+    latencyMs: result.durationMs,
+    detail: { type: 'command', exitCode: result.exitCode, signal: result.exitSignal, outputTail: result.tail },
+  };
 }

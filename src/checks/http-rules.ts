@@ -1,3 +1,5 @@
+import { cut } from '../platform/text.js';
+
 /** What an http check judges, pure: TLS errors in words, certificate days, values in JSON bodies. */
 
 const DAY_MS = 86_400_000;
@@ -59,5 +61,5 @@ export function jsonValueAt(json: unknown, path: string): { present: boolean; va
 /** A JSON value as it shows in a summary, cut short. */
 export function showJson(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  return text.length > 60 ? `${cut(text, 59)}…` : text;
 }

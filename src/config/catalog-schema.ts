@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CheckSchema } from '../checks/check-kinds.js';
+import { flagsSettingsSchema } from '../flags/config.js';
 import { ArgvSchema, CommandEnvSchema } from './argv.js';
 import { duration } from './duration.js';
 import { regexSource } from './regex-source.js';
@@ -314,6 +315,8 @@ export const CatalogSchema = z.strictObject({
   alerts: section(AlertsSettingsSchema.prefault({})),
   /** Absent: incidents work with the default severities, and alerts offer no Declare incident button. */
   incidents: section(IncidentsSettingsSchema.optional()),
+  /** Absent: the flag commands say how to set flags up, and no OFREP route is served. */
+  flags: section(flagsSettingsSchema(ApprovalSchema).optional()),
 });
 
 /** The top-level sections this version understands; others are ignored with a warning. */

@@ -7,6 +7,7 @@ import { findReferenceProblems } from './catalog-refs.js';
 import { CATALOG_SECTIONS, type Catalog, CatalogSchema } from './catalog-schema.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolateEnv, type PathProblem } from './interpolate.js';
+import { withoutPrototypes } from './own-keys.js';
 
 export { ARGV_PLACEHOLDERS, type ArgvPlaceholder, renderArgv } from './argv.js';
 export * from './catalog-schema.js';
@@ -23,6 +24,8 @@ const MIN_SCRUBBED_LENGTH = 4;
 
 /**
  * Parses and validates an ops.yml document. `${VAR}` references in string values are resolved from `env` first.
+ *
+ * Every object in the catalog has no prototype (see `own-keys.ts`): a name typed in Slack finds own entries only.
  *
  * @throws ConfigError with every problem found, each as `path.to.key: message (line N)`; YAML syntax errors as
  *   `line N, column M: message`. No problem quotes a value taken from the environment.
@@ -97,7 +100,7 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
       ),
     );
   }
-  return { catalog: parsed.data as Catalog, warnings };
+  return { catalog: withoutPrototypes(parsed.data as Catalog), warnings };
 }
 
 /**

@@ -1,7 +1,8 @@
-import type { DeployConfig } from '../config/catalog-schema.js';
+import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { isUrlWith } from '../config/url.js';
 import type { Logger } from '../log.js';
 import type { JobHandler } from '../platform/capability.js';
+import type { Deploy } from './deploy.js';
 import { type DeployRunJob, deployRunQueue } from './deploy-queue.js';
 import type { DeployDesk } from './desk.js';
 import { outputMessage } from './messages.js';
@@ -74,39 +75,51 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
         return { outcome: 'failed' };
       }
 
-      const environment = config.environments[deploy.environment]!;
-      await store.update(deploy.id, (d) => ({ ...d, status: 'verifying', verifyingAt: now() }));
-      await desk.refresh(deploy.id);
-      const verify = await runVerify(
-        environment.verify.map((name) => ({ name, check: service.checks[name] })),
-        deploy.service,
-      );
-      const lines = verify.lines.length > 0 ? ` Verification: ${verify.lines.join('; ')}.` : '';
-      if (verify.ok) {
-        await desk.finish(deploy.id, 'succeeded', { verified: true, detail: `${result.detail}.${lines}` });
-        return { outcome: 'succeeded' };
-      }
-      await desk.finish(deploy.id, 'failed', { detail: `Verification failed.${lines}` });
-      if (environment.autoRollback) {
-        try {
-          await desk.rollback({
-            service: deploy.service,
-            environment: deploy.environment,
-            userId: deploy.requester,
-            channel: deploy.channel,
-            automatic: true,
-            fromId: deploy.id,
-          });
-        } catch (error) {
-          logger.warn(
-            { deployId: deploy.id, err: { message: (error as Error).message } },
-            'automatic rollback refused',
-          );
-        }
-      }
-      return { outcome: 'verify-failed' };
+      return verifyAndFinish(desk, logger, deploy, { service, config }, result.detail);
     },
   };
+}
+
+/**
+ * The deploy ran: runs the environment's verify checks, records the outcome and, when they fail and the environment
+ * says `autoRollback`, asks for the rollback.
+ */
+async function verifyAndFinish(
+  desk: DeployDesk,
+  logger: Logger,
+  deploy: Deploy,
+  { service, config }: { service: Service; config: DeployConfig },
+  detail: string,
+) {
+  const { store, services } = desk;
+  const environment = config.environments[deploy.environment]!;
+  await store.update(deploy.id, (d) => ({ ...d, status: 'verifying', verifyingAt: services.now().getTime() }));
+  await desk.refresh(deploy.id);
+  const verify = await runVerify(
+    environment.verify.map((name) => ({ name, check: service.checks[name] })),
+    deploy.service,
+  );
+  const lines = verify.lines.length > 0 ? ` Verification: ${verify.lines.join('; ')}.` : '';
+  if (verify.ok) {
+    await desk.finish(deploy.id, 'succeeded', { verified: true, detail: `${detail}.${lines}` });
+    return { outcome: 'succeeded' };
+  }
+  await desk.finish(deploy.id, 'failed', { detail: `Verification failed.${lines}` });
+  if (environment.autoRollback) {
+    try {
+      await desk.rollback({
+        service: deploy.service,
+        environment: deploy.environment,
+        userId: deploy.requester,
+        channel: deploy.channel,
+        automatic: true,
+        fromId: deploy.id,
+      });
+    } catch (error) {
+      logger.warn({ deployId: deploy.id, err: { message: (error as Error).message } }, 'automatic rollback refused');
+    }
+  }
+  return { outcome: 'verify-failed' };
 }
 
 function providerFor(config: DeployConfig, deployId: string): DeployProviderRunner {
@@ -158,6 +171,7 @@ async function runWithOutput(
     return await provider.run({
       target,
       signal: abort.signal,
+      now: desk.services.now,
       onOutput(text) {
         tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
         dirty = true;

@@ -1,20 +1,21 @@
-import { type ApprovalPolicy, Approvals } from '../approvals/approvals.js';
-import { clickRefusal } from '../approvals/messages.js';
+import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js';
 import type { DeployConfig, Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import { type Message, textMessage } from '../platform/blocks.js';
+import { lazy } from '../platform/lazy.js';
 import { code, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
+import { cut } from '../platform/text.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
 import { deployRunQueue } from './deploy-queue.js';
-import { deployMessage, describeDeploy } from './messages.js';
+import { APPROVAL_GATE, deployMessage, describeDeploy } from './messages.js';
 import { lastGoodBefore, mayStart, versionProblem } from './rules.js';
 import { DeployStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'audit' | 'permissions' | 'metrics' | 'logger' | 'now'
+  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'approvals' | 'metrics' | 'logger' | 'now'
 >;
 
 /** A request refused before anything was recorded, with what to fix. */
@@ -43,18 +44,15 @@ export const messageKey = (id: string) => `deploy-${id}`;
  */
 export class DeployDesk {
   readonly store: DeployStore;
-  readonly approvals: Approvals;
-  private registered?: DeployMetrics;
+  /** Registered on first use: a capability's build may not touch its services yet. */
+  private readonly lazyMetrics = lazy(() => deployMetrics(this.services.metrics));
 
   constructor(readonly services: DeskServices) {
     this.store = new DeployStore(services.redis, services.key);
-    this.approvals = new Approvals(services.redis, services.key);
   }
 
-  /** Registered on first use: a capability's build may not touch its services yet. */
   get metrics(): DeployMetrics {
-    this.registered ??= deployMetrics(this.services.metrics);
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   /** The service's deploy settings, or a refusal naming what exists. */
@@ -84,6 +82,19 @@ export class DeployDesk {
     return chosen;
   }
 
+  /** An environment some service deploys to: freezes are by environment name, and one nobody deploys to is a typo. */
+  deployedEnvironment(environment: string): string {
+    const names = new Set(
+      Object.values(this.services.catalog.services).flatMap((service) =>
+        Object.keys(service.deploy?.environments ?? {}),
+      ),
+    );
+    if (names.has(environment)) return environment;
+    throw new DeployRefused(
+      `No service deploys to an environment \`${environment}\` (ops.yml has ${[...names].map((name) => `\`${name}\``).join(', ') || 'none'}).`,
+    );
+  }
+
   policyOf(service: string, environment: string): ApprovalPolicy | undefined {
     const approval = this.configOf(service).deploy.environments[environment]?.approval;
     return approval && { from: approval.from, count: approval.count, expiresInMs: approval.expiresIn };
@@ -98,7 +109,7 @@ export class DeployDesk {
     const { deploy: config } = this.configOf(input.service);
     const environment = this.environmentOf(input.service, input.environment);
     const problem = versionProblem(input.version, config.versionPattern);
-    if (problem) throw new DeployRefused(`Version \`${input.version.slice(0, 64)}\` ${problem}.`);
+    if (problem) throw new DeployRefused(`Version \`${cut(input.version, 64)}\` ${problem}.`);
     const now = this.services.now().getTime();
     const [freeze, lock] = await Promise.all([
       this.store.getFreeze(environment),
@@ -136,7 +147,8 @@ export class DeployDesk {
     try {
       await this.store.record(deploy);
       if (input.kind === 'rollback') this.metrics.rollbacks.inc({ service: deploy.service, environment });
-      const approval = policy && (await this.approvals.create({ id, requester: input.userId, policy, at: now }));
+      const approval =
+        policy && (await this.services.approvals.open(APPROVAL_GATE, { id, requester: input.userId, policy }));
       await this.services.outbox.post({
         key: messageKey(id),
         channel: input.channel,
@@ -157,7 +169,10 @@ export class DeployDesk {
       const holderId = await this.store.holder(service, environment);
       if (holderId === undefined) continue;
       let holder = await this.store.get(holderId);
-      if (holder?.status === 'awaiting-approval' && (await this.approvals.expireIfDue(holderId, now)) === 'expired') {
+      if (
+        holder?.status === 'awaiting-approval' &&
+        (await this.services.approvals.expireIfDue(holderId)) === 'expired'
+      ) {
         holder = await this.finish(holderId, 'expired', { detail: 'Nobody approved it in time.' });
       }
       const decision = mayStart({ userId, freeze: undefined, lock: undefined, holder, override: false, now });
@@ -182,45 +197,13 @@ export class DeployDesk {
   }
 
   /**
-   * One click on Approve or Reject. The clicker's role is checked now (PermissionDenied is the router's to show);
-   * the transition is atomic, so only one click ever starts the deploy. Returns what to tell the clicker, if anything.
+   * The click that completed the approval (the platform's gate guarantees there is one per request): the deploy is
+   * approved and its run enqueued.
    */
-  async decide(input: { id: string; userId: string; decision: 'approve' | 'reject' }): Promise<string | undefined> {
-    const deploy = await this.store.get(input.id);
-    const approval = deploy && (await this.approvals.get(input.id));
-    if (!deploy || !approval) return 'This deploy request is no longer kept: ask again.';
-    const target = `${deploy.service}/${deploy.environment}#${deploy.id}`;
-    const action = `deploys.${input.decision}`;
-    // Withdrawing one's own request needs no role; approving always needs the policy's role.
-    if (input.decision === 'approve' || input.userId !== deploy.requester) {
-      await this.services.permissions.require({ userId: input.userId, role: approval.policy.from, action, target });
-    }
+  async approved(request: ApprovalRequest, approvedBy: string): Promise<void> {
     const now = this.services.now().getTime();
-    const outcome = await this.approvals.decide({ ...input, at: now });
-    const refusal = clickRefusal(outcome);
-    await this.services.audit.append({
-      actor: input.userId,
-      action,
-      target,
-      outcome: refusal ? 'denied' : 'ok',
-      detail: outcome,
-      at: new Date(now),
-    });
-    if (outcome === 'approved') {
-      await this.store.update(input.id, (d) => ({
-        ...d,
-        status: 'approved',
-        approvedBy: input.userId,
-        approvedAt: now,
-      }));
-      await this.services.jobs.enqueue(deployRunQueue, { deployId: input.id, run: 0 }, { withinAck: true });
-    } else if (outcome === 'rejected') {
-      await this.finish(input.id, 'rejected', { decidedBy: input.userId });
-    } else if (outcome === 'expired') {
-      await this.finish(input.id, 'expired', { detail: 'Nobody approved it in time.' });
-    }
-    await this.refresh(input.id);
-    return refusal;
+    await this.store.update(request.id, (d) => ({ ...d, status: 'approved', approvedBy, approvedAt: now }));
+    await this.services.jobs.enqueue(deployRunQueue, { deployId: request.id, run: 0 }, { withinAck: true });
   }
 
   /**
@@ -247,7 +230,7 @@ export class DeployDesk {
 
   /** Re-renders the deploy's message from what is stored now. */
   async refresh(id: string): Promise<void> {
-    const [deploy, approval] = await Promise.all([this.store.get(id), this.approvals.get(id)]);
+    const [deploy, approval] = await Promise.all([this.store.get(id), this.services.approvals.get(id)]);
     if (deploy) await this.services.outbox.update({ key: messageKey(id), message: deployMessage(deploy, approval) });
   }
 

@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from '../approvals/approvals.js';
+import { gateActionIds } from '../approvals/gate.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
 import { type Block, button, context, type Message, message, section, truncate } from '../platform/blocks.js';
@@ -6,10 +7,12 @@ import { code, join, link, type Mrkdwn, md, mention } from '../platform/mrkdwn.j
 import type { Deploy, DeployStatus } from './deploy.js';
 import type { deployStats } from './rules.js';
 
+/** The approval gate deploys declare: its requests' ids are deploy ids. */
+export const APPROVAL_GATE = 'deploy';
+
 /** The buttons on a deploy's message; the value is the deploy id. */
 export const ACTIONS = {
-  approve: 'deploy_approve',
-  reject: 'deploy_reject',
+  ...gateActionIds(APPROVAL_GATE),
   cancel: 'deploy_cancel',
   rollback: 'deploy_rollback',
   retry: 'deploy_retry',

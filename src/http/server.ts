@@ -14,12 +14,14 @@ export interface HttpServerOptions {
   slack?: Handler;
   readiness(): Promise<Readiness>;
   metrics: Metrics;
-  webhooks: Handler;
+  /** Every path the platform does not serve itself: capabilities' declared routes (webhooks among them). */
+  routes(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
   logger: Logger;
 }
 
 /**
- * The one HTTP server of an Opsdeck process: Slack's endpoint beside health, readiness, metrics and webhooks. A
+ * The one HTTP server of an Opsdeck process: Slack's endpoint beside health, readiness, metrics and the routes
+ * capabilities declare (which answer their own 404 and 405). A
  * handler that throws gets a 500 with no details; the error goes to the log.
  */
 export function createHttpServer(options: HttpServerOptions): Server {
@@ -41,10 +43,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   };
   return createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    const handler = path.startsWith('/webhooks/') ? options.webhooks : routes[`${req.method} ${path}`];
+    const handler = routes[`${req.method} ${path}`];
     try {
       if (handler) await handler(req, res);
-      else json(res, 404, { error: 'not_found' });
+      else await options.routes(req, res, path);
     } catch (error) {
       log.error({ err: error, path }, 'request failed');
       if (!res.headersSent) json(res, 500, { error: 'internal_error' });

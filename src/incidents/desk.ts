@@ -1,4 +1,5 @@
 import { Refused } from '../errors.js';
+import { lazy } from '../platform/lazy.js';
 import { channelMention, code, join, md } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import type { Incident, TimelineEntry } from './incident.js';
@@ -49,22 +50,22 @@ export interface Declaration extends DeclareInput {
  */
 export class IncidentDesk {
   readonly store: IncidentStore;
-  private registered?: IncidentMetrics;
-  private config?: IncidentSettings;
+  /** Read on first use: a capability's build may not touch its services yet. */
+  private readonly lazySettings = lazy(() => settingsOf(this.services.catalog));
+  private readonly lazyMetrics = lazy(() =>
+    incidentMetrics(this.services.metrics, this.settings.order, () => this.store.open()),
+  );
 
   constructor(readonly services: DeskServices) {
     this.store = new IncidentStore(services.redis, services.key);
   }
 
-  /** Read on first use: a capability's build may not touch its services yet. */
   get settings(): IncidentSettings {
-    this.config ??= settingsOf(this.services.catalog);
-    return this.config;
+    return this.lazySettings();
   }
 
   get metrics(): IncidentMetrics {
-    this.registered ??= incidentMetrics(this.services.metrics, this.settings.order, () => this.store.open());
-    return this.registered;
+    return this.lazyMetrics();
   }
 
   serviceNames(): string[] {

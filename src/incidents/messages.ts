@@ -24,6 +24,7 @@ import {
   quoted,
   said,
 } from '../platform/mrkdwn.js';
+import { cut } from '../platform/text.js';
 import { type Incident, STATES, type TimelineEntry } from './incident.js';
 import { unescapeMarkdown } from './postmortem.js';
 import { formatElapsed, ROLE_NAMES, TITLE_MAX, timeToAcknowledge, timeToResolve, utc } from './rules.js';
@@ -262,7 +263,7 @@ export function declareModal(input: {
         action_id: 'description',
         multiline: true,
         max_length: 3000,
-        ...(prefill.description && { initial_value: prefill.description.slice(0, 3000) }),
+        ...(prefill.description && { initial_value: cut(prefill.description, 3000) }),
       },
     },
     {

@@ -4,8 +4,10 @@ import {
   type IncidentsSettings,
   type SeveritySettings,
 } from '../config/catalog-schema.js';
+import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import { encodePlain, md, mention, shownPlain } from '../platform/mrkdwn.js';
+import { cut } from '../platform/text.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
 /**
@@ -22,7 +24,9 @@ export interface IncidentSettings extends IncidentsSettings {
 
 export function settingsOf(catalog: Catalog): IncidentSettings {
   const section: IncidentsSettings = catalog.incidents ?? {
-    severities: Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    severities: withoutPrototypes(
+      Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
+    ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
   return { ...section, configured: catalog.incidents !== undefined, order: Object.keys(section.severities) };
@@ -42,7 +46,7 @@ export function normaliseSeverity(settings: IncidentSettings, input: string): st
 
 /** The refusal for a severity ops.yml does not list. */
 export function unknownSeverity(settings: IncidentSettings, input: string): Refused {
-  return new Refused(`\`${input.slice(0, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
+  return new Refused(`\`${cut(input, 20)}\` is not a severity (ops.yml has ${settings.order.join(', ')}).`);
 }
 
 export const TITLE_MAX = 120;
@@ -73,13 +77,13 @@ export function channelNameFor(prefix: string, declaredAt: number, title: string
 }
 
 /**
- * The channel topic: severity, state, commander and title (Slack allows 250 characters). Slack shows topics as plain text (no mentions, no formatting), so the commander is a name: the
- * display name `nameOf` found, else the id.
+ * The channel topic: severity, state, commander and title (Slack allows 250 characters). Slack shows topics as plain
+ * text (no mentions, no formatting), so the commander is a name: the display name `nameOf` found, else the id.
  */
 export function topicOf(incident: Incident, nameOf: (id: string) => string | undefined = () => undefined): string {
   const commander = nameOf(incident.commander) ?? incident.commander;
   const topic = `${incident.severity.toUpperCase()} · ${incident.state} · commander ${commander} · ${incident.title}`;
-  return shownPlain(topic).slice(0, 250);
+  return cut(shownPlain(topic), 250);
 }
 
 /** What a modal or command asks to declare, before it is checked. */

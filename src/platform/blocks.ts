@@ -1,4 +1,5 @@
 import { join, type Mrkdwn, md, shownPlain } from './mrkdwn.js';
+import { cut } from './text.js';
 
 /**
  * Small Block Kit vocabulary shared by the message builders. Builders are pure: data in, `{text, blocks}` out. `text`
@@ -27,7 +28,7 @@ export function plainText(text: string): { type: 'plain_text'; text: string; emo
 
 /** A header: plain text, which Slack shows as typed; markup-looking pieces in it show as what they mean. */
 export function header(text: string): Block {
-  return { type: 'header', text: plainText(shownPlain(text).slice(0, 150)) };
+  return { type: 'header', text: plainText(cut(shownPlain(text), 150)) };
 }
 
 /** A button element for an actions block. */
@@ -85,6 +86,7 @@ export function sectionsOf(lines: readonly Mrkdwn[]): Block[] {
   return blocks;
 }
 
+/** At most `limit` UTF-16 units, whole graphemes only, with `…` when cut. */
 export function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+  return text.length <= limit ? text : `${cut(text, limit - 1)}…`;
 }

@@ -1,10 +1,12 @@
-import type { z } from 'zod';
+import type { ApprovalGateDefinition } from '../approvals/gate.js';
 import type { Block, Message } from './blocks.js';
 import type { Grammar } from './grammar/index.js';
 import type { JobHandler } from './queue.js';
+import type { Route } from './routes.js';
 
 /** Capability authors find everything they declare here; the job types live with the queue declaration. */
 export type { JobContext, JobHandler } from './queue.js';
+export { type Route, type RouteAuth, type RouteRequest, type RouteResponse, route, webhook } from './routes.js';
 
 import type { Services } from './services.js';
 
@@ -24,7 +26,10 @@ export interface Capability {
   shortcuts: readonly Shortcut[];
   events: readonly EventHandler[];
   jobs: readonly JobHandler<unknown>[];
-  webhooks: readonly Webhook<unknown>[];
+  /** HTTP endpoints, webhooks included (see `Route`). */
+  routes: readonly Route<unknown>[];
+  /** Requests that need approval: each gives Approve/Reject router actions (see `ApprovalGateDefinition`). */
+  approvals: readonly ApprovalGateDefinition[];
   /** The capability's section of the Home tab, for the user who opened it. */
   home?: (viewer: { userId: string }) => Promise<Block[]> | Block[];
 }
@@ -91,6 +96,11 @@ export interface Action extends Guarded {
   actionId: string | RegExp;
   /** Audit target from the clicked element's value; defaults to the action id. */
   auditTarget?(value: string | undefined): string;
+  /**
+   * The role this click needs when it depends on what was clicked (an approval's policy names who may approve): read
+   * by the router at click time, before `run`, in place of `role`. Undefined: no role needed.
+   */
+  roleFor?(click: { value?: string; userId: string }): Promise<string | undefined>;
   run(ctx: ActionContext): Promise<void>;
 }
 
@@ -142,16 +152,6 @@ export interface EventHandler {
   run(event: Record<string, unknown>): Promise<void>;
 }
 
-/**
- * `POST /webhooks/<path>`. The platform checks the bearer token, caps the body, parses JSON (400) and the schema (422
- * naming the field) before `handle` runs; `handle` answers 2xx only once the payload is durably queued.
- */
-export interface Webhook<T> {
-  path: string;
-  schema: z.ZodType<T>;
-  handle(body: T): Promise<{ status: number; body?: unknown }>;
-}
-
 /** What a capability's builder returns: every part optional. */
 export type CapabilityParts = Partial<Omit<Capability, 'name' | 'title'>>;
 
@@ -189,7 +189,8 @@ export function buildCapability<U extends keyof Services>(
     shortcuts: parts.shortcuts ?? [],
     events: parts.events ?? [],
     jobs: parts.jobs ?? [],
-    webhooks: parts.webhooks ?? [],
+    routes: parts.routes ?? [],
+    approvals: parts.approvals ?? [],
     home: parts.home,
   };
 }

@@ -1,5 +1,19 @@
-import type { Action, Capability, EventHandler, Shortcut, Subcommand, ViewSubmission, Webhook } from './capability.js';
+import type { Action, Capability, EventHandler, Shortcut, Subcommand, ViewSubmission } from './capability.js';
 import type { JobHandler } from './queue.js';
+import { compilePath, literalCount, matchPath, type PathPattern, type Route } from './routes.js';
+
+/** A declared route with its owner and compiled path. */
+export interface RegisteredRoute {
+  capability: Capability;
+  route: Route<unknown>;
+  pattern: PathPattern;
+}
+
+/** What a request's method and path found: the route with its parameters, or the methods the path does take. */
+export type RouteMatch =
+  | { kind: 'route'; entry: RegisteredRoute; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'not-found' };
 
 /** A subcommand with the capability that owns it (help groups by it; logs and metrics name it). */
 export interface RegisteredSubcommand {
@@ -26,7 +40,8 @@ export class Registry {
   private readonly shortcuts = new Map<string, { capability: Capability; shortcut: Shortcut }>();
   private readonly events = new Map<string, EventHandler[]>();
   private readonly jobHandlers = new Map<string, JobHandler<unknown>>();
-  private readonly webhookRoutes = new Map<string, Webhook<unknown>>();
+  /** Most literal segments first, so `/flags/bulk` wins over `/flags/:key`. */
+  private readonly routeTable: RegisteredRoute[] = [];
 
   constructor(readonly capabilities: readonly Capability[]) {
     const owners = new Map<string, string>();
@@ -64,12 +79,16 @@ export class Registry {
         claim('queue', job.queue.name, capability);
         this.jobHandlers.set(job.queue.name, job as JobHandler<unknown>);
       }
-      for (const webhook of capability.webhooks) {
-        claim('webhook', webhook.path, capability);
-        this.webhookRoutes.set(webhook.path, webhook as Webhook<unknown>);
+      for (const route of capability.routes) {
+        const pattern = compilePath(route.path);
+        // `/flags/:key` and `/flags/:name` are one path: the claim is on the shape, not the parameter names.
+        const shape = pattern.map((part) => ('literal' in part ? part.literal : ':')).join('/');
+        claim('route', `${route.method} /${shape}`, capability);
+        this.routeTable.push({ capability, route: route as Route<unknown>, pattern });
       }
     }
     this.subcommands = subcommands;
+    this.routeTable.sort((a, b) => literalCount(b.pattern) - literalCount(a.pattern));
     this.byLength = [...subcommands].sort((a, b) => b.words.length - a.words.length);
   }
 
@@ -122,7 +141,15 @@ export class Registry {
     return [...this.jobHandlers.values()];
   }
 
-  webhook(path: string): Webhook<unknown> | undefined {
-    return this.webhookRoutes.get(path);
+  /** The route for `method` and `path` (no query string), else whether another method would have matched. */
+  matchRoute(method: string, path: string): RouteMatch {
+    const allowed: string[] = [];
+    for (const entry of this.routeTable) {
+      const params = matchPath(entry.pattern, path);
+      if (!params) continue;
+      if (entry.route.method === method) return { kind: 'route', entry, params };
+      allowed.push(entry.route.method);
+    }
+    return allowed.length > 0 ? { kind: 'method-not-allowed', allowed: [...new Set(allowed)] } : { kind: 'not-found' };
   }
 }

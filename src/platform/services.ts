@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Permissions } from '../access/permissions.js';
+import type { ApprovalGates } from '../approvals/gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
+import type { SubscriptionListener } from '../redis/pubsub.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import type { UserNames } from '../slack/user-names.js';
 import type { Enqueuer } from './queue.js';
@@ -31,10 +33,20 @@ export interface Services {
   /** For rules beyond "has the role" (four-eyes approvals); the router already checks each handler's role. */
   permissions: Permissions;
   jobs: Enqueuer;
+  /**
+   * Approval gates (`approvals.gate({ name, onApproved, … })`): the platform keeps the requests under the
+   * capability's keys and owns the Approve/Reject clicks (role at click time, four-eyes, one click wins, audit).
+   */
+  approvals: ApprovalGates;
   /** The only way to write to Slack from a worker. */
   outbox: SlackOutbox;
   /** The commands connection (fails fast while Redis is away). */
   redis: Redis;
+  /**
+   * Redis pub/sub, for state a capability keeps in memory on every replica (flags' evaluation cache): publish with
+   * `redis.publish`, listen here. `reconnected` tells the listener messages may have been missed.
+   */
+  subscribe(channel: string, listener: SubscriptionListener): void;
   /** Builds the capability's own Redis keys, under its name: in `deploys`, `key('lock', 'api')` → `<prefix>:deploys:lock:api`. */
   key(...parts: string[]): string;
   /**
@@ -46,6 +58,10 @@ export interface Services {
   metrics: Registry;
   /** This process's name, as `/ops ping` reports it. */
   workerId: string;
+  /**
+   * The one clock. Capability code reads the time here, never `Date.now()`/`new Date()` (the lint forbids them outside
+   * the platform), so a test can drive it through `startOpsdeck({ now })`.
+   */
   now(): Date;
   home: HomeRefresh;
   /** Display names of Slack users, for text Slack does not format (topics, plain-text lines). */

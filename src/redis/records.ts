@@ -1,14 +1,16 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Compare-and-set of one record: KEYS[1] the record (JSON `{rev, <kind>: value}`), KEYS[2] the open index. ARGV: the
- * revision read, the new value, ttl, id, score ('' removes it from the index). Returns 1 if written, 0 if another
- * process wrote first.
+ * Compare-and-set of one record: KEYS[1] the record (JSON `{"rev":N,"<kind>":value}`, `rev` always first), KEYS[2]
+ * the open index. ARGV: the revision read, the new value, ttl, id, score ('' removes it from the index). Returns 1 if
+ * written, 0 if another process wrote first. The revision is read off the front of the JSON, not decoded: cjson
+ * refuses a lone surrogate's escape (`\ud83d`), which once made a record unchangeable, and decoding a big record
+ * only to read one number costs time inside Redis.
  */
 const SWAP = `
 local current = redis.call('GET', KEYS[1])
 local rev = 0
-if current then rev = cjson.decode(current).rev end
+if current then rev = tonumber(string.match(current, '^{"rev":(%d+)')) end
 if rev ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[4]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4]) end

@@ -139,9 +139,11 @@ describe('the outbox', () => {
     await expect(
       b.h.opsdeck.outbox.post({ key: 'has spaces', channel: CHANNEL, message: { text: 'x' } }),
     ).rejects.toThrow(/letters, digits/);
-    await expect(b.h.opsdeck.outbox.update({ key: 'never-posted', message: { text: 'x' } })).rejects.toThrow(
-      'no message was posted under key never-posted',
-    );
+    await expect(b.h.opsdeck.outbox.update({ key: 'never-posted', message: { text: 'x' } })).rejects.toMatchObject({
+      code: ErrorCode.NoMessage,
+      key: 'never-posted',
+      message: 'outbox: no message was posted under key never-posted',
+    });
   });
 });
 

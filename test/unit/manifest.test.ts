@@ -123,8 +123,9 @@ describe('manifest.yml', () => {
     const [ops] = features.slash_commands;
     // Escaped mentions carry user IDs (`/ops incident lead @bob`).
     expect(ops!.should_escape).toBe(true);
-    for (const { subcommand } of registryOf().subcommands) {
-      expect(ops!.usage_hint).toContain(`${subcommand.name} ${subcommand.grammar.usage}`.trim());
+    // Slack caps usage_hint at 1,000 characters: every subcommand family is named, the whole usage is /ops help's.
+    for (const { words } of registryOf().subcommands) {
+      expect(ops!.usage_hint).toMatch(new RegExp(`(^|\\| )${words[0]}\\b`));
     }
     // Every shortcut is one a capability handles: Slack would show users a shortcut that errors otherwise.
     const handled = registryOf().capabilities.flatMap((c) => c.shortcuts.map((s) => s.callbackId));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cut } from '../../platform/text.js';
 
 /** A matcher as Alertmanager's API v2 takes it. */
 export interface Matcher {
@@ -39,7 +40,7 @@ export function alertmanagerSilences(baseUrl: string): SilenceProvider {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       if (!res.ok)
-        throw new Error(`Alertmanager refused the silence: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+        throw new Error(`Alertmanager refused the silence: HTTP ${res.status} ${cut(await res.text(), 200)}`);
       return created.parse(await res.json()).silenceID;
     },
     async expire(id) {

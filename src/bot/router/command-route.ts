@@ -1,12 +1,13 @@
 import type { App, RespondFn } from '@slack/bolt';
-import { UsageError } from '../../errors.js';
+import { referenceId, UsageError } from '../../errors.js';
 import type { Message } from '../../platform/blocks.js';
 import { GrammarError, literal, type Token, tokenize } from '../../platform/grammar/index.js';
 import type { RegisteredSubcommand } from '../../platform/registry.js';
 import { suggest } from '../../platform/suggest.js';
+import { cut } from '../../platform/text.js';
 import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
 import { runGuarded } from './guard.js';
-import { failureMessage, referenceId, usageMessage } from './replies.js';
+import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
@@ -126,7 +127,7 @@ function resolve(text: string, deps: RouterDeps, named: (label: string) => void)
 
 /** "`frobnicate` is not an /ops subcommand. Did you mean `ping`?" */
 function unknownSubcommand(word: string, deps: RouterDeps): UsageError {
-  const shown = word.length > 40 ? `${word.slice(0, 40)}…` : word;
+  const shown = word.length > 40 ? `${cut(word, 40)}…` : word;
   const names = new Set(deps.registry.subcommands.flatMap((s) => [s.words[0]!, s.subcommand.name]));
   const guess = suggest(word, names);
   const hint = guess ? ` Did you mean \`${guess}\`?` : '';

@@ -1,11 +1,11 @@
 import type { Permissions } from '../../access/permissions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { isCodedError, PermissionDenied, Refused, UsageError } from '../../errors.js';
+import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
-import { plainOf } from '../../platform/mrkdwn.js';
-import { deniedMessage, failureMessage, referenceId, usageMessage } from './replies.js';
+import { cut } from '../../platform/text.js';
+import { deniedMessage, failureMessage, usageMessage } from './replies.js';
 
 export type Surface = 'command' | 'action' | 'view' | 'shortcut';
 
@@ -31,6 +31,8 @@ export interface GuardedCall {
   target: string;
   /** For the failure message: "running /ops deploy". */
   what: string;
+  /** The role, when it is known only at run time (`Action.roleFor`): replaces `guard.role`. */
+  role?: () => Promise<string | undefined>;
 }
 
 /**
@@ -42,9 +44,8 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
   const audit = (outcome: 'ok' | 'failed' | 'denied', detail?: string) =>
     deps.audit.append({ actor: call.userId, action, target: call.target, outcome, detail, at: deps.now() });
   try {
-    if (call.guard.role) {
-      await deps.permissions.require({ userId: call.userId, role: call.guard.role, action, target: call.target });
-    }
+    const role = call.role ? await call.role() : call.guard.role;
+    if (role) await deps.permissions.require({ userId: call.userId, role, action, target: call.target });
     const value = await run();
     if (call.guard.changes) await audit('ok');
     return { outcome: 'ok', value };
@@ -52,7 +53,7 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
     if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
     if (error instanceof PermissionDenied) return { outcome: 'denied', message: deniedMessage(error) };
     if (error instanceof Refused) {
-      if (call.guard.changes) await audit('denied', plainOf(error.message).slice(0, 200));
+      if (call.guard.changes) await audit('denied', cut(error.auditDetail, 200));
       return { outcome: 'denied', message: deniedMessage(error) };
     }
     const reference = referenceId();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
+import { cut } from '../../platform/text.js';
 import { runGuarded, type Surface } from './guard.js';
 import type { RouterDeps } from './router-deps.js';
 
@@ -23,8 +24,9 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
     target: string,
     // biome-ignore lint/suspicious/noConfusingVoidType: the handlers' own return type (ViewSubmission.run).
     run: () => Promise<void | { errors: Record<string, string> }>,
+    role?: () => Promise<string | undefined>,
   ) =>
-    runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface) }, run).then(
+    runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface), role }, run).then(
       (result) => {
         deps.metrics.interactions.inc({ surface, capability: capability.name, outcome: result.outcome });
         return result;
@@ -72,6 +74,7 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
               : undefined,
           respond: (message, options) => tell(message, options?.replaceOriginal),
         }),
+      found.action.roleFor && (() => found.action.roleFor!({ value, userId: body.user.id })),
     );
     if (result.outcome !== 'ok')
       await tell(result.message).catch((err: Error) =>
@@ -110,8 +113,7 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
     }
     // Slack shows modal errors under an input block: the first one carries the message.
     const firstBlock = Object.keys(view.state.values)[0];
-    if (firstBlock)
-      await ack({ response_action: 'errors', errors: { [firstBlock]: result.message.text.slice(0, 2000) } });
+    if (firstBlock) await ack({ response_action: 'errors', errors: { [firstBlock]: cut(result.message.text, 2000) } });
     else await ack();
   });
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { PermissionDenied, Refused, UsageError } from '../../errors.js';
 import { type Message, message, section } from '../../platform/blocks.js';
 import { code, join, md } from '../../platform/mrkdwn.js';
@@ -27,9 +26,4 @@ export function deniedMessage(error: PermissionDenied | Refused): Message {
 export function failureMessage(what: string, reference: string): Message {
   const text = md`Something went wrong while ${what}. Try again in a moment; if it keeps failing, give whoever runs Opsdeck the reference ${reference}.`;
   return message(text, [section(md`:x: ${text}`)]);
-}
-
-/** A short id for one failure, quoted to the user and logged: `E-7F3A9C`. */
-export function referenceId(): string {
-  return `E-${randomBytes(3).toString('hex').toUpperCase()}`;
 }

@@ -55,7 +55,7 @@ async function runWorkflow(config: GithubDeploy, deployId: string, run: Provider
   let runId: number | undefined;
   try {
     const ref = config.ref ?? Repository.parse(await call('GET', '')).default_branch;
-    const since = new Date(Date.now() - 2000);
+    const since = new Date(run.now().getTime() - 2000);
     const { service, version, environment } = run.target;
     const dispatched = await call('POST', `/actions/workflows/${workflow}/dispatches`, {
       ref,

@@ -11,6 +11,8 @@ export interface ProviderRun {
   target: DeployTarget;
   /** Aborted by Cancel (and by the deploy's timeout): the provider stops what it started. */
   signal: AbortSignal;
+  /** The platform's clock (signature timestamps, "runs created since"). */
+  now(): Date;
   /** Output as it arrives (a command's stdout and stderr), for the message's thread. */
   onOutput(text: string): void;
   /** A link to follow the deploy (a GitHub run), as soon as it is known. */

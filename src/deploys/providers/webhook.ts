@@ -33,7 +33,7 @@ async function runWebhook(config: WebhookDeploy, id: string, run: ProviderRun): 
     detail: run.signal.aborted ? 'cancelled' : `timed out after ${formatDuration(config.timeout)}`,
   });
   const body = JSON.stringify({ id, ...run.target });
-  const timestamp = String(Math.floor(Date.now() / 1000));
+  const timestamp = String(Math.floor(run.now().getTime() / 1000));
   const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers };
   if (config.secret) {
     headers['x-opsdeck-timestamp'] = timestamp;

@@ -1,3 +1,4 @@
+import { cut } from '../../platform/text.js';
 /**
  * Paging, behind a small interface so escalation does not know PagerDuty: `trigger` opens (or re-opens) the page of
  * one incident, `resolve` closes it. Both are idempotent on the incident id.
@@ -9,6 +10,8 @@ export interface Pager {
     severity: PagerSeverity;
     source: string;
     link?: string;
+    /** When the page was asked for (the platform's clock). */
+    at: Date;
   }): Promise<void>;
   resolve(incidentId: string): Promise<void>;
 }
@@ -56,10 +59,10 @@ export function pagerDuty(config: { routingKey: string; url: string }, dedupPref
         event_action: 'trigger',
         dedup_key: `${dedupPrefix}${input.incidentId}`,
         payload: {
-          summary: input.summary.slice(0, 1024),
+          summary: cut(input.summary, 1024),
           source: input.source,
           severity: input.severity,
-          timestamp: new Date().toISOString(),
+          timestamp: input.at.toISOString(),
         },
         client: 'Opsdeck',
         ...(input.link && { client_url: input.link, links: [{ href: input.link, text: 'Incident channel' }] }),

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
-import { SlackApiError } from '../../errors.js';
+import { NoMessageError, SlackApiError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import type { Enqueuer, JobHandler } from '../../platform/queue.js';
@@ -124,12 +124,12 @@ export class SlackOutbox {
    * Edits the message posted under `key`. Pending edits of one message coalesce: the delivery sends the newest
    * content, so twenty quick edits make a few `chat.update` calls and the last one wins. A post still pending
    * carries the newest content itself.
-   * @throws Error when nothing was posted under `key`
+   * @throws NoMessageError when nothing was posted under `key`
    */
   async update(input: { key: string; message: SlackMessage }): Promise<void> {
     const key = writeKey.parse(input.key);
     const version = await this.store.revise(key, input.message);
-    if (version === undefined) throw new Error(`outbox: no message was posted under key ${key}`);
+    if (version === undefined) throw new NoMessageError(key);
     await this.enqueue({ kind: 'update', key, version });
   }
 

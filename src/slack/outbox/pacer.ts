@@ -49,6 +49,13 @@ end
 return 1
 `;
 
+/** How long until the bucket's next free slot (ms, 0 when one is free now), taking nothing. KEYS[1] bucket; ARGV as RESERVE's. */
+const PEEK = `${BUCKET}
+local wait = tat - (burst - 1) * interval - now
+if wait < 0 then wait = 0 end
+return wait
+`;
+
 export type Reservation = { reserved: true; waitMs: number } | { reserved: false; retryInMs: number };
 
 export class Pacer {
@@ -69,6 +76,11 @@ export class Pacer {
   async reserve(rule: PaceRule, maxWaitMs: number, notBefore?: number): Promise<Reservation> {
     const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore)) as [number, number];
     return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
+  }
+
+  /** How long a caller would wait for `rule`'s next slot now (ms), without taking it. */
+  async waitFor(rule: PaceRule): Promise<number> {
+    return Number(await this.run(PEEK, rule, 0));
   }
 
   /** Keeps every process off `rule`'s bucket for `ms` (Slack answered 429 with that Retry-After). */

@@ -13,7 +13,13 @@ afterAll(() => pd.close());
 describe('PagerDuty provider (Events API v2)', () => {
   it('triggers and resolves under one dedup key per incident, as the API documents them', async () => {
     const pager = pagerDuty({ routingKey: KEY, url: `${pd.url}/` });
-    await pager.trigger({ incidentId: '42', summary: 'x'.repeat(2000), severity: 'critical', source: 'opsdeck' });
+    await pager.trigger({
+      incidentId: '42',
+      summary: 'x'.repeat(2000),
+      severity: 'critical',
+      source: 'opsdeck',
+      at: new Date(),
+    });
     await pager.resolve('42');
     expect(pd.refused).toEqual([]);
     expect(pd.events.map((e) => [e.event_action, e.dedup_key])).toEqual([

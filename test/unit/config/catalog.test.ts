@@ -247,17 +247,17 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents)',
+      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents, flags)',
     ]);
   });
 
   it('ignores an unknown top-level section with a warning', () => {
     const { catalog, warnings } = parseCatalog(
-      'flags:\n  new-checkout: { enabled: true }\nroles:\n  admin: [U0ADMIN]\n',
+      'widgets:\n  new-checkout: { enabled: true }\nroles:\n  admin: [U0ADMIN]\n',
       {},
     );
-    expect(warnings).toEqual(['unknown section "flags" ignored (newer ops.yml?)']);
-    expect(catalog).not.toHaveProperty('flags');
+    expect(warnings).toEqual(['unknown section "widgets" ignored (newer ops.yml?)']);
+    expect(catalog).not.toHaveProperty('widgets');
     expect(catalog.roles).toEqual({ admin: ['U0ADMIN'] });
   });
 
@@ -546,5 +546,32 @@ describe('loadCatalog', () => {
   it('names OPS_CONFIG when the path cannot be read', async () => {
     const error = await loadCatalog(dir, {}).catch((caught: unknown) => caught);
     expect((error as ConfigError).problems).toEqual([`OPS_CONFIG: cannot read ${dir} (EISDIR)`]);
+  });
+});
+
+describe('names typed in Slack', () => {
+  it('find own entries only: no object of the parsed catalog has a prototype', () => {
+    const { catalog } = parseCatalog(VALID, {});
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(catalog.services[name]).toBeUndefined();
+      expect(catalog.roles[name]).toBeUndefined();
+      expect(catalog.runbooks[name]).toBeUndefined();
+      expect(catalog.services.api!.checks[name]).toBeUndefined();
+      expect(catalog.services.api!.deploy!.environments[name]).toBeUndefined();
+    }
+    const withPrototype: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          walk(item, `${path}[${i}]`);
+        });
+        return;
+      }
+      if (value === null || typeof value !== 'object') return;
+      if (Object.getPrototypeOf(value) !== null) withPrototype.push(path);
+      for (const [key, entry] of Object.entries(value)) walk(entry, `${path}.${key}`);
+    };
+    walk(catalog, 'catalog');
+    expect(withPrototype).toEqual([]);
   });
 });

@@ -121,6 +121,20 @@ describe('Pacer (a GCRA bucket in Redis)', () => {
     expect(await pacer.reserve(bucket, 60_000, clock.now() - 5000)).toEqual({ reserved: true, waitMs: 5000 });
   });
 
+  it('says how long the next slot is away without taking it (the backlog of the alerts line)', async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(redis, key, clock.now);
+    const line = { key: 'line:C1-w', intervalMs: 1000, burst: 1 };
+    expect(await pacer.waitFor(line)).toBe(0);
+    for (let i = 0; i < 3; i++) await pacer.reserve(line, Number.MAX_SAFE_INTEGER);
+    expect(await pacer.waitFor(line)).toBe(3000);
+    expect(await pacer.waitFor(line)).toBe(3000);
+    clock.advance(2500);
+    expect(await pacer.waitFor(line)).toBe(500);
+    clock.advance(5000);
+    expect(await pacer.waitFor(line)).toBe(0);
+  });
+
   it('reads Redis TIME when no clock is injected, so processes on different hosts agree', async () => {
     const pacer = new Pacer(redis, key);
     const bucket = { key: 'views.open-f', intervalMs: 60_000, burst: 1 };

@@ -1,0 +1,75 @@
+import { textMessage } from '../../platform/blocks.js';
+import type { Action } from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
+import { deployRunQueue } from '../deploy-queue.js';
+import { DeployDesk, DeployRefused } from '../desk.js';
+import { ACTIONS } from '../messages.js';
+
+/** The deploy message's buttons: Cancel while it runs, Rollback after, Retry / Mark failed when interrupted. */
+export function deployButtons(desk: DeployDesk): Action[] {
+  const { store, services } = desk;
+  return [
+    {
+      actionId: ACTIONS.cancel,
+      role: 'deployer',
+      changes: true,
+      auditTarget: (value) => `deploy#${value}`,
+      async run(ctx) {
+        const deploy = ctx.value ? await store.get(ctx.value) : undefined;
+        if (deploy?.status !== 'running') return void (await ctx.respond(textMessage(md`That deploy is not running.`)));
+        await store.requestCancel(deploy.id, ctx.userId);
+        await ctx.respond(textMessage(md`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+      },
+    },
+    {
+      actionId: ACTIONS.rollback,
+      role: 'deployer',
+      changes: true,
+      auditTarget: (value) => `deploy#${value}`,
+      async run(ctx) {
+        const from = ctx.value ? await store.get(ctx.value) : undefined;
+        if (!from) throw new DeployRefused('That deploy is no longer kept.');
+        if (from.status === 'interrupted') {
+          await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; rolled back.' });
+        }
+        const deploy = await desk.rollback(
+          {
+            service: from.service,
+            environment: from.environment,
+            userId: ctx.userId,
+            channel: from.channel,
+            fromId: from.id,
+          },
+          { withinAck: true },
+        );
+        await ctx.respond(DeployDesk.requested(deploy));
+      },
+    },
+    {
+      actionId: ACTIONS.retry,
+      role: 'deployer',
+      changes: true,
+      auditTarget: (value) => `deploy#${value}`,
+      async run(ctx) {
+        const from = ctx.value ? await store.get(ctx.value) : undefined;
+        if (from?.status !== 'interrupted')
+          return void (await ctx.respond(textMessage(md`That deploy is not interrupted.`)));
+        const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
+        await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
+        await desk.refresh(from.id);
+      },
+    },
+    {
+      actionId: ACTIONS.markFailed,
+      role: 'deployer',
+      changes: true,
+      auditTarget: (value) => `deploy#${value}`,
+      async run(ctx) {
+        const from = ctx.value ? await store.get(ctx.value) : undefined;
+        if (from?.status !== 'interrupted')
+          return void (await ctx.respond(textMessage(md`That deploy is not interrupted.`)));
+        await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
+      },
+    },
+  ];
+}

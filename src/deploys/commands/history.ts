@@ -1,0 +1,28 @@
+import { subcommand } from '../../platform/capability.js';
+import { args, optional } from '../../platform/grammar/index.js';
+import type { DeployDesk } from '../desk.js';
+import { historyMessage } from '../messages.js';
+import { deployStats } from '../rules.js';
+import { environment, service } from './args.js';
+
+/** `/ops deploys <service> [<env>]`: the latest deploys and the change failure rate. */
+export function historyCommand(desk: DeployDesk) {
+  const { store } = desk;
+  return subcommand({
+    name: 'deploys',
+    summary: 'The latest deploys of a service, with its change failure rate.',
+    grammar: args(service, optional(environment)),
+    example: 'deploys api',
+    changes: false,
+    async run(ctx) {
+      const { deploy } = desk.configOf(ctx.args.service);
+      const names = ctx.args.environment
+        ? [desk.environmentOf(ctx.args.service, ctx.args.environment)]
+        : Object.keys(deploy.environments);
+      const all = (await Promise.all(names.map((env) => store.history(ctx.args.service, env, 50)))).flat();
+      all.sort((a, b) => b.requestedAt - a.requestedAt);
+      const title = `Deploys of ${ctx.args.service}${ctx.args.environment ? ` in ${ctx.args.environment}` : ''}`;
+      await ctx.reply(historyMessage(title, all.slice(0, 15), deployStats(all)));
+    },
+  });
+}

@@ -1,0 +1,152 @@
+import { parseButtonValue } from '../../alerts/messages.js';
+import { commonLabels } from '../../alerts/rules.js';
+import { AlertStore } from '../../alerts/store.js';
+import { Refused } from '../../errors.js';
+import { messageLink, textMessage } from '../../platform/blocks.js';
+import { type Action, type Shortcut, subcommand, type ViewSubmission } from '../../platform/capability.js';
+import { args, rest } from '../../platform/grammar/index.js';
+import { md, plainOf } from '../../platform/mrkdwn.js';
+import { cut } from '../../platform/text.js';
+import type { Declaration, IncidentDesk } from '../desk.js';
+import { ACTIONS, SHORTCUT, VIEWS } from '../messages.js';
+import { declareProblems, normaliseSeverity } from '../rules.js';
+import { DeclareMetadata, inputOf, openDeclare, safeJson, severity, severityNamed } from './forms.js';
+
+/** `/ops incident` (the form) and `/ops incident declare <severity> <title…>` (at once). */
+export function declareCommands(desk: IncidentDesk) {
+  return [
+    subcommand({
+      name: 'incident',
+      summary: 'Declare an incident from a form: title, severity, service, description, commander.',
+      grammar: args(),
+      example: 'incident',
+      role: 'responder',
+      changes: false,
+      async run(ctx) {
+        await openDeclare(desk, ctx.triggerId, { commander: ctx.userId }, { channel: ctx.channelId });
+      },
+    }),
+    subcommand({
+      name: 'incident declare',
+      summary: 'Declare an incident at once: a channel, its card, invites and the announcement follow.',
+      grammar: args(severity, rest('title', { example: 'Checkout returns 500s' })),
+      example: 'incident declare sev2 Checkout returns 500s',
+      role: 'responder',
+      changes: true,
+      auditTarget: (a) => `incident/${cut(plainOf(a.title), 80)}`,
+      async run(ctx) {
+        const incident = await desk.declare(
+          {
+            // A title is plain text everywhere (channel name, topic, header): mentions in it read as `@U…`.
+            title: plainOf(ctx.args.title),
+            severity: severityNamed(desk, ctx.args.severity),
+            declaredBy: ctx.userId,
+            origin: { channel: ctx.channelId },
+          },
+          { withinAck: true },
+        );
+        await ctx.reply(
+          textMessage(
+            md`:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
+          ),
+        );
+      },
+    }),
+  ];
+}
+
+/** An alert's Declare incident button: the form, prefilled from the alert group. */
+export function declareFromAlert(desk: IncidentDesk): Action {
+  const { services } = desk;
+  return {
+    actionId: ACTIONS.declareFromAlert,
+    role: 'responder',
+    changes: false,
+    async run(ctx) {
+      const target = parseButtonValue(ctx.value);
+      const group = target && (await new AlertStore(services.redis, services.keysOf('alerts')).get(target.id));
+      if (!group) throw new Refused('That alert group is no longer kept.');
+      const labels = commonLabels(Object.values(group.alerts));
+      const annotations = Object.values(group.alerts)[0]?.annotations ?? {};
+      const title = labels.alertname ?? group.groupLabels.alertname ?? 'Alert';
+      await openDeclare(
+        desk,
+        ctx.triggerId,
+        {
+          title: annotations.summary ? `${title}: ${annotations.summary}` : title,
+          severity: labels.severity && normaliseSeverity(desk.settings, labels.severity),
+          service: labels.service,
+          description: annotations.description,
+          commander: ctx.userId,
+        },
+        { channel: ctx.channelId, group: group.id },
+      );
+    },
+  };
+}
+
+/** The declare form's submission: field errors in the form, or the declaration. */
+export function declareView(desk: IncidentDesk): ViewSubmission {
+  const { services } = desk;
+  return {
+    callbackId: VIEWS.declare,
+    role: 'responder',
+    changes: true,
+    auditTarget: () => 'incident',
+    async run(ctx) {
+      const input = {
+        title: inputOf(ctx.values, 'title') ?? '',
+        severity: inputOf(ctx.values, 'severity') ?? '',
+        service: inputOf(ctx.values, 'service'),
+        description: inputOf(ctx.values, 'description'),
+        commander: inputOf(ctx.values, 'commander'),
+      };
+      const problems = declareProblems(input, desk.settings, desk.serviceNames());
+      if (Object.keys(problems).length > 0) return { errors: problems as Record<string, string> };
+      const parsed = DeclareMetadata.safeParse(safeJson(ctx.privateMetadata));
+      const metadata = parsed.success ? parsed.data : {};
+      const declaration: Declaration = {
+        ...input,
+        declaredBy: ctx.userId,
+        origin: { channel: metadata.channel, message: metadata.message },
+      };
+      if (metadata.group) {
+        const group = await new AlertStore(services.redis, services.keysOf('alerts')).get(metadata.group);
+        if (group) {
+          const labels = commonLabels(Object.values(group.alerts));
+          declaration.alertGroup = {
+            id: group.id,
+            title: labels.alertname ?? group.groupLabels.alertname ?? 'Alert',
+          };
+        }
+      }
+      await desk.declare(declaration);
+      return undefined;
+    },
+  };
+}
+
+/** The message shortcut Declare incident: the form, prefilled from the message. */
+export function declareShortcut(desk: IncidentDesk): Shortcut {
+  return {
+    callbackId: SHORTCUT,
+    role: 'responder',
+    changes: false,
+    async run(ctx) {
+      const message = ctx.message;
+      const link = message && messageLink(message.channelId, message.ts);
+      // A message's text is in Slack's encoding; the form shows it as plain text (mentions as `@U…`).
+      const text = message && plainOf(message.text);
+      await openDeclare(
+        desk,
+        ctx.triggerId,
+        {
+          title: text !== undefined ? cut(text.split('\n')[0] ?? '', 100) : undefined,
+          description: text !== undefined ? `${cut(text, 2500)}\n\nFrom ${link}` : undefined,
+          commander: ctx.userId,
+        },
+        { channel: message?.channelId, message: link },
+      );
+    },
+  };
+}
