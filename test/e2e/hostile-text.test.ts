@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordedCall } from '../../src/workspace/server.js';
 import { recordingDeploy } from '../support/deploys.js';
-import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { answerIn, CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 /**
  * Text from people and webhooks never pings, disguises a link or forges an entry: every command, button, modal,
@@ -120,20 +120,7 @@ function problemsSince(from: number): string[] {
   return problems;
 }
 
-/** `/ops <text>` as `userId` in `channel`; resolves with the ephemeral answer's text and blocks as JSON. */
-async function ops(userId: string, channelId: string, text: string): Promise<string> {
-  const before = h.slack.calls.length;
-  const res = await h.slack.sendCommand({ userId, channelId, text });
-  expect(res.status).toBe(200);
-  const body = res.body as { text?: string; blocks?: unknown } | string;
-  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
-  const reply = await h.slack.waitForCall(
-    (c) =>
-      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
-    15_000,
-  );
-  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
-}
+const ops = (userId: string, channelId: string, text: string) => answerIn(h, userId, channelId, text);
 
 const callAfter = (before: number, predicate: (c: RecordedCall) => boolean) =>
   h.slack.waitForCall((c) => h.slack.calls.indexOf(c) >= before && predicate(c), 15_000);

@@ -6,7 +6,7 @@ import type { RecordedCall } from '../../src/workspace/server.js';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
 import { deployMessage, recordingDeploy } from '../support/deploys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
-import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { answerIn as answer, CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 let h: Harness;
 let pd: FakePagerDuty;
@@ -58,19 +58,7 @@ afterAll(async () => {
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
-/** `/ops <text>` in `channel`, and the ephemeral answer: its text, then its blocks as JSON. */
-async function answerIn(userId: string, channelId: string, text: string): Promise<string> {
-  const before = h.slack.calls.length;
-  const res = await h.slack.sendCommand({ userId, channelId, text });
-  expect(res.status).toBe(200);
-  const body = res.body as { text?: string; blocks?: unknown } | string;
-  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
-  const reply = await h.slack.waitForCall(
-    (c) =>
-      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
-  );
-  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
-}
+const answerIn = (userId: string, channelId: string, text: string) => answer(h, userId, channelId, text);
 
 const callAfter = (before: number, predicate: (c: RecordedCall) => boolean) =>
   h.slack.waitForCall((c) => h.slack.calls.indexOf(c) >= before && predicate(c), 15_000);

@@ -129,3 +129,18 @@ export async function startHarness(
     },
   };
 }
+
+/** `/ops <text>` as `userId` in `channelId`, and the ephemeral answer: its text, then its blocks as JSON. */
+export async function answerIn(h: Harness, userId: string, channelId: string, text: string): Promise<string> {
+  const before = h.slack.calls.length;
+  const res = await h.slack.sendCommand({ userId, channelId, text });
+  if (res.status !== 200) throw new Error(`/ops ${text}: HTTP ${res.status}`);
+  const body = res.body as { text?: string; blocks?: unknown } | string;
+  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
+  const reply = await h.slack.waitForCall(
+    (c) =>
+      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    15_000,
+  );
+  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
+}
