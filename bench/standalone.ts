@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseCatalog } from '../src/config/catalog.js';
+import { parseCatalog } from '../src/catalog.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
 import { type Opsdeck, slackTransport, startOpsdeck } from '../src/runtime.js';

@@ -1,6 +1,6 @@
+import { loadCatalogFor } from './catalog.js';
 import { loadEnv } from './config/env.js';
 import { ConfigError } from './config/errors.js';
-import { loadCatalogFor } from './config/load.js';
 import { handleSignals, runEntryPoint } from './lifecycle.js';
 import { createLogger } from './log.js';
 import { slackTransport, startOpsdeck } from './runtime.js';

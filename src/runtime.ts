@@ -96,7 +96,11 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   // Capabilities are built first: their queue declarations decide which queues exist.
   let queues: JobQueues | undefined;
   const metrics = createMetrics({ collectQueueDepth: async () => (queues ? queues.depth() : {}) });
-  const jobs = { enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts) } satisfies Services['jobs'];
+  const jobs = {
+    enqueue: (queue, data, opts) => queues!.enqueue(queue, data, opts),
+    cancel: (queue, jobId) => queues!.cancel(queue, jobId),
+    replace: (queue, data, opts) => queues!.replace(queue, data, opts),
+  } satisfies Services['jobs'];
   const outbox = new SlackOutbox({ client: slackClient, jobs, redis, metrics, logger, delivery: env.outbox });
   const groups = new UsergroupCache(redis.client, redis.keys, env.usergroupCacheMs, async (usergroup) => {
     const result = await slackClient.usergroups.users.list({ usergroup });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import { alertsConfig } from './config.js';
 import { digestKey, digestMessage } from './messages.js';
 import { publishGroup } from './publish.js';
 import type { AlertGroup } from './rules.js';
@@ -53,7 +54,7 @@ export function drainHandler(
     queue: drainQueue,
     async process({ channel, n }, ctx) {
       const backlog = await store.backlog(channel);
-      const quiet = Math.floor(services.catalog.alerts.digestBacklog / 2);
+      const quiet = Math.floor(alertsConfig.of(services.catalog).digestBacklog / 2);
       if (backlog > quiet) await ctx.later((backlog - quiet) * POST_INTERVAL_MS);
       await store.closeDigest(channel, n);
       let posted = 0;

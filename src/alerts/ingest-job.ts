@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import { alertsConfig } from './config.js';
 import { digestGroup, publishDigest } from './digest.js';
 import type { AlertMetrics } from './metrics.js';
 import { publishGroup } from './publish.js';
@@ -77,7 +78,10 @@ export function ingestHandler(
         return { group: id, duplicates: applied.duplicates };
       }
       // A new group claims its place in the channel's line, or is digested when too many posts wait already.
-      if (applied.newMessage && !(await store.claimPost(group.channel, services.catalog.alerts.digestBacklog))) {
+      if (
+        applied.newMessage &&
+        !(await store.claimPost(group.channel, alertsConfig.of(services.catalog).digestBacklog))
+      ) {
         await digestGroup(services, store, group, now);
         metrics.digested.inc();
         return { group: id, digest: true };

@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Catalog } from '../config/catalog.js';
+import { alertsConfig } from './config.js';
+import type { AlertStore } from './store.js';
 
 /** The alerts capability's metrics; labels are bounded (source: four values). */
 export interface AlertMetrics {
@@ -54,4 +57,18 @@ export function alertMetrics(registry: Registry, backlogs: () => Promise<Map<str
       registers: [registry],
     }),
   };
+}
+
+/** Every channel alerts may post in (ops.yml's routes, services and `slack.alertsChannel`), with its backlog. */
+export async function channelBacklogs(catalog: Catalog, store: AlertStore): Promise<Map<string, number>> {
+  const { services, slack } = catalog;
+  const alerts = alertsConfig.of(catalog);
+  const channels = new Set(
+    [
+      slack.alertsChannel,
+      ...alerts.routes.map((r) => r.channel),
+      ...Object.values(services).map((s) => s.channel),
+    ].filter((channel): channel is string => channel !== undefined),
+  );
+  return new Map(await Promise.all([...channels].map(async (c) => [c, await store.backlog(c)] as const)));
 }

@@ -1,5 +1,7 @@
+import { hasSection } from '../config/catalog.js';
 import { ErrorCode, hasCode } from '../errors.js';
 import type { Services } from '../platform/services.js';
+import { alertsConfig } from './config.js';
 import { groupMessage, messageKey } from './messages.js';
 import type { AlertGroup } from './rules.js';
 
@@ -15,8 +17,8 @@ export async function publishGroup(
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   const message = groupMessage(group, {
-    canSilence: catalog.alerts.alertmanagerUrl !== undefined,
-    canDeclare: catalog.incidents !== undefined,
+    canSilence: alertsConfig.of(catalog).alertmanagerUrl !== undefined,
+    canDeclare: hasSection(catalog, 'incidents'),
   });
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
@@ -24,7 +26,7 @@ export async function publishGroup(
     // Alertmanager and Grafana hold a new group for their own group_wait before sending it; other senders send alert
     // by alert, so Opsdeck holds their new groups itself. Measured from when this epoch started, so a rerun or a late
     // drain does not wait again.
-    const groupWaitMs = group.source === 'generic' ? catalog.alerts.groupWait : 0;
+    const groupWaitMs = group.source === 'generic' ? alertsConfig.of(catalog).groupWait : 0;
     await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs });
     posts++;
   } else {

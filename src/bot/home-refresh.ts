@@ -55,7 +55,7 @@ export const homeQueue = defineQueue<HomeJob>({
 });
 
 /** `services.home`: a capability says what Home shows changed; each open Home is republished once per window. */
-export function homeRefresh(deps: { viewers: HomeViewers; jobs: Enqueuer; now(): Date }): HomeRefresh {
+export function homeRefresh(deps: { viewers: HomeViewers; jobs: Pick<Enqueuer, 'enqueue'>; now(): Date }): HomeRefresh {
   return {
     async changed() {
       const now = deps.now().getTime();

@@ -3,14 +3,21 @@ import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { suggest } from '../platform/suggest.js';
 import { ARGV_ENV_REFERENCE } from './argv.js';
-import { findReferenceProblems } from './catalog-refs.js';
-import { CATALOG_SECTIONS, type Catalog, CatalogSchema } from './catalog-schema.js';
+import type { Catalog } from './catalog-schema.js';
+import type { ComposedCatalog } from './compose.js';
 import { ConfigError, formatPath } from './errors.js';
 import { interpolateEnv, type PathProblem } from './interpolate.js';
 import { withoutPrototypes } from './own-keys.js';
 
 export { ARGV_PLACEHOLDERS, type ArgvPlaceholder, renderArgv } from './argv.js';
 export * from './catalog-schema.js';
+export {
+  type CapabilityConfig,
+  type ComposedCatalog,
+  composeCatalogSchema,
+  defineConfig,
+  hasSection,
+} from './compose.js';
 export { formatDuration, parseDuration } from './duration.js';
 
 export interface CatalogResult {
@@ -23,14 +30,19 @@ export interface CatalogResult {
 const MIN_SCRUBBED_LENGTH = 4;
 
 /**
- * Parses and validates an ops.yml document. `${VAR}` references in string values are resolved from `env` first.
+ * Parses and validates an ops.yml document against `ops` (the schema composed from the capabilities, see
+ * `src/catalog.ts`). `${VAR}` references in string values are resolved from `env` first.
  *
  * Every object in the catalog has no prototype (see `own-keys.ts`): a name typed in Slack finds own entries only.
  *
  * @throws ConfigError with every problem found, each as `path.to.key: message (line N)`; YAML syntax errors as
  *   `line N, column M: message`. No problem quotes a value taken from the environment.
  */
-export function parseCatalog(yamlText: string, env: Record<string, string | undefined>): CatalogResult {
+export function parseCatalogWith(
+  ops: ComposedCatalog,
+  yamlText: string,
+  env: Record<string, string | undefined>,
+): CatalogResult {
   const lines = new LineCounter();
   // merge: YAML 1.1 `<<` merge keys are handy to share check settings; the alias limit guards against alias bombs.
   const doc = parseDocument(yamlText, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -51,7 +63,7 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
     throw new ConfigError([`(root): ${error instanceof Error ? error.message : 'cannot be read'}`]);
   }
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
-    throw new ConfigError([`(root): must be a mapping of sections (${CATALOG_SECTIONS.join(', ')})`]);
+    throw new ConfigError([`(root): must be a mapping of sections (${ops.sections.join(', ')})`]);
   }
 
   // Unknown top-level sections are skipped, not rejected: an older Opsdeck must start with a newer ops.yml. One a
@@ -59,21 +71,21 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
   const known: Record<string, unknown> = {};
   const sectionProblems: PathProblem[] = [];
   for (const [section, value] of Object.entries(tree)) {
-    if ((CATALOG_SECTIONS as string[]).includes(section)) {
+    if (ops.sections.includes(section)) {
       known[section] = value;
       continue;
     }
-    const meant = suggest(section, CATALOG_SECTIONS);
+    const meant = suggest(section, ops.sections);
     if (meant)
       sectionProblems.push({ path: [section], message: `\`${section}\` is not a section; did you mean \`${meant}\`?` });
     else warnings.push(`unknown section "${section}" ignored (newer ops.yml?)`);
   }
 
   // A `${VAR}` in argv is only visible before substitution: look for it in the document as written.
-  const argvProblems = argvEnvReferences(known);
+  const argvProblems = argvEnvReferences(ops, known);
   const interpolation = interpolateEnv(known, env);
   const resolved = interpolation.value as Record<string, unknown>;
-  const parsed = CatalogSchema.safeParse(resolved, { error: requiredMessage });
+  const parsed = ops.schema.safeParse(resolved, { error: requiredMessage });
 
   // One stage's problems hide a later stage's at the same path: a missing variable makes the URL invalid too, and a
   // malformed reference is not also "not defined".
@@ -88,7 +100,7 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
   addStage(
     parsed.success ? [] : parsed.error.issues.filter((issue) => !isArgvEnvReference(issue)).flatMap(toPathProblems),
   );
-  addStage(findReferenceProblems(resolved));
+  addStage(ops.refs(resolved));
 
   if (problems.length > 0) {
     const secrets = interpolation.substituted
@@ -106,9 +118,13 @@ export function parseCatalog(yamlText: string, env: Record<string, string | unde
 /**
  * Reads and parses the ops.yml at `path`.
  *
- * @throws ConfigError naming OPS_CONFIG when the file cannot be read, or the problems {@link parseCatalog} finds.
+ * @throws ConfigError naming OPS_CONFIG when the file cannot be read, or the problems {@link parseCatalogWith} finds.
  */
-export async function loadCatalog(path: string, env: Record<string, string | undefined>): Promise<CatalogResult> {
+export async function loadCatalogWith(
+  ops: ComposedCatalog,
+  path: string,
+  env: Record<string, string | undefined>,
+): Promise<CatalogResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -120,7 +136,7 @@ export async function loadCatalog(path: string, env: Record<string, string | und
         : `OPS_CONFIG: cannot read ${path}${code ? ` (${code})` : ''}`,
     ]);
   }
-  return parseCatalog(text, env);
+  return parseCatalogWith(ops, text, env);
 }
 
 function requiredMessage(issue: z.core.$ZodRawIssue): string | undefined {
@@ -135,8 +151,8 @@ function isArgvEnvReference(issue: z.core.$ZodIssue): boolean {
  * `${VAR}` references inside argv arrays, found by validating the sections as written: ArgvSchema raises them
  * wherever a schema uses it. Every other issue of that pass is the real pass's business (it sees the values).
  */
-function argvEnvReferences(sections: Record<string, unknown>): PathProblem[] {
-  const asWritten = CatalogSchema.safeParse(sections);
+function argvEnvReferences(ops: ComposedCatalog, sections: Record<string, unknown>): PathProblem[] {
+  const asWritten = ops.schema.safeParse(sections);
   if (asWritten.success) return [];
   return asWritten.error.issues.filter(isArgvEnvReference).flatMap(toPathProblems);
 }

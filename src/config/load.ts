@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log.js';
-import { type Catalog, loadCatalog, parseCatalog } from './catalog.js';
+import { type Catalog, type ComposedCatalog, loadCatalogWith, parseCatalogWith } from './catalog.js';
 import type { Env } from './env.js';
 
 /**
@@ -9,6 +9,7 @@ import type { Env } from './env.js';
  * `source` is the raw environment, for `${VAR}` in ops.yml.
  */
 export async function loadCatalogFor(
+  ops: ComposedCatalog,
   env: Env,
   source: Record<string, string | undefined>,
   logger: Logger,
@@ -16,9 +17,9 @@ export async function loadCatalogFor(
   const log = logger.child({ module: 'config' });
   if (!env.opsConfig.explicit && !existsSync(env.opsConfig.path)) {
     log.warn({ path: env.opsConfig.path }, 'no ops.yml found: running with an empty catalog (set OPS_CONFIG)');
-    return parseCatalog('', source).catalog;
+    return parseCatalogWith(ops, '', source).catalog;
   }
-  const { catalog, warnings } = await loadCatalog(env.opsConfig.path, source);
+  const { catalog, warnings } = await loadCatalogWith(ops, env.opsConfig.path, source);
   for (const warning of warnings) log.warn({ path: env.opsConfig.path }, warning);
   return catalog;
 }

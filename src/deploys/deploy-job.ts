@@ -1,7 +1,8 @@
-import type { DeployConfig, Service } from '../config/catalog-schema.js';
+import type { Service } from '../config/catalog-schema.js';
 import { isUrlWith } from '../config/url.js';
 import type { Logger } from '../log.js';
 import type { JobHandler } from '../platform/capability.js';
+import type { DeployConfig } from './config.js';
 import type { Deploy } from './deploy.js';
 import { type DeployRunJob, deployRunQueue } from './deploy-queue.js';
 import type { DeployDesk } from './desk.js';

@@ -1,11 +1,12 @@
 import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js';
-import type { DeployConfig, Service } from '../config/catalog-schema.js';
+import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import { type Message, textMessage } from '../platform/blocks.js';
 import { lazy } from '../platform/lazy.js';
 import { code, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { cut } from '../platform/text.js';
+import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
 import { type Deploy, isFinal } from './deploy.js';
 import { type DeployMetrics, deployMetrics } from './deploy-metrics.js';
 import { deployRunQueue } from './deploy-queue.js';
@@ -60,13 +61,14 @@ export class DeployDesk {
     const services = this.services.catalog.services;
     const service = services[serviceName];
     if (!service) {
-      const known = Object.keys(services).filter((name) => services[name]!.deploy);
+      const known = deployableServices(this.services.catalog).map((entry) => entry.service);
       throw new DeployRefused(
         `There is no service \`${serviceName}\` in ops.yml${known.length > 0 ? ` (deployable: ${known.join(', ')})` : ''}.`,
       );
     }
-    if (!service.deploy) throw new DeployRefused(`\`${serviceName}\` has no \`deploy:\` section in ops.yml.`);
-    return { service, deploy: service.deploy };
+    const { deploy } = deploysConfig.serviceOf(service);
+    if (!deploy) throw new DeployRefused(`\`${serviceName}\` has no \`deploy:\` section in ops.yml.`);
+    return { service, deploy };
   }
 
   /** The environment given, or the service's first; a refusal when it has no such environment. */
@@ -84,11 +86,7 @@ export class DeployDesk {
 
   /** An environment some service deploys to: freezes are by environment name, and one nobody deploys to is a typo. */
   deployedEnvironment(environment: string): string {
-    const names = new Set(
-      Object.values(this.services.catalog.services).flatMap((service) =>
-        Object.keys(service.deploy?.environments ?? {}),
-      ),
-    );
+    const names = new Set(deployableServices(this.services.catalog).flatMap((entry) => entry.environments));
     if (names.has(environment)) return environment;
     throw new DeployRefused(
       `No service deploys to an environment \`${environment}\` (ops.yml has ${[...names].map((name) => `\`${name}\``).join(', ') || 'none'}).`,

@@ -1,3 +1,4 @@
+import { deployableServices } from './config.js';
 import type { DeployDesk } from './desk.js';
 import { deploysHome } from './messages.js';
 import { currentVersion } from './rules.js';
@@ -6,8 +7,8 @@ import { currentVersion } from './rules.js';
 export async function homeSection(desk: DeployDesk) {
   const { store, services } = desk;
   const rows = await Promise.all(
-    Object.entries(services.catalog.services).flatMap(([service, config]) =>
-      Object.keys(config.deploy?.environments ?? {}).map(async (environment) => {
+    deployableServices(services.catalog).flatMap(({ service, environments }) =>
+      environments.map(async (environment) => {
         const history = await store.history(service, environment, 20);
         return { service, environment, current: currentVersion(history), latest: history[0] };
       }),

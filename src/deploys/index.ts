@@ -4,6 +4,7 @@ import { deployCommands } from './commands/deploy.js';
 import { freezeCommands } from './commands/freezes.js';
 import { historyCommand } from './commands/history.js';
 import { lockCommands } from './commands/locks.js';
+import { deploysConfig } from './config.js';
 import { deployRunHandler } from './deploy-job.js';
 import { DeployDesk } from './desk.js';
 import { homeSection } from './home.js';
@@ -17,6 +18,7 @@ import { APPROVAL_GATE } from './messages.js';
 export const deploys = defineCapability({
   name: 'deploys',
   title: 'Deploys',
+  config: deploysConfig,
   uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
   build: (services) => {
     const desk = new DeployDesk(services);

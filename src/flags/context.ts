@@ -1,6 +1,6 @@
 import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
-import type { FlagsSettings } from './config.js';
+import { type FlagsSettings, flagsConfig } from './config.js';
 import { FlagDesk } from './desk.js';
 import { Evaluator } from './evaluator.js';
 import { type FlagMetrics, flagMetrics } from './metrics.js';
@@ -23,6 +23,7 @@ export type FlagsServices = Pick<
   Services,
   | 'redis'
   | 'key'
+  | 'keysOf'
   | 'catalog'
   | 'outbox'
   | 'jobs'
@@ -41,8 +42,9 @@ export type FlagsServices = Pick<
  */
 export function flagsContext(services: FlagsServices): () => FlagsContext {
   return lazy(() => {
-    const configured = services.catalog.flags !== undefined;
-    const settings = services.catalog.flags ?? NOT_CONFIGURED;
+    const section = flagsConfig.of(services.catalog);
+    const configured = section !== undefined;
+    const settings = section ?? NOT_CONFIGURED;
     const metrics = flagMetrics(services.metrics);
     const desk = new FlagDesk(services, settings, metrics);
     const log = services.logger;
@@ -61,6 +63,17 @@ export function flagsContext(services: FlagsServices): () => FlagsContext {
         },
       });
     }
-    return { configured, settings, desk, evaluator, metrics, rollouts: new RolloutDesk() };
+    return {
+      configured,
+      settings,
+      desk,
+      evaluator,
+      metrics,
+      rollouts: new RolloutDesk(
+        services,
+        () => desk,
+        () => metrics,
+      ),
+    };
   });
 }

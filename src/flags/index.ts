@@ -1,10 +1,12 @@
 import { defineCapability } from '../platform/capability.js';
 import { flagActions } from './actions.js';
 import { flagCommands } from './commands.js';
+import { flagsConfig } from './config.js';
 import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
 import { exportCommand } from './export.js';
 import { flagsHome } from './messages.js';
+import { rolloutJob } from './rollouts.js';
 import { flagRoutes } from './routes.js';
 
 /**
@@ -15,9 +17,11 @@ import { flagRoutes } from './routes.js';
 export const flags = defineCapability({
   name: 'flags',
   title: 'Flags',
+  config: flagsConfig,
   uses: [
     'redis',
     'key',
+    'keysOf',
     'catalog',
     'outbox',
     'jobs',
@@ -58,6 +62,7 @@ export const flags = defineCapability({
       subcommands: flagCommands(context, services, exportCommand(context, services.outbox)),
       actions: flagActions(context),
       routes: flagRoutes(context),
+      jobs: [rolloutJob(() => context().rollouts)],
     };
   },
 });

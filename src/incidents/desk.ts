@@ -5,7 +5,7 @@ import type { Services } from '../platform/services.js';
 import type { Incident, TimelineEntry } from './incident.js';
 import { announceMessage, cardMessage, keys, lineMessage, updateMessage } from './messages.js';
 import { type IncidentMetrics, incidentMetrics } from './metrics.js';
-import { pageQueue, postmortemQueue, setupQueue, syncQueue, timerQueue } from './queues.js';
+import { pageQueue, postmortemQueue, setupQueue, syncQueue, type TimerJob, timerQueue } from './queues.js';
 import {
   type Change,
   type DeclareInput,
@@ -130,6 +130,33 @@ export class IncidentDesk {
     await this.services.jobs.enqueue(timerQueue, { id: incident.id, kind: 'remind', n: incident.updates, step: 0 });
   }
 
+  /**
+   * Timers a change made stale leave BullMQ's delayed set at once: the reminder of the previous update count (a new
+   * update starts its own) and, once acknowledged or resolved, the escalation. A timer a worker is running right now
+   * is left alone: it checks the incident again before it acts, and stops.
+   */
+  private async cancelStaleTimers(before: Incident, after: Incident): Promise<void> {
+    const { jobs } = this.services;
+    const timer = (kind: TimerJob['kind'], n: number) => timerQueue.jobId({ id: after.id, kind, n, step: 0 });
+    const resolved = after.state === 'resolved';
+    if (after.updates !== before.updates || resolved) await jobs.cancel(timerQueue, timer('remind', before.updates));
+    if (resolved && after.updates !== before.updates) await jobs.cancel(timerQueue, timer('remind', after.updates));
+    if ((after.acknowledged && !before.acknowledged) || resolved) {
+      await jobs.cancel(timerQueue, timer('escalate', 0));
+    }
+  }
+
+  /**
+   * The escalation timer for a new severity, in place of the one before. While a worker runs the old one right now,
+   * a second timer starts beside it: posts, pages and invites are idempotent, so the two repeat nothing.
+   */
+  private async escalateAgain(incident: Incident, n: number): Promise<void> {
+    const { jobs } = this.services;
+    const step = incident.escalations;
+    const replaced = await jobs.replace(timerQueue, { id: incident.id, kind: 'escalate', n: 0, step });
+    if (replaced === 'running') await jobs.enqueue(timerQueue, { id: incident.id, kind: 'escalate', n, step });
+  }
+
   /** The incident, or a refusal when it is no longer kept. */
   async get(id: string): Promise<Incident> {
     const incident = await this.store.get(id);
@@ -176,19 +203,12 @@ export class IncidentDesk {
     if (!before.acknowledged && incident.acknowledged) {
       this.metrics.timeToAcknowledge.observe(labels, timeToAcknowledge(incident)! / 1000);
     }
+    await this.cancelStaleTimers(before, incident);
     if (entry.kind === 'status') await this.remindLater(incident);
-    // A new severity may page or remind where the old one did not: timers for it (a running escalation skips the
-    // levels already reached).
+    // A new severity may page or remind where the old one did not: timers for it (skipping the levels reached).
     if (entry.kind === 'severity') {
       await this.remindLater(incident);
-      if (escalationFor(incident, this.settings, incident.escalations + 1)) {
-        await this.services.jobs.enqueue(timerQueue, {
-          id,
-          kind: 'escalate',
-          n,
-          step: incident.escalations,
-        });
-      }
+      if (escalationFor(incident, this.settings, incident.escalations + 1)) await this.escalateAgain(incident, n);
     }
     if (entry.kind === 'resolved') {
       this.metrics.timeToResolve.observe(labels, timeToResolve(incident)! / 1000);

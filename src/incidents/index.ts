@@ -3,6 +3,7 @@ import { cardActions, cardViews } from './commands/card.js';
 import { declareCommands, declareFromAlert, declareShortcut, declareView } from './commands/declare.js';
 import { inChannelCommands } from './commands/in-channel.js';
 import { listCommands } from './commands/list.js';
+import { incidentsConfig } from './config.js';
 import { IncidentDesk } from './desk.js';
 import { pageJob } from './jobs/page.js';
 import { postmortemJob } from './jobs/postmortem.js';
@@ -20,6 +21,7 @@ import { pinEvents } from './pins.js';
 export const incidents = defineCapability({
   name: 'incidents',
   title: 'Incidents',
+  config: incidentsConfig,
   uses: [
     'redis',
     'key',

@@ -17,10 +17,7 @@ export interface ChangeDeploy {
   at: number;
 }
 
-/**
- * A flag change in the window. No capability records flag changes yet: callers pass `undefined` (not recorded), and
- * a flags capability fills this in when it lands.
- */
+/** A flag change in the window, as the flags capability's api reports it. */
 export interface ChangeFlag {
   flag: string;
   change: string;
@@ -30,7 +27,7 @@ export interface ChangeFlag {
 
 export interface WhatChanged {
   deploys: ChangeDeploy[];
-  /** Undefined: nothing records flag changes (yet). */
+  /** Undefined: flag changes were not looked up. */
   flags?: ChangeFlag[];
 }
 
@@ -142,7 +139,7 @@ export function postmortemMarkdown(
     );
   }
   out.push('', '### Flag changes', '');
-  if (changed.flags === undefined) out.push('No flag changes are recorded (Opsdeck does not track flags yet).');
+  if (changed.flags === undefined) out.push('No flag changes are recorded.');
   else if (changed.flags.length === 0) out.push('No flag changes recorded.');
   else for (const f of changed.flags) out.push(`- ${utc(f.at)} — ${text(f.flag)}: ${text(f.change)} (${person(f.by)})`);
   out.push('', '## Follow-ups', '', '- [ ] _What would have caught this sooner?_', '');

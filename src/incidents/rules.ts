@@ -1,13 +1,10 @@
-import {
-  type Catalog,
-  DEFAULT_SEVERITIES,
-  type IncidentsSettings,
-  type SeveritySettings,
-} from '../config/catalog-schema.js';
+import { transliterate } from 'transliteration';
+import type { Catalog } from '../config/catalog-schema.js';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
 import { encodePlain, md, mention, shownPlain } from '../platform/mrkdwn.js';
 import { cut } from '../platform/text.js';
+import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
 
 /**
@@ -23,13 +20,14 @@ export interface IncidentSettings extends IncidentsSettings {
 }
 
 export function settingsOf(catalog: Catalog): IncidentSettings {
-  const section: IncidentsSettings = catalog.incidents ?? {
+  const configured = incidentsConfig.of(catalog);
+  const section: IncidentsSettings = configured ?? {
     severities: withoutPrototypes(
       Object.fromEntries(DEFAULT_SEVERITIES.map((name) => [name, { page: false, announce: false }])),
     ),
     escalation: { ackWithin: 5 * 60_000, levels: [] },
   };
-  return { ...section, configured: catalog.incidents !== undefined, order: Object.keys(section.severities) };
+  return { ...section, configured: configured !== undefined, order: Object.keys(section.severities) };
 }
 
 export function severityOf(settings: IncidentSettings, severity: string): SeveritySettings {
@@ -56,24 +54,31 @@ export function titleKeyOf(title: string): string {
   return title.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
-/** Lowercase letters and digits joined by `-`, at most 40 characters: the readable part of a channel name. */
-export function slugOf(title: string): string {
-  const slug = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+/**
+ * The title in lowercase ASCII letters and digits joined by `-`, at most 40 characters: the readable part of a
+ * channel name. Other scripts are transliterated (`Платежи` → `platezhi`, `支付` → `zhi-fu`); what is left empty, or
+ * only digits, is no slug (the channel is then named by the incident's number).
+ */
+export function slugOf(title: string): string | undefined {
+  const slug = transliterate(title)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  return slug || 'incident';
+  return slug === '' || /^[0-9-]+$/.test(slug) ? undefined : slug;
 }
 
-/** `<prefix>-<yyyymmdd>-<slug>`, with `-2`, `-3`… from the second attempt on (Slack said `name_taken`). */
-export function channelNameFor(prefix: string, declaredAt: number, title: string, attempt = 0): string {
+/**
+ * The names an incident's channel may take, in order: `<prefix>-<yyyymmdd>-<slug>`, then `<prefix>-<yyyymmdd>-<id>`.
+ * A slug is never only digits, so the second form names this incident and no other: two candidates at most, and no
+ * `conversations.create` per taken name.
+ */
+export function channelNamesFor(prefix: string, declaredAt: number, title: string, id: string): string[] {
   const day = new Date(declaredAt).toISOString().slice(0, 10).replace(/-/g, '');
-  const suffix = attempt > 0 ? `-${attempt + 1}` : '';
-  return `${prefix}-${day}-${slugOf(title)}`.slice(0, 80 - suffix.length) + suffix;
+  const slug = slugOf(title);
+  const byNumber = `${prefix}-${day}-${id}`;
+  return slug ? [`${prefix}-${day}-${slug}`, byNumber] : [byNumber];
 }
 
 /**

@@ -52,10 +52,10 @@ export class JobQueues implements Enqueuer {
     return queue;
   }
 
-  async enqueue<T>(def: QueueDef<T>, data: T, options: { withinAck?: boolean } = {}): Promise<void> {
+  async enqueue<T>(def: QueueDef<T>, data: T, options: { withinAck?: boolean; delayMs?: number } = {}): Promise<void> {
     const parsed = def.schema.parse(data);
     const jobId = safeId(def.jobId(parsed));
-    const work = this.add(def, parsed, jobId, options.withinAck ? ACK_JOB_NAME : def.name);
+    const work = this.add(def, parsed, jobId, options.withinAck ? ACK_JOB_NAME : def.name, options.delayMs);
     if (!options.withinAck) return work;
     try {
       await withinDeadline(work, this.enqueueDeadlineMs);
@@ -73,13 +73,29 @@ export class JobQueues implements Enqueuer {
    * holds; the `enqueued` mark covers the time after the finished job was removed (BullMQ drops its own
    * deduplication key with the job), so a replay a day later adds nothing either.
    */
-  private async add<T>(def: QueueDef<T>, data: T, jobId: string, name: string): Promise<void> {
+  private async add<T>(def: QueueDef<T>, data: T, jobId: string, name: string, delayMs?: number): Promise<void> {
     const queue = this.queue(def.name);
     const client = await queue.client;
     const mark = this.redis.keys.jobs.enqueued(def.name, jobId);
     if ((await client.get(mark)) !== null) return;
-    await queue.add(name, data, { jobId });
+    await queue.add(name, data, { jobId, ...(delayMs !== undefined && { delay: Math.max(0, Math.round(delayMs)) }) });
     await client.set(mark, '1', { EX: def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS });
+  }
+
+  async cancel<T>(def: QueueDef<T>, id: string): Promise<'removed' | 'running'> {
+    // BullMQ's remove refuses (0) only a job whose lock a worker holds; an id it does not hold is removed trivially.
+    const removed = await this.queue(def.name).remove(safeId(id));
+    return removed === 1 ? 'removed' : 'running';
+  }
+
+  async replace<T>(def: QueueDef<T>, data: T, options: { delayMs?: number } = {}): Promise<'replaced' | 'running'> {
+    const parsed = def.schema.parse(data);
+    const jobId = safeId(def.jobId(parsed));
+    if ((await this.cancel(def, jobId)) === 'running') return 'running';
+    const client = await this.queue(def.name).client;
+    await client.del(this.redis.keys.jobs.enqueued(def.name, jobId));
+    await this.add(def, parsed, jobId, def.name, options.delayMs);
+    return 'replaced';
   }
 
   /** Redis key marking a job whose enqueue missed its deadline. */

@@ -1,4 +1,5 @@
 import type { ApprovalGateDefinition } from '../approvals/gate.js';
+import type { CapabilityConfig } from '../config/compose.js';
 import type { Block, Message } from './blocks.js';
 import type { Grammar } from './grammar/index.js';
 import type { JobHandler } from './queue.js';
@@ -158,6 +159,11 @@ export type CapabilityParts = Partial<Omit<Capability, 'name' | 'title'>>;
 export interface CapabilityDefinition<U extends keyof Services = keyof Services> {
   name: string;
   title: string;
+  /**
+   * Its part of ops.yml (`defineConfig` in the capability's `config.ts`): the section named after it, fields under
+   * `services.<name>`, cross-checks. The catalog schema is composed from these (`src/catalog.ts`).
+   */
+  config?: CapabilityConfig;
   /** The services the capability uses; its builder receives exactly these, not the whole dependency bag. */
   uses: readonly U[];
   build(services: Pick<Services, U>): CapabilityParts;
@@ -169,6 +175,9 @@ export function defineCapability<const U extends keyof Services>(
 ): CapabilityDefinition<U> {
   if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) {
     throw new Error(`capability name ${definition.name} must match [a-z][a-z0-9-]*`);
+  }
+  if (definition.config && definition.config.name !== definition.name) {
+    throw new Error(`capability ${definition.name} declares the config of ${definition.config.name}`);
   }
   return definition;
 }

@@ -40,8 +40,20 @@ export interface Enqueuer {
   /**
    * @param options.withinAck the caller is about to tell a user the outcome within Slack's 3 s: give up after a
    *   deadline, and make sure a job whose enqueue missed it never runs.
+   * @param options.delayMs the job waits in BullMQ's delayed set this long before it runs.
    */
-  enqueue<T>(queue: QueueDef<T>, data: T, options?: { withinAck?: boolean }): Promise<void>;
+  enqueue<T>(queue: QueueDef<T>, data: T, options?: { withinAck?: boolean; delayMs?: number }): Promise<void>;
+  /**
+   * Removes the job with this id (what the queue's `jobId` gives) unless a worker is running it right now: a delayed
+   * job (one waiting with `later` included) leaves BullMQ's delayed set at once. Its id stays remembered, so a replay
+   * of the same enqueue adds nothing. `running`: a worker holds it; it runs on, and should find itself stale.
+   */
+  cancel<T>(queue: QueueDef<T>, jobId: string): Promise<'removed' | 'running'>;
+  /**
+   * Puts `data` in place of the job with the same id: the old one (delayed, waiting or finished) is removed and its id
+   * forgotten, then `data` is enqueued. `running`: a worker holds the old one; nothing changes.
+   */
+  replace<T>(queue: QueueDef<T>, data: T, options?: { delayMs?: number }): Promise<'replaced' | 'running'>;
 }
 
 /** The processor of one queue the capability declares. */

@@ -1,4 +1,5 @@
 import type { Catalog } from '../config/catalog.js';
+import { deployableServices } from '../deploys/api.js';
 import type { DeployStore } from '../deploys/store.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { type LastDeploy, lastDeployOf } from './rules.js';
@@ -20,13 +21,10 @@ export async function readContext(
   catalog: Catalog,
   only?: string,
 ): Promise<StatusContext> {
-  const services = Object.entries(catalog.services).filter(
-    ([service, config]) => (only === undefined || service === only) && config.deploy !== undefined,
-  );
+  const services = deployableServices(catalog).filter(({ service }) => only === undefined || service === only);
   const [entries, open] = await Promise.all([
     Promise.all(
-      services.map(async ([service, config]) => {
-        const environments = Object.keys(config.deploy?.environments ?? {});
+      services.map(async ({ service, environments }) => {
         const histories = await Promise.all(
           environments.map((environment) => stores.deploys.history(service, environment, 1)),
         );

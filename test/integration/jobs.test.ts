@@ -223,3 +223,47 @@ async function stallingProxy(
     },
   };
 }
+
+describe('delayed jobs', () => {
+  it('can be cancelled by id (a replay adds nothing) and replaced by id (the new data runs, once)', async () => {
+    const def = queueDef();
+    const ran: string[] = [];
+    const { queues, events } = await start(def, { process: async (data) => void ran.push(data.id) });
+    const queue = queues.queue(def.name);
+    const delayedIds = async () => (await queue.getDelayed()).map((job) => job.id).sort();
+
+    await queues.enqueue(def, { id: 'stale' }, { delayMs: 3_600_000 });
+    await queues.enqueue(def, { id: 'kept' }, { delayMs: 3_600_000 });
+    expect(await delayedIds()).toEqual(['job-kept', 'job-stale']);
+    expect(await queues.cancel(def, 'job-stale')).toBe('removed');
+    expect(await delayedIds()).toEqual(['job-kept']);
+    // Cancelled means done with: the same enqueue again adds nothing; an id nobody holds cancels trivially.
+    await queues.enqueue(def, { id: 'stale' }, { delayMs: 3_600_000 });
+    expect(await delayedIds()).toEqual(['job-kept']);
+    expect(await queues.cancel(def, 'job-never')).toBe('removed');
+
+    // Replaced: the delayed one goes, and the new one (due now) runs.
+    const ranKept = nextCompleted(events);
+    expect(await queues.replace(def, { id: 'kept' })).toBe('replaced');
+    expect(await ranKept).toBe('job-kept');
+    expect(await delayedIds()).toEqual([]);
+    expect(ran).toEqual(['kept']);
+  });
+
+  it('leave a job a worker is running alone', async () => {
+    const def = queueDef();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { queues, events } = await start(def, { process: () => held });
+    const active = once(events, 'active');
+    await queues.enqueue(def, { id: 'busy' });
+    await active;
+    expect(await queues.cancel(def, 'job-busy')).toBe('running');
+    expect(await queues.replace(def, { id: 'busy' })).toBe('running');
+    const done = nextCompleted(events);
+    release();
+    expect(await done).toBe('job-busy');
+  });
+});

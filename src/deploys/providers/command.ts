@@ -1,6 +1,6 @@
 import { renderArgv } from '../../config/argv.js';
-import type { CommandDeploy } from '../../config/catalog-schema.js';
 import { runProcess } from '../../platform/process-runner.js';
+import type { CommandDeploy } from '../config.js';
 import type { DeployProviderRunner, ProviderResult, ProviderRun } from './provider.js';
 
 /** After SIGTERM, how long a command has to exit before SIGKILL. */

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import type { GithubDeploy } from '../../config/catalog-schema.js';
 import { formatDuration } from '../../config/duration.js';
+import type { GithubDeploy } from '../config.js';
 import type { DeployProviderRunner, ProviderResult, ProviderRun } from './provider.js';
 
 const API_VERSION = '2022-11-28';

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import type { WebhookDeploy } from '../../config/catalog-schema.js';
 import { formatDuration } from '../../config/duration.js';
+import type { WebhookDeploy } from '../config.js';
 import type { DeployProviderRunner, ProviderResult, ProviderRun } from './provider.js';
 
 /** What a status URL answers; anything else is a failed poll, retried until the timeout. */

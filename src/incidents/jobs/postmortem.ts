@@ -1,4 +1,6 @@
+import { deployableServices } from '../../deploys/api.js';
 import { DeployStore } from '../../deploys/store.js';
+import { flagChangesBetween } from '../../flags/api.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
 import { uploadFile } from '../../slack/upload.js';
@@ -22,8 +24,7 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
       const channel = await channelOf(desk, incident, ctx);
       const markdown = postmortemMarkdown(incident, await store.timeline(id), {
         deploys: await deploysBeforeIncident(desk, incident),
-        // Seam for a flags capability: pass its changes in the window here.
-        flags: undefined,
+        flags: await flagChangesBetween(services, incident.declaredAt - WHAT_CHANGED_WINDOW_MS, incident.declaredAt),
       });
       await outbox.post({
         key: keys.postmortem(id, n),
@@ -51,8 +52,8 @@ async function deploysBeforeIncident(desk: IncidentDesk, incident: Incident): Pr
   const { services } = desk;
   const deploys = new DeployStore(services.redis, services.keysOf('deploys'));
   const found: ChangeDeploy[] = [];
-  for (const [service, config] of Object.entries(services.catalog.services)) {
-    for (const environment of Object.keys(config.deploy?.environments ?? {})) {
+  for (const { service, environments } of deployableServices(services.catalog)) {
+    for (const environment of environments) {
       for (const d of await deploys.history(service, environment, 50)) {
         if (d.requestedAt < incident.declaredAt - WHAT_CHANGED_WINDOW_MS) break;
         found.push({

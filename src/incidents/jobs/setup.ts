@@ -4,13 +4,11 @@ import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { announceMessage, cardMessage, keys } from '../messages.js';
 import { setupQueue } from '../queues.js';
-import { channelNameFor, severityOf } from '../rules.js';
+import { channelNamesFor, severityOf } from '../rules.js';
 import { invite, SETUP_PATIENCE_MS, save, slackError, topicNow } from './channel.js';
 
 /** How often the setup job looks whether the card's post went through (it pins it then). */
 const CARD_POLL_MS = 200;
-/** Channel names tried before giving up (`…-2` … `…-10`). */
-const NAME_ATTEMPTS = 10;
 /** Pages of 1,000 channels read when looking for a channel whose creation's answer was lost. */
 const LIST_PAGES = 20;
 
@@ -110,8 +108,7 @@ async function createChannel(desk: IncidentDesk, incident: Incident): Promise<In
   const { store, services } = desk;
   const { outbox } = services;
   const prefix = services.catalog.slack.incidentChannelPrefix;
-  for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-    const name = channelNameFor(prefix, incident.declaredAt, incident.title, attempt);
+  for (const name of channelNamesFor(prefix, incident.declaredAt, incident.title, incident.id)) {
     let channel: string;
     try {
       const result = await outbox.call<{ channel: { id: string } }>('conversations.create', { name });

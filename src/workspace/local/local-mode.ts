@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alertsConfig } from '../../alerts/config.js';
+import { loadCatalogFor } from '../../catalog.js';
 import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
-import { loadCatalogFor } from '../../config/load.js';
 import type { Logger } from '../../log.js';
 import type { SlackTransport } from '../../runtime.js';
 import { appFromManifest, type WorkspaceApp } from '../app-manifest.js';
@@ -186,7 +187,8 @@ export async function startLocalMode(
     stack.push(() => workspace.close());
 
     // The demo alert sender answers where ops.yml's alerts.alertmanagerUrl points, when that is this machine.
-    const amUrl = catalog.alerts.alertmanagerUrl ? new URL(catalog.alerts.alertmanagerUrl) : undefined;
+    const { alertmanagerUrl } = alertsConfig.of(catalog);
+    const amUrl = alertmanagerUrl ? new URL(alertmanagerUrl) : undefined;
     const demoAlerts =
       amUrl && ['127.0.0.1', 'localhost'].includes(amUrl.hostname)
         ? await startDemoAlerts({ port: Number(amUrl.port || 80), logger })

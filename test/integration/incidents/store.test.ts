@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import { newIncident, resolve, settingsOf } from '../../../src/incidents/rules.js';
 import { IncidentStore } from '../../../src/incidents/store.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';

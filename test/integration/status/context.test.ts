@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import { DeploySchema } from '../../../src/deploys/deploy.js';
 import { DeployStore } from '../../../src/deploys/store.js';
 import { IncidentSchema } from '../../../src/incidents/incident.js';

@@ -12,7 +12,7 @@ import {
   silenceMatchers,
 } from '../../../src/alerts/rules.js';
 import { AlertmanagerWebhookSchema } from '../../../src/alerts/schemas.js';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
 
 const { catalog } = parseCatalog(

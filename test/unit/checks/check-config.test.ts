@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 
 function problems(checks: string): string[] {
   try {

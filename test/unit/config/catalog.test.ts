@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CatalogResult, loadCatalog, parseCatalog } from '../../../src/config/catalog.js';
+import { type CatalogResult, loadCatalog, parseCatalog } from '../../../src/catalog.js';
 import { ConfigError } from '../../../src/config/errors.js';
+import { deploysConfig } from '../../../src/deploys/config.js';
 
 /** Runs parseCatalog and returns the problems of the ConfigError it throws. */
 function problemsOf(yamlText: string, env: Record<string, string | undefined> = {}): string[] {
@@ -45,14 +46,6 @@ services:
       environments:
         staging: {}
         production: { approval: { from: approver }, verify: [http] }
-    runbooks: [restart-api]
-runbooks:
-  restart-api:
-    description: Restart the API workers
-    approval: { from: approver }
-    steps:
-      - { name: restart, run: ["./scripts/restart.sh", "{service}"], timeout: 5m }
-      - { name: verify, check: api.http }
 `;
 
 describe('parseCatalog', () => {
@@ -77,36 +70,33 @@ describe('parseCatalog', () => {
     expect(api.checks.port).toMatchObject({ type: 'tcp', host: '127.0.0.1', port: 8081, timeout: 5000 });
     expect(api.checks.errors).toMatchObject({ type: 'prometheus', interval: 60_000, expect: { op: '>=', value: 1 } });
     expect(api.checks.smoke).toMatchObject({ type: 'command', failuresBeforeAlert: 1, timeout: 10_000 });
-    expect(api.deploy).toMatchObject({
+    expect(deploysConfig.serviceOf(api).deploy).toMatchObject({
       provider: 'command',
       versionPattern: '^(?:^v?\\d+\\.\\d+\\.\\d+$)$',
       timeout: 15 * 60_000,
       environments: { staging: { verify: [] }, production: { approval: { from: 'approver' }, verify: ['http'] } },
     });
-    expect(catalog.runbooks['restart-api']!.steps).toEqual([
-      { name: 'restart', run: ['./scripts/restart.sh', '{service}'], env: {}, timeout: 300_000 },
-      { name: 'verify', check: 'api.http' },
-    ]);
   });
 
   it.each([
     ['an empty file', ''],
     ['a file with only comments', '# nothing here yet\n'],
-    ['empty sections', 'slack:\nroles:\nservices:\nrunbooks:\n'],
+    ['empty sections', 'slack:\nroles:\nservices:\nalerts:\nincidents:\n'],
   ])('accepts %s', (_, text) => {
     expect(parseCatalog(text, {})).toEqual({
       catalog: {
         slack: { incidentChannelPrefix: 'inc' },
         roles: {},
         services: {},
-        runbooks: {},
         alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
+        runbooks: {},
+        experiments: {},
       },
       warnings: [],
     });
   });
 
-  it('gives a service without checks, deploy or runbooks empty defaults', () => {
+  it('gives a service without checks or deploy empty defaults', () => {
     const { catalog } = parseCatalog('services:\n  web:\n    description: The website\n', {});
     expect(catalog.services.web).toEqual({ description: 'The website', owners: [], checks: {}, runbooks: [] });
   });
@@ -115,7 +105,7 @@ describe('parseCatalog', () => {
   const versionPattern = (source?: string) => {
     const option = source === undefined ? '' : `, versionPattern: ${JSON.stringify(source)}`;
     const yaml = `services:\n  api:\n    deploy: { provider: command, command: [./d.sh]${option}, environments: { prod: } }\n`;
-    return new RegExp(parseCatalog(yaml, {}).catalog.services.api!.deploy!.versionPattern);
+    return new RegExp(deploysConfig.serviceOf(parseCatalog(yaml, {}).catalog.services.api!).deploy!.versionPattern);
   };
 
   it.each<[string, string | undefined, string[], string[]]>([
@@ -139,19 +129,12 @@ services:
   api:
     checks: { smoke: { type: command, command: [./smoke.sh], env: { API_KEY: "\${SMOKE_KEY}" } } }
     deploy: { provider: command, command: [./d.sh, "{version}"], env: { DEPLOY_TOKEN: "\${DEPLOY_TOKEN}", REGION: eu }, environments: { prod: } }
-runbooks:
-  restart:
-    steps:
-      - { name: restart, run: [./restart.sh], env: { TOKEN: "\${DEPLOY_TOKEN}" } }
-      - { name: plain, run: [./plain.sh] }
 `;
     const { catalog } = parseCatalog(yaml, { SMOKE_KEY: 'smoke-secret', DEPLOY_TOKEN: 'deploy-secret' });
     expect(catalog.services.api!.checks.smoke).toMatchObject({ env: { API_KEY: 'smoke-secret' } });
-    expect(catalog.services.api!.deploy).toMatchObject({ env: { DEPLOY_TOKEN: 'deploy-secret', REGION: 'eu' } });
-    expect(catalog.runbooks.restart!.steps).toEqual([
-      { name: 'restart', run: ['./restart.sh'], env: { TOKEN: 'deploy-secret' }, timeout: 300_000 },
-      { name: 'plain', run: ['./plain.sh'], env: {}, timeout: 300_000 },
-    ]);
+    expect(deploysConfig.serviceOf(catalog.services.api!).deploy).toMatchObject({
+      env: { DEPLOY_TOKEN: 'deploy-secret', REGION: 'eu' },
+    });
   });
 
   it('refuses ${VAR} inside argv, pointing to env:, wherever a command is declared', () => {
@@ -159,12 +142,7 @@ runbooks:
 services:
   api:
     checks: { smoke: { type: command, command: [./smoke.sh, "--key=\${SMOKE_KEY}"] } }
-    deploy: { provider: command, command: [./d.sh, "\${DEPLOY_TOKEN}"], environments: { prod: } }
-runbooks:
-  restart:
-    steps:
-      - { name: restart, run: [./restart.sh, "\${UNSET_ONE}"] }
-      - { name: literal, run: [./echo.sh, "$\${version}"] }
+    deploy: { provider: command, command: [./d.sh, "\${DEPLOY_TOKEN}", "$\${version}"], environments: { prod: } }
 `;
     const problems = bare(problemsOf(yaml, { SMOKE_KEY: 'smoke-secret', DEPLOY_TOKEN: 'deploy-secret' }));
     const advice = (name: string) =>
@@ -172,24 +150,6 @@ runbooks:
     expect(problems).toEqual([
       `services.api.checks.smoke.command[1]: ${advice('SMOKE_KEY')}`,
       `services.api.deploy.command[1]: ${advice('DEPLOY_TOKEN')}`,
-      `runbooks.restart.steps[0].run[1]: ${advice('UNSET_ONE')}`,
-    ]);
-  });
-
-  it('refuses env on a check step, and env names that are not variable names', () => {
-    const yaml = `
-services:
-  api: { checks: { http: { type: http, url: "http://127.0.0.1:1/" } } }
-runbooks:
-  restart:
-    steps:
-      - { name: verify, check: api.http, env: { A: b } }
-      - { name: run, run: [./x], env: { "NOT-A-NAME": b, N: 1 } }
-`;
-    expect(bare(problemsOf(yaml))).toEqual([
-      'runbooks.restart.steps[0].env: applies to "run" steps only (a check has its own)',
-      'runbooks.restart.steps[1].env.NOT-A-NAME: must be an environment variable name (letters, digits, _)',
-      'runbooks.restart.steps[1].env.N: must be a string (quote numbers)',
     ]);
   });
 
@@ -247,7 +207,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, runbooks, alerts, incidents, flags)',
+      '(root): must be a mapping of sections (slack, roles, services, alerts, incidents, flags, runbooks, experiments)',
     ]);
   });
 
@@ -265,7 +225,7 @@ describe('parseCatalog problems', () => {
     ['rolse', 'roles'],
     ['servics', 'services'],
     ['Slack', 'slack'],
-    ['runbook', 'runbooks'],
+    ['alert', 'alerts'],
   ])('refuses a misspelt section %s, naming %s', (typo, meant) => {
     const problems = bare(problemsOf(`${typo}:\n  admin: [U0ADMIN]\nslack: {}\n`));
     expect(problems).toEqual([`${typo}: \`${typo}\` is not a section; did you mean \`${meant}\`?`]);
@@ -324,8 +284,6 @@ roles: { Deployers: [U0A], approver: [alice, "U0B", "*"] }
 services:
   API: {}
   web: { channel: "#web", owners: ["*"] }
-runbooks:
-  Restart_All: { steps: [{ name: x, run: [./x] }] }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
       'slack.alertsChannel: must be a Slack channel ID (C…, G… or D…)',
@@ -335,7 +293,6 @@ runbooks:
       'services.API: service names must be lowercase letters, digits and "-", starting with a letter',
       'services.web.channel: must be a Slack channel ID (C…, G… or D…)',
       'services.web.owners[0]: must be a Slack user ID (U…/W…) or user-group ID (S…)',
-      'runbooks.Restart_All: runbook names must be lowercase letters, digits and "-", starting with a letter',
     ]);
   });
 
@@ -377,29 +334,6 @@ services:
     ]);
   });
 
-  it('validates runbook steps', () => {
-    const yaml = `
-runbooks:
-  empty: { steps: [] }
-  bad:
-    steps:
-      - { name: both, run: [./x], check: api.http }
-      - { name: neither }
-      - { name: ref, check: "api" }
-      - { name: timed, check: api.http, timeout: 1s }
-`;
-    expect(bare(problemsOf(yaml))).toEqual([
-      'runbooks.empty.steps: must have at least one step',
-      'runbooks.bad.steps[0]: a step has either "run" or "check", not both',
-      'runbooks.bad.steps[1]: a step needs "run" (a command) or "check" (<service>.<check>)',
-      'runbooks.bad.steps[2].check: must be "<service>.<check>"',
-      'runbooks.bad.steps[3].timeout: applies to "run" steps only (a check has its own)',
-      // Cross-references come after shape errors.
-      'runbooks.bad.steps[0].check: service "api" is not defined in services',
-      'runbooks.bad.steps[3].check: service "api" is not defined in services',
-    ]);
-  });
-
   it('validates cross-references with their paths', () => {
     const yaml = `
 roles: { approver: [U0BOB] }
@@ -411,23 +345,10 @@ services:
       command: [./d.sh]
       environments:
         production: { approval: { from: approvers }, verify: [http, smoke] }
-    runbooks: [restart-api, restart-db]
-runbooks:
-  restart-api:
-    approval: { from: admin }
-    steps:
-      - { name: verify, check: api.http }
-      - { name: verify, check: api.smoke }
-      - { name: other, check: web.http }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
       'services.api.deploy.environments.production.approval.from: role "approvers" is not defined in roles',
       'services.api.deploy.environments.production.verify[1]: check "smoke" is not defined in services.api.checks',
-      'services.api.runbooks[1]: runbook "restart-db" is not defined in runbooks',
-      'runbooks.restart-api.approval.from: role "admin" is not defined in roles',
-      'runbooks.restart-api.steps[1].name: duplicate step name "verify"',
-      'runbooks.restart-api.steps[1].check: check "smoke" is not defined in services.api.checks',
-      'runbooks.restart-api.steps[2].check: service "web" is not defined in services',
     ]);
   });
 
@@ -436,11 +357,11 @@ runbooks:
 services:
   api:
     checks: { http: { type: http, url: nope } }
-    runbooks: [missing]
+    deploy: { provider: command, command: [./d.sh], environments: { prod: { verify: [missing] } } }
 `;
     expect(bare(problemsOf(yaml))).toEqual([
       'services.api.checks.http.url: Invalid URL (expected http:// or https://)',
-      'services.api.runbooks[0]: runbook "missing" is not defined in runbooks',
+      'services.api.deploy.environments.prod.verify[0]: check "missing" is not defined in services.api.checks',
     ]);
   });
 
@@ -555,9 +476,8 @@ describe('names typed in Slack', () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
       expect(catalog.services[name]).toBeUndefined();
       expect(catalog.roles[name]).toBeUndefined();
-      expect(catalog.runbooks[name]).toBeUndefined();
       expect(catalog.services.api!.checks[name]).toBeUndefined();
-      expect(catalog.services.api!.deploy!.environments[name]).toBeUndefined();
+      expect(deploysConfig.serviceOf(catalog.services.api!).deploy!.environments[name]).toBeUndefined();
     }
     const withPrototype: string[] = [];
     const walk = (value: unknown, path: string) => {

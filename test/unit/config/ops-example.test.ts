@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../../src/config/catalog.js';
+import { loadCatalog } from '../../../src/catalog.js';
+import { deploysConfig } from '../../../src/deploys/config.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../ops.example.yml', import.meta.url));
 
@@ -22,7 +23,7 @@ describe('ops.example.yml', () => {
     const api = catalog.services.api!;
     expect(api.channel).toBe('C0API');
     expect(api.checks.http).toMatchObject({ type: 'http', url: 'http://127.0.0.1:8081/healthz' });
-    expect(api.deploy).toMatchObject({
+    expect(deploysConfig.serviceOf(api).deploy).toMatchObject({
       provider: 'command',
       command: ['./scripts/demo-deploy.sh', '{service}', '{version}', '{environment}'],
     });

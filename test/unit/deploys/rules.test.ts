@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchored } from '../../../src/config/catalog-schema.js';
+import { anchored } from '../../../src/deploys/config.js';
 import type { Deploy } from '../../../src/deploys/deploy.js';
 import {
   currentVersion,

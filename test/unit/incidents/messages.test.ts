@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import type { Incident, TimelineEntry } from '../../../src/incidents/incident.js';
 import {
   announceMessage,

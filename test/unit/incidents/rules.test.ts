@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ops.yml's ${VAR} syntax.
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../../src/config/catalog.js';
+import { parseCatalog } from '../../../src/catalog.js';
 import type { ConfigError } from '../../../src/config/errors.js';
 import { Refused } from '../../../src/errors.js';
 import type { Incident } from '../../../src/incidents/incident.js';
@@ -8,7 +8,7 @@ import {
   acknowledge,
   assignRole,
   changeSeverity,
-  channelNameFor,
+  channelNamesFor,
   declareProblems,
   escalationFor,
   formatElapsed,
@@ -113,14 +113,22 @@ describe('incident rules', () => {
     expect(normaliseSeverity(settings, 'major')).toBeUndefined();
   });
 
-  it('names channels <prefix>-<yyyymmdd>-<slug>, within Slack’s 80 characters, with a suffix when taken', () => {
-    expect(channelNameFor('inc', T0, 'Checkout returns 500s!')).toBe('inc-20261202-checkout-returns-500s');
-    expect(channelNameFor('inc', T0, 'Checkout returns 500s!', 1)).toBe('inc-20261202-checkout-returns-500s-2');
+  it('names channels <prefix>-<yyyymmdd>-<slug>, then by the incident’s number, within Slack’s 80 characters', () => {
+    expect(channelNamesFor('inc', T0, 'Checkout returns 500s!', '7')).toEqual([
+      'inc-20261202-checkout-returns-500s',
+      'inc-20261202-7',
+    ]);
     expect(slugOf('Ünïcode — only ✨')).toBe('unicode-only');
-    expect(slugOf('✨✨')).toBe('incident');
-    const long = channelNameFor('incident_response', T0, 'x'.repeat(200), 9);
-    expect(long.length).toBeLessThanOrEqual(80);
-    expect(long).toMatch(/^[a-z0-9_-]+$/);
+    expect(slugOf('Платежи не проходят')).toBe('platezhi-ne-prohodyat');
+    expect(slugOf('支付失败')).toBe('zhi-fu-shi-bai');
+    expect(slugOf('✨✨')).toBeUndefined();
+    // Only digits would read as another incident's number.
+    expect(slugOf('500 503')).toBeUndefined();
+    expect(channelNamesFor('inc', T0, '🔥🔥', '12')).toEqual(['inc-20261202-12']);
+    for (const name of channelNamesFor('incident_response', T0, 'x'.repeat(200), '123456789')) {
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(name).toMatch(/^[a-z0-9_-]+$/);
+    }
     expect(titleKeyOf('  Checkout   RETURNS 500s ')).toBe('checkout returns 500s');
   });
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadCatalog, parseCatalog } from '../../../src/config/catalog.js';
+import { loadCatalog, parseCatalog } from '../../../src/catalog.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import type { SlackTransport } from '../../../src/runtime.js';
