@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordedCall } from '../../src/workspace/server.js';
 import { recordingDeploy } from '../support/deploys.js';
-import { answerIn, CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { answerIn, CHANNEL, type Harness, startHarness, USERS, waitForMessage as waitFor } from '../support/harness.js';
 
 /**
  * Text from people and webhooks never pings, disguises a link or forges an entry: every command, button, modal,
@@ -132,14 +132,7 @@ const webhook = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-const messagesIn = (channelId: string) => (h.slack.state.messages.get(channelId) ?? []).filter((m) => !m.ephemeralFor);
-
-const waitForMessage = (channelId: string, pattern: RegExp) =>
-  vi.waitFor(() => {
-    const found = messagesIn(channelId).find((m) => pattern.test(m.text));
-    expect(found, `a message matching ${pattern} in ${channelId}`).toBeDefined();
-    return found!;
-  }, WAIT);
+const waitForMessage = (channelId: string, pattern: RegExp) => waitFor(h, channelId, pattern);
 
 /** The channel of the incident whose topic ends with `title`, once its card is pinned. */
 const incidentChannel = (title: string) =>

@@ -6,7 +6,14 @@ import type { RecordedCall } from '../../src/workspace/server.js';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
 import { deployMessage, recordingDeploy } from '../support/deploys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
-import { answerIn as answer, CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import {
+  answerIn as answer,
+  CHANNEL,
+  type Harness,
+  startHarness,
+  USERS,
+  waitForMessage as waitFor,
+} from '../support/harness.js';
 
 let h: Harness;
 let pd: FakePagerDuty;
@@ -89,14 +96,7 @@ function card(channelId: string): WorkspaceMessage {
   return h.slack.state.getMessage(channelId, ts)!;
 }
 
-const messagesIn = (channelId: string) => (h.slack.state.messages.get(channelId) ?? []).filter((m) => !m.ephemeralFor);
-
-const waitForMessage = (channelId: string, pattern: RegExp) =>
-  vi.waitFor(() => {
-    const found = messagesIn(channelId).find((m) => pattern.test(m.text));
-    expect(found, `a message matching ${pattern} in ${channelId}`).toBeDefined();
-    return found!;
-  }, WAIT);
+const waitForMessage = (channelId: string, pattern: RegExp) => waitFor(h, channelId, pattern);
 
 describe('incidents end to end', () => {
   it('runs an incident from the modal to the postmortem: channel, invites, pinned card, escalation, paging, updates, reminder, resolve', async () => {
