@@ -1,6 +1,6 @@
+import type { AuditEntry } from '../platform/audit-log.js';
 import { type Block, context, header, type Message, message, plainText } from '../platform/blocks.js';
 import { date, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
-import type { AuditEntry } from './audit-log.js';
 
 const OUTCOME_ICON: Record<AuditEntry['outcome'], string> = {
   ok: ':white_check_mark:',

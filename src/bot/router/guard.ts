@@ -1,7 +1,7 @@
 import type { Permissions } from '../../access/permissions.js';
-import type { AuditLog } from '../../audit/audit-log.js';
 import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { AuditLog } from '../../platform/audit-log.js';
 import type { Message } from '../../platform/blocks.js';
 import type { Capability, Guarded } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';

@@ -1,5 +1,4 @@
-import { deployableServices } from '../../deploys/api.js';
-import { DeployStore } from '../../deploys/store.js';
+import { deployableServices, recentDeploys } from '../../deploys/api.js';
 import { flagChangesBetween } from '../../flags/api.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
@@ -50,11 +49,10 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
 /** Deploys of every service in the two hours before the incident started. */
 async function deploysBeforeIncident(desk: IncidentDesk, incident: Incident): Promise<ChangeDeploy[]> {
   const { services } = desk;
-  const deploys = new DeployStore(services.redis, services.keysOf('deploys'));
   const found: ChangeDeploy[] = [];
   for (const { service, environments } of deployableServices(services.catalog)) {
     for (const environment of environments) {
-      for (const d of await deploys.history(service, environment, 50)) {
+      for (const d of await recentDeploys(services, service, environment, 50)) {
         if (d.requestedAt < incident.declaredAt - WHAT_CHANGED_WINDOW_MS) break;
         found.push({
           id: d.id,

@@ -65,6 +65,11 @@ function providerOf(activity: Activity): ActivityProvider {
     };
   }
   const expected = p.expected_status;
+  if (!/^https?:\/\/\S+$/.test(p.url)) {
+    throw new ExperimentPlanError(
+      `activity "${activity.name}" needs an http(s) URL (is a configuration value missing?)`,
+    );
+  }
   return {
     type: 'http',
     method: p.method.toUpperCase(),

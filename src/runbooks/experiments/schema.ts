@@ -25,7 +25,8 @@ const ProcessProviderSchema = z.looseObject({
 
 const HttpProviderSchema = z.looseObject({
   type: z.literal('http'),
-  url: z.string().regex(/^https?:\/\/\S+$/, { error: 'a HTTP activity must have an http(s) URL' }),
+  /** An http(s) URL once `${configuration}` values are filled in (checked then). */
+  url: z.string().min(1, { error: 'a HTTP activity must have a URL' }),
   method: z
     .string()
     .regex(/^[A-Za-z]+$/)
