@@ -3,6 +3,7 @@ import { type Action, type ActionContext, defineCapability, subcommand } from '.
 import { args, optional, rest } from '../platform/grammar/index.js';
 import { md, plain } from '../platform/mrkdwn.js';
 import { experimentCommand } from './commands/experiment-command.js';
+import { runFromAlert } from './commands/from-alert.js';
 import { runbookCatalog } from './commands/launch.js';
 import { paramsView } from './commands/params-view.js';
 import { runCommand } from './commands/run-command.js';
@@ -27,7 +28,20 @@ export const runbooks = defineCapability({
   name: 'runbooks',
   title: 'Runbooks',
   config: runbooksConfig,
-  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  uses: [
+    'redis',
+    'key',
+    'keysOf',
+    'catalog',
+    'outbox',
+    'jobs',
+    'approvals',
+    'audit',
+    'permissions',
+    'metrics',
+    'logger',
+    'now',
+  ],
   build: (services) => {
     const desk = new RunDesk(services);
     const catalog = runbookCatalog(() => services.catalog);
@@ -86,6 +100,7 @@ export const runbooks = defineCapability({
       ],
       actions: [
         ...resolveActions,
+        runFromAlert(desk, catalog, services),
         {
           actionId: ACTIONS.cancel,
           changes: true,

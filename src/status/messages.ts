@@ -139,6 +139,10 @@ export function detailMessage(
   }
   const footer = parts(figures(service), incidentsText(service), deployText(service, true));
   if (footer.text !== '') blocks.push(context(footer));
+  const flags = (service.flagChanges ?? []).map(
+    (c) => md`:triangular_flag_on_post: flag ${code(c.flag)} ${truncate(c.change, 120)} ${date(c.at)}`,
+  );
+  if (flags.length > 0) blocks.push(context(...flags));
   return message(md`${service.name}: ${LABEL[health]}`, blocks);
 }
 
