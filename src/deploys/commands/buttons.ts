@@ -1,5 +1,5 @@
 import { textMessage } from '../../platform/blocks.js';
-import type { Action } from '../../platform/capability.js';
+import { type Action, NUMERIC_ID, unchanged } from '../../platform/capability.js';
 import { deployRunQueue } from '../deploy-queue.js';
 import { DeployDesk, DeployRefused } from '../desk.js';
 import { ACTIONS } from '../messages.js';
@@ -12,18 +12,20 @@ export function deployButtons(desk: DeployDesk): Action[] {
       actionId: ACTIONS.cancel,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const deploy = ctx.value ? await store.get(ctx.value) : undefined;
-        if (deploy?.status !== 'running') return void (await ctx.respond(textMessage('That deploy is not running.')));
+        if (deploy?.status !== 'running') return unchanged('That deploy is not running.');
         await store.requestCancel(deploy.id, ctx.userId);
-        await ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+        return ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
       },
     },
     {
       actionId: ACTIONS.rollback,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const from = ctx.value ? await store.get(ctx.value) : undefined;
@@ -48,26 +50,27 @@ export function deployButtons(desk: DeployDesk): Action[] {
       actionId: ACTIONS.retry,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const from = ctx.value ? await store.get(ctx.value) : undefined;
-        if (from?.status !== 'interrupted')
-          return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
+        if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
         const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
         await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
-        await desk.refresh(from.id);
+        return desk.refresh(from.id);
       },
     },
     {
       actionId: ACTIONS.markFailed,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const from = ctx.value ? await store.get(ctx.value) : undefined;
-        if (from?.status !== 'interrupted')
-          return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
+        if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
         await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
+        return undefined;
       },
     },
   ];
