@@ -5,7 +5,7 @@
  * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
  * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
  * table. (2) delivery through the outbox (bench/delivery.ts). (3) an alert storm (bench/alerts.ts). (4) `/ops status` (bench/status.ts). (5) deploys approved at once
- * (bench/deploys.ts). Writes all to
+ * (bench/deploys.ts). (6) OFREP flag evaluation (bench/flags.ts). Writes all to
  * bench/results.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -21,6 +21,7 @@ import { createSlackServer } from '../src/workspace/server.js';
 import { benchAlerts, renderAlerts } from './alerts.js';
 import { benchDelivery, renderDelivery } from './delivery.js';
 import { benchDeploys, renderDeploys } from './deploys.js';
+import { benchFlags, renderFlags } from './flags.js';
 import { benchStatus, renderStatus } from './status.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
@@ -203,6 +204,7 @@ async function main() {
   let storm: string;
   let status: string;
   let deploys: string;
+  let flags: string;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) samples.push(...(await measure(target)));
@@ -211,12 +213,13 @@ async function main() {
     storm = renderAlerts(await benchAlerts(redisUrl));
     status = renderStatus(await benchStatus(redisUrl));
     deploys = renderDeploys(await benchDeploys(redisUrl));
+    flags = renderFlags(await benchFlags(redisUrl));
   } finally {
     await slack.close();
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = `${render(medians(samples))}\n${delivery}\n${storm}\n${status}\n${deploys}`;
+  const report = `${render(medians(samples))}\n${delivery}\n${storm}\n${status}\n${deploys}\n${flags}`;
   process.stdout.write(`${report}\n`);
   writeFileSync('bench/results.md', report);
 }

@@ -7,11 +7,11 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { AuditLog } from './audit/audit-log.js';
 import { exportAudit } from './audit/export.js';
 import { loadEnv } from './config/env.js';
 import { ConfigError } from './config/errors.js';
 import { createLogger } from './log.js';
+import { AuditLog } from './platform/audit-log.js';
 import { connectRedis } from './redis/connections.js';
 import { redisKeys } from './redis/keys.js';
 

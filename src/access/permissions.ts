@@ -1,6 +1,6 @@
-import type { AuditLog } from '../audit/audit-log.js';
-import type { RefusalThrottle } from '../audit/refusal-throttle.js';
 import { PermissionDenied } from '../errors.js';
+import type { AuditLog } from '../platform/audit-log.js';
+import type { RefusalThrottle } from '../platform/refusal-throttle.js';
 import { groupsOfRole, holdsRole, type RoleTable } from './roles.js';
 import type { UsergroupCache } from './usergroups.js';
 

@@ -223,19 +223,7 @@ export interface Applied {
  * resolved → firing, and says whether a new message is due or the existing one is edited.
  */
 export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, route: Route, now: number): Applied {
-  const groupKey = batchGroupKey(batch);
-  let duplicates = 0;
-  const fresh = batch.alerts.filter((alert) => {
-    const known = previous?.alerts[alert.fingerprint];
-    const duplicate =
-      known !== undefined &&
-      known.startsAt === alert.startsAt &&
-      // Same status: a resend. Firing after its own resolve (same start): a stale resend that lost the race to the
-      // resolve — an alert that fires again starts anew. Without a start (generic senders) only the first applies.
-      (known.status === alert.status || (alert.startsAt !== '' && known.status === 'resolved'));
-    if (duplicate) duplicates++;
-    return !duplicate;
-  });
+  const { fresh, duplicates } = dedupe(previous, batch);
   if (previous && fresh.length === 0) {
     return { group: previous, duplicates, unchanged: true, newMessage: false };
   }
@@ -248,23 +236,7 @@ export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, 
     now - (previous.resolvedAt ?? previous.updatedAt) > FLAP_WINDOW_MS;
   const base: AlertGroup =
     previous === undefined || restarting
-      ? {
-          id: groupIdOf(batch.source, groupKey),
-          groupKey,
-          source: batch.source,
-          groupLabels: batch.groupLabels,
-          externalURL: batch.externalURL,
-          links: batch.links,
-          alerts: {},
-          state: 'firing',
-          epoch: (previous?.epoch ?? 0) + 1,
-          since: now,
-          flaps: 0,
-          channel: route.channel,
-          mention: route.mention,
-          changes: 0,
-          updatedAt: now,
-        }
+      ? newGroup(batch, route, (previous?.epoch ?? 0) + 1, now)
       : { ...previous, alerts: { ...previous.alerts } };
 
   for (const alert of fresh) base.alerts[alert.fingerprint] = alert;
@@ -305,6 +277,50 @@ export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, 
     line = `:arrows_counterclockwise: ${parts.join(', ')} — now ${firing} firing, ${resolved} resolved`;
   }
   return { group, duplicates, unchanged: false, newMessage: false, line };
+}
+
+/**
+ * The batch's alerts not already known with the same status and start (HA pairs, repeat_interval), and how many were.
+ */
+function dedupe(
+  previous: AlertGroup | undefined,
+  batch: AlertBatch,
+): { fresh: AlertBatch['alerts']; duplicates: number } {
+  let duplicates = 0;
+  const fresh = batch.alerts.filter((alert) => {
+    const known = previous?.alerts[alert.fingerprint];
+    const duplicate =
+      known !== undefined &&
+      known.startsAt === alert.startsAt &&
+      // Same status: a resend. Firing after its own resolve (same start): a stale resend that lost the race to the
+      // resolve — an alert that fires again starts anew. Without a start (generic senders) only the first applies.
+      (known.status === alert.status || (alert.startsAt !== '' && known.status === 'resolved'));
+    if (duplicate) duplicates++;
+    return !duplicate;
+  });
+  return { fresh, duplicates };
+}
+
+/** A group's new epoch, before its alerts are added: firing since now, in the route's channel. */
+function newGroup(batch: AlertBatch, route: Route, epoch: number, now: number): AlertGroup {
+  const groupKey = batchGroupKey(batch);
+  return {
+    id: groupIdOf(batch.source, groupKey),
+    groupKey,
+    source: batch.source,
+    groupLabels: batch.groupLabels,
+    externalURL: batch.externalURL,
+    links: batch.links,
+    alerts: {},
+    state: 'firing',
+    epoch,
+    since: now,
+    flaps: 0,
+    channel: route.channel,
+    mention: route.mention,
+    changes: 0,
+    updatedAt: now,
+  };
 }
 
 /** Keeps the newest alerts when a group outgrows MAX_ALERTS_PER_GROUP, dropping resolved ones first. */

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditLog } from './audit-log.js';
+import type { AuditEntry, AuditLog } from '../platform/audit-log.js';
 
 /** What an export wrote: how many entries, and the id of the last one (pass it as `after` next time). */
 export interface AuditExportResult {

@@ -1,5 +1,5 @@
+import type { AuditEntry } from '../platform/audit-log.js';
 import { context, escapeMrkdwn, header, type Message, sectionsOf } from '../platform/blocks.js';
-import type { AuditEntry } from './audit-log.js';
 
 const OUTCOME_ICON: Record<AuditEntry['outcome'], string> = {
   ok: ':white_check_mark:',

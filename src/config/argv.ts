@@ -24,39 +24,47 @@ export const ARGV_ENV_REFERENCE = 'argvEnvReference';
  * An argv array, executed without a shell: non-empty, its first element a program name or path (no whitespace, no
  * placeholder), placeholders only from {@link ARGV_PLACEHOLDERS}.
  */
-export const ArgvSchema = z
-  .array(z.string(), { error: 'must be an argv array such as ["./deploy.sh", "{service}"] (no shell)' })
-  .min(1, { error: 'must not be empty' })
-  .superRefine((argv, ctx) => {
-    const program = argv[0];
-    if (program !== undefined && !/^[^\s{}]+$/.test(program)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [0],
-        message: 'must be a program name or path without spaces or placeholders (arguments go in separate elements)',
-      });
-    }
-    argv.forEach((arg, index) => {
-      const reference = ENV_REFERENCE.exec(arg)?.[1];
-      if (reference !== undefined) {
+export const ArgvSchema = argvSchema(ARGV_PLACEHOLDERS);
+
+/**
+ * The argv schema with its own placeholder allow-list; `'*'` leaves placeholders to the caller (runbooks check theirs
+ * against the runbook's parameters).
+ */
+export function argvSchema(placeholders: readonly string[]) {
+  return z
+    .array(z.string(), { error: 'must be an argv array such as ["./deploy.sh", "{service}"] (no shell)' })
+    .min(1, { error: 'must not be empty' })
+    .superRefine((argv, ctx) => {
+      const program = argv[0];
+      if (program !== undefined && !/^[^\s{}]+$/.test(program)) {
         ctx.addIssue({
           code: 'custom',
-          path: [index],
-          params: { [ARGV_ENV_REFERENCE]: true },
-          message: `\${${reference}} in argv would show in \`ps\`: pass it through \`env:\` (env: { ${reference}: "\${${reference}}" }) and let the command read it from its environment`,
+          path: [0],
+          message: 'must be a program name or path without spaces or placeholders (arguments go in separate elements)',
         });
       }
-      for (const [, name] of arg.matchAll(PLACEHOLDER)) {
-        if (!(ARGV_PLACEHOLDERS as readonly string[]).includes(name!)) {
+      argv.forEach((arg, index) => {
+        const reference = ENV_REFERENCE.exec(arg)?.[1];
+        if (reference !== undefined) {
           ctx.addIssue({
             code: 'custom',
             path: [index],
-            message: `unknown placeholder {${name}} (allowed: ${ARGV_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
+            params: { [ARGV_ENV_REFERENCE]: true },
+            message: `\${${reference}} in argv would show in \`ps\`: pass it through \`env:\` (env: { ${reference}: "\${${reference}}" }) and let the command read it from its environment`,
           });
         }
-      }
+        for (const [, name] of arg.matchAll(PLACEHOLDER)) {
+          if (!placeholders.includes('*') && !placeholders.includes(name!)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `unknown placeholder {${name}} (allowed: ${placeholders.map((p) => `{${p}}`).join(', ')})`,
+            });
+          }
+        }
+      });
     });
-  });
+}
 
 /**
  * Environment variables a command runs with, on top of a minimal base the runner chooses: the way secrets reach a

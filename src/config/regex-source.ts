@@ -14,3 +14,11 @@ export function regexSource() {
     { error: 'must be a valid regular expression' },
   );
 }
+
+/**
+ * A pattern that must match the whole value: `v[0-9.]+` alone would accept `--upload-pack=x v1`. Wrapping in a
+ * non-capturing group anchors every alternative (`^a|b$` anchors neither side of the other).
+ */
+export function anchored(source: string): string {
+  return `^(?:${source})$`;
+}

@@ -17,7 +17,7 @@ import {
 } from '../config/catalog-refs.js';
 import { duration } from '../config/duration.js';
 import type { PathProblem } from '../config/interpolate.js';
-import { regexSource } from '../config/regex-source.js';
+import { anchored, regexSource } from '../config/regex-source.js';
 import { httpUrl } from '../config/url.js';
 
 /**
@@ -26,13 +26,7 @@ import { httpUrl } from '../config/url.js';
  */
 export const DEFAULT_VERSION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
 
-/**
- * A pattern that must match the whole value: `v[0-9.]+` alone would accept `--upload-pack=x v1`. Wrapping in a
- * non-capturing group anchors every alternative (`^a|b$` anchors neither side of the other).
- */
-export function anchored(source: string): string {
-  return `^(?:${source})$`;
-}
+export { anchored } from '../config/regex-source.js';
 
 export const EnvironmentSchema = emptyAsAbsent(
   z

@@ -1,7 +1,9 @@
+import { textMessage } from '../platform/blocks.js';
 import type { Action, ActionContext } from '../platform/capability.js';
 import { FLAGS_ROLE, withFlagsRole } from './commands.js';
 import type { FlagsContext } from './context.js';
 import { ACTIONS, flagCard, parseCardValue } from './messages.js';
+import { ROLLOUT_ACTIONS } from './rollout-messages.js';
 import { type FlagOperation, FlagRefused } from './rules.js';
 
 /** The flag card's Turn on / Turn off and rollout select, and Approve / Reject on pending changes. */
@@ -53,6 +55,20 @@ export function flagActions(context: () => FlagsContext): Action[] {
         auditTarget,
         run: fromCard((extra) => ({ op: 'rollout', percent: Number(extra) })),
       },
+      ...(['pause', 'resume', 'abort'] as const).map(
+        (control): Action => ({
+          actionId: ROLLOUT_ACTIONS[control],
+          role: FLAGS_ROLE,
+          changes: true,
+          auditAction: `flags.rollout-${control}`,
+          auditTarget: (value) => `rollout#${value ?? ''}`,
+          async run(ctx) {
+            if (!ctx.value) return;
+            const refusal = await context().rollouts.control(ctx.value, control, ctx.userId);
+            if (refusal) await ctx.respond(textMessage(refusal));
+          },
+        }),
+      ),
     ],
     context,
   );

@@ -1,10 +1,11 @@
+/** flags' part of ops.yml: the `flags:` section — environments and their OFREP tokens, approvals, staleness, role. */
 import { z } from 'zod';
-import { ApprovalSchema, defineConfig } from '../config/catalog.js';
+import { ApprovalSchema, defineConfig, KEY_PATTERN } from '../config/catalog.js';
+import { approvalRoleProblems, type ConfigTree, entriesIn, isTree } from '../config/catalog-refs.js';
 import { duration } from '../config/duration.js';
+import type { PathProblem } from '../config/interpolate.js';
 
-/** Environment and role names, as ops.yml's other sections spell them. */
-const NAME = /^[a-z][a-z0-9_-]*$/;
-const environmentName = z.string().regex(NAME, {
+const environmentName = z.string().regex(KEY_PATTERN, {
   error: 'environment names must be lowercase letters, digits, "-" and "_", starting with a letter',
 });
 
@@ -24,48 +25,50 @@ export const FlagEnvironmentSchema = z.strictObject({
  * `flags:` — the environments flags are evaluated in (each with its OFREP token), which of them need an approval for
  * changes, when an unchanged flag counts as stale, and who may change flags.
  */
-export const flagsSettingsSchema = <A extends z.ZodType<{ from: string; count: number; expiresIn: number }>>(
-  approval: A,
-) =>
-  z
-    .strictObject({
-      environments: z
-        .record(environmentName, FlagEnvironmentSchema)
-        .refine((environments) => Object.keys(environments).length > 0, {
-          error: 'must define at least one environment',
-        })
-        .refine(
-          (environments) =>
-            new Set(Object.values(environments).map((e) => e.token)).size === Object.keys(environments).length,
-          {
-            error: 'each environment needs its own token (the token selects the environment)',
-          },
-        ),
-      approval: z.preprocess(
-        (value) => (value === null ? undefined : value),
-        z.record(environmentName, approval).default({}),
+export const FlagsSettingsSchema = z
+  .strictObject({
+    environments: z
+      .record(environmentName, FlagEnvironmentSchema)
+      .refine((environments) => Object.keys(environments).length > 0, { error: 'must define at least one environment' })
+      .refine(
+        (environments) =>
+          new Set(Object.values(environments).map((e) => e.token)).size === Object.keys(environments).length,
+        { error: 'each environment needs its own token (the token selects the environment)' },
       ),
-      staleAfter: duration({ min: 60_000 }).default(30 * 86_400_000),
-      role: z.string().regex(NAME, { error: 'must be a role name' }).default('deployer'),
-    })
-    .superRefine((flags, ctx) => {
-      for (const environment of Object.keys(flags.approval)) {
-        if (!Object.hasOwn(flags.environments, environment)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['approval', environment],
-            message: `environment "${environment}" is not defined in flags.environments`,
-          });
-        }
+    approval: z.preprocess(
+      (value) => (value === null ? undefined : value),
+      z.record(environmentName, ApprovalSchema).default({}),
+    ),
+    staleAfter: duration({ min: 60_000 }).default(30 * 86_400_000),
+    role: z.string().regex(KEY_PATTERN, { error: 'must be a role name' }).default('deployer'),
+  })
+  .superRefine((flags, ctx) => {
+    for (const environment of Object.keys(flags.approval)) {
+      if (!Object.hasOwn(flags.environments, environment)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approval', environment],
+          message: `environment "${environment}" is not defined in flags.environments`,
+        });
       }
-    });
+    }
+  });
 
-export interface FlagsSettings {
-  environments: Record<string, { token: string }>;
-  approval: Record<string, { from: string; count: number; expiresIn: number }>;
-  staleAfter: number;
-  role: string;
+export type FlagsSettings = z.output<typeof FlagsSettingsSchema>;
+
+/** Approval roles and `flags.role` must be roles ops.yml defines. */
+function flagRefs(raw: ConfigTree): PathProblem[] {
+  const flags = raw.flags;
+  if (!isTree(flags)) return [];
+  const problems: PathProblem[] = [];
+  for (const [environment, approval] of entriesIn(flags.approval)) {
+    problems.push(...approvalRoleProblems(raw, approval, ['flags', 'approval', environment]));
+  }
+  if (typeof flags.role === 'string' && !(isTree(raw.roles) && Object.hasOwn(raw.roles, flags.role))) {
+    problems.push({ path: ['flags', 'role'], message: `role "${flags.role}" is not defined in roles` });
+  }
+  return problems;
 }
 
-/** Absent: the flag commands say how to set flags up, and no OFREP route is served. */
-export const flagsConfig = defineConfig({ name: 'flags', section: flagsSettingsSchema(ApprovalSchema).optional() });
+/** Absent: the flag commands say how to set flags up, and the OFREP routes refuse every token. */
+export const flagsConfig = defineConfig({ name: 'flags', section: FlagsSettingsSchema.optional(), refs: flagRefs });

@@ -1,7 +1,6 @@
 import { lazy } from '../platform/lazy.js';
 import type { Services } from '../platform/services.js';
-import type { FlagsSettings } from './config.js';
-import { flagsConfig } from './config.js';
+import { type FlagsSettings, flagsConfig } from './config.js';
 import { FlagDesk } from './desk.js';
 import { Evaluator } from './evaluator.js';
 import { type FlagMetrics, flagMetrics } from './metrics.js';
@@ -24,6 +23,7 @@ export type FlagsServices = Pick<
   Services,
   | 'redis'
   | 'key'
+  | 'keysOf'
   | 'catalog'
   | 'outbox'
   | 'jobs'
@@ -63,6 +63,17 @@ export function flagsContext(services: FlagsServices): () => FlagsContext {
         },
       });
     }
-    return { configured, settings, desk, evaluator, metrics, rollouts: new RolloutDesk() };
+    return {
+      configured,
+      settings,
+      desk,
+      evaluator,
+      metrics,
+      rollouts: new RolloutDesk(
+        services,
+        () => desk,
+        () => metrics,
+      ),
+    };
   });
 }

@@ -6,6 +6,7 @@ import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
 import { exportCommand } from './export.js';
 import { flagsHome } from './messages.js';
+import { rolloutJob } from './rollouts.js';
 import { flagRoutes } from './routes.js';
 
 /**
@@ -20,6 +21,7 @@ export const flags = defineCapability({
   uses: [
     'redis',
     'key',
+    'keysOf',
     'catalog',
     'outbox',
     'jobs',
@@ -60,6 +62,7 @@ export const flags = defineCapability({
       subcommands: flagCommands(context, services, exportCommand(context, services.outbox)),
       actions: flagActions(context),
       routes: flagRoutes(context),
+      jobs: [rolloutJob(() => context().rollouts)],
     };
   },
 });

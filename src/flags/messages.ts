@@ -24,9 +24,6 @@ import type { FlagChange } from './store.js';
 export const ACTIONS = {
   toggle: 'flags_toggle',
   rollout: 'flags_rollout',
-  pause: 'flags_rollout_pause',
-  resume: 'flags_rollout_resume',
-  abort: 'flags_rollout_abort',
 } as const;
 
 /** The rollout select's choices on the card. */

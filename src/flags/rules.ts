@@ -296,3 +296,28 @@ export function rolloutSteps(from: number, to: number, overMs: number): Array<{ 
   }
   return steps;
 }
+
+export type RolloutStatus = 'running' | 'paused' | 'halted' | 'done' | 'aborted';
+
+/** A progressive rollout: its plan, where it is, and the last percentage its guard saw healthy. */
+export interface Rollout {
+  id: string;
+  key: string;
+  environment: string;
+  steps: Array<{ atMs: number; percent: number }>;
+  /** Index of the next step to apply. */
+  next: number;
+  current: number;
+  lastHealthy: number;
+  guard?: string;
+  status: RolloutStatus;
+  startedAt: number;
+  /** Time spent paused, which pushes every later step back. */
+  pausedMs: number;
+  pausedAt?: number;
+  /** Bumped on each resume: the job id of the run that follows. */
+  run: number;
+  by: string;
+  channel: string;
+  reason?: string;
+}

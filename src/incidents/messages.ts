@@ -1,4 +1,4 @@
-import { DECLARE_INCIDENT_ACTION } from '../alerts/messages.js';
+import { DECLARE_INCIDENT_ACTION } from '../alerts/api.js';
 import {
   type Block,
   button,

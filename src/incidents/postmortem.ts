@@ -16,10 +16,7 @@ export interface ChangeDeploy {
   at: number;
 }
 
-/**
- * A flag change in the window. No capability records flag changes yet: callers pass `undefined` (not recorded), and
- * a flags capability fills this in when it lands.
- */
+/** A flag change in the window, as the flags capability's api reports it. */
 export interface ChangeFlag {
   flag: string;
   change: string;
@@ -29,7 +26,7 @@ export interface ChangeFlag {
 
 export interface WhatChanged {
   deploys: ChangeDeploy[];
-  /** Undefined: nothing records flag changes (yet). */
+  /** Undefined: flag changes were not looked up. */
   flags?: ChangeFlag[];
 }
 
@@ -99,7 +96,7 @@ export function postmortemMarkdown(
     );
   }
   out.push('', '### Flag changes', '');
-  if (changed.flags === undefined) out.push('No flag changes are recorded (Opsdeck does not track flags yet).');
+  if (changed.flags === undefined) out.push('No flag changes are recorded.');
   else if (changed.flags.length === 0) out.push('No flag changes recorded.');
   else for (const f of changed.flags) out.push(`- ${utc(f.at)} — ${f.flag}: ${f.change} (${person(f.by)})`);
   out.push('', '## Follow-ups', '', '- [ ] _What would have caught this sooner?_', '');

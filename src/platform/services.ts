@@ -2,11 +2,11 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Permissions } from '../access/permissions.js';
 import type { ApprovalGates } from '../approvals/gate.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
 import type { SubscriptionListener } from '../redis/pubsub.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import type { AuditLog } from './audit-log.js';
 import type { Enqueuer } from './queue.js';
 
 /** The Home tab, for capabilities whose Home section shows live state. */
@@ -49,8 +49,8 @@ export interface Services {
   /** Builds the capability's own Redis keys, under its name: in `deploys`, `key('lock', 'api')` → `<prefix>:deploys:lock:api`. */
   key(...parts: string[]): string;
   /**
-   * Another capability's key builder, only to read its state through that capability's own store class (incidents
-   * reads alert groups and deploy history so); a capability never writes another's keys.
+   * A capability's key builder by name, for its own `api.ts`: the functions it publishes build its store from
+   * `keysOf('<itself>')` with the caller's services. Nothing else calls it; a capability never touches another's keys.
    */
   keysOf(capability: string): (...parts: string[]) => string;
   /** Where capabilities declare their own metrics (bounded labels only). */

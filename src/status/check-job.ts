@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { enqueueBatch } from '../alerts/ingest-job.js';
-import { batchFromCheck } from '../alerts/rules.js';
-import type { AlertBatch } from '../alerts/schemas.js';
+import { type CheckAlert, raiseCheckAlert } from '../alerts/api.js';
 import { runCheck } from '../checks/run-check.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
@@ -125,24 +123,24 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
     const { failuresBeforeAlert } = check;
     const state = await store.alertState(data.service, data.check);
     const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
-    if (next.transition !== 'none') await enqueueBatch(d, alertBatch(data, stored, state, next, check));
+    if (next.transition !== 'none') await raiseCheckAlert(d, checkAlert(data, stored, state, next, check));
     // Saved after the enqueue: a run that stops in between raises (or resolves) again next time, with the same start,
     // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
     await store.setAlertState(data.service, data.check, next.state);
   }
 }
 
-/** The alerts pipeline's batch for a scheduled check's raise or resolve: the alert starts at the first failure. */
-function alertBatch(
+/** A scheduled check's raise or resolve, for the alerts pipeline: the alert starts at the first failure. */
+function checkAlert(
   data: CheckJob,
   stored: StoredResult,
   state: AlertState,
   next: { state: AlertState; transition: AlertTransition },
   { failuresBeforeAlert, severity }: AlertingOptions,
-): AlertBatch {
+): CheckAlert {
   const raise = next.transition === 'raise';
   const failures = raise ? next.state.failures : state.failures;
-  return batchFromCheck({
+  return {
     service: data.service,
     check: data.check,
     status: raise ? 'firing' : 'resolved',
@@ -151,7 +149,7 @@ function alertBatch(
     description: `Failed ${failures} time${failures === 1 ? '' : 's'} in a row (failuresBeforeAlert: ${failuresBeforeAlert}).`,
     severity,
     receivedAt: stored.at,
-  });
+  };
 }
 
 /** What a check's ops.yml says about alerting. */

@@ -1,7 +1,6 @@
-import type { Catalog } from '../config/catalog.js';
-import { deployableServices } from '../deploys/api.js';
-import type { DeployStore } from '../deploys/store.js';
-import type { IncidentStore } from '../incidents/store.js';
+import { deployableServices, recentDeploys } from '../deploys/api.js';
+import { openIncidents as readOpenIncidents } from '../incidents/api.js';
+import type { Services } from '../platform/services.js';
 import { type LastDeploy, lastDeployOf } from './rules.js';
 
 /** What `/ops status` shows beside the checks, read from other capabilities' stores once per request. */
@@ -14,24 +13,23 @@ export interface StatusContext {
 
 /**
  * Each service's last deploy (every service's, or `only`'s), from deploys' history of its environments, and its open
- * incidents, from incidents' store. Status reads their stores; neither imports status.
+ * incidents, through their published interfaces; neither imports status.
  */
 export async function readContext(
-  stores: { deploys: DeployStore; incidents: IncidentStore },
-  catalog: Catalog,
+  from: Pick<Services, 'redis' | 'keysOf' | 'catalog'>,
   only?: string,
 ): Promise<StatusContext> {
-  const services = deployableServices(catalog).filter(({ service }) => only === undefined || service === only);
+  const services = deployableServices(from.catalog).filter(({ service }) => only === undefined || service === only);
   const [entries, open] = await Promise.all([
     Promise.all(
       services.map(async ({ service, environments }) => {
         const histories = await Promise.all(
-          environments.map((environment) => stores.deploys.history(service, environment, 1)),
+          environments.map((environment) => recentDeploys(from, service, environment, 1)),
         );
         return [service, lastDeployOf(histories)] as const;
       }),
     ),
-    stores.incidents.open(),
+    readOpenIncidents(from),
   ]);
   const lastDeploys: Record<string, LastDeploy> = {};
   for (const [service, last] of entries) if (last) lastDeploys[service] = last;

@@ -1,8 +1,5 @@
-import { DeployStore } from '../deploys/store.js';
-import { IncidentStore } from '../incidents/store.js';
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, identifier, optional } from '../platform/grammar/index.js';
-import { lazy } from '../platform/lazy.js';
 import { suggest } from '../platform/suggest.js';
 import { checkHandler } from './check-job.js';
 import { readContext } from './context.js';
@@ -23,11 +20,6 @@ export const status = defineCapability({
   uses: ['catalog', 'jobs', 'outbox', 'redis', 'key', 'keysOf', 'now', 'logger', 'home'],
   build: (services) => {
     const store = new StatusStore(services.redis, services.key);
-    // Deploys' and incidents' own stores, read only: each service's last deploy and open incidents.
-    const stores = lazy(() => ({
-      deploys: new DeployStore(services.redis, services.keysOf('deploys')),
-      incidents: new IncidentStore(services.redis, services.keysOf('incidents')),
-    }));
     const known = () => Object.keys(services.catalog.services);
     return {
       subcommands: [
@@ -54,7 +46,7 @@ export const status = defineCapability({
         }),
       ],
       jobs: [
-        requestHandler(services, store, (only) => readContext(stores(), services.catalog, only)),
+        requestHandler(services, store, (only) => readContext(services, only)),
         checkHandler({ ...services, store, settings: STATUS_SETTINGS }),
         redrawHandler({ ...services, store, settings: STATUS_SETTINGS }),
       ],

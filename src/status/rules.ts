@@ -1,5 +1,5 @@
 import type { Check } from '../checks/check-kinds.js';
-import type { Deploy } from '../deploys/deploy.js';
+import type { Deploy } from '../deploys/api.js';
 import type { StatusSettings } from './settings.js';
 
 /** One check's result as kept in Redis (the last N per check) and shown in chat. */

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type DemoAlerts, startDemoAlerts } from '../../src/workspace/local/demo-alerts.js';
 import { freePort, startAlertsHarness } from '../support/alertmanager.js';
-import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, USERS } from '../support/harness.js';
 
 /**
@@ -36,7 +35,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the demo service alert in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('the demo service alert in the local workspace page', () => {
   it('arrives, is acknowledged and silenced from its buttons, and resolves in place', { timeout: 60_000 }, async () => {
     await openChannelAs(page, h.slack.url, USERS.carol, CHANNEL, 'ops');
 

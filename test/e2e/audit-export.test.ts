@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
+import { AuditLog } from '../../src/platform/audit-log.js';
 import { redisKeys } from '../../src/redis/keys.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../support/redis.js';
 import { repoRoot } from '../support/repo.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AuditEntry } from '../../src/audit/audit-log.js';
 import { ACTIONS } from '../../src/deploys/messages.js';
+import type { AuditEntry } from '../../src/platform/audit-log.js';
 import { answer as answerOf, deployMessage, idOf, recordingDeploy } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 

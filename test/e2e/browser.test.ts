@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { WebClient } from '@slack/web-api';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { startWorkspace, type WorkspaceFixture } from '../unit/workspace/fixture.js';
 
@@ -39,7 +39,7 @@ async function send(line: string): Promise<void> {
   await composer.press('Enter');
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('the local workspace page', () => {
   it('runs /ops help and /ops ping, and "Ping again" replaces the pong in place', { timeout: 60_000 }, async () => {
     await openChannelAs(page, h.slack.url, USERS.carol, CHANNEL, 'ops');
 
@@ -246,7 +246,7 @@ const DEPLOY_MODAL = {
   ],
 };
 
-describe.skipIf(!existsSync(CHROMIUM))('modals and confirm dialogs on the page', () => {
+describe.runIf(BROWSER_TESTS)('modals and confirm dialogs on the page', () => {
   let w: WorkspaceFixture;
   let tab: Page;
 

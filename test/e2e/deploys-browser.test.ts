@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchPage } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 
 /**
@@ -65,7 +65,7 @@ async function approve(what: string): Promise<void> {
   await actAs(USERS.alice);
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('deploys in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('deploys in the local workspace page', () => {
   it('alice deploys, bob approves, the output is in the thread, Rollback restores the previous version', {
     timeout: 120_000,
   }, async () => {

@@ -10,7 +10,7 @@ import {
   recordingDeploy,
 } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
-import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
+import { killWorkerOf, type OpsdeckProcess, spawnWorkers, stopWorkers } from '../support/process.js';
 
 /**
  * A worker killed with SIGKILL in the middle of a deploy: the deploy command must never run a second time. The job
@@ -19,7 +19,7 @@ import { type OpsdeckProcess, spawnOpsdeck } from '../support/process.js';
  */
 let h: Harness;
 let dir: string;
-const workers: OpsdeckProcess[] = [];
+let workers: OpsdeckProcess[] = [];
 const deployLog = () => deployLogOf(dir);
 
 beforeAll(async () => {
@@ -34,26 +34,13 @@ services:
 `;
   writeFileSync(join(dir, 'ops.yml'), opsYml);
   h = await startHarness({ env: { ROLE: 'bot' }, opsYml });
-  for (const id of ['worker-a', 'worker-b']) {
-    workers.push(
-      spawnOpsdeck({
-        ...h.env,
-        ROLE: 'worker',
-        WORKER_ID: id,
-        JOB_LOCK_MS: '3000',
-        LOG_LEVEL: 'info',
-        OPS_CONFIG: join(dir, 'ops.yml'),
-      }),
-    );
-  }
-  await Promise.all(workers.map((w) => w.waitForLog((line) => line.msg === 'opsdeck started')));
+  workers = await spawnWorkers(h.env, ['worker-a', 'worker-b'], join(dir, 'ops.yml'));
 });
 
 afterAll(async () => {
   // Lets the orphaned deploy command (it outlives the killed worker, in its own process group) finish.
   writeFileSync(join(dir, 'release'), '');
-  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
+  await stopWorkers(workers);
   await h.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -69,9 +56,7 @@ describe('a worker killed mid-deploy', () => {
     await vi.waitFor(() => expect(deployLog()).toEqual(['api 1.0.0 staging']), { timeout: 20_000 });
 
     const [job] = await h.opsdeck.queues.queue('deploys-run').getJobs(['active']);
-    const victim = workers.find((w) => w.output().includes(`"workerId":"${job!.processedBy}"`))!;
-    victim.child.kill('SIGKILL');
-    expect((await victim.exited).signal).toBe('SIGKILL');
+    await killWorkerOf(workers, job!);
 
     const interrupted = await deployMessage(id, 'interrupted');
     const buttons = JSON.stringify(interrupted.blocks);

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
 /**
@@ -48,7 +47,7 @@ async function submitModal(): Promise<void> {
   await page.locator('#modal-root').waitFor({ state: 'hidden' });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('incidents in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('incidents in the local workspace page', () => {
   it('declare from the modal, the channel with its pinned card, a status update, resolve, the postmortem', {
     timeout: 90_000,
   }, async () => {

@@ -233,7 +233,7 @@ describe('incidents end to end', () => {
       'Time to acknowledge: ',
       'Time to resolve: ',
       'deploy #1 of web 2.0.0 to staging: succeeded (@U0ALICE)',
-      'No flag changes are recorded',
+      'No flag changes recorded.',
     ]) {
       expect(text).toContain(expected);
     }

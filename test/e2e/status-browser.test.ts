@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type DemoService, startDemoService } from '../../src/workspace/local/demo-service.js';
-import { CHROMIUM, launchPage } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage } from '../support/browser.js';
 import { CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
 
 /**
@@ -40,7 +39,7 @@ afterAll(async () => {
 
 const messages = (text: string) => page.locator('#messages article.msg', { hasText: text });
 
-describe.skipIf(!existsSync(CHROMIUM))('status in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('status in the local workspace page', () => {
   it('shows the demo service healthy, then red within one interval once it is unhealthy', {
     timeout: 60_000,
   }, async () => {

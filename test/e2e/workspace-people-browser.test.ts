@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { WebClient } from '@slack/web-api';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../../src/capabilities.js';
-import { CHROMIUM, launchPage, openChannelAs } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 import { startListener } from '../support/listener.js';
 
@@ -34,7 +33,7 @@ afterAll(async () => {
 
 const message = (text: string) => page.locator('#messages article.msg', { hasText: text });
 
-describe.skipIf(!existsSync(CHROMIUM))('people act on messages in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('people act on messages in the local workspace page', () => {
   it('pins, reacts and uses a message shortcut from the hover menu; Opsdeck hears each', {
     timeout: 60_000,
   }, async () => {

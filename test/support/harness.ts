@@ -67,6 +67,8 @@ export async function startHarness(
     socketMode?: boolean;
     /** Capabilities to run instead of src/capabilities.ts's list (a test may add one of its own). */
     capabilities?: readonly CapabilityDefinition[];
+    /** The platform clock (`services.now`), for tests that drive time. */
+    now?: () => Date;
     /**
      * Shortcuts and event subscriptions a test's own capability declares, added to manifest.yml's (the workspace
      * delivers only subscribed events and lists only declared shortcuts, as Slack does).
@@ -111,6 +113,7 @@ export async function startHarness(
     catalog,
     logger: createLogger({ level: 'silent' }),
     capabilities: options.capabilities,
+    now: options.now,
   });
   if (!appToken) slack.setRequestUrl(`${opsdeck.url}/slack/events`);
   return {

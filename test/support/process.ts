@@ -94,3 +94,41 @@ export function localModeEnv(prefix: string): Record<string, string> {
     LOG_LEVEL: 'info',
   };
 }
+
+/**
+ * Worker processes (ROLE=worker) beside a bot harness, with a short job lock so that a killed worker's job is taken
+ * over within seconds; resolves once each has started.
+ */
+export async function spawnWorkers(
+  env: Record<string, string>,
+  ids: readonly string[],
+  opsYmlPath: string,
+): Promise<OpsdeckProcess[]> {
+  const workers = ids.map((id) =>
+    spawnOpsdeck({
+      ...env,
+      ROLE: 'worker',
+      WORKER_ID: id,
+      JOB_LOCK_MS: '3000',
+      LOG_LEVEL: 'info',
+      OPS_CONFIG: opsYmlPath,
+    }),
+  );
+  await Promise.all(workers.map((w) => w.waitForLog((line) => line.msg === 'opsdeck started')));
+  return workers;
+}
+
+/** SIGKILLs the worker whose id BullMQ recorded as processing `job`, and waits until it is gone. */
+export async function killWorkerOf(workers: readonly OpsdeckProcess[], job: { processedBy?: string }): Promise<void> {
+  const victim = workers.find((w) => w.output().includes(`"workerId":"${job.processedBy}"`));
+  if (!victim) throw new Error(`no worker ${job.processedBy} among the spawned ones`);
+  victim.child.kill('SIGKILL');
+  const exited = await victim.exited;
+  if (exited.signal !== 'SIGKILL') throw new Error(`worker ${job.processedBy} exited by itself (${exited.signal})`);
+}
+
+/** Kills whatever workers are still running, and waits for all of them. */
+export async function stopWorkers(workers: readonly OpsdeckProcess[]): Promise<void> {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
+}

@@ -1,7 +1,7 @@
 import type { Permissions } from '../../access/permissions.js';
-import type { AuditInput, AuditLog } from '../../audit/audit-log.js';
 import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { AuditInput, AuditLog } from '../../platform/audit-log.js';
 import { type Message, textMessage } from '../../platform/blocks.js';
 import { auditActionOf, type Capability, type Guarded, isUnchanged } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
+import type { Logger } from '../../log.js';
 import { type Message, textMessage } from '../../platform/blocks.js';
 import {
   auditActionOf,
@@ -20,8 +21,17 @@ import type { RouterDeps } from './router-deps.js';
  */
 export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
   const log = deps.logger.child({ module: 'bot.router' });
+  const guarded = guardedBy(deps);
+  registerActions(app, deps, guarded, log);
+  registerViews(app, deps, guarded);
+  registerShortcuts(app, deps, guarded);
+}
 
-  const guarded = (
+type Guard = ReturnType<typeof guardedBy>;
+
+/** Runs a handler through the guard (dedupe, role, audit, failure replies) and counts the outcome. */
+function guardedBy(deps: RouterDeps) {
+  return (
     surface: Surface,
     capability: Capability,
     name: string,
@@ -38,7 +48,10 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
         return result;
       },
     );
+}
 
+/** Buttons and selects: acked at once; failures through the response_url, else a direct message. */
+function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger): void {
   app.action<BlockAction>(/.+/, async ({ ack, body, action, respond, client }) => {
     await ack();
     const actionId = 'action_id' in action ? action.action_id : '';
@@ -103,7 +116,10 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
         log.warn({ err: { message: err.message } }, 'could not tell the user'),
       );
   });
+}
 
+/** Modal submissions: the handler's field errors, or the failure under the first input, in the ack. */
+function registerViews(app: App, deps: RouterDeps, guarded: Guard): void {
   app.view<SlackViewAction>({ callback_id: /.+/, type: 'view_submission' }, async ({ ack, body, view }) => {
     const found = deps.registry.findView(view.callback_id);
     // The view's hash stays the same when a submission was answered with errors: the values tell a corrected
@@ -142,7 +158,10 @@ export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
     if (firstBlock) await ack({ response_action: 'errors', errors: { [firstBlock]: cut(result.message.text, 2000) } });
     else await ack();
   });
+}
 
+/** Global and message shortcuts. */
+function registerShortcuts(app: App, deps: RouterDeps, guarded: Guard): void {
   app.shortcut<SlackShortcut>(/.+/, async ({ ack, shortcut, respond, client }) => {
     await ack();
     const found = deps.registry.findShortcut(shortcut.callback_id);

@@ -1,7 +1,7 @@
 import type { Permissions } from '../../access/permissions.js';
-import type { AuditLog } from '../../audit/audit-log.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
+import type { AuditLog } from '../../platform/audit-log.js';
 import type { Registry } from '../../platform/registry.js';
 
 /** What the router is given: the capabilities' registry and the platform services it applies to every handler. */

@@ -1,5 +1,6 @@
 import { textMessage } from '../../platform/blocks.js';
-import { type Action, NUMERIC_ID, unchanged } from '../../platform/capability.js';
+import { type Action, type ActionContext, NUMERIC_ID, unchanged } from '../../platform/capability.js';
+import type { Deploy } from '../deploy.js';
 import { deployRunQueue } from '../deploy-queue.js';
 import { DeployDesk, DeployRefused } from '../desk.js';
 import { ACTIONS } from '../messages.js';
@@ -46,32 +47,34 @@ export function deployButtons(desk: DeployDesk): Action[] {
         await ctx.respond(DeployDesk.requested(deploy));
       },
     },
-    {
-      actionId: ACTIONS.retry,
-      role: 'deployer',
-      changes: true,
-      value: NUMERIC_ID,
-      auditTarget: (value) => `deploy#${value}`,
-      async run(ctx) {
-        const from = ctx.value ? await store.get(ctx.value) : undefined;
-        if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
-        const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
-        await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
-        return desk.refresh(from.id);
-      },
-    },
-    {
-      actionId: ACTIONS.markFailed,
-      role: 'deployer',
-      changes: true,
-      value: NUMERIC_ID,
-      auditTarget: (value) => `deploy#${value}`,
-      async run(ctx) {
-        const from = ctx.value ? await store.get(ctx.value) : undefined;
-        if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
-        await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
-        return undefined;
-      },
-    },
+    whenInterrupted(desk, ACTIONS.retry, async (from) => {
+      const deploy = await store.update(from.id, (d) => ({ ...d, status: 'approved', runs: d.runs + 1 }));
+      await services.jobs.enqueue(deployRunQueue, { deployId: from.id, run: deploy!.runs }, { withinAck: true });
+      await desk.refresh(from.id);
+    }),
+    whenInterrupted(desk, ACTIONS.markFailed, async (from, ctx) => {
+      await desk.finish(from.id, 'failed', { decidedBy: ctx.userId, detail: 'Interrupted; marked failed.' });
+    }),
   ];
+}
+
+/** A button of an interrupted deploy's message (Retry, Mark failed): on any other deploy it says so and does nothing. */
+function whenInterrupted(
+  desk: DeployDesk,
+  actionId: string,
+  act: (from: Deploy, ctx: ActionContext) => Promise<void>,
+): Action {
+  return {
+    actionId,
+    role: 'deployer',
+    changes: true,
+    value: NUMERIC_ID,
+    auditTarget: (value) => `deploy#${value}`,
+    async run(ctx) {
+      const from = ctx.value ? await desk.store.get(ctx.value) : undefined;
+      if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
+      await act(from, ctx);
+      return undefined;
+    },
+  };
 }

@@ -1,6 +1,4 @@
-import { parseButtonValue } from '../../alerts/messages.js';
-import { commonLabels } from '../../alerts/rules.js';
-import { AlertStore } from '../../alerts/store.js';
+import { alertGroup, alertGroupOfButton } from '../../alerts/api.js';
 import { Refused } from '../../errors.js';
 import { messageLink, textMessage } from '../../platform/blocks.js';
 import { type Action, type Shortcut, subcommand, type ViewSubmission } from '../../platform/capability.js';
@@ -61,20 +59,17 @@ export function declareFromAlert(desk: IncidentDesk): Action {
     role: 'responder',
     changes: false,
     async run(ctx) {
-      const target = parseButtonValue(ctx.value);
-      const group = target && (await new AlertStore(services.redis, services.keysOf('alerts')).get(target.id));
+      const group = await alertGroupOfButton(services, ctx.value);
       if (!group) throw new Refused('That alert group is no longer kept.');
-      const labels = commonLabels(Object.values(group.alerts));
-      const annotations = Object.values(group.alerts)[0]?.annotations ?? {};
-      const title = labels.alertname ?? group.groupLabels.alertname ?? 'Alert';
+      const { title, labels } = group;
       await openDeclare(
         desk,
         ctx.triggerId,
         {
-          title: annotations.summary ? `${title}: ${annotations.summary}` : title,
+          title: group.summary ? `${title}: ${group.summary}` : title,
           severity: labels.severity && normaliseSeverity(desk.settings, labels.severity),
           service: labels.service,
-          description: annotations.description,
+          description: group.description,
           commander: ctx.userId,
         },
         { channel: ctx.channelId, group: group.id },
@@ -109,14 +104,8 @@ export function declareView(desk: IncidentDesk): ViewSubmission {
         origin: { channel: metadata.channel, message: metadata.message },
       };
       if (metadata.group) {
-        const group = await new AlertStore(services.redis, services.keysOf('alerts')).get(metadata.group);
-        if (group) {
-          const labels = commonLabels(Object.values(group.alerts));
-          declaration.alertGroup = {
-            id: group.id,
-            title: labels.alertname ?? group.groupLabels.alertname ?? 'Alert',
-          };
-        }
+        const group = await alertGroup(services, metadata.group);
+        if (group) declaration.alertGroup = { id: group.id, title: group.title };
       }
       await desk.declare(declaration);
       return undefined;

@@ -1,5 +1,5 @@
-import { deployableServices } from '../../deploys/api.js';
-import { DeployStore } from '../../deploys/store.js';
+import { deployableServices, recentDeploys } from '../../deploys/api.js';
+import { flagChangesBetween } from '../../flags/api.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { cut } from '../../platform/text.js';
 import { uploadFile } from '../../slack/upload.js';
@@ -23,8 +23,7 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
       const channel = await channelOf(desk, incident, ctx);
       const markdown = postmortemMarkdown(incident, await store.timeline(id), {
         deploys: await deploysBeforeIncident(desk, incident),
-        // Seam for a flags capability: pass its changes in the window here.
-        flags: undefined,
+        flags: await flagChangesBetween(services, incident.declaredAt - WHAT_CHANGED_WINDOW_MS, incident.declaredAt),
       });
       await outbox.post({
         key: keys.postmortem(id, n),
@@ -50,11 +49,10 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
 /** Deploys of every service in the two hours before the incident started. */
 async function deploysBeforeIncident(desk: IncidentDesk, incident: Incident): Promise<ChangeDeploy[]> {
   const { services } = desk;
-  const deploys = new DeployStore(services.redis, services.keysOf('deploys'));
   const found: ChangeDeploy[] = [];
   for (const { service, environments } of deployableServices(services.catalog)) {
     for (const environment of environments) {
-      for (const d of await deploys.history(service, environment, 50)) {
+      for (const d of await recentDeploys(services, service, environment, 50)) {
         if (d.requestedAt < incident.declaredAt - WHAT_CHANGED_WINDOW_MS) break;
         found.push({
           id: d.id,

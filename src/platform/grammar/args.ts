@@ -100,14 +100,6 @@ function parseWith({ positionals, keywords, tail }: Layout, tokens: readonly Tok
       throw error;
     }
   };
-  const leaveOut = (part: Part, next: Token | undefined) => {
-    if (part.optional) {
-      if (part.fallback !== undefined) result[part.name] = part.fallback;
-      return;
-    }
-    const needed = part.keyword ? `${part.keyword} <${part.name}>` : `<${part.name}>`;
-    throw new GrammarError(next ? `missing ${needed} before ${shown(next.raw)}` : `missing ${needed}`);
-  };
 
   // Positional values. An optional one that does not read hands this word and all after it to the rest.
   let at = 0;
@@ -118,7 +110,7 @@ function parseWith({ positionals, keywords, tail }: Layout, tokens: readonly Tok
     if (candidate && take(part, token, part.optional && toRest)) at++;
     else {
       yielded ||= candidate && !keywordOf(token);
-      leaveOut(part, tokens[at]);
+      leaveOut(result, part, tokens[at]);
     }
   }
 
@@ -150,7 +142,7 @@ function parseWith({ positionals, keywords, tail }: Layout, tokens: readonly Tok
     if (!part.optional && tokens.slice(at, end).some((token) => keywordOf(token) === part)) {
       throw unexpected(tokens[at]!);
     }
-    leaveOut(part, tokens[at]);
+    leaveOut(result, part, tokens[at]);
   }
 
   const left = tokens.slice(at, end);
@@ -159,9 +151,19 @@ function parseWith({ positionals, keywords, tail }: Layout, tokens: readonly Tok
   } else if (left.length > 0 || !tail.optional) {
     result[tail.name] = tail.read(left);
   } else {
-    leaveOut(tail, undefined);
+    leaveOut(result, tail, undefined);
   }
   return result;
+}
+
+/** A part the words did not give: its fallback when optional, else an error naming what is missing. */
+function leaveOut(result: Record<string, unknown>, part: Part, next: Token | undefined): void {
+  if (part.optional) {
+    if (part.fallback !== undefined) result[part.name] = part.fallback;
+    return;
+  }
+  const needed = part.keyword ? `${part.keyword} <${part.name}>` : `<${part.name}>`;
+  throw new GrammarError(next ? `missing ${needed} before ${shown(next.raw)}` : `missing ${needed}`);
 }
 
 function unexpected(token: Token): GrammarError {

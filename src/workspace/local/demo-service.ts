@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
+import { DemoFlag, type DemoFlagReading } from './demo-flag.js';
 
 /**
  * A stand-in for the `api` service of ops.example.yml, so that `/ops status`, the scheduled check, deploy verification
@@ -11,6 +12,8 @@ import type { Logger } from '../../log.js';
  */
 export interface DemoService {
   url: string;
+  /** Reads the demo flag (`new-checkout`) from Opsdeck over OFREP from now on. */
+  connectFlags(opsdeckUrl: string, token: string): Promise<void>;
   healthy(): boolean;
   setHealthy(healthy: boolean): void;
   close(): Promise<void>;
@@ -31,6 +34,18 @@ export interface DemoServiceOptions {
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
+}
+
+/** What a visitor of the demo service sees: which checkout the flag gives them. */
+function page(res: ServerResponse, reading: DemoFlagReading): void {
+  const checkout = reading.value ? 'the new checkout' : 'the old checkout';
+  const detail = reading.error
+    ? `flag ${reading.key}: ${reading.error}`
+    : `flag ${reading.key}: variant ${reading.variant ?? '?'} (${reading.reason ?? '?'})`;
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(
+    `<!doctype html><title>demo service</title><h1 id="checkout">You get ${checkout}</h1><p id="flag">${detail}</p>`,
+  );
 }
 
 function modifiedAt(path: string | undefined): number | undefined {
@@ -69,6 +84,7 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     log.info({ healthy: value }, 'demo service health switched');
   };
 
+  const flag = new DemoFlag();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     req.resume();
@@ -77,10 +93,18 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     }
     if (req.method === 'GET' && path === '/state') {
       const ok = healthy();
-      return reply(res, 200, {
-        healthy: ok,
-        ...(unhealthySince === undefined ? {} : { unhealthySince: new Date(unhealthySince).toISOString() }),
-      });
+      void flag.read().then((reading) =>
+        reply(res, 200, {
+          healthy: ok,
+          ...(unhealthySince === undefined ? {} : { unhealthySince: new Date(unhealthySince).toISOString() }),
+          flag: reading,
+        }),
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/') {
+      void flag.read().then((reading) => page(res, reading));
+      return;
     }
     if (req.method === 'POST' && (path === '/healthy' || path === '/unhealthy')) {
       setHealthy(path === '/healthy');
@@ -111,10 +135,13 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     url,
     healthy,
     setHealthy,
-    close: () =>
-      new Promise<void>((resolve) => {
+    connectFlags: (opsdeckUrl, token) => flag.connect(opsdeckUrl, token),
+    close: async () => {
+      await flag.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alertsConfig } from '../../alerts/config.js';
+import { alertsConfig } from '../../alerts/api.js';
 import { loadCatalogFor } from '../../catalog.js';
 import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
+import { flagsConfig } from '../../flags/config.js';
 import type { Logger } from '../../log.js';
 import type { SlackTransport } from '../../runtime.js';
 import { appFromManifest, type WorkspaceApp } from '../app-manifest.js';
@@ -212,6 +213,11 @@ export async function startLocalMode(
       connect(opsdeckUrl) {
         workspace.setRequestUrl(`${opsdeckUrl}/slack/events`);
         demoAlerts?.connect(opsdeckUrl, webhookToken);
+        // The demo service reads its flag over OFREP with the first flag environment's token, as an app would.
+        const [flagToken] = Object.values(flagsConfig.of(catalog)?.environments ?? {});
+        if (demo && flagToken) {
+          demo.connectFlags(opsdeckUrl, flagToken.token).catch((err) => log.warn({ err }, 'demo flag not connected'));
+        }
         process.stdout.write(
           banner({
             workspaceUrl: workspace.url,

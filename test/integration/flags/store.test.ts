@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { flagChangesBetween, namesService } from '../../../src/flags/api.js';
 import { Evaluator, evaluateFlag } from '../../../src/flags/evaluator.js';
 import { defaultVariants } from '../../../src/flags/rules.js';
 import { FlagStore } from '../../../src/flags/store.js';
@@ -75,6 +76,23 @@ describe('flag store', () => {
     const history = await store.history('f');
     expect(history.map((c) => c.what)).toEqual(['r', 'on', 'created']);
     expect(await store.changesBetween(1500, 3000)).toHaveLength(2);
+    const seen = {
+      redis,
+      keysOf:
+        (capability: string) =>
+        (...parts: string[]) =>
+          [prefix, capability, ...parts].join(':'),
+    };
+    expect(await flagChangesBetween(seen, 1500, 3000)).toEqual([
+      { flag: 'f', environment: 'staging', change: 'r in staging (on · 100% → on · 30%)', by: 'U1', at: 3000 },
+      { flag: 'f', environment: 'staging', change: 'on in staging (off → on · 100%)', by: 'U1', at: 2000 },
+    ]);
+  });
+
+  it('knows which flags name a service', () => {
+    expect(namesService({ key: 'api.cache', description: '' }, 'api')).toBe(true);
+    expect(namesService({ key: 'apiary', description: '' }, 'api')).toBe(false);
+    expect(namesService({ key: 'new-ui', description: 'Faster api responses' }, 'api')).toBe(true);
   });
 
   it('loses no change when two writers race on one environment', async () => {

@@ -70,11 +70,11 @@ describe('the status context', () => {
     await incidents.create(incident('3', 'web', 'resolved'));
     await incidents.create(incident('4', undefined, 'investigating'));
 
-    const context = await readContext({ deploys, incidents }, catalog);
+    const context = await readContext({ redis, keysOf, catalog });
     expect(context.lastDeploys).toEqual({
       api: { version: '0.9.0', environment: 'production', kind: 'deploy', status: 'succeeded', at: 3000 },
     });
     expect(context.openIncidents).toEqual({ api: 2 });
-    expect((await readContext({ deploys, incidents }, catalog, 'web')).lastDeploys).toEqual({});
+    expect((await readContext({ redis, keysOf, catalog }, 'web')).lastDeploys).toEqual({});
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Permissions } from '../../../src/access/permissions.js';
 import { UsergroupCache } from '../../../src/access/usergroups.js';
-import { AuditLog } from '../../../src/audit/audit-log.js';
-import { RefusalThrottle, refusalLogging } from '../../../src/audit/refusal-throttle.js';
 import { PermissionDenied } from '../../../src/errors.js';
+import { AuditLog } from '../../../src/platform/audit-log.js';
+import { RefusalThrottle, refusalLogging } from '../../../src/platform/refusal-throttle.js';
 import { type RedisKeys, redisKeys } from '../../../src/redis/keys.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 

@@ -89,6 +89,8 @@ describe('parseCatalog', () => {
         roles: {},
         services: {},
         alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
+        runbooks: {},
+        experiments: {},
       },
       warnings: [],
     });
@@ -96,7 +98,7 @@ describe('parseCatalog', () => {
 
   it('gives a service without checks or deploy empty defaults', () => {
     const { catalog } = parseCatalog('services:\n  web:\n    description: The website\n', {});
-    expect(catalog.services.web).toEqual({ description: 'The website', owners: [], checks: {} });
+    expect(catalog.services.web).toEqual({ description: 'The website', owners: [], checks: {}, runbooks: [] });
   });
 
   /** The versionPattern a command deploy ends up with, as a RegExp; `undefined` leaves the default. */
@@ -205,7 +207,7 @@ describe('parseCatalog problems', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf('- roles\n')).toEqual([
-      '(root): must be a mapping of sections (slack, roles, services, alerts, incidents, flags)',
+      '(root): must be a mapping of sections (slack, roles, services, alerts, incidents, flags, runbooks, experiments)',
     ]);
   });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../../src/audit/audit-log.js';
 import { auditMessage } from '../../../src/audit/messages.js';
 import { helpOverview, subcommandHelp } from '../../../src/bot/help.js';
 import { homeView } from '../../../src/bot/home.js';
@@ -7,6 +6,7 @@ import { deniedMessage, failureMessage, usageMessage } from '../../../src/bot/ro
 import { deploysHome } from '../../../src/deploys/messages.js';
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
 import { pingReply } from '../../../src/ping/messages.js';
+import type { AuditEntry } from '../../../src/platform/audit-log.js';
 import { escapeMrkdwn } from '../../../src/platform/blocks.js';
 import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
 import { registryOf } from '../../support/registry.js';

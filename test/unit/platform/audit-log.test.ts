@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, type AuditRetention } from '../../../src/audit/audit-log.js';
+import { AuditLog, type AuditRetention } from '../../../src/platform/audit-log.js';
 import { type RedisKeys, redisKeys } from '../../../src/redis/keys.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 

@@ -1,0 +1,56 @@
+import { button, context, type Message, section } from '../platform/blocks.js';
+import { literal } from './messages.js';
+import type { Rollout } from './rules.js';
+
+export const ROLLOUT_ACTIONS = {
+  pause: 'flags_rollout_pause',
+  resume: 'flags_rollout_resume',
+  abort: 'flags_rollout_abort',
+} as const;
+
+const STATUS_SHOWN: Record<Rollout['status'], string> = {
+  running: ':arrow_forward: running',
+  paused: ':double_vertical_bar: paused',
+  halted: ':octagonal_sign: halted',
+  done: ':white_check_mark: done',
+  aborted: ':x: aborted',
+};
+
+/** The rollout's message: plan, where it is, the guard, and Pause / Resume / Abort while it can still move. */
+export function rolloutMessage(rollout: Rollout): Message {
+  const plan = rollout.steps
+    .map((step, i) => (i < rollout.next ? `~${step.percent}%~` : `${step.percent}%`))
+    .join(' → ');
+  const guard = rollout.guard ? ` · guard *${rollout.guard}*` : '';
+  const lines = [
+    `Progressive rollout of \`${rollout.key}\` in *${rollout.environment}* by <@${rollout.by}>: ${STATUS_SHOWN[rollout.status]}`,
+    `Now ${rollout.current}% (last healthy ${rollout.lastHealthy}%)${guard}`,
+    `Plan: ${plan}`,
+  ];
+  const buttons =
+    rollout.status === 'running'
+      ? [
+          button(ROLLOUT_ACTIONS.pause, 'Pause', rollout.id),
+          button(ROLLOUT_ACTIONS.abort, 'Abort', rollout.id, 'danger'),
+        ]
+      : rollout.status === 'paused'
+        ? [
+            button(ROLLOUT_ACTIONS.resume, 'Resume', rollout.id, 'primary'),
+            button(ROLLOUT_ACTIONS.abort, 'Abort', rollout.id, 'danger'),
+          ]
+        : [];
+  return {
+    text: `Rollout of ${rollout.key} in ${rollout.environment}: ${rollout.status} at ${rollout.current}% (last healthy ${rollout.lastHealthy}%)`,
+    blocks: [
+      section(lines.join('\n')),
+      ...(rollout.reason ? [context(literal(rollout.reason))] : []),
+      ...(buttons.length > 0 ? [{ type: 'actions', block_id: `rollout-${rollout.id}`, elements: buttons }] : []),
+    ],
+  };
+}
+
+export function rolloutStepText(rollout: Rollout, percent: number): string {
+  return rollout.status === 'done'
+    ? `:white_check_mark: ${rollout.key} is at ${percent}% in ${rollout.environment}: rollout done.`
+    : `:arrow_up: ${rollout.key} is at ${percent}% in ${rollout.environment} (step ${rollout.next} of ${rollout.steps.length}).`;
+}

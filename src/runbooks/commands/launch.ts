@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { Catalog } from '../../config/catalog-schema.js';
+import { type ExperimentEntry, experimentsConfig, type Runbook, runbooksConfig } from '../config.js';
+import type { StartInput } from '../desk.js';
+import { RunRefused } from '../desk.js';
+import { ExperimentPlanError, planExperiment } from '../experiments/plan.js';
+import { type Experiment, ExperimentSchema } from '../experiments/schema.js';
+import { chooseService, PlanError, planRunbook } from '../rules.js';
+import type { PlannedStep } from '../run.js';
+
+/** What runbooks read of ops.yml: their section, the experiments section, and which runbooks each service lists. */
+export interface RunbookCatalog {
+  readonly runbooks: Record<string, Runbook>;
+  readonly experiments: Record<string, ExperimentEntry>;
+  readonly services: Record<string, { runbooks: readonly string[] }>;
+}
+
+/** Reads the sections when asked: a capability's build runs before (and without) the catalog. */
+export function runbookCatalog(catalog: () => Catalog): RunbookCatalog {
+  return {
+    get runbooks() {
+      return runbooksConfig.of(catalog());
+    },
+    get experiments() {
+      return experimentsConfig.of(catalog());
+    },
+    get services() {
+      return Object.fromEntries(
+        Object.entries(catalog().services).map(([name, service]) => [name, runbooksConfig.serviceOf(service)]),
+      );
+    },
+  };
+}
+
+export function runbookNamed(catalog: RunbookCatalog, name: string): Runbook {
+  const runbook = catalog.runbooks[name];
+  if (!runbook) {
+    const known = Object.keys(catalog.runbooks);
+    throw new RunRefused(
+      `There is no runbook \`${name}\` in ops.yml${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}. \`/ops runbooks\` lists them.`,
+    );
+  }
+  return runbook;
+}
+
+/** What starting a runbook needs, parameters already checked: the plan, with the service chosen. */
+export function runbookStart(
+  catalog: RunbookCatalog,
+  input: { name: string; service?: string; params: Record<string, string>; userId: string; channel: string },
+): Omit<StartInput, 'requester' | 'channel'> & { label: string } {
+  const runbook = runbookNamed(catalog, input.name);
+  const chosen = chooseService(input.name, catalog.services, input.service);
+  if (chosen.problem) throw new RunRefused(`${chosen.problem[0]!.toUpperCase()}${chosen.problem.slice(1)}.`);
+  let steps: PlannedStep[];
+  try {
+    steps = planRunbook(runbook, {
+      runbook: input.name,
+      service: chosen.service,
+      user: input.userId,
+      params: input.params,
+    });
+  } catch (error) {
+    if (error instanceof PlanError) throw new RunRefused(`Cannot run ${input.name}: ${error.message}.`);
+    throw error;
+  }
+  return {
+    kind: 'runbook',
+    name: input.name,
+    ...(chosen.service !== undefined && { service: chosen.service }),
+    params: input.params,
+    steps,
+    concurrent: runbook.concurrent,
+    humanRole: runbook.approval?.from ?? runbook.allow[0]!,
+    label: `runbook ${input.name}${chosen.service ? ` on ${chosen.service}` : ''}`,
+  };
+}
+
+/** Reads an experiment (inline, or its file as JSON or YAML) and checks it is in Chaos Toolkit's format. */
+export async function loadExperiment(entry: ExperimentEntry): Promise<Experiment> {
+  if (entry.experiment) return entry.experiment;
+  let text: string;
+  try {
+    text = await readFile(entry.file!, 'utf8');
+  } catch (error) {
+    throw new RunRefused(`Cannot read the experiment file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+  }
+  let raw: unknown;
+  try {
+    raw = entry.file!.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch {
+    throw new RunRefused('The experiment file is not valid JSON or YAML.');
+  }
+  const parsed = ExperimentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RunRefused(
+      `The experiment file is not a valid experiment: ${issue.path.join('.') || '(root)'}: ${issue.message}.`,
+    );
+  }
+  return parsed.data;
+}
+
+export async function experimentStart(
+  catalog: RunbookCatalog,
+  input: { name: string; env: Record<string, string | undefined> },
+): Promise<Omit<StartInput, 'requester' | 'channel'> & { label: string }> {
+  const entry = catalog.experiments[input.name];
+  if (!entry) {
+    const known = Object.keys(catalog.experiments);
+    throw new RunRefused(
+      `There is no experiment \`${input.name}\` in ops.yml${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}.`,
+    );
+  }
+  const experiment = await loadExperiment(entry);
+  const guard = entry.guard.map((check) => `${entry.service}.${check}`);
+  let steps: PlannedStep[];
+  try {
+    steps = planExperiment(experiment, {
+      ...(entry.approval && {
+        approval: { from: entry.approval.from, count: entry.approval.count, expiresInMs: entry.approval.expiresIn },
+      }),
+      guarded: guard.length > 0,
+      env: input.env,
+    });
+  } catch (error) {
+    if (error instanceof ExperimentPlanError) throw new RunRefused(`Cannot run ${input.name}: ${error.message}.`);
+    throw error;
+  }
+  return {
+    kind: 'experiment',
+    name: input.name,
+    ...(entry.service !== undefined && { service: entry.service }),
+    params: {},
+    steps,
+    guard,
+    concurrent: false,
+    humanRole: entry.approval?.from ?? entry.allow[0]!,
+    label: `experiment ${input.name} (${experiment.title})`,
+  };
+}

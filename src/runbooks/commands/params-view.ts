@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { ViewSubmission } from '../../platform/capability.js';
+import type { RunDesk } from '../desk.js';
+import { PARAMS_VIEW } from '../messages.js';
+import { checkParams } from '../params.js';
+import { type RunbookCatalog, runbookNamed } from './launch.js';
+import { launchRunbook } from './run-command.js';
+
+/** What `/ops run` put in the modal: the command as typed, less the parameters it asks for. */
+const RunRequestSchema = z.object({
+  runbook: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  service: z
+    .string()
+    .regex(/^[a-z][a-z0-9._-]*$/)
+    .optional(),
+  given: z.record(z.string(), z.string()),
+  dryRun: z.boolean(),
+  channel: z.string().regex(/^[CGD][A-Z0-9]+$/),
+});
+
+/** The parameters modal's submission: values checked like the command's (errors shown on their fields), then run. */
+export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmission {
+  return {
+    callbackId: PARAMS_VIEW,
+    changes: true,
+    auditTarget: (metadata) => {
+      const parsed = RunRequestSchema.safeParse(safeJson(metadata));
+      return parsed.success ? `${parsed.data.runbook}/${parsed.data.service ?? ''}` : 'runbook';
+    },
+    async run(ctx) {
+      const request = RunRequestSchema.parse(safeJson(ctx.privateMetadata));
+      const runbook = runbookNamed(catalog, request.runbook);
+      await desk.requireAny(ctx.userId, runbook.allow, 'runbooks.run', request.runbook);
+      const given = { ...request.given };
+      for (const [blockId, elements] of Object.entries(ctx.values)) {
+        const name = /^param_([a-z][a-z0-9_-]*)$/.exec(blockId)?.[1];
+        const element = elements.value;
+        const value = element?.selected_option?.value ?? element?.value ?? undefined;
+        if (name && value) given[name] = value;
+      }
+      const checked = checkParams(runbook, given);
+      if (!checked.ok) {
+        const errors: Record<string, string> = {};
+        for (const p of checked.problems) errors[`param_${p.name}`] = `${p.name} ${p.message}`;
+        for (const p of checked.missing) errors[`param_${p.name}`] = `${p.name} is required`;
+        return { errors };
+      }
+      const message = await launchRunbook(desk, catalog, { ...request, userId: ctx.userId, params: checked.params });
+      await desk.services.outbox.call('chat.postEphemeral', { channel: request.channel, user: ctx.userId, ...message });
+      return undefined;
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,108 @@
+import { textMessage } from '../platform/blocks.js';
+import { type Action, type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
+import { args, optional, rest } from '../platform/grammar/index.js';
+import { experimentCommand } from './commands/experiment-command.js';
+import { runbookCatalog } from './commands/launch.js';
+import { paramsView } from './commands/params-view.js';
+import { runCommand } from './commands/run-command.js';
+import { runbooksConfig } from './config.js';
+import { parseGateId, RunDesk } from './desk.js';
+import { stepHandler } from './jobs/step-job.js';
+import { ACTIONS, APPROVAL_GATE, homeSection, listMessage } from './messages.js';
+import { matchesSearch } from './rules.js';
+
+/** `<run id>:<step index>`, the value of a gate's and an interrupted step's buttons. */
+function stepOf(value: string | undefined): { runId: string; index: number } | undefined {
+  const match = /^(\d{1,15}):(\d{1,3})$/.exec(value ?? '');
+  return match ? { runId: match[1]!, index: Number(match[2]) } : undefined;
+}
+
+/**
+ * Runbooks (ops.yml `runbooks:`) and chaos experiments in Chaos Toolkit's format (`experiments:`) as durable runs:
+ * parameters checked before anything runs, approval gates, a progress message edited in place with each step's
+ * output in its thread, Cancel, and a step-by-step job that never repeats a finished step after a crash.
+ */
+export const runbooks = defineCapability({
+  name: 'runbooks',
+  title: 'Runbooks',
+  config: runbooksConfig,
+  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  build: (services) => {
+    const desk = new RunDesk(services);
+    const catalog = runbookCatalog(() => services.catalog);
+
+    const resolveActions: Action[] = (['retry', 'skip', 'abort'] as const).map((choice) => ({
+      actionId: ACTIONS[choice],
+      changes: false,
+      async run(ctx: ActionContext) {
+        const step = stepOf(ctx.value);
+        if (!step) return;
+        const refusal = await desk.resolve({ ...step, userId: ctx.userId, choice });
+        if (refusal) await ctx.respond(textMessage(refusal));
+      },
+    }));
+
+    return {
+      async home() {
+        return homeSection(await desk.store.open(10), Object.keys(catalog.runbooks).length);
+      },
+      // Approve / Reject of gates (the runbook's approval and `approve` steps): the platform checks the policy's role at
+      // click time, keeps the requester from approving, audits, and lets one click win.
+      approvals: [
+        {
+          name: APPROVAL_GATE,
+          auditTarget: (id) => `run#${id}`,
+          onApproved: (request, by) => desk.gateDecided(request, 'approved', by),
+          onRejected: (request, by) => desk.gateDecided(request, 'rejected', by),
+          onExpired: (request) => desk.gateDecided(request, 'expired'),
+          onClick: async (request) => {
+            const gate = parseGateId(request.id);
+            if (gate) await desk.refresh(gate.runId);
+          },
+        },
+      ],
+      subcommands: [
+        subcommand({
+          name: 'runbooks',
+          summary: 'List and search runbooks: what they do, their steps, who may run them.',
+          grammar: args(optional(rest('search', { description: 'Words to look for', example: 'restart' }))),
+          example: 'runbooks restart',
+          changes: false,
+          async run(ctx) {
+            const words = (ctx.args.search ?? '').split(/\s+/).filter(Boolean);
+            const entries = Object.entries(catalog.runbooks)
+              .filter(([name, runbook]) => matchesSearch(name, runbook, words))
+              .map(([name, runbook]) => ({
+                name,
+                runbook,
+                services: Object.keys(catalog.services).filter((s) => catalog.services[s]!.runbooks.includes(name)),
+              }));
+            await ctx.reply(listMessage(entries, ctx.args.search ?? ''));
+          },
+        }),
+        runCommand(desk, catalog),
+        experimentCommand(desk, catalog),
+      ],
+      actions: [
+        ...resolveActions,
+        {
+          actionId: ACTIONS.cancel,
+          changes: true,
+          auditTarget: (value) => `run#${value}`,
+          async run(ctx) {
+            const run = ctx.value ? await desk.store.get(ctx.value) : undefined;
+            if (!run) return void (await ctx.respond(textMessage('That run is no longer kept.')));
+            // Whoever may start it, or decide it, may stop it.
+            await desk.requireAny(ctx.userId, [run.humanRole, 'deployer'], 'runbooks.cancel', `${run.name}#${run.id}`);
+            const refusal = await desk.cancel(run.id, ctx.userId);
+            await ctx.respond(
+              textMessage(refusal ?? `Cancelling #${run.id}: the current step is stopped, the rest skipped.`),
+            );
+          },
+        },
+      ],
+      views: [paramsView(desk, catalog)],
+      jobs: [stepHandler(desk, services.logger)],
+    };
+  },
+});

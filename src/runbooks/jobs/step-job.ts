@@ -1,0 +1,178 @@
+import type { Logger } from '../../log.js';
+import type { JobHandler } from '../../platform/capability.js';
+import { messageKey, type RunDesk } from '../desk.js';
+import { outputMessage } from '../messages.js';
+import { type StepResult, settle } from '../rules.js';
+import { isFinal, type Run } from '../run.js';
+import { checkStep } from '../steps/check-step.js';
+import { executeStep } from '../steps/index.js';
+import { type StepJob, stepQueue } from './step-queue.js';
+
+/** How often a running step looks for a Cancel click, and at most how often its output reply is edited. */
+const CANCEL_POLL_MS = 500;
+const OUTPUT_EVERY_MS = 1000;
+const OUTPUT_TAIL_CHARS = 2800;
+
+/** The outbox key of a step attempt's output reply. */
+const outputKey = (job: StepJob) => `runbook-${job.runId}-${job.index}-${job.attempt}-out`;
+
+/** Runs one step of a run: gates open, other kinds run here with Cancel watched and output streamed; then the next. */
+export function stepHandler(desk: RunDesk, logger: Logger): JobHandler<StepJob> {
+  const { store } = desk;
+  const now = () => desk.services.now().getTime();
+
+  /**
+   * A worker died during the step. Retryable steps run again (the next attempt); others wait for a human. A step that
+   * had already ended (the crash came between its end and the next enqueue) just moves the run on.
+   */
+  async function interrupted(data: StepJob): Promise<void> {
+    let retry = false;
+    const run = await store.change(data.runId, (r) => {
+      const state = r.state[data.index];
+      if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
+      if (r.steps[data.index]!.retryable && !r.cancelledBy) {
+        retry = true;
+        return {
+          ...r,
+          state: r.state.map((s, i) =>
+            i === data.index
+              ? { ...s, status: 'pending', attempt: s.attempt + 1, detail: 'interrupted; running it again (retryable)' }
+              : s,
+          ),
+        };
+      }
+      if (r.cancelledBy) return settle(r, data.index, { ok: false, detail: 'interrupted', cancelled: true }, now());
+      return {
+        ...r,
+        status: 'needs-human',
+        state: r.state.map((s, i) => (i === data.index ? { ...s, status: 'interrupted' } : s)),
+      };
+    });
+    if (!run) return;
+    logger.warn(
+      { runId: run.id, step: run.steps[data.index]?.name, retry },
+      'runbook step interrupted: the worker running it stopped',
+    );
+    if (run.status !== 'needs-human') await desk.advance(run);
+    await desk.refresh(run.id);
+  }
+
+  return {
+    queue: stepQueue,
+    onInterrupted: interrupted,
+    async process(data) {
+      const run = await store.get(data.runId);
+      const state = run?.state[data.index];
+      if (!run || isFinal(run.status) || state?.attempt !== data.attempt) return { skipped: 'stale' };
+      if (state.status !== 'pending') {
+        // The step already ended (a crash before the next enqueue) or is in someone's hands: move on if it can.
+        if (state.status !== 'running' && state.status !== 'waiting' && state.status !== 'interrupted')
+          await desk.advance(run);
+        return { skipped: state.status };
+      }
+      if (!(await store.markStarted(run.id, data.index, data.attempt))) {
+        await interrupted(data);
+        return { skipped: 'started before' };
+      }
+      const step = run.steps[data.index]!;
+      if (run.cancelledBy)
+        return finishStep(run, data, { ok: false, detail: 'cancelled before it started', cancelled: true });
+      if (step.action.kind === 'approve') {
+        await desk.openGate(run, data.index);
+        return { gate: 'open' };
+      }
+      const started = await store.change(run.id, (r) => ({
+        ...r,
+        status: 'running',
+        state: r.state.map((s, i) =>
+          i === data.index ? { ...s, status: 'running', startedAt: s.startedAt ?? now() } : s,
+        ),
+      }));
+      await desk.refresh(run.id);
+      const result = await runWatched(started!, data);
+      return finishStep(started!, data, result);
+    },
+  };
+
+  async function finishStep(run: Run, data: StepJob, result: StepResult) {
+    const step = run.steps[data.index]!;
+    const ended = await store.change(run.id, (r) =>
+      r.state[data.index]!.status === 'running' || r.state[data.index]!.status === 'pending'
+        ? settle(r, data.index, result, now())
+        : r,
+    );
+    const state = ended?.state[data.index];
+    if (state?.startedAt !== undefined && state.finishedAt !== undefined) {
+      desk.metrics.stepDuration.observe(
+        { runbook: run.name, kind: step.action.kind },
+        (state.finishedAt - state.startedAt) / 1000,
+      );
+    }
+    await desk.refresh(run.id);
+    if (ended) await desk.advance(ended);
+    return { ok: result.ok };
+  }
+
+  /** Runs the step with Cancel polled and its output's tail kept current in the thread; then the guard, if any. */
+  async function runWatched(run: Run, data: StepJob): Promise<StepResult> {
+    const { outbox } = desk.services;
+    const abort = new AbortController();
+    let tail = '';
+    let posted = false;
+    let dirty = false;
+    const flush = async (done: boolean) => {
+      if (!dirty && !done) return;
+      dirty = false;
+      const message = outputMessage(run, data.index, tail, done);
+      if (!posted) {
+        posted = true;
+        await outbox.post({
+          key: outputKey(data),
+          channel: run.channel,
+          message,
+          threadKey: run.threadKey ?? messageKey(run.id),
+        });
+      } else await outbox.update({ key: outputKey(data), message });
+    };
+    let flushing = Promise.resolve();
+    const outputTimer = setInterval(() => {
+      flushing = flushing.then(() => flush(false)).catch(() => {});
+    }, OUTPUT_EVERY_MS);
+    const cancelTimer = setInterval(() => {
+      void store.get(run.id).then(
+        (r) => r?.cancelledBy && abort.abort(),
+        () => {},
+      );
+    }, CANCEL_POLL_MS);
+    const ctx = {
+      signal: abort.signal,
+      catalog: desk.services.catalog,
+      onOutput(text: string) {
+        tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+        dirty = true;
+      },
+      say: (text: string) =>
+        outbox.post({
+          key: `${outputKey(data)}-say`,
+          channel: run.channel,
+          message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
+          threadKey: run.threadKey ?? messageKey(run.id),
+        }),
+    };
+    try {
+      const step = run.steps[data.index]!;
+      const result = await executeStep(step, run.state[data.index]!, now(), ctx);
+      if (!result.ok || !step.guarded || run.guard.length === 0) return result;
+      for (const ref of run.guard) {
+        const guard = await checkStep(ref, ctx);
+        if (!guard.ok) return { ...result, ok: false, detail: `guard ${ref} failed, method aborted: ${guard.detail}` };
+      }
+      return result;
+    } finally {
+      clearInterval(outputTimer);
+      clearInterval(cancelTimer);
+      await flushing;
+      if (dirty || posted) await flush(true);
+    }
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Block Kit for runbooks and experiments, pure: the progress message (edited in place), the output replies in its
+ * thread, the list, the dry run and the parameters modal. Every value that came from a person (parameters, output) is
+ * escaped, so it can never become a mention or a link.
+ */
+import type { ApprovalRequest } from '../approvals/approvals.js';
+import { gateActionIds } from '../approvals/gate.js';
+import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
+import { formatDuration } from '../config/duration.js';
+import {
+  type Block,
+  button,
+  context,
+  escapeMrkdwn,
+  type Message,
+  plainText,
+  section,
+  sectionsOf,
+  truncate,
+} from '../platform/blocks.js';
+import type { Parameter, Runbook } from './config.js';
+import { experimentOutcome } from './rules.js';
+import { isFinal, type PlannedStep, type Run, type StepAction, type StepState } from './run.js';
+
+/** The approval gate: its buttons are `runbook_approve` / `runbook_reject`, the platform's router actions. */
+export const APPROVAL_GATE = 'runbook';
+
+export const ACTIONS = {
+  cancel: 'runbook_cancel',
+  retry: 'runbook_retry',
+  skip: 'runbook_skip',
+  abort: 'runbook_abort',
+  /** On alert messages: starts the runbook the group names. */
+  fromAlert: 'runbook_run_from_alert',
+} as const;
+
+export const PARAMS_VIEW = 'runbook_params';
+
+const ICON: Record<StepState['status'], string> = {
+  unused: ':white_small_square:',
+  pending: ':white_circle:',
+  running: ':arrows_counterclockwise:',
+  waiting: ':hourglass_flowing_sand:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+  cancelled: ':no_entry_sign:',
+  interrupted: ':warning:',
+};
+
+const WORD: Record<StepState['status'], string> = {
+  unused: 'not needed',
+  pending: 'waiting',
+  running: 'running',
+  waiting: 'waiting for approval',
+  done: 'done',
+  failed: 'failed',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted: a worker stopped while it ran',
+};
+
+/** What a step does, in one escaped line: the argv after substitution, the URL, the gate. */
+export function describeAction(action: StepAction): string {
+  const code = (text: string) => `\`${escapeMrkdwn(truncate(text, 300).replace(/`/g, "'"))}\``;
+  switch (action.kind) {
+    case 'run':
+      return `run ${code(JSON.stringify(action.argv))}`;
+    case 'http':
+      return `${action.method} ${code(action.url)}${action.body !== undefined ? ` with ${code(action.body)}` : ''}`;
+    case 'check':
+      return `check ${code(action.check)}`;
+    case 'wait':
+      return `wait ${formatDuration(action.ms)}`;
+    case 'approve':
+      return `approval from *${action.from}*${action.count > 1 ? ` ×${action.count}` : ''}`;
+    case 'say':
+      return `say “${escapeMrkdwn(truncate(action.text, 300))}”`;
+    case 'activity': {
+      const p = action.provider;
+      const what = p.type === 'process' ? code(JSON.stringify(p.argv)) : `${p.method} ${code(p.url)}`;
+      return `${action.activity} ${what}${action.tolerance !== undefined ? ` (tolerance ${code(JSON.stringify(action.tolerance))})` : ''}`;
+    }
+  }
+}
+
+function durationOf(state: StepState): string {
+  if (state.startedAt === undefined || state.finishedAt === undefined) return '';
+  return ` in ${formatDuration(Math.max(0, state.finishedAt - state.startedAt))}`;
+}
+
+function stepLine(step: PlannedStep, state: StepState): string {
+  const by = state.by && /^[UW][A-Z0-9]+$/.test(state.by) ? ` <@${state.by}>` : '';
+  const detail = state.detail ? ` — ${escapeMrkdwn(truncate(state.detail, 400))}${by}` : '';
+  const value =
+    state.value !== undefined
+      ? `\n      value: \`${escapeMrkdwn(truncate(state.value, 200).replace(/`/g, "'"))}\``
+      : '';
+  const retry = state.attempt > 0 ? ` (attempt ${state.attempt + 1})` : '';
+  return `${ICON[state.status]} *${escapeMrkdwn(step.name)}* ${WORD[state.status]}${durationOf(state)}${retry}${detail}${value}`;
+}
+
+export const runLabel = (run: Pick<Run, 'kind' | 'name' | 'service' | 'id'>): string =>
+  `${run.kind === 'experiment' ? 'Experiment' : 'Runbook'} ${run.name}${run.service ? ` on ${run.service}` : ''} #${run.id}`;
+
+const STATUS_WORD: Record<Run['status'], string> = {
+  running: 'running',
+  waiting: 'waiting for approval',
+  'needs-human': 'interrupted — waiting for a human',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  rejected: 'rejected',
+};
+
+const VERDICT: Record<string, string> = {
+  completed: ':white_check_mark: The steady-state hypothesis held before and after the method.',
+  deviated: ':x: The hypothesis did *not* hold after the method (deviated).',
+  failed: ':x: The hypothesis did *not* hold before the method, which did not run.',
+  aborted: ':octagonal_sign: The method was aborted (a guard check or an activity failed).',
+  cancelled: ':no_entry_sign: Cancelled.',
+};
+
+/** The progress message: each step with its state and duration, and the buttons that apply now. */
+export function progressMessage(run: Run, gate?: { index: number; request: ApprovalRequest }): Message {
+  const status = STATUS_WORD[run.status];
+  const text = `${runLabel(run)}: ${status}`;
+  const who = run.auto ? 'started by an alert' : `asked by <@${run.requester}>`;
+  const params = Object.entries(run.params)
+    .map(([k, v]) => `${k}=\`${escapeMrkdwn(v)}\``)
+    .join(' ');
+  const blocks: Block[] = [
+    section(`*${escapeMrkdwn(runLabel(run))}*: ${status}`),
+    context(`${who}${params ? ` · ${params}` : ''}${run.cancelledBy ? ` · cancelled by <@${run.cancelledBy}>` : ''}`),
+    ...sectionsOf(
+      run.steps
+        .map((step, i) => ({ step, state: run.state[i]! }))
+        .filter(({ state }) => state.status !== 'unused')
+        .map(({ step, state }) => stepLine(step, state)),
+    ),
+  ];
+  if (run.kind === 'experiment' && isFinal(run.status)) blocks.push(section(VERDICT[experimentOutcome(run)]!));
+  if (gate) {
+    blocks.push(context(waitingFor(gate.request)), ...clickLines(gate.request.clicks));
+  }
+  if (gate && gate.request.status === 'pending')
+    blocks.push(approvalButtons(gateActionIds(APPROVAL_GATE), gate.request.id));
+  const buttons: Record<string, unknown>[] = [];
+  const at = (index: number) => `${run.id}:${index}`;
+  const interrupted = run.state.findIndex((s) => s.status === 'interrupted');
+  if (run.status === 'needs-human' && interrupted !== -1) {
+    buttons.push(
+      button(ACTIONS.retry, 'Retry', at(interrupted), 'primary'),
+      button(ACTIONS.skip, 'Skip', at(interrupted)),
+      button(ACTIONS.abort, 'Abort', at(interrupted), 'danger'),
+    );
+  }
+  if (!isFinal(run.status) && !run.cancelledBy) buttons.push(button(ACTIONS.cancel, 'Cancel', run.id, 'danger'));
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `runbook-${run.id}`, elements: buttons });
+  return { text, blocks };
+}
+
+/** A step's output tail, a reply in the progress message's thread. */
+export function outputMessage(run: Run, index: number, tail: string, done: boolean): Message {
+  const name = run.steps[index]!.name;
+  const text = `Output of ${name}${done ? '' : ' (running)'}`;
+  const body = tail.trim()
+    ? `\`\`\`${escapeMrkdwn(truncate(tail.slice(-2800), 2800).replace(/```/g, "'''"))}\`\`\``
+    : '_(no output)_';
+  return { text, blocks: [section(`*${escapeMrkdwn(text)}*\n${body}`)] };
+}
+
+/** `/ops runbooks`: each runbook with its description, parameters, steps and who may run it. */
+export function listMessage(
+  entries: Array<{ name: string; runbook: Runbook; services: string[] }>,
+  search: string,
+): Message {
+  if (entries.length === 0) {
+    const text = search ? `No runbook matches “${escapeMrkdwn(search)}”.` : 'No runbooks in ops.yml.';
+    return { text, blocks: [section(text)] };
+  }
+  const lines = entries.slice(0, 40).map(({ name, runbook, services }) => {
+    const params = runbook.parameters.map((p) =>
+      p.default === undefined ? `${p.name}=…` : `[${p.name}=${escapeMrkdwn(p.default)}]`,
+    );
+    const gate = runbook.approval ? ` · approval from *${runbook.approval.from}*` : '';
+    const where = services.length > 0 ? ` · for ${services.join(', ')}` : '';
+    return `*${name}*${runbook.description ? ` — ${escapeMrkdwn(runbook.description)}` : ''}\n      \`/ops run ${name}${params.length ? ` ${params.join(' ')}` : ''}\` · steps: ${runbook.steps.map((s) => s.name).join(' → ')} · who: ${runbook.allow.join(', ')}${gate}${where}${runbook.auto ? ' · starts from alerts' : ''}`;
+  });
+  const text = `${entries.length} runbook${entries.length === 1 ? '' : 's'}`;
+  return {
+    text,
+    blocks: [section(`*Runbooks*${search ? ` matching “${escapeMrkdwn(search)}”` : ''}`), ...sectionsOf(lines)],
+  };
+}
+
+/** `… dry-run`: what would run, step by step, and nothing runs. */
+export function dryRunMessage(label: string, steps: readonly PlannedStep[]): Message {
+  const lines = steps.map((step, i) => {
+    const when =
+      step.section === 'recovery'
+        ? ' _(only if a step’s onFailure names it)_'
+        : step.section === 'always'
+          ? ' _(always)_'
+          : '';
+    return `${i + 1}. *${escapeMrkdwn(step.name)}*: ${describeAction(step.action)}${when}`;
+  });
+  const text = `Dry run of ${label}: nothing was run.`;
+  return { text, blocks: [section(`*Dry run* of ${escapeMrkdwn(label)} — nothing was run:`), ...sectionsOf(lines)] };
+}
+
+/** The modal asking for parameters the command left out. */
+export function paramsModal(runbook: string, missing: readonly Parameter[], metadata: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: PARAMS_VIEW,
+    private_metadata: metadata,
+    title: plainText(truncate(`Run ${runbook}`, 24)),
+    submit: plainText('Run'),
+    close: plainText('Cancel'),
+    blocks: missing.slice(0, 20).map((param) => ({
+      type: 'input',
+      block_id: `param_${param.name}`,
+      label: plainText(truncate(param.name, 2000)),
+      ...(param.description && { hint: plainText(truncate(param.description, 2000)) }),
+      element: param.choices
+        ? {
+            type: 'static_select',
+            action_id: 'value',
+            options: param.choices.slice(0, 100).map((c) => ({ text: plainText(truncate(c, 75)), value: c })),
+          }
+        : { type: 'plain_text_input', action_id: 'value', max_length: 256 },
+    })),
+  };
+}
+
+/** The Home tab's section: runs going on now. */
+export function homeSection(open: readonly Run[], count: number): Block[] {
+  const lines = open.slice(0, 10).map((run) => `• *${escapeMrkdwn(runLabel(run))}*: ${STATUS_WORD[run.status]}`);
+  return [
+    section(`*Runbooks* — ${count} in ops.yml; \`/ops runbooks\` lists them, \`/ops run <runbook>\` starts one.`),
+    ...(lines.length > 0 ? sectionsOf(lines) : [context('No run in progress.')]),
+  ];
+}

@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import { Records } from '../redis/records.js';
+import { isFinal, type Run } from './run.js';
+
+/** How long a run is kept after its last change. */
+const RUN_TTL_SECONDS = 30 * 86_400;
+
+/** Deletes KEYS[1] only when it still holds ARGV[1]: a lock is released by its holder only. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * Runs in Redis: one JSON record per run (its plan and each step's state) changed by compare-and-set, so a step's end,
+ * a Cancel click and an approval in different processes never lose each other's changes; the concurrency locks; and
+ * the markers that make each step attempt start at most once.
+ */
+export class RunStore {
+  private readonly records: Records<Run>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: (...parts: string[]) => string,
+  ) {
+    this.records = new Records<Run>(redis, key, {
+      kind: 'run',
+      ttlSeconds: RUN_TTL_SECONDS,
+      parse: (stored) => stored as Run,
+      openSince: (run) => (isFinal(run.status) ? undefined : run.createdAt),
+    });
+  }
+
+  async nextId(): Promise<string> {
+    return String(await this.redis.incr(this.key('seq')));
+  }
+
+  get(id: string): Promise<Run | undefined> {
+    return this.records.get(id);
+  }
+
+  /** Applies `change` atomically (rerun on conflict); `change` returns the run unchanged (or undefined) to write nothing. */
+  change(id: string, change: (run: Run) => Run | undefined): Promise<Run | undefined> {
+    return this.records.change(id, (run) => (run ? change(run) : undefined));
+  }
+
+  async create(run: Run): Promise<void> {
+    await this.records.change(run.id, (existing) => existing ?? run);
+  }
+
+  /** Runs not yet over, oldest first. */
+  open(limit = 50): Promise<Run[]> {
+    return this.records.open(limit);
+  }
+
+  /** Takes the concurrency lock `name` for run `id`; false when another run holds it. */
+  async acquire(name: string, id: string): Promise<boolean> {
+    return (await this.redis.set(this.key('lock', name), id, 'EX', RUN_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  async holder(name: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('lock', name))) ?? undefined;
+  }
+
+  async release(name: string, id: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.key('lock', name), id);
+  }
+
+  /** True the first time only: a step attempt that was started once is never started again, whatever reruns it. */
+  async markStarted(id: string, index: number, attempt: number): Promise<boolean> {
+    const marker = this.key('started', id, String(index), String(attempt));
+    return (await this.redis.set(marker, '1', 'EX', RUN_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  /** True the first time `name` is claimed within `ttlSeconds` (an alert group's firing starting its runbook). */
+  async claimOnce(name: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(this.key('once', name), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+}

@@ -1,0 +1,207 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { answer } from '../support/deploys.js';
+import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { recordingStep, runIdOf, runMessage, runMessages, stepsLog } from '../support/runbooks.js';
+
+/**
+ * Runbooks through the Slack-compatible server: parameters checked before anything runs, dry runs, the parameters
+ * modal, an approval gate in the middle of a run (four-eyes, role at click time), Cancel, output in the thread.
+ */
+let h: Harness;
+let dir: string;
+const log = () => stepsLog(dir);
+const release = () => writeFileSync(join(dir, 'release'), '');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'opsdeck-runbooks-'));
+  const opsYml = `${TEST_OPS_YML}
+services:
+  api:
+    runbooks: [restart]
+  web: {}
+runbooks:
+  restart:
+    description: Restart the API workers, with a lead's go-ahead before the restart
+    allow: [deployer, approver]
+    parameters:
+      - { name: mode, choices: [soft, hard], default: soft }
+      - { name: reason, description: Why (one word) }
+    steps:
+      - { name: drain, ${recordingStep(dir, ['drain', '{service}', '{mode}', '{reason}'])} }
+      - { name: go-ahead, approve: { from: approver } }
+      - { name: restart, ${recordingStep(dir, ['restart', '{service}'])} }
+  hold:
+    description: Holds until released (for Cancel)
+    concurrent: false
+    steps:
+      - { name: hold, ${recordingStep(dir, ['hold', '{service}'], { HOLD_UNTIL: join(dir, 'release') })} }
+      - { name: after, ${recordingStep(dir, ['after'])} }
+`;
+  h = await startHarness({ opsYml });
+});
+
+afterAll(async () => {
+  release();
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runbooks', () => {
+  it('lists and searches runbooks with their steps and who may run them', async () => {
+    const all = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'runbooks' });
+    const text = JSON.stringify(all.body);
+    expect(text).toContain('restart');
+    expect(text).toContain('drain → go-ahead → restart');
+    expect(text).toContain('who: deployer');
+    const found = JSON.stringify(
+      (await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'runbooks release' })).body,
+    );
+    expect(found).toContain('hold');
+    expect(found).not.toContain('go-ahead');
+  });
+
+  it('refuses hostile parameters before anything runs', async () => {
+    const hostile = [
+      'run restart api reason=a;reboot',
+      'run restart api reason=$(reboot)',
+      'run restart api reason="$(rm -rf /)"',
+      'run restart api reason=--force',
+      `run restart api reason=${'x'.repeat(300)}`,
+      'run restart api reason=ok mode=medium',
+      'run restart api reason=ok color=red',
+    ];
+    for (const text of hostile) {
+      const reply = await answer(h, USERS.alice, text);
+      expect(reply, text).toMatch(/Nothing was run|not a valid|unexpected|may not start/);
+    }
+    const newline = await h.slack.sendCommand({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      text: 'run restart api reason=a\nreboot',
+    });
+    expect(JSON.stringify(newline.body)).toMatch(/line break/);
+    expect(log()).toEqual([]);
+    expect(runMessages(h)).toEqual([]);
+  });
+
+  it('refuses whoever is not allowed to run it', async () => {
+    const reply = await answer(h, USERS.carol, 'run restart api reason=test');
+    expect(reply).toMatch(/need the \*deployer\* role/);
+    expect(log()).toEqual([]);
+  });
+
+  it('shows a dry run with the argv as it would run, and runs nothing', async () => {
+    const reply = await h.slack.sendCommand({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      text: 'run restart reason=check mode=hard dry-run',
+    });
+    const text = JSON.stringify(reply.body);
+    expect(text).toContain('nothing was run');
+    // The service is the only one listing the runbook; each value is one argv element.
+    const shown = (reply.body as { blocks: Array<{ text?: { text: string } }> }).blocks
+      .map((b) => b.text?.text)
+      .join('\n');
+    expect(shown).toContain('`["node","test/fixtures/runbooks/record-step.mjs","drain","api","hard","check"]`');
+    expect(shown).toContain('approval from *approver*');
+    expect(log()).toEqual([]);
+    expect(runMessages(h)).toEqual([]);
+  });
+
+  it('asks for missing parameters in a modal, with errors on its fields', async () => {
+    const before = h.slack.calls.length;
+    await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'run restart api mode=hard dry-run' });
+    const opened = await vi.waitFor(() => {
+      const call = h.slack.calls.slice(before).find((c) => c.method === 'views.open');
+      expect(call).toBeDefined();
+      return call!;
+    });
+    expect(opened.response.ok).toBe(true);
+    const viewId = (opened.response.view as { id: string }).id;
+    const bad = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: { param_reason: { value: 'two words' } },
+    });
+    expect(JSON.stringify(bad.body)).toContain('param_reason');
+    const good = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: { param_reason: { value: 'modal' } },
+    });
+    expect(good.status).toBe(200);
+    await vi.waitFor(() => {
+      const ephemeral = (h.slack.state.messages.get(CHANNEL) ?? []).find(
+        (m) => m.ephemeralFor === USERS.alice && /Dry run/.test(m.text),
+      );
+      expect(ephemeral).toBeDefined();
+    });
+    expect(log()).toEqual([]);
+  });
+
+  it('runs three steps with an approval gate in the middle: self-approval and the wrong role refused', async () => {
+    // lead may run it and is an approver: only the four-eyes rule keeps them from approving their own run.
+    const reply = await answer(h, USERS.lead, 'run restart api mode=hard reason=deadlock');
+    expect(reply).toMatch(/^Started Runbook restart on api #\d+/);
+    const id = runIdOf(reply);
+    const waiting = await runMessage(h, id, 'waiting for approval');
+    expect(log()).toEqual(['drain api hard deadlock']);
+    expect(JSON.stringify(waiting.blocks)).toMatch(/drain\* done in/);
+
+    const click = (userId: string, actionId: string) =>
+      h.slack.sendBlockAction({ userId, channelId: CHANNEL, messageTs: waiting.ts, actionId });
+    const clickAnswer = async (userId: string) => {
+      const before = h.slack.calls.length;
+      await click(userId, 'runbook_approve');
+      const answered = await h.slack.waitForCall(
+        (c) => h.slack.calls.indexOf(c) >= before && c.method === 'response_url',
+      );
+      return String(answered.params.text);
+    };
+    expect(await clickAnswer(USERS.lead)).toContain('cannot approve your own');
+    expect(await clickAnswer(USERS.carol)).toContain('*approver* role');
+    expect(log()).toEqual(['drain api hard deadlock']);
+
+    await click(USERS.bob, 'runbook_approve');
+    const done = await runMessage(h, id, 'succeeded');
+    expect(log()).toEqual(['drain api hard deadlock', 'restart api']);
+    const shown = JSON.stringify(done.blocks);
+    expect(shown).toContain('approved by <@U0BOB>');
+    expect(shown).toMatch(/restart\* done in/);
+    // The output of each command is a reply in the progress message's thread.
+    await vi.waitFor(() => {
+      const replies = (h.slack.state.messages.get(CHANNEL) ?? []).filter((m) => m.threadTs === done.ts);
+      expect(replies.map((m) => m.text)).toEqual(expect.arrayContaining(['Output of drain', 'Output of restart']));
+    });
+    const audit = await h.opsdeck.audit.latest(20);
+    expect(audit.map((e) => `${e.action} ${e.outcome}`)).toEqual(
+      expect.arrayContaining(['runbooks.run ok', 'runbooks.approve denied', 'runbooks.approve ok']),
+    );
+  });
+
+  it('cancels a running step (its process stopped) and skips the rest; one run at a time per runbook and service', async () => {
+    const reply = await answer(h, USERS.alice, 'run hold api');
+    const id = runIdOf(reply);
+    await vi.waitFor(() => expect(log()).toContain('hold api'));
+    const running = await runMessage(h, id, 'running');
+    expect(await answer(h, USERS.alice, 'run hold api')).toMatch(/already running: #\d+/);
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: running.ts,
+      actionId: 'runbook_cancel',
+    });
+    const cancelled = await runMessage(h, id, 'cancelled');
+    const shown = JSON.stringify(cancelled.blocks);
+    expect(shown).toMatch(/hold\* cancelled/);
+    expect(shown).toMatch(/after\* skipped/);
+    // The step ended once its process closed: killed, it can no longer say it was released, and `after` never ran.
+    release();
+    expect(log().filter((line) => line.startsWith('hold') || line === 'after')).toEqual(['hold api']);
+    // The lock is free again.
+    expect(await answer(h, USERS.alice, 'run hold web')).toMatch(/^Started/);
+  });
+});
