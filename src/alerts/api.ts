@@ -5,13 +5,13 @@
  */
 import type { Services } from '../platform/services.js';
 import { enqueueBatch } from './ingest-job.js';
-import { parseButtonValue } from './messages.js';
+import { messageKey, parseButtonValue, runbookOf } from './messages.js';
 import { batchFromCheck, commonLabels } from './rules.js';
 import { AlertStore } from './store.js';
 
 export { type AlertsSettings, alertsConfig } from './config.js';
 /** The action id of an alert's Declare incident button; the incidents capability handles it. */
-export { DECLARE_INCIDENT_ACTION } from './messages.js';
+export { DECLARE_INCIDENT_ACTION, RUN_RUNBOOK_ACTION } from './messages.js';
 
 /** An alert group as others see it: enough to declare an incident from it. */
 export interface AlertGroupView {
@@ -23,6 +23,11 @@ export interface AlertGroupView {
   /** The first alert's summary and description annotations. */
   summary?: string;
   description?: string;
+  /** The runbook it names (label or annotation `runbook`). */
+  runbook?: string;
+  /** Where its message is, and that message's outbox key (a run started from it posts in its thread). */
+  channel: string;
+  messageKey: string;
 }
 
 type Reader = Pick<Services, 'redis' | 'keysOf'>;
@@ -48,6 +53,9 @@ export async function alertGroup(services: Reader, id: string): Promise<AlertGro
     labels,
     summary: annotations.summary,
     description: annotations.description,
+    ...(runbookOf(group) !== undefined && { runbook: runbookOf(group) }),
+    channel: group.channel,
+    messageKey: messageKey(group),
   };
 }
 

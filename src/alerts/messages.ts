@@ -16,6 +16,8 @@ export const SILENCE_ACTION = /^alerts_silence_(\d+)h$/;
 export const UNSILENCE_ACTION = 'alerts_unsilence';
 /** Handled by the incidents capability (it opens its declare modal prefilled from the group); named here so alerts never import incidents. */
 export const DECLARE_INCIDENT_ACTION = 'incidents:declare-from-alert';
+/** The action id of an alert's Run runbook button; the runbooks capability handles it. */
+export const RUN_RUNBOOK_ACTION = 'runbooks:run-from-alert';
 
 /** A button's value: the group and the message (epoch) it was clicked on. */
 export function buttonValue(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
@@ -51,6 +53,11 @@ function titleOf(group: AlertGroup, labels: Record<string, string>): string {
   return labels.alertname ?? group.groupLabels.alertname ?? Object.values(group.alerts)[0]?.labels.alertname ?? 'Alert';
 }
 
+/** The runbook a group names (label `runbook` shared by its alerts, else annotation `runbook`), if any. */
+export function runbookOf(group: AlertGroup): string | undefined {
+  return commonLabels(Object.values(group.alerts)).runbook ?? annotation(group, 'runbook');
+}
+
 function annotation(group: AlertGroup, name: string): string | undefined {
   const values = new Set(
     Object.values(group.alerts)
@@ -66,7 +73,10 @@ function annotation(group: AlertGroup, name: string): string | undefined {
  * The one message of an alert group, edited in place for its whole life: state, counts, severity, common labels,
  * summary and description, links (runbook, source, Alertmanager), who acknowledged, the silence, and the buttons.
  */
-export function groupMessage(group: AlertGroup, options: { canSilence: boolean; canDeclare?: boolean }): Message {
+export function groupMessage(
+  group: AlertGroup,
+  options: { canSilence: boolean; canDeclare?: boolean; runbook?: string },
+): Message {
   const alerts = Object.values(group.alerts);
   const labels = commonLabels(alerts);
   const { firing, resolved } = counts(group);
@@ -132,6 +142,9 @@ export function groupMessage(group: AlertGroup, options: { canSilence: boolean; 
   // Only with an `incidents:` section in ops.yml: declaring is then part of how this team works.
   if (options.canDeclare && firingNow) {
     buttons.push(button(DECLARE_INCIDENT_ACTION, 'Declare incident', value, 'danger'));
+  }
+  if (options.runbook && firingNow) {
+    buttons.push(button(RUN_RUNBOOK_ACTION, truncate(`Run ${options.runbook}`, 75), value));
   }
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
   return { text, blocks };

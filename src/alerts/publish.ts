@@ -1,8 +1,9 @@
 import { hasSection } from '../config/catalog.js';
 import { ErrorCode, hasCode } from '../errors.js';
 import type { Services } from '../platform/services.js';
+import { runbookIn } from '../runbooks/api.js';
 import { alertsConfig } from './config.js';
-import { groupMessage, messageKey } from './messages.js';
+import { groupMessage, messageKey, runbookOf } from './messages.js';
 import type { AlertGroup } from './rules.js';
 
 /**
@@ -19,6 +20,7 @@ export async function publishGroup(
   const message = groupMessage(group, {
     canSilence: alertsConfig.of(catalog).alertmanagerUrl !== undefined,
     canDeclare: hasSection(catalog, 'incidents'),
+    runbook: runbookIn(catalog, runbookOf(group)),
   });
   let kind: 'post' | 'update' = 'post';
   let posts = 0;

@@ -2,6 +2,7 @@ import { textMessage } from '../platform/blocks.js';
 import { type Action, type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, optional, rest } from '../platform/grammar/index.js';
 import { experimentCommand } from './commands/experiment-command.js';
+import { runFromAlert } from './commands/from-alert.js';
 import { runbookCatalog } from './commands/launch.js';
 import { paramsView } from './commands/params-view.js';
 import { runCommand } from './commands/run-command.js';
@@ -26,7 +27,20 @@ export const runbooks = defineCapability({
   name: 'runbooks',
   title: 'Runbooks',
   config: runbooksConfig,
-  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  uses: [
+    'redis',
+    'key',
+    'keysOf',
+    'catalog',
+    'outbox',
+    'jobs',
+    'approvals',
+    'audit',
+    'permissions',
+    'metrics',
+    'logger',
+    'now',
+  ],
   build: (services) => {
     const desk = new RunDesk(services);
     const catalog = runbookCatalog(() => services.catalog);
@@ -85,6 +99,7 @@ export const runbooks = defineCapability({
       ],
       actions: [
         ...resolveActions,
+        runFromAlert(desk, catalog, services),
         {
           actionId: ACTIONS.cancel,
           changes: true,

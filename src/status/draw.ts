@@ -30,6 +30,7 @@ export function statusesOf(
       })),
       lastDeploy: context?.lastDeploys[service],
       openIncidents: context?.openIncidents?.[service],
+      flagChanges: context?.flagChanges?.[service],
     }));
 }
 

@@ -141,6 +141,11 @@ export function detailMessage(
     Boolean(part),
   );
   if (footer.length > 0) blocks.push(context(footer.join(' · ')));
+  const flags = (service.flagChanges ?? []).map(
+    (c) =>
+      `:triangular_flag_on_post: flag \`${escapeMrkdwn(c.flag)}\` ${escapeMrkdwn(truncate(c.change, 120))} ${when(c.at)}`,
+  );
+  if (flags.length > 0) blocks.push(context(...flags));
   return { text: `${service.name}: ${LABEL[health]}`, blocks };
 }
 

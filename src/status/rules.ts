@@ -23,6 +23,8 @@ export interface ServiceStatus {
   lastDeploy?: LastDeploy;
   /** Open incidents of the service, once the incidents capability provides them (see context.ts). */
   openIncidents?: number;
+  /** `/ops status <service>`: recent changes of flags that name the service, newest first. */
+  flagChanges?: Array<{ flag: string; change: string; at: number }>;
 }
 
 /** A service's newest deploy or rollback, in any environment. */

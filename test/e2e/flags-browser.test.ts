@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type DemoService, startDemoService } from '../../src/workspace/local/demo-service.js';
-import { CHROMIUM, launchPage } from '../support/browser.js';
+import { BROWSER_TESTS, launchPage } from '../support/browser.js';
 import { FLAGS_ENV, FLAGS_OPS_YML, STAGING_TOKEN } from '../support/flags.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
 
@@ -32,7 +31,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('flags in the local workspace page', () => {
+describe.runIf(BROWSER_TESTS)('flags in the local workspace page', () => {
   it('alice turns the demo flag on from its card, and the demo service serves the new checkout', {
     timeout: 120_000,
   }, async () => {

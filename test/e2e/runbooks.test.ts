@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { repoRoot } from '../support/repo.js';
 import { recordingStep, runIdOf, runMessage, runMessages, stepsLog } from '../support/runbooks.js';
 
 /**
@@ -11,6 +12,7 @@ import { recordingStep, runIdOf, runMessage, runMessages, stepsLog } from '../su
  * modal, an approval gate in the middle of a run (four-eyes, role at click time), Cancel, output in the thread.
  */
 let h: Harness;
+const TOKEN = 'runbooks-webhook-token-0123456789';
 let dir: string;
 const log = () => stepsLog(dir);
 const release = () => writeFileSync(join(dir, 'release'), '');
@@ -20,6 +22,7 @@ beforeAll(async () => {
   const opsYml = `${TEST_OPS_YML}
 services:
   api:
+    channel: ${CHANNEL}
     runbooks: [restart]
   web: {}
 runbooks:
@@ -33,6 +36,10 @@ runbooks:
       - { name: drain, ${recordingStep(dir, ['drain', '{service}', '{mode}', '{reason}'])} }
       - { name: go-ahead, approve: { from: approver } }
       - { name: restart, ${recordingStep(dir, ['restart', '{service}'])} }
+  notify:
+    description: Records the alert's service
+    steps:
+      - { name: record, ${recordingStep(dir, ['alert', '{service}'])} }
   hold:
     description: Holds until released (for Cancel)
     concurrent: false
@@ -40,7 +47,7 @@ runbooks:
       - { name: hold, ${recordingStep(dir, ['hold', '{service}'], { HOLD_UNTIL: join(dir, 'release') })} }
       - { name: after, ${recordingStep(dir, ['after'])} }
 `;
-  h = await startHarness({ opsYml });
+  h = await startHarness({ opsYml, env: { WEBHOOK_TOKEN: TOKEN } });
 });
 
 afterAll(async () => {
@@ -203,5 +210,45 @@ describe('runbooks', () => {
     expect(log().filter((line) => line.startsWith('hold') || line === 'after')).toEqual(['hold api']);
     // The lock is free again.
     expect(await answer(h, USERS.alice, 'run hold web')).toMatch(/^Started/);
+  });
+
+  it('offers a Run button on an alert naming a runbook, and runs it in the alert’s thread', async () => {
+    const firing = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/alertmanager/firing.json'), 'utf8'));
+    const body = {
+      ...firing,
+      groupKey: '{}:{alertname="Notify"}',
+      alerts: firing.alerts.map((a: { labels: object; annotations: object }) => ({
+        ...a,
+        labels: { ...a.labels, alertname: 'Notify', service: 'api' },
+        annotations: { ...a.annotations, runbook: 'notify' },
+      })),
+    };
+    const res = await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(202);
+    const alert = await vi.waitFor(() => {
+      const found = (h.slack.state.messages.get(CHANNEL) ?? []).find((m) => !m.threadTs && m.text.includes('Notify'));
+      expect(JSON.stringify(found?.blocks)).toContain('"text":"Run notify"');
+      return found!;
+    });
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: alert.ts,
+      actionId: 'runbooks:run-from-alert',
+    });
+    const done = await vi.waitFor(
+      () => {
+        const run = h.slack.state.replies(CHANNEL, alert.ts).find((m) => /^Runbook notify on api #\d+: /.test(m.text));
+        expect(run?.text).toMatch(/: succeeded$/);
+        return run!;
+      },
+      { timeout: 20_000 },
+    );
+    expect(done.threadTs).toBe(alert.ts);
+    expect(log()).toContain('alert api');
   });
 });

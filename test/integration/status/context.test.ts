@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCatalog } from '../../../src/catalog.js';
 import { DeploySchema } from '../../../src/deploys/deploy.js';
 import { DeployStore } from '../../../src/deploys/store.js';
+import { defaultVariants } from '../../../src/flags/rules.js';
+import { FlagStore } from '../../../src/flags/store.js';
 import { IncidentSchema } from '../../../src/incidents/incident.js';
 import { IncidentStore } from '../../../src/incidents/store.js';
 import { readContext } from '../../../src/status/context.js';
@@ -70,11 +72,46 @@ describe('the status context', () => {
     await incidents.create(incident('3', 'web', 'resolved'));
     await incidents.create(incident('4', undefined, 'investigating'));
 
-    const context = await readContext({ redis, keysOf, catalog });
+    const now = () => new Date(10_000);
+    const flags = new FlagStore(redis, keysOf('flags'), ['production']);
+    const flag = {
+      type: 'boolean' as const,
+      description: 'd',
+      owner: 'U0ALICE',
+      createdAt: 4000,
+      variants: defaultVariants('boolean'),
+    };
+    await flags.create({ ...flag, key: 'api.cache' });
+    await flags.create({ ...flag, key: 'web.banner' });
+    for (const key of ['api.cache', 'web.banner']) {
+      await flags.change({
+        key,
+        environment: 'production',
+        operation: { op: 'on' },
+        by: 'U0ALICE',
+        at: 5000,
+        what: 'turned on',
+      });
+    }
+
+    const context = await readContext({ redis, keysOf, catalog, now });
     expect(context.lastDeploys).toEqual({
       api: { version: '0.9.0', environment: 'production', kind: 'deploy', status: 'succeeded', at: 3000 },
     });
     expect(context.openIncidents).toEqual({ api: 2 });
-    expect((await readContext({ redis, keysOf, catalog }, 'web')).lastDeploys).toEqual({});
+    expect((await readContext({ redis, keysOf, catalog, now }, 'web')).lastDeploys).toEqual({});
+    // One service in detail: the changes of the flags that name it.
+    expect((await readContext({ redis, keysOf, catalog, now }, 'api')).flagChanges).toEqual({
+      api: [
+        {
+          flag: 'api.cache',
+          environment: 'production',
+          change: 'turned on in production (off → on · 100%)',
+          by: 'U0ALICE',
+          at: 5000,
+        },
+        { flag: 'api.cache', change: 'created', by: 'U0ALICE', at: 4000 },
+      ],
+    });
   });
 });

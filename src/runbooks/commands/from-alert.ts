@@ -1,0 +1,48 @@
+import { alertGroupOfButton, RUN_RUNBOOK_ACTION } from '../../alerts/api.js';
+import { textMessage } from '../../platform/blocks.js';
+import type { Action } from '../../platform/capability.js';
+import type { Services } from '../../platform/services.js';
+import { type RunDesk, RunRefused } from '../desk.js';
+import { runLabel } from '../messages.js';
+import { checkParams } from '../params.js';
+import { type RunbookCatalog, runbookNamed, runbookStart } from './launch.js';
+
+/**
+ * An alert's Run runbook button: the runbook the group names, for the service its `service` label names, with its
+ * parameters' defaults; its progress goes in the alert message's thread. Permissions and approval as for `/ops run`.
+ */
+export function runFromAlert(
+  desk: RunDesk,
+  catalog: RunbookCatalog,
+  services: Pick<Services, 'redis' | 'keysOf'>,
+): Action {
+  return {
+    actionId: RUN_RUNBOOK_ACTION,
+    changes: true,
+    auditAction: 'runbooks.run',
+    auditTarget: (value) => `alert/${value ?? ''}`,
+    async run(ctx) {
+      const group = await alertGroupOfButton(services, ctx.value);
+      if (!group?.runbook) throw new RunRefused('That alert group is no longer kept.');
+      const runbook = runbookNamed(catalog, group.runbook);
+      await desk.requireAny(ctx.userId, runbook.allow, 'runbooks.run', group.runbook);
+      const checked = checkParams(runbook, {});
+      if (!checked.ok) {
+        throw new RunRefused(`${group.runbook} needs parameters: \`/ops run ${group.runbook} <param>=<value>…\`.`);
+      }
+      const service = group.labels.service && catalog.services[group.labels.service] ? group.labels.service : undefined;
+      const start = runbookStart(catalog, {
+        name: group.runbook,
+        service,
+        params: checked.params,
+        userId: ctx.userId,
+        channel: group.channel,
+      });
+      const run = await desk.start(
+        { ...start, requester: ctx.userId, channel: group.channel, threadKey: group.messageKey },
+        { withinAck: true },
+      );
+      await ctx.respond(textMessage(`Started ${runLabel(run)}: its progress is in the alert's thread.`));
+    },
+  };
+}
