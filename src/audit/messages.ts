@@ -4,6 +4,7 @@ import { date, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 
 const OUTCOME_ICON: Record<AuditEntry['outcome'], string> = {
   ok: ':white_check_mark:',
+  noop: ':heavy_minus_sign:',
   denied: ':no_entry:',
   failed: ':x:',
   invalid: ':warning:',

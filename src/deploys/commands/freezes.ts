@@ -1,5 +1,5 @@
 import { textMessage } from '../../platform/blocks.js';
-import { subcommand } from '../../platform/capability.js';
+import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, duration, identifier, rest } from '../../platform/grammar/index.js';
 import { md } from '../../platform/mrkdwn.js';
 import type { DeployDesk } from '../desk.js';
@@ -43,12 +43,8 @@ export function freezeCommands(desk: DeployDesk) {
       auditTarget: (a) => a.environment,
       async run(ctx) {
         desk.deployedEnvironment(ctx.args.environment);
-        const removed = await store.unfreeze(ctx.args.environment);
-        await ctx.reply(
-          textMessage(
-            removed ? md`${ctx.args.environment} is no longer frozen.` : md`${ctx.args.environment} was not frozen.`,
-          ),
-        );
+        if (!(await store.unfreeze(ctx.args.environment))) return unchanged(`${ctx.args.environment} was not frozen.`);
+        return ctx.reply(textMessage(md`${ctx.args.environment} is no longer frozen.`));
       },
     }),
   ];
