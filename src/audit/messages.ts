@@ -3,6 +3,7 @@ import { context, escapeMrkdwn, header, type Message, sectionsOf } from '../plat
 
 const OUTCOME_ICON: Record<AuditEntry['outcome'], string> = {
   ok: ':white_check_mark:',
+  noop: ':heavy_minus_sign:',
   denied: ':no_entry:',
   failed: ':x:',
   invalid: ':warning:',

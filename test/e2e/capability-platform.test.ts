@@ -111,7 +111,7 @@ describe('a capability declared in a test', () => {
     expect(reply.params.text).toBe('You need the *deployer* role for that.');
     await expectAudited({
       actor: USERS.carol,
-      action: 'widgets.widget.make',
+      action: 'widgets.make',
       target: 'widget/gizmo',
       outcome: 'denied',
     });
@@ -123,7 +123,7 @@ describe('a capability declared in a test', () => {
     const res = await ops(USERS.alice, 'widget make gizmo');
     const reply = await replyTo(res.responseUrl);
     expect(reply.params.text).toBe('Made gizmo');
-    await expectAudited({ actor: USERS.alice, action: 'widgets.widget.make', target: 'widget/gizmo', outcome: 'ok' });
+    await expectAudited({ actor: USERS.alice, action: 'widgets.make', target: 'widget/gizmo', outcome: 'ok' });
   });
 
   it('answers bad arguments with the usage, counted under the subcommand', async () => {
@@ -166,7 +166,7 @@ describe('its buttons', () => {
     expect(polished.params.replace_original).toBe(true);
     await expectAudited({
       actor: USERS.carol,
-      action: 'widgets.widget_polish',
+      action: 'widgets.polish',
       target: 'widget/sprocket',
       outcome: 'ok',
     });
@@ -178,7 +178,7 @@ describe('its buttons', () => {
       (c) => c.method === 'response_url' && c.params.text === 'You need the *admin* role for that.',
     );
     expect(denied.params.response_type).toBe('ephemeral');
-    await expectAudited({ actor: USERS.alice, action: 'widgets.widget_scrap', outcome: 'denied' });
+    await expectAudited({ actor: USERS.alice, action: 'widgets.scrap', outcome: 'denied' });
   });
 
   it('carry an unexpected failure to the clicker with a reference, audited as failed with the same reference', async () => {
@@ -188,6 +188,6 @@ describe('its buttons', () => {
     );
     const reference = /E-[0-9A-F]{6}/.exec(String(failed.params.text))![0];
     expect(String(failed.params.text)).not.toContain('the button broke');
-    await expectAudited({ action: 'widgets.widget_break', outcome: 'failed', detail: `reference ${reference}` });
+    await expectAudited({ action: 'widgets.break', outcome: 'failed', detail: `reference ${reference}` });
   });
 });

@@ -1,5 +1,5 @@
 import { textMessage } from '../../platform/blocks.js';
-import { subcommand } from '../../platform/capability.js';
+import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, duration, identifier, rest } from '../../platform/grammar/index.js';
 import type { DeployDesk } from '../desk.js';
 
@@ -42,12 +42,8 @@ export function freezeCommands(desk: DeployDesk) {
       auditTarget: (a) => a.environment,
       async run(ctx) {
         desk.deployedEnvironment(ctx.args.environment);
-        const removed = await store.unfreeze(ctx.args.environment);
-        await ctx.reply(
-          textMessage(
-            removed ? `${ctx.args.environment} is no longer frozen.` : `${ctx.args.environment} was not frozen.`,
-          ),
-        );
+        if (!(await store.unfreeze(ctx.args.environment))) return unchanged(`${ctx.args.environment} was not frozen.`);
+        return ctx.reply(textMessage(`${ctx.args.environment} is no longer frozen.`));
       },
     }),
   ];

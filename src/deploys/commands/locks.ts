@@ -1,5 +1,5 @@
 import { textMessage } from '../../platform/blocks.js';
-import { subcommand } from '../../platform/capability.js';
+import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, rest } from '../../platform/grammar/index.js';
 import { type DeployDesk, DeployRefused } from '../desk.js';
 import { environment, service } from './args.js';
@@ -44,12 +44,9 @@ export function lockCommands(desk: DeployDesk) {
       auditTarget: (a) => `${a.service}/${a.environment}`,
       async run(ctx) {
         const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
-        const removed = await store.unlock(ctx.args.service, env);
-        await ctx.reply(
-          textMessage(
-            removed ? `:unlock: Unlocked ${ctx.args.service}/${env}.` : `${ctx.args.service}/${env} was not locked.`,
-          ),
-        );
+        if (!(await store.unlock(ctx.args.service, env)))
+          return unchanged(`${ctx.args.service}/${env} was not locked.`);
+        return ctx.reply(textMessage(`:unlock: Unlocked ${ctx.args.service}/${env}.`));
       },
     }),
   ];

@@ -1,5 +1,11 @@
 import { Refused } from '../../errors.js';
-import type { Action, ActionContext, ViewContext, ViewSubmission } from '../../platform/capability.js';
+import {
+  type Action,
+  type ActionContext,
+  NUMERIC_ID,
+  type ViewContext,
+  type ViewSubmission,
+} from '../../platform/capability.js';
 import type { IncidentDesk } from '../desk.js';
 import { type Incident, STATES } from '../incident.js';
 import { ACTIONS, resolveModal, roleModal, severityModal, statusModal, VIEWS, type View } from '../messages.js';
@@ -12,6 +18,7 @@ function modalAction(desk: IncidentDesk, actionId: string, view: (incident: Inci
     actionId,
     role: 'responder',
     changes: false,
+    value: NUMERIC_ID,
     async run(ctx: ActionContext) {
       if (!ctx.value) return;
       const incident = await desk.get(ctx.value);
@@ -46,6 +53,7 @@ export function cardActions(desk: IncidentDesk): Action[] {
       actionId: ACTIONS.ack,
       role: 'responder',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `incident/${value ?? 'unknown'}`,
       async run(ctx) {
         if (!ctx.value) return;
