@@ -226,7 +226,8 @@ function randomBody(random: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const value = (depth: number): unknown => {
     const kind = pick(['string', 'number', 'null', 'bool', 'array', 'object'] as const);
-    if (depth > 3 || kind === 'string') return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), pick(HOSTILE)]);
+    if (depth > 3 || kind === 'string')
+      return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), pick(HOSTILE), '\ud83d', 'disk \udc00 full']);
     if (kind === 'number') return pick([0, -1, 1e300, 3.5]);
     if (kind === 'null') return null;
     if (kind === 'bool') return random() < 0.5;
