@@ -30,6 +30,7 @@ import { redisKeys } from './redis/keys.js';
 import { Subscriptions } from './redis/pubsub.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
+import { UserNames } from './slack/user-names.js';
 
 export type { SlackTransport };
 
@@ -134,6 +135,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     workerId,
     now,
     home: homeRefresh({ viewers: homeViewers, jobs, now }),
+    names: new UserNames((method, args) => outbox.call(method, args), logger),
   };
   const registry = new Registry(
     (options.capabilities ?? CAPABILITIES).map((definition) => {

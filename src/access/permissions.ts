@@ -7,7 +7,7 @@ import type { UsergroupCache } from './usergroups.js';
 export interface AccessRequest {
   userId: string;
   role: string;
-  /** Audit action name, e.g. `command.audit`. */
+  /** Audit action name, `<capability>.<verb>`, e.g. `audit.view`. */
   action: string;
   target: string;
 }

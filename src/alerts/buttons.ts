@@ -1,10 +1,16 @@
-import type { Action, ActionContext } from '../platform/capability.js';
+import { z } from 'zod';
+import { type Action, type ActionContext, unchanged } from '../platform/capability.js';
 import type { Services } from '../platform/services.js';
 import { ACK_ACTION, parseButtonValue, SILENCE_ACTION, UNSILENCE_ACTION } from './messages.js';
 import type { SilenceProvider } from './providers/alertmanager.js';
 import { publishGroup } from './publish.js';
 import { silenceQueue } from './silence-job.js';
 import type { AlertStore } from './store.js';
+
+/** The value of a group's buttons, `<group id>:<epoch>` (see parseButtonValue). */
+const GROUP_BUTTON_VALUE = z
+  .string()
+  .refine((value) => parseButtonValue(value) !== undefined, { error: 'is not an alert group' });
 
 /** Acknowledge: marks the group's current epoch acknowledged and says so in its thread. */
 export function ackButton(store: AlertStore, services: Pick<Services, 'outbox' | 'catalog' | 'now'>): Action {
@@ -13,21 +19,20 @@ export function ackButton(store: AlertStore, services: Pick<Services, 'outbox' |
     role: 'responder',
     changes: true,
     auditAction: 'alerts.acknowledge',
+    value: GROUP_BUTTON_VALUE,
     auditTarget: (value) => `alert-group/${parseButtonValue(value)?.id ?? 'unknown'}`,
     async run(ctx) {
       const target = parseButtonValue(ctx.value);
-      if (!target) return;
+      if (!target) return unchanged('That button names no alert group.');
       const at = services.now().getTime();
       const changed = await store.change(target.id, (group) =>
         group && group.epoch === target.epoch && !group.acknowledged
           ? { group: { ...group, acknowledged: { userId: ctx.userId, at }, changes: group.changes + 1 } }
           : undefined,
       );
-      if (!changed) {
-        await ctx.respond({ text: 'Already acknowledged, or the alert group has a newer message.', blocks: [] });
-        return;
-      }
+      if (!changed) return unchanged('Already acknowledged, or the alert group has a newer message.');
       await publishGroup(services, changed.group, { line: ':eyes: Acknowledged' });
+      return undefined;
     },
   };
 }
@@ -46,14 +51,12 @@ export function silenceButtons(
       role: 'responder',
       changes: true,
       auditAction: `alerts.${kind}`,
+      value: GROUP_BUTTON_VALUE,
       auditTarget: (value: string | undefined) => `alert-group/${parseButtonValue(value)?.id ?? 'unknown'}`,
       async run(ctx: ActionContext) {
         const target = parseButtonValue(ctx.value);
-        if (!target) return;
-        if (!silences()) {
-          await ctx.respond({ text: 'Silences need `alerts.alertmanagerUrl` in ops.yml.', blocks: [] });
-          return;
-        }
+        if (!target) return unchanged('That button names no alert group.');
+        if (!silences()) return unchanged('Silences need `alerts.alertmanagerUrl` in ops.yml.');
         const hours = kind === 'silence' ? Number(SILENCE_ACTION.exec(ctx.actionId)?.[1] ?? 1) : undefined;
         await services.jobs.enqueue(
           silenceQueue,
@@ -68,6 +71,7 @@ export function silenceButtons(
           },
           { withinAck: true },
         );
+        return undefined;
       },
     })),
   ];

@@ -7,7 +7,8 @@ export interface AuditInput {
   actor: string;
   action: string;
   target: string;
-  outcome: 'ok' | 'denied' | 'failed' | 'invalid';
+  /** `noop`: allowed, but it changed nothing; `invalid`: a form answered with field errors. */
+  outcome: 'ok' | 'noop' | 'denied' | 'failed' | 'invalid';
   detail?: string;
   at: Date;
 }

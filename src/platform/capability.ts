@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ApprovalGateDefinition } from '../approvals/gate.js';
 import type { CapabilityConfig } from '../config/compose.js';
 import type { Block, Message } from './blocks.js';
@@ -46,8 +47,42 @@ export interface Guarded {
    * writes an audit entry for it, with `audit()`'s target, whether it succeeded or failed.
    */
   changes: boolean;
-  /** The audit entry's action; defaults to `<capability>.<name>` (`deploys.deploy`, `incidents.incident.declare`). */
+  /**
+   * The audit entry's action, `<capability>.<verb>`; defaults to one made from the name (`auditActionOf`):
+   * `deploys.deploy`, `incidents.declare` (subcommand `incident declare`), `deploys.cancel` (action `deploy_cancel`).
+   */
   auditAction?: string;
+}
+
+/**
+ * `<capability>.<verb>` from a subcommand name, action id or callback id: its words (split on spaces, `_` and `:`)
+ * joined by `-`, less a first word naming the capability (`incident`, `incidents:`, `deploy_`) when others follow.
+ * One pattern for every entry, so `/ops audit` and an export can be searched by capability and verb.
+ */
+export function auditActionOf(capability: string, name: string): string {
+  const words = name
+    .toLowerCase()
+    .split(/[\s_:.]+/)
+    .filter(Boolean);
+  const singular = capability.replace(/s$/, '');
+  if (words.length > 1 && (words[0] === capability || words[0] === singular)) words.shift();
+  return `${capability}.${words.join('-')}`;
+}
+
+/**
+ * What a handler returns when it changed nothing (Retry on a deploy that is not interrupted, Silence with no
+ * Alertmanager): the router tells the user `unchanged` and audits the call as `noop`, not `ok`.
+ */
+export interface Unchanged {
+  unchanged: string;
+}
+
+export function unchanged(reason: string): Unchanged {
+  return { unchanged: reason };
+}
+
+export function isUnchanged(value: unknown): value is Unchanged {
+  return typeof value === 'object' && value !== null && typeof (value as Unchanged).unchanged === 'string';
 }
 
 /** One `/ops` subcommand. Its usage is derived from `grammar`, so help cannot drift from what is parsed. */
@@ -64,7 +99,8 @@ export interface Subcommand<A> extends Guarded {
    * was run in, for subcommands that act on what the channel stands for (an incident's channel).
    */
   auditTarget?(args: A, where: { channelId: string }): string;
-  run(ctx: CommandContext<A>): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that changed something just returns.
+  run(ctx: CommandContext<A>): Promise<void | Unchanged>;
 }
 
 /**
@@ -95,15 +131,34 @@ export interface CommandContext<A> extends Caller {
 /** A button or select, by `action_id` (a string, or a pattern for families such as `silence_1h`, `silence_4h`). */
 export interface Action extends Guarded {
   actionId: string | RegExp;
-  /** Audit target from the clicked element's value; defaults to the action id. */
+  /**
+   * What the clicked element's value must be (a deploy id, `<group>:<epoch>`): checked by the router before
+   * `auditTarget`, `roleFor` and `run` see it. A value that fails is refused and audited as `invalid`, never stored.
+   * Absent: `BUTTON_VALUE` (printable text only).
+   */
+  value?: z.ZodType<string>;
+  /** Audit target from the clicked element's value (checked by `value`); defaults to the action id. */
   auditTarget?(value: string | undefined): string;
   /**
    * The role this click needs when it depends on what was clicked (an approval's policy names who may approve): read
    * by the router at click time, before `run`, in place of `role`. Undefined: no role needed.
    */
   roleFor?(click: { value?: string; userId: string }): Promise<string | undefined>;
-  run(ctx: ActionContext): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that changed something just returns.
+  run(ctx: ActionContext): Promise<void | Unchanged>;
 }
+
+/**
+ * A button value Opsdeck made: at most Slack's 2,000 characters and no control characters (a value is signed by
+ * Slack, but whoever clicks can send any value the app's request URL accepts a signature for).
+ */
+export const BUTTON_VALUE: z.ZodType<string> = z
+  .string()
+  .max(2000)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, { error: 'has control or format characters' });
+
+/** A value that is a decimal id, as deploys and incidents number theirs. */
+export const NUMERIC_ID: z.ZodType<string> = z.string().regex(/^\d{1,12}$/, { error: 'is not an id' });
 
 export interface ActionContext extends Caller {
   actionId: string;
@@ -137,7 +192,8 @@ export interface ViewContext extends Caller {
 /** A global or message shortcut, by `callback_id`. */
 export interface Shortcut extends Guarded {
   callbackId: string;
-  run(ctx: ShortcutContext): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that changed something just returns.
+  run(ctx: ShortcutContext): Promise<void | Unchanged>;
 }
 
 export interface ShortcutContext extends Caller {

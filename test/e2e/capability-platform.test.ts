@@ -89,11 +89,11 @@ const expectAudited = (entry: Record<string, unknown>) =>
 describe('a capability declared in a test', () => {
   it('is listed in help, grouped under its title, with usage derived from its grammar', async () => {
     const help = (await ops(USERS.carol, 'help')).body as { text: string; blocks: unknown[] };
-    expect(help.text).toContain('/ops widget make <name>');
+    expect(help.text).toContain('/ops widget make &lt;name&gt;');
     expect(JSON.stringify(help.blocks)).toContain('*Widgets*');
 
     const one = (await ops(USERS.carol, 'help widget make')).body as { text: string; blocks: unknown[] };
-    expect(one.text).toBe('/ops widget make <name>');
+    expect(one.text).toBe('/ops widget make &lt;name&gt;');
     const shown = JSON.stringify(one.blocks);
     expect(shown).toContain('what to call it');
     expect(shown).toContain('Needs the *deployer* role');
@@ -111,7 +111,7 @@ describe('a capability declared in a test', () => {
     expect(reply.params.text).toBe('You need the *deployer* role for that.');
     await expectAudited({
       actor: USERS.carol,
-      action: 'widgets.widget.make',
+      action: 'widgets.make',
       target: 'widget/gizmo',
       outcome: 'denied',
     });
@@ -123,12 +123,12 @@ describe('a capability declared in a test', () => {
     const res = await ops(USERS.alice, 'widget make gizmo');
     const reply = await replyTo(res.responseUrl);
     expect(reply.params.text).toBe('Made gizmo');
-    await expectAudited({ actor: USERS.alice, action: 'widgets.widget.make', target: 'widget/gizmo', outcome: 'ok' });
+    await expectAudited({ actor: USERS.alice, action: 'widgets.make', target: 'widget/gizmo', outcome: 'ok' });
   });
 
   it('answers bad arguments with the usage, counted under the subcommand', async () => {
     const res = (await ops(USERS.alice, 'widget make --all')).body as { text: string };
-    expect(res.text).toContain('/ops widget make <name>');
+    expect(res.text).toContain('/ops widget make &lt;name&gt;');
     const metrics = await fetch(`${h.opsdeck.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/opsdeck_commands_total\{command="widget make",outcome="usage_error"\} 1/);
   });
@@ -166,7 +166,7 @@ describe('its buttons', () => {
     expect(polished.params.replace_original).toBe(true);
     await expectAudited({
       actor: USERS.carol,
-      action: 'widgets.widget_polish',
+      action: 'widgets.polish',
       target: 'widget/sprocket',
       outcome: 'ok',
     });
@@ -178,7 +178,7 @@ describe('its buttons', () => {
       (c) => c.method === 'response_url' && c.params.text === 'You need the *admin* role for that.',
     );
     expect(denied.params.response_type).toBe('ephemeral');
-    await expectAudited({ actor: USERS.alice, action: 'widgets.widget_scrap', outcome: 'denied' });
+    await expectAudited({ actor: USERS.alice, action: 'widgets.scrap', outcome: 'denied' });
   });
 
   it('carry an unexpected failure to the clicker with a reference, audited as failed with the same reference', async () => {
@@ -188,6 +188,6 @@ describe('its buttons', () => {
     );
     const reference = /E-[0-9A-F]{6}/.exec(String(failed.params.text))![0];
     expect(String(failed.params.text)).not.toContain('the button broke');
-    await expectAudited({ action: 'widgets.widget_break', outcome: 'failed', detail: `reference ${reference}` });
+    await expectAudited({ action: 'widgets.break', outcome: 'failed', detail: `reference ${reference}` });
   });
 });

@@ -51,8 +51,8 @@ export function registerCommandRoute(app: App, deps: RouterDeps): void {
           target: entry.subcommand.auditTarget?.(args, { channelId: payload.channel_id }) ?? entry.subcommand.name,
           what: `running ${deps.slashCommand} ${entry.subcommand.name}`,
         },
-        async () => {
-          await entry.subcommand.run({
+        () =>
+          entry.subcommand.run({
             args,
             userId: payload.user_id,
             channelId: payload.channel_id,
@@ -60,8 +60,7 @@ export function registerCommandRoute(app: App, deps: RouterDeps): void {
             responseUrl: payload.response_url,
             reply: reply.send,
             ackNow: reply.ackNow,
-          });
-        },
+          }),
       );
       deps.metrics.commands.inc({ command: label, outcome: result.outcome });
       if (result.outcome !== 'ok') await reply.send(result.message);

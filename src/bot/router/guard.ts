@@ -1,9 +1,10 @@
 import type { Permissions } from '../../access/permissions.js';
 import { isCodedError, PermissionDenied, Refused, referenceId, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { AuditLog } from '../../platform/audit-log.js';
-import type { Message } from '../../platform/blocks.js';
-import type { Capability, Guarded } from '../../platform/capability.js';
+import type { AuditInput, AuditLog } from '../../platform/audit-log.js';
+import { type Message, textMessage } from '../../platform/blocks.js';
+import { auditActionOf, type Capability, type Guarded, isUnchanged } from '../../platform/capability.js';
+import { plain } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import { deniedMessage, failureMessage, usageMessage } from './replies.js';
 
@@ -12,7 +13,7 @@ export type Surface = 'command' | 'action' | 'view' | 'shortcut';
 /** How a guarded call ended; anything but `ok` carries the message for the user. */
 export type Outcome<T> =
   | { outcome: 'ok'; value: T }
-  | { outcome: 'usage_error' | 'denied' | 'error'; message: Message; reference?: string };
+  | { outcome: 'noop' | 'usage_error' | 'denied' | 'error'; message: Message; reference?: string };
 
 export interface GuardDeps {
   permissions: Permissions;
@@ -40,14 +41,19 @@ export interface GuardedCall {
  * (ok or failed), and every error mapped to something a user can read. A refusal is audited by Permissions.
  */
 export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () => Promise<T>): Promise<Outcome<T>> {
-  const action = call.guard.auditAction ?? `${call.capability.name}.${call.name.replace(/\s+/g, '.')}`;
-  const audit = (outcome: 'ok' | 'failed' | 'denied', detail?: string) =>
+  const action = call.guard.auditAction ?? auditActionOf(call.capability.name, call.name);
+  const audit = (outcome: AuditInput['outcome'], detail?: string) =>
     deps.audit.append({ actor: call.userId, action, target: call.target, outcome, detail, at: deps.now() });
   try {
     const role = call.role ? await call.role() : call.guard.role;
     if (role) await deps.permissions.require({ userId: call.userId, role, action, target: call.target });
     const value = await run();
-    if (call.guard.changes) await audit('ok');
+    if (isUnchanged(value)) {
+      if (call.guard.changes) await audit('noop', cut(value.unchanged, 200));
+      return { outcome: 'noop', message: textMessage(plain(value.unchanged)) };
+    }
+    const fields = fieldErrors(value);
+    if (call.guard.changes) await audit(fields ? 'invalid' : 'ok', fields && cut(fields, 200));
     return { outcome: 'ok', value };
   } catch (error) {
     if (error instanceof UsageError) return { outcome: 'usage_error', message: usageMessage(error) };
@@ -70,4 +76,13 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
     if (call.guard.changes) await audit('failed', `reference ${reference}`).catch(() => {});
     return { outcome: 'error', message: failureMessage(call.what, reference), reference };
   }
+}
+
+/** A modal's `{ errors }` answer as `field: message; …`, for the audit entry of the refused input. */
+function fieldErrors(value: unknown): string | undefined {
+  const errors = (value as { errors?: Record<string, string> } | undefined)?.errors;
+  if (!errors) return undefined;
+  return Object.entries(errors)
+    .map(([field, message]) => `${field}: ${message}`)
+    .join('; ');
 }

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
 import type { Logger } from '../../log.js';
-import type { Message } from '../../platform/blocks.js';
-import type { Capability, Guarded } from '../../platform/capability.js';
+import { type Message, textMessage } from '../../platform/blocks.js';
+import {
+  auditActionOf,
+  BUTTON_VALUE,
+  type Capability,
+  type Guarded,
+  type Unchanged,
+} from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import { runGuarded, type Surface } from './guard.js';
 import type { RouterDeps } from './router-deps.js';
@@ -33,7 +40,7 @@ function guardedBy(deps: RouterDeps) {
     userId: string,
     target: string,
     // biome-ignore lint/suspicious/noConfusingVoidType: the handlers' own return type (ViewSubmission.run).
-    run: () => Promise<void | { errors: Record<string, string> }>,
+    run: () => Promise<void | Unchanged | { errors: Record<string, string> }>,
     role?: () => Promise<string | undefined>,
   ) =>
     runGuarded(deps, { capability, surface, name, guard, userId, target, what: whatOf(surface), role }, run).then(
@@ -55,8 +62,10 @@ function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger
       return;
     }
     if (!(await deps.firstSeen('action')(body.trigger_id))) return;
-    const value =
+    const raw =
       'value' in action ? action.value : 'selected_option' in action ? action.selected_option?.value : undefined;
+    const checked = raw === undefined ? undefined : (found.action.value ?? BUTTON_VALUE).safeParse(raw);
+    const value = checked?.success ? checked.data : undefined;
     const container = body.container as { channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
     const tell = async (message: Message, replaceOriginal = false) => {
       if (body.response_url) {
@@ -65,6 +74,20 @@ function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger
         await client.chat.postMessage({ channel: body.user.id, ...message } as never);
       }
     };
+    if (checked && !checked.success) {
+      // A value Opsdeck never made: refused before any handler reads it, and not stored as it came.
+      await deps.audit.append({
+        actor: body.user.id,
+        action: found.action.auditAction ?? auditActionOf(found.capability.name, actionId),
+        target: actionId,
+        outcome: 'invalid',
+        detail: `button value ${checked.error.issues[0]?.message ?? 'is not valid'}`,
+        at: deps.now(),
+      });
+      deps.metrics.interactions.inc({ surface: 'action', capability: found.capability.name, outcome: 'usage_error' });
+      await tell(textMessage(md`That button is not one Opsdeck made: nothing was done.`)).catch(() => {});
+      return;
+    }
     const result = await guarded(
       'action',
       found.capability,
@@ -124,7 +147,11 @@ function registerViews(app: App, deps: RouterDeps, guarded: Guard): void {
         }),
     );
     if (result.outcome === 'ok') {
-      await ack(result.value ? { response_action: 'errors', errors: result.value.errors } : undefined);
+      await ack(
+        result.value && 'errors' in result.value
+          ? { response_action: 'errors', errors: result.value.errors }
+          : undefined,
+      );
       return;
     }
     // Slack shows modal errors under an input block: the first one carries the message.

@@ -1,5 +1,6 @@
 import { textMessage } from '../../platform/blocks.js';
-import type { Action, ActionContext } from '../../platform/capability.js';
+import { type Action, type ActionContext, NUMERIC_ID, unchanged } from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
 import type { Deploy } from '../deploy.js';
 import { deployRunQueue } from '../deploy-queue.js';
 import { DeployDesk, DeployRefused } from '../desk.js';
@@ -13,18 +14,20 @@ export function deployButtons(desk: DeployDesk): Action[] {
       actionId: ACTIONS.cancel,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const deploy = ctx.value ? await store.get(ctx.value) : undefined;
-        if (deploy?.status !== 'running') return void (await ctx.respond(textMessage('That deploy is not running.')));
+        if (deploy?.status !== 'running') return unchanged('That deploy is not running.');
         await store.requestCancel(deploy.id, ctx.userId);
-        await ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+        return ctx.respond(textMessage(md`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
       },
     },
     {
       actionId: ACTIONS.rollback,
       role: 'deployer',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `deploy#${value}`,
       async run(ctx) {
         const from = ctx.value ? await store.get(ctx.value) : undefined;
@@ -66,12 +69,13 @@ function whenInterrupted(
     actionId,
     role: 'deployer',
     changes: true,
+    value: NUMERIC_ID,
     auditTarget: (value) => `deploy#${value}`,
     async run(ctx) {
       const from = ctx.value ? await desk.store.get(ctx.value) : undefined;
-      if (from?.status !== 'interrupted')
-        return void (await ctx.respond(textMessage('That deploy is not interrupted.')));
+      if (from?.status !== 'interrupted') return unchanged('That deploy is not interrupted.');
       await act(from, ctx);
+      return undefined;
     },
   };
 }

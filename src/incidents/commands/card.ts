@@ -1,5 +1,12 @@
 import { Refused } from '../../errors.js';
-import type { Action, ActionContext, ViewContext, ViewSubmission } from '../../platform/capability.js';
+import {
+  type Action,
+  type ActionContext,
+  NUMERIC_ID,
+  type ViewContext,
+  type ViewSubmission,
+} from '../../platform/capability.js';
+import { encodePlain } from '../../platform/mrkdwn.js';
 import type { IncidentDesk } from '../desk.js';
 import { type Incident, STATES } from '../incident.js';
 import { ACTIONS, resolveModal, roleModal, severityModal, statusModal, VIEWS, type View } from '../messages.js';
@@ -12,6 +19,7 @@ function modalAction(desk: IncidentDesk, actionId: string, view: (incident: Inci
     actionId,
     role: 'responder',
     changes: false,
+    value: NUMERIC_ID,
     async run(ctx: ActionContext) {
       if (!ctx.value) return;
       const incident = await desk.get(ctx.value);
@@ -46,6 +54,7 @@ export function cardActions(desk: IncidentDesk): Action[] {
       actionId: ACTIONS.ack,
       role: 'responder',
       changes: true,
+      value: NUMERIC_ID,
       auditTarget: (value) => `incident/${value ?? 'unknown'}`,
       async run(ctx) {
         if (!ctx.value) return;
@@ -64,7 +73,8 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
   return [
     change(desk, VIEWS.status, (ctx) => {
       const state = required(ctx.values, 'state');
-      const text = required(ctx.values, 'text');
+      // Modal text is plain: encoded, nothing in it is markup (not even a typed `<@U…>`).
+      const text = encodePlain(required(ctx.values, 'text'));
       const known = STATES.find((name) => name === state);
       if (!known) throw new Refused('Pick a status.');
       return (i, now) => changeStatus(i, known, text, ctx.userId, now);
@@ -80,7 +90,7 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
       return (i, now) => assignRole(i, role, person, ctx.userId, now);
     }),
     change(desk, VIEWS.resolve, (ctx) => {
-      const summary = required(ctx.values, 'summary');
+      const summary = encodePlain(required(ctx.values, 'summary'));
       return (i, now) => resolve(i, summary, ctx.userId, now);
     }),
   ];

@@ -16,163 +16,173 @@ const OUTPUT_TAIL_CHARS = 2800;
 /** The outbox key of a step attempt's output reply. */
 const outputKey = (job: StepJob) => `runbook-${job.runId}-${job.index}-${job.attempt}-out`;
 
+/** What the step job's phases share: the desk, the log, and the clock in milliseconds. */
+interface StepEnv {
+  desk: RunDesk;
+  logger: Logger;
+  now: () => number;
+}
+
 /** Runs one step of a run: gates open, other kinds run here with Cancel watched and output streamed; then the next. */
 export function stepHandler(desk: RunDesk, logger: Logger): JobHandler<StepJob> {
-  const { store } = desk;
-  const now = () => desk.services.now().getTime();
-
-  /**
-   * A worker died during the step. Retryable steps run again (the next attempt); others wait for a human. A step that
-   * had already ended (the crash came between its end and the next enqueue) just moves the run on.
-   */
-  async function interrupted(data: StepJob): Promise<void> {
-    let retry = false;
-    const run = await store.change(data.runId, (r) => {
-      const state = r.state[data.index];
-      if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
-      if (r.steps[data.index]!.retryable && !r.cancelledBy) {
-        retry = true;
-        return {
-          ...r,
-          state: r.state.map((s, i) =>
-            i === data.index
-              ? { ...s, status: 'pending', attempt: s.attempt + 1, detail: 'interrupted; running it again (retryable)' }
-              : s,
-          ),
-        };
-      }
-      if (r.cancelledBy) return settle(r, data.index, { ok: false, detail: 'interrupted', cancelled: true }, now());
-      return {
-        ...r,
-        status: 'needs-human',
-        state: r.state.map((s, i) => (i === data.index ? { ...s, status: 'interrupted' } : s)),
-      };
-    });
-    if (!run) return;
-    logger.warn(
-      { runId: run.id, step: run.steps[data.index]?.name, retry },
-      'runbook step interrupted: the worker running it stopped',
-    );
-    if (run.status !== 'needs-human') await desk.advance(run);
-    await desk.refresh(run.id);
-  }
-
+  const env: StepEnv = { desk, logger, now: () => desk.services.now().getTime() };
   return {
     queue: stepQueue,
-    onInterrupted: interrupted,
-    async process(data) {
-      const run = await store.get(data.runId);
-      const state = run?.state[data.index];
-      if (!run || isFinal(run.status) || state?.attempt !== data.attempt) return { skipped: 'stale' };
-      if (state.status !== 'pending') {
-        // The step already ended (a crash before the next enqueue) or is in someone's hands: move on if it can.
-        if (state.status !== 'running' && state.status !== 'waiting' && state.status !== 'interrupted')
-          await desk.advance(run);
-        return { skipped: state.status };
-      }
-      if (!(await store.markStarted(run.id, data.index, data.attempt))) {
-        await interrupted(data);
-        return { skipped: 'started before' };
-      }
-      const step = run.steps[data.index]!;
-      if (run.cancelledBy)
-        return finishStep(run, data, { ok: false, detail: 'cancelled before it started', cancelled: true });
-      if (step.action.kind === 'approve') {
-        await desk.openGate(run, data.index);
-        return { gate: 'open' };
-      }
-      const started = await store.change(run.id, (r) => ({
-        ...r,
-        status: 'running',
-        state: r.state.map((s, i) =>
-          i === data.index ? { ...s, status: 'running', startedAt: s.startedAt ?? now() } : s,
-        ),
-      }));
-      await desk.refresh(run.id);
-      const result = await runWatched(started!, data);
-      return finishStep(started!, data, result);
-    },
+    onInterrupted: (data) => interrupted(env, data),
+    process: (data) => processStep(env, data),
   };
+}
 
-  async function finishStep(run: Run, data: StepJob, result: StepResult) {
-    const step = run.steps[data.index]!;
-    const ended = await store.change(run.id, (r) =>
-      r.state[data.index]!.status === 'running' || r.state[data.index]!.status === 'pending'
-        ? settle(r, data.index, result, now())
-        : r,
-    );
-    const state = ended?.state[data.index];
-    if (state?.startedAt !== undefined && state.finishedAt !== undefined) {
-      desk.metrics.stepDuration.observe(
-        { runbook: run.name, kind: step.action.kind },
-        (state.finishedAt - state.startedAt) / 1000,
-      );
+/**
+ * A worker died during the step. Retryable steps run again (the next attempt); others wait for a human. A step that
+ * had already ended (the crash came between its end and the next enqueue) just moves the run on.
+ */
+async function interrupted({ desk, logger, now }: StepEnv, data: StepJob): Promise<void> {
+  let retry = false;
+  const run = await desk.store.change(data.runId, (r) => {
+    const state = r.state[data.index];
+    if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
+    if (r.steps[data.index]!.retryable && !r.cancelledBy) {
+      retry = true;
+      return {
+        ...r,
+        state: r.state.map((s, i) =>
+          i === data.index
+            ? { ...s, status: 'pending', attempt: s.attempt + 1, detail: 'interrupted; running it again (retryable)' }
+            : s,
+        ),
+      };
     }
-    await desk.refresh(run.id);
-    if (ended) await desk.advance(ended);
-    return { ok: result.ok };
+    if (r.cancelledBy) return settle(r, data.index, { ok: false, detail: 'interrupted', cancelled: true }, now());
+    return {
+      ...r,
+      status: 'needs-human',
+      state: r.state.map((s, i) => (i === data.index ? { ...s, status: 'interrupted' } : s)),
+    };
+  });
+  if (!run) return;
+  logger.warn(
+    { runId: run.id, step: run.steps[data.index]?.name, retry },
+    'runbook step interrupted: the worker running it stopped',
+  );
+  if (run.status !== 'needs-human') await desk.advance(run);
+  await desk.refresh(run.id);
+}
+
+/** One delivery of a step job: skip stale or already-started attempts, open gates, run everything else. */
+async function processStep(env: StepEnv, data: StepJob) {
+  const { desk, now } = env;
+  const { store } = desk;
+  const run = await store.get(data.runId);
+  const state = run?.state[data.index];
+  if (!run || isFinal(run.status) || state?.attempt !== data.attempt) return { skipped: 'stale' };
+  if (state.status !== 'pending') {
+    // The step already ended (a crash before the next enqueue) or is in someone's hands: move on if it can.
+    if (state.status !== 'running' && state.status !== 'waiting' && state.status !== 'interrupted')
+      await desk.advance(run);
+    return { skipped: state.status };
   }
+  if (!(await store.markStarted(run.id, data.index, data.attempt))) {
+    await interrupted(env, data);
+    return { skipped: 'started before' };
+  }
+  const step = run.steps[data.index]!;
+  if (run.cancelledBy)
+    return finishStep(env, run, data, { ok: false, detail: 'cancelled before it started', cancelled: true });
+  if (step.action.kind === 'approve') {
+    await desk.openGate(run, data.index);
+    return { gate: 'open' };
+  }
+  const started = await store.change(run.id, (r) => ({
+    ...r,
+    status: 'running',
+    state: r.state.map((s, i) => (i === data.index ? { ...s, status: 'running', startedAt: s.startedAt ?? now() } : s)),
+  }));
+  await desk.refresh(run.id);
+  const result = await runWatched(env, started!, data);
+  return finishStep(env, started!, data, result);
+}
 
-  /** Runs the step with Cancel polled and its output's tail kept current in the thread; then the guard, if any. */
-  async function runWatched(run: Run, data: StepJob): Promise<StepResult> {
-    const { outbox } = desk.services;
-    const abort = new AbortController();
-    let tail = '';
-    let posted = false;
-    let dirty = false;
-    const flush = async (done: boolean) => {
-      if (!dirty && !done) return;
-      dirty = false;
-      const message = outputMessage(run, data.index, tail, done);
-      if (!posted) {
-        posted = true;
-        await outbox.post({
-          key: outputKey(data),
-          channel: run.channel,
-          message,
-          threadKey: run.threadKey ?? messageKey(run.id),
-        });
-      } else await outbox.update({ key: outputKey(data), message });
-    };
-    let flushing = Promise.resolve();
-    const outputTimer = setInterval(() => {
-      flushing = flushing.then(() => flush(false)).catch(() => {});
-    }, OUTPUT_EVERY_MS);
-    const cancelTimer = setInterval(() => {
-      void store.get(run.id).then(
-        (r) => r?.cancelledBy && abort.abort(),
-        () => {},
-      );
-    }, CANCEL_POLL_MS);
-    const ctx = {
-      signal: abort.signal,
-      catalog: desk.services.catalog,
-      onOutput(text: string) {
-        tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
-        dirty = true;
-      },
-      say: (text: string) =>
-        outbox.post({
-          key: `${outputKey(data)}-say`,
-          channel: run.channel,
-          message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
-          threadKey: run.threadKey ?? messageKey(run.id),
-        }),
-    };
-    try {
-      const step = run.steps[data.index]!;
-      const result = await executeStep(step, run.state[data.index]!, now(), ctx);
-      if (!result.ok || !step.guarded || run.guard.length === 0) return result;
-      for (const ref of run.guard) {
-        const guard = await checkStep(ref, ctx);
-        if (!guard.ok) return { ...result, ok: false, detail: `guard ${ref} failed, method aborted: ${guard.detail}` };
-      }
-      return result;
-    } finally {
-      clearInterval(outputTimer);
-      clearInterval(cancelTimer);
-      await flushing;
-      if (dirty || posted) await flush(true);
+/** Records the step's result (unless someone settled it meanwhile), observes its duration, and moves the run on. */
+async function finishStep({ desk, now }: StepEnv, run: Run, data: StepJob, result: StepResult) {
+  const step = run.steps[data.index]!;
+  const ended = await desk.store.change(run.id, (r) =>
+    r.state[data.index]!.status === 'running' || r.state[data.index]!.status === 'pending'
+      ? settle(r, data.index, result, now())
+      : r,
+  );
+  const state = ended?.state[data.index];
+  if (state?.startedAt !== undefined && state.finishedAt !== undefined) {
+    desk.metrics.stepDuration.observe(
+      { runbook: run.name, kind: step.action.kind },
+      (state.finishedAt - state.startedAt) / 1000,
+    );
+  }
+  await desk.refresh(run.id);
+  if (ended) await desk.advance(ended);
+  return { ok: result.ok };
+}
+
+/** Runs the step with Cancel polled and its output's tail kept current in the thread; then the guard, if any. */
+async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Promise<StepResult> {
+  const { store } = desk;
+  const { outbox } = desk.services;
+  const abort = new AbortController();
+  let tail = '';
+  let posted = false;
+  let dirty = false;
+  const flush = async (done: boolean) => {
+    if (!dirty && !done) return;
+    dirty = false;
+    const message = outputMessage(run, data.index, tail, done);
+    if (!posted) {
+      posted = true;
+      await outbox.post({
+        key: outputKey(data),
+        channel: run.channel,
+        message,
+        threadKey: run.threadKey ?? messageKey(run.id),
+      });
+    } else await outbox.update({ key: outputKey(data), message });
+  };
+  let flushing = Promise.resolve();
+  const outputTimer = setInterval(() => {
+    flushing = flushing.then(() => flush(false)).catch(() => {});
+  }, OUTPUT_EVERY_MS);
+  const cancelTimer = setInterval(() => {
+    void store.get(run.id).then(
+      (r) => r?.cancelledBy && abort.abort(),
+      () => {},
+    );
+  }, CANCEL_POLL_MS);
+  const ctx = {
+    signal: abort.signal,
+    catalog: desk.services.catalog,
+    onOutput(text: string) {
+      tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+      dirty = true;
+    },
+    say: (text: string) =>
+      outbox.post({
+        key: `${outputKey(data)}-say`,
+        channel: run.channel,
+        message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
+        threadKey: run.threadKey ?? messageKey(run.id),
+      }),
+  };
+  try {
+    const step = run.steps[data.index]!;
+    const result = await executeStep(step, run.state[data.index]!, now(), ctx);
+    if (!result.ok || !step.guarded || run.guard.length === 0) return result;
+    for (const ref of run.guard) {
+      const guard = await checkStep(ref, ctx);
+      if (!guard.ok) return { ...result, ok: false, detail: `guard ${ref} failed, method aborted: ${guard.detail}` };
     }
+    return result;
+  } finally {
+    clearInterval(outputTimer);
+    clearInterval(cancelTimer);
+    await flushing;
+    if (dirty || posted) await flush(true);
   }
 }
