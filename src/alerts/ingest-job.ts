@@ -64,6 +64,8 @@ export function ingestHandler(
         stateBefore = group?.state;
         return applyBatch(group, batch, route, now);
       });
+      // Resolved alerts of a group never seen firing: nothing was stored and nothing is posted.
+      if (!applied) return { dropped: 'resolved-unseen' };
       // Open Home tabs list the open groups: a group opening or resolving changes that list.
       if (!applied.unchanged && applied.group.state !== stateBefore) await services.home.changed();
       if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);

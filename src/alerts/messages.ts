@@ -67,6 +67,27 @@ export function runbookOf(group: AlertGroup): string | undefined {
   return commonLabels(Object.values(group.alerts)).runbook ?? annotation(group, 'runbook');
 }
 
+/** Says when the message is drawn from a sample of a bigger group, and what ingest cut from oversized alerts. */
+function sampleNoteOf(group: AlertGroup): Mrkdwn | undefined {
+  const alerts = Object.values(group.alerts);
+  const { firing, resolved } = counts(group);
+  const notes: Mrkdwn[] = [];
+  const total = firing + resolved;
+  if (total > alerts.length) {
+    notes.push(md`Showing ${alerts.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} alerts`);
+  }
+  const cutAlerts = alerts.filter((alert) => alert.cut);
+  const [first] = cutAlerts;
+  if (first?.cut) {
+    notes.push(
+      cutAlerts.length > 1
+        ? md`:scissors: Oversized labels or annotations were cut (in ${cutAlerts.length} alerts; the first: ${first.cut})`
+        : md`:scissors: Oversized labels or annotations were cut (${first.cut})`,
+    );
+  }
+  return notes.length > 0 ? join(notes, '  ·  ') : undefined;
+}
+
 function annotation(group: AlertGroup, name: string): string | undefined {
   const values = new Set(
     Object.values(group.alerts)
@@ -117,6 +138,8 @@ export function groupMessage(
     .slice(0, 20)
     .map(([name, value]) => code(`${truncate(name, 60)}=${truncate(value, 100)}`));
   if (labelText.length > 0) blocks.push(context(join(labelText, ' ')));
+  const sampleNote = sampleNoteOf(group);
+  if (sampleNote) blocks.push(context(sampleNote));
 
   const links = [
     linkTo(annotation(group, 'runbook_url'), md`:book: Runbook`),

@@ -1,12 +1,30 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../config/catalog.js';
+import { cut } from '../platform/text.js';
 import { type AlertsSettings, alertsConfig } from './config.js';
 import type { Alert, AlertBatch, AlertmanagerWebhook, GenericWebhook, GrafanaWebhook } from './schemas.js';
 
 /** Resolved and firing again within this long is flapping: the same message is edited and says so. */
 export const FLAP_WINDOW_MS = 10 * 60_000;
-/** Alerts kept per group; a bigger group still counts right, it just stops remembering the oldest resolved ones. */
-export const MAX_ALERTS_PER_GROUP = 500;
+/**
+ * Alerts a group keeps: a sample, firing first then newest first. Alertmanager sends the whole group each time, so
+ * the group's counts come from the delivery, not from the sample; this bounds the group's size in Redis.
+ */
+export const SAMPLE_SIZE = 100;
+
+/**
+ * Per-alert caps, applied at ingest: a label or annotation beyond them is left out (or its value shortened) and the
+ * alert says so. With SAMPLE_SIZE they bound a stored group to about 1 MB whatever the webhook carried.
+ */
+export const ALERT_CAPS = {
+  labels: 40,
+  annotations: 20,
+  keyLength: 100,
+  labelValueLength: 300,
+  annotationValueLength: 2000,
+  /** Characters of keys and values in all of one alert's labels and annotations. */
+  budget: 8000,
+} as const;
 
 export type AlertState = 'firing' | 'resolved';
 
@@ -20,8 +38,12 @@ export interface AlertGroup {
   groupLabels: Record<string, string>;
   externalURL?: string;
   links: { title: string; url: string }[];
-  /** The latest of each alert, by fingerprint. */
+  /** The latest of each alert, by fingerprint: at most SAMPLE_SIZE, firing first then newest. */
   alerts: Record<string, Alert>;
+  /** Firing and resolved alerts in the whole group (absent in groups stored before it was kept: count `alerts`). */
+  totals?: { firing: number; resolved: number };
+  /** Hash of the last whole-group delivery (Alertmanager, Grafana): a resend of it changes nothing. */
+  seen?: string;
   state: AlertState;
   /** Bumped when the group fires again after it stayed resolved past the flap window: a new message then. */
   epoch: number;
@@ -90,20 +112,79 @@ function fingerprintOf(alert: { fingerprint?: string; labels: Record<string, str
   return alert.fingerprint ?? hash(sortedLabels(alert.labels), 16);
 }
 
+/**
+ * `cut` on a prefix: segmenting a whole 100 KB value into graphemes takes seconds, and no grapheme that ends within
+ * `limit` is longer than the 64 units of slack.
+ */
+function capText(text: string, limit: number): string {
+  return cut(text.slice(0, limit + 64), limit);
+}
+
+/** A map cut to `max` entries of capped keys and values within `budget` characters; what it left out, counted. */
+function capMap(
+  map: Record<string, string>,
+  max: number,
+  valueLength: number,
+  budget: { left: number },
+): { kept: Record<string, string>; dropped: number; shortened: number } {
+  const kept: Record<string, string> = {};
+  let dropped = 0;
+  let shortened = 0;
+  for (const [name, value] of Object.entries(map)) {
+    const key = capText(name, ALERT_CAPS.keyLength);
+    const text = capText(value, valueLength);
+    if (Object.keys(kept).length >= max || key.length + text.length > budget.left || key in kept) {
+      dropped++;
+      continue;
+    }
+    if (key !== name || text !== value) shortened++;
+    kept[key] = text;
+    budget.left -= key.length + text.length;
+  }
+  return { kept, dropped, shortened };
+}
+
+/**
+ * An alert within ALERT_CAPS: labels first (they name the alert), then annotations, each kept while it fits; what was
+ * left out or shortened is said in `cut` for the message to show.
+ */
+export function normaliseAlert(alert: Alert): Alert {
+  const budget = { left: ALERT_CAPS.budget };
+  const labels = capMap(alert.labels, ALERT_CAPS.labels, ALERT_CAPS.labelValueLength, budget);
+  const annotations = capMap(alert.annotations, ALERT_CAPS.annotations, ALERT_CAPS.annotationValueLength, budget);
+  const notes: string[] = [];
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (labels.dropped > 0) notes.push(`${plural(labels.dropped, 'label')} left out`);
+  if (annotations.dropped > 0) notes.push(`${plural(annotations.dropped, 'annotation')} left out`);
+  const shortened = labels.shortened + annotations.shortened;
+  if (shortened > 0) notes.push(`${plural(shortened, 'name or value')} shortened`);
+  return {
+    ...alert,
+    fingerprint: capText(alert.fingerprint, 128),
+    startsAt: capText(alert.startsAt, 64),
+    labels: labels.kept,
+    annotations: annotations.kept,
+    ...(alert.generatorURL === undefined ? {} : { generatorURL: capText(alert.generatorURL, 2000) }),
+    ...(notes.length > 0 ? { cut: notes.join(', ') } : {}),
+  };
+}
+
 /** Alertmanager's and Grafana's bodies as a batch. */
 export function batchFromAlertmanager(
   source: 'alertmanager' | 'grafana',
   body: AlertmanagerWebhook | GrafanaWebhook,
   receivedAt: number,
 ): AlertBatch {
-  const alerts = body.alerts.map((alert) => ({
-    fingerprint: fingerprintOf(alert),
-    status: alert.status,
-    startsAt: alert.startsAt,
-    labels: alert.labels,
-    annotations: alert.annotations,
-    generatorURL: alert.generatorURL || undefined,
-  }));
+  const alerts = body.alerts.map((alert) =>
+    normaliseAlert({
+      fingerprint: fingerprintOf(alert),
+      status: alert.status,
+      startsAt: alert.startsAt,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      generatorURL: alert.generatorURL || undefined,
+    }),
+  );
   const groupKey =
     body.groupKey ??
     (Object.keys(body.groupLabels).length > 0
@@ -131,14 +212,14 @@ export function batchFromGeneric(body: GenericWebhook, receivedAt: number): Aler
     groupLabels: {},
     links: body.links,
     alerts: [
-      {
+      normaliseAlert({
         fingerprint: body.fingerprint ?? hash(body.title, 16),
         status: body.status,
         // Without a start, resends of a firing alert are duplicates and it can fire again after resolving.
         startsAt: body.startsAt ?? '',
         labels,
         annotations: body.annotations,
-      },
+      }),
     ],
     receivedAt,
   };
@@ -199,10 +280,24 @@ export function commonLabels(alerts: readonly Alert[]): Record<string, string> {
   );
 }
 
-export function counts(group: AlertGroup): { firing: number; resolved: number } {
-  const all = Object.values(group.alerts);
-  const firing = all.filter((alert) => alert.status === 'firing').length;
-  return { firing, resolved: all.length - firing };
+/** Firing and resolved alerts of the whole group (its sample may show fewer). */
+export function counts(group: Pick<AlertGroup, 'alerts' | 'totals'>): { firing: number; resolved: number } {
+  return group.totals ?? countOf(Object.values(group.alerts));
+}
+
+function countOf(alerts: readonly Alert[]): { firing: number; resolved: number } {
+  const firing = alerts.filter((alert) => alert.status === 'firing').length;
+  return { firing, resolved: alerts.length - firing };
+}
+
+/** Alerts of the group its message shows: the sample, firing first then newest first. */
+export function sampleOf(group: AlertGroup): Alert[] {
+  return Object.values(group.alerts).sort(newestFirst);
+}
+
+function newestFirst(a: Alert, b: Alert): number {
+  if (a.status !== b.status) return a.status === 'firing' ? -1 : 1;
+  return b.startsAt.localeCompare(a.startsAt);
 }
 
 /** What one batch did to its group. */
@@ -218,17 +313,43 @@ export interface Applied {
   line?: string;
 }
 
+/** Senders that send the whole group each time: the delivery is the group, and a resend of it is a duplicate. */
+function wholeGroup(batch: AlertBatch): boolean {
+  return batch.source === 'alertmanager' || batch.source === 'grafana';
+}
+
+function deliveryHash(alerts: readonly Alert[]): string {
+  return hash(
+    alerts
+      .map((alert) => `${alert.fingerprint}\n${alert.status}\n${alert.startsAt}`)
+      .sort()
+      .join('\n'),
+    32,
+  );
+}
+
 /**
  * Applies a batch to its group (undefined when new): dedupes on (fingerprint, status, startsAt), tracks firing →
- * resolved → firing, and says whether a new message is due or the existing one is edited.
+ * resolved → firing, and says whether a new message is due or the existing one is edited. Undefined when there is
+ * nothing to keep: resolved alerts of a group never seen firing.
  */
-export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, route: Route, now: number): Applied {
+export function applyBatch(
+  previous: AlertGroup | undefined,
+  batch: AlertBatch,
+  route: Route,
+  now: number,
+): Applied | undefined {
+  const seen = wholeGroup(batch) ? deliveryHash(batch.alerts) : undefined;
+  if (previous && seen !== undefined && previous.seen === seen) {
+    return { group: previous, duplicates: batch.alerts.length, unchanged: true, newMessage: false };
+  }
   const { fresh, duplicates } = dedupe(previous, batch);
   if (previous && fresh.length === 0) {
     return { group: previous, duplicates, unchanged: true, newMessage: false };
   }
 
   const firingNow = fresh.some((alert) => alert.status === 'firing');
+  if (previous === undefined && !firingNow) return undefined;
   const restarting =
     previous !== undefined &&
     previous.state === 'resolved' &&
@@ -240,12 +361,25 @@ export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, 
       : { ...previous, alerts: { ...previous.alerts } };
 
   for (const alert of fresh) base.alerts[alert.fingerprint] = alert;
-  trimAlerts(base);
-  const { firing, resolved } = counts(base);
+  const totals = countOf(Object.values(base.alerts));
+  // One-alert senders: alerts trimmed from the sample earlier still count (a whole-group delivery resends them).
+  if (!wholeGroup(batch) && previous && !restarting) {
+    const hidden = hiddenCounts(previous);
+    totals.firing += hidden.firing;
+    totals.resolved += hidden.resolved;
+  }
+  base.alerts = Object.fromEntries(
+    sampleOf(base)
+      .slice(0, SAMPLE_SIZE)
+      .map((alert) => [alert.fingerprint, alert]),
+  );
+  const { firing, resolved } = totals;
   const state: AlertState = firing > 0 ? 'firing' : 'resolved';
   const newMessage = previous === undefined || restarting;
   const group: AlertGroup = {
     ...base,
+    totals,
+    seen: seen ?? base.seen,
     externalURL: batch.externalURL ?? base.externalURL,
     links: batch.links.length > 0 ? batch.links : base.links,
     state,
@@ -269,14 +403,31 @@ export function applyBatch(previous: AlertGroup | undefined, batch: AlertBatch, 
     group.flaps = previous.flaps + 1;
     line = `:repeat: Firing again within ${Math.round(FLAP_WINDOW_MS / 60_000)} min of resolving — flapping (${group.flaps}×)`;
   } else {
-    const newlyFiring = fresh.filter((a) => a.status === 'firing').length;
-    const newlyResolved = fresh.length - newlyFiring;
-    const parts = [];
-    if (newlyFiring > 0) parts.push(`${newlyFiring} firing`);
-    if (newlyResolved > 0) parts.push(`${newlyResolved} resolved`);
-    line = `:arrows_counterclockwise: ${parts.join(', ')} — now ${firing} firing, ${resolved} resolved`;
+    line = `:arrows_counterclockwise: ${changeOf(previous, fresh, totals)} — now ${firing} firing, ${resolved} resolved`;
   }
   return { group, duplicates, unchanged: false, newMessage: false, line };
+}
+
+/** Alerts the group counts but no longer keeps in its sample. */
+function hiddenCounts(group: AlertGroup): { firing: number; resolved: number } {
+  const all = counts(group);
+  const kept = countOf(Object.values(group.alerts));
+  return { firing: Math.max(0, all.firing - kept.firing), resolved: Math.max(0, all.resolved - kept.resolved) };
+}
+
+/**
+ * What changed, for the thread line: the new alerts by status, or the change in counts when the previous group was
+ * bigger than its sample (its alerts outside the sample look new on every delivery).
+ */
+function changeOf(previous: AlertGroup, fresh: readonly Alert[], totals: { firing: number; resolved: number }): string {
+  const before = counts(previous);
+  const sampled = before.firing + before.resolved <= Object.keys(previous.alerts).length;
+  const newlyFiring = sampled ? fresh.filter((a) => a.status === 'firing').length : totals.firing - before.firing;
+  const newlyResolved = sampled ? fresh.length - newlyFiring : totals.resolved - before.resolved;
+  const parts = [];
+  if (newlyFiring !== 0) parts.push(`${sampled ? '' : newlyFiring > 0 ? '+' : ''}${newlyFiring} firing`);
+  if (newlyResolved !== 0) parts.push(`${sampled ? '' : newlyResolved > 0 ? '+' : ''}${newlyResolved} resolved`);
+  return parts.join(', ') || 'alerts changed';
 }
 
 /**
@@ -321,16 +472,6 @@ function newGroup(batch: AlertBatch, route: Route, epoch: number, now: number): 
     changes: 0,
     updatedAt: now,
   };
-}
-
-/** Keeps the newest alerts when a group outgrows MAX_ALERTS_PER_GROUP, dropping resolved ones first. */
-function trimAlerts(group: AlertGroup): void {
-  const entries = Object.entries(group.alerts);
-  if (entries.length <= MAX_ALERTS_PER_GROUP) return;
-  entries.sort(([, a], [, b]) =>
-    a.status === b.status ? a.startsAt.localeCompare(b.startsAt) : a.status === 'resolved' ? -1 : 1,
-  );
-  group.alerts = Object.fromEntries(entries.slice(entries.length - MAX_ALERTS_PER_GROUP));
 }
 
 /** Alertmanager API v2 matchers that silence exactly this group: its group labels, else what its alerts share. */

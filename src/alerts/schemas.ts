@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Label and annotation maps: Alertmanager sends string → string; bounded so a hostile body stays small in Redis. */
-const stringMap = z.record(z.string().max(200), z.string().max(4000));
+/**
+ * Label and annotation maps: Alertmanager sends string → string. Not bounded here: a refused body is an alert lost
+ * (Alertmanager does not retry a 4xx), so oversized maps are cut at ingest instead (`normaliseAlert` in rules.ts).
+ */
+const stringMap = z.record(z.string(), z.string());
 
 /**
  * One alert as Alertmanager (webhook version "4") and Grafana's webhook contact point send it. Parsed leniently:
@@ -27,7 +30,8 @@ export const AlertmanagerWebhookSchema = z.object({
   commonLabels: stringMap.default({}),
   commonAnnotations: stringMap.default({}),
   externalURL: z.string().max(2000).default(''),
-  alerts: z.array(upstreamAlert).min(1).max(1000),
+  // No maximum: Alertmanager sends the whole group each time; only the route's body cap bounds it (README).
+  alerts: z.array(upstreamAlert).min(1),
 });
 export type AlertmanagerWebhook = z.output<typeof AlertmanagerWebhookSchema>;
 
@@ -66,6 +70,8 @@ export const AlertSchema = z.object({
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()),
   generatorURL: z.string().optional(),
+  /** What ingest left out of an oversized alert, in words (`normaliseAlert`). */
+  cut: z.string().optional(),
 });
 export type Alert = z.output<typeof AlertSchema>;
 

@@ -76,6 +76,8 @@ export function route<B = undefined>(definition: Route<B>): Route<B> {
 export function webhook<B>(definition: {
   path: string;
   schema: z.ZodType<B>;
+  /** Body cap in bytes; default 1 MiB. */
+  maxBodyBytes?: number;
   handle(body: B): Promise<RouteResponse>;
 }): Route<B> {
   return route<B>({
@@ -83,6 +85,7 @@ export function webhook<B>(definition: {
     path: `/webhooks/${definition.path}`,
     auth: 'webhook',
     body: definition.schema,
+    maxBodyBytes: definition.maxBodyBytes,
     handle: (request) => definition.handle(request.body),
   });
 }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { groupIdOf } from '../../src/alerts/rules.js';
+import { GROUP_WEBHOOK_MAX_BODY } from '../../src/alerts/webhooks.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import { eventsFromStart, finished } from '../support/queues.js';
 import { redisClient } from '../support/redis.js';
 
 const TOKEN = 'test-webhook-token-0123456789';
@@ -185,6 +189,109 @@ describe('alerts through the webhook endpoints', () => {
     expect(wrong.status).toBe(422);
     expect(((await wrong.json()) as { field: string }).field).toBe('alerts.0.status');
     expect((await send('generic', 'x'.repeat(1024 * 1024 + 10))).status).toBe(413);
+  });
+});
+
+describe('big alert groups', () => {
+  /** The real firing fixture's first alert, copied `n` times with distinct hosts, fingerprints and starts. */
+  const bigGroup = (name: string, n: number) => {
+    const firing = fixture('alertmanager/firing.json');
+    const [template] = firing.alerts;
+    const alerts: Record<string, unknown>[] = Array.from({ length: n }, (_, i) => ({
+      ...template,
+      labels: { ...(template?.labels as Record<string, string>), alertname: name, host: `host-${i}` },
+      fingerprint: `${i.toString(16).padStart(16, '0')}`,
+      startsAt: new Date(Date.UTC(2020, 1, 6, 0, 0, 0, i)).toISOString(),
+    }));
+    return { ...firing, groupKey: `{}:{alertname="${name}"}`, commonLabels: { alertname: name }, alerts };
+  };
+  const groupValueBytes = async (groupKey: string) => {
+    const redis = redisClient();
+    try {
+      const [key] = await redis.keys(`${h.prefix}*group*${groupIdOf('alertmanager', groupKey)}`);
+      if (!key) throw new Error(`no group stored for ${groupKey}`);
+      return await redis.strlen(key);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('accepts a 5,000-alert group, posts it once with its counts and keeps a bounded sample', async () => {
+    const body = bigGroup('Disk Full Everywhere', 5000);
+    const size = JSON.stringify(body).length;
+    expect(size).toBeGreaterThan(1024 * 1024);
+    expect((await send('alertmanager', body)).status).toBe(202);
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Disk Full Everywhere'),
+      30_000,
+    );
+    expect(post.params.text).toContain('5000 firing, 0 resolved');
+    expect(JSON.stringify(post.params.blocks)).toContain('Showing 100 of 5,000 alerts');
+    const stored = await groupValueBytes(body.groupKey);
+    expect(stored).toBeLessThan(size / 20);
+
+    // Alertmanager resends the whole group: nothing new; then half of it resolves: one edit with the new counts.
+    expect((await send('alertmanager', body)).status).toBe(202);
+    const half = { ...body, alerts: body.alerts.map((a, i) => (i % 2 ? { ...a, status: 'resolved' } : a)) };
+    expect((await send('alertmanager', half)).status).toBe(202);
+    const ts = (post.response as { ts: string }).ts;
+    const update = await h.slack.waitForCall(
+      (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).includes('2500 resolved'),
+      30_000,
+    );
+    expect(update.params.text).toContain('2500 firing, 2500 resolved');
+    expect(messagesAbout('Disk Full Everywhere')).toHaveLength(1);
+    expect(await groupValueBytes(body.groupKey)).toBeLessThan(size / 20);
+  });
+
+  it('cuts an alert with 500 labels and 100 KB of annotations and says so', async () => {
+    const body = bigGroup('Label Flood', 1);
+    const [alert] = body.alerts;
+    const labels: Record<string, string> = { ...(alert?.labels as Record<string, string>) };
+    for (let i = 0; i < 500; i++) labels[`extra_${i}`] = `value-${i}`;
+    const annotations = { summary: 'Label flood', description: 'd'.repeat(100_000) };
+    body.alerts = [{ ...alert, labels, annotations }];
+    expect((await send('alertmanager', body)).status).toBe(202);
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Label Flood'),
+    );
+    expect(JSON.stringify(post.params.blocks)).toMatch(/cut \(\d+ labels left out, 1 name or value shortened\)/);
+    expect(await groupValueBytes(body.groupKey)).toBeLessThan(20_000);
+  });
+
+  it('posts nothing for a resolved-only group it never saw firing', async () => {
+    const resolved = fixture('alertmanager/resolved.json');
+    const name = 'Never Seen Firing';
+    const body = {
+      ...resolved,
+      groupKey: `{}:{alertname="${name}"}`,
+      alerts: resolved.alerts.map((a) => ({
+        ...a,
+        labels: { ...(a.labels as Record<string, string>), alertname: name },
+      })),
+    };
+    const res = await send('alertmanager', body);
+    expect(res.status).toBe(202);
+    const { queued } = (await res.json()) as { queued: string };
+    const queue = new Queue('alerts-ingest', {
+      connection: h.opsdeck.redis.bullConnection,
+      prefix: h.opsdeck.redis.bullPrefix,
+    });
+    const events = eventsFromStart(h.opsdeck.redis, 'alerts-ingest');
+    try {
+      expect(await finished(queue, events, `alerts-${queued}`)).toEqual({ dropped: 'resolved-unseen' });
+    } finally {
+      await events.close();
+      await queue.close();
+    }
+    expect(h.slack.calls.filter((c) => JSON.stringify(c.params).includes(name))).toHaveLength(0);
+  });
+
+  it('refuses only a body over the group webhook cap, with 413', async () => {
+    const over = `{"version":"4","pad":"${'x'.repeat(GROUP_WEBHOOK_MAX_BODY)}"}`;
+    const res = await send('alertmanager', over);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: 'body_too_large', limit: GROUP_WEBHOOK_MAX_BODY });
   });
 });
 

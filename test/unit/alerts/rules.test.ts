@@ -2,18 +2,29 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { groupMessage, openGroupsMessage } from '../../../src/alerts/messages.js';
 import {
+  ALERT_CAPS,
   type AlertGroup,
   alertmanagerLink,
   applyBatch,
   batchFromAlertmanager,
   batchFromGeneric,
+  counts,
   FLAP_WINDOW_MS,
+  normaliseAlert,
   routeFor,
+  SAMPLE_SIZE,
   silenceMatchers,
 } from '../../../src/alerts/rules.js';
 import { AlertmanagerWebhookSchema } from '../../../src/alerts/schemas.js';
 import { parseCatalog } from '../../../src/catalog.js';
 import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
+
+/** applyBatch for a batch that is kept (it is undefined only for a resolved-only first delivery). */
+function apply(...args: Parameters<typeof applyBatch>) {
+  const applied = applyBatch(...args);
+  if (!applied) throw new Error('the batch was not kept');
+  return applied;
+}
 
 const { catalog } = parseCatalog(
   `
@@ -67,30 +78,30 @@ describe('grouping and dedupe', () => {
 
   /** The fixture's group fired at T0 and resolved a minute later. */
   const firedThenResolved = () =>
-    applyBatch(
-      applyBatch(undefined, batch, route, T0).group,
+    apply(
+      apply(undefined, batch, route, T0).group,
       batchFromAlertmanager('alertmanager', resolvedOf(firingBody), T0),
       route,
       T0 + 60_000,
     );
 
   it('makes a new group with its own message from the first batch', () => {
-    const applied = applyBatch(undefined, batch, route, T0);
+    const applied = apply(undefined, batch, route, T0);
     expect(applied).toMatchObject({ newMessage: true, unchanged: false, duplicates: 0 });
     expect(applied.group).toMatchObject({ state: 'firing', epoch: 1, channel: 'C0ALERTS', groupKey: '{}/{}:{}' });
     expect(Object.keys(applied.group.alerts)).toEqual(['a1bc48475b20e73d', 'c2ea85182f28cbd9']);
   });
 
   it('drops resends of the same (fingerprint, status, startsAt)', () => {
-    const first = applyBatch(undefined, batch, route, T0).group;
-    expect(applyBatch(first, batch, route, T0 + 1000)).toMatchObject({ unchanged: true, duplicates: 2 });
+    const first = apply(undefined, batch, route, T0).group;
+    expect(apply(first, batch, route, T0 + 1000)).toMatchObject({ unchanged: true, duplicates: 2 });
   });
 
   it('resolves in place, and a late firing resend of the same alerts is stale, not a flap', () => {
     const resolved = firedThenResolved();
     expect(resolved).toMatchObject({ newMessage: false, group: { state: 'resolved', epoch: 1 } });
     expect(resolved.line).toContain('Resolved');
-    expect(applyBatch(resolved.group, batch, route, T0 + 61_000)).toMatchObject({ unchanged: true, duplicates: 2 });
+    expect(apply(resolved.group, batch, route, T0 + 61_000)).toMatchObject({ unchanged: true, duplicates: 2 });
   });
 
   it('firing again within the flap window edits the same message and says so; later, posts anew', () => {
@@ -99,10 +110,10 @@ describe('grouping and dedupe', () => {
       ...firingBody,
       alerts: firingBody.alerts.map((a) => ({ ...a, startsAt: '2020-02-06T01:00:00Z' })),
     };
-    const flap = applyBatch(resolved, batchFromAlertmanager('alertmanager', again, T0), route, T0 + 120_000);
+    const flap = apply(resolved, batchFromAlertmanager('alertmanager', again, T0), route, T0 + 120_000);
     expect(flap).toMatchObject({ newMessage: false, group: { state: 'firing', epoch: 1, flaps: 1 } });
     expect(flap.line).toContain('flapping');
-    const later = applyBatch(
+    const later = apply(
       resolved,
       batchFromAlertmanager('alertmanager', again, T0),
       route,
@@ -111,18 +122,57 @@ describe('grouping and dedupe', () => {
     expect(later).toMatchObject({ newMessage: true, group: { state: 'firing', epoch: 2, flaps: 0 } });
   });
 
+  it('keeps nothing for a resolved-only first delivery', () => {
+    expect(applyBatch(undefined, batchFromAlertmanager('alertmanager', resolvedOf(firingBody), T0), route, T0)).toBe(
+      undefined,
+    );
+  });
+
+  it('counts a whole big group but keeps a sample, firing first then newest, and a resend changes nothing', () => {
+    const [template] = firingBody.alerts;
+    const alerts = Array.from({ length: 1000 }, (_, i) => ({
+      ...template!,
+      status: i < 10 ? ('firing' as const) : ('resolved' as const),
+      fingerprint: `fp-${i}`,
+      startsAt: new Date(T0 + i * 1000).toISOString(),
+    }));
+    const big = batchFromAlertmanager('alertmanager', { ...firingBody, alerts }, T0);
+    const first = apply(undefined, big, route, T0);
+    expect(counts(first.group)).toEqual({ firing: 10, resolved: 990 });
+    const kept = Object.keys(first.group.alerts);
+    expect(kept).toHaveLength(SAMPLE_SIZE);
+    expect(kept.slice(0, 11)).toEqual([...Array.from({ length: 10 }, (_, i) => `fp-${9 - i}`), 'fp-999']);
+    expect(apply(first.group, big, route, T0 + 1000)).toMatchObject({ unchanged: true, duplicates: 1000 });
+  });
+
+  it('cuts labels and annotations past the caps, keeping what fits and saying what was cut', () => {
+    const labels: Record<string, string> = { alertname: 'Flood' };
+    for (let i = 0; i < 500; i++) labels[`l${i}`] = 'v';
+    const alert = normaliseAlert({
+      fingerprint: 'f',
+      status: 'firing',
+      startsAt: '',
+      labels,
+      annotations: { description: '👍🏽'.repeat(50_000) },
+    });
+    expect(Object.keys(alert.labels)).toHaveLength(ALERT_CAPS.labels);
+    expect(alert.labels.alertname).toBe('Flood');
+    expect(alert.annotations.description).toMatch(/^(👍🏽)+$/u);
+    expect(alert.cut).toBe('461 labels left out, 1 name or value shortened');
+  });
+
   it('groups generic alerts by name and service; resends without a start are duplicates', () => {
     const generic = batchFromGeneric(
       { title: 'Disk full', status: 'firing', service: 'db', labels: {}, annotations: {}, links: [] },
       T0,
     );
-    const first = applyBatch(undefined, generic, route, T0).group;
+    const first = apply(undefined, generic, route, T0).group;
     expect(first.groupKey).toBe('{alertname="Disk full",service="db"}');
-    expect(applyBatch(first, generic, route, T0 + 5).unchanged).toBe(true);
+    expect(apply(first, generic, route, T0 + 5).unchanged).toBe(true);
   });
 
   it('silences by group labels, else the labels every alert shares', () => {
-    const group = applyBatch(undefined, batch, route, T0).group;
+    const group = apply(undefined, batch, route, T0).group;
     expect(silenceMatchers(group)).toEqual([
       { name: 'alertname', value: 'High CPU Temperature', isRegex: false, isEqual: true },
       { name: 'host', value: 'andromeda', isRegex: false, isEqual: true },
@@ -135,7 +185,7 @@ describe('grouping and dedupe', () => {
 describe('messages keep to Block Kit limits', () => {
   const huge = (n: number) => 'x<&>'.repeat(n);
   const big: AlertGroup = {
-    ...applyBatch(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group,
+    ...apply(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group,
     acknowledged: { userId: 'U0ALICE', at: T0 },
     flaps: 3,
   };
@@ -150,10 +200,9 @@ describe('messages keep to Block Kit limits', () => {
     };
   }
   const messages = {
-    firing: groupMessage(
-      applyBatch(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group,
-      { canSilence: true },
-    ),
+    firing: groupMessage(apply(undefined, batchFromAlertmanager('alertmanager', firingBody, T0), route, T0).group, {
+      canSilence: true,
+    }),
     big: groupMessage(big, { canSilence: true }),
     silenced: groupMessage({ ...big, silence: { id: 's', until: T0, userId: 'U0BOB' } }, { canSilence: true }),
     list: openGroupsMessage(
