@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isMrkdwn, type Mrkdwn, md, plain, plainOf } from './platform/mrkdwn.js';
 
 /**
  * Coded errors, in the manner of bolt-js's `src/errors.ts`: the `code` drives what the edges do with them (a listener
@@ -32,8 +33,12 @@ export class UsageError extends Error implements CodedError {
 /** The user lacks the role an action needs. */
 export class PermissionDenied extends Error implements CodedError {
   readonly code = ErrorCode.PermissionDenied;
+  /** The message as Slack shows it. */
+  readonly markdown: Mrkdwn;
   constructor(readonly role: string) {
-    super(`You need the *${role}* role for that.`);
+    const markdown = md`You need the *${role}* role for that.`;
+    super(markdown.text);
+    this.markdown = markdown;
     this.name = 'PermissionDenied';
   }
 }
@@ -44,12 +49,16 @@ export class PermissionDenied extends Error implements CodedError {
  */
 export class Refused extends Error implements CodedError {
   readonly code = ErrorCode.Refused;
+  /** The message as Slack shows it: built with `md`, or a string shown as plain text (escaped). */
+  readonly markdown: Mrkdwn;
   constructor(
-    message: string,
-    /** The audit entry's detail; defaults to the message. */
-    readonly auditDetail: string = message,
+    message: Mrkdwn | string,
+    /** The audit entry's detail (plain text); defaults to the message. */
+    readonly auditDetail: string = isMrkdwn(message) ? plainOf(message.text) : message,
   ) {
-    super(message);
+    const markdown = isMrkdwn(message) ? message : plain(message);
+    super(markdown.text);
+    this.markdown = markdown;
     this.name = 'Refused';
   }
 }

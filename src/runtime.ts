@@ -30,6 +30,7 @@ import { redisKeys } from './redis/keys.js';
 import { Subscriptions } from './redis/pubsub.js';
 import { checkBotToken, createSlackClient } from './slack/client.js';
 import { SlackOutbox } from './slack/outbox/outbox.js';
+import { UserNames } from './slack/user-names.js';
 
 export type { SlackTransport };
 
@@ -211,6 +212,7 @@ function buildServices(
     workerId: given.workerId,
     now,
     home: homeRefresh({ viewers: homeViewers, jobs: given.jobs, now }),
+    names: new UserNames((method, args) => given.outbox.call(method, args), logger),
   };
   return { services, subscriptions, homeViewers };
 }

@@ -2,12 +2,23 @@ import {
   type Block,
   button,
   context,
-  escapeMrkdwn,
   type Message,
+  message,
   section,
   sectionsOf,
   truncate,
 } from '../platform/blocks.js';
+import {
+  channelMention,
+  code,
+  configuredPing,
+  date,
+  join,
+  link,
+  type Mrkdwn,
+  md,
+  mention,
+} from '../platform/mrkdwn.js';
 import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS } from './rules.js';
 
 export const ACK_ACTION = 'alerts_ack';
@@ -34,19 +45,17 @@ export function messageKey(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
   return `alerts.${group.id}.${group.epoch}`;
 }
 
-/** `<!date^…>` shows a time in the reader's own time zone. */
-function when(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+/** A link to an address from a webhook or ops.yml, when there is an http(s) one. */
+function linkTo(url: string | undefined, label: Mrkdwn | string): Mrkdwn | undefined {
+  return url && /^https?:\/\//i.test(url) ? link(url, label) : undefined;
 }
 
-function mentionOf(id: string): string {
-  return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
-}
-
-function link(url: string | undefined, label: string): string | undefined {
-  if (!url || !/^https?:\/\//.test(url)) return undefined;
-  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${label}>`;
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url.slice(0, 60);
+  }
 }
 
 function titleOf(group: AlertGroup, labels: Record<string, string>): string {
@@ -85,44 +94,46 @@ export function groupMessage(
   const firingNow = group.state === 'firing';
   const icon = firingNow ? (group.flaps > 0 ? ':large_orange_circle:' : ':red_circle:') : ':large_green_circle:';
   const state = firingNow ? 'FIRING' : 'RESOLVED';
-  const severityText = severity ? ` [${escapeMrkdwn(truncate(severity, 30))}]` : '';
-  const text = `${state}${severity ? ` [${truncate(severity, 30)}]` : ''} ${truncate(title, 200)} — ${firing} firing, ${resolved} resolved`;
+  const severityText = severity ? md` [${truncate(severity, 30)}]` : '';
+  const text = md`${state}${severityText} ${truncate(title, 200)} — ${firing} firing, ${resolved} resolved`;
 
   const blocks: Block[] = [
-    section(
-      `${icon} *${state}*${severityText} *${escapeMrkdwn(truncate(title, 200))}* — ${firing} firing, ${resolved} resolved`,
-    ),
+    section(md`${icon} *${state}*${severityText} *${truncate(title, 200)}* — ${firing} firing, ${resolved} resolved`),
   ];
-  if (firingNow && group.mention.length > 0) blocks.push(section(group.mention.slice(0, 20).map(mentionOf).join(' ')));
+  // The configured `mention:` of the route: the one place an alert may ping a group.
+  if (firingNow && group.mention.length > 0) {
+    blocks.push(section(join(group.mention.slice(0, 20).map(configuredPing), ' ')));
+  }
 
-  const prose: string[] = [];
+  const prose: Mrkdwn[] = [];
   const summary = annotation(group, 'summary');
   const description = annotation(group, 'description');
-  if (summary) prose.push(`*${escapeMrkdwn(truncate(summary, 500))}*`);
-  if (description) prose.push(escapeMrkdwn(truncate(description, 1500)));
+  if (summary) prose.push(md`*${truncate(summary, 500)}*`);
+  if (description) prose.push(md`${truncate(description, 1500)}`);
   blocks.push(...sectionsOf(prose).slice(0, 2));
 
   const labelText = Object.entries(labels)
     .filter(([name]) => name !== 'alertname')
     .slice(0, 20)
-    .map(([name, value]) => `\`${escapeMrkdwn(truncate(name, 60))}=${escapeMrkdwn(truncate(value, 100))}\``)
-    .join(' ');
-  if (labelText) blocks.push(context(truncate(labelText, 2900)));
+    .map(([name, value]) => code(`${truncate(name, 60)}=${truncate(value, 100)}`));
+  if (labelText.length > 0) blocks.push(context(join(labelText, ' ')));
 
   const links = [
-    link(annotation(group, 'runbook_url'), ':book: Runbook'),
-    link(alerts.find((alert) => alert.generatorURL)?.generatorURL, ':mag: Source'),
-    link(alertmanagerLink(group), ':bell: Alertmanager'),
-    ...group.links.slice(0, 5).map((l) => link(l.url, escapeMrkdwn(truncate(l.title, 60)))),
-  ].filter((l): l is string => l !== undefined);
-  if (links.length > 0) blocks.push(context(truncate(links.join('  ·  '), 2900)));
+    linkTo(annotation(group, 'runbook_url'), md`:book: Runbook`),
+    linkTo(alerts.find((alert) => alert.generatorURL)?.generatorURL, md`:mag: Source`),
+    linkTo(alertmanagerLink(group), md`:bell: Alertmanager`),
+    // A sender's link shows where it goes beside the sender's title, so a title cannot disguise it.
+    ...group.links.slice(0, 5).map((l) => linkTo(l.url, `${truncate(l.title, 60)} (${hostOf(l.url)})`)),
+  ].filter((l): l is Mrkdwn => l !== undefined);
+  if (links.length > 0) blocks.push(context(join(links, '  ·  ')));
 
-  const status = [`Since ${when(group.since)}`];
-  if (!firingNow && group.resolvedAt) status.push(`resolved ${when(group.resolvedAt)}`);
-  if (group.flaps > 0) status.push(`:repeat: flapping — fired again ${group.flaps}× within minutes of resolving`);
+  const status = [md`Since ${date(group.since)}`];
+  if (!firingNow && group.resolvedAt) status.push(md`resolved ${date(group.resolvedAt)}`);
+  if (group.flaps > 0) status.push(md`:repeat: flapping — fired again ${group.flaps}× within minutes of resolving`);
   if (group.acknowledged)
-    status.push(`:eyes: Acknowledged by <@${group.acknowledged.userId}> ${when(group.acknowledged.at)}`);
-  if (group.silence) status.push(`:no_bell: Silenced by <@${group.silence.userId}> until ${when(group.silence.until)}`);
+    status.push(md`:eyes: Acknowledged by ${mention(group.acknowledged.userId)} ${date(group.acknowledged.at)}`);
+  if (group.silence)
+    status.push(md`:no_bell: Silenced by ${mention(group.silence.userId)} until ${date(group.silence.until)}`);
   blocks.push(context(...status));
 
   const buttons: Record<string, unknown>[] = [];
@@ -147,7 +158,7 @@ export function groupMessage(
     buttons.push(button(RUN_RUNBOOK_ACTION, truncate(`Run ${options.runbook}`, 75), value));
   }
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
-  return { text, blocks };
+  return message(text, blocks);
 }
 
 /** `/ops alerts [service]`: the open groups, each with a link to its message. */
@@ -155,25 +166,27 @@ export function openGroupsMessage(
   groups: { group: AlertGroup; link?: string }[],
   service: string | undefined,
 ): Message {
-  const scope = service ? ` for *${escapeMrkdwn(service)}*` : '';
+  const scope = service ? md` for *${service}*` : '';
   if (groups.length === 0) {
-    const text = `No open alert groups${service ? ` for ${service}` : ''}.`;
-    return { text, blocks: [section(`:large_green_circle: No open alert groups${scope}.`)] };
+    const text = md`No open alert groups${service ? md` for ${service}` : ''}.`;
+    return message(text, [section(md`:large_green_circle: No open alert groups${scope}.`)]);
   }
   const lines = groups.slice(0, 50).map(({ group, link: url }) => {
     const labels = commonLabels(Object.values(group.alerts));
     const { firing } = counts(group);
-    const title = escapeMrkdwn(truncate(titleOf(group, labels), 100));
-    const shown = url ? `<${url}|${title}>` : title;
-    const ack = group.acknowledged ? ` · ack <@${group.acknowledged.userId}>` : '';
+    const title = truncate(titleOf(group, labels), 100);
+    const shown = url ? link(url, title) : title;
+    const ack = group.acknowledged ? md` · ack ${mention(group.acknowledged.userId)}` : '';
     const silenced = group.silence ? ' · silenced' : '';
-    return `• ${shown} — ${firing} firing${labels.severity ? ` · ${escapeMrkdwn(truncate(labels.severity, 30))}` : ''}${ack}${silenced} · <#${group.channel}>`;
+    const severity = labels.severity ? md` · ${truncate(labels.severity, 30)}` : '';
+    return md`• ${shown} — ${firing} firing${severity}${ack}${silenced} · ${channelMention(group.channel)}`;
   });
-  const more = groups.length > 50 ? [context(`…and ${groups.length - 50} more.`)] : [];
-  return {
-    text: `${groups.length} open alert group${groups.length === 1 ? '' : 's'}`,
-    blocks: [section(`*Open alert groups${scope}* (${groups.length})`), ...sectionsOf(lines).slice(0, 40), ...more],
-  };
+  const more = groups.length > 50 ? [context(md`…and ${groups.length - 50} more.`)] : [];
+  return message(md`${groups.length} open alert group${groups.length === 1 ? '' : 's'}`, [
+    section(md`*Open alert groups${scope}* (${groups.length})`),
+    ...sectionsOf(lines).slice(0, 40),
+    ...more,
+  ]);
 }
 
 /** The outbox key of a channel's storm digest. */
@@ -197,19 +210,16 @@ export function digestMessage(groups: readonly AlertGroup[], n: number): Message
           ? 'own message once the channel is quieter'
           : 'resolved here'
         : 'own message posted';
-    const severity = labels.severity ? ` [${escapeMrkdwn(truncate(labels.severity, 30))}]` : '';
-    return `${icon}${severity} *${escapeMrkdwn(truncate(titleOf(group, labels), 100))}* — ${firing} firing, ${resolved} resolved · _${where}_`;
+    const severity = labels.severity ? md` [${truncate(labels.severity, 30)}]` : '';
+    return md`${icon}${severity} *${truncate(titleOf(group, labels), 100)}* — ${firing} firing, ${resolved} resolved · _${where}_`;
   });
-  const more = groups.length > 60 ? [context(`…and ${groups.length - 60} more.`)] : [];
-  const text = `Alert storm: ${groups.length} new alert groups, ${waiting} waiting for their own message`;
-  return {
-    text,
-    blocks: [
-      section(
-        `:cyclone: *Alert storm* — ${groups.length} new alert group${groups.length === 1 ? '' : 's'} collected here while this channel is busy; ${waiting} still waiting for their own message.`,
-      ),
-      ...sectionsOf(lines).slice(0, 40),
-      ...more,
-    ],
-  };
+  const more = groups.length > 60 ? [context(md`…and ${groups.length - 60} more.`)] : [];
+  const text = md`Alert storm: ${groups.length} new alert groups, ${waiting} waiting for their own message`;
+  return message(text, [
+    section(
+      md`:cyclone: *Alert storm* — ${groups.length} new alert group${groups.length === 1 ? '' : 's'} collected here while this channel is busy; ${waiting} still waiting for their own message.`,
+    ),
+    ...sectionsOf(lines).slice(0, 40),
+    ...more,
+  ]);
 }

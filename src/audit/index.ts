@@ -1,12 +1,12 @@
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, integer, optional } from '../platform/grammar/index.js';
-import { auditMessage } from './messages.js';
+import { auditMessage, idsIn } from './messages.js';
 
 /** `/ops audit [n]`: the latest entries of the hash-chained audit log, for admins. */
 export const audit = defineCapability({
   name: 'audit',
   title: 'Audit',
-  uses: ['audit'],
+  uses: ['audit', 'names'],
   build: (services) => ({
     subcommands: [
       subcommand({
@@ -19,7 +19,8 @@ export const audit = defineCapability({
         auditAction: 'audit.view',
         auditTarget: () => 'audit-log',
         async run(ctx) {
-          await ctx.reply(auditMessage(await services.audit.latest(ctx.args.n)));
+          const entries = await services.audit.latest(ctx.args.n);
+          await ctx.reply(auditMessage(entries, await services.names.lookup(idsIn(entries))));
         },
       }),
     ],

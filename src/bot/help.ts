@@ -1,4 +1,5 @@
-import { context, escapeMrkdwn, header, type Message, section, sectionsOf } from '../platform/blocks.js';
+import { context, header, type Message, message, section, sectionsOf } from '../platform/blocks.js';
+import { code, join, type Mrkdwn, md } from '../platform/mrkdwn.js';
 import type { RegisteredSubcommand, Registry } from '../platform/registry.js';
 
 /**
@@ -24,15 +25,19 @@ export function helpOverview(registry: Registry, slashCommand: string): Message 
     .filter((group) => group.entries.length > 0);
   const blocks = [header('Opsdeck commands')];
   for (const { capability, entries } of groups) {
-    const lines = entries.map(
-      (e) => `\`${escapeMrkdwn(usageLine(e, slashCommand))}\` — ${escapeMrkdwn(e.subcommand.summary)}`,
-    );
-    blocks.push(...sectionsOf([`*${escapeMrkdwn(capability.title)}*`, ...lines]));
+    blocks.push(...sectionsOf([md`*${capability.title}*`, ...entries.map((e) => usageSummary(e, slashCommand))]));
   }
   blocks.push(
-    context(`\`${slashCommand} help <subcommand>\` shows its arguments and an example. Only you can see this.`),
+    context(
+      md`${code(`${slashCommand} help <subcommand>`)} shows its arguments and an example. Only you can see this.`,
+    ),
   );
-  return { text: `Opsdeck commands:\n${allUsages(registry, slashCommand)}`, blocks: blocks.slice(0, 50) };
+  return message(md`Opsdeck commands:\n${allUsages(registry, slashCommand)}`, blocks.slice(0, 50));
+}
+
+/** A subcommand's usage and summary on one line, as help and Home list them. */
+export function usageSummary(entry: RegisteredSubcommand, slashCommand: string): Mrkdwn {
+  return md`${code(usageLine(entry, slashCommand))} — ${entry.subcommand.summary}`;
 }
 
 /** `/ops help deploy`: usage, summary, arguments and an example, for each matching subcommand. */
@@ -42,16 +47,15 @@ export function subcommandHelp(entries: readonly RegisteredSubcommand[], slashCo
   for (const entry of entries) {
     const { subcommand } = entry;
     const usage = usageLine(entry, slashCommand);
-    const lines = [`*\`${escapeMrkdwn(usage)}\`*`, escapeMrkdwn(subcommand.summary)];
-    for (const arg of subcommand.grammar.args)
-      lines.push(`• \`${escapeMrkdwn(arg.name)}\` — ${escapeMrkdwn(arg.description)}`);
-    if (subcommand.role) lines.push(`Needs the *${escapeMrkdwn(subcommand.role)}* role.`);
+    const lines = [md`*${code(usage)}*`, md`${subcommand.summary}`];
+    for (const arg of subcommand.grammar.args) lines.push(md`• ${code(arg.name)} — ${arg.description}`);
+    if (subcommand.role) lines.push(md`Needs the *${subcommand.role}* role.`);
     const example =
       subcommand.example ??
       (subcommand.grammar.example !== undefined ? `${subcommand.name} ${subcommand.grammar.example}` : undefined);
-    if (example) lines.push(`Example: \`${escapeMrkdwn(`${slashCommand} ${example}`)}\``);
-    blocks.push(section(lines.join('\n')));
+    if (example) lines.push(md`Example: ${code(`${slashCommand} ${example}`)}`);
+    blocks.push(section(join(lines, md`\n`)));
     texts.push(usage);
   }
-  return { text: texts.join('\n'), blocks: blocks.slice(0, 50) };
+  return message(md`${texts.join('\n')}`, blocks.slice(0, 50));
 }

@@ -1,8 +1,9 @@
 import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js';
 import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
-import type { Message } from '../platform/blocks.js';
+import { type Message, textMessage } from '../platform/blocks.js';
 import { lazy } from '../platform/lazy.js';
+import { code, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { cut } from '../platform/text.js';
 import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
@@ -179,14 +180,17 @@ export class DeployDesk {
     throw new DeployRefused(`${service}/${environment} is busy: try again in a moment.`);
   }
 
-  private refusal(decision: Exclude<ReturnType<typeof mayStart>, { ok: true }>, service: string, env: string): string {
+  /** Why a deploy may not start. Lock and freeze reasons are what a person typed: shown as their words, never markup. */
+  private refusal(decision: Exclude<ReturnType<typeof mayStart>, { ok: true }>, service: string, env: string): Mrkdwn {
     switch (decision.reason) {
-      case 'frozen':
-        return `${env} is frozen until ${new Date(decision.freeze.until).toISOString().slice(0, 16).replace('T', ' ')} UTC by <@${decision.freeze.by}>: ${decision.freeze.reason}. An admin may deploy anyway with \`override "<reason>"\`; \`/ops unfreeze ${env}\` ends it.`;
+      case 'frozen': {
+        const until = new Date(decision.freeze.until).toISOString().slice(0, 16).replace('T', ' ');
+        return md`${env} is frozen until ${until} UTC by ${mention(decision.freeze.by)}: ${said(decision.freeze.reason)}. An admin may deploy anyway with ${code('override "<reason>"')}; ${code(`/ops unfreeze ${env}`)} ends it.`;
+      }
       case 'locked':
-        return `${service}/${env} is locked by <@${decision.lock.by}>: ${decision.lock.reason}. Ask them, or \`/ops unlock ${service} ${env}\` when it is safe.`;
+        return md`${service}/${env} is locked by ${mention(decision.lock.by)}: ${said(decision.lock.reason)}. Ask them, or ${code(`/ops unlock ${service} ${env}`)} when it is safe.`;
       case 'busy':
-        return `${service}/${env} is busy: #${decision.holder.id} (${describeDeploy(decision.holder)}) by <@${decision.holder.requester}> is ${decision.holder.status}. Wait for it to finish.`;
+        return md`${service}/${env} is busy: #${decision.holder.id} (${describeDeploy(decision.holder)}) by ${mention(decision.holder.requester)} is ${decision.holder.status}. Wait for it to finish.`;
     }
   }
 
@@ -265,7 +269,6 @@ export class DeployDesk {
   /** The ephemeral answer to whoever asked. */
   static requested(deploy: Deploy): Message {
     const next = deploy.needsApproval ? 'waiting for approval (see the message in this channel)' : 'starting';
-    const text = `Requested #${deploy.id}: ${describeDeploy(deploy)}, ${next}.`;
-    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+    return textMessage(md`Requested #${deploy.id}: ${describeDeploy(deploy)}, ${next}.`);
   }
 }

@@ -2,7 +2,8 @@ import type { ApprovalRequest } from '../approvals/approvals.js';
 import { gateActionIds } from '../approvals/gate.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
-import { type Block, button, context, escapeMrkdwn, type Message, section, truncate } from '../platform/blocks.js';
+import { type Block, button, context, type Message, message, section, truncate } from '../platform/blocks.js';
+import { code, join, link, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { Deploy, DeployStatus } from './deploy.js';
 import type { deployStats } from './rules.js';
 
@@ -50,35 +51,35 @@ export function describeDeploy(deploy: Pick<Deploy, 'kind' | 'service' | 'versio
  */
 export function deployMessage(deploy: Deploy, approval?: ApprovalRequest): Message {
   const what = describeDeploy(deploy);
-  const title = `${ICON[deploy.status]} #${deploy.id} ${what.charAt(0).toUpperCase()}${what.slice(1)}: *${deploy.status}*`;
-  const steps: string[] = [`• requested by <@${deploy.requester}> at ${time(deploy.requestedAt)}`];
+  const title = md`${ICON[deploy.status]} #${deploy.id} ${what.charAt(0).toUpperCase()}${what.slice(1)}: *${deploy.status}*`;
+  const steps: Mrkdwn[] = [md`• requested by ${mention(deploy.requester)} at ${time(deploy.requestedAt)}`];
   if (deploy.override) {
-    steps.push(`• freeze overridden by <@${deploy.override.by}>: ${escapeMrkdwn(deploy.override.reason)}`);
+    steps.push(md`• freeze overridden by ${mention(deploy.override.by)}: ${deploy.override.reason}`);
   }
   if (deploy.approvedAt !== undefined) {
-    const who = deploy.approvedBy ? `by <@${deploy.approvedBy}>` : '(no approval needed)';
-    steps.push(`• approved ${who} at ${time(deploy.approvedAt)}${took(deploy.requestedAt, deploy.approvedAt)}`);
+    const who = deploy.approvedBy ? md`by ${mention(deploy.approvedBy)}` : '(no approval needed)';
+    steps.push(md`• approved ${who} at ${time(deploy.approvedAt)}${took(deploy.requestedAt, deploy.approvedAt)}`);
   }
   if (deploy.startedAt !== undefined) {
     steps.push(
-      `• running since ${time(deploy.startedAt)}${took(deploy.startedAt, deploy.verifyingAt ?? deploy.finishedAt)}`,
+      md`• running since ${time(deploy.startedAt)}${took(deploy.startedAt, deploy.verifyingAt ?? deploy.finishedAt)}`,
     );
   }
   if (deploy.verifyingAt !== undefined) {
-    steps.push(`• verifying since ${time(deploy.verifyingAt)}${took(deploy.verifyingAt, deploy.finishedAt)}`);
+    steps.push(md`• verifying since ${time(deploy.verifyingAt)}${took(deploy.verifyingAt, deploy.finishedAt)}`);
   }
   if (deploy.finishedAt !== undefined) {
-    const by = deploy.decidedBy ? ` by <@${deploy.decidedBy}>` : '';
+    const by = deploy.decidedBy ? md` by ${mention(deploy.decidedBy)}` : '';
     steps.push(
-      `• ${deploy.status}${by} at ${time(deploy.finishedAt)}${took(deploy.requestedAt, deploy.finishedAt)} in all`,
+      md`• ${deploy.status}${by} at ${time(deploy.finishedAt)}${took(deploy.requestedAt, deploy.finishedAt)} in all`,
     );
   }
   if (deploy.status === 'interrupted') {
-    steps.push('• the worker running it stopped mid-deploy: it was *not* run again. Choose what happens next.');
+    steps.push(md`• the worker running it stopped mid-deploy: it was *not* run again. Choose what happens next.`);
   }
-  const blocks: Block[] = [section(title), section(steps.join('\n'))];
-  if (deploy.detail) blocks.push(context(escapeMrkdwn(truncate(deploy.detail, 2000))));
-  if (deploy.link) blocks.push(context(`<${deploy.link}|Follow the deploy>`));
+  const blocks: Block[] = [section(title), section(join(steps, md`\n`))];
+  if (deploy.detail) blocks.push(context(md`${truncate(deploy.detail, 2000)}`));
+  if (deploy.link) blocks.push(context(link(deploy.link, 'Follow the deploy')));
   if (approval) {
     if (deploy.status === 'awaiting-approval') blocks.push(context(waitingFor(approval)));
     blocks.push(...clickLines(approval.clicks));
@@ -86,7 +87,7 @@ export function deployMessage(deploy: Deploy, approval?: ApprovalRequest): Messa
   const buttons = buttonsFor(deploy);
   if (deploy.status === 'awaiting-approval') blocks.push(approvalButtons(ACTIONS, deploy.id));
   else if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `deploy-${deploy.id}`, elements: buttons });
-  return { text: `#${deploy.id} ${what}: ${deploy.status}`, blocks };
+  return message(md`#${deploy.id} ${what}: ${deploy.status}`, blocks);
 }
 
 function buttonsFor(deploy: Deploy): Record<string, unknown>[] {
@@ -110,10 +111,10 @@ function buttonsFor(deploy: Deploy): Record<string, unknown>[] {
 /** The tail of a command's output, for the message's thread. */
 export function outputMessage(deploy: Pick<Deploy, 'id'>, tail: string, done: boolean): Message {
   const shown = tail.trim() === '' ? '(no output yet)' : tail.replace(/```/g, "'''");
-  return {
-    text: `#${deploy.id} output${done ? '' : ' (live)'}`,
-    blocks: [section(`\`\`\`${truncate(shown.slice(-2800), 2800)}\`\`\``), context(done ? 'Finished.' : 'Running…')],
-  };
+  return message(md`#${deploy.id} output${done ? '' : ' (live)'}`, [
+    section(md`\`\`\`${truncate(shown.slice(-2800), 2800)}\`\`\``),
+    context(md`${done ? 'Finished.' : 'Running…'}`),
+  ]);
 }
 
 /** `/ops deploys <service> [<environment>]`: the latest deploys and the DORA figures. */
@@ -123,20 +124,17 @@ export function historyMessage(
   stats: ReturnType<typeof deployStats>,
 ): Message {
   const lines = deploys.map((deploy) => {
-    const approver = deploy.approvedBy ? `, approved by <@${deploy.approvedBy}>` : '';
+    const approver = deploy.approvedBy ? md`, approved by ${mention(deploy.approvedBy)}` : '';
     const verified = deploy.status === 'succeeded' ? (deploy.verified ? ', verified' : ', not verified') : '';
-    return `${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — <@${deploy.requester}>${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
+    return md`${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — ${mention(deploy.requester)}${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
   });
   const rate = stats.changeFailureRate === undefined ? 'n/a' : `${Math.round(stats.changeFailureRate * 100)}%`;
   const figures = `${stats.finished} finished, ${stats.failed} failed, ${stats.rollbacks} rollbacks — change failure rate ${rate}`;
-  return {
-    text: `${title}: ${deploys.length === 0 ? 'no deploys yet' : figures}`,
-    blocks: [
-      section(`*${escapeMrkdwn(title)}*`),
-      section(lines.length > 0 ? lines.join('\n') : 'No deploys yet.'),
-      context(figures),
-    ],
-  };
+  return message(md`${title}: ${deploys.length === 0 ? 'no deploys yet' : figures}`, [
+    section(md`*${title}*`),
+    section(lines.length > 0 ? join(lines, md`\n`) : md`No deploys yet.`),
+    context(md`${figures}`),
+  ]);
 }
 
 /** One service and environment on the Home tab: what runs there, and the latest deploy if it differs. */
@@ -151,12 +149,12 @@ export interface HomeRow {
 export function deploysHome(rows: readonly HomeRow[]): Block[] {
   if (rows.length === 0) return [];
   const lines = rows.map((row) => {
-    const running = row.current ? `\`${escapeMrkdwn(row.current)}\`` : 'nothing deployed yet';
+    const running = row.current ? code(row.current) : 'nothing deployed yet';
     const latest =
       row.latest && !(row.latest.status === 'succeeded' && row.latest.version === row.current)
-        ? ` — #${row.latest.id} \`${escapeMrkdwn(row.latest.version)}\` ${row.latest.status}`
+        ? md` — #${row.latest.id} ${code(row.latest.version)} ${row.latest.status}`
         : '';
-    return `*${escapeMrkdwn(row.service)}* ${escapeMrkdwn(row.environment)}: ${running}${latest}`;
+    return md`*${row.service}* ${row.environment}: ${running}${latest}`;
   });
-  return [section(truncate(`*Deploys*\n${lines.join('\n')}`, 3000))];
+  return [section(md`*Deploys*\n${join(lines, md`\n`)}`)];
 }

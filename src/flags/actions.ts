@@ -1,5 +1,6 @@
 import { textMessage } from '../platform/blocks.js';
 import type { Action, ActionContext } from '../platform/capability.js';
+import { plain } from '../platform/mrkdwn.js';
 import { FLAGS_ROLE, withFlagsRole } from './commands.js';
 import type { FlagsContext } from './context.js';
 import { ACTIONS, flagCard, parseCardValue } from './messages.js';
@@ -65,7 +66,7 @@ export function flagActions(context: () => FlagsContext): Action[] {
           async run(ctx) {
             if (!ctx.value) return;
             const refusal = await context().rollouts.control(ctx.value, control, ctx.userId);
-            if (refusal) await ctx.respond(textMessage(refusal));
+            if (refusal) await ctx.respond(textMessage(plain(refusal)));
           },
         }),
       ),

@@ -1,6 +1,7 @@
 import { textMessage } from '../platform/blocks.js';
 import { type CommandContext, type Subcommand, subcommand } from '../platform/capability.js';
 import { args, choice, duration, identifier, keyword, optional, percent, rest } from '../platform/grammar/index.js';
+import { code, md } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsContext } from './context.js';
 import { flagCard, historyMessage, listMessage } from './messages.js';
@@ -65,7 +66,7 @@ export function flagCommands(
       channel: ctx.channelId,
     });
     if (!outcome.applied) {
-      await ctx.reply(textMessage(`:hourglass: ${env} needs approval: the request is posted in this channel.`));
+      await ctx.reply(textMessage(md`:hourglass: ${env} needs approval: the request is posted in this channel.`));
       return;
     }
     await ctx.reply(await card(ctx.args.key));
@@ -173,7 +174,7 @@ export function flagCommands(
         });
         await ctx.reply(
           textMessage(
-            `:rocket: Progressive rollout of \`${ctx.args.key}\` in ${env} started: its steps are posted in this channel.`,
+            md`:rocket: Progressive rollout of ${code(ctx.args.key)} in ${env} started: its steps are posted in this channel.`,
           ),
         );
       },
@@ -215,7 +216,7 @@ export function flagCommands(
       async run(ctx) {
         await desk().store.archive(ctx.args.key, ctx.userId, now());
         desk().counted('archive');
-        await ctx.reply(textMessage(`Archived \`${ctx.args.key}\`: SDKs now get FLAG_NOT_FOUND for it.`));
+        await ctx.reply(textMessage(md`Archived ${code(ctx.args.key)}: SDKs now get FLAG_NOT_FOUND for it.`));
       },
     }),
     subcommand({

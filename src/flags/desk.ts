@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalPolicy, ApprovalRequest } from '../approvals/approvals.js';
+import { type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import type { FlagsSettings } from './config.js';
 import { approvalMessage } from './messages.js';
@@ -148,13 +149,13 @@ export class FlagDesk {
   async approved(request: ApprovalRequest, approvedBy: string): Promise<void> {
     const pending = await this.pending(request.id);
     if (!pending) return;
-    let result: string;
+    let result: Mrkdwn;
     try {
       await this.apply({ ...pending, by: pending.requester, extra: { approval: { id: request.id, approvedBy } } });
-      result = `Approved by <@${approvedBy}> and applied.`;
+      result = md`Approved by ${mention(approvedBy)} and applied.`;
     } catch (error) {
       if (!(error instanceof FlagRefused)) throw error;
-      result = `Approved by <@${approvedBy}>, but not applied: ${error.message}`;
+      result = md`Approved by ${mention(approvedBy)}, but not applied: ${error.markdown}`;
     }
     await this.services.audit.append({
       actor: pending.requester,
@@ -168,7 +169,7 @@ export class FlagDesk {
   }
 
   /** Redraws the approval request's message from what is stored now. */
-  async redraw(id: string, outcome?: string): Promise<void> {
+  async redraw(id: string, outcome?: Mrkdwn): Promise<void> {
     const [pending, approval] = await Promise.all([this.pending(id), this.services.approvals.get(id)]);
     if (!pending || !approval) return;
     const buttons = this.services.approvals.buttons(APPROVAL_GATE, id);

@@ -1,5 +1,6 @@
 import { textMessage } from '../platform/blocks.js';
 import type { CommandContext } from '../platform/capability.js';
+import { md } from '../platform/mrkdwn.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import { uploadFile } from '../slack/upload.js';
 import type { FlagsContext } from './context.js';
@@ -18,6 +19,6 @@ export function exportCommand(context: () => FlagsContext, outbox: SlackOutbox) 
       content: `${JSON.stringify(snapshot.set, null, 2)}\n`,
       contentType: 'application/json',
     });
-    await ctx.reply(textMessage(`Uploaded the flagd file of ${environment} (revision ${snapshot.revision}).`));
+    await ctx.reply(textMessage(md`Uploaded the flagd file of ${environment} (revision ${snapshot.revision}).`));
   };
 }

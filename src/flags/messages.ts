@@ -4,13 +4,14 @@ import {
   type Block,
   button,
   context,
-  escapeMrkdwn,
   header,
   type Message,
+  message,
   plainText,
   section,
   sectionsOf,
 } from '../platform/blocks.js';
+import { code, join, type Mrkdwn, md, mention, plain } from '../platform/mrkdwn.js';
 import {
   describeOperation,
   type EnvironmentState,
@@ -30,8 +31,8 @@ export const ACTIONS = {
 export const ROLLOUT_CHOICES = [0, 1, 5, 10, 25, 50, 100] as const;
 
 /** Text from people (descriptions, reasons, ids) shown in mrkdwn: never a mention, a link or formatting. */
-export function literal(text: string): string {
-  return escapeMrkdwn(text).replace(/[*_~`]/g, (c) => `\u200b${c}\u200b`);
+export function literal(text: string): Mrkdwn {
+  return plain(text.replace(/[*_~`]/g, (c) => `\u200b${c}\u200b`));
 }
 
 const time = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ');
@@ -60,20 +61,17 @@ export function flagCard(
   const blocks: Block[] = [
     header(`Flag ${definition.key}`),
     section(
-      `${literal(definition.description)}\n_${definition.type}_ · owner <@${definition.owner}> · created ${time(definition.createdAt)} UTC`,
+      md`${literal(definition.description)}\n_${definition.type}_ · owner ${mention(definition.owner)} · created ${time(definition.createdAt)} UTC`,
     ),
   ];
-  if (definition.archivedAt !== undefined) blocks.push(context(`Archived ${time(definition.archivedAt)} UTC.`));
+  if (definition.archivedAt !== undefined) blocks.push(context(md`Archived ${time(definition.archivedAt)} UTC.`));
   for (const [environment, state] of Object.entries(states)) {
     const gated = options.approvalEnvironments.includes(environment) ? ' · _changes need approval_' : '';
     const targets =
       state && state.targets.length > 0
-        ? `\nTargets: ${state.targets
-            .slice(0, 20)
-            .map((t) => `\`${literal(t)}\``)
-            .join(', ')}${state.targets.length > 20 ? ' …' : ''}`
+        ? md`\nTargets: ${join(state.targets.slice(0, 20).map(code), ', ')}${state.targets.length > 20 ? ' …' : ''}`
         : '';
-    blocks.push(section(`*${environment}*: ${summarize(state)}${gated}${targets}`));
+    blocks.push(section(md`*${environment}*: ${summarize(state)}${gated}${targets}`));
     if (definition.archivedAt !== undefined) continue;
     const on = state?.enabled === true;
     blocks.push({
@@ -98,11 +96,11 @@ export function flagCard(
       ],
     });
   }
-  if (options.note) blocks.push(context(options.note));
-  const text = `Flag ${definition.key}: ${Object.entries(states)
+  if (options.note) blocks.push(context(md`${options.note}`));
+  const text = md`Flag ${definition.key}: ${Object.entries(states)
     .map(([env, state]) => `${env} ${summarize(state)}`)
     .join(', ')}`;
-  return { text, blocks: blocks.slice(0, 50) };
+  return message(text, blocks.slice(0, 50));
 }
 
 function rolloutOption(key: string, environment: string, percent: number) {
@@ -114,27 +112,27 @@ export function listMessage(
   rows: ReadonlyArray<{ definition: FlagDefinition; states: Record<string, EnvironmentState | undefined> }>,
   title: string,
 ): Message {
-  if (rows.length === 0) return { text: `${title}: none`, blocks: [section(`*${title}*: none.`)] };
+  if (rows.length === 0) return message(md`${title}: none`, [section(md`*${title}*: none.`)]);
   const lines = rows.map(
     ({ definition, states }) =>
-      `\`${definition.key}\` — ${Object.entries(states)
+      md`${code(definition.key)} — ${Object.entries(states)
         .map(([env, state]) => `${env}: ${summarize(state)}`)
         .join(' · ')}\n      ${literal(definition.description)}`,
   );
-  return { text: `${title}: ${rows.length}`, blocks: [section(`*${title}*`), ...sectionsOf(lines)].slice(0, 50) };
+  return message(md`${title}: ${rows.length}`, [section(md`*${title}*`), ...sectionsOf(lines)].slice(0, 50));
 }
 
 export function historyMessage(key: string, changes: readonly FlagChange[]): Message {
   if (changes.length === 0)
-    return { text: `No changes of ${key}`, blocks: [section(`No changes of \`${key}\` recorded.`)] };
-  const lines = changes.map((c) => {
-    const where = c.environment ? ` in *${c.environment}*` : '';
+    return message(md`No changes of ${key}`, [section(md`No changes of ${code(key)} recorded.`)]);
+  const lines = changes.map((c: FlagChange) => {
+    const where = c.environment ? md` in *${c.environment}*` : '';
     const diff = c.before !== undefined ? ` (${c.before} → ${c.after})` : '';
-    const approved = c.approval ? `, approved by <@${c.approval.approvedBy}>` : '';
-    const reason = c.reason ? ` — ${literal(c.reason)}` : '';
-    return `${time(c.at)} UTC — ${literal(c.what)}${where}${diff} by <@${c.by}>${approved}${reason}`;
+    const approved = c.approval ? md`, approved by ${mention(c.approval.approvedBy)}` : '';
+    const reason = c.reason ? md` — ${literal(c.reason)}` : '';
+    return md`${time(c.at)} UTC — ${literal(c.what)}${where}${diff} by ${mention(c.by)}${approved}${reason}`;
   });
-  return { text: `History of ${key}`, blocks: [section(`*History of \`${key}\`*`), ...sectionsOf(lines)].slice(0, 50) };
+  return message(md`History of ${key}`, [section(md`*History of ${code(key)}*`), ...sectionsOf(lines)].slice(0, 50));
 }
 
 /** A change waiting for approval, in the channel where it was asked. */
@@ -142,20 +140,20 @@ export function approvalMessage(
   request: { key: string; environment: string; operation: FlagOperation; requester: string },
   approval: ApprovalRequest,
   buttons: Block,
-  outcome?: string,
+  outcome?: Mrkdwn,
 ): Message {
-  const what = `<@${request.requester}> asks to *${describeOperation(request.operation, 'asked')}* flag \`${request.key}\` in *${request.environment}*`;
+  const what = md`${mention(request.requester)} asks to *${describeOperation(request.operation, 'asked')}* flag ${code(request.key)} in *${request.environment}*`;
   const status =
-    approval.status === 'pending' ? waitingFor(approval) : (outcome ?? `This request was ${approval.status}.`);
-  return {
-    text: `Flag change: ${describeOperation(request.operation, 'asked')} ${request.key} in ${request.environment} (${approval.status})`,
-    blocks: [
+    approval.status === 'pending' ? waitingFor(approval) : (outcome ?? md`This request was ${approval.status}.`);
+  return message(
+    md`Flag change: ${describeOperation(request.operation, 'asked')} ${request.key} in ${request.environment} (${approval.status})`,
+    [
       section(what),
       context(status),
       ...(approval.status === 'pending' ? [buttons] : []),
       ...clickLines(approval.clicks),
     ],
-  };
+  );
 }
 
 /** The Home tab's section: counts per environment. */
@@ -163,11 +161,11 @@ export function flagsHome(
   environments: readonly string[],
   rows: ReadonlyArray<{ definition: FlagDefinition; states: Record<string, EnvironmentState | undefined> }>,
 ): Block[] {
-  if (rows.length === 0) return [section('No flags yet: `/ops flag create <key> <description…>`.')];
+  if (rows.length === 0) return [section(md`No flags yet: ${code('/ops flag create <key> <description…>')}.`)];
   const line = (env: string) => {
     const on = rows.filter((row) => row.states[env]?.enabled).length;
     const partial = rows.filter((row) => row.states[env]?.enabled && row.states[env]!.rollout < 100).length;
-    return `*${env}*: ${on} of ${rows.length} on${partial > 0 ? `, ${partial} partly rolled out` : ''}`;
+    return md`*${env}*: ${on} of ${rows.length} on${partial > 0 ? `, ${partial} partly rolled out` : ''}`;
   };
-  return [section(environments.map(line).join('\n'))];
+  return [section(join(environments.map(line), md`\n`))];
 }

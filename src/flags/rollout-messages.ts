@@ -1,4 +1,5 @@
-import { button, context, type Message, section } from '../platform/blocks.js';
+import { button, context, type Message, message, section } from '../platform/blocks.js';
+import { code, join, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import { literal } from './messages.js';
 import type { Rollout } from './rules.js';
 
@@ -23,9 +24,9 @@ export function rolloutMessage(rollout: Rollout): Message {
     .join(' → ');
   const guard = rollout.guard ? ` · guard *${rollout.guard}*` : '';
   const lines = [
-    `Progressive rollout of \`${rollout.key}\` in *${rollout.environment}* by <@${rollout.by}>: ${STATUS_SHOWN[rollout.status]}`,
-    `Now ${rollout.current}% (last healthy ${rollout.lastHealthy}%)${guard}`,
-    `Plan: ${plan}`,
+    md`Progressive rollout of ${code(rollout.key)} in *${rollout.environment}* by ${mention(rollout.by)}: ${STATUS_SHOWN[rollout.status]}`,
+    md`Now ${rollout.current}% (last healthy ${rollout.lastHealthy}%)${guard}`,
+    md`Plan: ${plan}`,
   ];
   const buttons =
     rollout.status === 'running'
@@ -39,18 +40,18 @@ export function rolloutMessage(rollout: Rollout): Message {
             button(ROLLOUT_ACTIONS.abort, 'Abort', rollout.id, 'danger'),
           ]
         : [];
-  return {
-    text: `Rollout of ${rollout.key} in ${rollout.environment}: ${rollout.status} at ${rollout.current}% (last healthy ${rollout.lastHealthy}%)`,
-    blocks: [
-      section(lines.join('\n')),
+  return message(
+    md`Rollout of ${rollout.key} in ${rollout.environment}: ${rollout.status} at ${rollout.current}% (last healthy ${rollout.lastHealthy}%)`,
+    [
+      section(join(lines, md`\n`)),
       ...(rollout.reason ? [context(literal(rollout.reason))] : []),
       ...(buttons.length > 0 ? [{ type: 'actions', block_id: `rollout-${rollout.id}`, elements: buttons }] : []),
     ],
-  };
+  );
 }
 
-export function rolloutStepText(rollout: Rollout, percent: number): string {
+export function rolloutStepText(rollout: Rollout, percent: number): Mrkdwn {
   return rollout.status === 'done'
-    ? `:white_check_mark: ${rollout.key} is at ${percent}% in ${rollout.environment}: rollout done.`
-    : `:arrow_up: ${rollout.key} is at ${percent}% in ${rollout.environment} (step ${rollout.next} of ${rollout.steps.length}).`;
+    ? md`:white_check_mark: ${rollout.key} is at ${percent}% in ${rollout.environment}: rollout done.`
+    : md`:arrow_up: ${rollout.key} is at ${percent}% in ${rollout.environment} (step ${rollout.next} of ${rollout.steps.length}).`;
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { firingGroupsFor } from '../alerts/api.js';
 import { runCheck } from '../checks/run-check.js';
-import { section } from '../platform/blocks.js';
+import { textMessage } from '../platform/blocks.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
 import { parseJobData } from '../platform/job-data.js';
+import { type Mrkdwn, md } from '../platform/mrkdwn.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
 import type { FlagDesk } from './desk.js';
@@ -130,7 +131,7 @@ export class RolloutDesk {
       await this.save(resumed);
       await this.services.jobs.enqueue(rolloutQueue, { id, run: resumed.run }, { withinAck: true });
     } else if (action === 'abort' && (rollout.status === 'running' || rollout.status === 'paused')) {
-      await this.save({ ...rollout, status: 'aborted', reason: `aborted by <@${userId}>` });
+      await this.save({ ...rollout, status: 'aborted', reason: `aborted by ${userId}` });
     } else {
       return `That rollout is ${rollout.status}.`;
     }
@@ -206,17 +207,17 @@ export class RolloutDesk {
     });
     await this.announce(
       halted,
-      `:octagonal_sign: Halted: ${literal(why)}. Back to ${rollout.lastHealthy}%, the last percentage that was healthy.`,
+      md`:octagonal_sign: Halted: ${literal(why)}. Back to ${rollout.lastHealthy}%, the last percentage that was healthy.`,
     );
   }
 
-  private async announce(rollout: Rollout, text: string): Promise<void> {
+  private async announce(rollout: Rollout, text: Mrkdwn): Promise<void> {
     const n = rollout.next + (rollout.status === 'halted' ? 1000 : 0);
     await this.services.outbox.post({
       key: `${messageKey(rollout.id)}-${n}`,
       channel: rollout.channel,
       threadKey: messageKey(rollout.id),
-      message: { text, blocks: [section(text)] },
+      message: textMessage(text),
     });
     await this.redraw(rollout.id);
   }

@@ -1,5 +1,6 @@
 import { Refused } from '../errors.js';
 import { lazy } from '../platform/lazy.js';
+import { channelMention, code, join, md } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import type { Incident, TimelineEntry } from './incident.js';
 import { announceMessage, cardMessage, keys, lineMessage, updateMessage } from './messages.js';
@@ -21,7 +22,18 @@ import { IncidentStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'keysOf' | 'catalog' | 'outbox' | 'jobs' | 'metrics' | 'logger' | 'now' | 'slashCommand' | 'home'
+  | 'redis'
+  | 'key'
+  | 'keysOf'
+  | 'catalog'
+  | 'outbox'
+  | 'jobs'
+  | 'metrics'
+  | 'logger'
+  | 'now'
+  | 'slashCommand'
+  | 'home'
+  | 'names'
 >;
 
 /** A declaration: what was asked, by whom, from where, and the alert group it came from. */
@@ -93,8 +105,9 @@ export class IncidentDesk {
     }
     if (holder) {
       await this.store.discard(incident);
+      const where = holder.channel ? md`: ${channelMention(holder.channel)}` : ' (its channel is being created)';
       throw new Refused(
-        `Incident #${holder.id} “${holder.title}” is open already${holder.channel ? `: <#${holder.channel}>` : ' (its channel is being created)'}. Join it, or pick another title.`,
+        md`Incident #${holder.id} “${holder.title}” is open already${where}. Join it, or pick another title.`,
       );
     }
     await this.startTimers(incident);
@@ -158,12 +171,14 @@ export class IncidentDesk {
     const open = (await this.store.open()).filter((i) => i.channel);
     const where =
       open.length > 0
-        ? ` Open incidents: ${open
-            .slice(0, 10)
-            .map((i) => `<#${i.channel}>`)
-            .join(', ')}.`
+        ? md` Open incidents: ${join(
+            open.slice(0, 10).map((i) => channelMention(i.channel!)),
+            ', ',
+          )}.`
         : ' There are no open incidents.';
-    throw new Refused(`Run \`${this.services.slashCommand} incident ${what}\` in an incident’s channel.${where}`);
+    throw new Refused(
+      md`Run ${code(`${this.services.slashCommand} incident ${what}`)} in an incident’s channel.${where}`,
+    );
   }
 
   /**

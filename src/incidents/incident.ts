@@ -45,6 +45,7 @@ export const IncidentSchema = z.object({
   /** Escalation levels reached (0: none yet) and whether PagerDuty was paged. */
   escalations: z.int().default(0),
   paged: z.boolean().default(false),
+  /** `summary` as the person wrote it, in Slack's encoding (see `said` in platform/mrkdwn.ts). */
   resolved: z.object({ by: z.string(), at: z.number(), summary: z.string() }).optional(),
   /** Postmortems posted (regenerating posts another one). */
   postmortems: z.int().default(0),
@@ -70,6 +71,14 @@ export const TimelineEntrySchema = z.object({
   /** Who did it; absent for Opsdeck's own entries (an escalation). */
   by: z.string().optional(),
   kind: z.enum(TIMELINE_KINDS),
+  /** Opsdeck's own words (`Status identified`, `Commander`); shown escaped, never as markup. */
   text: z.string(),
+  /** People the entry names, as Slack ids Opsdeck resolved (a role's holder, who an escalation pinged). */
+  people: z.array(z.string()).optional(),
+  /**
+   * What a person wrote (an update, a note, a summary, a pinned message), in Slack's encoding: shown as one quoted
+   * entry, the only markup in it the mentions the grammar parsed. Entries stored before it kept everything in `text`.
+   */
+  quote: z.string().optional(),
 });
 export type TimelineEntry = z.output<typeof TimelineEntrySchema>;

@@ -22,7 +22,20 @@ export const incidents = defineCapability({
   name: 'incidents',
   title: 'Incidents',
   config: incidentsConfig,
-  uses: ['redis', 'key', 'keysOf', 'catalog', 'outbox', 'jobs', 'metrics', 'logger', 'now', 'slashCommand', 'home'],
+  uses: [
+    'redis',
+    'key',
+    'keysOf',
+    'catalog',
+    'outbox',
+    'jobs',
+    'metrics',
+    'logger',
+    'now',
+    'slashCommand',
+    'home',
+    'names',
+  ],
   build: (services) => {
     const desk = new IncidentDesk(services);
     return {

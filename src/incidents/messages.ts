@@ -3,16 +3,30 @@ import {
   type Block,
   button,
   context,
-  escapeMrkdwn,
+  fields,
   header,
   type Message,
+  message,
   plainText,
   section,
   sectionsOf,
   truncate,
 } from '../platform/blocks.js';
+import {
+  channelMention,
+  code,
+  configuredPing,
+  type Interpolation,
+  join,
+  type Mrkdwn,
+  md,
+  mention,
+  quoted,
+  said,
+} from '../platform/mrkdwn.js';
 import { cut } from '../platform/text.js';
 import { type Incident, STATES, type TimelineEntry } from './incident.js';
+import { unescapeMarkdown } from './postmortem.js';
 import { formatElapsed, ROLE_NAMES, TITLE_MAX, timeToAcknowledge, timeToResolve, utc } from './rules.js';
 
 /** Ids this capability owns: buttons, modals and the message shortcut. */
@@ -48,48 +62,47 @@ export type View = Record<string, unknown>;
 
 const option = (value: string, text = value) => ({ text: plainText(text), value });
 
-function channelLink(incident: Incident): string {
-  return incident.channel ? `<#${incident.channel}>` : '_(channel being created)_';
+function channelLink(incident: Incident): Mrkdwn {
+  return incident.channel ? channelMention(incident.channel) : md`_(channel being created)_`;
 }
 
-const mention = (id: string | undefined) => (id ? `<@${id}>` : '—');
+const person = (id: string | undefined) => (id ? mention(id) : '—');
 
 /** The incident card, pinned in its channel and edited in place for its whole life. */
 export function cardMessage(incident: Incident): Message {
   const resolved = incident.state === 'resolved';
   const icon = resolved ? ':large_green_circle:' : ':rotating_light:';
   const title = `Incident #${incident.id}: ${incident.title}`;
-  const text = `${icon} ${title} — ${incident.severity.toUpperCase()}, ${incident.state}`;
-  const fields = [
-    `*Severity*\n${incident.severity.toUpperCase()}`,
-    `*Status*\n${incident.state}`,
-    `*Commander*\n${mention(incident.commander)}`,
-    `*Communications*\n${mention(incident.comms)}`,
-    `*Service*\n${incident.service ? escapeMrkdwn(incident.service) : '—'}`,
-    `*Acknowledged*\n${incident.acknowledged ? `${mention(incident.acknowledged.by)} after ${formatElapsed(timeToAcknowledge(incident)!)}` : 'not yet'}`,
-  ];
+  const text = md`${icon} ${title} — ${incident.severity.toUpperCase()}, ${incident.state}`;
+  const acknowledged = incident.acknowledged
+    ? md`${mention(incident.acknowledged.by)} after ${formatElapsed(timeToAcknowledge(incident)!)}`
+    : 'not yet';
   const blocks: Block[] = [
     header(`${resolved ? '✅' : '🚨'} ${truncate(title, 140)}`),
-    { type: 'section', fields: fields.map((field) => ({ type: 'mrkdwn', text: field })) },
+    fields(
+      md`*Severity*\n${incident.severity.toUpperCase()}`,
+      md`*Status*\n${incident.state}`,
+      md`*Commander*\n${person(incident.commander)}`,
+      md`*Communications*\n${person(incident.comms)}`,
+      md`*Service*\n${incident.service ?? '—'}`,
+      md`*Acknowledged*\n${acknowledged}`,
+    ),
   ];
-  if (incident.description) blocks.push(section(escapeMrkdwn(truncate(incident.description, 2900))));
+  if (incident.description) blocks.push(section(md`${truncate(incident.description, 2900)}`));
   if (resolved && incident.resolved) {
     blocks.push(
       section(
-        `*Resolved* by ${mention(incident.resolved.by)} after ${formatElapsed(timeToResolve(incident)!)}: ${escapeMrkdwn(truncate(incident.resolved.summary, 2500))}`,
+        md`*Resolved* by ${mention(incident.resolved.by)} after ${formatElapsed(timeToResolve(incident)!)}: ${quoted(said(truncate(incident.resolved.summary, 2500)))}`,
       ),
     );
   }
   const links = incident.alertGroups.map(
-    (group) => `alert group \`${group.id.slice(0, 8)}\` ${escapeMrkdwn(truncate(group.title, 60))}`,
+    (group) => md`alert group ${code(group.id.slice(0, 8))} ${truncate(group.title, 60)}`,
   );
   blocks.push(
     context(
-      truncate(
-        `Declared by ${mention(incident.declaredBy)} at ${utc(incident.declaredAt)} · ${channelLink(incident)}`,
-        2900,
-      ),
-      ...(links.length > 0 ? [truncate(`Linked: ${links.join(', ')}`, 2900)] : []),
+      md`Declared by ${mention(incident.declaredBy)} at ${utc(incident.declaredAt)} · ${channelLink(incident)}`,
+      ...(links.length > 0 ? [md`Linked: ${join(links, ', ')}`] : []),
     ),
   );
   if (!resolved) {
@@ -106,43 +119,49 @@ export function cardMessage(incident: Incident): Message {
       ],
     });
   }
-  return { text, blocks };
+  return message(text, blocks);
 }
 
 /** The announcement in `slack.incidentsChannel`, edited as the incident changes. */
 export function announceMessage(incident: Incident): Message {
   const icon = incident.state === 'resolved' ? ':large_green_circle:' : ':rotating_light:';
-  const text = `${icon} ${incident.severity.toUpperCase()} incident #${incident.id}: ${incident.title} — ${incident.state}`;
-  return {
-    text,
-    blocks: [
-      section(
-        `${icon} *${incident.severity.toUpperCase()}* incident #${incident.id}: *${escapeMrkdwn(truncate(incident.title, TITLE_MAX))}* — ${incident.state}\nCommander ${mention(incident.commander)} · join ${channelLink(incident)}`,
-      ),
-    ],
-  };
+  const text = md`${icon} ${incident.severity.toUpperCase()} incident #${incident.id}: ${incident.title} — ${incident.state}`;
+  return message(text, [
+    section(
+      md`${icon} *${incident.severity.toUpperCase()}* incident #${incident.id}: *${truncate(incident.title, TITLE_MAX)}* — ${incident.state}\nCommander ${person(incident.commander)} · join ${channelLink(incident)}`,
+    ),
+  ]);
 }
 
 /** A status update, posted in the incident channel. */
 export function updateMessage(incident: Incident, entry: TimelineEntry): Message {
-  const text = `Status update on #${incident.id} by <@${entry.by}>: ${entry.text}`;
-  return { text, blocks: [section(`:memo: *${escapeMrkdwn(truncate(entry.text, 2800))}*\n— ${mention(entry.by)}`)] };
+  const update = entryText(entry);
+  return message(md`Status update on #${incident.id} by ${person(entry.by)}: ${update}`, [
+    section(md`:memo: ${update}\n— ${person(entry.by)}`),
+  ]);
 }
 
 /** A line in the incident channel for a change (severity, role, acknowledgement, note). */
 export function lineMessage(entry: TimelineEntry): Message {
-  const text = `${entry.text} (${entry.by ? `<@${entry.by}>` : 'Opsdeck'})`;
-  return { text, blocks: [context(truncate(escapeKeepingMentions(text), 2900))] };
+  const text = entryText(entry, entry.by ? mention(entry.by) : 'Opsdeck');
+  return message(text, [context(text)]);
 }
 
-/** Escapes mrkdwn but keeps the user mentions Opsdeck itself wrote (`<@U123>`). */
-function escapeKeepingMentions(text: string): string {
-  return escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+/**
+ * A timeline entry: Opsdeck's words, the people it names, what a person wrote as one quoted entry (its line breaks
+ * never start another entry), then who did it, at the end of the first line. Entries stored before `quote` existed
+ * are shown as text.
+ */
+function entryText(entry: TimelineEntry, by?: Interpolation): Mrkdwn {
+  const people = entry.people?.length ? md`: ${join(entry.people.map(mention), ' ')}` : '';
+  const who = by === undefined ? '' : md` (${by})`;
+  if (entry.quote === undefined) return md`${entry.text}${people}${who}`;
+  return md`${entry.text}${people}: ${quoted(said(truncate(entry.quote, 2800)), who)}`;
 }
 
 export function reminderMessage(incident: Incident, sinceMs: number): Message {
-  const text = `<@${incident.commander}> no status update on incident #${incident.id} for ${formatElapsed(sinceMs)}: post one with Update status or \`/ops incident status <state> <text…>\`.`;
-  return { text, blocks: [section(`:alarm_clock: ${text}`)] };
+  const text = md`${mention(incident.commander)} no status update on incident #${incident.id} for ${formatElapsed(sinceMs)}: post one with Update status or ${code('/ops incident status <state> <text…>')}.`;
+  return message(text, [section(md`:alarm_clock: ${text}`)]);
 }
 
 export function escalationMessage(
@@ -152,42 +171,37 @@ export function escalationMessage(
   paged: boolean,
   now: number,
 ): Message {
-  const who = mentions.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`)).join(' ');
+  // The escalation level's configured people and groups: the one place an incident pings a group.
+  const who = mentions.length > 0 ? md`${join(mentions.map(configuredPing), ' ')} ` : '';
   const page = paged ? ' PagerDuty was paged.' : '';
-  const text = `${who ? `${who} ` : ''}Incident #${incident.id} (${incident.severity.toUpperCase()}) is not acknowledged after ${formatElapsed(now - incident.declaredAt)}: escalation level ${level}.${page}`;
-  return { text, blocks: [section(`:mega: ${text}`)] };
+  const text = md`${who}Incident #${incident.id} (${incident.severity.toUpperCase()}) is not acknowledged after ${formatElapsed(now - incident.declaredAt)}: escalation level ${level}.${page}`;
+  return message(text, [section(md`:mega: ${text}`)]);
 }
 
 /** `/ops incident list`: the open incidents, with their channels. */
 export function listMessage(incidents: readonly Incident[]): Message {
   if (incidents.length === 0)
-    return { text: 'No open incidents.', blocks: [section(':large_green_circle: No open incidents.')] };
+    return message(md`No open incidents.`, [section(md`:large_green_circle: No open incidents.`)]);
   const lines = incidents.map(
     (i) =>
-      `• *${i.severity.toUpperCase()}* #${i.id} ${escapeMrkdwn(truncate(i.title, 100))} — ${i.state} · commander ${mention(i.commander)} · ${channelLink(i)}${i.acknowledged ? '' : ' · _not acknowledged_'}`,
+      md`• *${i.severity.toUpperCase()}* #${i.id} ${truncate(i.title, 100)} — ${i.state} · commander ${person(i.commander)} · ${channelLink(i)}${i.acknowledged ? '' : md` · _not acknowledged_`}`,
   );
-  return {
-    text: `${incidents.length} open incident${incidents.length === 1 ? '' : 's'}`,
-    blocks: [section(`*Open incidents* (${incidents.length})`), ...sectionsOf(lines).slice(0, 45)],
-  };
-}
-
-/** One timeline line, as the timeline command and the postmortem show it. */
-export function timelineLine(entry: TimelineEntry): string {
-  return `${utc(entry.at)} — ${entry.text}${entry.by ? ` (<@${entry.by}>)` : ''}`;
+  return message(md`${incidents.length} open incident${incidents.length === 1 ? '' : 's'}`, [
+    section(md`*Open incidents* (${incidents.length})`),
+    ...sectionsOf(lines).slice(0, 45),
+  ]);
 }
 
 export function timelineMessage(incident: Incident, entries: readonly TimelineEntry[]): Message {
-  const lines = entries.map((entry) => `• ${escapeKeepingMentions(timelineLine(entry))}`);
+  const lines = entries.map(
+    (entry) => md`• ${utc(entry.at)} — ${entryText(entry, entry.by === undefined ? undefined : mention(entry.by))}`,
+  );
   const shown = sectionsOf(lines);
-  return {
-    text: `Timeline of incident #${incident.id}`,
-    blocks: [
-      section(`*Timeline of incident #${incident.id}*: ${escapeMrkdwn(truncate(incident.title, TITLE_MAX))}`),
-      ...shown.slice(-45),
-      ...(shown.length > 45 ? [context('Earlier entries are in the postmortem.')] : []),
-    ],
-  };
+  return message(md`Timeline of incident #${incident.id}`, [
+    section(md`*Timeline of incident #${incident.id}*: ${truncate(incident.title, TITLE_MAX)}`),
+    ...shown.slice(-45),
+    ...(shown.length > 45 ? [context(md`Earlier entries are in the postmortem.`)] : []),
+  ]);
 }
 
 /** What a declare modal starts with (from an alert group or a message). */
@@ -279,7 +293,7 @@ function smallModal(callbackId: string, title: string, submit: string, incident:
     title: plainText(title),
     submit: plainText(submit),
     close: plainText('Cancel'),
-    blocks: [context(`Incident #${incident.id}: ${escapeMrkdwn(truncate(incident.title, TITLE_MAX))}`), ...blocks],
+    blocks: [context(md`Incident #${incident.id}: ${truncate(incident.title, TITLE_MAX)}`), ...blocks],
   };
 }
 
@@ -361,29 +375,26 @@ export function resolveModal(incident: Incident): View {
 export function incidentsHome(incidents: readonly Incident[], slash: string): Block[] {
   const lines = incidents
     .slice(0, 20)
-    .map(
-      (i) =>
-        `• *${i.severity.toUpperCase()}* #${i.id} ${escapeMrkdwn(truncate(i.title, 80))} — ${i.state} · ${channelLink(i)}`,
-    );
-  return [
-    section(
-      truncate(
-        `*Incidents*\n${lines.length > 0 ? lines.join('\n') : 'No open incidents.'}\nDeclare one with \`${slash} incident\`.`,
-        3000,
-      ),
-    ),
-  ];
+    .map((i) => md`• *${i.severity.toUpperCase()}* #${i.id} ${truncate(i.title, 80)} — ${i.state} · ${channelLink(i)}`);
+  const list = lines.length > 0 ? join(lines, md`\n`) : 'No open incidents.';
+  return [section(md`*Incidents*\n${list}\nDeclare one with ${code(`${slash} incident`)}.`)];
 }
 
-/** The postmortem draft as a message: its Markdown shown as Slack mrkdwn, with the file following it. */
+/**
+ * The postmortem draft as a message: its Markdown shown as Slack mrkdwn, with the file following it. The Markdown
+ * escapes what people wrote, so only Opsdeck's own headings and checkboxes read as such; the rest shows as written.
+ */
 export function postmortemMessage(incident: Incident, markdown: string): Message {
   const lines = markdown.split('\n').map((line) => {
     const heading = /^#{1,3} (.*)$/.exec(line);
-    return heading ? `*${escapeMrkdwn(heading[1]!)}*` : escapeMrkdwn(line.replace(/^- \[ \] /, '☐ '));
+    const shown = heading ? heading[1]! : line.replace(/^- \[ \] /, '☐ ');
+    const continued = /^ {2,}> ?(.*)$/.exec(shown);
+    if (continued) return md`> ${unescapeMarkdown(continued[1]!)}`;
+    return heading ? md`*${unescapeMarkdown(shown)}*` : md`${unescapeMarkdown(shown)}`;
   });
   const blocks = sectionsOf(lines);
-  return {
-    text: `Postmortem draft for incident #${incident.id}: ${incident.title}`,
-    blocks: [...blocks.slice(0, 48), ...(blocks.length > 48 ? [context('The rest is in the Markdown file.')] : [])],
-  };
+  return message(md`Postmortem draft for incident #${incident.id}: ${incident.title}`, [
+    ...blocks.slice(0, 48),
+    ...(blocks.length > 48 ? [context(md`The rest is in the Markdown file.`)] : []),
+  ]);
 }

@@ -16,15 +16,11 @@ export function pinEvents(desk: IncidentDesk): EventHandler[] {
       const incident = await store.byChannel(channel);
       if (!incident || incident.state === 'resolved') return;
       if (!(await store.markMessage(incident.id, ts))) return;
-      const quoted = text ? `“${cut(text, 300)}”` : messageLink(channel, ts);
+      // The message's own text (Slack's encoding), or its address: quoted, never markup.
+      const quote = text ? `“${cut(text, 300)}”` : messageLink(channel, ts);
       await desk.record(
         incident,
-        {
-          at: desk.now(),
-          by,
-          kind: 'pinned',
-          text: `${type === 'pin_added' ? 'Pinned' : 'Marked :pushpin:'}: ${quoted}`,
-        },
+        { at: desk.now(), by, kind: 'pinned', text: type === 'pin_added' ? 'Pinned' : 'Marked :pushpin:', quote },
         { say: false },
       );
     },

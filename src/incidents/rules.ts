@@ -2,6 +2,7 @@ import { transliterate } from 'transliteration';
 import type { Catalog } from '../config/catalog-schema.js';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
+import { encodePlain, md, mention, shownPlain } from '../platform/mrkdwn.js';
 import { cut } from '../platform/text.js';
 import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
 import type { Incident, IncidentRole, IncidentState, TimelineEntry } from './incident.js';
@@ -80,12 +81,14 @@ export function channelNamesFor(prefix: string, declaredAt: number, title: strin
   return slug ? [`${prefix}-${day}-${slug}`, byNumber] : [byNumber];
 }
 
-/** The channel topic: severity, state and commander (Slack allows 250 characters). */
-export function topicOf(incident: Incident): string {
-  return cut(
-    `${incident.severity.toUpperCase()} · ${incident.state} · commander <@${incident.commander}> · ${incident.title}`,
-    250,
-  );
+/**
+ * The channel topic: severity, state, commander and title (Slack allows 250 characters). Slack shows topics as plain
+ * text (no mentions, no formatting), so the commander is a name: the display name `nameOf` found, else the id.
+ */
+export function topicOf(incident: Incident, nameOf: (id: string) => string | undefined = () => undefined): string {
+  const commander = nameOf(incident.commander) ?? incident.commander;
+  const topic = `${incident.severity.toUpperCase()} · ${incident.state} · commander ${commander} · ${incident.title}`;
+  return cut(shownPlain(topic), 250);
 }
 
 /** What a modal or command asks to declare, before it is checked. */
@@ -145,7 +148,7 @@ export function newIncident(
   };
   return {
     incident,
-    entry: { at: now, by: input.declaredBy, kind: 'declared', text: `Declared ${severity}: ${title}` },
+    entry: { at: now, by: input.declaredBy, kind: 'declared', text: `Declared ${severity}`, quote: encodePlain(title) },
   };
 }
 
@@ -158,7 +161,7 @@ function open(incident: Incident): void {
 export function acknowledge(incident: Incident, by: string, now: number): Change {
   open(incident);
   if (incident.acknowledged) {
-    throw new Refused(`Incident #${incident.id} was acknowledged by <@${incident.acknowledged.by}> already.`);
+    throw new Refused(md`Incident #${incident.id} was acknowledged by ${mention(incident.acknowledged.by)} already.`);
   }
   return {
     incident: { ...incident, acknowledged: { by, at: now } },
@@ -166,7 +169,10 @@ export function acknowledge(incident: Incident, by: string, now: number): Change
   };
 }
 
-/** A status update (not `resolved`: that is `resolve`, which needs a summary). Acknowledges too when nobody had. */
+/**
+ * A status update (not `resolved`: that is `resolve`, which needs a summary). Acknowledges too when nobody had. `text`
+ * (like a note's and a summary) is in Slack's encoding: a command's `rest()`, or modal text through `encodePlain`.
+ */
 export function updateStatus(
   incident: Incident,
   state: Exclude<IncidentState, 'resolved'>,
@@ -183,7 +189,7 @@ export function updateStatus(
       lastUpdateAt: now,
       acknowledged: incident.acknowledged ?? { by, at: now },
     },
-    entry: { at: now, by, kind: 'status', text: `${state}: ${text}` },
+    entry: { at: now, by, kind: 'status', text: state, quote: text },
   };
 }
 
@@ -200,15 +206,17 @@ export const ROLE_NAMES: Record<IncidentRole, string> = { commander: 'Commander'
 
 export function assignRole(incident: Incident, role: IncidentRole, userId: string, by: string, now: number): Change {
   open(incident);
-  if (incident[role] === userId) throw new Refused(`<@${userId}> is the ${ROLE_NAMES[role].toLowerCase()} already.`);
+  if (incident[role] === userId) {
+    throw new Refused(md`${mention(userId)} is the ${ROLE_NAMES[role].toLowerCase()} already.`);
+  }
   return {
     incident: { ...incident, [role]: userId },
-    entry: { at: now, by, kind: 'role', text: `${ROLE_NAMES[role]}: <@${userId}>` },
+    entry: { at: now, by, kind: 'role', text: ROLE_NAMES[role], people: [userId] },
   };
 }
 
 export function note(incident: Incident, text: string, by: string, now: number): Change {
-  return { incident, entry: { at: now, by, kind: 'note', text } };
+  return { incident, entry: { at: now, by, kind: 'note', text: 'Note', quote: text } };
 }
 
 export function resolve(incident: Incident, summary: string, by: string, now: number): Change {
@@ -220,7 +228,7 @@ export function resolve(incident: Incident, summary: string, by: string, now: nu
       resolved: { by, at: now, summary },
       acknowledged: incident.acknowledged ?? { by, at: now },
     },
-    entry: { at: now, by, kind: 'resolved', text: `Resolved: ${summary}` },
+    entry: { at: now, by, kind: 'resolved', text: 'Resolved', quote: summary },
   };
 }
 

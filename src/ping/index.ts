@@ -1,6 +1,7 @@
-import { section } from '../platform/blocks.js';
+import { message, section } from '../platform/blocks.js';
 import { defineCapability, subcommand } from '../platform/capability.js';
 import { args } from '../platform/grammar/index.js';
+import { md } from '../platform/mrkdwn.js';
 import { PING_AGAIN_ACTION } from './messages.js';
 import { pingHandler, pingQueue } from './ping-job.js';
 
@@ -27,10 +28,9 @@ export const ping = defineCapability({
             { responseUrl: ctx.responseUrl, userId: ctx.userId, requestId: ctx.triggerId },
             { withinAck: true },
           );
-          await ctx.reply({
-            text: 'Pinging the workers…',
-            blocks: [section(':hourglass_flowing_sand: Pinging the workers…')],
-          });
+          await ctx.reply(
+            message(md`Pinging the workers…`, [section(md`:hourglass_flowing_sand: Pinging the workers…`)]),
+          );
         },
       }),
     ],

@@ -1,4 +1,5 @@
-import { type Block, context, escapeMrkdwn, type Message, section } from '../platform/blocks.js';
+import { type Block, context, type Message, message, section } from '../platform/blocks.js';
+import { code, md } from '../platform/mrkdwn.js';
 
 /** The button on a pong that asks for another; the answer replaces the message. */
 export const PING_AGAIN_ACTION = 'ping_again';
@@ -11,13 +12,13 @@ export interface PingResult {
 }
 
 export function pingReply(result: PingResult): Message {
-  const text = `Pong from worker ${result.workerId}: queue latency ${result.queueLatencyMs} ms`;
+  const text = md`Pong from worker ${result.workerId}: queue latency ${result.queueLatencyMs} ms`;
   const blocks: Block[] = [
     section(
-      `:table_tennis_paddle_and_ball: Pong from worker \`${escapeMrkdwn(result.workerId)}\` — queue latency *${result.queueLatencyMs} ms*`,
+      md`:table_tennis_paddle_and_ball: Pong from worker ${code(result.workerId)} — queue latency *${result.queueLatencyMs} ms*`,
     ),
   ];
-  if (result.attempt > 1) blocks.push(context(`Delivered on attempt ${result.attempt}: a worker was lost mid-job.`));
+  if (result.attempt > 1) blocks.push(context(md`Delivered on attempt ${result.attempt}: a worker was lost mid-job.`));
   blocks.push({
     type: 'actions',
     block_id: 'ping',
@@ -25,5 +26,5 @@ export function pingReply(result: PingResult): Message {
       { type: 'button', action_id: PING_AGAIN_ACTION, text: { type: 'plain_text', text: 'Ping again' }, value: 'ping' },
     ],
   });
-  return { text, blocks };
+  return message(text, blocks);
 }

@@ -6,6 +6,7 @@ import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
 import type { SubscriptionListener } from '../redis/pubsub.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
+import type { UserNames } from '../slack/user-names.js';
 import type { AuditLog } from './audit-log.js';
 import type { Enqueuer } from './queue.js';
 
@@ -63,4 +64,6 @@ export interface Services {
    */
   now(): Date;
   home: HomeRefresh;
+  /** Display names of Slack users, for text Slack does not format (topics, plain-text lines). */
+  names: UserNames;
 }

@@ -1,6 +1,7 @@
 import { textMessage } from '../platform/blocks.js';
 import { type Action, type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
 import { args, optional, rest } from '../platform/grammar/index.js';
+import { md, plain } from '../platform/mrkdwn.js';
 import { experimentCommand } from './commands/experiment-command.js';
 import { runFromAlert } from './commands/from-alert.js';
 import { runbookCatalog } from './commands/launch.js';
@@ -52,7 +53,7 @@ export const runbooks = defineCapability({
         const step = stepOf(ctx.value);
         if (!step) return;
         const refusal = await desk.resolve({ ...step, userId: ctx.userId, choice });
-        if (refusal) await ctx.respond(textMessage(refusal));
+        if (refusal) await ctx.respond(textMessage(plain(refusal)));
       },
     }));
 
@@ -106,12 +107,14 @@ export const runbooks = defineCapability({
           auditTarget: (value) => `run#${value}`,
           async run(ctx) {
             const run = ctx.value ? await desk.store.get(ctx.value) : undefined;
-            if (!run) return void (await ctx.respond(textMessage('That run is no longer kept.')));
+            if (!run) return void (await ctx.respond(textMessage(md`That run is no longer kept.`)));
             // Whoever may start it, or decide it, may stop it.
             await desk.requireAny(ctx.userId, [run.humanRole, 'deployer'], 'runbooks.cancel', `${run.name}#${run.id}`);
             const refusal = await desk.cancel(run.id, ctx.userId);
             await ctx.respond(
-              textMessage(refusal ?? `Cancelling #${run.id}: the current step is stopped, the rest skipped.`),
+              textMessage(
+                refusal ? plain(refusal) : md`Cancelling #${run.id}: the current step is stopped, the rest skipped.`,
+              ),
             );
           },
         },

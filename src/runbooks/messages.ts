@@ -11,13 +11,15 @@ import {
   type Block,
   button,
   context,
-  escapeMrkdwn,
   type Message,
+  message,
   plainText,
   section,
   sectionsOf,
+  textMessage,
   truncate,
 } from '../platform/blocks.js';
+import { code as codeOf, join, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { Parameter, Runbook } from './config.js';
 import { experimentOutcome } from './rules.js';
 import { isFinal, type PlannedStep, type Run, type StepAction, type StepState } from './run.js';
@@ -61,25 +63,27 @@ const WORD: Record<StepState['status'], string> = {
 };
 
 /** What a step does, in one escaped line: the argv after substitution, the URL, the gate. */
-export function describeAction(action: StepAction): string {
-  const code = (text: string) => `\`${escapeMrkdwn(truncate(text, 300).replace(/`/g, "'"))}\``;
+export function describeAction(action: StepAction): Mrkdwn {
+  const code = (text: string) => codeOf(truncate(text, 300));
   switch (action.kind) {
     case 'run':
-      return `run ${code(JSON.stringify(action.argv))}`;
+      return md`run ${code(JSON.stringify(action.argv))}`;
     case 'http':
-      return `${action.method} ${code(action.url)}${action.body !== undefined ? ` with ${code(action.body)}` : ''}`;
+      return md`${action.method} ${code(action.url)}${action.body !== undefined ? md` with ${code(action.body)}` : ''}`;
     case 'check':
-      return `check ${code(action.check)}`;
+      return md`check ${code(action.check)}`;
     case 'wait':
-      return `wait ${formatDuration(action.ms)}`;
+      return md`wait ${formatDuration(action.ms)}`;
     case 'approve':
-      return `approval from *${action.from}*${action.count > 1 ? ` ×${action.count}` : ''}`;
+      return md`approval from *${action.from}*${action.count > 1 ? ` ×${action.count}` : ''}`;
     case 'say':
-      return `say “${escapeMrkdwn(truncate(action.text, 300))}”`;
+      return md`say “${truncate(action.text, 300)}”`;
     case 'activity': {
       const p = action.provider;
-      const what = p.type === 'process' ? code(JSON.stringify(p.argv)) : `${p.method} ${code(p.url)}`;
-      return `${action.activity} ${what}${action.tolerance !== undefined ? ` (tolerance ${code(JSON.stringify(action.tolerance))})` : ''}`;
+      const what = p.type === 'process' ? code(JSON.stringify(p.argv)) : md`${p.method} ${code(p.url)}`;
+      const tolerance =
+        action.tolerance !== undefined ? md` (tolerance ${code(JSON.stringify(action.tolerance))})` : '';
+      return md`${action.activity} ${what}${tolerance}`;
     }
   }
 }
@@ -89,15 +93,12 @@ function durationOf(state: StepState): string {
   return ` in ${formatDuration(Math.max(0, state.finishedAt - state.startedAt))}`;
 }
 
-function stepLine(step: PlannedStep, state: StepState): string {
-  const by = state.by && /^[UW][A-Z0-9]+$/.test(state.by) ? ` <@${state.by}>` : '';
-  const detail = state.detail ? ` — ${escapeMrkdwn(truncate(state.detail, 400))}${by}` : '';
-  const value =
-    state.value !== undefined
-      ? `\n      value: \`${escapeMrkdwn(truncate(state.value, 200).replace(/`/g, "'"))}\``
-      : '';
+function stepLine(step: PlannedStep, state: StepState): Mrkdwn {
+  const by = state.by ? md` ${mention(state.by)}` : '';
+  const detail = state.detail ? md` — ${truncate(state.detail, 400)}${by}` : '';
+  const value = state.value !== undefined ? md`\n      value: ${codeOf(truncate(state.value, 200))}` : '';
   const retry = state.attempt > 0 ? ` (attempt ${state.attempt + 1})` : '';
-  return `${ICON[state.status]} *${escapeMrkdwn(step.name)}* ${WORD[state.status]}${durationOf(state)}${retry}${detail}${value}`;
+  return md`${ICON[state.status]} *${step.name}* ${WORD[state.status]}${durationOf(state)}${retry}${detail}${value}`;
 }
 
 export const runLabel = (run: Pick<Run, 'kind' | 'name' | 'service' | 'id'>): string =>
@@ -124,14 +125,16 @@ const VERDICT: Record<string, string> = {
 /** The progress message: each step with its state and duration, and the buttons that apply now. */
 export function progressMessage(run: Run, gate?: { index: number; request: ApprovalRequest }): Message {
   const status = STATUS_WORD[run.status];
-  const text = `${runLabel(run)}: ${status}`;
-  const who = run.auto ? 'started by an alert' : `asked by <@${run.requester}>`;
-  const params = Object.entries(run.params)
-    .map(([k, v]) => `${k}=\`${escapeMrkdwn(v)}\``)
-    .join(' ');
+  const text = md`${runLabel(run)}: ${status}`;
+  const who = run.auto ? 'started by an alert' : md`asked by ${mention(run.requester)}`;
+  const params = join(
+    Object.entries(run.params).map(([k, v]) => md`${k}=${codeOf(v)}`),
+    ' ',
+  );
+  const cancelled = run.cancelledBy ? md` · cancelled by ${mention(run.cancelledBy)}` : '';
   const blocks: Block[] = [
-    section(`*${escapeMrkdwn(runLabel(run))}*: ${status}`),
-    context(`${who}${params ? ` · ${params}` : ''}${run.cancelledBy ? ` · cancelled by <@${run.cancelledBy}>` : ''}`),
+    section(md`*${runLabel(run)}*: ${status}`),
+    context(md`${who}${params.text ? md` · ${params}` : ''}${cancelled}`),
     ...sectionsOf(
       run.steps
         .map((step, i) => ({ step, state: run.state[i]! }))
@@ -139,7 +142,7 @@ export function progressMessage(run: Run, gate?: { index: number; request: Appro
         .map(({ step, state }) => stepLine(step, state)),
     ),
   ];
-  if (run.kind === 'experiment' && isFinal(run.status)) blocks.push(section(VERDICT[experimentOutcome(run)]!));
+  if (run.kind === 'experiment' && isFinal(run.status)) blocks.push(section(md`${VERDICT[experimentOutcome(run)]!}`));
   if (gate) {
     blocks.push(context(waitingFor(gate.request)), ...clickLines(gate.request.clicks));
   }
@@ -157,17 +160,17 @@ export function progressMessage(run: Run, gate?: { index: number; request: Appro
   }
   if (!isFinal(run.status) && !run.cancelledBy) buttons.push(button(ACTIONS.cancel, 'Cancel', run.id, 'danger'));
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `runbook-${run.id}`, elements: buttons });
-  return { text, blocks };
+  return message(text, blocks);
 }
 
 /** A step's output tail, a reply in the progress message's thread. */
 export function outputMessage(run: Run, index: number, tail: string, done: boolean): Message {
   const name = run.steps[index]!.name;
-  const text = `Output of ${name}${done ? '' : ' (running)'}`;
+  const text = md`Output of ${name}${done ? '' : ' (running)'}`;
   const body = tail.trim()
-    ? `\`\`\`${escapeMrkdwn(truncate(tail.slice(-2800), 2800).replace(/```/g, "'''"))}\`\`\``
-    : '_(no output)_';
-  return { text, blocks: [section(`*${escapeMrkdwn(text)}*\n${body}`)] };
+    ? md`\`\`\`${truncate(tail.slice(-2800), 2800).replace(/```/g, "'''")}\`\`\``
+    : md`_(no output)_`;
+  return message(text, [section(md`*${text}*\n${body}`)]);
 }
 
 /** `/ops runbooks`: each runbook with its description, parameters, steps and who may run it. */
@@ -176,22 +179,20 @@ export function listMessage(
   search: string,
 ): Message {
   if (entries.length === 0) {
-    const text = search ? `No runbook matches “${escapeMrkdwn(search)}”.` : 'No runbooks in ops.yml.';
-    return { text, blocks: [section(text)] };
+    const text = search ? md`No runbook matches “${search}”.` : md`No runbooks in ops.yml.`;
+    return textMessage(text);
   }
   const lines = entries.slice(0, 40).map(({ name, runbook, services }) => {
     const params = runbook.parameters.map((p) =>
-      p.default === undefined ? `${p.name}=…` : `[${p.name}=${escapeMrkdwn(p.default)}]`,
+      p.default === undefined ? `${p.name}=…` : `[${p.name}=${p.default}]`,
     );
-    const gate = runbook.approval ? ` · approval from *${runbook.approval.from}*` : '';
+    const gate = runbook.approval ? md` · approval from *${runbook.approval.from}*` : '';
     const where = services.length > 0 ? ` · for ${services.join(', ')}` : '';
-    return `*${name}*${runbook.description ? ` — ${escapeMrkdwn(runbook.description)}` : ''}\n      \`/ops run ${name}${params.length ? ` ${params.join(' ')}` : ''}\` · steps: ${runbook.steps.map((s) => s.name).join(' → ')} · who: ${runbook.allow.join(', ')}${gate}${where}${runbook.auto ? ' · starts from alerts' : ''}`;
+    const usage = codeOf(`/ops run ${name}${params.length ? ` ${params.join(' ')}` : ''}`);
+    return md`*${name}*${runbook.description ? md` — ${runbook.description}` : ''}\n      ${usage} · steps: ${runbook.steps.map((s) => s.name).join(' → ')} · who: ${runbook.allow.join(', ')}${gate}${where}${runbook.auto ? ' · starts from alerts' : ''}`;
   });
-  const text = `${entries.length} runbook${entries.length === 1 ? '' : 's'}`;
-  return {
-    text,
-    blocks: [section(`*Runbooks*${search ? ` matching “${escapeMrkdwn(search)}”` : ''}`), ...sectionsOf(lines)],
-  };
+  const text = md`${entries.length} runbook${entries.length === 1 ? '' : 's'}`;
+  return message(text, [section(md`*Runbooks*${search ? md` matching “${search}”` : ''}`), ...sectionsOf(lines)]);
 }
 
 /** `… dry-run`: what would run, step by step, and nothing runs. */
@@ -203,10 +204,12 @@ export function dryRunMessage(label: string, steps: readonly PlannedStep[]): Mes
         : step.section === 'always'
           ? ' _(always)_'
           : '';
-    return `${i + 1}. *${escapeMrkdwn(step.name)}*: ${describeAction(step.action)}${when}`;
+    return md`${i + 1}. *${step.name}*: ${describeAction(step.action)}${md`${when}`}`;
   });
-  const text = `Dry run of ${label}: nothing was run.`;
-  return { text, blocks: [section(`*Dry run* of ${escapeMrkdwn(label)} — nothing was run:`), ...sectionsOf(lines)] };
+  return message(md`Dry run of ${label}: nothing was run.`, [
+    section(md`*Dry run* of ${label} — nothing was run:`),
+    ...sectionsOf(lines),
+  ]);
 }
 
 /** The modal asking for parameters the command left out. */
@@ -236,9 +239,11 @@ export function paramsModal(runbook: string, missing: readonly Parameter[], meta
 
 /** The Home tab's section: runs going on now. */
 export function homeSection(open: readonly Run[], count: number): Block[] {
-  const lines = open.slice(0, 10).map((run) => `• *${escapeMrkdwn(runLabel(run))}*: ${STATUS_WORD[run.status]}`);
+  const lines = open.slice(0, 10).map((run) => md`• *${runLabel(run)}*: ${STATUS_WORD[run.status]}`);
   return [
-    section(`*Runbooks* — ${count} in ops.yml; \`/ops runbooks\` lists them, \`/ops run <runbook>\` starts one.`),
-    ...(lines.length > 0 ? sectionsOf(lines) : [context('No run in progress.')]),
+    section(
+      md`*Runbooks* — ${count} in ops.yml; ${codeOf('/ops runbooks')} lists them, ${codeOf('/ops run <runbook>')} starts one.`,
+    ),
+    ...(lines.length > 0 ? sectionsOf(lines) : [context(md`No run in progress.`)]),
   ];
 }

@@ -1,13 +1,14 @@
 import {
   type Block,
   context,
-  escapeMrkdwn,
   header,
   type Message,
+  message,
   section,
   sectionsOf,
   truncate,
 } from '../platform/blocks.js';
+import { clip, code, date, join, type Mrkdwn, md } from '../platform/mrkdwn.js';
 import {
   byUrgency,
   type Health,
@@ -52,19 +53,14 @@ function figures(service: ServiceStatus): string {
   return parts.join(' · ');
 }
 
-/** `<!date^…>` shows a time in the reader's own time zone. */
-function when(ms: number): string {
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
-}
-
 /** `:rocket: 1.4.2 → production`, with its outcome unless it succeeded; `rollback` for rollbacks. */
-function deployText(service: ServiceStatus, withTime: boolean): string | undefined {
+function deployText(service: ServiceStatus, withTime: boolean): Mrkdwn | undefined {
   const last = service.lastDeploy;
   if (!last) return undefined;
   const kind = last.kind === 'rollback' ? 'rollback to ' : '';
   const outcome = last.status === 'succeeded' ? '' : ` (${last.status})`;
-  const at = withTime ? ` ${when(last.at)}` : '';
-  return `:rocket: ${kind}${escapeMrkdwn(truncate(last.version, 40))} → ${escapeMrkdwn(last.environment)}${outcome}${at}`;
+  const at = withTime ? md` ${date(last.at)}` : '';
+  return md`:rocket: ${kind}${truncate(last.version, 40)} → ${last.environment}${outcome}${at}`;
 }
 
 function incidentsText(service: ServiceStatus): string | undefined {
@@ -72,17 +68,21 @@ function incidentsText(service: ServiceStatus): string | undefined {
   return open ? `:fire: ${open} open incident${open === 1 ? '' : 's'}` : undefined;
 }
 
-function serviceLine(service: ServiceStatus): string {
+/** The parts of a line that are there, joined with ` · `. */
+function parts(...pieces: Array<Mrkdwn | string | undefined>): Mrkdwn {
+  return join(
+    pieces.filter((piece): piece is Mrkdwn | string => piece !== undefined && piece !== ''),
+    ' · ',
+  );
+}
+
+function serviceLine(service: ServiceStatus): Mrkdwn {
   const health = healthOf(service);
-  const name = `${ICON[health]} *${escapeMrkdwn(service.name)}* — ${LABEL[health]}`;
-  const shown = figures(service);
+  const name = md`${ICON[health]} *${service.name}* — ${LABEL[health]}`;
   const failing = service.checks
     .filter((check) => check.result && !check.result.ok)
-    .map((check) => `${escapeMrkdwn(check.name)}: ${escapeMrkdwn(truncate(check.result!.summary, 80))}`);
-  return truncate(
-    [name, shown, incidentsText(service), ...failing, deployText(service, false)].filter(Boolean).join(' · '),
-    400,
-  );
+    .map((check) => md`${check.name}: ${truncate(check.result!.summary, 80)}`);
+  return clip(parts(name, figures(service), incidentsText(service), ...failing, deployText(service, false)), 400);
 }
 
 /** The counts line: how many services are in each state. */
@@ -101,21 +101,21 @@ function counts(services: readonly ServiceStatus[]): string {
  */
 export function overviewMessage(services: readonly ServiceStatus[], title = 'Service status'): Message {
   if (services.length === 0) {
-    return { text: 'No services in ops.yml.', blocks: [section('No services are declared in `ops.yml`.')] };
+    return message(md`No services in ops.yml.`, [section(md`No services are declared in \`ops.yml\`.`)]);
   }
   const ordered = byUrgency(services);
   const summary = counts(services);
   const lines = sectionsOf(ordered.map(serviceLine));
   const room = MAX_BLOCKS - 3;
-  const blocks: Block[] = [header(title), section(summary), ...lines.slice(0, room)];
+  const blocks: Block[] = [header(title), section(md`${summary}`), ...lines.slice(0, room)];
   if (lines.length > room) {
     const shown = lines
       .slice(0, room)
       .reduce((n, block) => n + String((block.text as { text: string }).text).split('\n').length, 0);
-    blocks.push(context(`…and ${ordered.length - shown} more services.`));
+    blocks.push(context(md`…and ${ordered.length - shown} more services.`));
   }
   const done = ordered.every((service) => healthOf(service) !== 'checking');
-  return { text: `${title}${done ? '' : ' (checking…)'}: ${summary.replace(/:[a-z_]+: /g, '')}`, blocks };
+  return message(md`${title}${done ? '' : ' (checking…)'}: ${summary.replace(/:[a-z_]+: /g, '')}`, blocks);
 }
 
 /** `/ops status <service>`: each check with its latest result and a sparkline of its recent latency and results. */
@@ -125,38 +125,34 @@ export function detailMessage(
 ): Message {
   const health = healthOf(service);
   const blocks: Block[] = [header(`${service.name} — ${LABEL[health]}`)];
-  if (service.checks.length === 0) blocks.push(section('This service declares no checks in `ops.yml`.'));
+  if (service.checks.length === 0) blocks.push(section(md`This service declares no checks in \`ops.yml\`.`));
   for (const check of service.checks.slice(0, MAX_BLOCKS - 2)) {
     const result = check.result;
     const icon = !result ? ICON.checking : result.ok ? ':white_check_mark:' : ':x:';
-    const now = result ? escapeMrkdwn(result.summary) : 'checking…';
+    const now = result ? result.summary : 'checking…';
     const history = histories.get(check.name) ?? [];
     const trend =
       history.length > 0
-        ? `\n\`${sparkline(history.filter((r) => !r.circuitOpen).map((r) => r.latencyMs))}\` latency   \`${resultline(history)}\` last ${history.length}`
+        ? md`\n${code(sparkline(history.filter((r) => !r.circuitOpen).map((r) => r.latencyMs)))} latency   ${code(resultline(history))} last ${history.length}`
         : '';
-    blocks.push(section(`${icon} *${escapeMrkdwn(check.name)}* (${check.type}) — ${now}${trend}`));
+    blocks.push(section(md`${icon} *${check.name}* (${check.type}) — ${now}${trend}`));
   }
-  const footer = [figures(service), incidentsText(service), deployText(service, true)].filter((part): part is string =>
-    Boolean(part),
-  );
-  if (footer.length > 0) blocks.push(context(footer.join(' · ')));
+  const footer = parts(figures(service), incidentsText(service), deployText(service, true));
+  if (footer.text !== '') blocks.push(context(footer));
   const flags = (service.flagChanges ?? []).map(
-    (c) =>
-      `:triangular_flag_on_post: flag \`${escapeMrkdwn(c.flag)}\` ${escapeMrkdwn(truncate(c.change, 120))} ${when(c.at)}`,
+    (c) => md`:triangular_flag_on_post: flag ${code(c.flag)} ${truncate(c.change, 120)} ${date(c.at)}`,
   );
   if (flags.length > 0) blocks.push(context(...flags));
-  return { text: `${service.name}: ${LABEL[health]}`, blocks };
+  return message(md`${service.name}: ${LABEL[health]}`, blocks);
 }
 
 /** `/ops status <name>` for a name not in ops.yml: what was meant, and every service there is. */
 export function unknownServiceMessage(name: string, known: readonly string[], meant?: string): Message {
-  const hint = meant ? ` Did you mean \`${meant}\`?` : '';
-  const list = known.length > 0 ? known.map((s) => `\`${s}\``).join(', ') : 'none are declared in `ops.yml`';
-  return {
-    text: `No service ${name}.${hint}`,
-    blocks: [section(truncate(`No service \`${escapeMrkdwn(name)}\`.${hint}\nKnown services: ${list}`, 3000))],
-  };
+  const hint = meant ? md` Did you mean ${code(meant)}?` : '';
+  const list = known.length > 0 ? join(known.map(code), ', ') : md`none are declared in \`ops.yml\``;
+  return message(md`No service ${name}.${hint}`, [
+    section(md`No service ${code(name)}.${hint}\nKnown services: ${list}`),
+  ]);
 }
 
 /** Blocks the status section may take on Home, whose 100 blocks every capability shares. */
@@ -189,22 +185,22 @@ export function homeSection(services: readonly ServiceStatus[]): Block[] {
       ? []
       : [
           section(
-            truncate(
+            join(
               [
-                '*SLO budgets left*',
+                md`*SLO budgets left*`,
                 ...budgets
                   .slice(0, HOME_SLOS)
                   .map(
                     (b) =>
-                      `${b.ok ? ':large_green_circle:' : ':red_circle:'} \`${escapeMrkdwn(b.name)}\` — ${percentLeft(b.left)}`,
+                      md`${b.ok ? ':large_green_circle:' : ':red_circle:'} ${code(b.name)} — ${percentLeft(b.left)}`,
                   ),
-                ...(budgets.length > HOME_SLOS ? [`…and ${budgets.length - HOME_SLOS} more`] : []),
-              ].join('\n'),
-              3000,
+                ...(budgets.length > HOME_SLOS ? [md`…and ${budgets.length - HOME_SLOS} more`] : []),
+              ],
+              md`\n`,
             ),
           ),
         ];
   const room = HOME_BLOCKS - slo.length;
-  const fitted = health.length > room ? [...health.slice(0, room - 1), context('…more in `/ops status`.')] : health;
+  const fitted = health.length > room ? [...health.slice(0, room - 1), context(md`…more in \`/ops status\`.`)] : health;
   return [...fitted, ...slo];
 }

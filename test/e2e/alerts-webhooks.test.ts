@@ -199,12 +199,35 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** Broadcasts, group pings and disguised links, raw and as Slack would escape them. */
+const HOSTILE = [
+  '<!channel>',
+  '<!here|here>',
+  '<!everyone>',
+  '<!subteam^S0EVIL|@sre>',
+  '@channel',
+  '@here now',
+  '&lt;!everyone&gt;',
+  '<https://evil.example|Click to approve>',
+] as const;
+
+/** A valid Alertmanager body whose labels and annotations carry hostile text: accepted, and must post harmlessly. */
+function hostileBody(random: () => number): string {
+  const pick = () => HOSTILE[Math.floor(random() * HOSTILE.length)]!;
+  const body = fixture('alertmanager/firing.json');
+  const alert = body.alerts[0]!;
+  const labels = { ...(alert.labels as Record<string, string>), alertname: `Fuzz ${pick()}`, team: pick() };
+  const annotations = { summary: pick(), description: `${pick()} ${pick()}` };
+  return JSON.stringify({ ...body, groupKey: `{}:{fuzz="${pick()}"}`, alerts: [{ ...alert, labels, annotations }] });
+}
+
 /** Random JSON, and the fixture with one field broken: both near and far from a valid body. */
 function randomBody(random: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const value = (depth: number): unknown => {
     const kind = pick(['string', 'number', 'null', 'bool', 'array', 'object'] as const);
-    if (depth > 3 || kind === 'string') return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), '<!channel>', '\ud83d', 'disk \udc00 full']);
+    if (depth > 3 || kind === 'string')
+      return pick(['', 'firing', '4', '\u0000', 'x'.repeat(300), pick(HOSTILE), '\ud83d', 'disk \udc00 full']);
     if (kind === 'number') return pick([0, -1, 1e300, 3.5]);
     if (kind === 'null') return null;
     if (kind === 'bool') return random() < 0.5;
@@ -226,6 +249,35 @@ function randomBody(random: () => number): string {
 }
 
 describe('a seeded fuzz of webhook bodies', () => {
+  it('posts hostile labels and annotations without a ping or a disguised link', async () => {
+    const random = seeded(20261206);
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async () => (await send('alertmanager', hostileBody(random))).status),
+    );
+    expect(statuses.every((status) => status === 202)).toBe(true);
+
+    // Once every body is ingested and its message delivered, nothing posted pings or disguises a link.
+    for (const name of ['alerts-ingest', 'slack-outbox']) {
+      await vi.waitFor(
+        async () => {
+          const counts = await h.opsdeck.queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+        },
+        { timeout: 90_000, interval: 100 },
+      );
+    }
+    const shown = h.slack.calls
+      .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
+      .map((c) => JSON.stringify({ text: c.params.text, blocks: c.params.blocks }));
+    expect(shown.some((text) => text.includes('Fuzz '))).toBe(true);
+    const hostile = shown.filter(
+      (text) =>
+        /<!(?:channel|here|everyone)|<!subteam\^S0EVIL|<https:\/\/evil/.test(text) ||
+        /(?<![\w\u2060])@(?:channel|here|everyone)\b/.test(text),
+    );
+    expect(hostile).toEqual([]);
+  }, 120_000);
+
   it('never answers 5xx, and stores only what it accepted', async () => {
     const redis = redisClient();
     const queued = async () => (await redis.keys(`${h.prefix}:enqueued:alerts-ingest:*`)).length;

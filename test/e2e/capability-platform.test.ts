@@ -89,11 +89,11 @@ const expectAudited = (entry: Record<string, unknown>) =>
 describe('a capability declared in a test', () => {
   it('is listed in help, grouped under its title, with usage derived from its grammar', async () => {
     const help = (await ops(USERS.carol, 'help')).body as { text: string; blocks: unknown[] };
-    expect(help.text).toContain('/ops widget make <name>');
+    expect(help.text).toContain('/ops widget make &lt;name&gt;');
     expect(JSON.stringify(help.blocks)).toContain('*Widgets*');
 
     const one = (await ops(USERS.carol, 'help widget make')).body as { text: string; blocks: unknown[] };
-    expect(one.text).toBe('/ops widget make <name>');
+    expect(one.text).toBe('/ops widget make &lt;name&gt;');
     const shown = JSON.stringify(one.blocks);
     expect(shown).toContain('what to call it');
     expect(shown).toContain('Needs the *deployer* role');
@@ -128,7 +128,7 @@ describe('a capability declared in a test', () => {
 
   it('answers bad arguments with the usage, counted under the subcommand', async () => {
     const res = (await ops(USERS.alice, 'widget make --all')).body as { text: string };
-    expect(res.text).toContain('/ops widget make <name>');
+    expect(res.text).toContain('/ops widget make &lt;name&gt;');
     const metrics = await fetch(`${h.opsdeck.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/opsdeck_commands_total\{command="widget make",outcome="usage_error"\} 1/);
   });

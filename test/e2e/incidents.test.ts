@@ -6,7 +6,14 @@ import type { RecordedCall } from '../../src/workspace/server.js';
 import type { WorkspaceMessage } from '../../src/workspace/state.js';
 import { deployMessage, recordingDeploy } from '../support/deploys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
-import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
+import {
+  answerIn as answer,
+  CHANNEL,
+  type Harness,
+  startHarness,
+  USERS,
+  waitForMessage as waitFor,
+} from '../support/harness.js';
 
 let h: Harness;
 let pd: FakePagerDuty;
@@ -58,19 +65,7 @@ afterAll(async () => {
 
 const WAIT = { timeout: 15_000, interval: 20 };
 
-/** `/ops <text>` in `channel`, and the ephemeral answer: its text, then its blocks as JSON. */
-async function answerIn(userId: string, channelId: string, text: string): Promise<string> {
-  const before = h.slack.calls.length;
-  const res = await h.slack.sendCommand({ userId, channelId, text });
-  expect(res.status).toBe(200);
-  const body = res.body as { text?: string; blocks?: unknown } | string;
-  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
-  const reply = await h.slack.waitForCall(
-    (c) =>
-      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
-  );
-  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
-}
+const answerIn = (userId: string, channelId: string, text: string) => answer(h, userId, channelId, text);
 
 const callAfter = (before: number, predicate: (c: RecordedCall) => boolean) =>
   h.slack.waitForCall((c) => h.slack.calls.indexOf(c) >= before && predicate(c), 15_000);
@@ -101,14 +96,7 @@ function card(channelId: string): WorkspaceMessage {
   return h.slack.state.getMessage(channelId, ts)!;
 }
 
-const messagesIn = (channelId: string) => (h.slack.state.messages.get(channelId) ?? []).filter((m) => !m.ephemeralFor);
-
-const waitForMessage = (channelId: string, pattern: RegExp) =>
-  vi.waitFor(() => {
-    const found = messagesIn(channelId).find((m) => pattern.test(m.text));
-    expect(found, `a message matching ${pattern} in ${channelId}`).toBeDefined();
-    return found!;
-  }, WAIT);
+const waitForMessage = (channelId: string, pattern: RegExp) => waitFor(h, channelId, pattern);
 
 describe('incidents end to end', () => {
   it('runs an incident from the modal to the postmortem: channel, invites, pinned card, escalation, paging, updates, reminder, resolve', async () => {
@@ -134,7 +122,8 @@ describe('incidents end to end', () => {
     expect(channel.name).toMatch(/^inc-\d{8}-checkout-returns-500s$/);
     // The declarer (commander by default) and the service's owners (a user group, expanded).
     expect(channel.members).toEqual(expect.arrayContaining([USERS.alice, USERS.lead]));
-    expect(channel.topic.value).toContain('SEV1 · investigating · commander <@U0ALICE>');
+    // Slack shows topics as typed: the commander by name, not `<@U…>`.
+    expect(channel.topic.value).toContain('SEV1 · investigating · commander alice');
     const pinned = card(channel.id);
     expect(pinned.text).toMatch(/Incident #\d+: Checkout returns 500s — SEV1, investigating/);
     const id = /#(\d+)/.exec(pinned.text)![1]!;
@@ -340,7 +329,11 @@ describe('incidents end to end', () => {
       'is not a valid state (expected one of investigating, identified, monitoring, resolved)',
     );
     const help = await answerIn(USERS.alice, CHANNEL, 'help incidents');
-    for (const usage of ['incident declare <severity> <title…>', 'incident lead <user>', 'incident timeline']) {
+    for (const usage of [
+      'incident declare &lt;severity&gt; &lt;title…&gt;',
+      'incident lead &lt;user&gt;',
+      'incident timeline',
+    ]) {
       expect(help).toContain(usage);
     }
     expect(await answerIn(USERS.carol, CHANNEL, 'incident declare sev3 Carol was here')).toContain('responder');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, vi } from 'vitest';
 import { parseCatalog } from '../../src/catalog.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
@@ -8,6 +9,7 @@ import type { CapabilityDefinition } from '../../src/platform/capability.js';
 import { type Opsdeck, slackTransport, startOpsdeck } from '../../src/runtime.js';
 import { appFromManifest, type WorkspaceApp } from '../../src/workspace/app-manifest.js';
 import { createSlackServer, type SlackServer } from '../../src/workspace/server.js';
+import type { WorkspaceMessage } from '../../src/workspace/state.js';
 import { deletePrefix, redisClient, redisUrl, uniquePrefix } from './redis.js';
 import { repoRoot } from './repo.js';
 
@@ -131,4 +133,31 @@ export async function startHarness(
       redis.disconnect();
     },
   };
+}
+
+/** `/ops <text>` as `userId` in `channelId`, and the ephemeral answer: its text, then its blocks as JSON. */
+export async function answerIn(h: Harness, userId: string, channelId: string, text: string): Promise<string> {
+  const before = h.slack.calls.length;
+  const res = await h.slack.sendCommand({ userId, channelId, text });
+  if (res.status !== 200) throw new Error(`/ops ${text}: HTTP ${res.status}`);
+  const body = res.body as { text?: string; blocks?: unknown } | string;
+  if (typeof body === 'object' && body?.text) return `${body.text}\n${JSON.stringify(body.blocks)}`;
+  const reply = await h.slack.waitForCall(
+    (c) =>
+      h.slack.calls.indexOf(c) >= before && c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    15_000,
+  );
+  return `${String(reply.params.text)}\n${JSON.stringify(reply.params.blocks)}`;
+}
+
+/** The first message (not an ephemeral one) in `channelId` whose text matches `pattern`, once there is one. */
+export function waitForMessage(h: Harness, channelId: string, pattern: RegExp): Promise<WorkspaceMessage> {
+  return vi.waitFor(
+    () => {
+      const found = (h.slack.state.messages.get(channelId) ?? []).find((m) => !m.ephemeralFor && pattern.test(m.text));
+      expect(found, `a message matching ${pattern} in ${channelId}`).toBeDefined();
+      return found!;
+    },
+    { timeout: 15_000, interval: 20 },
+  );
 }

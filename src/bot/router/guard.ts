@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js';
 import type { AuditInput, AuditLog } from '../../platform/audit-log.js';
 import { type Message, textMessage } from '../../platform/blocks.js';
 import { auditActionOf, type Capability, type Guarded, isUnchanged } from '../../platform/capability.js';
+import { plain } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import { deniedMessage, failureMessage, usageMessage } from './replies.js';
 
@@ -49,7 +50,7 @@ export async function runGuarded<T>(deps: GuardDeps, call: GuardedCall, run: () 
     const value = await run();
     if (isUnchanged(value)) {
       if (call.guard.changes) await audit('noop', cut(value.unchanged, 200));
-      return { outcome: 'noop', message: textMessage(value.unchanged) };
+      return { outcome: 'noop', message: textMessage(plain(value.unchanged)) };
     }
     const fields = fieldErrors(value);
     if (call.guard.changes) await audit(fields ? 'invalid' : 'ok', fields && cut(fields, 200));

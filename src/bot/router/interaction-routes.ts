@@ -9,6 +9,7 @@ import {
   type Guarded,
   type Unchanged,
 } from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import { runGuarded, type Surface } from './guard.js';
 import type { RouterDeps } from './router-deps.js';
@@ -84,7 +85,7 @@ function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger
         at: deps.now(),
       });
       deps.metrics.interactions.inc({ surface: 'action', capability: found.capability.name, outcome: 'usage_error' });
-      await tell(textMessage('That button is not one Opsdeck made: nothing was done.')).catch(() => {});
+      await tell(textMessage(md`That button is not one Opsdeck made: nothing was done.`)).catch(() => {});
       return;
     }
     const result = await guarded(

@@ -1,5 +1,6 @@
 import { textMessage } from '../../platform/blocks.js';
 import { type Action, type ActionContext, NUMERIC_ID, unchanged } from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
 import type { Deploy } from '../deploy.js';
 import { deployRunQueue } from '../deploy-queue.js';
 import { DeployDesk, DeployRefused } from '../desk.js';
@@ -19,7 +20,7 @@ export function deployButtons(desk: DeployDesk): Action[] {
         const deploy = ctx.value ? await store.get(ctx.value) : undefined;
         if (deploy?.status !== 'running') return unchanged('That deploy is not running.');
         await store.requestCancel(deploy.id, ctx.userId);
-        return ctx.respond(textMessage(`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
+        return ctx.respond(textMessage(md`Cancelling #${deploy.id}: the command gets SIGTERM, then SIGKILL.`));
       },
     },
     {

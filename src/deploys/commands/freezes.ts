@@ -1,6 +1,7 @@
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, duration, identifier, rest } from '../../platform/grammar/index.js';
+import { md } from '../../platform/mrkdwn.js';
 import type { DeployDesk } from '../desk.js';
 
 /** `/ops freeze` and `/ops unfreeze`: no deploys to an environment until the freeze ends. */
@@ -29,7 +30,7 @@ export function freezeCommands(desk: DeployDesk) {
           until: at + ctx.args.duration,
         });
         const until = new Date(at + ctx.args.duration).toISOString().slice(0, 16).replace('T', ' ');
-        await ctx.reply(textMessage(`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
+        await ctx.reply(textMessage(md`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
       },
     }),
     subcommand({
@@ -43,7 +44,7 @@ export function freezeCommands(desk: DeployDesk) {
       async run(ctx) {
         desk.deployedEnvironment(ctx.args.environment);
         if (!(await store.unfreeze(ctx.args.environment))) return unchanged(`${ctx.args.environment} was not frozen.`);
-        return ctx.reply(textMessage(`${ctx.args.environment} is no longer frozen.`));
+        return ctx.reply(textMessage(md`${ctx.args.environment} is no longer frozen.`));
       },
     }),
   ];

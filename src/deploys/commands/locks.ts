@@ -1,6 +1,7 @@
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, rest } from '../../platform/grammar/index.js';
+import { code, md, mention, said } from '../../platform/mrkdwn.js';
 import { type DeployDesk, DeployRefused } from '../desk.js';
 import { environment, service } from './args.js';
 
@@ -20,7 +21,9 @@ export function lockCommands(desk: DeployDesk) {
         const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
         const held = await store.getLock(ctx.args.service, env);
         if (held && held.by !== ctx.userId) {
-          throw new DeployRefused(`${ctx.args.service}/${env} is already locked by <@${held.by}>: ${held.reason}.`);
+          throw new DeployRefused(
+            md`${ctx.args.service}/${env} is already locked by ${mention(held.by)}: ${said(held.reason)}.`,
+          );
         }
         await store.setLock(ctx.args.service, env, {
           by: ctx.userId,
@@ -29,7 +32,7 @@ export function lockCommands(desk: DeployDesk) {
         });
         await ctx.reply(
           textMessage(
-            `:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until \`/ops unlock ${ctx.args.service} ${env}\`.`,
+            md`:lock: Locked ${ctx.args.service}/${env}: only you may deploy there until ${code(`/ops unlock ${ctx.args.service} ${env}`)}.`,
           ),
         );
       },
@@ -46,7 +49,7 @@ export function lockCommands(desk: DeployDesk) {
         const env = desk.environmentOf(ctx.args.service, ctx.args.environment);
         if (!(await store.unlock(ctx.args.service, env)))
           return unchanged(`${ctx.args.service}/${env} was not locked.`);
-        return ctx.reply(textMessage(`:unlock: Unlocked ${ctx.args.service}/${env}.`));
+        return ctx.reply(textMessage(md`:unlock: Unlocked ${ctx.args.service}/${env}.`));
       },
     }),
   ];

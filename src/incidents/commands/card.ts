@@ -6,6 +6,7 @@ import {
   type ViewContext,
   type ViewSubmission,
 } from '../../platform/capability.js';
+import { encodePlain } from '../../platform/mrkdwn.js';
 import type { IncidentDesk } from '../desk.js';
 import { type Incident, STATES } from '../incident.js';
 import { ACTIONS, resolveModal, roleModal, severityModal, statusModal, VIEWS, type View } from '../messages.js';
@@ -72,7 +73,8 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
   return [
     change(desk, VIEWS.status, (ctx) => {
       const state = required(ctx.values, 'state');
-      const text = required(ctx.values, 'text');
+      // Modal text is plain: encoded, nothing in it is markup (not even a typed `<@U…>`).
+      const text = encodePlain(required(ctx.values, 'text'));
       const known = STATES.find((name) => name === state);
       if (!known) throw new Refused('Pick a status.');
       return (i, now) => changeStatus(i, known, text, ctx.userId, now);
@@ -88,7 +90,7 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
       return (i, now) => assignRole(i, role, person, ctx.userId, now);
     }),
     change(desk, VIEWS.resolve, (ctx) => {
-      const summary = required(ctx.values, 'summary');
+      const summary = encodePlain(required(ctx.values, 'summary'));
       return (i, now) => resolve(i, summary, ctx.userId, now);
     }),
   ];

@@ -3,6 +3,7 @@ import { Refused } from '../../errors.js';
 import { messageLink, textMessage } from '../../platform/blocks.js';
 import { type Action, type Shortcut, subcommand, type ViewSubmission } from '../../platform/capability.js';
 import { args, rest } from '../../platform/grammar/index.js';
+import { md, plainOf } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import type { Declaration, IncidentDesk } from '../desk.js';
 import { ACTIONS, SHORTCUT, VIEWS } from '../messages.js';
@@ -30,11 +31,12 @@ export function declareCommands(desk: IncidentDesk) {
       example: 'incident declare sev2 Checkout returns 500s',
       role: 'responder',
       changes: true,
-      auditTarget: (a) => `incident/${cut(a.title, 80)}`,
+      auditTarget: (a) => `incident/${cut(plainOf(a.title), 80)}`,
       async run(ctx) {
         const incident = await desk.declare(
           {
-            title: ctx.args.title,
+            // A title is plain text everywhere (channel name, topic, header): mentions in it read as `@U…`.
+            title: plainOf(ctx.args.title),
             severity: severityNamed(desk, ctx.args.severity),
             declaredBy: ctx.userId,
             origin: { channel: ctx.channelId },
@@ -43,7 +45,7 @@ export function declareCommands(desk: IncidentDesk) {
         );
         await ctx.reply(
           textMessage(
-            `:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
+            md`:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
           ),
         );
       },
@@ -122,12 +124,14 @@ export function declareShortcut(desk: IncidentDesk): Shortcut {
     async run(ctx) {
       const message = ctx.message;
       const link = message && messageLink(message.channelId, message.ts);
+      // A message's text is in Slack's encoding; the form shows it as plain text (mentions as `@U…`).
+      const text = message && plainOf(message.text);
       await openDeclare(
         desk,
         ctx.triggerId,
         {
-          title: message && cut(message.text.split('\n')[0] ?? '', 100),
-          description: message ? `${cut(message.text, 2500)}\n\nFrom ${link}` : undefined,
+          title: text !== undefined ? cut(text.split('\n')[0] ?? '', 100) : undefined,
+          description: text !== undefined ? `${cut(text, 2500)}\n\nFrom ${link}` : undefined,
           commander: ctx.userId,
         },
         { channel: message?.channelId, message: link },

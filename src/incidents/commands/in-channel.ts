@@ -1,6 +1,7 @@
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand } from '../../platform/capability.js';
 import { args, choice, type Grammar, rest, user } from '../../platform/grammar/index.js';
+import { type Mrkdwn, md, mention } from '../../platform/mrkdwn.js';
 import type { IncidentDesk } from '../desk.js';
 import { type Incident, type IncidentState, STATES } from '../incident.js';
 import { acknowledge, assignRole, changeSeverity, changeStatus, note, resolve } from '../rules.js';
@@ -13,7 +14,7 @@ function here<A>(
   summary: string,
   grammar: Grammar<A>,
   example: string,
-  run: (incident: Incident, args: A, userId: string) => Promise<string>,
+  run: (incident: Incident, args: A, userId: string) => Promise<Mrkdwn>,
 ) {
   return subcommand({
     name: `incident ${name}`,
@@ -47,7 +48,7 @@ function changeCommands(desk: IncidentDesk) {
       'ack',
       async (incident, _a, by) => {
         await desk.apply(incident.id, (i, now) => acknowledge(i, by, now));
-        return `Acknowledged incident #${incident.id}.`;
+        return md`Acknowledged incident #${incident.id}.`;
       },
     ),
     here(
@@ -59,8 +60,8 @@ function changeCommands(desk: IncidentDesk) {
       async (incident, a: { state: IncidentState; text: string }, by) => {
         await desk.apply(incident.id, (i, now) => changeStatus(i, a.state, a.text, by, now));
         return a.state === 'resolved'
-          ? `Resolved incident #${incident.id}: the postmortem draft follows in this channel.`
-          : `Posted the update on incident #${incident.id}.`;
+          ? md`Resolved incident #${incident.id}: the postmortem draft follows in this channel.`
+          : md`Posted the update on incident #${incident.id}.`;
       },
     ),
     here(
@@ -72,7 +73,7 @@ function changeCommands(desk: IncidentDesk) {
       async (incident, a: { severity: string }, by) => {
         const next = severityNamed(desk, a.severity);
         await desk.apply(incident.id, (i, now) => changeSeverity(i, next, by, now));
-        return `Incident #${incident.id} is ${next} now.`;
+        return md`Incident #${incident.id} is ${next} now.`;
       },
     ),
     here(
@@ -83,7 +84,7 @@ function changeCommands(desk: IncidentDesk) {
       'lead @bob',
       async (i, a: { user: string }, by) => {
         await desk.apply(i.id, (current, now) => assignRole(current, 'commander', a.user, by, now));
-        return `<@${a.user}> leads incident #${i.id} now.`;
+        return md`${mention(a.user)} leads incident #${i.id} now.`;
       },
     ),
     here(
@@ -94,7 +95,7 @@ function changeCommands(desk: IncidentDesk) {
       'comms @bob',
       async (i, a: { user: string }, by) => {
         await desk.apply(i.id, (current, now) => assignRole(current, 'comms', a.user, by, now));
-        return `<@${a.user}> handles communications for incident #${i.id} now.`;
+        return md`${mention(a.user)} handles communications for incident #${i.id} now.`;
       },
     ),
   ];
@@ -112,7 +113,7 @@ function recordCommands(desk: IncidentDesk) {
       async (i, a: { text: string }, by) => {
         const made = note(i, a.text, by, desk.now());
         await desk.record(i, made.entry, { say: true });
-        return 'Noted on the timeline.';
+        return md`Noted on the timeline.`;
       },
     ),
     here(
@@ -123,7 +124,7 @@ function recordCommands(desk: IncidentDesk) {
       'resolve bad deploy rolled back',
       async (i, a: { summary: string }, by) => {
         await desk.apply(i.id, (current, now) => resolve(current, a.summary, by, now));
-        return `Resolved incident #${i.id}: the postmortem draft follows in this channel.`;
+        return md`Resolved incident #${i.id}: the postmortem draft follows in this channel.`;
       },
     ),
     here(
@@ -134,7 +135,7 @@ function recordCommands(desk: IncidentDesk) {
       'postmortem',
       async (i) => {
         const n = await desk.postmortem(i.id, { withinAck: true });
-        return `Postmortem draft ${n} is on its way.`;
+        return md`Postmortem draft ${n} is on its way.`;
       },
     ),
   ];

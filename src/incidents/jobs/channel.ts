@@ -3,6 +3,7 @@ import { SlackApiError } from '../../errors.js';
 import type { JobContext } from '../../platform/capability.js';
 import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
+import { topicOf } from '../rules.js';
 
 /** How often a job waiting for the incident's channel (or its card) looks again. */
 const SETUP_POLL_MS = 500;
@@ -81,4 +82,9 @@ export async function channelOf(desk: IncidentDesk, incident: Incident, ctx: Job
 export function waitUntil(desk: IncidentDesk, ctx: JobContext, dueAt: number): Promise<void> {
   const left = dueAt - desk.now();
   return left > 0 ? ctx.later(left) : Promise.resolve();
+}
+
+/** The channel topic with the commander's display name (Slack shows a topic's `<@U…>` as typed). */
+export async function topicNow(desk: IncidentDesk, incident: Incident): Promise<string> {
+  return topicOf(incident, await desk.services.names.lookup([incident.commander]));
 }

@@ -4,8 +4,8 @@ import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { announceMessage, cardMessage, keys } from '../messages.js';
 import { setupQueue } from '../queues.js';
-import { channelNamesFor, severityOf, topicOf } from '../rules.js';
-import { invite, SETUP_PATIENCE_MS, save, slackError } from './channel.js';
+import { channelNamesFor, severityOf } from '../rules.js';
+import { invite, SETUP_PATIENCE_MS, save, slackError, topicNow } from './channel.js';
 
 /** How often the setup job looks whether the card's post went through (it pins it then). */
 const CARD_POLL_MS = 200;
@@ -30,7 +30,7 @@ export function setupJob(desk: IncidentDesk): JobHandler<{ id: string }> {
         save(desk, id, (i) => ({ ...i, setup: { ...i.setup, [name]: value } }));
 
       if (incident.setup.topic === undefined) {
-        const topic = topicOf(incident);
+        const topic = await topicNow(desk, incident);
         await outbox.call('conversations.setTopic', { channel, topic });
         incident = await step('topic', topic);
       }

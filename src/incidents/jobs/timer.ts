@@ -61,13 +61,13 @@ async function escalate(desk: IncidentDesk, data: TimerJob, ctx: JobContext) {
     i && i.escalations < level ? { ...i, escalations: level, paged: i.paged || page } : undefined,
   );
   if (claimed) {
-    const who = mention.length > 0 ? `: ${mention.map((m) => `<@${m}>`).join(' ')}` : '';
     await desk.record(
       claimed,
       {
         at: desk.now(),
         kind: 'escalated',
-        text: `Escalated (level ${level})${page ? ', paged PagerDuty' : ''}${who}`,
+        text: `Escalated (level ${level})${page ? ', paged PagerDuty' : ''}`,
+        ...(mention.length > 0 && { people: mention }),
       },
       { say: false },
     );

@@ -1,3 +1,4 @@
+import { encodePlain } from '../mrkdwn.js';
 import { suggest } from '../suggest.js';
 import { GrammarError, shown } from './grammar-error.js';
 import type { Token } from './tokenize.js';
@@ -103,8 +104,11 @@ export function optional<N extends string, V>(part: Part<N, V, true>, fallback?:
 }
 
 /**
- * Everything left on the line, as typed (quotes kept, words joined by one space): `<reason…>`. Mentions stay in
- * Slack's markup (`<@U0BOB|bob>`) so they still notify when the text is posted back.
+ * Everything left on the line (quotes kept, words joined by one space): `<reason…>`, in Slack's encoding — `&amp;`,
+ * `&lt;`, `&gt;` as Slack sent them, so a typed `&lt;!channel&gt;` stays text. The only markup kept is the user and
+ * channel mentions the grammar parsed (`<@U0BOB>`, label dropped), so they still notify when the text is shown with
+ * `said()` (platform/mrkdwn.ts); `<!channel>`, `<!here>`, `<!everyone>` and user groups become plain words (`@here`),
+ * and a link its address (and label). `plainOf()` reads it as plain text.
  */
 export function rest<N extends string>(name: N, info: PartInfo = {}): Part<N, string, true> {
   return {
@@ -118,9 +122,27 @@ export function rest<N extends string>(name: N, info: PartInfo = {}): Part<N, st
       const [first] = tokens;
       if (!first) throw new GrammarError(`missing <${name}…>`);
       checkValue(name, first.text, first.raw);
-      return tokens.map((token) => token.raw).join(' ');
+      return tokens.map(sourceOf).join(' ');
     },
   };
+}
+
+/** A token of rest-of-line text in Slack's encoding: only parsed user and channel mentions stay markup. */
+function sourceOf(token: Token): string {
+  switch (token.kind) {
+    case 'user':
+      return `<@${token.id}>`;
+    case 'channel':
+      return `<#${token.id}>`;
+    case 'broadcast':
+      return `@${token.id}`;
+    case 'usergroup':
+      return encodePlain(token.label ?? `@${token.id}`);
+    case 'link':
+      return encodePlain(token.label && token.label !== token.id ? `${token.label} (${token.id})` : token.id!);
+    default:
+      return token.source;
+  }
 }
 
 const PAIR_KEY = /^[a-z][a-z0-9_]{0,62}$/;

@@ -21,8 +21,13 @@ export interface Token {
   label?: string;
   /** Set when an unquoted token reads `key=value` (the value possibly quoted: `title="Checkout errors"`). */
   pair?: { key: string; value: string };
-  /** The token as typed, quotes included; rest-of-line text is made of these. */
+  /** The token as typed, quotes included, decoded (`R&D`): what error messages quote. */
   raw: string;
+  /**
+   * The token exactly as Slack sent it (`R&amp;D`, `&lt;@U0BOB&gt;` for a typed `<@U0BOB>`): rest-of-line text is made
+   * of these, so a typed `&lt;…&gt;` stays text and never turns back into markup.
+   */
+  source: string;
 }
 
 /**
@@ -118,7 +123,8 @@ const PAIR_KEY = /^[^\s=]+$/;
 function readWord(text: string, start: number): { token: Token; end: number } {
   if (closersOf(text[start])) {
     const { content, end } = readQuoted(text, start);
-    return { token: { text: decode(content), quoted: true, kind: 'word', raw: decode(text.slice(start, end)) }, end };
+    const source = text.slice(start, end);
+    return { token: { text: decode(content), quoted: true, kind: 'word', raw: decode(source), source }, end };
   }
   let at = start;
   while (!endsToken(text, at)) {
@@ -126,13 +132,18 @@ function readWord(text: string, start: number): { token: Token; end: number } {
       const { content, end } = readQuoted(text, at + 1);
       const key = decode(text.slice(start, at));
       const value = decode(content);
-      const raw = decode(text.slice(start, end));
-      return { token: { text: `${key}=${value}`, quoted: false, kind: 'word', pair: { key, value }, raw }, end };
+      const source = text.slice(start, end);
+      const raw = decode(source);
+      return {
+        token: { text: `${key}=${value}`, quoted: false, kind: 'word', pair: { key, value }, raw, source },
+        end,
+      };
     }
     at++;
   }
-  const word = decode(text.slice(start, at));
-  const token: Token = { text: word, quoted: false, kind: 'word', raw: word };
+  const source = text.slice(start, at);
+  const word = decode(source);
+  const token: Token = { text: word, quoted: false, kind: 'word', raw: word, source };
   const eq = word.indexOf('=');
   if (eq > 0) token.pair = { key: word.slice(0, eq), value: word.slice(eq + 1) };
   return { token, end: at };
@@ -156,7 +167,7 @@ function readMarkup(text: string, start: number): { token: Token; end: number } 
     const match = pattern.exec(inner);
     if (!match) continue;
     const raw = text.slice(start, close + 1);
-    const token: Token = { text: raw, quoted: false, kind, id: match[1]!, raw };
+    const token: Token = { text: raw, quoted: false, kind, id: match[1]!, raw, source: raw };
     if (match[2] !== undefined) token.label = decode(match[2]);
     return { token, end: close + 1 };
   }
@@ -165,7 +176,10 @@ function readMarkup(text: string, start: number): { token: Token; end: number } 
 
 const ENTITY: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
 
-/** Slack escapes `&`, `<` and `>` in command text; values are read as the user typed them. */
+/**
+ * Slack escapes `&`, `<` and `>` in command text; values are read as the user typed them. A decoded value is text: a
+ * typed `<@U0ADMIN>` or `<!channel>` is a plain word (its kind stays `word`), and messages escape it when they show it.
+ */
 function decode(text: string): string {
   return text.replace(/&(?:amp|lt|gt);/g, (entity) => ENTITY[entity]!);
 }

@@ -1,6 +1,7 @@
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand } from '../../platform/capability.js';
 import { args, identifier } from '../../platform/grammar/index.js';
+import { md } from '../../platform/mrkdwn.js';
 import type { RunDesk } from '../desk.js';
 import { dryRunMessage, runLabel } from '../messages.js';
 import { experimentStart, type RunbookCatalog } from './launch.js';
@@ -26,7 +27,7 @@ export function experimentCommand(desk: RunDesk, catalog: RunbookCatalog) {
       const start = await experimentStart(catalog, { name: ctx.args.experiment, env: {} });
       if (ctx.args.dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
       const run = await desk.start({ ...start, requester: ctx.userId, channel: ctx.channelId });
-      await ctx.reply(textMessage(`Started ${runLabel(run)}: its progress is in the channel.`));
+      await ctx.reply(textMessage(md`Started ${runLabel(run)}: its progress is in the channel.`));
     },
   });
 }

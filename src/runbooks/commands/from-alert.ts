@@ -1,6 +1,7 @@
 import { alertGroupOfButton, RUN_RUNBOOK_ACTION } from '../../alerts/api.js';
 import { textMessage } from '../../platform/blocks.js';
 import type { Action } from '../../platform/capability.js';
+import { md } from '../../platform/mrkdwn.js';
 import type { Services } from '../../platform/services.js';
 import { type RunDesk, RunRefused } from '../desk.js';
 import { runLabel } from '../messages.js';
@@ -42,7 +43,7 @@ export function runFromAlert(
         { ...start, requester: ctx.userId, channel: group.channel, threadKey: group.messageKey },
         { withinAck: true },
       );
-      await ctx.respond(textMessage(`Started ${runLabel(run)}: its progress is in the alert's thread.`));
+      await ctx.respond(textMessage(md`Started ${runLabel(run)}: its progress is in the alert's thread.`));
     },
   };
 }

@@ -2,6 +2,7 @@ import { SlackApiError } from '../../errors.js';
 import { type Message, textMessage } from '../../platform/blocks.js';
 import { type CommandContext, subcommand } from '../../platform/capability.js';
 import { args, identifier, optional } from '../../platform/grammar/index.js';
+import { md } from '../../platform/mrkdwn.js';
 import { type RunDesk, RunRefused } from '../desk.js';
 import { dryRunMessage, paramsModal, runLabel } from '../messages.js';
 import { checkParams } from '../params.js';
@@ -31,7 +32,7 @@ export async function launchRunbook(
   });
   if (request.dryRun) return dryRunMessage(start.label, start.steps);
   const run = await desk.start({ ...start, requester: request.userId, channel: request.channel }, { withinAck: true });
-  return textMessage(`Started ${runLabel(run)}: its progress is in the channel.`);
+  return textMessage(md`Started ${runLabel(run)}: its progress is in the channel.`);
 }
 
 /** `/ops run <runbook> [<service>] [param=value…] [dry-run]`. */

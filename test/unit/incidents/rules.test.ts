@@ -159,7 +159,11 @@ describe('incident rules', () => {
       state: 'investigating',
       lastUpdateAt: T0,
     });
-    expect(topicOf(incident)).toBe('SEV1 · investigating · commander <@U0ALICE> · Checkout   returns 500s');
+    // Slack shows a topic as typed: the commander by name (or id), never `<@U…>`.
+    expect(topicOf(incident)).toBe('SEV1 · investigating · commander U0ALICE · Checkout   returns 500s');
+    expect(topicOf(incident, (id) => (id === 'U0ALICE' ? 'alice' : undefined))).toBe(
+      'SEV1 · investigating · commander alice · Checkout   returns 500s',
+    );
   });
 
   it('acknowledges once; a status update or resolve acknowledges too', () => {
@@ -175,7 +179,10 @@ describe('incident rules', () => {
   it('refuses changes that change nothing, and any change once resolved', () => {
     expect(() => changeSeverity(declared(), 'sev1', 'U0BOB', T0)).toThrow(Refused);
     expect(() => assignRole(declared(), 'commander', 'U0ALICE', 'U0BOB', T0)).toThrow(/commander already/);
-    expect(assignRole(declared(), 'comms', 'U0BOB', 'U0ALICE', T0).entry.text).toBe('Communications: <@U0BOB>');
+    expect(assignRole(declared(), 'comms', 'U0BOB', 'U0ALICE', T0).entry).toMatchObject({
+      text: 'Communications',
+      people: ['U0BOB'],
+    });
     const done = resolve(declared(), 'rolled back', 'U0BOB', T0 + 3_600_000).incident;
     expect(done).toMatchObject({ state: 'resolved', resolved: { by: 'U0BOB', summary: 'rolled back' } });
     expect(() => updateStatus(done, 'monitoring', 'x', 'U0BOB', T0)).toThrow(/resolved already/);

@@ -7,7 +7,7 @@ import { deploysHome } from '../../../src/deploys/messages.js';
 import { PermissionDenied, UsageError } from '../../../src/errors.js';
 import { pingReply } from '../../../src/ping/messages.js';
 import type { AuditEntry } from '../../../src/platform/audit-log.js';
-import { escapeMrkdwn } from '../../../src/platform/blocks.js';
+import { escapeText } from '../../../src/platform/mrkdwn.js';
 import { checkBlocks } from '../../../src/workspace/web-api/block-rules.js';
 import { registryOf } from '../../support/registry.js';
 
@@ -58,8 +58,14 @@ describe('message builders keep to Slack’s Block Kit limits', () => {
   });
 
   it('escapes user-controlled text in mrkdwn', () => {
-    expect(escapeMrkdwn('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
-    expect(JSON.stringify(messages.fullAudit.blocks)).not.toContain('<script>');
+    expect(escapeText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    // Audit targets are plain_text: shown as typed, never read as markup.
+    const fields = messages.fullAudit.blocks.flatMap(
+      (block) => (block.fields ?? []) as { type: string; text: string }[],
+    );
+    const typed = fields.filter((field) => field.text.includes('<script>'));
+    expect(typed).toHaveLength(50);
+    expect(typed.every((field) => field.type === 'plain_text')).toBe(true);
   });
 
   it('offers "Ping again" on a pong and says when a worker was lost', () => {

@@ -12,7 +12,7 @@ describe('tokenize', () => {
 
   it('groups quoted words, straight or curly, and remembers the quotes', () => {
     expect(tokenize('"Checkout errors"')).toEqual([
-      { text: 'Checkout errors', quoted: true, kind: 'word', raw: '"Checkout errors"' },
+      { text: 'Checkout errors', quoted: true, kind: 'word', raw: '"Checkout errors"', source: '"Checkout errors"' },
     ]);
     expect(texts("“DB down” ‘cache cold’ 'a b'")).toEqual(['DB down', 'cache cold', 'a b']);
     // A client may curl only one end; any closing quote of the same kind closes.
@@ -39,9 +39,25 @@ describe('tokenize', () => {
     expect(
       tokenize('<@U0BOB|bob> <@W0ALICE> <#C0API|api> <!subteam^S0X|@team> <!here> <https://x.example/a|the runbook>'),
     ).toEqual([
-      { text: '<@U0BOB|bob>', quoted: false, kind: 'user', id: 'U0BOB', label: 'bob', raw: '<@U0BOB|bob>' },
-      { text: '<@W0ALICE>', quoted: false, kind: 'user', id: 'W0ALICE', raw: '<@W0ALICE>' },
-      { text: '<#C0API|api>', quoted: false, kind: 'channel', id: 'C0API', label: 'api', raw: '<#C0API|api>' },
+      {
+        text: '<@U0BOB|bob>',
+        quoted: false,
+        kind: 'user',
+        id: 'U0BOB',
+        label: 'bob',
+        raw: '<@U0BOB|bob>',
+        source: '<@U0BOB|bob>',
+      },
+      { text: '<@W0ALICE>', quoted: false, kind: 'user', id: 'W0ALICE', raw: '<@W0ALICE>', source: '<@W0ALICE>' },
+      {
+        text: '<#C0API|api>',
+        quoted: false,
+        kind: 'channel',
+        id: 'C0API',
+        label: 'api',
+        raw: '<#C0API|api>',
+        source: '<#C0API|api>',
+      },
       {
         text: '<!subteam^S0X|@team>',
         quoted: false,
@@ -49,8 +65,9 @@ describe('tokenize', () => {
         id: 'S0X',
         label: '@team',
         raw: '<!subteam^S0X|@team>',
+        source: '<!subteam^S0X|@team>',
       },
-      { text: '<!here>', quoted: false, kind: 'broadcast', id: 'here', raw: '<!here>' },
+      { text: '<!here>', quoted: false, kind: 'broadcast', id: 'here', raw: '<!here>', source: '<!here>' },
       {
         text: '<https://x.example/a|the runbook>',
         quoted: false,
@@ -58,6 +75,7 @@ describe('tokenize', () => {
         id: 'https://x.example/a',
         label: 'the runbook',
         raw: '<https://x.example/a|the runbook>',
+        source: '<https://x.example/a|the runbook>',
       },
     ]);
   });

@@ -1,0 +1,61 @@
+import type { Logger } from '../log.js';
+
+/** How long a display name is trusted; a rename shows within this long. */
+const TTL_MS = 10 * 60_000;
+/** Names kept per process, at most (the oldest go first). */
+const MAX_NAMES = 5000;
+
+/** Calls a Web API method (the outbox's `call`, paced by Slack's tiers). */
+export type CallSlack = (method: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/**
+ * Display names of Slack users, for text Slack does not format (channel topics, plain-text audit lines), where a
+ * `<@U…>` mention would show as its raw id. Looked up with users.info and kept a few minutes per process; when
+ * Slack cannot say, the caller shows the id.
+ */
+export class UserNames {
+  private readonly names = new Map<string, { name: string | undefined; until: number }>();
+
+  constructor(
+    private readonly callSlack: CallSlack,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The user's display name (else real name, else handle), or undefined when Slack does not know it. */
+  async nameOf(userId: string): Promise<string | undefined> {
+    if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) return undefined;
+    const cached = this.names.get(userId);
+    if (cached && cached.until > this.now()) return cached.name;
+    let name: string | undefined;
+    try {
+      const result = (await this.callSlack('users.info', { user: userId })) as { user?: SlackUser };
+      name = displayName(result.user);
+    } catch (error) {
+      this.logger.warn({ err: { message: (error as Error).message } }, 'users.info failed: showing the id');
+      return undefined;
+    }
+    if (this.names.size >= MAX_NAMES) this.names.delete(this.names.keys().next().value!);
+    this.names.set(userId, { name, until: this.now() + TTL_MS });
+    return name;
+  }
+
+  /** Names for several ids at once, as a lookup (ids Slack does not know are absent). */
+  async lookup(userIds: Iterable<string>): Promise<(id: string) => string | undefined> {
+    const ids = [...new Set(userIds)];
+    const names = await Promise.all(ids.map((id) => this.nameOf(id)));
+    const found = new Map(ids.map((id, i) => [id, names[i]]));
+    return (id) => found.get(id);
+  }
+}
+
+interface SlackUser {
+  name?: string;
+  real_name?: string;
+  profile?: { display_name?: string; real_name?: string };
+}
+
+function displayName(user: SlackUser | undefined): string | undefined {
+  const name = user?.profile?.display_name || user?.profile?.real_name || user?.real_name || user?.name;
+  return name ? name.slice(0, 80) : undefined;
+}
