@@ -63,6 +63,9 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
         environment: deploy.environment,
         user: deploy.requester,
       });
+      if (result.committedAt !== undefined) {
+        await store.update(deploy.id, (d) => ({ ...d, committedAt: result.committedAt }));
+      }
       if (!result.ok) {
         const cancelledBy = await store.cancelRequestedBy(deploy.id);
         if (cancelledBy && result.detail === 'cancelled') {

@@ -42,6 +42,8 @@ export const DeploySchema = z.object({
   verified: z.boolean().default(false),
   /** Why it failed, was cancelled or what verification said. */
   detail: z.string().optional(),
+  /** When the deployed commit was made, as the provider reported it (a GitHub run's head commit): for lead time. */
+  committedAt: z.number().optional(),
   /** The provider's link (a GitHub run, a deploy dashboard). */
   link: z.string().optional(),
   /** Who decided the final state when it was not the run itself (Mark failed, Cancel, Reject). */

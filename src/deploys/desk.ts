@@ -16,7 +16,7 @@ import { DeployStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'approvals' | 'metrics' | 'logger' | 'now'
+  'redis' | 'key' | 'keysOf' | 'catalog' | 'outbox' | 'jobs' | 'approvals' | 'metrics' | 'logger' | 'now'
 >;
 
 /** A request refused before anything was recorded, with what to fix. */

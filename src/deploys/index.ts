@@ -19,7 +19,20 @@ export const deploys = defineCapability({
   name: 'deploys',
   title: 'Deploys',
   config: deploysConfig,
-  uses: ['redis', 'key', 'catalog', 'outbox', 'jobs', 'approvals', 'audit', 'permissions', 'metrics', 'logger', 'now'],
+  uses: [
+    'redis',
+    'key',
+    'keysOf',
+    'catalog',
+    'outbox',
+    'jobs',
+    'approvals',
+    'audit',
+    'permissions',
+    'metrics',
+    'logger',
+    'now',
+  ],
   build: (services) => {
     const desk = new DeployDesk(services);
     return {

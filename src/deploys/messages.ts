@@ -5,7 +5,7 @@ import { formatDuration } from '../config/duration.js';
 import { type Block, button, context, type Message, message, section, truncate } from '../platform/blocks.js';
 import { code, join, link, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { Deploy, DeployStatus } from './deploy.js';
-import type { deployStats } from './rules.js';
+import { type DoraFigures, doraLine } from './dora.js';
 
 /** The approval gate deploys declare: its requests' ids are deploy ids. */
 export const APPROVAL_GATE = 'deploy';
@@ -118,22 +118,17 @@ export function outputMessage(deploy: Pick<Deploy, 'id'>, tail: string, done: bo
 }
 
 /** `/ops deploys <service> [<environment>]`: the latest deploys and the DORA figures. */
-export function historyMessage(
-  title: string,
-  deploys: readonly Deploy[],
-  stats: ReturnType<typeof deployStats>,
-): Message {
+export function historyMessage(title: string, deploys: readonly Deploy[], dora: readonly DoraFigures[]): Message {
   const lines = deploys.map((deploy) => {
     const approver = deploy.approvedBy ? md`, approved by ${mention(deploy.approvedBy)}` : '';
     const verified = deploy.status === 'succeeded' ? (deploy.verified ? ', verified' : ', not verified') : '';
     return md`${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — ${mention(deploy.requester)}${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
   });
-  const rate = stats.changeFailureRate === undefined ? 'n/a' : `${Math.round(stats.changeFailureRate * 100)}%`;
-  const figures = `${stats.finished} finished, ${stats.failed} failed, ${stats.rollbacks} rollbacks — change failure rate ${rate}`;
-  return message(md`${title}: ${deploys.length === 0 ? 'no deploys yet' : figures}`, [
+  const figures = dora.map(doraLine);
+  return message(md`${title}: ${deploys.length === 0 ? 'no deploys yet' : figures.join('; ')}`, [
     section(md`*${title}*`),
     section(lines.length > 0 ? join(lines, md`\n`) : md`No deploys yet.`),
-    context(md`${figures}`),
+    context(md`${figures.join('\n')}`),
   ]);
 }
 
@@ -146,7 +141,10 @@ export interface HomeRow {
 }
 
 /** The deploys section of the Home tab: a line per service and environment, within one section's limit. */
-export function deploysHome(rows: readonly HomeRow[]): Block[] {
+export function deploysHome(
+  rows: readonly HomeRow[],
+  dora: readonly { service: string; figures: readonly DoraFigures[] }[] = [],
+): Block[] {
   if (rows.length === 0) return [];
   const lines = rows.map((row) => {
     const running = row.current ? code(row.current) : 'nothing deployed yet';
@@ -156,5 +154,9 @@ export function deploysHome(rows: readonly HomeRow[]): Block[] {
         : '';
     return md`*${row.service}* ${row.environment}: ${running}${latest}`;
   });
-  return [section(md`*Deploys*\n${join(lines, md`\n`)}`)];
+  const keys = dora.map(({ service, figures }) => md`*${service}* ${figures.map(doraLine).join(' · ')}`);
+  return [
+    section(md`*Deploys*\n${join(lines, md`\n`)}`),
+    ...(keys.length > 0 ? [section(md`*DORA keys* (7d · 30d)\n${join(keys, md`\n`)}`)] : []),
+  ];
 }

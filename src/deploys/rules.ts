@@ -79,20 +79,3 @@ export function lastGoodBefore(
       deploy.requestedAt < from.requestedAt,
   )?.version;
 }
-
-/** DORA figures over a history: how many finished, how many failed, and the change failure rate. */
-export function deployStats(history: readonly Deploy[]): {
-  finished: number;
-  failed: number;
-  rollbacks: number;
-  changeFailureRate: number | undefined;
-} {
-  const finished = history.filter((deploy) => deploy.status === 'succeeded' || deploy.status === 'failed');
-  const failed = finished.filter((deploy) => deploy.status === 'failed' || !deploy.verified).length;
-  return {
-    finished: finished.length,
-    failed,
-    rollbacks: history.filter((deploy) => deploy.kind === 'rollback').length,
-    changeFailureRate: finished.length === 0 ? undefined : failed / finished.length,
-  };
-}

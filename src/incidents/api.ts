@@ -27,3 +27,13 @@ const view = (incident: Incident): IncidentView => ({
 export async function openIncidents(services: Pick<Services, 'redis' | 'keysOf'>): Promise<IncidentView[]> {
   return (await new IncidentStore(services.redis, services.keysOf('incidents')).open()).map(view);
 }
+
+/** A service's incidents resolved since `since` (ms), newest first: for time to restore. */
+export async function resolvedIncidents(
+  services: Pick<Services, 'redis' | 'keysOf'>,
+  service: string,
+  since: number,
+): Promise<IncidentView[]> {
+  const store = new IncidentStore(services.redis, services.keysOf('incidents'));
+  return (await store.resolvedSince(service, since)).map(view);
+}

@@ -4,6 +4,8 @@ import { type Incident, IncidentSchema, type TimelineEntry, TimelineEntrySchema 
 
 /** Incidents are kept this long after their last change (postmortems are regenerated from them). */
 const RECORD_TTL_SECONDS = 365 * 86_400;
+/** Resolved incidents kept in each service's index. */
+const RESOLVED_KEPT = 500;
 /** Timeline entries kept per incident. */
 const TIMELINE_LENGTH = 2000;
 
@@ -75,8 +77,29 @@ export class IncidentStore {
    * Applies `change` to the incident and stores what it returns (undefined stores nothing); reruns it on the newest
    * value when another process wrote meanwhile. Returns what was stored, or undefined.
    */
-  change(id: string, change: (incident: Incident | undefined) => Incident | undefined): Promise<Incident | undefined> {
-    return this.incidents.change(id, change);
+  async change(
+    id: string,
+    change: (incident: Incident | undefined) => Incident | undefined,
+  ): Promise<Incident | undefined> {
+    const next = await this.incidents.change(id, change);
+    // Each service's resolved incidents, by when they were resolved: time to restore reads them without a scan.
+    if (next?.service !== undefined && next.resolved) {
+      const key = this.key('resolved', next.service);
+      await this.redis
+        .multi()
+        .zadd(key, next.resolved.at, next.id)
+        .zremrangebyrank(key, 0, -RESOLVED_KEPT - 1)
+        .expire(key, RECORD_TTL_SECONDS)
+        .exec();
+    }
+    return next;
+  }
+
+  /** The service's incidents resolved since `since` (ms), newest first; one reopened since is left out. */
+  async resolvedSince(service: string, since: number): Promise<Incident[]> {
+    const ids = await this.redis.zrevrangebyscore(this.key('resolved', service), '+inf', since);
+    const incidents = await Promise.all(ids.map((id) => this.get(id)));
+    return incidents.filter((incident): incident is Incident => incident?.state === 'resolved');
   }
 
   /** Open incidents, oldest first. */

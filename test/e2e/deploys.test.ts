@@ -151,6 +151,9 @@ describe('deploys end to end', () => {
     const publish = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.alice);
     expect(publish.response.ok).toBe(true);
     expect(JSON.stringify(publish.params.view)).toContain('*api* staging: `1.0.0`');
+    expect(JSON.stringify(publish.params.view)).toMatch(
+      /\*api\* 7d: 1 deploy, lead time unknown, change failure rate 0%, time to restore unknown · 30d: /,
+    );
   });
 
   it('asks for approval in production: self-approval and non-approvers are refused, an approver starts it once', async () => {
@@ -199,7 +202,10 @@ describe('deploys end to end', () => {
     expect(deployLog().at(-1)).toBe('api 1.0.0 production');
 
     const history = await answer(USERS.carol, 'deploys api production');
-    expect(history).toMatch(/3 finished, 1 failed, 1 rollbacks — change failure rate 33%/);
+    // The rolled-back change is one failure; the rollback itself is no change.
+    expect(history).toContain(
+      '7d: 1 deploy, lead time unknown, change failure rate 50%, time to restore unknown; 30d: 1 deploy,',
+    );
   });
 
   it('runs exactly one deploy for a double click and two approvers clicking at once', async () => {
@@ -345,6 +351,8 @@ describe('deploys end to end', () => {
     expect(JSON.stringify(done.blocks)).toMatch(
       /<https:\/\/github\.com\/acme\/api\/actions\/runs\/\d+\|Follow the deploy>/,
     );
+    // Lead time from the run's head commit (the fixture's, years ago): known for GitHub, unknown elsewhere.
+    expect(await answer(USERS.carol, 'deploys gh')).toMatch(/7d: 1 deploy, lead time \d+d, change failure rate 0%/);
   });
 
   it('finds the run when GitHub answers a dispatch with 204, and fails the deploy on a failed run', async () => {

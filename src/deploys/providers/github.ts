@@ -12,6 +12,7 @@ const Run = z.object({
   conclusion: z.string().nullable(),
   html_url: z.string(),
   created_at: z.string(),
+  head_commit: z.object({ timestamp: z.string() }).nullish(),
 });
 const Dispatched = z.object({ workflow_run_id: z.number(), html_url: z.string() });
 const Runs = z.object({ workflow_runs: z.array(Run) });
@@ -88,8 +89,9 @@ async function runWorkflow(config: GithubDeploy, deployId: string, run: Provider
         if (status !== last) run.onOutput(`run ${runId}: ${status}\n`);
         last = status;
         if (current.status === 'completed') {
+          const committedAt = Date.parse(current.head_commit?.timestamp ?? '');
           return current.conclusion === 'success'
-            ? { ok: true, detail: 'the workflow run succeeded' }
+            ? { ok: true, detail: 'the workflow run succeeded', ...(!Number.isNaN(committedAt) && { committedAt }) }
             : { ok: false, detail: `the workflow run ended ${current.conclusion ?? 'without a conclusion'}` };
         }
       }

@@ -23,6 +23,8 @@ export interface ProviderResult {
   ok: boolean;
   /** One line for the message: `exit code 0`, `timed out after 10m`, `cancelled`. */
   detail: string;
+  /** When the deployed commit was made (ms), when the provider reports it (GitHub's run's head commit). */
+  committedAt?: number;
 }
 
 /** A way to run a deploy (ops.yml `deploy.provider`): the job runs whichever the service names, the same way. */

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { anchored } from '../../../src/deploys/config.js';
 import type { Deploy } from '../../../src/deploys/deploy.js';
-import {
-  currentVersion,
-  deployStats,
-  isFrozen,
-  lastGoodBefore,
-  mayStart,
-  versionProblem,
-} from '../../../src/deploys/rules.js';
+import { deployStats, doraFigures, doraLine, roughDuration } from '../../../src/deploys/dora.js';
+import { currentVersion, isFrozen, lastGoodBefore, mayStart, versionProblem } from '../../../src/deploys/rules.js';
 
 let seq = 0;
 const deploy = (over: Partial<Deploy>): Deploy => ({
@@ -79,16 +73,84 @@ describe('lastGoodBefore and currentVersion', () => {
   });
 });
 
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const NOW = 100 * DAY;
+/** A deploy that finished a day before NOW, after those made before it. */
+const recent = (over: Partial<Deploy>): Deploy =>
+  deploy({ requestedAt: NOW - DAY + seq, finishedAt: NOW - DAY + seq + 1, ...over });
+
 describe('deployStats', () => {
-  it('counts a failed or unverified deploy as a change failure, and rollbacks', () => {
+  it('counts a failed or unverified deploy as a change failure; rollbacks are not changes', () => {
     const stats = deployStats([
-      deploy({}),
-      deploy({ status: 'failed' }),
-      deploy({ verified: false }),
-      deploy({ kind: 'rollback' }),
-      deploy({ status: 'rejected' }),
+      recent({}),
+      recent({ status: 'failed' }),
+      recent({ verified: false }),
+      recent({ status: 'rejected' }),
     ]);
-    expect(stats).toEqual({ finished: 4, failed: 2, rollbacks: 1, changeFailureRate: 0.5 });
+    expect(stats).toEqual({ changes: 3, failed: 2, rollbacks: 0, changeFailureRate: 2 / 3 });
     expect(deployStats([]).changeFailureRate).toBeUndefined();
+  });
+
+  it('counts a verified deploy that was rolled back as a failure, in its own environment only', () => {
+    const rolledBack = recent({ version: '1.1.0' });
+    const staging = recent({ environment: 'staging' });
+    const rollback = recent({ kind: 'rollback' });
+    const after = recent({ version: '1.2.0' });
+    expect(deployStats([after, rollback, staging, rolledBack])).toEqual({
+      changes: 3,
+      failed: 1,
+      rollbacks: 1,
+      changeFailureRate: 1 / 3,
+    });
+  });
+});
+
+describe('doraFigures', () => {
+  const history = [
+    recent({ finishedAt: NOW - DAY, committedAt: NOW - DAY - 4 * HOUR }),
+    recent({ finishedAt: NOW - DAY, committedAt: NOW - DAY - 2 * HOUR }),
+    recent({}),
+    recent({ status: 'failed', committedAt: NOW - 2 * DAY }),
+    recent({ requestedAt: NOW - 20 * DAY, finishedAt: NOW - 20 * DAY, committedAt: NOW - 21 * DAY }),
+    recent({ requestedAt: NOW - 40 * DAY, finishedAt: NOW - 40 * DAY }),
+  ];
+  const restores = [
+    { declaredAt: NOW - 3 * DAY, resolvedAt: NOW - 3 * DAY + 30 * 60_000 },
+    { declaredAt: NOW - 12 * DAY, resolvedAt: NOW - 12 * DAY + 90 * 60_000 },
+  ];
+
+  it('counts deploys, the median lead time, the failure rate and the median restore over 7 and 30 days', () => {
+    expect(doraFigures(history, restores, NOW, 7)).toEqual({
+      days: 7,
+      deploys: 3,
+      leadTime: 3 * HOUR,
+      changeFailureRate: 1 / 4,
+      timeToRestore: 30 * 60_000,
+    });
+    expect(doraFigures(history, restores, NOW, 30)).toEqual({
+      days: 30,
+      deploys: 4,
+      leadTime: 4 * HOUR,
+      changeFailureRate: 1 / 5,
+      timeToRestore: 60 * 60_000,
+    });
+  });
+
+  it('says unknown where nothing reports a figure', () => {
+    const figures = doraFigures([recent({})], [], NOW, 7);
+    expect(doraLine(figures)).toBe('7d: 1 deploy, lead time unknown, change failure rate 0%, time to restore unknown');
+    expect(doraLine(doraFigures([], [], NOW, 30))).toBe(
+      '30d: 0 deploys, lead time unknown, change failure rate unknown, time to restore unknown',
+    );
+  });
+
+  it('rounds durations to their largest unit', () => {
+    expect([
+      roughDuration(10_000),
+      roughDuration(45 * 60_000),
+      roughDuration(26 * HOUR),
+      roughDuration(3 * DAY),
+    ]).toEqual(['1m', '45m', '26h', '3d']);
   });
 });
