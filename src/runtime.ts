@@ -21,7 +21,7 @@ import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { AuditLog } from './platform/audit-log.js';
-import { buildCapability, type CapabilityDefinition } from './platform/capability.js';
+import { buildCapability, type CapabilityDefinition, type JobHandler } from './platform/capability.js';
 import { RefusalThrottle } from './platform/refusal-throttle.js';
 import { Registry } from './platform/registry.js';
 import type { Services } from './platform/services.js';
@@ -81,6 +81,15 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   // The token first: it needs nothing else, so a refused one leaves nothing to clean up.
   const slackClient = createSlackClient(options.slack.botToken, options.slack.apiUrl);
   await checkBotToken(slackClient, logger);
+  const redis = await connectCheckedRedis(env, logger);
+  const parts = buildParts(options, slackClient, redis, workerId);
+  const bot = env.role !== 'worker' ? startBot(options, parts) : undefined;
+  const workers = env.role !== 'bot' ? await startJobWorkers(options, parts) : undefined;
+  return serve(options, parts, bot, workers);
+}
+
+/** Connects to Redis and checks it can be used; a Redis that cannot leaves no connection behind. */
+async function connectCheckedRedis(env: Env, logger: Logger): Promise<RedisConnections> {
   const redis = connectRedis(env.redis.url, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
   try {
     await checkRedis(redis.client);
@@ -90,9 +99,32 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     const where = new URL(env.redis.url).host;
     throw new Error(`REDIS_URL: cannot reach Redis at ${where} (${(error as Error).message})`);
   }
-  const runsBot = env.role !== 'worker';
-  const runsWorkers = env.role !== 'bot';
-  const audit = new AuditLog(redis.client, redis.keys.audit, env.audit);
+  return redis;
+}
+
+/** Everything one process is made of, built but not yet started. */
+interface Parts {
+  workerId: string;
+  redis: RedisConnections;
+  metrics: Metrics;
+  outbox: SlackOutbox;
+  audit: AuditLog;
+  permissions: Permissions;
+  now: () => Date;
+  subscriptions: Subscriptions;
+  homeViewers: HomeViewers;
+  registry: Registry;
+  handlers: JobHandler<unknown>[];
+  queues: JobQueues;
+}
+
+/** The shared services, the capabilities built on them, and the queues their job handlers declare. */
+function buildParts(
+  options: OpsdeckOptions,
+  slackClient: ReturnType<typeof createSlackClient>,
+  redis: RedisConnections,
+  workerId: string,
+): Parts {
   // Capabilities are built first: their queue declarations decide which queues exist.
   let queues: JobQueues | undefined;
   const metrics = createMetrics({ collectQueueDepth: async () => (queues ? queues.depth() : {}) });
@@ -101,7 +133,53 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     cancel: (queue, jobId) => queues!.cancel(queue, jobId),
     replace: (queue, data, opts) => queues!.replace(queue, data, opts),
   } satisfies Services['jobs'];
+  const { env, logger } = options;
   const outbox = new SlackOutbox({ client: slackClient, jobs, redis, metrics, logger, delivery: env.outbox });
+  const built = buildServices(options, slackClient, redis, { workerId, metrics, jobs, outbox });
+  const registry = buildRegistry(options.capabilities ?? CAPABILITIES, built.services, redis);
+  // The platform's own queues (heartbeat, Slack delivery), then every capability's.
+  const handlers = [
+    heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }),
+    outbox.handler,
+    homePublishHandler({
+      outbox,
+      now: built.services.now,
+      view: (userId) => homeView(registry, env.slashCommand, userId),
+    }),
+    ...registry.jobs(),
+  ];
+  queues = new JobQueues(
+    redis,
+    handlers.map((handler) => handler.queue),
+    logger,
+  );
+  const { audit, permissions, now } = built.services;
+  const { subscriptions, homeViewers } = built;
+  return {
+    workerId,
+    redis,
+    metrics,
+    outbox,
+    audit,
+    permissions,
+    now,
+    subscriptions,
+    homeViewers,
+    registry,
+    handlers,
+    queues,
+  };
+}
+
+/** The services every capability is given (each then gets its own keys and approvals in buildRegistry). */
+function buildServices(
+  options: OpsdeckOptions,
+  slackClient: ReturnType<typeof createSlackClient>,
+  redis: RedisConnections,
+  given: Pick<Services, 'workerId' | 'jobs' | 'outbox'> & { metrics: Metrics },
+): { services: Services; subscriptions: Subscriptions; homeViewers: HomeViewers } {
+  const { env, logger } = options;
+  const audit = new AuditLog(redis.client, redis.keys.audit, env.audit);
   const groups = new UsergroupCache(redis.client, redis.keys, env.usergroupCacheMs, async (usergroup) => {
     const result = await slackClient.usergroups.users.list({ usergroup });
     return result.users ?? [];
@@ -111,34 +189,43 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
   const now = options.now ?? (() => new Date());
   const subscriptions = new Subscriptions(redis.client, logger);
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
-
   const services: Services = {
     slashCommand: env.slashCommand,
     logger,
     catalog: options.catalog,
     audit,
     permissions,
-    jobs,
-    outbox,
+    jobs: given.jobs,
+    outbox: given.outbox,
     redis: redis.client,
     subscribe: (channel, listener) => subscriptions.subscribe(channel, listener),
     key: () => {
       throw new Error('each capability gets its own key builder');
     },
-    // Each capability gets its own, under its keys (below).
+    // Each capability gets its own, under its keys (buildRegistry).
     approvals: undefined as unknown as Services['approvals'],
     keysOf:
       (capability) =>
       (...parts) =>
         redis.keys.capability(capability, ...parts),
-    metrics: metrics.registry,
-    workerId,
+    metrics: given.metrics.registry,
+    workerId: given.workerId,
     now,
-    home: homeRefresh({ viewers: homeViewers, jobs, now }),
-    names: new UserNames((method, args) => outbox.call(method, args), logger),
+    home: homeRefresh({ viewers: homeViewers, jobs: given.jobs, now }),
+    names: new UserNames((method, args) => given.outbox.call(method, args), logger),
   };
-  const registry = new Registry(
-    (options.capabilities ?? CAPABILITIES).map((definition) => {
+  return { services, subscriptions, homeViewers };
+}
+
+/** Builds each capability with its own logger, keys and approval gates; the gates' buttons join its actions. */
+function buildRegistry(
+  definitions: readonly CapabilityDefinition[],
+  services: Services,
+  redis: RedisConnections,
+): Registry {
+  const { logger, now } = services;
+  return new Registry(
+    definitions.map((definition) => {
       // A capability's keys live under its own name, so two capabilities can never collide.
       const key = (...parts: string[]) => redis.keys.capability(definition.name, ...parts);
       const gateDeps = { capability: definition.name, redis: redis.client, key, now };
@@ -153,58 +240,60 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       return { ...capability, actions: [...capability.actions, ...approvalActions] };
     }),
   );
-  // The platform's own queues (heartbeat, Slack delivery), then every capability's.
-  const handlers = [
-    heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }),
-    outbox.handler,
-    homePublishHandler({ outbox, now, view: (userId) => homeView(registry, env.slashCommand, userId) }),
-    ...registry.jobs(),
-  ];
-  queues = new JobQueues(
-    redis,
-    handlers.map((handler) => handler.queue),
-    logger,
-  );
+}
+
+/** The Slack-facing side: commands, events, actions and the Home tab (connected later, by serve). */
+function startBot(options: OpsdeckOptions, parts: Parts): Bot {
+  const { env, logger } = options;
+  const { registry, audit, permissions, metrics, now, redis, homeViewers } = parts;
   const firstSeen = (kind: string) => async (id: string) =>
     (await redis.client.set(redis.keys.seen(kind, id), '1', 'EX', DEDUPE_TTL_SECONDS, 'NX')) === 'OK';
-
-  let bot: Bot | undefined;
-  if (runsBot) {
-    bot = createBot(
-      options.slack,
-      {
-        registry,
-        slashCommand: env.slashCommand,
-        audit,
-        permissions,
-        metrics,
-        logger,
-        firstSeen,
-        now,
-        homeView: (userId) => homeView(registry, env.slashCommand, userId),
-        homeOpened: (userId) => homeViewers.opened(userId, now().getTime()),
-      },
-      logger,
-    );
-  }
-
-  let workers: WorkerPool | undefined;
-  if (runsWorkers) {
-    const jobQueues = queues;
-    workers = startWorkers({
-      redis,
-      handlers,
-      concurrency: env.worker.concurrency,
-      lockMs: env.worker.lockMs,
-      abandonedKey: (queue, jobId) => jobQueues.abandonedKey(queue, jobId),
+  return createBot(
+    options.slack,
+    {
+      registry,
+      slashCommand: env.slashCommand,
+      audit,
+      permissions,
       metrics,
       logger,
-      name: workerId,
-    });
-    await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
-    await syncSchedules(handlers, (name) => jobQueues.queue(name));
-  }
+      firstSeen,
+      now,
+      homeView: (userId) => homeView(registry, env.slashCommand, userId),
+      homeOpened: (userId) => homeViewers.opened(userId, now().getTime()),
+    },
+    logger,
+  );
+}
 
+/** Starts consuming every queue, the heartbeat that readiness looks for, and the handlers' schedules. */
+async function startJobWorkers(options: OpsdeckOptions, parts: Parts): Promise<WorkerPool> {
+  const { env, logger } = options;
+  const { redis, handlers, queues, metrics, workerId } = parts;
+  const workers = startWorkers({
+    redis,
+    handlers,
+    concurrency: env.worker.concurrency,
+    lockMs: env.worker.lockMs,
+    abandonedKey: (queue, jobId) => queues.abandonedKey(queue, jobId),
+    metrics,
+    logger,
+    name: workerId,
+  });
+  await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
+  await syncSchedules(handlers, (name) => queues.queue(name));
+  return workers;
+}
+
+/** The HTTP server with readiness and close; a process that cannot listen or connect stops what it started. */
+async function serve(
+  options: OpsdeckOptions,
+  parts: Parts,
+  bot: Bot | undefined,
+  workers: WorkerPool | undefined,
+): Promise<Opsdeck> {
+  const { env, logger } = options;
+  const { redis, metrics, registry, queues, outbox, audit, workerId } = parts;
   const readiness = async (): Promise<Readiness> => {
     const redisUp = await redis.client.ping().then(
       () => true,
@@ -216,7 +305,6 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     if (bot?.connected) checks.slackConnected = bot.connected();
     return { ready: Object.values(checks).every(Boolean), checks };
   };
-
   const server = createHttpServer({
     slack:
       bot?.receiver && options.slack.mode === 'http'
@@ -242,7 +330,7 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
       await bot?.stop();
       await workers?.close(env.shutdownTimeoutMs);
       await queues.close();
-      await subscriptions.close();
+      await parts.subscriptions.close();
       await redis.close();
       logger.info('opsdeck stopped');
     })();
@@ -256,12 +344,16 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
     await close().catch(() => {});
     throw error;
   }
+  const url = serverUrl(server);
+  logger.info({ url, role: env.role, mode: options.slack.mode, workerId }, 'opsdeck started');
+  return { url, metrics, redis, queues, outbox, audit, workerId, readiness, close };
+}
+
+/** The URL clients use to reach the server; a wildcard bind is reached over loopback. */
+function serverUrl(server: Server): string {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, role: env.role, mode: options.slack.mode, workerId }, 'opsdeck started');
-
-  return { url, metrics, redis, queues, outbox, audit, workerId, readiness, close };
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { textMessage } from '../platform/blocks.js';
 import type { Action, ActionContext } from '../platform/capability.js';
 import { plain } from '../platform/mrkdwn.js';
-import { FLAGS_ROLE, withFlagsRole } from './commands.js';
+import { FLAGS_ROLE, withFlagsRole } from './commands/kit.js';
 import type { FlagsContext } from './context.js';
 import { ACTIONS, flagCard, parseCardValue } from './messages.js';
 import { ROLLOUT_ACTIONS } from './rollout-messages.js';

@@ -1,6 +1,6 @@
 import { defineCapability } from '../platform/capability.js';
 import { flagActions } from './actions.js';
-import { flagCommands } from './commands.js';
+import { flagCommands } from './commands/index.js';
 import { flagsConfig } from './config.js';
 import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
