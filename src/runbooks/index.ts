@@ -1,23 +1,16 @@
-import { textMessage } from '../platform/blocks.js';
-import { type Action, type ActionContext, defineCapability, subcommand } from '../platform/capability.js';
+import { defineCapability, subcommand } from '../platform/capability.js';
 import { args, optional, rest } from '../platform/grammar/index.js';
-import { md, plain } from '../platform/mrkdwn.js';
 import { experimentCommand } from './commands/experiment-command.js';
 import { runFromAlert } from './commands/from-alert.js';
 import { runbookCatalog } from './commands/launch.js';
 import { paramsView } from './commands/params-view.js';
+import { cancelAction, resolveActions } from './commands/run-buttons.js';
 import { runCommand } from './commands/run-command.js';
 import { runbooksConfig } from './config.js';
 import { parseGateId, RunDesk } from './desk.js';
 import { stepHandler } from './jobs/step-job.js';
-import { ACTIONS, APPROVAL_GATE, homeSection, listMessage } from './messages.js';
+import { APPROVAL_GATE, homeSection, listMessage } from './messages.js';
 import { matchesSearch } from './rules.js';
-
-/** `<run id>:<step index>`, the value of a gate's and an interrupted step's buttons. */
-function stepOf(value: string | undefined): { runId: string; index: number } | undefined {
-  const match = /^(\d{1,15}):(\d{1,3})$/.exec(value ?? '');
-  return match ? { runId: match[1]!, index: Number(match[2]) } : undefined;
-}
 
 /**
  * Runbooks (ops.yml `runbooks:`) and chaos experiments in Chaos Toolkit's format (`experiments:`) as durable runs:
@@ -45,17 +38,6 @@ export const runbooks = defineCapability({
   build: (services) => {
     const desk = new RunDesk(services);
     const catalog = runbookCatalog(() => services.catalog);
-
-    const resolveActions: Action[] = (['retry', 'skip', 'abort'] as const).map((choice) => ({
-      actionId: ACTIONS[choice],
-      changes: false,
-      async run(ctx: ActionContext) {
-        const step = stepOf(ctx.value);
-        if (!step) return;
-        const refusal = await desk.resolve({ ...step, userId: ctx.userId, choice });
-        if (refusal) await ctx.respond(textMessage(plain(refusal)));
-      },
-    }));
 
     return {
       async home() {
@@ -98,27 +80,7 @@ export const runbooks = defineCapability({
         runCommand(desk, catalog),
         experimentCommand(desk, catalog),
       ],
-      actions: [
-        ...resolveActions,
-        runFromAlert(desk, catalog, services),
-        {
-          actionId: ACTIONS.cancel,
-          changes: true,
-          auditTarget: (value) => `run#${value}`,
-          async run(ctx) {
-            const run = ctx.value ? await desk.store.get(ctx.value) : undefined;
-            if (!run) return void (await ctx.respond(textMessage(md`That run is no longer kept.`)));
-            // Whoever may start it, or decide it, may stop it.
-            await desk.requireAny(ctx.userId, [run.humanRole, 'deployer'], 'runbooks.cancel', `${run.name}#${run.id}`);
-            const refusal = await desk.cancel(run.id, ctx.userId);
-            await ctx.respond(
-              textMessage(
-                refusal ? plain(refusal) : md`Cancelling #${run.id}: the current step is stopped, the rest skipped.`,
-              ),
-            );
-          },
-        },
-      ],
+      actions: [...resolveActions(desk), runFromAlert(desk, catalog, services), cancelAction(desk)],
       views: [paramsView(desk, catalog)],
       jobs: [stepHandler(desk, services.logger)],
     };
