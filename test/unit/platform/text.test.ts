@@ -10,6 +10,8 @@ describe('cut', () => {
     expect(cut('e\u0301e\u0301', 3)).toBe('e\u0301');
     expect(cut('short', 10)).toBe('short');
     expect(cut(`${'x'.repeat(99)}😀`, 100)).toBe('x'.repeat(99));
+    // A cluster that straddles the limit far into a long input is still left out whole.
+    expect(cut(`${'x'.repeat(99)}👩‍👩‍👧${'y'.repeat(100_000)}`, 100)).toBe('x'.repeat(99));
   });
 
   it('truncate() cuts on a grapheme and marks it', () => {
