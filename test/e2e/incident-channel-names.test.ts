@@ -68,7 +68,9 @@ describe('incident channel names', () => {
       h.slack.calls.filter((c) => c.method === method && (c.response as { error?: string }).error !== 'ratelimited');
     const creates = answered('conversations.create');
     expect(new Set(creates.map((c) => c.params.name)).size).toBe(TITLES.length);
-    expect(creates.length).toBeLessThanOrEqual(TITLES.length + 2);
+    // Each channel was made once. (A create whose answer was lost is sent again under the same name and adopted: that
+    // is a retry, not a name, so the count of creates is not bounded here, only the names and the channels made.)
+    expect(creates.filter((c) => (c.response as { ok?: boolean }).ok === true)).toHaveLength(TITLES.length);
     expect(answered('conversations.list').length).toBeLessThanOrEqual(2);
   }, 120_000);
 });
