@@ -15,7 +15,7 @@ import {
   type StepResult,
   settle,
 } from './rules.js';
-import { isFinal, type PlannedStep, type Run } from './run.js';
+import { isFinal, type Run } from './run.js';
 import { RunStore } from './store.js';
 
 export type DeskServices = Pick<
@@ -29,20 +29,11 @@ export class RunRefused extends Refused {}
 /** The progress message's outbox key; output replies go in its thread. */
 export const messageKey = (id: string) => `runbook-${id}`;
 
-export interface StartInput {
-  kind: Run['kind'];
-  name: string;
-  service?: string;
-  params: Record<string, string>;
-  requester: string;
-  channel: string;
-  threadKey?: string;
-  auto?: boolean;
-  steps: PlannedStep[];
-  guard?: string[];
-  concurrent: boolean;
-  humanRole: string;
-}
+/** What starting a run takes: the run's own fields as the caller knows them, before the engine adds its state. */
+export type StartInput = Pick<
+  Run,
+  'kind' | 'name' | 'service' | 'params' | 'requester' | 'channel' | 'threadKey' | 'auto' | 'steps' | 'humanRole'
+> & { guard?: Run['guard']; concurrent: boolean };
 
 /**
  * The engine: starts runs, moves them from step to step, opens and decides gates, cancels, and ends them. Commands,
