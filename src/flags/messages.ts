@@ -11,7 +11,7 @@ import {
   section,
   sectionsOf,
 } from '../platform/blocks.js';
-import { code, join, type Mrkdwn, md, mention, plain } from '../platform/mrkdwn.js';
+import { code, join, type Mrkdwn, md, mention, verbatim } from '../platform/mrkdwn.js';
 import {
   describeOperation,
   type EnvironmentState,
@@ -29,11 +29,6 @@ export const ACTIONS = {
 
 /** The rollout select's choices on the card. */
 export const ROLLOUT_CHOICES = [0, 1, 5, 10, 25, 50, 100] as const;
-
-/** Text from people (descriptions, reasons, ids) shown in mrkdwn: never a mention, a link or formatting. */
-export function literal(text: string): Mrkdwn {
-  return plain(text.replace(/[*_~`]/g, (c) => `\u200b${c}\u200b`));
-}
 
 const time = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -61,7 +56,7 @@ export function flagCard(
   const blocks: Block[] = [
     header(`Flag ${definition.key}`),
     section(
-      md`${literal(definition.description)}\n_${definition.type}_ · owner ${mention(definition.owner)} · created ${time(definition.createdAt)} UTC`,
+      md`${verbatim(definition.description)}\n_${definition.type}_ · owner ${mention(definition.owner)} · created ${time(definition.createdAt)} UTC`,
     ),
   ];
   if (definition.archivedAt !== undefined) blocks.push(context(md`Archived ${time(definition.archivedAt)} UTC.`));
@@ -117,7 +112,7 @@ export function listMessage(
     ({ definition, states }) =>
       md`${code(definition.key)} — ${Object.entries(states)
         .map(([env, state]) => `${env}: ${summarize(state)}`)
-        .join(' · ')}\n      ${literal(definition.description)}`,
+        .join(' · ')}\n      ${verbatim(definition.description)}`,
   );
   return message(md`${title}: ${rows.length}`, [section(md`*${title}*`), ...sectionsOf(lines)].slice(0, 50));
 }
@@ -129,8 +124,8 @@ export function historyMessage(key: string, changes: readonly FlagChange[]): Mes
     const where = c.environment ? md` in *${c.environment}*` : '';
     const diff = c.before !== undefined ? ` (${c.before} → ${c.after})` : '';
     const approved = c.approval ? md`, approved by ${mention(c.approval.approvedBy)}` : '';
-    const reason = c.reason ? md` — ${literal(c.reason)}` : '';
-    return md`${time(c.at)} UTC — ${literal(c.what)}${where}${diff} by ${mention(c.by)}${approved}${reason}`;
+    const reason = c.reason ? md` — ${verbatim(c.reason)}` : '';
+    return md`${time(c.at)} UTC — ${verbatim(c.what)}${where}${diff} by ${mention(c.by)}${approved}${reason}`;
   });
   return message(md`History of ${key}`, [section(md`*History of ${code(key)}*`), ...sectionsOf(lines)].slice(0, 50));
 }

@@ -1,6 +1,5 @@
 import { button, context, type Message, message, section } from '../platform/blocks.js';
-import { code, join, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
-import { literal } from './messages.js';
+import { code, join, type Mrkdwn, md, mention, verbatim } from '../platform/mrkdwn.js';
 import type { Rollout } from './rules.js';
 
 export const ROLLOUT_ACTIONS = {
@@ -44,7 +43,7 @@ export function rolloutMessage(rollout: Rollout): Message {
     md`Rollout of ${rollout.key} in ${rollout.environment}: ${rollout.status} at ${rollout.current}% (last healthy ${rollout.lastHealthy}%)`,
     [
       section(join(lines, md`\n`)),
-      ...(rollout.reason ? [context(literal(rollout.reason))] : []),
+      ...(rollout.reason ? [context(verbatim(rollout.reason))] : []),
       ...(buttons.length > 0 ? [{ type: 'actions', block_id: `rollout-${rollout.id}`, elements: buttons }] : []),
     ],
   );

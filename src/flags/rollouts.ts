@@ -5,11 +5,10 @@ import { runCheck } from '../checks/run-check.js';
 import { textMessage } from '../platform/blocks.js';
 import type { JobContext, JobHandler } from '../platform/capability.js';
 import { parseJobData } from '../platform/job-data.js';
-import { type Mrkdwn, md } from '../platform/mrkdwn.js';
+import { type Mrkdwn, md, verbatim } from '../platform/mrkdwn.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
 import type { FlagDesk } from './desk.js';
-import { literal } from './messages.js';
 import type { FlagMetrics } from './metrics.js';
 import { rolloutMessage, rolloutStepText } from './rollout-messages.js';
 import { FlagRefused, type Rollout, type RolloutStatus, rolloutSteps } from './rules.js';
@@ -207,7 +206,7 @@ export class RolloutDesk {
     });
     await this.announce(
       halted,
-      md`:octagonal_sign: Halted: ${literal(why)}. Back to ${rollout.lastHealthy}%, the last percentage that was healthy.`,
+      md`:octagonal_sign: Halted: ${verbatim(why)}. Back to ${rollout.lastHealthy}%, the last percentage that was healthy.`,
     );
   }
 

@@ -70,6 +70,14 @@ export function plain(text: string): Mrkdwn {
   return trusted(escapeText(text));
 }
 
+/**
+ * Text shown exactly as typed, formatting characters too: `*`, `_`, `~` and backticks get zero-width spaces around
+ * them so Slack does not bold, italicise, strike or code what a person wrote (a flag's description, a halt reason).
+ */
+export function verbatim(text: string): Mrkdwn {
+  return plain(text.replace(/[*_~`]/g, (c) => `\u200b${c}\u200b`));
+}
+
 /** Pieces joined by a separator, each escaped unless it is markup already. */
 export function join(values: readonly Interpolation[], separator: Interpolation = ''): Mrkdwn {
   return trusted(values.map(piece).join(piece(separator)));
