@@ -4,7 +4,7 @@ import { flagCommands } from './commands/index.js';
 import { flagsConfig } from './config.js';
 import { flagsContext } from './context.js';
 import { APPROVAL_GATE } from './desk.js';
-import { exportCommand } from './export.js';
+import { exportCommand, exportJobHandler } from './export.js';
 import { flagsHome } from './messages.js';
 import { rolloutJob } from './rollouts.js';
 import { flagRoutes } from './routes.js';
@@ -59,10 +59,10 @@ export const flags = defineCapability({
           },
         },
       ],
-      subcommands: flagCommands(context, services, exportCommand(context, services.outbox)),
+      subcommands: flagCommands(context, services, exportCommand(context, services.jobs)),
       actions: flagActions(context),
       routes: flagRoutes(context),
-      jobs: [rolloutJob(() => context().rollouts)],
+      jobs: [rolloutJob(() => context().rollouts), exportJobHandler(context, services.outbox)],
     };
   },
 });

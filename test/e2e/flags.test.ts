@@ -252,6 +252,29 @@ describe('flags from Slack, evaluated over OFREP', () => {
       }
     }
   });
+  it('exports an environment as a flagd file: the command enqueues, a worker uploads it to the channel', async () => {
+    // Slack shares a file only in a channel the app is a member of: the bot has been invited to this one.
+    h.slack.state.channels.get(CHANNEL)!.members.push(h.slack.state.botUserId);
+    await answer(USERS.alice, 'flag create export-me Exported flag');
+    await answer(USERS.alice, 'flag on export-me in staging');
+    expect(await answer(USERS.alice, 'flag export staging')).toMatch(/Exporting the flagd file of staging/);
+    const file = await vi.waitFor(
+      () => {
+        const shared = [...h.slack.state.files.values()].find(
+          (f) => f.name === 'staging.flagd.json' && f.shares.some((s) => s.channel === CHANNEL),
+        );
+        expect(shared?.completed).toBe(true);
+        return shared!;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    const flagSet = JSON.parse(file.content!.toString('utf8')) as { flags: Record<string, { state: string }> };
+    expect(flagSet.flags['export-me']?.state).toBe('ENABLED');
+    await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && /Uploaded the flagd file of staging/.test(String(c.params.text)),
+      15_000,
+    );
+  });
 });
 
 async function fetchHistory(key: string): Promise<Array<Record<string, unknown>>> {
