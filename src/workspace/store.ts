@@ -151,12 +151,8 @@ async function load(redis: Redis, keys: Keys, log: Logger | undefined): Promise<
   let skipped = 0;
   const parse = <T>(schema: z.ZodType, values: Record<string, string>): T[] =>
     Object.values(values).flatMap((text) => {
-      try {
-        const result = schema.safeParse(JSON.parse(text));
-        if (result.success) return [result.data as T];
-      } catch {
-        // counted below
-      }
+      const result = schema.safeParse(safeJson(text));
+      if (result.success) return [result.data as T];
       skipped += 1;
       return [];
     });
