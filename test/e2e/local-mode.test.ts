@@ -113,6 +113,112 @@ describe('local mode in one process', () => {
   });
 });
 
+interface Snapshot {
+  channels: Array<{ id: string; name: string }>;
+  messages: Record<string, Array<{ ts: string; text: string; blocks?: unknown; pinned: boolean; ephemeral: boolean }>>;
+}
+
+/** What carol's page shows of the workspace. */
+async function snapshotAt(workspaceUrl: string): Promise<Snapshot> {
+  return (await fetch(`${workspaceUrl}/workspace/state?user=U0CAROL`)).json() as Promise<Snapshot>;
+}
+
+async function typeCommand(workspaceUrl: string, channelId: string, text: string): Promise<void> {
+  const res = await fetch(`${workspaceUrl}/workspace/command`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'U0CAROL', channelId, text }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** The incident channel named after `slug`, once its card is pinned (the incident's setup job is done). */
+async function incidentChannel(workspaceUrl: string, slug: string) {
+  return vi.waitFor(
+    async () => {
+      const snapshot = await snapshotAt(workspaceUrl);
+      const channel = snapshot.channels.find((c) => c.name.endsWith(`-${slug}`));
+      expect(snapshot.messages[channel?.id ?? '']?.some((m) => m.pinned)).toBe(true);
+      return { ...channel!, messages: snapshot.messages[channel!.id]! };
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
+
+describe('local mode across restarts (issue #20)', () => {
+  const prefix = uniquePrefix();
+  let proc: OpsdeckProcess | undefined;
+
+  async function start(args: string[] = []): Promise<string> {
+    proc = spawnOpsdeck(localModeEnv(prefix), { entry: 'local', args });
+    const ready = await proc.waitForLog((line) => typeof line.workspaceUrl === 'string');
+    return ready.workspaceUrl as string;
+  }
+
+  afterAll(async () => {
+    if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    const redis = redisClient();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('a restart after a kill shows the same incident channel and messages; the next incident gets a new id', {
+    timeout: 90_000,
+  }, async () => {
+    let url = await start();
+    await typeCommand(url, 'C0INCIDENTS', '/ops incident declare sev3 Checkout is slow');
+    const before = await incidentChannel(url, 'checkout-is-slow');
+    const idsBefore = (await snapshotAt(url)).channels.map((c) => c.id);
+    proc!.child.kill('SIGKILL');
+    await proc!.exited;
+
+    url = await start();
+    const after = await snapshotAt(url);
+    expect(after.channels.find((c) => c.id === before.id)?.name).toBe(before.name);
+    expect(after.messages[before.id]).toEqual(before.messages);
+
+    await typeCommand(url, 'C0INCIDENTS', '/ops incident declare sev3 Search is down');
+    const second = await incidentChannel(url, 'search-is-down');
+    expect(idsBefore).not.toContain(second.id);
+    // /ops incident list links each incident to its own channel.
+    await typeCommand(url, 'C0INCIDENTS', '/ops incident list');
+    const list = await vi.waitFor(
+      async () => {
+        const found = (await snapshotAt(url)).messages.C0INCIDENTS?.find((m) => m.text.includes('2 open incidents'));
+        expect(found).toBeDefined();
+        return JSON.stringify(found);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(list).toMatch(new RegExp(`#1 Checkout is slow[^•]*<#${before.id}>`));
+    expect(list).toMatch(new RegExp(`#2 Search is down[^•]*<#${second.id}>`));
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+  });
+
+  it('npm start -- --fresh starts over: no incident, no incident channel, no message', {
+    timeout: 60_000,
+  }, async () => {
+    const url = await start(['--fresh']);
+    const fresh = await snapshotAt(url);
+    expect(fresh.channels.filter((c) => c.name.startsWith('inc-'))).toEqual([]);
+    expect(fresh.messages.C0INCIDENTS).toEqual([]);
+    await typeCommand(url, 'C0INCIDENTS', '/ops incident list');
+    await vi.waitFor(
+      async () => expect(JSON.stringify((await snapshotAt(url)).messages.C0INCIDENTS)).toContain('No open incidents'),
+      { timeout: 10_000, interval: 100 },
+    );
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+  });
+
+  it('refuses an argument it does not know, saying what it takes', async () => {
+    proc = spawnOpsdeck(localModeEnv(prefix), { entry: 'local', args: ['--frsh'] });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output()).toMatch(/unknown argument "--frsh": `npm start` takes only --fresh/);
+  });
+});
+
 describe('a partial set of Slack variables', () => {
   it('is a configuration error, not local mode', async () => {
     const proc = spawnOpsdeck(

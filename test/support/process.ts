@@ -19,11 +19,14 @@ export interface SpawnOptions {
   entry?: keyof typeof ENTRY_POINTS;
   /** Leader of its own process group, so that a test can signal the group as a terminal's Ctrl+C does. */
   detached?: boolean;
+  /** Arguments after the entry point (`npm start -- --fresh`). */
+  args?: string[];
 }
 
 /** Runs an entry point as its own process, with the environment given (and no other). */
 export function spawnOpsdeck(env: Record<string, string>, options: SpawnOptions = {}): OpsdeckProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY_POINTS[options.entry ?? 'production']], {
+  const entry = ENTRY_POINTS[options.entry ?? 'production'];
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
