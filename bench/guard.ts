@@ -9,6 +9,7 @@ import type { AlertStormFigures } from './alerts.js';
 import type { DeliveryFigures } from './delivery.js';
 import type { DeployFigures } from './deploys.js';
 import type { StatusFigures } from './status.js';
+import type { WorkspaceFigures } from './workspace.js';
 
 /** The ack bench's targets by name (bench/acks.ts names its rows with these). */
 export const BARE_BOLT = 'bare Bolt';
@@ -77,6 +78,12 @@ export const alertRatios = (f: AlertStormFigures): Ratio[] => [
   max('alert storm vs minimum', f.opsdeck.seconds / f.minimumSeconds, 1.2, '#9'),
   min('alert storm groups shown (share)', f.opsdeck.delivered / f.groups, 1, '#9'),
 ];
+
+export const workspaceRatios = (f: WorkspaceFigures): Ratio[] => {
+  const rate = (mode: string) => f.rows.find((r) => r.mode === mode)?.messagesPerSecond ?? Number.NaN;
+  // Persisting the workspace (local mode) must not slow its hot path noticeably.
+  return [min('workspace persisted messages/s vs in memory', rate('persisted') / rate('in memory'), 0.9, '#20')];
+};
 
 const met = (r: Ratio) => (r.bound === 'max' ? r.measured <= r.target : r.measured >= r.target);
 

@@ -2,7 +2,8 @@
  * `npm run bench`: every bench in one run, against one private redis-server, written to bench/results.md:
  * (1) acks of signed `/ops help` (bench/acks.ts), (2) delivery through the outbox (bench/delivery.ts), (3) an alert
  * storm (bench/alerts.ts), (4) `/ops status` (bench/status.ts), (5) deploys approved at once (bench/deploys.ts),
- * (6) OFREP flag evaluation (bench/flags.ts). Each file also runs alone (`tsx bench/status.ts`).
+ * (6) OFREP flag evaluation (bench/flags.ts), (7) the local workspace in memory and persisted (bench/workspace.ts).
+ * Each file also runs alone (`tsx bench/status.ts`).
  * `npm run bench -- --check` then compares every ratio with its target (bench/guard.ts) and exits non-zero when one is
  * missed.
  */
@@ -24,8 +25,10 @@ import {
   type Ratio,
   report,
   statusRatios,
+  workspaceRatios,
 } from './guard.js';
 import { benchStatus, renderStatus } from './status.js';
+import { benchWorkspace, renderWorkspace } from './workspace.js';
 
 /** A bench as run.ts runs it: measure, render its section, and the ratios the guard compares. */
 interface Bench<F> {
@@ -43,6 +46,7 @@ const BENCHES = [
   bench({ run: benchStatus, render: renderStatus, ratios: statusRatios }),
   bench({ run: benchDeploys, render: renderDeploys, ratios: deployRatios }),
   bench({ run: benchFlags, render: renderFlags }),
+  bench({ run: benchWorkspace, render: renderWorkspace, ratios: workspaceRatios }),
 ];
 
 async function main() {
