@@ -35,7 +35,7 @@ export class JobQueues implements Enqueuer {
     for (const def of definitions) {
       const queue = new Queue(def.name, {
         connection: redis.queueConnection,
-        prefix: redis.bullPrefix,
+        prefix: redis.bullPrefix(def.name),
         defaultJobOptions: jobOptions(def),
       });
       // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
