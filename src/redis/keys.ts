@@ -28,6 +28,11 @@ export interface RedisKeys {
   };
   /** Set by the heartbeat job with a TTL; /readyz reads it (`<prefix>:heartbeat`). */
   readonly heartbeat: string;
+  /**
+   * Root of the local workspace's own keys (`<prefix>:workspace:…`, src/workspace/store.ts): local mode keeps its
+   * Slack-compatible workspace beside Opsdeck's state, so both survive a restart and `--fresh` wipes both.
+   */
+  readonly workspace: string;
   /** Which ops.yml's schedules BullMQ holds (`jobs/schedules.ts`): every schedule set claimed, by revision. */
   readonly schedules: {
     /** Hash of schedule-set hash → its revision (`<prefix>:schedules:revisions`). */
@@ -77,6 +82,7 @@ export function redisKeys(prefix: string, options: RedisKeyOptions = {}): RedisK
       abandoned: (queue, jobId) => key('abandoned', queue, jobId),
     },
     heartbeat: key('heartbeat'),
+    workspace: key('workspace'),
     schedules: {
       revisions: key('schedules', 'revisions'),
       seen: key('schedules', 'seen'),
