@@ -14,7 +14,7 @@ export type ConnectionRole =
   | 'commands'
   /** BullMQ workers (and their blocking connections): wait out a reconnect or a failover. */
   | 'worker'
-  /** BullMQ queues that add jobs: fail fast, so a user is never told "failed" for a job that later runs. */
+  /** BullMQ queues that add jobs (one shared producer client): fail fast, so a user is never told "failed" for a job that later runs. */
   | 'queue'
   /** Pub/sub: queues while away; ioredis re-subscribes by itself. */
   | 'subscriber';
@@ -32,8 +32,6 @@ export interface RedisConnections {
    * a Cluster, one shared Cluster client that BullMQ duplicates for its blocking connections.
    */
   bullConnection: ConnectionOptions;
-  /** BullMQ's connection for queues that add jobs: they fail fast while Redis is away instead of waiting for it. */
-  queueConnection: ConnectionOptions;
   /** BullMQ's key prefix for one queue (`keys.bullPrefix`): on a Cluster each queue has a hash slot of its own. */
   bullPrefix(queue: string): string;
   /** Every key Opsdeck builds. */
@@ -122,18 +120,17 @@ export function connectRedis(where: string | RedisTarget, keys: RedisKeys, logge
   const client = connect('commands');
   client.on('error', (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   // On a Cluster BullMQ wants a client, not options (it would open a standalone connection from options): one shared
-  // client per role, closed with the process; BullMQ duplicates it for each worker's blocking connection.
-  const bullClient = (role: 'worker' | 'queue'): ConnectionOptions => {
-    if (topology.kind !== 'cluster') return { ...base, ...roleOptions(role) };
-    const shared = connect(role);
-    shared.on('error', (err: Error) => log.warn({ err: { message: err.message }, role }, 'redis connection error'));
+  // client, closed with the process; BullMQ duplicates it for each worker's blocking connection.
+  const bullConnection = (): ConnectionOptions => {
+    if (topology.kind !== 'cluster') return { ...base, ...roleOptions('worker') };
+    const shared = connect('worker');
+    shared.on('error', (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error'));
     owned.push(shared);
     return shared;
   };
   return {
     client,
-    bullConnection: bullClient('worker'),
-    queueConnection: bullClient('queue'),
+    bullConnection: bullConnection(),
     bullPrefix: (queue) => keys.bullPrefix(queue),
     keys,
     connect,
