@@ -10,6 +10,8 @@ import { batchFromCheck, commonLabels } from './rules.js';
 import { AlertStore } from './store.js';
 
 export { type AlertsSettings, alertsConfig } from './config.js';
+/** Each firing of a group that names a runbook, announced once: the runbooks capability processes the queue. */
+export { type RunbookFiring, runbookFiringQueue } from './firing-queue.js';
 /** The action id of an alert's Declare incident button; the incidents capability handles it. */
 export { DECLARE_INCIDENT_ACTION, RUN_RUNBOOK_ACTION } from './messages.js';
 

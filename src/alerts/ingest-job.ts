@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
 import type { Services } from '../platform/services.js';
+import { runbookIn } from '../runbooks/api.js';
 import { alertsConfig } from './config.js';
 import { digestGroup, publishDigest } from './digest.js';
+import { runbookFiringQueue } from './firing-queue.js';
+import { messageKey, runbookOf } from './messages.js';
 import type { AlertMetrics } from './metrics.js';
 import { publishGroup } from './publish.js';
 import { type AlertGroup, applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
@@ -70,6 +73,7 @@ export function ingestHandler(
       if (!applied.unchanged && applied.group.state !== stateBefore) await services.home.changed();
       if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
       const group = applied.group;
+      await announceFiring(services, group);
       if (group.digest !== undefined) {
         // Waiting in a storm digest: the digest shows the change; the drain posts the group's own message.
         if (!applied.unchanged) await publishDigest(services, store, group.channel, group.digest);
@@ -96,4 +100,27 @@ export function ingestHandler(
       return { group: id, kind, duplicates: applied.duplicates };
     },
   };
+}
+
+/**
+ * A firing group that names a runbook ops.yml defines: its firing is announced on the runbook-firing queue (the
+ * runbooks capability starts the runbook when it says `auto: true`). Every delivery of a firing group announces it,
+ * duplicates and reruns included, so a crash between storing the group and this enqueue loses nothing; the job id is
+ * the firing, so however many deliveries there are, one job runs per firing.
+ */
+async function announceFiring(services: Pick<Services, 'catalog' | 'jobs'>, group: AlertGroup): Promise<void> {
+  if (group.state !== 'firing') return;
+  const runbook = runbookIn(services.catalog, runbookOf(group));
+  if (runbook === undefined) return;
+  const service = commonLabels(Object.values(group.alerts)).service;
+  await services.jobs.enqueue(runbookFiringQueue, {
+    group: group.id,
+    epoch: group.epoch,
+    refire: group.flaps,
+    source: group.source,
+    runbook,
+    ...(service !== undefined && { service }),
+    channel: group.channel,
+    messageKey: messageKey(group),
+  });
 }
