@@ -40,7 +40,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function round(redisUrl: string, persisted: boolean) {
   const root = `bench-ws-${randomBytes(4).toString('hex')}`;
   const store: WorkspaceStore | undefined = persisted
-    ? await openWorkspaceStore({ url: redisUrl, root: `${root}:workspace` })
+    ? await openWorkspaceStore({ client: new Redis(redisUrl), root: `${root}:workspace` })
     : undefined;
   const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
   const slack = await createSlackServer({
@@ -88,13 +88,15 @@ async function round(redisUrl: string, persisted: boolean) {
     await slack.close();
     await store.close();
     const restoreStart = performance.now();
-    const again = await openWorkspaceStore({ url: redisUrl, root: `${root}:workspace` });
+    const again = await openWorkspaceStore({ client: new Redis(redisUrl), root: `${root}:workspace` });
     restoreMs = performance.now() - restoreStart;
     if ((again.stored?.messages.length ?? 0) !== MESSAGES + 1) {
       throw new Error(`restored ${again.stored?.messages.length} messages, posted ${MESSAGES + 1}`);
     }
     await again.close();
-    await wipePrefix(redisUrl, root);
+    const redis = new Redis(redisUrl);
+    await wipePrefix(redis, root);
+    await redis.quit();
   } else {
     await slack.close();
   }

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { RedisCommands } from '../redis/connections.js';
 import type {
   JournalKind,
   StateJournal,
@@ -60,8 +61,11 @@ export interface WorkspaceStore {
 }
 
 export interface WorkspaceStoreOptions {
-  /** The Redis Opsdeck runs on. */
-  url: string;
+  /**
+   * A connection to the Redis Opsdeck runs on, with an offline queue (a Redis restart then delays the workspace's
+   * writes instead of dropping them); the store owns it and closes it.
+   */
+  client: RedisCommands;
   /** Key root, `<REDIS_PREFIX>:workspace` (src/redis/keys.ts `workspace`). */
   root: string;
   logger?: Logger;
@@ -70,16 +74,10 @@ export interface WorkspaceStoreOptions {
 /** Connects, reads what a previous run stored, and returns the journal that keeps it up to date. */
 export async function openWorkspaceStore(options: WorkspaceStoreOptions): Promise<WorkspaceStore> {
   const log = options.logger?.child({ module: 'workspace.store' });
-  // Its own connection with an offline queue: a Redis restart delays the workspace's writes instead of dropping them.
-  const redis = new Redis(options.url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
+  const redis = options.client;
   redis.on('error', (err) => log?.warn({ err: { message: err.message } }, 'workspace store: redis connection error'));
   const keys = keysOf(options.root);
   try {
-    await redis.connect();
     const stored = await load(redis, keys, log);
     const journal = new RedisJournal(redis, keys, log);
     // The format goes with the first write: a store is never without it.
@@ -131,7 +129,7 @@ const ViewRecord = z.looseObject({
 });
 const Strings = z.array(z.string());
 
-async function load(redis: Redis, keys: Keys, log: Logger | undefined): Promise<StoredWorkspace | undefined> {
+async function load(redis: RedisCommands, keys: Keys, log: Logger | undefined): Promise<StoredWorkspace | undefined> {
   const kinds = Object.keys(HASHES) as JournalKind[];
   const [meta, ...hashes] = (await Promise.all([
     redis.hgetall(keys.meta),
@@ -227,7 +225,7 @@ class RedisJournal implements StateJournal {
   private failing = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly keys: Keys,
     private readonly log: Logger | undefined,
   ) {}
@@ -299,7 +297,7 @@ class RedisJournal implements StateJournal {
   }
 
   private fields<T>(
-    multi: ReturnType<Redis['multi']>,
+    multi: ReturnType<RedisCommands['multi']>,
     key: string,
     records: Map<string, T | undefined>,
     text: (value: T) => string,
@@ -315,22 +313,26 @@ class RedisJournal implements StateJournal {
   }
 }
 
-/** Deletes every key under `prefix:` (SCAN, never KEYS): `--fresh` on a Redis that Opsdeck shares with others. */
-export async function wipePrefix(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      if (found.length > 0) deleted += await redis.unlink(...found);
-      cursor = next;
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
+/**
+ * Deletes every key of the installation `prefix` — `prefix:…`, and `{prefix:…}…` as keys are written with Cluster
+ * hash tags (src/redis/keys.ts) — with SCAN, never KEYS, on every primary of a Cluster: `--fresh` on a Redis that
+ * Opsdeck may share with others.
+ */
+export async function wipePrefix(client: RedisCommands, prefix: string): Promise<number> {
+  const glob = prefix.replace(/[*?[\]\\]/g, '\\$&');
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  let deleted = 0;
+  for (const node of nodes) {
+    for (const pattern of [`${glob}:*`, `{${glob}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        // One key per command: on a Cluster keys of different slots cannot share one.
+        const counts = await Promise.all(found.map((key) => client.unlink(key)));
+        deleted += counts.reduce((sum, n) => sum + n, 0);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   }
+  return deleted;
 }

@@ -9,6 +9,7 @@ import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
 import { flagsConfig } from '../../flags/config.js';
 import type { Logger } from '../../log.js';
+import { connectRedis } from '../../redis/connections.js';
 import { redisKeys } from '../../redis/keys.js';
 import type { SlackTransport } from '../../runtime.js';
 import { appFromManifest, type WorkspaceApp } from '../app-manifest.js';
@@ -196,11 +197,19 @@ export async function startLocalMode(
   };
   try {
     const keys = redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag });
-    const redis = await localRedis(env, log, options.fresh ? keys.prefix : undefined);
+    const redis = await localRedis(env, log, options.fresh === true);
     if (redis.owned) stack.push(redis.owned);
-    // The workspace lives in Opsdeck's Redis under its own prefix (why: src/workspace/store.ts); closed after the
-    // workspace, so its last writes are flushed, and before Redis stops.
-    const store: WorkspaceStore = await openWorkspaceStore({ url: redis.url, root: keys.workspace, logger });
+    // The workspace lives in Opsdeck's Redis under its own prefix (why: src/workspace/store.ts), reached as Opsdeck
+    // reaches it; closed after the workspace, so its last writes are flushed, and before Redis stops.
+    const connections = connectRedis({ url: redis.url, topology: env.redis.topology }, keys, logger);
+    stack.push(() => connections.close());
+    const client = connections.connect('subscriber');
+    // --fresh on a Redis shared with others: only this installation's keys go (a private one started empty).
+    if (options.fresh && !redis.owned) {
+      const deleted = await wipePrefix(client, keys.prefix);
+      log.info({ deleted, prefix: keys.prefix }, '--fresh: deleted Opsdeck’s and the workspace’s keys');
+    }
+    const store: WorkspaceStore = await openWorkspaceStore({ client, root: keys.workspace, logger });
     stack.push(() => store.close());
 
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
@@ -270,14 +279,11 @@ export async function startLocalMode(
   }
 }
 
-/**
- * The Redis local mode uses. With `wipe` (`--fresh`), it starts empty: the private server's directory is removed before
- * it starts; on a Redis shared with others only the keys under `wipe:` (Opsdeck's and the workspace's) are deleted.
- */
+/** The Redis local mode uses. With `fresh`, a private server starts empty: its directory is removed first. */
 async function localRedis(
   env: Env,
   log: Logger,
-  wipe?: string,
+  fresh: boolean,
 ): Promise<{ url: string; description: string; owned?: () => Promise<void> }> {
   const defaultAnswers = !env.redis.explicit && (await answersPing(env.redis.url));
   const choice = chooseRedis({
@@ -288,10 +294,6 @@ async function localRedis(
   });
   switch (choice.kind) {
     case 'use':
-      if (wipe) {
-        const deleted = await wipePrefix(choice.url, wipe);
-        log.info({ deleted, prefix: wipe }, '--fresh: deleted Opsdeck’s and the workspace’s keys');
-      }
       // Host only: an explicit REDIS_URL may carry a password.
       return {
         url: choice.url,
@@ -300,7 +302,7 @@ async function localRedis(
     case 'unavailable':
       throw new Error(choice.message);
     case 'private': {
-      if (wipe) {
+      if (fresh) {
         rmSync(resolve(LOCAL_REDIS_DIR), { recursive: true, force: true });
         log.info({ dir: LOCAL_REDIS_DIR }, '--fresh: removed the private redis-server’s data');
       }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../../src/redis/keys.js';
 import type { WorkspaceState } from '../../../src/workspace/server.js';
 import { openWorkspaceStore, type WorkspaceStore, wipePrefix } from '../../../src/workspace/store.js';
-import { deletePrefix, redisClient, redisUrl, uniquePrefix } from '../../support/redis.js';
+import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 import { startWorkspace, type WorkspaceFixture } from './fixture.js';
 
 /**
@@ -26,7 +26,7 @@ afterEach(async () => {
 
 /** One run of a persisted workspace, as local mode starts it: open the store, restore, journal every change. */
 async function run(now: () => number = Date.now): Promise<WorkspaceFixture & { store: WorkspaceStore }> {
-  const store = await openWorkspaceStore({ url: redisUrl(), root: redisKeys(prefix).workspace });
+  const store = await openWorkspaceStore({ client: redisClient(), root: redisKeys(prefix).workspace });
   const workspace = await startWorkspace(SECRET, TOKEN, now, {
     persistence: { journal: store.journal, ...(store.stored ? { restore: store.stored } : {}) },
   });
@@ -142,7 +142,7 @@ describe('a persisted local workspace', () => {
     await first.close();
     open.splice(open.indexOf(first), 1);
 
-    const store = await openWorkspaceStore({ url: redisUrl(), root: redisKeys(prefix).workspace });
+    const store = await openWorkspaceStore({ client: redisClient(), root: redisKeys(prefix).workspace });
     const second = await startWorkspace(SECRET, TOKEN, Date.now, {
       users: [
         { id: 'U1', name: 'alice' },
@@ -175,9 +175,12 @@ describe('a persisted local workspace', () => {
     const redis = redisClient();
     const neighbour = `${prefix}x:kept`;
     await redis.set(`${prefix}:alerts:group:1`, '{}');
+    // Keys written with Cluster hash tags (REDIS_CLUSTER_HASH_TAG) are this installation's too.
+    await redis.set(`{${prefix}:alerts}:group:2`, '{}');
     await redis.set(neighbour, 'another installation');
-    await restartAfter(first, () => wipePrefix(redisUrl(), prefix));
+    await restartAfter(first, () => wipePrefix(redis, prefix));
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    expect(await redis.keys(`{${prefix}:*`)).toEqual([]);
     expect(await redis.get(neighbour)).toBe('another installation');
     await redis.del(neighbour);
     await redis.quit();
@@ -191,7 +194,7 @@ describe('a persisted local workspace', () => {
     const redis = redisClient();
     await redis.hset(`${redisKeys(prefix).workspace}:meta`, { format: '0' });
     await redis.quit();
-    await expect(openWorkspaceStore({ url: redisUrl(), root: redisKeys(prefix).workspace })).rejects.toThrow(
+    await expect(openWorkspaceStore({ client: redisClient(), root: redisKeys(prefix).workspace })).rejects.toThrow(
       /has format 0.*npm start -- --fresh/,
     );
   });
