@@ -23,6 +23,8 @@ export interface WorkspaceRow {
   mode: 'in memory' | 'persisted';
   /** Median over the rounds. */
   messagesPerSecond: number;
+  /** This process's CPU time per message (the workspace and its senders; Redis runs apart), median over the rounds. */
+  cpuMicrosPerMessage: number;
   /** From the last answer until every change is in Redis (persisted only). */
   drainMs?: number;
   /** Reading the stored workspace back at the next start (persisted only). */
@@ -64,6 +66,7 @@ async function round(redisUrl: string, persisted: boolean) {
   const parent = await call('chat.postMessage', { channel: CHANNEL, text: 'storm', blocks });
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let n = next++; n < MESSAGES; n = next++) {
@@ -79,6 +82,7 @@ async function round(redisUrl: string, persisted: boolean) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpu);
   let drainMs: number | undefined;
   let restoreMs: number | undefined;
   if (store) {
@@ -100,7 +104,7 @@ async function round(redisUrl: string, persisted: boolean) {
   } else {
     await slack.close();
   }
-  return { messagesPerSecond: MESSAGES / seconds, drainMs, restoreMs };
+  return { messagesPerSecond: MESSAGES / seconds, cpuMicrosPerMessage: (user + system) / MESSAGES, drainMs, restoreMs };
 }
 
 export async function benchWorkspace(redisUrl: string): Promise<WorkspaceFigures> {
@@ -115,16 +119,20 @@ export async function benchWorkspace(redisUrl: string): Promise<WorkspaceFigures
     results.memory.push(await round(redisUrl, false));
     results.persisted.push(await round(redisUrl, true));
   }
-  const pick = (rows: Round[], key: 'messagesPerSecond' | 'drainMs' | 'restoreMs') =>
-    median(rows.map((row) => row[key] ?? 0));
+  const pick = (rows: Round[], key: keyof Round) => median(rows.map((row) => row[key] ?? 0));
   return {
     messages: MESSAGES,
     rounds: ROUNDS,
     rows: [
-      { mode: 'in memory', messagesPerSecond: pick(results.memory, 'messagesPerSecond') },
+      {
+        mode: 'in memory',
+        messagesPerSecond: pick(results.memory, 'messagesPerSecond'),
+        cpuMicrosPerMessage: pick(results.memory, 'cpuMicrosPerMessage'),
+      },
       {
         mode: 'persisted',
         messagesPerSecond: pick(results.persisted, 'messagesPerSecond'),
+        cpuMicrosPerMessage: pick(results.persisted, 'cpuMicrosPerMessage'),
         drainMs: pick(results.persisted, 'drainMs'),
         restoreMs: pick(results.persisted, 'restoreMs'),
       },
@@ -135,15 +143,15 @@ export async function benchWorkspace(redisUrl: string): Promise<WorkspaceFigures
 export function renderWorkspace(f: WorkspaceFigures): string {
   const lines = f.rows.map(
     (r) =>
-      `| ${r.mode} | ${Math.round(r.messagesPerSecond)} | ${r.drainMs === undefined ? '—' : r.drainMs.toFixed(1)} | ${r.restoreMs === undefined ? '—' : Math.round(r.restoreMs)} |`,
+      `| ${r.mode} | ${Math.round(r.messagesPerSecond)} | ${Math.round(r.cpuMicrosPerMessage)} | ${r.drainMs === undefined ? '—' : r.drainMs.toFixed(1)} | ${r.restoreMs === undefined ? '—' : Math.round(r.restoreMs)} |`,
   );
   return [
     '## Local workspace persistence',
     '',
     `${f.messages} messages per round (a third thread replies, a third edited), ${CONCURRENCY} senders, median of ${f.rounds} rounds.`,
     '',
-    '| workspace | messages/s | drain after last answer (ms) | restore at next start (ms) |',
-    '| --- | ---: | ---: | ---: |',
+    '| workspace | messages/s | CPU µs per message | drain after last answer (ms) | restore at next start (ms) |',
+    '| --- | ---: | ---: | ---: | ---: |',
     ...lines,
     '',
   ].join('\n');

@@ -88,6 +88,10 @@ export interface WorkspaceView {
 export interface StoredWorkspace {
   /** The last id counter handed out: ids are never reused, even those of views closed since. */
   idCounter: number;
+  /**
+   * The last ts handed out when the counter was last stored. Not stored per message (each message is its own record,
+   * and restore continues after the newest stored ts), so posting costs one write.
+   */
   lastTsMicros: number;
   users: WorkspaceUser[];
   channels: WorkspaceChannel[];
@@ -261,7 +265,6 @@ export class WorkspaceState {
   nextTs(): string {
     const micros = Math.max(this.now() * 1000, this.lastTsMicros + 1);
     this.lastTsMicros = micros;
-    this.journal?.counters(this.idCounter, this.lastTsMicros);
     const seconds = Math.floor(micros / 1_000_000);
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }

@@ -268,22 +268,19 @@ class RedisJournal implements StateJournal {
   private write(): void {
     if (!this.scheduled) return;
     this.scheduled = false;
-    const multi = this.redis.multi();
-    if (this.meta) multi.hset(this.keys.meta, this.meta);
+    const commands: Command[] = [];
+    if (this.meta) commands.push(['hset', this.keys.meta, this.meta]);
     for (const [kind, records] of this.records) {
-      this.fields(multi, this.keys.hash(kind), records, (value) => serialize(kind, value));
+      commands.push(...fields(this.keys.hash(kind), records, (value) => serialize(kind, value)));
     }
     for (const [channel, records] of this.messages) {
-      this.fields(multi, this.keys.messages(channel), records, (value) => JSON.stringify(value));
+      commands.push(...fields(this.keys.messages(channel), records, (value) => JSON.stringify(value)));
     }
     this.meta = undefined;
     this.records = new Map();
     this.messages = new Map();
-    const settled = multi
-      .exec()
-      .then((results) => {
-        const error = results?.find(([err]) => err)?.[0];
-        if (error) throw error;
+    const settled = this.send(commands)
+      .then(() => {
         if (this.failing) this.log?.info('workspace store: writing again');
         this.failing = false;
       })
@@ -296,21 +293,41 @@ class RedisJournal implements StateJournal {
     void settled.finally(() => this.writing.delete(settled));
   }
 
-  private fields<T>(
-    multi: ReturnType<RedisCommands['multi']>,
-    key: string,
-    records: Map<string, T | undefined>,
-    text: (value: T) => string,
-  ): void {
-    const set: Record<string, string> = {};
-    const removed: string[] = [];
-    for (const [id, value] of records) {
-      if (value === undefined) removed.push(id);
-      else set[id] = text(value);
+  /**
+   * One command alone (a message posted, edited or replied to: its channel's hash only) is atomic as it is; several
+   * go in a MULTI, all or nothing. Most changes are the former, so the hot path costs one HSET.
+   */
+  private async send(commands: Command[]): Promise<void> {
+    const [only] = commands;
+    if (commands.length === 1 && only) {
+      await (only[0] === 'hset' ? this.redis.hset(only[1], only[2]) : this.redis.hdel(only[1], ...only[2]));
+      return;
     }
-    if (Object.keys(set).length > 0) multi.hset(key, set);
-    if (removed.length > 0) multi.hdel(key, ...removed);
+    const multi = this.redis.multi();
+    for (const [name, key, args] of commands) {
+      if (name === 'hset') multi.hset(key, args);
+      else multi.hdel(key, ...args);
+    }
+    const results = await multi.exec();
+    const error = results?.find(([err]) => err)?.[0];
+    if (error) throw error;
   }
+}
+
+type Command = ['hset', string, Record<string, string>] | ['hdel', string, string[]];
+
+/** The HSET and HDEL that bring a hash's records up to date (undefined: removed). */
+function fields<T>(key: string, records: Map<string, T | undefined>, text: (value: T) => string): Command[] {
+  const set: Record<string, string> = {};
+  const removed: string[] = [];
+  for (const [id, value] of records) {
+    if (value === undefined) removed.push(id);
+    else set[id] = text(value);
+  }
+  return [
+    ...(Object.keys(set).length > 0 ? [['hset', key, set] as Command] : []),
+    ...(removed.length > 0 ? [['hdel', key, removed] as Command] : []),
+  ];
 }
 
 /**
