@@ -17,13 +17,14 @@ import type {
  * Local mode keeps the workspace in the same Redis as Opsdeck's own state, under `<REDIS_PREFIX>:workspace:` (issue
  * #20), rather than in a file beside it:
  * - one store, one history: Opsdeck's record of an incident and the workspace's record of the channel it names are
- *   written to the same AOF, the workspace's first (its writes leave within the tick that made the channel, before
- *   Opsdeck can even read the answer), so no crash leaves an incident pointing at a channel id the workspace forgot
- *   and would hand out again;
+ *   written to the same AOF, the workspace's first (a change that hands out an id leaves within the tick that made
+ *   it, before Opsdeck can even read the answer), so no crash leaves an incident pointing at a channel id the
+ *   workspace forgot and would hand out again;
  * - REDIS_URL/REDIS_PREFIX and `--fresh` select or wipe both together: another Redis means another, matching,
  *   workspace, never old channels beside new incidents;
- * - writes are hash fields per record, batched per tick in one MULTI (all or nothing; no half-written file, no
- *   rewrite of the whole workspace per message), and survive a kill of this process as Opsdeck's own state does.
+ * - each record is a hash field, written alone or with the rest of its batch in one MULTI (all or nothing: no
+ *   half-written file, no rewrite of the whole workspace per message), and survives a kill of this process as
+ *   Opsdeck's own state does.
  * Tests and benches pass no store: their workspace stays in memory.
  */
 
@@ -211,16 +212,19 @@ function serialize(kind: JournalKind, value: unknown): string {
 }
 
 /**
- * Collects what changed during one tick and writes it in one MULTI at the end of the tick (a microtask): a burst of
- * changes to one record (a thread parent gaining replies, a file completed and shared) is written once, and nothing
- * waits on Redis. Each record is a hash field, so a message costs one field, never a rewrite of its channel.
+ * Collects what changed and writes it in batches (see `schedule`): a burst of changes to one record (a thread parent
+ * gaining replies, a file completed and shared) is written once, and nothing waits on Redis. Each record is a hash
+ * field, so a message costs one field, never a rewrite of its channel.
  */
 class RedisJournal implements StateJournal {
   private records = new Map<JournalKind, Map<string, unknown>>();
   /** Channel → ts → message, or undefined when deleted. */
   private messages = new Map<string, Map<string, WorkspaceMessage | undefined>>();
   private meta: Record<string, string> | undefined;
+  /** Changes wait to be written. */
   private scheduled = false;
+  /** A write is queued for the end of this tick. */
+  private queued = false;
   private readonly writing = new Set<Promise<void>>();
   private failing = false;
 
@@ -251,7 +255,7 @@ class RedisJournal implements StateJournal {
 
   counters(idCounter: number, lastTsMicros: number): void {
     this.meta = { ...this.meta, idCounter: String(idCounter), lastTsMicros: String(lastTsMicros) };
-    this.schedule();
+    this.schedule(true);
   }
 
   async flush(): Promise<void> {
@@ -259,10 +263,24 @@ class RedisJournal implements StateJournal {
     while (this.writing.size > 0) await Promise.all([...this.writing]);
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.write());
+  /**
+   * Changes are written at the end of the tick that made them. While a write is in flight, they gather for the next
+   * one, written as soon as it is answered (an alert storm's messages then go many to a write) — except a change that
+   * handed out an id (a channel, a DM, a file, a view): it goes at the end of its tick regardless, before Opsdeck can
+   * have read the answer carrying the id, so a kill never leaves Opsdeck holding an id the workspace forgot.
+   */
+  private schedule(urgent = false): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      if (this.writing.size === 0) urgent = true;
+    }
+    if (urgent && !this.queued) {
+      this.queued = true;
+      queueMicrotask(() => {
+        this.queued = false;
+        this.write();
+      });
+    }
   }
 
   private write(): void {
@@ -290,7 +308,10 @@ class RedisJournal implements StateJournal {
         this.failing = true;
       });
     this.writing.add(settled);
-    void settled.finally(() => this.writing.delete(settled));
+    void settled.finally(() => {
+      this.writing.delete(settled);
+      this.write();
+    });
   }
 
   /**
