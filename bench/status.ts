@@ -17,6 +17,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
+import { statusRatios } from './guard.js';
 import { runWhenMain } from './standalone.js';
 
 const SERVICES = Number(process.env.BENCH_STATUS_SERVICES ?? 200);
@@ -139,4 +140,4 @@ export function renderStatus(f: StatusFigures): string {
   ].join('\n');
 }
 
-await runWhenMain(import.meta.url, benchStatus, renderStatus);
+await runWhenMain(import.meta.url, benchStatus, renderStatus, statusRatios);

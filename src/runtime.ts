@@ -16,7 +16,7 @@ import { createHttpServer, type Readiness } from './http/server.js';
 import { slackEndpoint } from './http/slack-endpoint.js';
 import { heartbeatHandler, heartbeatQueue, scheduleHeartbeat } from './jobs/heartbeat.js';
 import { JobQueues } from './jobs/queues.js';
-import { syncSchedules } from './jobs/schedules.js';
+import { ScheduleSync } from './jobs/schedules.js';
 import { startWorkers, type WorkerPool } from './jobs/workers.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -281,8 +281,21 @@ async function startJobWorkers(options: OpsdeckOptions, parts: Parts): Promise<W
     name: workerId,
   });
   await scheduleHeartbeat(queues.queue(heartbeatQueue.name));
-  await syncSchedules(handlers, (name) => queues.queue(name));
-  return workers;
+  const schedules = new ScheduleSync({
+    redis: redis.client,
+    keys: redis.keys.schedules,
+    handlers,
+    queueOf: (name) => queues.queue(name),
+    logger: logger.child({ module: 'jobs.schedules' }),
+  });
+  await schedules.start();
+  return {
+    ...workers,
+    async close(timeoutMs) {
+      await schedules.stop();
+      await workers.close(timeoutMs);
+    },
+  };
 }
 
 /** The HTTP server with readiness and close; a process that cannot listen or connect stops what it started. */

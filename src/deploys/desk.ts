@@ -211,7 +211,7 @@ export class DeployDesk {
   async finish(
     id: string,
     status: 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired',
-    extra: Partial<Pick<Deploy, 'detail' | 'decidedBy' | 'verified'>> = {},
+    extra: Partial<Pick<Deploy, 'detail' | 'decidedBy' | 'verified' | 'unverifiable'>> = {},
   ): Promise<Deploy | undefined> {
     const before = await this.store.get(id);
     if (!before || isFinal(before.status)) return before;

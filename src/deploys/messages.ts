@@ -121,7 +121,7 @@ export function outputMessage(deploy: Pick<Deploy, 'id'>, tail: string, done: bo
 export function historyMessage(title: string, deploys: readonly Deploy[], dora: readonly DoraFigures[]): Message {
   const lines = deploys.map((deploy) => {
     const approver = deploy.approvedBy ? md`, approved by ${mention(deploy.approvedBy)}` : '';
-    const verified = deploy.status === 'succeeded' ? (deploy.verified ? ', verified' : ', not verified') : '';
+    const verified = deploy.status === 'succeeded' ? verification(deploy) : '';
     return md`${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — ${mention(deploy.requester)}${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
   });
   const figures = dora.map(doraLine);
@@ -130,6 +130,12 @@ export function historyMessage(title: string, deploys: readonly Deploy[], dora: 
     section(lines.length > 0 ? join(lines, md`\n`) : md`No deploys yet.`),
     context(md`${figures.join('\n')}`),
   ]);
+}
+
+/** What verification said of a deploy that succeeded. */
+function verification(deploy: Pick<Deploy, 'verified' | 'unverifiable'>): string {
+  if (deploy.verified) return ', verified';
+  return deploy.unverifiable ? ', no verification configured' : ', not verified';
 }
 
 /** One service and environment on the Home tab: what runs there, and the latest deploy if it differs. */

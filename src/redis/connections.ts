@@ -1,7 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisPolicyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RedisKeys } from './keys.js';
+
+/** A commands connection: one Redis (standalone or behind Sentinel) or a Redis Cluster. Code types against this. */
+export type RedisCommands = Redis | Cluster;
 
 /**
  * The one owner of Opsdeck's Redis connections. Processes keep no state of their own: everything shared lives here,

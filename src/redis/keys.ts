@@ -28,6 +28,24 @@ export interface RedisKeys {
   };
   /** Set by the heartbeat job with a TTL; /readyz reads it (`<prefix>:heartbeat`). */
   readonly heartbeat: string;
+  /**
+   * Root of the local workspace's own keys (`<prefix>:workspace:…`, src/workspace/store.ts): local mode keeps its
+   * Slack-compatible workspace beside Opsdeck's state, so both survive a restart and `--fresh` wipes both.
+   */
+  readonly workspace: string;
+  /** Which ops.yml's schedules BullMQ holds (`jobs/schedules.ts`): every schedule set claimed, by revision. */
+  readonly schedules: {
+    /** Hash of schedule-set hash → its revision (`<prefix>:schedules:revisions`). */
+    readonly revisions: string;
+    /** Sorted set of schedule-set hashes by the last time a live process claimed them (`<prefix>:schedules:seen`). */
+    readonly seen: string;
+    /** The revision counter (`<prefix>:schedules:counter`). */
+    readonly counter: string;
+    /** The schedule-set hash last applied to BullMQ (`<prefix>:schedules:applied`). */
+    readonly applied: string;
+    /** Held while one process applies a set (`<prefix>:schedules:lock`). */
+    readonly lock: string;
+  };
   /** The audit log's keys. */
   readonly audit: {
     /** The stream of entries (`<prefix>:audit`). */
@@ -64,6 +82,14 @@ export function redisKeys(prefix: string, options: RedisKeyOptions = {}): RedisK
       abandoned: (queue, jobId) => key('abandoned', queue, jobId),
     },
     heartbeat: key('heartbeat'),
+    workspace: key('workspace'),
+    schedules: {
+      revisions: key('schedules', 'revisions'),
+      seen: key('schedules', 'seen'),
+      counter: key('schedules', 'counter'),
+      applied: key('schedules', 'applied'),
+      lock: key('schedules', 'lock'),
+    },
     audit: {
       stream: key('audit'),
       head: key('audit', 'head'),

@@ -9,6 +9,7 @@ describe('redisKeys', () => {
     expect(keys.seen('event', 'Ev0123')).toBe('opsdeck:seen:event:Ev0123');
     expect(keys.usergroupMembers('S0DEVS')).toBe('opsdeck:usergroup:S0DEVS');
     expect(keys.heartbeat).toBe('opsdeck:heartbeat');
+    expect(keys.workspace).toBe('opsdeck:workspace');
     expect(keys.audit).toMatchObject({
       stream: 'opsdeck:audit',
       head: 'opsdeck:audit:head',
