@@ -45,6 +45,14 @@ export function messageKey(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
   return `alerts.${group.id}.${group.epoch}`;
 }
 
+/**
+ * The outbox key of the message whose thread carries what follows from a group (its lines, a runbook run): its own
+ * message, or its lead's when it is a related group (a Slack thread is one level deep).
+ */
+export function threadKeyOf(group: Pick<AlertGroup, 'id' | 'epoch' | 'relatedTo'>): string {
+  return messageKey(group.relatedTo ?? group);
+}
+
 /** A link to an address from a webhook or ops.yml, when there is an http(s) one. */
 function linkTo(url: string | undefined, label: Mrkdwn | string): Mrkdwn | undefined {
   return url && /^https?:\/\//i.test(url) ? link(url, label) : undefined;

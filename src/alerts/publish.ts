@@ -5,7 +5,7 @@ import { md } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { runbookIn } from '../runbooks/api.js';
 import { alertsConfig } from './config.js';
-import { groupMessage, messageKey, runbookOf } from './messages.js';
+import { groupMessage, messageKey, runbookOf, threadKeyOf } from './messages.js';
 import { type AlertGroup, titleOf } from './rules.js';
 
 /**
@@ -20,7 +20,7 @@ export async function publishGroup(
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   // A related group's message, and its lines, are in its lead's thread (Slack threads are one level deep).
-  const thread = group.relatedTo ? messageKey(group.relatedTo) : undefined;
+  const thread = group.relatedTo ? threadKeyOf(group) : undefined;
   const message = groupMessage(group, {
     canSilence: alertsConfig.of(catalog).alertmanagerUrl !== undefined,
     canDeclare: hasSection(catalog, 'incidents'),
