@@ -43,7 +43,8 @@ export async function publishGroup(
     posts++;
   } else {
     try {
-      await outbox.update({ key, message });
+      // A resolve is the state the message is meant to rest in: it goes ahead of other edits in a storm.
+      await outbox.update({ key, message, final: group.state === 'resolved' });
       kind = 'update';
     } catch (error) {
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import type { PaceRule } from '../slack/outbox/pace-rules.js';
 import { Pacer } from '../slack/outbox/pacer.js';
@@ -38,7 +38,7 @@ export class AlertStore {
   private readonly line: Pacer;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {
     this.line = new Pacer(redis, key);
