@@ -76,6 +76,8 @@ const DEMO_USERS: Record<string, { name: string; realName: string }> = {
   U0BOB: { name: 'bob', realName: 'Bob (approver)' },
   U0ADMIN: { name: 'admin', realName: 'Admin (admin)' },
   U0CAROL: { name: 'carol', realName: 'Carol (responder)' },
+  // Deployer and approver at once: her own Approve is refused for being the requester, which shows four-eyes.
+  U0DANA: { name: 'dana', realName: 'Dana (deployer, approver)' },
 };
 /** Demo memberships of ops.example.yml's user groups; any other group gets every user. */
 const DEMO_GROUPS: Record<string, string[]> = {
