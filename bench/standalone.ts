@@ -72,10 +72,16 @@ export async function startBenchOpsdeck(options: {
   });
 }
 
-/** An HTTP server answering every request with `ok` after `ms`: a check target or a runbook step's endpoint. */
-export async function startSlowTarget(ms: number): Promise<{ url: string; close(): void }> {
+/**
+ * An HTTP server answering every request with `ok` after `ms` (a check target or a runbook step's endpoint), calling
+ * `answered` as each answer goes.
+ */
+export async function startSlowTarget(ms: number, answered = () => {}): Promise<{ url: string; close(): void }> {
   const server = createServer((_req, res) => {
-    setTimeout(() => res.end('ok'), ms);
+    setTimeout(() => {
+      res.end('ok');
+      answered();
+    }, ms);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
