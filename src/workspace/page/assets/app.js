@@ -3,6 +3,7 @@
  * The local workspace page: loads the signed-in user's snapshot, keeps it live through the SSE stream and turns
  * clicks, selects, modal submits and composer lines into the workspace's POST routes (which sign them for Opsdeck).
  */
+import { loadDemoPanel } from './demo.js';
 import { askConfirm, readValues } from './dialogs.js';
 import { openStream } from './live.js';
 import { $, ctx, HOME, post, report, snap, store } from './store.js';
@@ -213,3 +214,4 @@ function emojiSupported() {
 
 document.body.classList.toggle('no-emoji', !emojiSupported());
 load();
+loadDemoPanel(navigate);
