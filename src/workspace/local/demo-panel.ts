@@ -118,7 +118,7 @@ export function localDemoPanel(input: DemoPanelInput): DemoPanel {
     else firing.set(id, at);
     return startsAt
       ? `Sent the ${what} resolved: its message is edited to say so.`
-      : `Sent a firing ${what} to /webhooks/${route}: it posts in #${serviceName ?? 'alerts'}'s channel. Click again to resolve it.`;
+      : `Sent a firing ${what} to /webhooks/${route}, for service ${serviceName ?? 'api'}. Click again to resolve it.`;
   };
 
   const actions: Array<DemoAction & { run?: () => Promise<string> }> = [];
