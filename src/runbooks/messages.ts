@@ -7,6 +7,7 @@ import type { ApprovalRequest } from '../approvals/approvals.js';
 import { gateActionIds } from '../approvals/gate.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
+import { describeSwitch } from '../flags/api.js';
 import {
   type Block,
   button,
@@ -78,6 +79,8 @@ export function describeAction(action: StepAction): Mrkdwn {
       return md`approval from *${action.from}*${action.count > 1 ? ` ×${action.count}` : ''}`;
     case 'say':
       return md`say “${truncate(action.text, 300)}”`;
+    case 'flag':
+      return md`flag ${code(action.key)}: ${describeSwitch(action.change)} in ${action.environment}`;
     case 'activity': {
       const p = action.provider;
       const what = p.type === 'process' ? code(JSON.stringify(p.argv)) : md`${p.method} ${code(p.url)}`;

@@ -104,6 +104,9 @@ services:
   api:
     channel: ${CHANNEL}
     runbooks: [heal, gated, manual]
+# Each test's group posts a message of its own (related groups of one service would share the first one's thread).
+alerts:
+  relate: false
 runbooks:
   heal:
     description: Restarts the API when its alert fires
