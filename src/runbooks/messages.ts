@@ -240,12 +240,15 @@ export function paramsModal(runbook: string, missing: readonly Parameter[], meta
   };
 }
 
-/** The Home tab's section: runs going on now. */
-export function homeSection(open: readonly Run[], count: number): Block[] {
-  const lines = open.slice(0, 10).map((run) => md`• *${runLabel(run)}*: ${STATUS_WORD[run.status]}`);
+/** The Home tab's section: how many runbooks (and how many alerts start on their own), and runs going on now. */
+export function homeSection(open: readonly Run[], count: number, auto = 0): Block[] {
+  const lines = open
+    .slice(0, 10)
+    .map((run) => md`• *${runLabel(run)}*: ${STATUS_WORD[run.status]}${run.auto ? ' (started by an alert)' : ''}`);
+  const fromAlerts = auto > 0 ? ` (${auto} started by the alerts that name ${auto === 1 ? 'it' : 'them'})` : '';
   return [
     section(
-      md`*Runbooks* — ${count} in ops.yml; ${codeOf('/ops runbooks')} lists them, ${codeOf('/ops run <runbook>')} starts one.`,
+      md`*Runbooks* — ${count} in ops.yml${fromAlerts}; ${codeOf('/ops runbooks')} lists them, ${codeOf('/ops run <runbook>')} starts one.`,
     ),
     ...(lines.length > 0 ? sectionsOf(lines) : [context(md`No run in progress.`)]),
   ];

@@ -105,6 +105,12 @@ describe('a runbook’s flag step', () => {
     const done = await runMessage(h, id, 'succeeded');
     expect(JSON.stringify(done.blocks)).toContain('approved by <@U0BOB>');
     await vi.waitFor(async () => expect(await evaluate(PRODUCTION_TOKEN)).toMatchObject({ reason: 'SPLIT' }));
+    // Counted as runs, step durations by kind, and flag changes: one set of flag metrics for both paths.
+    const metrics = await (await fetch(`${h.opsdeck.url}/metrics`)).text();
+    expect(metrics).toContain('opsdeck_runbook_runs_total{runbook="open-checkout",outcome="succeeded"} 1');
+    expect(metrics).toContain('opsdeck_runbook_step_duration_seconds_count{runbook="open-checkout",kind="flag"} 1');
+    expect(metrics).toContain('opsdeck_flag_changes_total{environment="production",operation="rollout"} 1');
+    expect(metrics).toContain('opsdeck_flag_changes_total{environment="staging",operation="off"} 1');
     const audit = await h.opsdeck.audit.latest(30);
     expect(audit.find((e) => e.action === 'flags.rollout')).toMatchObject({
       actor: USERS.alice,
