@@ -96,8 +96,9 @@ describe('behind Redis Sentinel', () => {
     );
     expect(gap.checks.redis === false || gap.checks.queueConnection === false).toBe(true);
 
+    // The Sentinels' election is Redis's own (a failed attempt is retried after failover-timeout): given time.
     await vi.waitFor(async () => expect(await sentinel.primaryPort()).toBe(sentinel.replica.port), {
-      timeout: 30_000,
+      timeout: 60_000,
       interval: 200,
     });
     // Workers consume again: within 30 s of the promotion a ping is answered by a worker (one enqueued is always
