@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer, type SlackServer } from '../src/workspace/server.js';
 import { startAlertmanager } from '../test/support/alertmanager-process.js';
+import { alertRatios } from './guard.js';
 import { runWhenMain, startBenchOpsdeck } from './standalone.js';
 
 const ALERTS = 10_000;
@@ -302,4 +303,4 @@ export function renderAlerts(f: AlertStormFigures): string {
   ].join('\n');
 }
 
-await runWhenMain(import.meta.url, benchAlerts, renderAlerts);
+await runWhenMain(import.meta.url, benchAlerts, renderAlerts, alertRatios);

@@ -17,6 +17,7 @@ import { SlackOutbox } from '../src/slack/outbox/outbox.js';
 import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { deliveryRatios } from './guard.js';
 import { runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
@@ -141,4 +142,4 @@ export function renderDelivery(f: DeliveryFigures): string {
   ].join('\n');
 }
 
-await runWhenMain(import.meta.url, benchDelivery, renderDelivery);
+await runWhenMain(import.meta.url, benchDelivery, renderDelivery, deliveryRatios);

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSlackServer } from '../src/workspace/server.js';
+import { deployRatios } from './guard.js';
 import { runWhenMain, startBenchOpsdeck } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
@@ -146,4 +147,4 @@ export function renderDeploys(f: DeployFigures): string {
   ].join('\n');
 }
 
-await runWhenMain(import.meta.url, benchDeploys, renderDeploys);
+await runWhenMain(import.meta.url, benchDeploys, renderDeploys, deployRatios);

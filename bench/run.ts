@@ -1,251 +1,73 @@
 /**
- * `npm run bench`: (1) ack: signed `/ops help` commands against one Opsdeck process, a bare Bolt app that only acks, and a
- * bare node:http server that only verifies the signature (the floor), in the same run, at 10 and 50 connections.
- * Every request is unique and freshly signed (Opsdeck drops exact replays, so reusing one body would measure the
- * replay path). Every target runs as plain compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by
- * a TypeScript loader. Idle RSS is read once a target is ready and before it has served anything. Prints a Markdown
- * table. (2) delivery through the outbox (bench/delivery.ts). (3) an alert storm (bench/alerts.ts). (4) `/ops status` (bench/status.ts). (5) deploys approved at once
- * (bench/deploys.ts). (6) OFREP flag evaluation (bench/flags.ts). Writes all to
- * bench/results.md.
+ * `npm run bench`: every bench in one run, against one private redis-server, written to bench/results.md:
+ * (1) acks of signed `/ops help` (bench/acks.ts), (2) delivery through the outbox (bench/delivery.ts), (3) an alert
+ * storm (bench/alerts.ts), (4) `/ops status` (bench/status.ts), (5) deploys approved at once (bench/deploys.ts),
+ * (6) OFREP flag evaluation (bench/flags.ts). Each file also runs alone (`tsx bench/status.ts`).
+ * `npm run bench -- --check` then compares every ratio with its target (bench/guard.ts) and exits non-zero when one is
+ * missed.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import autocannon from 'autocannon';
-import { signRequest } from '../src/slack/signature.js';
-import { freePort, startPrivateRedis } from '../src/workspace/local/private-redis.js';
-import { createSlackServer } from '../src/workspace/server.js';
+import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
+import { benchAcks, renderAcks } from './acks.js';
 import { benchAlerts, renderAlerts } from './alerts.js';
 import { benchDelivery, renderDelivery } from './delivery.js';
 import { benchDeploys, renderDeploys } from './deploys.js';
 import { benchFlags, renderFlags } from './flags.js';
+import {
+  ackRatios,
+  alertRatios,
+  checking,
+  deliveryRatios,
+  deployRatios,
+  type Ratio,
+  report,
+  statusRatios,
+} from './guard.js';
 import { benchStatus, renderStatus } from './status.js';
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
-/**
- * Each round starts every target afresh and loads it in turn; a cell reports the median of its rounds, so one noisy
- * moment on a shared 2-core machine (a GC pause, another process) does not decide a ratio.
- */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = [10, 50];
-const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
-const signingSecret = randomBytes(16).toString('hex');
-
-interface Target {
-  name: string;
-  script: string;
-  env: Record<string, string>;
+/** A bench as run.ts runs it: measure, render its section, and the ratios the guard compares. */
+interface Bench<F> {
+  run(redisUrl: string): Promise<F>;
+  render(figures: F): string;
+  ratios?(figures: F): Ratio[];
 }
 
-interface Row {
-  target: string;
-  connections: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  rssIdleMb: number;
-  rssAfterMb: number;
-}
+const bench = <F>(b: Bench<F>) => b as Bench<unknown>;
 
-function commandBody(n: number): string {
-  return new URLSearchParams({
-    token: 'bench',
-    team_id: 'T0BENCH',
-    team_domain: 'bench',
-    channel_id: 'C0BENCH',
-    channel_name: 'bench',
-    user_id: 'U0BENCH',
-    user_name: 'bench',
-    command: '/ops',
-    text: 'help',
-    api_app_id: 'A0BENCH',
-    is_enterprise_install: 'false',
-    response_url: 'http://127.0.0.1:9/response/unused',
-    trigger_id: `${n}.${Date.now()}.${randomBytes(8).toString('hex')}`,
-  }).toString();
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 102.4) / 10;
-}
-
-async function startTarget(target: Target, port: number): Promise<ChildProcess> {
-  const child = fork(target.script, [], {
-    execArgv: [],
-    env: { ...process.env, ...target.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  // Opsdeck reports readiness by answering /healthz; the baselines send 'ready' over IPC.
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code}`)));
-    child.once('message', () => resolve());
-    const poll = async () => {
-      for (let i = 0; i < 400 && child.exitCode === null; i++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) return resolve();
-        await delay(50);
-      }
-    };
-    if (target.name === 'opsdeck') void poll();
-  });
-  return child;
-}
-
-async function load(port: number, connections: number, seconds: number): Promise<autocannon.Result> {
-  let n = 0;
-  return autocannon({
-    url: `http://127.0.0.1:${port}/slack/events`,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const body = commandBody(n++);
-          const ts = Math.floor(Date.now() / 1000);
-          return {
-            ...req,
-            body,
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              'x-slack-request-timestamp': String(ts),
-              'x-slack-signature': signRequest(signingSecret, ts, body),
-            },
-          };
-        },
-      },
-    ],
-  });
-}
-
-/** Starts `target`, warms it up, and loads it at each connection count. */
-async function measure(target: Target): Promise<Row[]> {
-  const port = await freePort();
-  const child = await startTarget(target, port);
-  await delay(1000); // let start-up work (connections, first timers) settle before reading idle RSS
-  const rssIdleMb = rssMb(child.pid!);
-  const rows: Row[] = [];
-  try {
-    await load(port, 10, 2); // warm-up: JIT, connection pools, Bolt's one-time auth.test
-    for (const connections of CONNECTIONS) {
-      const result = await load(port, connections, DURATION_S);
-      rows.push({
-        target: target.name,
-        connections,
-        rps: Math.round(result.requests.average),
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        errors: result.errors + result.timeouts + result.non2xx,
-        rssIdleMb,
-        rssAfterMb: rssMb(child.pid!),
-      });
-    }
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-  return rows;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** One row per (target, connections): the median of each figure over the rounds; errors are summed. */
-function medians(samples: Row[]): Row[] {
-  const cells = new Map<string, Row[]>();
-  for (const row of samples) {
-    const key = `${row.target}\u0000${row.connections}`;
-    cells.set(key, [...(cells.get(key) ?? []), row]);
-  }
-  return [...cells.values()].map((rows) => ({
-    target: rows[0]!.target,
-    connections: rows[0]!.connections,
-    rps: median(rows.map((r) => r.rps)),
-    p50: median(rows.map((r) => r.p50)),
-    p99: median(rows.map((r) => r.p99)),
-    errors: rows.reduce((sum, r) => sum + r.errors, 0),
-    rssIdleMb: median(rows.map((r) => r.rssIdleMb)),
-    rssAfterMb: median(rows.map((r) => r.rssAfterMb)),
-  }));
-}
+const BENCHES = [
+  bench({ run: benchAcks, render: renderAcks, ratios: ackRatios }),
+  bench({ run: benchDelivery, render: renderDelivery, ratios: deliveryRatios }),
+  bench({ run: benchAlerts, render: renderAlerts, ratios: alertRatios }),
+  bench({ run: benchStatus, render: renderStatus, ratios: statusRatios }),
+  bench({ run: benchDeploys, render: renderDeploys, ratios: deployRatios }),
+  bench({ run: benchFlags, render: renderFlags }),
+];
 
 async function main() {
   const redisDir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
   const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir: redisDir });
   const redisUrl = process.env.REDIS_URL ?? redis!.url;
-  const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
-  const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
-  const targets: Target[] = [
-    { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.mjs', env: common },
-    { name: 'bare Bolt', script: 'bench/targets/bare-bolt.mjs', env: common },
-    {
-      name: 'opsdeck',
-      script: 'dist/main.js',
-      env: {
-        ...common,
-        REDIS_URL: redisUrl,
-        REDIS_PREFIX: `bench${Date.now()}`,
-        OPS_CONFIG: 'ops.example.yml',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-      },
-    },
-  ];
-  const samples: Row[] = [];
-  let delivery: string;
-  let storm: string;
-  let status: string;
-  let deploys: string;
-  let flags: string;
+  const sections: string[] = [];
+  const ratios: Ratio[] = [];
+  const loads: string[] = [];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const target of targets) samples.push(...(await measure(target)));
+    for (const b of BENCHES) {
+      loads.push(loadavg()[0]!.toFixed(1));
+      const figures = await b.run(redisUrl);
+      sections.push(b.render(figures));
+      ratios.push(...(b.ratios?.(figures) ?? []));
     }
-    delivery = renderDelivery(await benchDelivery(redisUrl));
-    storm = renderAlerts(await benchAlerts(redisUrl));
-    status = renderStatus(await benchStatus(redisUrl));
-    deploys = renderDeploys(await benchDeploys(redisUrl));
-    flags = renderFlags(await benchFlags(redisUrl));
   } finally {
-    await slack.close();
     await redis?.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const report = `${render(medians(samples))}\n${delivery}\n${storm}\n${status}\n${deploys}\n${flags}`;
-  process.stdout.write(`${report}\n`);
-  writeFileSync('bench/results.md', report);
-}
-
-function render(rows: Row[]): string {
-  const bolt = (c: number) => rows.find((r) => r.target === 'bare Bolt' && r.connections === c)!;
-  const lines = [
-    '# Benchmark results',
-    '',
-    `Signed \`/ops help\` commands, each unique and freshly signed; ${DURATION_S} s per cell after a 2 s warm-up;`,
-    `each figure is the median of ${ROUNDS} rounds (every round restarts every target). Errors are summed over rounds.`,
-    "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
-    `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\`.`,
-    '',
-    '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => {
-      const base = bolt(r.connections);
-      const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : '–');
-      return `| ${r.target} | ${r.connections} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssIdleMb} | ${r.rssAfterMb} | ${ratio(r.rps, base.rps)}× | ${ratio(r.p99, base.p99)}× |`;
-    }),
-    '',
-    'Targets (issue #2): Opsdeck ≥ 0.8× bare Bolt req/s, p99 ≤ 1.25× bare Bolt p99, idle RSS < 150 MB.',
-    '',
-  ];
-  return lines.join('\n');
+  const loadNote = `_Load average (1 min) as each bench started, in order: ${loads.join(', ')}._\n`;
+  const text = `${sections.join('\n')}\n${loadNote}`;
+  process.stdout.write(`${text}\n`);
+  writeFileSync('bench/results.md', text);
+  if (checking() && report(ratios) > 0) process.exitCode = 1;
 }
 
 await main();

@@ -7,25 +7,31 @@ import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
 import { type Opsdeck, slackTransport, startOpsdeck } from '../src/runtime.js';
 import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
+import { checking, type Ratio, report } from './guard.js';
 
 /**
  * Lets one bench file run on its own (`tsx bench/alerts.ts`) as well as from `npm run bench`: when `moduleUrl` is the
- * script being run, measures against REDIS_URL or a private redis-server, and prints the Markdown section.
+ * script being run, measures against REDIS_URL or a private redis-server, and prints the Markdown section. With
+ * `--check`, compares the bench's ratios with their targets (bench/guard.ts) and exits non-zero when one is missed.
  */
 export async function runWhenMain<F>(
   moduleUrl: string,
   bench: (redisUrl: string) => Promise<F>,
   render: (figures: F) => string,
+  ratios: (figures: F) => Ratio[] = () => [],
 ): Promise<void> {
   if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
   const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-redis-'));
   const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis({ dir });
+  let figures: F;
   try {
-    process.stdout.write(`${render(await bench(process.env.REDIS_URL ?? redis!.url))}\n`);
+    figures = await bench(process.env.REDIS_URL ?? redis!.url);
+    process.stdout.write(`${render(figures)}\n`);
   } finally {
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  if (checking() && report(ratios(figures)) > 0) process.exitCode = 1;
 }
 
 /**

@@ -14,13 +14,14 @@ import { status } from './status/index.js';
  * queues and webhooks all follow from its definition. Order is the order of help and Home.
  */
 export const CAPABILITIES: readonly CapabilityDefinition[] = [
-  ping,
-  audit,
-  alerts,
+  // What is wrong and what changed first (health, alerts, incidents, deploys); the bot's own tools last.
   status,
-  deploys,
+  alerts,
   incidents,
+  deploys,
   flags,
   runbooks,
   experiments,
+  ping,
+  audit,
 ];

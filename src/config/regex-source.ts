@@ -22,3 +22,9 @@ export function regexSource() {
 export function anchored(source: string): string {
   return `^(?:${source})$`;
 }
+
+/** The pattern as written in ops.yml, for messages: `anchored`'s wrapper taken off again. */
+export function asWritten(pattern: string): string {
+  const inner = /^\^\(\?:([\s\S]*)\)\$$/.exec(pattern)?.[1];
+  return inner ?? pattern;
+}

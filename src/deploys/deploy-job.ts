@@ -97,6 +97,14 @@ async function verifyAndFinish(
 ) {
   const { store, services } = desk;
   const environment = config.environments[deploy.environment]!;
+  if (environment.verify.length === 0) {
+    // Nothing to verify: no "verifying" step to watch, and never called verified.
+    await desk.finish(deploy.id, 'succeeded', {
+      unverifiable: true,
+      detail: `${detail}. No verification configured for ${deploy.environment}.`,
+    });
+    return { outcome: 'succeeded' };
+  }
   await store.update(deploy.id, (d) => ({ ...d, status: 'verifying', verifyingAt: services.now().getTime() }));
   await desk.refresh(deploy.id);
   const verify = await runVerify(

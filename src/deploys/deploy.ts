@@ -40,6 +40,11 @@ export const DeploySchema = z.object({
   finishedAt: z.number().optional(),
   /** True once the environment's verify checks passed after a successful run. */
   verified: z.boolean().default(false),
+  /**
+   * The environment has no verify checks: the deploy succeeded on the provider's word alone. Shown as "no
+   * verification configured" (never as verified), yet good enough to roll back to and no change failure.
+   */
+  unverifiable: z.boolean().optional(),
   /** Why it failed, was cancelled or what verification said. */
   detail: z.string().optional(),
   /** When the deployed commit was made, as the provider reported it (a GitHub run's head commit): for lead time. */

@@ -28,7 +28,8 @@ export interface DoraFigures {
 
 /**
  * Changes and their failures: a change is a finished deploy (not a rollback); it failed when it failed, did not
- * verify, or was rolled back (a rollback in its environment came after it and before the next deploy there).
+ * verify, or was rolled back (a rollback in its environment came after it and before the next deploy there). A
+ * deploy that succeeded where no verify checks are configured had nothing to fail, so it is no failure.
  */
 export function deployStats(history: readonly Deploy[]): {
   changes: number;
@@ -43,7 +44,9 @@ export function deployStats(history: readonly Deploy[]): {
     else if (last.has(deploy.environment)) rolledBack.add(last.get(deploy.environment)!.id);
   }
   const changes = history.filter((d) => d.kind === 'deploy' && (d.status === 'succeeded' || d.status === 'failed'));
-  const failed = changes.filter((d) => d.status === 'failed' || !d.verified || rolledBack.has(d.id)).length;
+  const failed = changes.filter(
+    (d) => d.status === 'failed' || (!d.verified && !d.unverifiable) || rolledBack.has(d.id),
+  ).length;
   return {
     changes: changes.length,
     failed,

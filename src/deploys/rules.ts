@@ -1,3 +1,4 @@
+import { asWritten } from '../config/regex-source.js';
 import { type Deploy, isFinal } from './deploy.js';
 
 /**
@@ -27,7 +28,7 @@ export function isFrozen(freeze: Freeze | undefined, now: number): freeze is Fre
 export function versionProblem(version: string, pattern: string): string | undefined {
   if (version.length > 128) return 'is too long (at most 128 characters)';
   if (!/^[\x21-\x7e]+$/.test(version)) return 'may only hold printable characters without spaces';
-  if (!new RegExp(pattern).test(version)) return `does not match the version pattern \`${pattern}\``;
+  if (!new RegExp(pattern).test(version)) return `does not match the version pattern \`${asWritten(pattern)}\``;
   return undefined;
 }
 
@@ -64,7 +65,7 @@ export function currentVersion(history: readonly Deploy[]): string | undefined {
 }
 
 /**
- * The version to roll back to: the newest deploy that succeeded and verified, other than `from` (the version being
+ * The version to roll back to: the newest deploy that succeeded and verified (or had nothing to verify), other than `from` (the version being
  * rolled back), among those requested before the deploy being rolled back. `history` is newest first.
  */
 export function lastGoodBefore(
@@ -74,7 +75,7 @@ export function lastGoodBefore(
   return history.find(
     (deploy) =>
       deploy.status === 'succeeded' &&
-      deploy.verified &&
+      (deploy.verified || deploy.unverifiable === true) &&
       deploy.version !== from.version &&
       deploy.requestedAt < from.requestedAt,
   )?.version;

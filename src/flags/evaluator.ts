@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FlagdCore } from '@openfeature/flagd-core';
+import type { FlagdCore } from '@openfeature/flagd-core';
 import type { Logger } from '../log.js';
 import { type FlagdFlag, type FlagdFlagSet, isSplit, type JsonValue } from './rules.js';
 import type { EnvironmentSnapshot } from './store.js';
@@ -79,6 +79,9 @@ export class Evaluator {
         const snapshot = await this.read(environment);
         const current = this.loaded.get(environment);
         if (current && current.revision >= snapshot.revision) return current;
+        // Imported on the first evaluation: a process that never evaluates a flag (a worker, a bot nobody asks) does
+        // not hold flagd-core's JSON Logic engine and schemas.
+        const { FlagdCore } = await import('@openfeature/flagd-core');
         const core = new FlagdCore(undefined, this.log);
         core.setConfigurations(JSON.stringify(snapshot.set));
         const loaded = { revision: snapshot.revision, core, set: snapshot.set };

@@ -1,7 +1,8 @@
-import { transliterate } from 'transliteration';
+import { createRequire } from 'node:module';
 import type { Catalog } from '../config/catalog-schema.js';
 import { withoutPrototypes } from '../config/own-keys.js';
 import { Refused } from '../errors.js';
+import { lazy } from '../platform/lazy.js';
 import { encodePlain, md, mention, shownPlain } from '../platform/mrkdwn.js';
 import { cut } from '../platform/text.js';
 import { DEFAULT_SEVERITIES, type IncidentsSettings, incidentsConfig, type SeveritySettings } from './config.js';
@@ -55,12 +56,20 @@ export function titleKeyOf(title: string): string {
 }
 
 /**
+ * transliteration's tables take about 12 MB once loaded, and only the worker naming an incident's channel needs them:
+ * loaded on first use, so a bot process never holds them.
+ */
+const transliterate = lazy(
+  () => (createRequire(import.meta.url)('transliteration') as typeof import('transliteration')).transliterate,
+);
+
+/**
  * The title in lowercase ASCII letters and digits joined by `-`, at most 40 characters: the readable part of a
  * channel name. Other scripts are transliterated (`Платежи` → `platezhi`, `支付` → `zhi-fu`); what is left empty, or
  * only digits, is no slug (the channel is then named by the incident's number).
  */
 export function slugOf(title: string): string | undefined {
-  const slug = transliterate(title)
+  const slug = transliterate()(title)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

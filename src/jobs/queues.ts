@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Enqueuer, QueueDef } from '../platform/queue.js';
-import type { RedisConnections } from '../redis/connections.js';
+import type { RedisCommands, RedisConnections } from '../redis/connections.js';
 
 /** Finished jobs stay this long for debugging; dedupe does not depend on it (see `deduplication` below). */
 const KEEP_COMPLETED_SECONDS = 3600;
@@ -23,7 +23,16 @@ export const ENQUEUE_DEADLINE_MS = 2000;
  * the job id from the declaration, so idempotency is decided in one place.
  */
 export class JobQueues implements Enqueuer {
+  private readonly definitions = new Map<string, QueueDef<unknown>>();
   private readonly queues = new Map<string, Queue>();
+  /**
+   * One producer connection for every queue, shared: a bot process enqueues onto a few of the ~20 declared queues, and
+   * a BullMQ Queue given options rather than a client opens a connection of its own (20 connections, each loading
+   * BullMQ's scripts, for a process that mostly answers Slack). Producers send no blocking commands, so sharing one
+   * connection delays nothing.
+   */
+  private readonly connection: RedisCommands;
+  private readonly log: Logger;
 
   constructor(
     private readonly redis: RedisConnections,
@@ -31,24 +40,26 @@ export class JobQueues implements Enqueuer {
     private readonly logger: Logger,
     private readonly enqueueDeadlineMs = ENQUEUE_DEADLINE_MS,
   ) {
-    const log = logger.child({ module: 'jobs.queues' });
-    for (const def of definitions) {
-      const queue = new Queue(def.name, {
-        connection: redis.queueConnection,
-        prefix: redis.bullPrefix,
-        defaultJobOptions: jobOptions(def),
-      });
-      // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
-      queue.on('error', (err) =>
-        log.warn({ queue: def.name, err: { message: err.message } }, 'queue connection error'),
-      );
-      this.queues.set(def.name, queue);
-    }
+    this.log = logger.child({ module: 'jobs.queues' });
+    for (const def of definitions) this.definitions.set(def.name, def);
+    this.connection = redis.connect('queue');
+    // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
+    this.connection.on('error', (err) => this.log.warn({ err: { message: err.message } }, 'queue connection error'));
   }
 
+  /** The producer of a declared queue, made on first use: a process holds only the queues it enqueues onto. */
   queue(name: string): Queue {
-    const queue = this.queues.get(name);
-    if (!queue) throw new Error(`no queue ${name} is declared`);
+    const made = this.queues.get(name);
+    if (made) return made;
+    const def = this.definitions.get(name);
+    if (!def) throw new Error(`no queue ${name} is declared`);
+    const queue = new Queue(def.name, {
+      connection: this.connection,
+      prefix: this.redis.bullPrefix(def.name),
+      defaultJobOptions: jobOptions(def),
+    });
+    queue.on('error', (err) => this.log.warn({ queue: name, err: { message: err.message } }, 'queue error'));
+    this.queues.set(name, queue);
     return queue;
   }
 
@@ -111,8 +122,8 @@ export class JobQueues implements Enqueuer {
 
   async depth(): Promise<Record<string, Record<string, number>>> {
     const entries = await Promise.all(
-      [...this.queues].map(
-        async ([name, queue]) => [name, await queue.getJobCounts('waiting', 'active', 'delayed', 'failed')] as const,
+      [...this.definitions.keys()].map(
+        async (name) => [name, await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed')] as const,
       ),
     );
     return Object.fromEntries(entries);
@@ -120,6 +131,8 @@ export class JobQueues implements Enqueuer {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    // The queues leave a connection they were given open.
+    if (this.connection.status !== 'end') await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }
 

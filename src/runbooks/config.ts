@@ -160,13 +160,27 @@ export const RunbookSchema = z
     allow: z.array(key).min(1).default(['deployer']),
     /** More than one run at a time of this runbook for one service. */
     concurrent: z.boolean().default(false),
-    /** Starts by itself when an alert group naming it starts firing (approval still applies). */
+    /**
+     * Starts by itself, once per firing, when an alert group naming it (label or annotation `runbook`) fires: its
+     * parameters' defaults, the service the group's `service` label names, approval still applies.
+     */
     auto: z.boolean().default(false),
     steps: z.array(StepSchema).min(1, { error: 'must have at least one step' }),
     /** Steps run only when a step's `onFailure` names them; the run is failed after them. */
     recovery: z.array(StepSchema).default([]),
   })
   .superRefine((runbook, ctx) => {
+    // Nobody is there to fill in a parameter when an alert starts the run.
+    if (runbook.auto) {
+      for (const [index, p] of runbook.parameters.entries()) {
+        if (p.default === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['parameters', index, 'default'],
+            message: `\`auto: true\` needs a default for every parameter ("${p.name}" has none)`,
+          });
+      }
+    }
     const params = new Set(runbook.parameters.map((p) => p.name));
     const names = new Set<string>();
     const recovery = new Set(runbook.recovery.map((s) => s.name));

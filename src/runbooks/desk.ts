@@ -59,8 +59,15 @@ export class RunDesk {
    * Records a run, takes its concurrency lock, posts its progress message and enqueues its first step.
    * @throws RunRefused when another run of it for the same service is not over
    */
-  async start(input: StartInput, options: { withinAck?: boolean } = {}): Promise<Run> {
-    const id = await this.store.nextId();
+  async start(input: StartInput, options: { withinAck?: boolean; id?: string } = {}): Promise<Run> {
+    const id = options.id ?? (await this.store.nextId());
+    // A run id claimed beforehand (an alert's firing) may be started already: a rerun only finishes starting it.
+    const existing = options.id === undefined ? undefined : await this.store.get(id);
+    if (existing) {
+      await this.announce(existing);
+      await this.advance(existing, options);
+      return existing;
+    }
     const lock = input.concurrent ? undefined : lockName(input);
     if (lock) await this.acquire(lock, id);
     const run: Run = {
@@ -83,18 +90,23 @@ export class RunDesk {
     };
     try {
       await this.store.create(run);
-      await this.services.outbox.post({
-        key: messageKey(id),
-        channel: input.channel,
-        message: progressMessage(run),
-        ...(input.threadKey !== undefined && { threadKey: input.threadKey }),
-      });
+      await this.announce(run);
       await this.advance(run, options);
     } catch (error) {
       if (lock) await this.store.release(lock, id);
       throw error;
     }
     return run;
+  }
+
+  /** Posts the run's progress message (once per run: the outbox keeps one post per key). */
+  private async announce(run: Run): Promise<void> {
+    await this.services.outbox.post({
+      key: messageKey(run.id),
+      channel: run.channel,
+      message: progressMessage(run),
+      ...(run.threadKey !== undefined && { threadKey: run.threadKey }),
+    });
   }
 
   private async acquire(lock: string, id: string): Promise<void> {

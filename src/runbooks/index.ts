@@ -8,6 +8,7 @@ import { cancelAction, resolveActions } from './commands/run-buttons.js';
 import { runCommand } from './commands/run-command.js';
 import { runbooksConfig } from './config.js';
 import { parseGateId, RunDesk } from './desk.js';
+import { alertFiringHandler } from './jobs/alert-firing.js';
 import { stepHandler } from './jobs/step-job.js';
 import { APPROVAL_GATE, homeSection, listMessage } from './messages.js';
 import { matchesSearch } from './rules.js';
@@ -82,7 +83,7 @@ export const runbooks = defineCapability({
       ],
       actions: [...resolveActions(desk), runFromAlert(desk, catalog, services), cancelAction(desk)],
       views: [paramsView(desk, catalog)],
-      jobs: [stepHandler(desk, services.logger)],
+      jobs: [stepHandler(desk, services.logger), alertFiringHandler(desk, catalog)],
     };
   },
 });

@@ -1,9 +1,19 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import { isFinal, type Run } from './run.js';
 
 /** How long a run is kept after its last change. */
 const RUN_TTL_SECONDS = 30 * 86_400;
+
+/**
+ * The run id claimed under KEYS[1] (an alert firing), made from the sequence KEYS[2] the first time only.
+ * ARGV: ttl seconds. Returns {id, 1 when made now}.
+ */
+const CLAIM_RUN = `local id = redis.call('GET', KEYS[1])
+if id then return {id, 0} end
+id = tostring(redis.call('INCR', KEYS[2]))
+redis.call('SET', KEYS[1], id, 'EX', tonumber(ARGV[1]))
+return {id, 1}`;
 
 /** Deletes KEYS[1] only when it still holds ARGV[1]: a lock is released by its holder only. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -17,7 +27,7 @@ export class RunStore {
   private readonly records: Records<Run>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {
     this.records = new Records<Run>(redis, key, {
@@ -69,8 +79,18 @@ export class RunStore {
     return (await this.redis.set(marker, '1', 'EX', RUN_TTL_SECONDS, 'NX')) === 'OK';
   }
 
-  /** True the first time `name` is claimed within `ttlSeconds` (an alert group's firing starting its runbook). */
-  async claimOnce(name: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.redis.set(this.key('once', name), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  /**
+   * The run id of `name` (an alert group's firing): a new one the first time, the same one after — so a rerun of
+   * whatever claimed it (a worker killed halfway through starting the run) finishes starting that run, not another.
+   */
+  async claimRun(name: string, ttlSeconds: number): Promise<{ id: string; fresh: boolean }> {
+    const [id, fresh] = (await this.redis.eval(
+      CLAIM_RUN,
+      2,
+      this.key('once', name),
+      this.key('seq'),
+      String(ttlSeconds),
+    )) as [string, number];
+    return { id: String(id), fresh: fresh === 1 };
   }
 }

@@ -9,12 +9,13 @@ const MAX_NAMES = 5000;
 export type CallSlack = (method: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
- * Display names of Slack users, for text Slack does not format (channel topics, plain-text audit lines), where a
- * `<@U…>` mention would show as its raw id. Looked up with users.info and kept a few minutes per process; when
- * Slack cannot say, the caller shows the id.
+ * Display names of Slack users and handles of user groups, for text Slack does not format (channel topics, plain-text
+ * audit lines, files), where a `<@U…>` mention would show as its raw id. Looked up with users.info (groups with one
+ * usergroups.list) and kept a few minutes per process; when Slack cannot say, the caller shows the id.
  */
 export class UserNames {
   private readonly names = new Map<string, { name: string | undefined; until: number }>();
+  private groups: { handles: Map<string, string>; until: number } | undefined;
 
   constructor(
     private readonly callSlack: CallSlack,
@@ -40,10 +41,35 @@ export class UserNames {
     return name;
   }
 
-  /** Names for several ids at once, as a lookup (ids Slack does not know are absent). */
+  /**
+   * A user group's handle (`leads` for `S0LEADS`), from one usergroups.list kept as long as names are; undefined when
+   * Slack cannot say.
+   */
+  async handleOf(groupId: string): Promise<string | undefined> {
+    if (!/^S[A-Z0-9]{2,}$/.test(groupId)) return undefined;
+    if (!this.groups || this.groups.until <= this.now()) {
+      this.groups ??= { handles: new Map(), until: 0 };
+      try {
+        const result = (await this.callSlack('usergroups.list', {})) as {
+          usergroups?: Array<{ id?: string; handle?: string }>;
+        };
+        const handles = new Map<string, string>();
+        for (const group of result.usergroups ?? []) {
+          if (group.id && group.handle) handles.set(group.id, group.handle.slice(0, 80));
+        }
+        this.groups = { handles, until: this.now() + TTL_MS };
+      } catch (error) {
+        this.logger.warn({ err: { message: (error as Error).message } }, 'usergroups.list failed: showing the id');
+        return undefined;
+      }
+    }
+    return this.groups.handles.get(groupId);
+  }
+
+  /** Names for several user or group ids at once, as a lookup (ids Slack does not know are absent). */
   async lookup(userIds: Iterable<string>): Promise<(id: string) => string | undefined> {
     const ids = [...new Set(userIds)];
-    const names = await Promise.all(ids.map((id) => this.nameOf(id)));
+    const names = await Promise.all(ids.map((id) => (id.startsWith('S') ? this.handleOf(id) : this.nameOf(id))));
     const found = new Map(ids.map((id, i) => [id, names[i]]));
     return (id) => found.get(id);
   }

@@ -59,7 +59,8 @@ export function progressOf(
 
 /**
  * Draws the request's message with every result so far (an outbox edit; edits coalesce), unless a draw with as many
- * results was made already, so a slow draw of fewer results cannot overwrite the complete one.
+ * results was made already, so a slow draw of fewer results cannot overwrite the complete one. The draw with every
+ * result is the message's final state: the outbox sends it ahead of the message's edit pace.
  */
 export async function drawRequest(deps: DrawDeps, requestId: string, now: number): Promise<void> {
   const { catalog, store, settings } = deps;
@@ -75,5 +76,6 @@ export async function drawRequest(deps: DrawDeps, requestId: string, now: number
     );
     message = detailMessage(one, new Map(histories));
   }
-  await deps.outbox.update({ key: request.messageKey, message });
+  const final = results.size >= countChecks(catalog, request.service);
+  await deps.outbox.update({ key: request.messageKey, message, final });
 }

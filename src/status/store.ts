@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import type { StatusContext } from './context.js';
 import type { AlertState, BreakerState, StoredResult } from './rules.js';
 
@@ -20,7 +20,7 @@ export interface StatusRequest {
  */
 export class StatusStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {}
 

@@ -21,7 +21,7 @@ import { ResponseUrls } from './delivery/response-urls.js';
 import { SocketModeHub } from './delivery/socket-mode.js';
 import { type BotResponse, HttpTransport, type SignedRequestInput } from './delivery/transport.js';
 import { createUiRoutes, type UiRoutes } from './page/routes.js';
-import { WorkspaceState } from './state.js';
+import { type StateJournal, type StoredWorkspace, WorkspaceState } from './state.js';
 import { FILES_PRI_PATH, fileAtPrivatePath, pendingUpload, UPLOAD_PATH, uploadedBytes } from './web-api/files.js';
 import { type Params, parseApiParams, str, tryJson } from './web-api/form.js';
 import { type ApiContext, type ApiResult, checkAuth, isKnownMethod, WEB_API_METHODS } from './web-api/methods.js';
@@ -79,6 +79,11 @@ export interface SlackServerOptions {
    * are delivered. Absent: every command and every event goes to the app, and it has no shortcuts.
    */
   app?: WorkspaceApp;
+  /**
+   * A workspace a previous run stored (local mode, src/workspace/store.ts), and the journal that keeps storing it.
+   * Absent, as in tests and benches, the workspace lives in memory only.
+   */
+  persistence?: { restore?: StoredWorkspace; journal: StateJournal };
   /** Clock in ms for trigger/response_url expiry, rate limits and message ts; defaults to Date.now. */
   now?: () => number;
   logger?: Logger;
@@ -194,6 +199,8 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     users: options.users,
     channels: options.channels,
     usergroups: options.usergroups,
+    ...(options.persistence?.restore ? { restore: options.persistence.restore } : {}),
+    ...(options.persistence ? { journal: options.persistence.journal } : {}),
   });
   const triggers = new TriggerRegistry(now);
   const responseUrls = new ResponseUrls(state, now);
@@ -374,6 +381,8 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   const { port } = server.address() as AddressInfo;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   baseUrl = `http://${urlHost}:${port}`;
+  // Stored files name the address of the run that made them; this run may listen elsewhere (WORKSPACE_PORT=0).
+  state.rebaseFileUrls(baseUrl);
   log?.info({ url: baseUrl }, 'slack-compatible server listening');
 
   const payloads = { state, teamDomain, verificationToken: randomBytes(12).toString('base64url') };

@@ -81,6 +81,38 @@ export interface WorkspaceView {
   errors?: Record<string, string>;
 }
 
+/**
+ * Everything a persisted workspace keeps (local mode, src/workspace/store.ts): enough to rebuild the state after a
+ * restart with the same ids, so that what Opsdeck stored (an incident's channel, a card's ts) still points where it did.
+ */
+export interface StoredWorkspace {
+  /** The last id counter handed out: ids are never reused, even those of views closed since. */
+  idCounter: number;
+  lastTsMicros: number;
+  users: WorkspaceUser[];
+  channels: WorkspaceChannel[];
+  /** Every channel's messages, in any order (ts orders them). */
+  messages: WorkspaceMessage[];
+  pins: Record<string, string[]>;
+  files: WorkspaceFile[];
+  views: WorkspaceView[];
+  modalStacks: Record<string, string[]>;
+  homeViews: Record<string, string>;
+}
+
+/** The parts of the state a journal writes, one record per id (a hash field in the store). */
+export type JournalKind = 'users' | 'channels' | 'pins' | 'files' | 'views' | 'modals' | 'homes';
+
+/**
+ * Told of every change, synchronously, by the state's mutating methods: what a persisted workspace writes. Values are
+ * the live objects (a later change in the same tick is written with them); `undefined` removes the record.
+ */
+export interface StateJournal {
+  put(kind: JournalKind, id: string, value: unknown): void;
+  message(message: WorkspaceMessage, removed?: boolean): void;
+  counters(idCounter: number, lastTsMicros: number): void;
+}
+
 export interface WorkspaceStateOptions {
   teamId: string;
   appId: string;
@@ -92,6 +124,22 @@ export interface WorkspaceStateOptions {
   users?: Array<{ id: string; name: string; realName?: string; isAdmin?: boolean }>;
   channels?: Array<{ id: string; name: string; members?: string[]; isPrivate?: boolean }>;
   usergroups?: Record<string, string[]>;
+  /** The workspace as a previous run left it; the seeds above are added to it (see {@link WorkspaceState.restore}). */
+  restore?: StoredWorkspace;
+  /** Absent (tests, benches): the state lives in memory only. */
+  journal?: StateJournal;
+}
+
+/** The counter inside an id made by {@link WorkspaceState.nextId} (`C0000000A1` → 0xA1 in base 36), or 0. */
+export function idCount(id: string): number {
+  const match = /^[A-Z]0([0-9A-Z]{8})$/.exec(id);
+  return match ? Number.parseInt(match[1]!, 36) : 0;
+}
+
+/** A message ts (`seconds.micros`) as microseconds. */
+export function tsMicros(ts: string): number {
+  const [seconds = '0', micros = '0'] = ts.split('.');
+  return Number(seconds) * 1_000_000 + Number(micros.padEnd(6, '0').slice(0, 6));
 }
 
 export class WorkspaceState {
@@ -116,6 +164,7 @@ export class WorkspaceState {
 
   private readonly now: () => number;
   private readonly events: EventEmitter;
+  private readonly journal: StateJournal | undefined;
   private lastTsMicros = 0;
   private idCounter = 0;
 
@@ -126,25 +175,33 @@ export class WorkspaceState {
     this.botId = options.botId;
     this.now = options.now;
     this.events = options.events;
+    this.journal = options.journal;
+    if (options.restore)
+      this.restore(
+        options.restore,
+        (options.channels ?? []).map((c) => c.id),
+      );
+    // Seeded users are the catalog's as of this run: they replace stored ones of the same id.
     for (const u of options.users ?? []) {
-      this.users.set(u.id, {
-        id: u.id,
-        name: u.name,
-        realName: u.realName ?? u.name,
-        isAdmin: !!u.isAdmin,
-        isBot: false,
-      });
+      this.putUser({ id: u.id, name: u.name, realName: u.realName ?? u.name, isAdmin: !!u.isAdmin, isBot: false });
     }
-    this.users.set(options.botUserId, {
+    this.putUser({
       id: options.botUserId,
       name: options.botName,
       realName: options.botName,
       isAdmin: false,
       isBot: true,
     });
-    // Seeded channels without a member list have everyone in them (bot included): the common test set-up.
+    // Seeded channels without a member list have everyone in them (bot included): the common test set-up. A seeded
+    // channel a previous run stored keeps its topic and members, and gains users the catalog added since.
     const everyone = [...this.users.keys()];
     for (const c of options.channels ?? []) {
+      const stored = this.channels.get(c.id);
+      if (stored) {
+        for (const user of c.members ?? everyone) if (!stored.members.includes(user)) stored.members.push(user);
+        this.journal?.put('channels', stored.id, stored);
+        continue;
+      }
       this.putChannel({
         id: c.id,
         name: c.name,
@@ -159,9 +216,44 @@ export class WorkspaceState {
     for (const [id, members] of Object.entries(options.usergroups ?? {})) this.usergroups.set(id, [...members]);
   }
 
+  /**
+   * Takes back a stored workspace as it was. The counters continue from the stored ones, or from the highest id and
+   * ts stored when those are higher, so no id or ts is handed out twice.
+   */
+  private restore(stored: StoredWorkspace, seeded: string[]): void {
+    for (const user of stored.users) this.users.set(user.id, user);
+    // Channels in the order a run makes them (conversations.list and the page list them so): seeded ones first, then
+    // the ones made since, by id.
+    const rank = (id: string) => {
+      const index = seeded.indexOf(id);
+      return index >= 0 ? index - seeded.length : idCount(id);
+    };
+    const channels = [...stored.channels].sort((a, b) => rank(a.id) - rank(b.id));
+    for (const channel of channels) {
+      this.channels.set(channel.id, channel);
+      this.messages.set(channel.id, []);
+    }
+    const byTs = [...stored.messages].sort((a, b) => tsMicros(a.ts) - tsMicros(b.ts));
+    for (const message of byTs) this.messages.get(message.channel)?.push(message);
+    for (const [channel, list] of Object.entries(stored.pins)) this.pins.set(channel, new Set(list));
+    for (const file of stored.files) this.files.set(file.id, file);
+    for (const view of stored.views) this.views.set(view.id, view);
+    for (const [user, stack] of Object.entries(stored.modalStacks)) this.modalStacks.set(user, stack);
+    for (const [user, view] of Object.entries(stored.homeViews)) this.homeViews.set(user, view);
+    // Seeded channel ids are the catalog's own and may only look like ours (`C0ALERTS01`).
+    const made = [...this.channels.keys()].filter((id) => !seeded.includes(id));
+    const ids = [...made, ...this.files.keys(), ...this.views.keys()].map(idCount);
+    this.idCounter = ids.reduce((max, n) => Math.max(max, n), stored.idCounter);
+    this.lastTsMicros = stored.messages.reduce(
+      (max, m) => Math.max(max, tsMicros(m.ts), m.edited ? tsMicros(m.edited.ts) : 0),
+      stored.lastTsMicros,
+    );
+  }
+
   /** A new Slack-style id such as `C0000000A1` (prefix C channel, D DM, V view). */
   nextId(prefix: string): string {
     this.idCounter += 1;
+    this.journal?.counters(this.idCounter, this.lastTsMicros);
     return `${prefix}0${this.idCounter.toString(36).toUpperCase().padStart(8, '0')}`;
   }
 
@@ -169,6 +261,7 @@ export class WorkspaceState {
   nextTs(): string {
     const micros = Math.max(this.now() * 1000, this.lastTsMicros + 1);
     this.lastTsMicros = micros;
+    this.journal?.counters(this.idCounter, this.lastTsMicros);
     const seconds = Math.floor(micros / 1_000_000);
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
@@ -218,11 +311,13 @@ export class WorkspaceState {
   addMember(channel: WorkspaceChannel, userId: string): void {
     if (channel.members.includes(userId)) return;
     channel.members.push(userId);
+    this.journal?.put('channels', channel.id, channel);
     this.events.emit('member_joined_channel', { channel: channel.id, user: userId });
   }
 
   setTopic(channel: WorkspaceChannel, topic: string, by: string): void {
     channel.topic = { value: topic, creator: by, lastSet: Math.floor(this.now() / 1000) };
+    this.journal?.put('channels', channel.id, channel);
     this.events.emit('channel_topic', { channel: channel.id, topic, user: by });
   }
 
@@ -252,8 +347,10 @@ export class WorkspaceState {
         parent.replyCount = (parent.replyCount ?? 0) + 1;
         parent.latestReply = message.ts;
         parent.replyUsers = [...new Set([...(parent.replyUsers ?? []), message.user])];
+        this.journal?.message(parent);
       }
     }
+    this.journal?.message(message);
     this.events.emit('message', message);
     return message;
   }
@@ -266,6 +363,7 @@ export class WorkspaceState {
   ): WorkspaceMessage {
     const previous = { ...message };
     Object.assign(message, patch, { edited: { user: by, ts: this.nextTs() } });
+    this.journal?.message(message);
     this.events.emit('message_changed', { message, previous });
     return message;
   }
@@ -274,7 +372,8 @@ export class WorkspaceState {
     const list = this.messages.get(message.channel) ?? [];
     const index = list.indexOf(message);
     if (index >= 0) list.splice(index, 1);
-    this.pins.get(message.channel)?.delete(message.ts);
+    this.journal?.message(message, true);
+    if (this.pins.get(message.channel)?.delete(message.ts)) this.journalPins(message.channel);
     this.events.emit('message_deleted', message);
   }
 
@@ -284,6 +383,7 @@ export class WorkspaceState {
     if (pinned.has(message.ts)) return false;
     pinned.add(message.ts);
     this.pins.set(message.channel, pinned);
+    this.journalPins(message.channel);
     this.events.emit('pin_added', { channel: message.channel, ts: message.ts, user: by });
     return true;
   }
@@ -299,6 +399,7 @@ export class WorkspaceState {
     if (reaction.users.includes(by)) return false;
     reaction.users.push(by);
     reaction.count += 1;
+    this.journal?.message(message);
     this.events.emit('reaction_added', { channel: message.channel, ts: message.ts, name, user: by });
     return true;
   }
@@ -323,12 +424,14 @@ export class WorkspaceState {
       shares: [],
     };
     this.files.set(file.id, file);
+    this.journal?.put('files', file.id, file);
     return file;
   }
 
   /** Keeps the bytes POSTed to a reserved file's upload URL (a copy: the request's buffer is not ours). */
   receiveUpload(file: WorkspaceFile, bytes: Buffer): void {
     file.content = Buffer.from(bytes);
+    this.journal?.put('files', file.id, file);
   }
 
   /**
@@ -342,6 +445,7 @@ export class WorkspaceState {
     for (const { file, title } of files) {
       file.completed = true;
       if (title) file.title = title;
+      this.journal?.put('files', file.id, file);
     }
     if (!share) return undefined;
     const message = this.addMessage({
@@ -353,21 +457,37 @@ export class WorkspaceState {
       threadTs: share.threadTs,
       files: files.map(({ file }) => file.id),
     });
-    for (const { file } of files) file.shares.push({ channel: share.channel, ts: message.ts });
+    for (const { file } of files) {
+      file.shares.push({ channel: share.channel, ts: message.ts });
+      this.journal?.put('files', file.id, file);
+    }
     return message;
+  }
+
+  /** Points every file's private URLs at `baseUrl`, keeping their paths. */
+  rebaseFileUrls(baseUrl: string): void {
+    for (const file of this.files.values()) {
+      const urlPrivate = baseUrl + new URL(file.urlPrivate).pathname;
+      if (urlPrivate === file.urlPrivate) continue;
+      file.urlPrivate = urlPrivate;
+      file.urlPrivateDownload = baseUrl + new URL(file.urlPrivateDownload).pathname;
+      this.journal?.put('files', file.id, file);
+    }
   }
 
   /** Stores a view (new or replaced) and emits `event` with it. */
   putView(view: WorkspaceView, event: string): WorkspaceView {
     this.views.set(view.id, view);
+    this.journal?.put('views', view.id, view);
     this.events.emit(event, view);
     return view;
   }
 
   /** Replaces the user's modal stack with one root view (views.open). */
   openModal(view: WorkspaceView): void {
-    for (const id of this.modalStacks.get(view.userId) ?? []) this.views.delete(id);
+    for (const id of this.modalStacks.get(view.userId) ?? []) this.dropView(id);
     this.modalStacks.set(view.userId, [view.id]);
+    this.journal?.put('modals', view.userId, [view.id]);
     this.putView(view, 'view_opened');
   }
 
@@ -375,6 +495,7 @@ export class WorkspaceState {
     const stack = this.modalStacks.get(view.userId) ?? [];
     stack.push(view.id);
     this.modalStacks.set(view.userId, stack);
+    this.journal?.put('modals', view.userId, stack);
     this.putView(view, 'view_pushed');
   }
 
@@ -396,9 +517,10 @@ export class WorkspaceState {
     if (index < 0) return;
     for (const id of stack.splice(index)) {
       const closed = this.views.get(id);
-      this.views.delete(id);
+      this.dropView(id);
       this.events.emit('view_closed', closed);
     }
+    this.journal?.put('modals', view.userId, stack);
   }
 
   /** Closes the whole stack (`response_action: "clear"`). */
@@ -409,13 +531,29 @@ export class WorkspaceState {
 
   publishHome(view: WorkspaceView): void {
     const previous = this.homeViews.get(view.userId);
-    if (previous && previous !== view.id) this.views.delete(previous);
+    if (previous && previous !== view.id) this.dropView(previous);
     this.homeViews.set(view.userId, view.id);
+    this.journal?.put('homes', view.userId, view.id);
     this.putView(view, 'home_published');
   }
 
   private putChannel(channel: WorkspaceChannel): void {
     this.channels.set(channel.id, channel);
     this.messages.set(channel.id, []);
+    this.journal?.put('channels', channel.id, channel);
+  }
+
+  private dropView(id: string): void {
+    this.views.delete(id);
+    this.journal?.put('views', id, undefined);
+  }
+
+  private journalPins(channel: string): void {
+    this.journal?.put('pins', channel, [...(this.pins.get(channel) ?? [])]);
+  }
+
+  private putUser(user: WorkspaceUser): void {
+    this.users.set(user.id, user);
+    this.journal?.put('users', user.id, user);
   }
 }

@@ -28,6 +28,13 @@ describe('/ops help and the grammar', () => {
     expect(unknown.text).toContain('`frobnicate` is not an /ops subcommand');
     expect(unknown.text).toContain('/ops ping');
 
+    // A near miss names what was meant and shows its usage alone, not every command's.
+    const near = (await ops(USERS.carol, 'stauts')).body as { text: string; blocks: unknown[] };
+    expect(near.text).toContain('`stauts` is not an /ops subcommand. Did you mean `status`?');
+    expect(near.text).toContain('/ops status');
+    expect(near.text).not.toContain('/ops ping');
+    expect(near.text.split('\n').length).toBeLessThan(8);
+
     const bad = (await ops(USERS.admin, 'audit many')).body as { text: string };
     expect(bad.text).toContain('`many` is not a valid n (expected a whole number from 1 to 50)');
     expect(bad.text).toContain('/ops audit [&lt;n&gt;]');
@@ -99,5 +106,16 @@ describe('the Home tab', () => {
     const text = JSON.stringify(publish.params.view);
     // mrkdwn escapes < and > even inside code spans.
     for (const usage of ['/ops help', '/ops ping', '/ops audit [&lt;n&gt;]']) expect(text).toContain(usage);
+    // Health, alerts, incidents and deploys lead; the bot's own tools (ping, audit) come last.
+    const order = [
+      'No services are declared',
+      'No open alert groups',
+      '*Incidents*',
+      '*Runbooks*',
+      '*Ping*',
+      '*Audit*',
+    ].map((shown) => text.indexOf(shown));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 });

@@ -107,6 +107,11 @@ services:
       pollInterval: 100ms
       environments:
         staging: {}
+  site:
+    deploy:
+      ${recordingDeploy(dir)}
+      environments:
+        staging: {}
   slow:
     deploy:
       ${recordingDeploy(dir, { HOLD_UNTIL: join(dir, 'never') })}
@@ -162,13 +167,16 @@ describe('deploys end to end', () => {
     expect(text).toContain('waiting for approval');
     const id = idOf(text);
     const request = await deployMessage(id, 'awaiting-approval');
+    // Times are date tokens, shown in each reader's own zone; never a raw ISO timestamp.
+    expect(JSON.stringify(request.blocks)).toMatch(/before <!date\^\d+\^\{time\}\|[^>]+ UTC>/);
     expect(await clickAnswer(USERS.lead, request, 'deploy_approve')).toContain('cannot approve your own');
     expect(await clickAnswer(USERS.alice, request, 'deploy_approve')).toContain('*approver* role');
     expect(await clickAnswer(USERS.carol, request, 'deploy_approve')).toContain('*approver* role');
     await click(USERS.bob, request, 'deploy_approve');
     const done = await deployMessage(id, 'succeeded');
     expect(JSON.stringify(done.blocks)).toContain('approved by <@U0BOB>');
-    expect(JSON.stringify(done.blocks)).toContain('tried to approve their own request');
+    expect(JSON.stringify(done.blocks)).toMatch(/tried to approve their own request \(refused\) at <!date\^\d+\^/);
+    expect(JSON.stringify(done.blocks)).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
     expect(deployLog().filter((line) => line === 'api 1.0.0 production')).toHaveLength(1);
     const entries = await h.opsdeck.audit.latest(50);
     expect(entries).toContainEqual(
@@ -208,6 +216,25 @@ describe('deploys end to end', () => {
     );
   });
 
+  it('says no verification is configured where there is none, and counts a rollback there against the change', async () => {
+    const first = await deployMessage(idOf(await answer(USERS.alice, 'deploy site 1.0.0')), 'succeeded');
+    const shown = JSON.stringify(first.blocks);
+    expect(shown).toContain('No verification configured for staging.');
+    expect(shown).not.toContain('verifying');
+    await deployMessage(idOf(await answer(USERS.alice, 'deploy site 1.0.1')), 'succeeded');
+    const rollback = await answer(USERS.alice, 'rollback site staging');
+    expect(rollback).toContain('rollback of site to 1.0.0 in staging');
+    await deployMessage(idOf(rollback), 'succeeded');
+
+    const res = await h.slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'deploys site staging' });
+    const { text: history, blocks } = res.body as { text: string; blocks: unknown[] };
+    const listed = JSON.stringify(blocks);
+    expect(listed).toContain('1.0.1 → staging: succeeded, no verification configured');
+    expect(listed).not.toMatch(/, verified/);
+    // Two changes, the second rolled back: one failure in two.
+    expect(history).toContain('7d: 2 deploys, lead time unknown, change failure rate 50%');
+  });
+
   it('runs exactly one deploy for a double click and two approvers clicking at once', async () => {
     const id = idOf(await answer(USERS.alice, 'deploy api 1.2.0 to production'));
     const request = await deployMessage(id, 'awaiting-approval');
@@ -234,7 +261,10 @@ describe('deploys end to end', () => {
       const text = await answer(USERS.alice, `deploy api ${hostile}`);
       expect(text).not.toMatch(/Requested/);
     }
-    expect(await answer(USERS.alice, 'deploy api 1.0.0;ls')).toContain('does not match the version pattern');
+    // The pattern as ops.yml writes it, not as Opsdeck anchors it.
+    expect(await answer(USERS.alice, 'deploy api 1.0.0;ls')).toContain(
+      'does not match the version pattern `v?\\d+\\.\\d+\\.\\d+`',
+    );
     expect(await answer(USERS.alice, 'deploy nope 1.0.0')).toContain('There is no service `nope`');
     expect(await answer(USERS.alice, 'deploy api 1.0.0 to moon')).toContain('has no environment `moon`');
     expect(await answer(USERS.carol, 'deploy api 1.0.0')).toContain('*deployer* role');

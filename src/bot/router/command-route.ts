@@ -129,10 +129,21 @@ function unknownSubcommand(word: string, deps: RouterDeps): UsageError {
   const shown = word.length > 40 ? `${cut(word, 40)}…` : word;
   const names = new Set(deps.registry.subcommands.flatMap((s) => [s.words[0]!, s.subcommand.name]));
   const guess = suggest(word, names);
-  const hint = guess ? ` Did you mean \`${guess}\`?` : '';
+  if (!guess) {
+    return new UsageError(
+      `\`${shown}\` is not an ${deps.slashCommand} subcommand.`,
+      allUsages(deps.registry, deps.slashCommand),
+    );
+  }
+  // A near miss needs the usage of what was meant, not all of them: the full list buried the hint.
+  const words = guess.split(' ');
+  const exact = deps.registry.findSubcommand(words);
+  const meant = (exact ? [exact.entry] : deps.registry.subcommandsFor(words[0]!)).map((entry) =>
+    usageLine(entry, deps.slashCommand),
+  );
   return new UsageError(
-    `\`${shown}\` is not an ${deps.slashCommand} subcommand.${hint}`,
-    allUsages(deps.registry, deps.slashCommand),
+    `\`${shown}\` is not an ${deps.slashCommand} subcommand. Did you mean \`${guess}\`?`,
+    [...meant, `${deps.slashCommand} help [subcommand]`].join('\n'),
   );
 }
 

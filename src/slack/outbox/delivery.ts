@@ -1,22 +1,22 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import type { JobContext } from '../../platform/queue.js';
+import type { RedisCommands } from '../../redis/connections.js';
 import { type DeliveryPolicy, type Failure, type RetryPolicy, redelivery } from '../retry-policy.js';
 import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { MessageStore, SlackMessage } from './message-store.js';
 import type { OutboxJob } from './outbox-queue.js';
 import { editPaceFor, type PaceRule, paceFor } from './pace-rules.js';
-import type { Pacer } from './pacer.js';
+import type { Pacer, Priority } from './pacer.js';
 import { withShortRetries } from './short-retries.js';
 
 export interface DeliveryDeps {
   client: WebClient;
-  redis: Redis;
+  redis: RedisCommands;
   key: (...parts: string[]) => string;
   store: MessageStore;
   pacer: Pacer;
@@ -53,8 +53,12 @@ const TURN_TOLERANCE_MS = 500;
 /** A post waiting delayed comes back this much before its turn (promotion and pickup take a few ms). */
 const TURN_EARLY_MS = 100;
 
-/** Covers a pacing wait plus a call's short retries (each up to 10 s); a dead holder's lock frees itself after it. */
+/** Covers a call's short retries (each up to 10 s); a dead holder's lock frees itself after it. */
 const EDIT_LOCK_MS = 40_000;
+
+/** How long a final edit waits for the send of an earlier edit of its message before it queues again. */
+const FINAL_LOCK_WAIT_MS = 5000;
+const LOCK_POLL_MS = 20;
 
 /**
  * The outbox worker: takes one write, waits for its turn in the shared pacer, calls Slack, and decides what a failure
@@ -147,6 +151,12 @@ export class Delivery {
     if (version > delivered) await this.deps.enqueue({ kind: 'update', key, version, afterPost: true });
   }
 
+  /**
+   * Sends the newest content of a posted message. An edit first waits for its message's next slot (one edit a
+   * second), holding nothing meanwhile; a final state (see `SlackOutbox.update`) skips that wait and asks chat.update's
+   * budget with high priority. Only the send itself is locked, so an edit waiting for its slot never holds a final one
+   * back: the final goes first and the waiting edit finds itself covered.
+   */
   private async update(run: Run, key: string, version: number, signal?: AbortSignal): Promise<DeliveryResult> {
     const method = 'chat.update';
     const message = await this.deps.store.get(key);
@@ -154,15 +164,17 @@ export class Delivery {
     if (message.delivered >= version) return 'coalesced';
     if (!message.ts) return 'with-post';
     const rule = paceFor(method);
-    const release = await this.deps.store.lock(key, EDIT_LOCK_MS);
-    // Another edit of this message is in flight: come back after it, when this one will likely be covered.
+    if (!message.final) await this.pace(run, editPaceFor(key), signal);
+    // While this edit waited, another may have shown it, or a final state may have come.
+    const latest = (await this.deps.store.get(key)) ?? message;
+    if (latest.delivered >= version) return 'coalesced';
+    await this.pace(run, rule, signal, latest.final ? 'high' : 'low');
+    const release = await this.lockSend(key, latest.final === true, signal);
+    // Another edit of this message is being sent: come back after it, when this one will likely be covered.
     if (!release) return this.later(run, (rule?.intervalMs ?? 1000) * (1 + this.random()));
     try {
-      // The edit in flight before this one may have shown this version already.
+      // The send just before this one may have shown this version already.
       if (((await this.deps.store.get(key))?.delivered ?? 0) >= version) return 'coalesced';
-      // This message's own pace first (edits collapse meanwhile), then the method's, shared by all messages.
-      await this.pace(run, editPaceFor(key), signal);
-      await this.pace(run, rule, signal);
       let sent = message;
       const outcome = await this.tryCall(method, rule, signal, async () => {
         sent = (await this.deps.store.get(key)) ?? message;
@@ -177,6 +189,19 @@ export class Delivery {
       return 'sent';
     } finally {
       await release();
+    }
+  }
+
+  /**
+   * One send of a message's edit at a time, so older content never lands after newer. A final state waits for the
+   * send in flight (one HTTP call) rather than going back to the queue.
+   */
+  private async lockSend(key: string, final: boolean, signal?: AbortSignal) {
+    const until = this.now() + (final ? FINAL_LOCK_WAIT_MS : 0);
+    for (;;) {
+      const release = await this.deps.store.lock(key, EDIT_LOCK_MS);
+      if (release || this.now() >= until) return release;
+      await delay(LOCK_POLL_MS, undefined, { signal });
     }
   }
 
@@ -211,9 +236,9 @@ export class Delivery {
    * the worker slot back and returns to the queue when the turn is near (with jitter, so waiting jobs do not all come
    * back at once).
    */
-  private async pace(run: Run, rule: PaceRule | undefined, signal?: AbortSignal) {
+  private async pace(run: Run, rule: PaceRule | undefined, signal?: AbortSignal, priority?: Priority) {
     if (!rule) return;
-    const turn = await this.deps.pacer.reserve(rule, rule.intervalMs);
+    const turn = await this.deps.pacer.reserve(rule, rule.intervalMs, undefined, priority);
     if (turn.reserved) {
       if (turn.waitMs > 0) await delay(turn.waitMs, undefined, { signal });
       return;

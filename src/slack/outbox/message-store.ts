@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../../redis/connections.js';
 
 /** A message as Opsdeck asks for it (chat.postMessage / chat.update arguments besides channel and ts). */
 export interface SlackMessage {
@@ -27,6 +27,8 @@ export interface StoredMessage {
   threadKey?: string;
   /** Set once the post went through. */
   ts?: string;
+  /** The newest version is the state the message is meant to rest in (see `SlackOutbox.update`). */
+  final?: boolean;
 }
 
 /** Keyed messages outlive restarts and replicas for this long after their last change (incidents run for days). */
@@ -41,11 +43,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
 
-/** Replaces the content of KEYS[1] and bumps its version. ARGV: content, ttl. Returns the new version, 0 if unknown. */
+/**
+ * Replaces the content of KEYS[1] and bumps its version; `final` names the version when it is the message's final
+ * state. ARGV: content, ttl, final ('1' or ''). Returns the new version, 0 if unknown.
+ */
 const REVISE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'content', ARGV[1])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'final', version) else redis.call('HDEL', KEYS[1], 'final') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return version
 `;
@@ -68,7 +74,7 @@ return tonumber(redis.call('HGET', KEYS[1], 'version'))
  */
 export class MessageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {}
 
@@ -87,13 +93,14 @@ export class MessageStore {
   }
 
   /** Returns the new version, or undefined when nothing was posted under `key`. */
-  async revise(key: string, content: SlackMessage): Promise<number | undefined> {
+  async revise(key: string, content: SlackMessage, final = false): Promise<number | undefined> {
     const version = (await this.redis.eval(
       REVISE,
       1,
       this.hash(key),
       JSON.stringify(content),
       MESSAGE_TTL_SECONDS,
+      final ? '1' : '',
     )) as number;
     return version === 0 ? undefined : version;
   }
@@ -108,6 +115,7 @@ export class MessageStore {
       delivered: Number(h.delivered ?? 0),
       ...(h.thread ? { threadKey: h.thread } : {}),
       ...(h.ts ? { ts: h.ts } : {}),
+      ...(h.final !== undefined && h.final === h.version ? { final: true } : {}),
     };
   }
 

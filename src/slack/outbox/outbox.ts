@@ -124,11 +124,16 @@ export class SlackOutbox {
    * Edits the message posted under `key`. Pending edits of one message coalesce: the delivery sends the newest
    * content, so twenty quick edits make a few `chat.update` calls and the last one wins. A post still pending
    * carries the newest content itself.
+   *
+   * `final` says this is the state the message is meant to rest in (a status with every result, a resolved alert):
+   * it goes out as soon as chat.update's Tier 3 budget allows, not at the message's next once-a-second slot, and
+   * ahead of other messages' edits waiting for that budget. Edits still pending are covered by it, never sent before
+   * it. A later edit is paced as usual again.
    * @throws NoMessageError when nothing was posted under `key`
    */
-  async update(input: { key: string; message: SlackMessage }): Promise<void> {
+  async update(input: { key: string; message: SlackMessage; final?: boolean }): Promise<void> {
     const key = writeKey.parse(input.key);
-    const version = await this.store.revise(key, input.message);
+    const version = await this.store.revise(key, input.message, input.final);
     if (version === undefined) throw new NoMessageError(key);
     await this.enqueue({ kind: 'update', key, version });
   }

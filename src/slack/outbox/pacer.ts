@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../../redis/connections.js';
 import type { PaceRule } from './pace-rules.js';
 
 /** Both scripts' opening: the rule, the clock, and the bucket's theoretical arrival time. */
@@ -21,15 +21,20 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)`;
  * A caller may ask for a slot no earlier than `notBefore` (ARGV[5]): the bucket is then taken as it will be at that
  * time, so held-back calls that all come due together still get one burst, not a burst each.
  *
- * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME), not before ms ('' = now).
- * Returns {reserved 0|1, wait ms}.
+ * A caller of low priority leaves `headroom` (ARGV[6]) slots of the burst alone: it sees the bucket as that much
+ * smaller, so calls of high priority (which leave none) find free slots even while low-priority ones keep the bucket
+ * busy, and take them first. Both kinds move the same TAT, so together they never exceed the rule.
+ *
+ * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME), not before ms ('' = now),
+ * headroom ('' = 0). Returns {reserved 0|1, wait ms}.
  */
 const RESERVE = `${BUCKET}
 local maxWait = tonumber(ARGV[3])
 local from = tonumber(ARGV[5]) or now
+local headroom = tonumber(ARGV[6]) or 0
 if from < now then from = now end
 if tat < from then tat = from end
-local wait = tat - (burst - 1) * interval - now
+local wait = tat - (burst - 1 - headroom) * interval - now
 if wait < from - now then wait = from - now end
 if wait > maxWait then return {0, wait} end
 local nextTat = tat + interval
@@ -56,6 +61,14 @@ if wait < 0 then wait = 0 end
 return wait
 `;
 
+/** How urgent a call is: `high` ones may use the whole burst; `low` ones leave {@link headroomOf} slots to them. */
+export type Priority = 'high' | 'low';
+
+/** Slots of a bucket's burst that low-priority calls leave to high-priority ones: half, and none of a burst of 1. */
+export function headroomOf(burst: number): number {
+  return Math.floor(burst / 2);
+}
+
 export type Reservation = { reserved: true; waitMs: number } | { reserved: false; retryInMs: number };
 
 export class Pacer {
@@ -64,7 +77,7 @@ export class Pacer {
    * @param now an injected clock for tests; production uses Redis TIME, the one clock all processes share
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
     private readonly now?: () => number,
   ) {}
@@ -73,8 +86,14 @@ export class Pacer {
    * Reserves the next slot of `rule`'s bucket if it starts within `maxWaitMs`; the caller then sleeps `waitMs` and
    * calls. Otherwise nothing is taken and `retryInMs` says when the bucket will have a slot that close.
    */
-  async reserve(rule: PaceRule, maxWaitMs: number, notBefore?: number): Promise<Reservation> {
-    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore)) as [number, number];
+  async reserve(
+    rule: PaceRule,
+    maxWaitMs: number,
+    notBefore?: number,
+    priority: Priority = 'high',
+  ): Promise<Reservation> {
+    const headroom = priority === 'low' ? headroomOf(rule.burst) : 0;
+    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore, headroom)) as [number, number];
     return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
   }
 
@@ -88,8 +107,18 @@ export class Pacer {
     await this.run(HOLD_OFF, rule, ms);
   }
 
-  private run(script: string, rule: PaceRule, ms: number, notBefore?: number): Promise<unknown> {
+  private run(script: string, rule: PaceRule, ms: number, notBefore?: number, headroom = 0): Promise<unknown> {
     const bucket = this.key('pace', rule.key);
-    return this.redis.eval(script, 1, bucket, rule.intervalMs, rule.burst, ms, this.now?.() ?? '', notBefore ?? '');
+    return this.redis.eval(
+      script,
+      1,
+      bucket,
+      rule.intervalMs,
+      rule.burst,
+      ms,
+      this.now?.() ?? '',
+      notBefore ?? '',
+      headroom,
+    );
   }
 }

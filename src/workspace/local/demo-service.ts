@@ -5,10 +5,12 @@ import type { Logger } from '../../log.js';
 import { DemoFlag, type DemoFlagReading } from './demo-flag.js';
 
 /**
- * A stand-in for the `api` service of ops.example.yml, so that `/ops status`, the scheduled check, deploy verification
- * and the restart runbook all hit something real in local mode (issue #3). Its health is a switch:
- * `POST /unhealthy` makes `GET /healthz` answer 503 until `POST /healthy` — or until `scripts/demo-restart.sh` runs
- * (it appends to `restartsLog`), so the restart runbook visibly fixes the service.
+ * A stand-in for the `api` service of ops.example.yml, so that `/ops status`, the scheduled check, deploy verification,
+ * the restart runbook and the slow-api experiment all hit something real in local mode (issues #3, #19). Two switches:
+ * - health: `POST /unhealthy` makes `GET /healthz` answer 503 until `POST /healthy`;
+ * - speed: `POST /slow` makes every answer wait {@link SLOW_MS} first until `POST /fast` (the experiment's method and
+ *   its rollback).
+ * `scripts/demo-restart.sh` (it appends to `restartsLog`) resets both, so the restart runbook visibly fixes the service.
  */
 export interface DemoService {
   url: string;
@@ -16,8 +18,16 @@ export interface DemoService {
   connectFlags(opsdeckUrl: string, token: string): Promise<void>;
   healthy(): boolean;
   setHealthy(healthy: boolean): void;
+  slow(): boolean;
+  setSlow(slow: boolean): void;
   close(): Promise<void>;
 }
+
+/**
+ * How long a slowed-down service takes to answer: past the slow-api experiment's 1 s probe timeout (so its hypothesis
+ * visibly deviates) and within the `http` check's 2 s timeout (so the check, and the experiment's guard, still pass).
+ */
+export const SLOW_MS = 1200;
 
 export interface DemoServiceOptions {
   /** 0 asks the OS for a free port. */
@@ -65,16 +75,33 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   const log = options.logger.child({ module: 'workspace.demo-service' });
   const now = options.now ?? Date.now;
   let unhealthySince: number | undefined;
+  let slowSince: number | undefined;
 
+  /** A restart recorded after `since` (an mtime at or after it). */
+  const restartedAfter = (since: number) => {
+    const restarted = modifiedAt(options.restartsLog);
+    return restarted !== undefined && restarted >= since;
+  };
   const healthy = () => {
     if (unhealthySince === undefined) return true;
-    const restarted = modifiedAt(options.restartsLog);
-    if (restarted !== undefined && restarted >= unhealthySince) {
+    if (restartedAfter(unhealthySince)) {
       unhealthySince = undefined;
       log.info('demo service healthy again after a restart');
       options.onHealthChange?.(true);
     }
     return unhealthySince === undefined;
+  };
+  const slow = () => {
+    if (slowSince !== undefined && restartedAfter(slowSince)) {
+      slowSince = undefined;
+      log.info('demo service fast again after a restart');
+    }
+    return slowSince !== undefined;
+  };
+  const setSlow = (value: boolean) => {
+    if (value) slowSince ??= now();
+    else slowSince = undefined;
+    log.info({ slow: value }, 'demo service speed switched');
   };
   const setHealthy = (value: boolean) => {
     const changed = value !== (unhealthySince === undefined);
@@ -85,32 +112,51 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   };
 
   const flag = new DemoFlag();
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    req.resume();
-    if (req.method === 'GET' && path === '/healthz') {
+  const answer = (method: string, path: string, res: ServerResponse) => {
+    if (method === 'GET' && path === '/healthz') {
       return healthy() ? reply(res, 200, { status: 'ok' }) : reply(res, 503, { status: 'unhealthy' });
     }
-    if (req.method === 'GET' && path === '/state') {
+    if (method === 'GET' && path === '/state') {
       const ok = healthy();
       void flag.read().then((reading) =>
         reply(res, 200, {
           healthy: ok,
+          slow: slow(),
           ...(unhealthySince === undefined ? {} : { unhealthySince: new Date(unhealthySince).toISOString() }),
           flag: reading,
         }),
       );
       return;
     }
-    if (req.method === 'GET' && path === '/') {
+    if (method === 'GET' && path === '/') {
       void flag.read().then((reading) => page(res, reading));
       return;
     }
-    if (req.method === 'POST' && (path === '/healthy' || path === '/unhealthy')) {
+    if (method === 'POST' && (path === '/healthy' || path === '/unhealthy')) {
       setHealthy(path === '/healthy');
-      return reply(res, 200, { healthy: healthy() });
+      return reply(res, 200, { healthy: healthy(), slow: slow() });
+    }
+    if (method === 'POST' && (path === '/slow' || path === '/fast')) {
+      setSlow(path === '/slow');
+      return reply(res, 200, { healthy: healthy(), slow: slow() });
     }
     reply(res, 404, { error: 'not_found' });
+  };
+
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createServer((req, res) => {
+    req.resume();
+    // Switches answer at once, whatever the speed: the experiment's rollback must not wait for the slowness it ends.
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'POST' && slow()) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        answer(req.method ?? 'GET', path, res);
+      }, SLOW_MS);
+      timers.add(timer);
+      return;
+    }
+    answer(req.method ?? 'GET', path, res);
   });
 
   const host = options.host ?? '127.0.0.1';
@@ -135,8 +181,11 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
     url,
     healthy,
     setHealthy,
+    slow,
+    setSlow,
     connectFlags: (opsdeckUrl, token) => flag.connect(opsdeckUrl, token),
     close: async () => {
+      for (const timer of timers) clearTimeout(timer);
       await flag.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

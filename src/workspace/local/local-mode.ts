@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +9,11 @@ import type { Catalog } from '../../config/catalog.js';
 import type { Env } from '../../config/env.js';
 import { flagsConfig } from '../../flags/config.js';
 import type { Logger } from '../../log.js';
+import { redisKeys } from '../../redis/keys.js';
 import type { SlackTransport } from '../../runtime.js';
 import { appFromManifest, type WorkspaceApp } from '../app-manifest.js';
-import { createSlackServer, type SlackServer } from '../server.js';
+import { createSlackServer, type SlackServer, type SlackServerOptions } from '../server.js';
+import { openWorkspaceStore, type WorkspaceStore, wipePrefix } from '../store.js';
 import { banner } from './banner.js';
 import { startDemoAlerts } from './demo-alerts.js';
 import { type DemoService, startDemoService } from './demo-service.js';
@@ -74,6 +76,8 @@ const DEMO_USERS: Record<string, { name: string; realName: string }> = {
   U0BOB: { name: 'bob', realName: 'Bob (approver)' },
   U0ADMIN: { name: 'admin', realName: 'Admin (admin)' },
   U0CAROL: { name: 'carol', realName: 'Carol (responder)' },
+  // Deployer and approver at once: her own Approve is refused for being the requester, which shows four-eyes.
+  U0DANA: { name: 'dana', realName: 'Dana (deployer, approver)' },
 };
 /** Demo memberships of ops.example.yml's user groups; any other group gets every user. */
 const DEMO_GROUPS: Record<string, string[]> = {
@@ -152,15 +156,33 @@ export function answersPing(url: string, timeoutMs = 500): Promise<boolean> {
   });
 }
 
+export interface LocalModeOptions {
+  /** `npm start -- --fresh`: wipe Opsdeck's local data and the workspace's before starting. */
+  fresh?: boolean;
+}
+
+/** `npm start`'s arguments (after `--`): `--fresh` only; anything else is refused with what is accepted. */
+export function localArgs(argv: readonly string[]): LocalModeOptions {
+  const unknown = argv.filter((arg) => arg !== '--fresh');
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown argument ${unknown.map((arg) => JSON.stringify(arg)).join(', ')}: ` +
+        '`npm start` takes only --fresh (wipe Opsdeck’s local data and the workspace, then start)',
+    );
+  }
+  return argv.includes('--fresh') ? { fresh: true } : {};
+}
+
 /**
- * Starts local mode: catalog, Redis, the workspace, then the demo service. Anything started is stopped again if a later
- * step fails; `close()` stops them in reverse order.
+ * Starts local mode: catalog, Redis, the workspace (as the last run left it), then the demo service. Anything started
+ * is stopped again if a later step fails; `close()` stops them in reverse order.
  */
 export async function startLocalMode(
   env: Env,
   logger: Logger,
   /** The raw environment, for `${VAR}` in the catalog (as for any catalog). */
   source: Record<string, string | undefined>,
+  options: LocalModeOptions = {},
 ): Promise<LocalMode> {
   const log = logger.child({ module: 'workspace.local-mode' });
   const opsConfig = env.opsConfig.explicit ? env.opsConfig : { path: EXAMPLE_CATALOG, explicit: true };
@@ -173,8 +195,13 @@ export async function startLocalMode(
     }
   };
   try {
-    const redis = await localRedis(env, log);
+    const keys = redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag });
+    const redis = await localRedis(env, log, options.fresh ? keys.prefix : undefined);
     if (redis.owned) stack.push(redis.owned);
+    // The workspace lives in Opsdeck's Redis under its own prefix (why: src/workspace/store.ts); closed after the
+    // workspace, so its last writes are flushed, and before Redis stops.
+    const store: WorkspaceStore = await openWorkspaceStore({ url: redis.url, root: keys.workspace, logger });
+    stack.push(() => store.close());
 
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
     const signingSecret = randomBytes(32).toString('hex');
@@ -182,7 +209,11 @@ export async function startLocalMode(
       env.workspace.port,
       botToken,
       signingSecret,
-      { ...seedFromCatalog(catalog), app: localApp(env.slashCommand) },
+      {
+        ...seedFromCatalog(catalog),
+        app: localApp(env.slashCommand),
+        persistence: { journal: store.journal, ...(store.stored ? { restore: store.stored } : {}) },
+      },
       logger,
     );
     stack.push(() => workspace.close());
@@ -239,9 +270,14 @@ export async function startLocalMode(
   }
 }
 
+/**
+ * The Redis local mode uses. With `wipe` (`--fresh`), it starts empty: the private server's directory is removed before
+ * it starts; on a Redis shared with others only the keys under `wipe:` (Opsdeck's and the workspace's) are deleted.
+ */
 async function localRedis(
   env: Env,
   log: Logger,
+  wipe?: string,
 ): Promise<{ url: string; description: string; owned?: () => Promise<void> }> {
   const defaultAnswers = !env.redis.explicit && (await answersPing(env.redis.url));
   const choice = chooseRedis({
@@ -252,6 +288,10 @@ async function localRedis(
   });
   switch (choice.kind) {
     case 'use':
+      if (wipe) {
+        const deleted = await wipePrefix(choice.url, wipe);
+        log.info({ deleted, prefix: wipe }, '--fresh: deleted Opsdeck’s and the workspace’s keys');
+      }
       // Host only: an explicit REDIS_URL may carry a password.
       return {
         url: choice.url,
@@ -260,6 +300,10 @@ async function localRedis(
     case 'unavailable':
       throw new Error(choice.message);
     case 'private': {
+      if (wipe) {
+        rmSync(resolve(LOCAL_REDIS_DIR), { recursive: true, force: true });
+        log.info({ dir: LOCAL_REDIS_DIR }, '--fresh: removed the private redis-server’s data');
+      }
       const redis: PrivateRedis = await startPrivateRedis({ dir: resolve(LOCAL_REDIS_DIR) });
       // Safety net: if the process dies without closing local mode, still ask the server to stop (SIGTERM, AOF kept).
       const onExit = () => void redis.stop();
@@ -282,7 +326,7 @@ async function startWorkspace(
   port: number,
   botToken: string,
   signingSecret: string,
-  seed: WorkspaceSeed & { app: WorkspaceApp },
+  seed: WorkspaceSeed & { app: WorkspaceApp; persistence: SlackServerOptions['persistence'] },
   logger: Logger,
 ): Promise<SlackServer> {
   try {

@@ -2,7 +2,7 @@ import { loadEnv } from '../../config/env.js';
 import { handleSignals, runEntryPoint } from '../../lifecycle.js';
 import { createLogger } from '../../log.js';
 import { startOpsdeck } from '../../runtime.js';
-import { type LocalMode, startLocalMode } from './local-mode.js';
+import { type LocalMode, localArgs, startLocalMode } from './local-mode.js';
 import { prettyLogStream } from './pretty-log.js';
 
 /**
@@ -12,7 +12,11 @@ import { prettyLogStream } from './pretty-log.js';
  */
 runEntryPoint(async () => {
   const env = loadEnv(process.env);
+  const args = localArgs(process.argv.slice(2));
   if (env.slack.mode !== 'local' || process.env.NODE_ENV === 'production') {
+    // Wiping is for the local workspace only: with Slack credentials nothing local is wiped, and saying nothing would
+    // let someone believe otherwise.
+    if (args.fresh) throw new Error('--fresh wipes the local workspace’s data; it does nothing with Slack set up');
     await import('../../main.js');
     return;
   }
@@ -21,7 +25,7 @@ runEntryPoint(async () => {
     level: env.logLevel,
     ...(process.stdout.isTTY ? { destination: prettyLogStream(process.stdout) } : {}),
   });
-  const local: LocalMode = await startLocalMode(env, logger, process.env);
+  const local: LocalMode = await startLocalMode(env, logger, process.env, args);
   try {
     const opsdeck = await startOpsdeck({ env: local.env, slack: local.slack, catalog: local.catalog, logger });
     local.connect(opsdeck.url);

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog.js';
 import { deploysConfig } from '../../../src/deploys/config.js';
+import { experimentsConfig, runbooksConfig } from '../../../src/runbooks/config.js';
+import { ExperimentSchema } from '../../../src/runbooks/experiments/schema.js';
+import { ensureExperimentIsValid } from '../../support/chaos-validate.js';
+import { repoRoot } from '../../support/repo.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../ops.example.yml', import.meta.url));
 
@@ -27,5 +32,19 @@ describe('ops.example.yml', () => {
       provider: 'command',
       command: ['./scripts/demo-deploy.sh', '{service}', '{version}', '{environment}'],
     });
+  });
+
+  it('has the demo runbook with an approval gate, and a demo experiment in Chaos Toolkit’s own format', async () => {
+    const { catalog } = await loadCatalog(EXAMPLE, {});
+    expect(catalog.roles.deployer).toContain('U0DANA');
+    expect(catalog.roles.approver).toContain('U0DANA');
+    const restart = runbooksConfig.of(catalog)['restart-api']!;
+    expect(restart.approval).toMatchObject({ from: 'approver' });
+    expect(restart.steps.map((step) => step.name)).toEqual(['announce', 'restart', 'settle', 'verify']);
+    const slow = experimentsConfig.of(catalog)['slow-api']!;
+    expect(slow).toMatchObject({ file: 'scripts/demo-slow-api.json', service: 'api', guard: ['http'] });
+    const experiment = JSON.parse(readFileSync(`${repoRoot}/${slow.file}`, 'utf8'));
+    expect(() => ensureExperimentIsValid(experiment)).not.toThrow();
+    expect(ExperimentSchema.safeParse(experiment).success).toBe(true);
   });
 });

@@ -71,6 +71,12 @@ describe('lastGoodBefore and currentVersion', () => {
     expect(lastGoodBefore(history, old)).toBeUndefined();
     expect(currentVersion(history)).toBe('1.3.0');
   });
+
+  it('rolls back to a success where no verification is configured', () => {
+    const staged = deploy({ version: '1.0.0', verified: false, unverifiable: true });
+    const bad = deploy({ version: '1.1.0', status: 'failed' });
+    expect(lastGoodBefore([bad, staged], bad)).toBe('1.0.0');
+  });
 });
 
 const DAY = 86_400_000;
@@ -81,14 +87,15 @@ const recent = (over: Partial<Deploy>): Deploy =>
   deploy({ requestedAt: NOW - DAY + seq, finishedAt: NOW - DAY + seq + 1, ...over });
 
 describe('deployStats', () => {
-  it('counts a failed or unverified deploy as a change failure; rollbacks are not changes', () => {
+  it('counts a failed or unverified deploy as a change failure, not one with no verification configured; rollbacks are not changes', () => {
     const stats = deployStats([
       recent({}),
       recent({ status: 'failed' }),
       recent({ verified: false }),
       recent({ status: 'rejected' }),
+      recent({ verified: false, unverifiable: true }),
     ]);
-    expect(stats).toEqual({ changes: 3, failed: 2, rollbacks: 0, changeFailureRate: 2 / 3 });
+    expect(stats).toEqual({ changes: 4, failed: 2, rollbacks: 0, changeFailureRate: 2 / 4 });
     expect(deployStats([]).changeFailureRate).toBeUndefined();
   });
 

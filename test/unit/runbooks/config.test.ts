@@ -70,6 +70,10 @@ runbooks:
       - { name: unknown, say: "{who}" }
       - { name: gate, approve: true }
       - { name: gate, check: web, onFailure: [missing] }
+  hands-free:
+    auto: true
+    parameters: [{ name: host }, { name: mode, default: soft }]
+    steps: [{ name: a, say: "{host} {mode}" }]
 experiments:
   slow: { service: api, guard: [smoke], file: x.json }
   neither: {}
@@ -85,6 +89,7 @@ experiments:
       'runbooks.refs.steps[2].approve: `approve: true` uses the runbook’s `approval:`, which it has not; give { from: <role> }',
       'runbooks.refs.steps[3].name: duplicate step name "gate"',
       'runbooks.refs.steps[3].onFailure: "missing" is not a step under recovery',
+      'runbooks.hands-free.parameters[0].default: `auto: true` needs a default for every parameter ("host" has none)',
       'experiments.neither: an experiment has either `file:` or `experiment:`',
       'services.api.runbooks[1]: runbook "nope" is not defined in runbooks',
       'runbooks.restart.approval.from: role "admins" is not defined in roles',

@@ -135,6 +135,29 @@ describe('Pacer (a GCRA bucket in Redis)', () => {
     expect(await pacer.waitFor(line)).toBe(0);
   });
 
+  it('keeps half the burst for calls of high priority: they go at once while low ones wait their turn', async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(redis, key, clock.now);
+    const tier3 = { key: 'chat.update-p', intervalMs: 1200, burst: 5 };
+    // Low priority sees a burst of 3 (5 less the 2 kept), then one slot per interval.
+    const low = [];
+    for (let i = 0; i < 4; i++) low.push(await pacer.reserve(tier3, 1200, undefined, 'low'));
+    expect(low).toEqual([
+      { reserved: true, waitMs: 0 },
+      { reserved: true, waitMs: 0 },
+      { reserved: true, waitMs: 0 },
+      { reserved: true, waitMs: 1200 },
+    ]);
+    expect((await pacer.reserve(tier3, 1200, undefined, 'low')).reserved).toBe(false);
+    // A final state still finds a free slot now, and the next one before any low-priority call.
+    expect(await pacer.reserve(tier3, 1200, undefined, 'high')).toEqual({ reserved: true, waitMs: 0 });
+    expect(await pacer.reserve(tier3, 1200, undefined, 'high')).toEqual({ reserved: true, waitMs: 1200 });
+    expect((await pacer.reserve(tier3, 1200, undefined, 'low')).reserved).toBe(false);
+    // Together they never exceed the rule: six calls in the bucket's first 1.2 s (burst 5, then one per interval).
+    clock.advance(1200);
+    expect((await pacer.reserve(tier3, 0, undefined, 'high')).reserved).toBe(false);
+  });
+
   it('reads Redis TIME when no clock is injected, so processes on different hosts agree', async () => {
     const pacer = new Pacer(redis, key);
     const bucket = { key: 'views.open-f', intervalMs: 60_000, burst: 1 };

@@ -10,7 +10,7 @@ import { loadCatalog, parseCatalog } from '../../../src/catalog.js';
 import { loadEnv } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
 import type { SlackTransport } from '../../../src/runtime.js';
-import { type DemoService, startDemoService } from '../../../src/workspace/local/demo-service.js';
+import { type DemoService, SLOW_MS, startDemoService } from '../../../src/workspace/local/demo-service.js';
 import {
   answersPing,
   chooseRedis,
@@ -101,9 +101,10 @@ describe('seedFromCatalog', () => {
         expect.objectContaining({ id: 'U0BOB', name: 'bob' }),
         expect.objectContaining({ id: 'U0ADMIN', name: 'admin' }),
         expect.objectContaining({ id: 'U0CAROL', name: 'carol' }),
+        expect.objectContaining({ id: 'U0DANA', name: 'dana' }),
       ]),
     );
-    expect(seed.users).toHaveLength(4);
+    expect(seed.users).toHaveLength(5);
     expect(seed.usergroups).toEqual({ S0DEVS: ['U0ALICE'], S0LEADS: ['U0BOB'] });
     expect(seed.channels).toEqual([
       { id: 'C0GENERAL', name: 'general' },
@@ -130,7 +131,7 @@ describe('seedFromCatalog', () => {
       {},
     );
     const seed = seedFromCatalog(catalog);
-    const ids = ['U0ALICE', 'U0BOB', 'U0ADMIN', 'U0CAROL', 'U0DAVE', 'W0GRID', 'U0ERIN'];
+    const ids = ['U0ALICE', 'U0BOB', 'U0ADMIN', 'U0CAROL', 'U0DANA', 'U0DAVE', 'W0GRID', 'U0ERIN'];
     expect(seed.users.map((user) => user.id)).toEqual(ids);
     expect(seed.users.find((user) => user.id === 'U0DAVE')?.name).toBe('u0dave');
     expect(seed.usergroups).toEqual({ S0APITEAM: ['U0ALICE', 'U0BOB'], S0OPS: ids });
@@ -290,6 +291,28 @@ describe('demo service', () => {
     expect((await get('/healthz')).status).toBe(200);
   });
 
+  it('answers later than a one-second probe waits while slow, until /fast or a restart', async () => {
+    const restartsLog = join(dir, `restarts-${randomUUID()}.log`);
+    demo = await startDemoService({ port: 0, restartsLog, logger: silent });
+    const within = (ms: number) => fetch(`${demo!.url}/healthz`, { signal: AbortSignal.timeout(ms) });
+    expect(SLOW_MS).toBeGreaterThan(1000);
+    const post = (path: string) => fetch(`${demo!.url}${path}`, { method: 'POST' }).then((r) => r.json());
+
+    expect(await post('/slow')).toEqual({ healthy: true, slow: true });
+    await expect(within(1000)).rejects.toThrow(/abort|timeout/i);
+    // Slow is not down: the answer still comes, healthy.
+    expect((await within(30_000)).status).toBe(200);
+    expect(await post('/fast')).toEqual({ healthy: true, slow: false });
+    expect((await within(30_000)).status).toBe(200);
+    expect(demo!.slow()).toBe(false);
+
+    demo!.setSlow(true);
+    writeFileSync(restartsLog, 'restart service=api\n');
+    const later = new Date(Date.now() + 1000);
+    utimesSync(restartsLog, later, later);
+    expect(demo!.slow()).toBe(false);
+  });
+
   it('logs a warning and goes on when its port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -306,9 +329,13 @@ describe('demo service', () => {
 
 describe('demo scripts', () => {
   /** Runs a script from the repository as Opsdeck does: argv array, no shell, in `cwd`. */
-  function run(script: string, args: string[], cwd: string) {
+  function run(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
     return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(join(repoRoot, 'scripts', script), args, { cwd, shell: false });
+      const child = spawn(join(repoRoot, 'scripts', script), args, {
+        cwd,
+        shell: false,
+        env: { ...process.env, DEMO_STEP_SECONDS: '0', ...env },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -349,6 +376,22 @@ describe('demo scripts', () => {
     const result = await run('demo-deploy.sh', args, cwd);
     expect(result.code).not.toBe(0);
     expect(() => readFileSync(join(cwd, '.opsdeck/demo/deploys.log'))).toThrow();
+  });
+
+  it('demo scripts say each step on its own line and refuse a DEMO_STEP_SECONDS that is not a number', async () => {
+    const cwd = workdir();
+    const deploy = await run('demo-deploy.sh', ['api', 'v1.2.3', 'staging'], cwd);
+    expect(deploy.stdout.trim().split('\n')).toHaveLength(4);
+    const restart = await run('demo-restart.sh', ['api'], cwd);
+    expect(restart.stdout.trim().split('\n')).toHaveLength(4);
+    for (const [script, args] of [
+      ['demo-deploy.sh', ['api', 'v1.2.3', 'staging']],
+      ['demo-restart.sh', ['api']],
+    ] as const) {
+      const refused = await run(script, [...args], cwd, { DEMO_STEP_SECONDS: '1;id' });
+      expect(refused.code, script).toBe(2);
+      expect(refused.stderr, script).toContain('DEMO_STEP_SECONDS');
+    }
   });
 
   it('demo-restart.sh records the restart and refuses a bad name', async () => {

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
  * The page's Block Kit renderer (plain browser ES modules, JSDoc-typed) imported in Node as the browser imports it.
  * tsc does not read those .js files (no allowJs), so they are loaded by URL and typed here by what the tests use.
  */
-type Ctx = { users: Record<string, string>; channels: Record<string, string>; bots?: Record<string, boolean> };
+type Ctx = {
+  users: Record<string, string>;
+  channels: Record<string, string>;
+  bots?: Record<string, boolean>;
+  groups?: Record<string, string>;
+};
 type Render = (value: unknown, ctx: Ctx, opts?: Record<string, unknown>) => string;
 
 const pageModule = (name: string) =>
@@ -72,6 +77,13 @@ describe('mrkdwn', () => {
       '<span class="mention">#ops</span> <span class="mention">#named</span>',
     );
     expect(render.mrkdwn('<!here>', ctx)).toBe('<span class="mention">@here</span>');
+  });
+
+  it('shows a user group by its handle, as Slack does, and its id only when the workspace has no such group', () => {
+    const withGroups = { ...ctx, groups: { S0LEADS: 'leads' } };
+    expect(render.mrkdwn('paging <!subteam^S0LEADS>', withGroups)).toBe('paging <span class="mention">@leads</span>');
+    expect(render.mrkdwn('<!subteam^S0LEADS|@old-name>', withGroups)).toBe('<span class="mention">@leads</span>');
+    expect(render.mrkdwn('<!subteam^S0NONE>', withGroups)).toBe('<span class="mention">@S0NONE</span>');
   });
 
   it('shows known :emoji: tagged with their shortcode and leaves others as text', () => {

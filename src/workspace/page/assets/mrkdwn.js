@@ -8,7 +8,7 @@ import { formatSlackDate, parseDateToken } from './slack-date.js';
 
 /**
  * Names for ids, and for `<!date^…>` tokens the viewer's time zone and clock (the browser's when absent).
- * @typedef {{ users: Record<string, string>, channels: Record<string, string> } & import('./slack-date.js').DateOptions} RenderContext
+ * @typedef {{ users: Record<string, string>, channels: Record<string, string>, groups?: Record<string, string>, bots?: Record<string, boolean> } & import('./slack-date.js').DateOptions} RenderContext
  */
 
 /** @param {unknown} value */
@@ -93,7 +93,11 @@ function angle(inner, ctx) {
     const id = target.slice(1);
     return `<span class="mention">#${escapeHtml(label ?? ctx.channels[id] ?? id)}</span>`;
   }
-  if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeHtml(label ?? target.slice(9))}</span>`;
+  if (target.startsWith('!subteam^')) {
+    // Slack shows a group by its handle, whatever label the token carries.
+    const id = target.slice(9);
+    return `<span class="mention">@${escapeHtml(ctx.groups?.[id] ?? label?.replace(/^@/, '') ?? id)}</span>`;
+  }
   if (target.startsWith('!date^')) return dateToken(target, label, ctx);
   if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(label ?? target.slice(1))}</span>`;
   return link(unslack(target), escapeHtml(unslack(label ?? target)));

@@ -1,0 +1,238 @@
+/**
+ * Ack benchmark (issues #2, #21): signed `/ops help` commands against Opsdeck as a `bot` process and as an `all`
+ * process (every capability's workers loaded), a bare Bolt app that only acks, and a bare node:http server that only
+ * verifies the signature (the floor), in the same run, at 10 and 50 connections. Every request is unique and freshly
+ * signed (Opsdeck drops exact replays, so reusing one body would measure the replay path). Every target runs as plain
+ * compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by a TypeScript loader. Idle RSS is read
+ * once a target is ready and before it has served anything. Run by `npm run bench`, or alone:
+ * `npm run build && tsx bench/acks.ts`.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { signRequest } from '../src/slack/signature.js';
+import { freePort } from '../src/workspace/local/private-redis.js';
+import { createSlackServer } from '../src/workspace/server.js';
+import { ackRatios, BARE_BOLT, OPSDECK_ALL, OPSDECK_BOT } from './guard.js';
+import { runWhenMain } from './standalone.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
+/**
+ * Each round starts every target afresh and loads it in turn; a cell reports the median of its rounds, so one noisy
+ * moment on a shared 2-core machine (a GC pause, another process) does not decide a ratio.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = [10, 50];
+
+interface Target {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+}
+
+export interface AckRow {
+  target: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssIdleMb: number;
+  rssAfterMb: number;
+}
+
+export interface AckFigures {
+  rows: AckRow[];
+  rounds: number;
+  durationSeconds: number;
+}
+
+function commandBody(n: number): string {
+  return new URLSearchParams({
+    token: 'bench',
+    team_id: 'T0BENCH',
+    team_domain: 'bench',
+    channel_id: 'C0BENCH',
+    channel_name: 'bench',
+    user_id: 'U0BENCH',
+    user_name: 'bench',
+    command: '/ops',
+    text: 'help',
+    api_app_id: 'A0BENCH',
+    is_enterprise_install: 'false',
+    response_url: 'http://127.0.0.1:9/response/unused',
+    trigger_id: `${n}.${Date.now()}.${randomBytes(8).toString('hex')}`,
+  }).toString();
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+async function startTarget(target: Target, port: number): Promise<ChildProcess> {
+  const child = fork(target.script, [], {
+    execArgv: [],
+    env: { ...process.env, ...target.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  // Opsdeck reports readiness by answering /healthz; the baselines send 'ready' over IPC.
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${target.name} exited with ${code}`)));
+    child.once('message', () => resolve());
+    const poll = async () => {
+      for (let i = 0; i < 400 && child.exitCode === null; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return resolve();
+        await delay(50);
+      }
+    };
+    if (target.script === 'dist/main.js') void poll();
+  });
+  return child;
+}
+
+async function load(port: number, signingSecret: string, connections: number, seconds: number) {
+  let n = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}/slack/events`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const body = commandBody(n++);
+          const ts = Math.floor(Date.now() / 1000);
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-slack-request-timestamp': String(ts),
+              'x-slack-signature': signRequest(signingSecret, ts, body),
+            },
+          };
+        },
+      },
+    ],
+  });
+}
+
+/** Starts `target`, warms it up, and loads it at each connection count. */
+async function measure(target: Target, signingSecret: string): Promise<AckRow[]> {
+  const port = await freePort();
+  const child = await startTarget(target, port);
+  await delay(1000); // let start-up work (connections, first timers) settle before reading idle RSS
+  const rssIdleMb = rssMb(child.pid!);
+  const rows: AckRow[] = [];
+  try {
+    await load(port, signingSecret, 10, 2); // warm-up: JIT, connection pools, Bolt's one-time auth.test
+    for (const connections of CONNECTIONS) {
+      const result = await load(port, signingSecret, connections, DURATION_S);
+      rows.push({
+        target: target.name,
+        connections,
+        rps: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+        rssIdleMb,
+        rssAfterMb: rssMb(child.pid!),
+      });
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  return rows;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** One row per (target, connections): the median of each figure over the rounds; errors are summed. */
+function medians(samples: AckRow[]): AckRow[] {
+  const cells = new Map<string, AckRow[]>();
+  for (const row of samples) {
+    const key = `${row.target}\u0000${row.connections}`;
+    cells.set(key, [...(cells.get(key) ?? []), row]);
+  }
+  return [...cells.values()].map((rows) => ({
+    target: rows[0]!.target,
+    connections: rows[0]!.connections,
+    rps: median(rows.map((r) => r.rps)),
+    p50: median(rows.map((r) => r.p50)),
+    p99: median(rows.map((r) => r.p99)),
+    errors: rows.reduce((sum, r) => sum + r.errors, 0),
+    rssIdleMb: median(rows.map((r) => r.rssIdleMb)),
+    rssAfterMb: median(rows.map((r) => r.rssAfterMb)),
+  }));
+}
+
+export async function benchAcks(redisUrl: string): Promise<AckFigures> {
+  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
+  const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
+  const opsdeck = (name: string, role: string): Target => ({
+    name,
+    script: 'dist/main.js',
+    env: {
+      ...common,
+      ROLE: role,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: `benchacks${Date.now()}`,
+      OPS_CONFIG: 'ops.example.yml',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+    },
+  });
+  const targets: Target[] = [
+    { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.mjs', env: common },
+    { name: BARE_BOLT, script: 'bench/targets/bare-bolt.mjs', env: common },
+    opsdeck(OPSDECK_BOT, 'bot'),
+    opsdeck(OPSDECK_ALL, 'all'),
+  ];
+  const samples: AckRow[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) samples.push(...(await measure(target, signingSecret)));
+    }
+  } finally {
+    await slack.close();
+  }
+  return { rows: medians(samples), rounds: ROUNDS, durationSeconds: DURATION_S };
+}
+
+export function renderAcks(f: AckFigures): string {
+  const bolt = (c: number) => f.rows.find((r) => r.target === BARE_BOLT && r.connections === c)!;
+  const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : '–');
+  return [
+    '# Benchmark results',
+    '',
+    `Signed \`/ops help\` commands, each unique and freshly signed; ${f.durationSeconds} s per cell after a 2 s warm-up;`,
+    `each figure is the median of ${f.rounds} rounds (every round restarts every target). Errors are summed over rounds.`,
+    "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
+    'Opsdeck runs `dist/main.js` with ops.example.yml as a `bot` process (answers Slack, enqueues) and as an `all`',
+    'process (the bot and every declared queue’s worker in one).',
+    `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\` (alone: \`tsx bench/acks.ts\`).`,
+    '',
+    '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...f.rows.map((r) => {
+      const base = bolt(r.connections);
+      return `| ${r.target} | ${r.connections} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssIdleMb} | ${r.rssAfterMb} | ${ratio(r.rps, base.rps)}× | ${ratio(r.p99, base.p99)}× |`;
+    }),
+    '',
+    'Targets (issue #21, for both roles): ≥ 0.95× bare Bolt req/s, p99 ≤ 1.1× bare Bolt p99, idle RSS ≤ 110 MB.',
+    '',
+  ].join('\n');
+}
+
+await runWhenMain(import.meta.url, benchAcks, renderAcks, ackRatios);
