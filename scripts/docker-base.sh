@@ -68,7 +68,12 @@ EOF
   "$docker" image rm "$name-rootfs:local" >/dev/null
 }
 
-make_base "$build_tag" nodejs,npm,ca-certificates node
-make_base "$runtime_tag" nodejs,ca-certificates node
-make_base "$redis_tag" redis-server redis-server
+# The three are independent, and each mostly waits on the mirror and dpkg: make them side by side.
+pids=()
+make_base "$build_tag" nodejs,npm,ca-certificates node & pids+=($!)
+make_base "$runtime_tag" nodejs,ca-certificates node & pids+=($!)
+make_base "$redis_tag" redis-server redis-server & pids+=($!)
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" -eq 0 ] || { echo "building a base image failed (see above)" >&2; exit 1; }
 "$docker" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^opsdeck-(node|redis)-?'

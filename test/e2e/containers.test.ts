@@ -14,8 +14,112 @@ import {
   runOk,
   startedUrls,
 } from '../support/containers.js';
-import { CHANNEL, USERS } from '../support/harness.js';
+import { CHANNEL, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { redisUrl } from '../support/redis.js';
 import { repoRoot } from '../support/repo.js';
+
+/**
+ * The image and docker-compose.yml as users run them. One file, so the two never start containers at the same time:
+ * a machine with two cores starting seven Node processes at once would only measure its own load.
+ */
+/**
+ * The image as a user runs it: `docker run` with host networking against the Slack-compatible server and the
+ * suite's Redis, a bot container and a worker container. `.ci/run` builds the image (see the Dockerfile's header).
+ */
+describe.runIf(CONTAINER_TESTS)('the container image', () => {
+  const name = `opsdeck-image-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-image-'));
+  let slack: SlackServer;
+
+  beforeAll(async () => {
+    // The image runs as uid 1000: the mounted ops.yml and its folder must be readable by it.
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'ops.yml'), TEST_OPS_YML, { mode: 0o644 });
+    slack = await createSlackServer({
+      botToken: 'xoxb-image-test',
+      signingSecret: 'image-test-signing-secret',
+      users: Object.entries(USERS).map(([user, id]) => ({ id, name: user })),
+      channels: [{ id: CHANNEL, name: 'ops' }],
+    });
+  });
+
+  afterAll(async () => {
+    await run('docker', ['rm', '--force', `${name}-bot`, `${name}-worker`]);
+    await slack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const container = (role: string, env: Record<string, string>) => [
+    'run',
+    '--detach',
+    '--name',
+    `${name}-${role}`,
+    '--network',
+    'host',
+    '--volume',
+    `${join(dir, 'ops.yml')}:/app/ops.yml:ro`,
+    ...Object.entries({
+      ROLE: role,
+      WORKER_ID: `container-${role}`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl(),
+      REDIS_PREFIX: `image${process.pid}`,
+      OPS_CONFIG: '/app/ops.yml',
+      SLACK_BOT_TOKEN: 'xoxb-image-test',
+      SLACK_SIGNING_SECRET: 'image-test-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      LOG_LEVEL: 'info',
+      ...env,
+    }).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+    OPSDECK_IMAGE,
+  ];
+
+  it('exits 1 naming SLACK_BOT_TOKEN when started without Slack credentials', async () => {
+    const done = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--env',
+      `REDIS_URL=${redisUrl()}`,
+      OPSDECK_IMAGE,
+    ]);
+    expect(done.code).toBe(1);
+    expect(done.output).toContain('SLACK_BOT_TOKEN');
+    expect(done.output).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('becomes ready and answers a signed /ops ping through a worker container', async () => {
+    await runOk('docker', container('bot', {}));
+    await runOk('docker', container('worker', {}));
+    const botUrl = await vi.waitFor(
+      async () => {
+        const logs = await runOk('docker', ['logs', `${name}-bot`]);
+        const [url] = startedUrls(logs);
+        expect(url, `the bot container logged "opsdeck started":\n${logs}`).toBeDefined();
+        return url!;
+      },
+      { timeout: 120_000, interval: 250 },
+    );
+    await vi.waitFor(
+      async () => {
+        expect(startedUrls(await runOk('docker', ['logs', `${name}-worker`]))).toHaveLength(1);
+        expect((await fetch(`${botUrl}/readyz`)).status).toBe(200);
+      },
+      { timeout: 120_000, interval: 250 },
+    );
+    slack.setRequestUrl(`${botUrl}/slack/events`);
+
+    const res = await slack.sendCommand({ userId: USERS.carol, channelId: CHANNEL, text: 'ping' });
+    expect(res.status).toBe(200);
+    const reply = await slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+      30_000,
+    );
+    expect(String(reply.params.text)).toContain('container-worker');
+  }, 240_000);
+});
 
 /**
  * docker-compose.yml as the README's production section runs it (with docker-compose.host.yml, since containers
@@ -51,22 +155,12 @@ describe.runIf(CONTAINER_TESTS)('docker-compose.yml: Redis, 2 bots and 3 workers
   let bots: string[] = [];
   let env: Record<string, string>;
 
-  const compose = (...args: string[]) =>
-    runOk(
-      'docker-compose',
-      [
-        '--project-name',
-        project,
-        '--project-directory',
-        dir,
-        '-f',
-        join(repoRoot, 'docker-compose.yml'),
-        '-f',
-        join(repoRoot, 'docker-compose.host.yml'),
-        ...args,
-      ],
-      env,
-    );
+  const files = () =>
+    ['--project-name', project, '--project-directory', dir, '-f', join(repoRoot, 'docker-compose.yml')].concat([
+      '-f',
+      join(repoRoot, 'docker-compose.host.yml'),
+    ]);
+  const compose = (...args: string[]) => runOk('docker-compose', [...files(), ...args], env);
 
   beforeAll(async () => {
     chmodSync(dir, 0o755);
@@ -101,32 +195,14 @@ describe.runIf(CONTAINER_TESTS)('docker-compose.yml: Redis, 2 bots and 3 workers
         for (const url of urls) expect((await fetch(`${url}/readyz`)).status).toBe(200);
         return urls;
       },
-      { timeout: 90_000, interval: 250 },
+      { timeout: 150_000, interval: 250 },
     );
     proxy = await roundRobin(() => bots);
     slack.setRequestUrl(`${proxy.url}/slack/events`);
-  }, 150_000);
+  }, 240_000);
 
   afterAll(async () => {
-    if (env)
-      await run(
-        'docker-compose',
-        [
-          '--project-name',
-          project,
-          '--project-directory',
-          dir,
-          '-f',
-          join(repoRoot, 'docker-compose.yml'),
-          '-f',
-          join(repoRoot, 'docker-compose.host.yml'),
-          'down',
-          '--volumes',
-          '--timeout',
-          '5',
-        ],
-        env,
-      );
+    if (env) await run('docker-compose', [...files(), 'down', '--volumes', '--timeout', '5'], env);
     await proxy?.close();
     await slack?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -210,5 +286,5 @@ describe.runIf(CONTAINER_TESTS)('docker-compose.yml: Redis, 2 bots and 3 workers
     });
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.params.channel === ALERTS)).toHaveLength(1);
     expect(proxy.served.size).toBe(2);
-  }, 120_000);
+  }, 240_000);
 });
