@@ -70,7 +70,12 @@ describe.runIf(BROWSER_TESTS)('incidents in the local workspace page', () => {
     await messages(/Declared incident #\d+ \(SEV1\)/).waitFor();
 
     // Announced here, and the new channel appears in alice's sidebar: she is invited.
-    await messages(/SEV1 incident #\d+: Database is down/).waitFor();
+    const announcement = messages(/SEV1 incident #\d+: Database is down/);
+    await announcement.waitFor();
+    // Its emoji shortcode is drawn as the emoji (Slack's names, from the emoji data the workspace serves).
+    const icon = announcement.locator('.emoji').first();
+    expect(await icon.getAttribute('data-code')).toMatch(/^:[a-z_]+:$/);
+    expect(await icon.textContent()).toMatch(/^\p{Extended_Pictographic}/u);
     const nav = page.locator('[data-nav]', { hasText: 'database-is-down' });
     await nav.click();
     await page.locator('#channel-title', { hasText: /# inc-\d{8}-database-is-down/ }).waitFor();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emojiByShortcode } from '../../../src/workspace/page/emoji.js';
 
 /**
  * The page's Block Kit renderer (plain browser ES modules, JSDoc-typed) imported in Node as the browser imports it.
@@ -21,7 +22,10 @@ const render = (await pageModule('render.js')) as {
   renderBlocks: Render;
   renderBlock: Render;
   renderElement(el: unknown, blockId: string, ctx: Ctx, mode?: 'action' | 'input'): string;
+  setEmoji(names: Record<string, string>): void;
 };
+// The names the workspace serves the page (emojibase-data), as app.js loads them before rendering.
+render.setEmoji(emojiByShortcode());
 const surfaces = (await pageModule('surfaces.js')) as {
   renderMessage: Render;
   renderModal: Render;
@@ -90,6 +94,17 @@ describe('mrkdwn', () => {
     expect(render.mrkdwn(':rocket: :no_such_emoji:', ctx)).toBe(
       '<span class="emoji" data-code=":rocket:">🚀</span> :no_such_emoji:',
     );
+    // Slack's names for what Opsdeck's messages use, none of them hand-listed.
+    const shown = (name: string) => /data-code=":[^"]+">([^<]+)</.exec(render.mrkdwn(`:${name}:`, ctx))?.[1];
+    expect(['red_circle', 'eyes', 'no_bell', 'mega', 'raised_hand', '+1'].map(shown)).toEqual([
+      '🔴',
+      '👀',
+      '🔕',
+      '📣',
+      '✋️',
+      '👍️',
+    ]);
+    expect(render.mrkdwn(':constructor: :__proto__:', ctx)).toBe(':constructor: :__proto__:');
   });
 
   it('escapes everything else, decoding Slack’s own &lt; &gt; &amp; first', () => {

@@ -26,37 +26,17 @@ function unslack(text) {
   return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
-/** A few emoji Opsdeck's own messages use; any other `:name:` stays as text. */
-const EMOJI = /** @type {Record<string, string>} */ ({
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  x: '❌',
-  warning: '⚠️',
-  rotating_light: '🚨',
-  fire: '🔥',
-  rocket: '🚀',
-  hourglass_flowing_sand: '⏳',
-  hourglass: '⌛',
-  table_tennis_paddle_and_ball: '🏓',
-  no_entry: '⛔',
-  lock: '🔒',
-  bell: '🔔',
-  memo: '📝',
-  mag: '🔍',
-  wrench: '🔧',
-  gear: '⚙️',
-  tada: '🎉',
-  eyes: '👀',
-  large_green_circle: '🟢',
-  large_yellow_circle: '🟡',
-  red_circle: '🔴',
-  information_source: 'ℹ️',
-  scroll: '📜',
-  arrows_counterclockwise: '🔄',
-  pushpin: '📌',
-  thumbsup: '👍',
-  '+1': '👍',
-});
+/**
+ * Shortcode → emoji, Slack's names (the workspace serves them from emojibase-data at /page/emoji.json, app.js loads
+ * them before the first render). Until then, and for names Slack does not know, `:name:` stays as text.
+ * @type {Record<string, string>}
+ */
+let EMOJI = {};
+
+/** @param {Record<string, string>} names */
+export function setEmoji(names) {
+  EMOJI = Object.assign(Object.create(null), names);
+}
 
 /**
  * Known shortcodes become the emoji, tagged with the shortcode: where the browser has no emoji font the page shows

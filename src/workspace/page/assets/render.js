@@ -7,7 +7,7 @@
  */
 import { escapeHtml, mrkdwn, plainOf, renderText, safeUrl } from './mrkdwn.js';
 
-export { escapeHtml, mrkdwn, plainOf, renderText, safeUrl } from './mrkdwn.js';
+export { escapeHtml, mrkdwn, plainOf, renderText, safeUrl, setEmoji } from './mrkdwn.js';
 
 /** @typedef {import('./mrkdwn.js').RenderContext} RenderContext */
 /** @typedef {{ errors?: Record<string, string> }} BlockOptions */
