@@ -1,6 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+export { run, runOk } from './commands.js';
 
 /**
  * The image the container tests run: `.ci/run` builds it (`opsdeck:ci`, from the Debian-built bases of
@@ -23,34 +25,6 @@ export const CONTAINER_TESTS = (() => {
     process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
   return ci || (imagePresent(OPSDECK_IMAGE) && imagePresent(REDIS_IMAGE));
 })();
-
-export interface Finished {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to its end (docker, docker-compose), with its stdout and stderr together. */
-export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** Like run, but a non-zero exit is an error carrying the output. */
-export async function runOk(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const done = await run(command, args, env);
-  if (done.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${done.code}:\n${done.output}`);
-  return done.output;
-}
 
 /** The URLs in the "opsdeck started" lines of container logs (pino JSON, possibly behind a compose prefix). */
 export function startedUrls(logs: string): string[] {
