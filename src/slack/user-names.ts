@@ -14,7 +14,7 @@ export type CallSlack = (method: string, args: Record<string, unknown>) => Promi
  * usergroups.list) and kept a few minutes per process; when Slack cannot say, the caller shows the id.
  */
 export class UserNames {
-  private readonly names = new Map<string, { name: string | undefined; until: number }>();
+  private readonly names = new Map<string, KnownUser>();
   private groups: { handles: Map<string, string>; until: number } | undefined;
 
   constructor(
@@ -25,20 +25,33 @@ export class UserNames {
 
   /** The user's display name (else real name, else handle), or undefined when Slack does not know it. */
   async nameOf(userId: string): Promise<string | undefined> {
+    return (await this.userOf(userId))?.name;
+  }
+
+  /**
+   * Whether the id is Slackbot or a bot user (an app's, Opsdeck's own): someone who can never be given an incident
+   * role. Unknown ids (Slack cannot say) are not called bots; the rules that follow decide about them.
+   */
+  async isBot(userId: string): Promise<boolean> {
+    if (userId === 'USLACKBOT') return true;
+    return (await this.userOf(userId))?.bot ?? false;
+  }
+
+  private async userOf(userId: string): Promise<KnownUser | undefined> {
     if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) return undefined;
     const cached = this.names.get(userId);
-    if (cached && cached.until > this.now()) return cached.name;
-    let name: string | undefined;
+    if (cached && cached.until > this.now()) return cached;
+    let known: KnownUser;
     try {
       const result = (await this.callSlack('users.info', { user: userId })) as { user?: SlackUser };
-      name = displayName(result.user);
+      known = { name: displayName(result.user), bot: result.user?.is_bot === true, until: this.now() + TTL_MS };
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, 'users.info failed: showing the id');
       return undefined;
     }
     if (this.names.size >= MAX_NAMES) this.names.delete(this.names.keys().next().value!);
-    this.names.set(userId, { name, until: this.now() + TTL_MS });
-    return name;
+    this.names.set(userId, known);
+    return known;
   }
 
   /**
@@ -75,7 +88,14 @@ export class UserNames {
   }
 }
 
+interface KnownUser {
+  name: string | undefined;
+  bot: boolean;
+  until: number;
+}
+
 interface SlackUser {
+  is_bot?: boolean;
   name?: string;
   real_name?: string;
   profile?: { display_name?: string; real_name?: string };

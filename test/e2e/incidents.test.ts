@@ -374,6 +374,22 @@ describe('incidents end to end', () => {
       values: { title: { title: 'x'.repeat(121) }, severity: { severity: select('sev2') } },
     });
     expect(long.body).toMatchObject({ response_action: 'errors', errors: { title: 'At most 120 characters.' } });
+    // Slack's user picker offers bots and Slackbot too: neither can lead an incident.
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+      const picked = await h.slack.sendViewSubmission({
+        userId: USERS.alice,
+        viewId,
+        values: {
+          title: { title: 'Picked a bot' },
+          severity: { severity: select('sev2') },
+          commander: { commander: { type: 'users_select', selected_user: bot } },
+        },
+      });
+      expect(picked.body).toMatchObject({
+        response_action: 'errors',
+        errors: { commander: expect.stringMatching(/person/) },
+      });
+    }
   });
 
   it('declares from an alert’s button, prefilled from the alert group, and links the group', async () => {

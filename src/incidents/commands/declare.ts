@@ -9,7 +9,7 @@ import type { Declaration, IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { ACTIONS, SHORTCUT, VIEWS } from '../messages.js';
 import { declareProblems, normaliseSeverity } from '../rules.js';
-import { DeclareMetadata, inputOf, openDeclare, safeJson, severity, severityNamed } from './forms.js';
+import { DeclareMetadata, inputOf, NOT_A_PERSON, openDeclare, safeJson, severity, severityNamed } from './forms.js';
 
 /** `/ops incident` (the form) and `/ops incident declare <severity> <title…>` (at once). */
 export function declareCommands(desk: IncidentDesk) {
@@ -93,8 +93,9 @@ export function declareView(desk: IncidentDesk): ViewSubmission {
         description: inputOf(ctx.values, 'description'),
         commander: inputOf(ctx.values, 'commander'),
       };
-      const problems = declareProblems(input, desk.settings, desk.serviceNames());
-      if (Object.keys(problems).length > 0) return { errors: problems as Record<string, string> };
+      const problems: Record<string, string> = { ...declareProblems(input, desk.settings, desk.serviceNames()) };
+      if (input.commander && (await services.names.isBot(input.commander))) problems.commander = NOT_A_PERSON;
+      if (Object.keys(problems).length > 0) return { errors: problems };
       const parsed = DeclareMetadata.safeParse(safeJson(ctx.privateMetadata));
       const metadata = parsed.success ? parsed.data : {};
       const declaration: Declaration = {
