@@ -11,6 +11,7 @@ import type { RequestLog } from '../delivery/request-log.js';
 import type { WorkspaceState, WorkspaceView } from '../state.js';
 import { fileType } from '../web-api/shapes.js';
 import type { TriggerRegistry } from '../web-api/triggers.js';
+import { EMOJI_PATH, emojiByShortcode } from './emoji.js';
 import { canSeeChannel, PAGE_FILES_PATH, snapshotFor, streamEventFor } from './snapshot.js';
 import { openStream, serveStatic } from './static.js';
 import { viewBlockActionsPayload, viewClosedPayload } from './view-payloads.js';
@@ -310,6 +311,7 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         await serveStatic(res, 'index.html');
         return true;
       }
+      if (path === EMOJI_PATH) return json(res, 200, emojiByShortcode(), { 'cache-control': 'max-age=86400' });
       if (path.startsWith('/page/')) {
         await serveStatic(res, decodeURIComponent(path.slice('/page/'.length)));
         return true;

@@ -5,6 +5,7 @@
  */
 import { askConfirm, readValues } from './dialogs.js';
 import { openStream } from './live.js';
+import { setEmoji } from './mrkdwn.js';
 import { $, ctx, HOME, post, report, snap, store } from './store.js';
 import { renderAll, renderChannel, renderSidebar, updateInPlace } from './view.js';
 
@@ -212,4 +213,9 @@ function emojiSupported() {
 }
 
 document.body.classList.toggle('no-emoji', !emojiSupported());
-load();
+// Emoji names first, so the first render already shows them; without them the page still works, with shortcodes.
+fetch('/page/emoji.json')
+  .then((res) => (res.ok ? res.json() : {}))
+  .catch(() => ({}))
+  .then(setEmoji)
+  .finally(load);
