@@ -3,6 +3,7 @@
  * The local workspace page: loads the signed-in user's snapshot, keeps it live through the SSE stream and turns
  * clicks, selects, modal submits and composer lines into the workspace's POST routes (which sign them for Opsdeck).
  */
+import { loadDemoPanel } from './demo.js';
 import { askConfirm, readValues } from './dialogs.js';
 import { openStream } from './live.js';
 import { setEmoji } from './mrkdwn.js';
@@ -219,3 +220,4 @@ fetch('/page/emoji.json')
   .catch(() => ({}))
   .then(setEmoji)
   .finally(load);
+loadDemoPanel(navigate);
