@@ -8,6 +8,7 @@ import type { AckFigures } from './acks.js';
 import type { AlertStormFigures } from './alerts.js';
 import type { DeliveryFigures } from './delivery.js';
 import type { DeployFigures } from './deploys.js';
+import type { RunbookFigures } from './runbooks.js';
 import type { StatusFigures } from './status.js';
 import type { WorkspaceFigures } from './workspace.js';
 
@@ -77,6 +78,11 @@ export const alertRatios = (f: AlertStormFigures): Ratio[] => [
   // NaN (not every group shown) fails the comparison below, as it should.
   max('alert storm vs minimum', f.opsdeck.seconds / f.minimumSeconds, 1.2, '#9'),
   min('alert storm groups shown (share)', f.opsdeck.delivered / f.groups, 1, '#9'),
+];
+
+export const runbookRatios = (f: RunbookFigures): Ratio[] => [
+  max('runbooks: last step vs ideal', f.seconds / f.idealSeconds, 1.2, '#19'),
+  min('runbooks succeeded (share)', f.succeeded / f.runs, 1, '#19'),
 ];
 
 export const workspaceRatios = (f: WorkspaceFigures): Ratio[] => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import type { PaceRule } from '../slack/outbox/pace-rules.js';
@@ -15,6 +16,18 @@ export const POST_INTERVAL_MS = 1000;
  * counts the same backlog. It only forecasts (the outbox paces the real calls): a storm is digested when it grows.
  */
 const lineOf = (channel: string): PaceRule => ({ key: `line:${channel}`, intervalMs: POST_INTERVAL_MS, burst: 1 });
+
+/**
+ * The lead of a channel's and service's outage: KEYS[1] holds `<id>:<epoch>` of the group whose message related groups
+ * thread under, for the relate window. ARGV: the asking group, the window (ms), and a lead found gone ('' for none),
+ * which the asking group replaces. Returns the lead: the asking group when it leads now. One round trip per new group.
+ */
+const CLAIM_LEAD = `
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[3] then return current end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`;
 
 /**
  * Alert groups in Redis, one JSON value each, changed by compare-and-set so that any number of workers can apply
@@ -58,6 +71,15 @@ export class AlertStore {
     return result as R;
   }
 
+  /**
+   * The group leading `service`'s outage in `channel` (`<id>:<epoch>`), taking the lead for `self` when none does or
+   * the one named `gone` no longer may.
+   */
+  async claimLead(channel: string, service: string, self: string, windowMs: number, gone = ''): Promise<string> {
+    const hashed = createHash('sha256').update(service).digest('hex').slice(0, 20);
+    return String(await this.redis.eval(CLAIM_LEAD, 1, this.key('lead', channel, hashed), self, windowMs, gone));
+  }
+
   /** Counts a post this capability asks for in `channel`: it takes the next place in the channel's line. */
   async reservePost(channel: string): Promise<void> {
     await this.line.reserve(lineOf(channel), Number.MAX_SAFE_INTEGER);
@@ -99,6 +121,22 @@ export class AlertStore {
     const ids = await this.redis.zrange(this.key('digest', channel, String(n)), 0, -1);
     const groups = await Promise.all(ids.map((id) => this.get(id)));
     return groups.filter((group): group is AlertGroup => group !== undefined);
+  }
+
+  /** Lists the group's Opsdeck silence for `/ops alerts` until it ends. */
+  async indexSilence(id: string, until: number): Promise<void> {
+    await this.redis.zadd(this.key('silences'), until, id);
+  }
+
+  async unindexSilence(id: string): Promise<void> {
+    await this.redis.zrem(this.key('silences'), id);
+  }
+
+  /** Groups silenced here whose silence has not ended by `now`, soonest to end first. */
+  async silenced(now: number, limit = 50): Promise<AlertGroup[]> {
+    const ids = await this.redis.zrangebyscore(this.key('silences'), now + 1, '+inf', 'LIMIT', 0, limit);
+    const groups = await Promise.all(ids.map((id) => this.get(id)));
+    return groups.filter((group): group is AlertGroup => (group?.silence?.until ?? 0) > now);
   }
 
   /** Open groups, oldest first. */

@@ -3,7 +3,7 @@ import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import { type Message, textMessage } from '../platform/blocks.js';
 import { lazy } from '../platform/lazy.js';
-import { code, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
+import { code, date, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { cut } from '../platform/text.js';
 import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
@@ -184,8 +184,7 @@ export class DeployDesk {
   private refusal(decision: Exclude<ReturnType<typeof mayStart>, { ok: true }>, service: string, env: string): Mrkdwn {
     switch (decision.reason) {
       case 'frozen': {
-        const until = new Date(decision.freeze.until).toISOString().slice(0, 16).replace('T', ' ');
-        return md`${env} is frozen until ${until} UTC by ${mention(decision.freeze.by)}: ${said(decision.freeze.reason)}. An admin may deploy anyway with ${code('override "<reason>"')}; ${code(`/ops unfreeze ${env}`)} ends it.`;
+        return md`${env} is frozen until ${date(decision.freeze.until)} by ${mention(decision.freeze.by)}: ${said(decision.freeze.reason)}. An admin may deploy anyway with ${code('override "<reason>"')}; ${code(`/ops unfreeze ${env}`)} ends it.`;
       }
       case 'locked':
         return md`${service}/${env} is locked by ${mention(decision.lock.by)}: ${said(decision.lock.reason)}. Ask them, or ${code(`/ops unlock ${service} ${env}`)} when it is safe.`;
@@ -216,19 +215,20 @@ export class DeployDesk {
     const before = await this.store.get(id);
     if (!before || isFinal(before.status)) return before;
     const now = this.services.now().getTime();
-    const deploy = await this.store.update(id, (d) => ({ ...d, ...extra, status, finishedAt: now }));
-    if (!deploy) return undefined;
+    // Written over what was just read (store.update would read it again): one read and one write.
+    const deploy: Deploy = { ...before, ...extra, status, finishedAt: now };
+    await this.store.save(deploy);
     await this.store.release(deploy.service, deploy.environment, id);
     const labels = { service: deploy.service, environment: deploy.environment };
     this.metrics.deploys.inc({ ...labels, outcome: status });
     if (deploy.startedAt !== undefined) this.metrics.duration.observe(labels, (now - deploy.startedAt) / 1000);
-    await this.refresh(id);
+    await this.refresh(id, deploy);
     return deploy;
   }
 
-  /** Re-renders the deploy's message from what is stored now. */
-  async refresh(id: string): Promise<void> {
-    const [deploy, approval] = await Promise.all([this.store.get(id), this.services.approvals.get(id)]);
+  /** Re-renders the deploy's message from what is stored now (`known`: the deploy as the caller just wrote it). */
+  async refresh(id: string, known?: Deploy): Promise<void> {
+    const [deploy, approval] = await Promise.all([known ?? this.store.get(id), this.services.approvals.get(id)]);
     if (deploy) await this.services.outbox.update({ key: messageKey(id), message: deployMessage(deploy, approval) });
   }
 
