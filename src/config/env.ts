@@ -124,7 +124,7 @@ export interface Env {
   };
 }
 
-const DEFAULTS = {
+export const DEFAULTS = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_PREFIX: 'opsdeck',
   PORT: 3000,

@@ -176,7 +176,8 @@ const StepSchema = RawStepSchema.transform((step, ctx): RunbookStep => {
     case 'say':
       return { ...base, kind, say: step.say! };
     case 'flag':
-      return { ...base, kind, flag: step.flag! };
+      // Setting a flag to a state is safe to do twice (it sets, never toggles): a crash never leaves it to a human.
+      return { ...base, kind, flag: step.flag!, retryable: true };
   }
 });
 

@@ -392,6 +392,31 @@ describe('incidents end to end', () => {
     }
   });
 
+  it('gives an incident role to people only: Assign role refuses the bot and Slackbot', async () => {
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Role picker check')).toContain('Declared');
+    const channel = await incidentChannel('-role-picker-check');
+    const before = h.slack.calls.length;
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: channel.id,
+      messageTs: card(channel.id).ts,
+      actionId: 'incidents:role',
+    });
+    const opened = await callAfter(before, (c) => c.method === 'views.open');
+    const viewId = (opened.response.view as { id: string }).id;
+    const assign = (user: string) =>
+      h.slack.sendViewSubmission({
+        userId: USERS.alice,
+        viewId,
+        values: { role: { role: select('comms') }, user: { user: { type: 'users_select', selected_user: user } } },
+      });
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+      expect(JSON.stringify((await assign(bot)).body)).toContain('Pick a person');
+    }
+    expect((await assign(USERS.bob)).body).toBeFalsy();
+    await vi.waitFor(() => expect(JSON.stringify(card(channel.id).blocks)).toContain('<@U0BOB>'), WAIT);
+  });
+
   it('declares from an alert’s button, prefilled from the alert group, and links the group', async () => {
     const res = await fetch(`${h.opsdeck.url}/webhooks/generic`, {
       method: 'POST',

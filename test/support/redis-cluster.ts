@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { vi } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../src/workspace/local/private-redis.js';
+import { runOk } from './commands.js';
 
 /** A real Redis Cluster of three primaries (no replicas) on free loopback ports, made as an operator would. */
 export interface RedisClusterProcesses {
@@ -72,19 +72,6 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
   };
 }
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-  });
+async function run(command: string, args: string[]): Promise<void> {
+  await runOk(command, args);
 }

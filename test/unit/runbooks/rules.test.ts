@@ -134,6 +134,8 @@ describe('flag steps', () => {
       { kind: 'flag', key: 'new-ui', environment: 'staging', change: { op: 'on' } },
       { kind: 'flag', key: 'new-ui', environment: 'staging', change: { op: 'rollout', percent: 25 } },
     ]);
+    // Each sets a state, so a crash during one runs it again instead of asking a human.
+    expect(steps.every((s) => s.retryable)).toBe(true);
     expect(RunbookSchema.safeParse({ steps: [{ name: 'a', flag: { key: 'x', to: '150%' } }] }).success).toBe(false);
     expect(() => plan({ steps: [{ name: 'a', flag: { key: 'x', to: 'off', in: 'qa' } }] })).toThrow(
       'step a: "qa" is not a flag environment',
