@@ -14,7 +14,7 @@ import type { AlertGroup } from './rules.js';
 export async function publishGroup(
   { outbox, catalog }: Pick<Services, 'outbox' | 'catalog'>,
   group: AlertGroup,
-  options: { line?: string; isNew?: boolean } = {},
+  options: { line?: string; isNew?: boolean; receivedAt?: number } = {},
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   const message = groupMessage(group, {
@@ -22,6 +22,8 @@ export async function publishGroup(
     canDeclare: hasSection(catalog, 'incidents'),
     runbook: runbookIn(catalog, runbookOf(group)),
   });
+  // The webhook's arrival: alerts are told when Slack shows the group (opsdeck_alerts_delivery_seconds).
+  const origin = options.receivedAt === undefined ? undefined : { by: 'alerts', at: options.receivedAt };
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
   if (options.isNew) {
@@ -29,18 +31,18 @@ export async function publishGroup(
     // by alert, so Opsdeck holds their new groups itself. Measured from when this epoch started, so a rerun or a late
     // drain does not wait again.
     const groupWaitMs = group.source === 'generic' ? alertsConfig.of(catalog).groupWait : 0;
-    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs });
+    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs, origin });
     posts++;
   } else {
     try {
       // A resolve is the state the message is meant to rest in: it goes ahead of other edits in a storm.
-      await outbox.update({ key, message, final: group.state === 'resolved' });
+      await outbox.update({ key, message, final: group.state === 'resolved', origin });
       kind = 'update';
     } catch (error) {
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
       // with the newest content; the other worker's post is then a no-op.
       if (!hasCode(error, ErrorCode.NoMessage)) throw error;
-      await outbox.post({ key, channel: group.channel, message });
+      await outbox.post({ key, channel: group.channel, message, origin });
       posts++;
     }
   }

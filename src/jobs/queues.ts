@@ -45,9 +45,7 @@ export class JobQueues implements Enqueuer {
     for (const def of definitions) this.definitions.set(def.name, def);
     this.connection = new Redis(redis.queueConnection);
     // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
-    this.connection.on('error', (err) =>
-      this.log.warn({ err: { message: err.message } }, 'queue connection error'),
-    );
+    this.connection.on('error', (err) => this.log.warn({ err: { message: err.message } }, 'queue connection error'));
   }
 
   /** The producer of a declared queue, made on first use: a process holds only the queues it enqueues onto. */
