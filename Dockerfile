@@ -8,7 +8,10 @@
 #
 # docker-compose.yml runs it with Redis, as a `bot` and a `worker` role.
 
+# Base images are build arguments so that a machine without registry access can supply its own
+# (scripts/docker-base.sh builds both from Debian packages; CI does that). The runtime base needs only `node`.
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_RUNTIME_IMAGE=${NODE_IMAGE}
 
 # ---------------------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -25,14 +28,19 @@ COPY src ./src
 RUN node scripts/build.mjs --production
 
 # ---------------------------------------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+# Production dependencies in a stage of their own, so the shipped image needs no npm.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------------------------------
+FROM ${NODE_RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
-  && npm cache clean --force
-
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY ops.example.yml ./ops.example.yml
 

@@ -18,7 +18,7 @@ import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deliveryRatios } from './guard.js';
-import { runWhenMain } from './standalone.js';
+import { processEnv, runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -64,11 +64,7 @@ export async function benchDelivery(redisUrl: string): Promise<DeliveryFigures> 
   const slack = await createSlackServer({ botToken, signingSecret, channels });
   const prefix = `benchdelivery${Date.now()}`;
   const env = {
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
+    ...processEnv({ slackApiUrl: slack.apiUrl, botToken, signingSecret, redisUrl, redisPrefix: prefix }),
     ROLE: 'worker',
     PORT: '0',
     HOST: '127.0.0.1',

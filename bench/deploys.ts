@@ -10,10 +10,9 @@
  * which the outbox respects, so the figure here is the deploys' own throughput.
  */
 import { randomBytes } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deployRatios } from './guard.js';
-import { runWhenMain, startBenchOpsdeck } from './standalone.js';
+import { runWhenMain, startBenchOpsdeck, waitFor } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
@@ -78,7 +77,7 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
 
     // Every request, then wait for each request's message to be in its channel (to click on it).
     for (let i = 0; i < DEPLOYS; i++) await ask(i, `deploy ${services[i]} 1.0.${i} to production`);
-    const messages = await waitFor(async () => {
+    const messages = await waitFor('deploys', async () => {
       const found = services.map((_, i) =>
         (slack.state.messages.get(channelOf(i)) ?? []).find((m) => !m.threadTs && !m.ephemeralFor),
       );
@@ -94,7 +93,7 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       while (running) busy.push((await ask(0, 'deploys svc-0')).ackMs);
     })();
     await Promise.all(clicks);
-    const statuses = await waitFor(async () => {
+    const statuses = await waitFor('deploys', async () => {
       const raws = await redis.mget(services.map((_, i) => deployKey(i + 1)));
       const all = raws.map((raw) => (raw ? (JSON.parse(raw) as { status: string }).status : 'missing'));
       return all.every((status) => ['succeeded', 'failed'].includes(status)) ? all : undefined;
@@ -115,17 +114,6 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     running = false;
     await opsdeck.close();
     await slack.close();
-  }
-}
-
-/** Polls `probe` every 10 ms until it returns a value (a benchmark may poll; it asserts nothing about time). */
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('deploys bench: timed out');
-    await delay(10);
   }
 }
 

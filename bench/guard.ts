@@ -8,6 +8,7 @@ import type { AckFigures } from './acks.js';
 import type { AlertStormFigures } from './alerts.js';
 import type { DeliveryFigures } from './delivery.js';
 import type { DeployFigures } from './deploys.js';
+import type { RunbookFigures } from './runbooks.js';
 import type { StatusFigures } from './status.js';
 
 /** The ack bench's targets by name (bench/acks.ts names its rows with these). */
@@ -76,6 +77,11 @@ export const alertRatios = (f: AlertStormFigures): Ratio[] => [
   // NaN (not every group shown) fails the comparison below, as it should.
   max('alert storm vs minimum', f.opsdeck.seconds / f.minimumSeconds, 1.2, '#9'),
   min('alert storm groups shown (share)', f.opsdeck.delivered / f.groups, 1, '#9'),
+];
+
+export const runbookRatios = (f: RunbookFigures): Ratio[] => [
+  max('runbooks: last step vs ideal', f.seconds / f.idealSeconds, 1.2, '#19'),
+  min('runbooks succeeded (share)', f.succeeded / f.runs, 1, '#19'),
 ];
 
 const met = (r: Ratio) => (r.bound === 'max' ? r.measured <= r.target : r.measured >= r.target);

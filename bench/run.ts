@@ -2,7 +2,7 @@
  * `npm run bench`: every bench in one run, against one private redis-server, written to bench/results.md:
  * (1) acks of signed `/ops help` (bench/acks.ts), (2) delivery through the outbox (bench/delivery.ts), (3) an alert
  * storm (bench/alerts.ts), (4) `/ops status` (bench/status.ts), (5) deploys approved at once (bench/deploys.ts),
- * (6) OFREP flag evaluation (bench/flags.ts). Each file also runs alone (`tsx bench/status.ts`).
+ * (6) runbooks started at once (bench/runbooks.ts), (7) OFREP flag evaluation (bench/flags.ts). Each file also runs alone (`tsx bench/status.ts`).
  * `npm run bench -- --check` then compares every ratio with its target (bench/guard.ts) and exits non-zero when one is
  * missed.
  */
@@ -23,8 +23,10 @@ import {
   deployRatios,
   type Ratio,
   report,
+  runbookRatios,
   statusRatios,
 } from './guard.js';
+import { benchRunbooks, renderRunbooks } from './runbooks.js';
 import { benchStatus, renderStatus } from './status.js';
 
 /** A bench as run.ts runs it: measure, render its section, and the ratios the guard compares. */
@@ -42,6 +44,7 @@ const BENCHES = [
   bench({ run: benchAlerts, render: renderAlerts, ratios: alertRatios }),
   bench({ run: benchStatus, render: renderStatus, ratios: statusRatios }),
   bench({ run: benchDeploys, render: renderDeploys, ratios: deployRatios }),
+  bench({ run: benchRunbooks, render: renderRunbooks, ratios: runbookRatios }),
   bench({ run: benchFlags, render: renderFlags }),
 ];
 

@@ -1,6 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseCatalog } from '../src/catalog.js';
 import { loadEnv } from '../src/config/env.js';
@@ -66,4 +70,55 @@ export async function startBenchOpsdeck(options: {
     catalog: parseCatalog(options.opsYml, vars).catalog,
     logger: createLogger({ level: 'silent' }),
   });
+}
+
+/**
+ * An HTTP server answering every request with `ok` after `ms` (a check target or a runbook step's endpoint), calling
+ * `answered` as each answer goes.
+ */
+export async function startSlowTarget(ms: number, answered = () => {}): Promise<{ url: string; close(): void }> {
+  const server = createServer((_req, res) => {
+    setTimeout(() => {
+      res.end('ok');
+      answered();
+    }, ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/** The environment every Opsdeck process of a bench shares: Slack's address and credentials, Redis and its prefix. */
+export function processEnv(o: {
+  slackApiUrl: string;
+  botToken: string;
+  signingSecret: string;
+  redisUrl: string;
+  redisPrefix: string;
+}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: o.botToken,
+    SLACK_SIGNING_SECRET: o.signingSecret,
+    SLACK_API_URL: o.slackApiUrl,
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: o.redisPrefix,
+  };
+}
+
+/** Polls `probe` every 10 ms until it returns a value (a benchmark may poll; it asserts nothing about time). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`${what} bench: timed out`);
+    await delay(10);
+  }
+}
+
+/** Stops each process (SIGTERM) and waits for it to exit. */
+export async function stopAll(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 }

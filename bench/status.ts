@@ -9,8 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,7 +16,7 @@ import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
 import { statusRatios } from './guard.js';
-import { runWhenMain } from './standalone.js';
+import { processEnv, runWhenMain, startSlowTarget, stopAll } from './standalone.js';
 
 const SERVICES = Number(process.env.BENCH_STATUS_SERVICES ?? 200);
 const CHECKS_PER_SERVICE = 3;
@@ -45,14 +43,10 @@ export interface StatusFigures {
 export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
   // When the target answered its last check: what the message waits for after it is Opsdeck's own tail.
   let lastAnswer = 0;
-  const target = createServer((_req, res) => {
-    setTimeout(() => {
-      res.end('ok');
-      lastAnswer = Date.now();
-    }, TARGET_MS);
+  const target = await startSlowTarget(TARGET_MS, () => {
+    lastAnswer = Date.now();
   });
-  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-  const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  const targetUrl = target.url;
   const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-status-'));
   const services = Array.from({ length: SERVICES }, (_, i) => {
     const checks = Array.from(
@@ -74,11 +68,13 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
   });
   const port = await freePort();
   const env = {
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `benchstatus${Date.now()}`,
+    ...processEnv({
+      slackApiUrl: slack.apiUrl,
+      botToken,
+      signingSecret,
+      redisUrl,
+      redisPrefix: `benchstatus${Date.now()}`,
+    }),
     OPS_CONFIG: join(dir, 'ops.yml'),
     WORKER_CONCURRENCY: String(CONCURRENCY),
     PORT: String(port),
@@ -124,10 +120,7 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
       statusAckMs: Math.round(status.ackMs * 10) / 10,
     };
   } finally {
-    for (const child of [bot, worker]) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await stopAll([bot, worker]);
     await slack.close();
     target.close();
     rmSync(dir, { recursive: true, force: true });

@@ -31,10 +31,10 @@ async function main(): Promise<void> {
 
   const env = loadEnv(process.env);
   const logger = createLogger({ level: env.logLevel, destination: pino.destination(2) });
-  const redis = connectRedis(env.redis.url, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
+  const redis = connectRedis(env.redis, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
   try {
     await redis.client.connect().catch(() => {
-      throw new Error(`REDIS_URL: cannot reach Redis at ${new URL(env.redis.url).host}`);
+      throw new Error(`REDIS_URL: cannot reach Redis at ${redis.where}`);
     });
     const audit = new AuditLog(redis.client, redis.keys.audit, env.audit);
     const result = await exportAudit(

@@ -90,16 +90,21 @@ export async function startOpsdeck(options: OpsdeckOptions): Promise<Opsdeck> {
 
 /** Connects to Redis and checks it can be used; a Redis that cannot leaves no connection behind. */
 async function connectCheckedRedis(env: Env, logger: Logger): Promise<RedisConnections> {
-  const redis = connectRedis(env.redis.url, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
+  const redis = connectRedis(env.redis, redisKeys(env.redis.prefix, { hashTag: env.redis.hashTag }), logger);
   try {
     await checkRedis(redis.client);
   } catch (error) {
-    redis.client.disconnect();
+    redis.disconnect();
     if (isCodedError(error)) throw error;
-    const where = new URL(env.redis.url).host;
-    throw new Error(`REDIS_URL: cannot reach Redis at ${where} (${(error as Error).message})`);
+    throw new Error(`${redisVariable(env)}: cannot reach Redis at ${redis.where} (${(error as Error).message})`);
   }
   return redis;
+}
+
+/** The variable that says where Redis is, for messages. */
+function redisVariable(env: Env): string {
+  const { kind } = env.redis.topology;
+  return kind === 'sentinel' ? 'REDIS_SENTINELS' : kind === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
 }
 
 /** Everything one process is made of, built but not yet started. */
@@ -189,7 +194,7 @@ function buildServices(
   const refusals = new RefusalThrottle(redis.client, redis.keys.audit, env.audit.refusalsPerMinute);
   const permissions = new Permissions(options.catalog.roles, groups, audit, refusals);
   const now = options.now ?? (() => new Date());
-  const subscriptions = new Subscriptions(redis.client, logger);
+  const subscriptions = new Subscriptions(() => redis.connect('subscriber'), logger);
   const homeViewers = new HomeViewers(redis.client, redis.keys.capability('home', 'viewers'));
   const services: Services = {
     slashCommand: env.slashCommand,

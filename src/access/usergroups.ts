@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /** Looks up a user group's members in Slack (usergroups.users.list). */
@@ -11,7 +11,7 @@ export type FetchGroupMembers = (groupId: string) => Promise<string[]>;
  */
 export class UsergroupCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly keys: Pick<RedisKeys, 'usergroupMembers'>,
     private readonly ttlMs: number,
     private readonly fetchMembers: FetchGroupMembers,

@@ -5,7 +5,7 @@
  */
 import type { Services } from '../platform/services.js';
 import { enqueueBatch } from './ingest-job.js';
-import { messageKey, parseButtonValue, runbookOf } from './messages.js';
+import { parseButtonValue, runbookOf, threadKeyOf } from './messages.js';
 import { batchFromCheck, commonLabels } from './rules.js';
 import { AlertStore } from './store.js';
 
@@ -27,7 +27,10 @@ export interface AlertGroupView {
   description?: string;
   /** The runbook it names (label or annotation `runbook`). */
   runbook?: string;
-  /** Where its message is, and that message's outbox key (a run started from it posts in its thread). */
+  /**
+   * Where its message is, and the outbox key of the message whose thread a run started from it posts in: its own, or
+   * its lead's when it is a related group in that thread.
+   */
   channel: string;
   messageKey: string;
 }
@@ -57,7 +60,7 @@ export async function alertGroup(services: Reader, id: string): Promise<AlertGro
     description: annotations.description,
     ...(runbookOf(group) !== undefined && { runbook: runbookOf(group) }),
     channel: group.channel,
-    messageKey: messageKey(group),
+    messageKey: threadKeyOf(group),
   };
 }
 

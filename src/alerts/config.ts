@@ -11,6 +11,29 @@ export const AlertRouteSchema = z.strictObject({
   mention: emptyAsAbsent(z.array(OwnerSchema).default([])),
 });
 
+/** A label name, as Prometheus allows them. */
+const LabelNameSchema = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a label name such as service' });
+
+/**
+ * `alerts.relate`: alert groups for the same service that start firing together (within `window` of the first) are
+ * one outage: the later ones post in the first one's thread instead of a top-level message of their own. `by` names the
+ * labels that say the service, the first one a group's alerts share wins (Opsdeck's own check alerts always name their
+ * check's service). `false` (or `off`) posts every group on its own.
+ */
+export const RelateSchema = z
+  .union([
+    z.literal(false),
+    z.literal('off'),
+    z.strictObject({
+      by: z
+        .union([LabelNameSchema, z.array(LabelNameSchema).min(1).max(5)])
+        .transform((by) => (typeof by === 'string' ? [by] : by))
+        .default(['service']),
+      window: duration({ min: 1000 }).default(10 * 60_000),
+    }),
+  ])
+  .transform((relate) => (relate === 'off' ? false : relate));
+
 /** `alerts:` — where alert groups go (first matching route wins) and the Alertmanager that silences are made in. */
 export const AlertsSettingsSchema = z.strictObject({
   /** Alertmanager's base URL, for silences (API v2). Without it the Silence buttons are not shown. */
@@ -24,6 +47,7 @@ export const AlertsSettingsSchema = z.strictObject({
    * post instead of costing an edit each — edits share one Tier 3 budget (50 a minute for the whole app).
    */
   groupWait: duration().default(2000),
+  relate: RelateSchema.default({ by: ['service'], window: 10 * 60_000 }),
 });
 
 export const alertsConfig = defineConfig({ name: 'alerts', section: AlertsSettingsSchema.prefault({}) });

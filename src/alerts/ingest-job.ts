@@ -7,9 +7,10 @@ import { runbookIn } from '../runbooks/api.js';
 import { alertsConfig } from './config.js';
 import { digestGroup, publishDigest } from './digest.js';
 import { runbookFiringQueue } from './firing-queue.js';
-import { messageKey, runbookOf } from './messages.js';
+import { runbookOf, threadKeyOf } from './messages.js';
 import type { AlertMetrics } from './metrics.js';
 import { publishGroup } from './publish.js';
+import { followLead, mayRelate, relateNew } from './relate.js';
 import { type AlertGroup, applyBatch, batchGroupKey, commonLabels, groupIdOf, routeFor } from './rules.js';
 import { type AlertBatch, AlertBatchSchema } from './schemas.js';
 import type { AlertStore } from './store.js';
@@ -72,12 +73,24 @@ export function ingestHandler(
       // Open Home tabs list the open groups: a group opening or resolving changes that list.
       if (!applied.unchanged && applied.group.state !== stateBefore) await services.home.changed();
       if (applied.duplicates > 0) metrics.deduplicated.inc({ source: batch.source }, applied.duplicates);
-      const group = applied.group;
+      let group = applied.group;
+      let lead: AlertGroup | undefined;
+      if (mayRelate(services, group, now)) {
+        // A new message, or a rerun that has not placed it yet: in a related group's thread if one leads.
+        ({ group, lead } = await relateNew(services, store, group, now));
+      }
       await announceFiring(services, group);
       if (group.digest !== undefined) {
         // Waiting in a storm digest: the digest shows the change; the drain posts the group's own message.
         if (!applied.unchanged) await publishDigest(services, store, group.channel, group.digest);
         return { group: id, digest: group.digest };
+      }
+      if (lead) {
+        const { posts } = await publishGroup(services, group, { isNew: true });
+        await publishGroup(services, lead);
+        for (let i = 0; i < posts; i++) await store.reservePost(group.channel);
+        metrics.delivered.inc({ kind: 'post' });
+        return { group: id, relatedTo: lead.id, duplicates: applied.duplicates };
       }
       if (applied.unchanged) {
         await publishGroup(services, group, { isNew: true });
@@ -92,11 +105,17 @@ export function ingestHandler(
         metrics.digested.inc();
         return { group: id, digest: true };
       }
+<<<<<<< HEAD
       const { kind, posts } = await publishGroup(services, group, {
         isNew: applied.newMessage,
         line: applied.line,
         receivedAt: batch.receivedAt,
       });
+=======
+      const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
+      // A related group's change shows on its lead's "also firing" line too.
+      if (group.relatedTo) await followLead(services, store, group);
+>>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       // The latency is observed when Slack shows the change (the capability's `delivered`), not here.
@@ -125,6 +144,6 @@ async function announceFiring(services: Pick<Services, 'catalog' | 'jobs'>, grou
     runbook,
     ...(service !== undefined && { service }),
     channel: group.channel,
-    messageKey: messageKey(group),
+    messageKey: threadKeyOf(group),
   });
 }

@@ -19,7 +19,7 @@ import {
   md,
   mention,
 } from '../platform/mrkdwn.js';
-import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS } from './rules.js';
+import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS, titleOf } from './rules.js';
 
 export const ACK_ACTION = 'alerts_ack';
 /** `alerts_silence_1h`, `alerts_silence_4h`, `alerts_silence_24h`. */
@@ -45,6 +45,14 @@ export function messageKey(group: Pick<AlertGroup, 'id' | 'epoch'>): string {
   return `alerts.${group.id}.${group.epoch}`;
 }
 
+/**
+ * The outbox key of the message whose thread carries what follows from a group (its lines, a runbook run): its own
+ * message, or its lead's when it is a related group (a Slack thread is one level deep).
+ */
+export function threadKeyOf(group: Pick<AlertGroup, 'id' | 'epoch' | 'relatedTo'>): string {
+  return messageKey(group.relatedTo ?? group);
+}
+
 /** A link to an address from a webhook or ops.yml, when there is an http(s) one. */
 function linkTo(url: string | undefined, label: Mrkdwn | string): Mrkdwn | undefined {
   return url && /^https?:\/\//i.test(url) ? link(url, label) : undefined;
@@ -56,10 +64,6 @@ function hostOf(url: string): string {
   } catch {
     return url.slice(0, 60);
   }
-}
-
-function titleOf(group: AlertGroup, labels: Record<string, string>): string {
-  return labels.alertname ?? group.groupLabels.alertname ?? Object.values(group.alerts)[0]?.labels.alertname ?? 'Alert';
 }
 
 /** The runbook a group names (label `runbook` shared by its alerts, else annotation `runbook`), if any. */
@@ -110,7 +114,7 @@ export function groupMessage(
   const alerts = Object.values(group.alerts);
   const labels = commonLabels(alerts);
   const { firing, resolved } = counts(group);
-  const title = titleOf(group, labels);
+  const title = titleOf(group);
   const severity = labels.severity;
   const firingNow = group.state === 'firing';
   const icon = firingNow ? (group.flaps > 0 ? ':large_orange_circle:' : ':red_circle:') : ':large_green_circle:';
@@ -125,6 +129,9 @@ export function groupMessage(
   if (firingNow && group.mention.length > 0) {
     blocks.push(section(join(group.mention.slice(0, 20).map(configuredPing), ' ')));
   }
+
+  const related = relatedNote(group);
+  if (related) blocks.push(context(related));
 
   const prose: Mrkdwn[] = [];
   const summary = annotation(group, 'summary');
@@ -184,6 +191,23 @@ export function groupMessage(
   return message(text, blocks);
 }
 
+/**
+ * The groups in this message's thread, as they are now: "also firing" first, then those resolved since. Says the
+ * outage has more than this one group, so nobody reads the top-level message alone.
+ */
+function relatedNote(group: AlertGroup): Mrkdwn | undefined {
+  const related = Object.values(group.related ?? {});
+  if (related.length === 0) return undefined;
+  const name = (r: (typeof related)[number]) => md`*${truncate(r.title, 100)}*`;
+  const firing = related.filter((r) => r.state === 'firing');
+  const resolved = related.filter((r) => r.state !== 'firing');
+  const parts: Mrkdwn[] = [];
+  if (firing.length > 0) parts.push(md`:link: Also firing: ${join(firing.map(name), ', ')}`);
+  if (resolved.length > 0)
+    parts.push(md`${firing.length > 0 ? '' : ':link: '}Related, resolved: ${join(resolved.map(name), ', ')}`);
+  return md`${join(parts, '  ·  ')} — in the thread`;
+}
+
 /** `/ops alerts [service]`: the open groups, each with a link to its message. */
 export function openGroupsMessage(
   groups: { group: AlertGroup; link?: string }[],
@@ -197,7 +221,7 @@ export function openGroupsMessage(
   const lines = groups.slice(0, 50).map(({ group, link: url }) => {
     const labels = commonLabels(Object.values(group.alerts));
     const { firing } = counts(group);
-    const title = truncate(titleOf(group, labels), 100);
+    const title = truncate(titleOf(group), 100);
     const shown = url ? link(url, title) : title;
     const ack = group.acknowledged ? md` · ack ${mention(group.acknowledged.userId)}` : '';
     const silenced = group.silence ? ' · silenced' : '';
@@ -234,7 +258,7 @@ export function digestMessage(groups: readonly AlertGroup[], n: number): Message
           : 'resolved here'
         : 'own message posted';
     const severity = labels.severity ? md` [${truncate(labels.severity, 30)}]` : '';
-    return md`${icon}${severity} *${truncate(titleOf(group, labels), 100)}* — ${firing} firing, ${resolved} resolved · _${where}_`;
+    return md`${icon}${severity} *${truncate(titleOf(group), 100)}* — ${firing} firing, ${resolved} resolved · _${where}_`;
   });
   const more = groups.length > 60 ? [context(md`…and ${groups.length - 60} more.`)] : [];
   const text = md`Alert storm: ${groups.length} new alert groups, ${waiting} waiting for their own message`;

@@ -1,10 +1,12 @@
 import { hasSection } from '../config/catalog.js';
 import { ErrorCode, hasCode } from '../errors.js';
+import { truncate } from '../platform/blocks.js';
+import { md } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { runbookIn } from '../runbooks/api.js';
 import { alertsConfig } from './config.js';
-import { groupMessage, messageKey, runbookOf } from './messages.js';
-import type { AlertGroup } from './rules.js';
+import { groupMessage, messageKey, runbookOf, threadKeyOf } from './messages.js';
+import { type AlertGroup, titleOf } from './rules.js';
 
 /**
  * Shows a group's current state in its one message: posted once per epoch under the group's key, edited afterwards.
@@ -17,6 +19,8 @@ export async function publishGroup(
   options: { line?: string; isNew?: boolean; receivedAt?: number } = {},
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
+  // A related group's message, and its lines, are in its lead's thread (Slack threads are one level deep).
+  const thread = group.relatedTo ? threadKeyOf(group) : undefined;
   const message = groupMessage(group, {
     canSilence: alertsConfig.of(catalog).alertmanagerUrl !== undefined,
     canDeclare: hasSection(catalog, 'incidents'),
@@ -31,7 +35,17 @@ export async function publishGroup(
     // by alert, so Opsdeck holds their new groups itself. Measured from when this epoch started, so a rerun or a late
     // drain does not wait again.
     const groupWaitMs = group.source === 'generic' ? alertsConfig.of(catalog).groupWait : 0;
+<<<<<<< HEAD
     await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs, origin });
+=======
+    await outbox.post({
+      key,
+      channel: group.channel,
+      message,
+      notBefore: group.since + groupWaitMs,
+      ...(thread && { threadKey: thread }),
+    });
+>>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
     posts++;
   } else {
     try {
@@ -42,7 +56,11 @@ export async function publishGroup(
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
       // with the newest content; the other worker's post is then a no-op.
       if (!hasCode(error, ErrorCode.NoMessage)) throw error;
+<<<<<<< HEAD
       await outbox.post({ key, channel: group.channel, message, origin });
+=======
+      await outbox.post({ key, channel: group.channel, message, ...(thread && { threadKey: thread }) });
+>>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
       posts++;
     }
   }
@@ -52,8 +70,9 @@ export async function publishGroup(
     await outbox.post({
       key: `${key}.t${group.changes}`,
       channel: group.channel,
-      threadKey: key,
-      message: { text: options.line },
+      threadKey: thread ?? key,
+      // In a shared thread a line says whose it is.
+      message: { text: thread ? `${md`*${truncate(titleOf(group), 100)}*:`.text} ${options.line}` : options.line },
     });
     posts++;
   }

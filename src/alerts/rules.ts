@@ -55,12 +55,32 @@ export interface AlertGroup {
   channel: string;
   mention: string[];
   acknowledged?: { userId: string; at: number };
+  /**
+   * The silence made from its Silence button: in Alertmanager for Alertmanager's groups, else Opsdeck's own (see
+   * `silencedHere`), which outlives the epoch and keeps the group quiet until `until`.
+   */
   silence?: { id: string; until: number; userId: string };
+  /**
+   * This epoch's message is in the thread of that group's message (a related group: same service, fired together);
+   * null once decided that it has a message of its own; absent before relating was decided (or with relate off).
+   */
+  relatedTo?: { id: string; epoch: number } | null;
+  /** The groups whose messages are in this message's thread, by id: what its "also firing" line shows. */
+  related?: Record<string, RelatedSummary>;
+  /** This epoch started while silenced here: no message was posted; the silence's end posts it if still firing. */
+  held?: boolean;
   /** The storm digest this group is listed in while it waits for its own message (see digest.ts). */
   digest?: number;
   /** Changes so far in this epoch: numbers the message's thread lines. */
   changes: number;
   updatedAt: number;
+}
+
+/** What a group's message shows of a related group in its thread. */
+export interface RelatedSummary {
+  title: string;
+  state: AlertState;
+  firing: number;
 }
 
 export interface Route {
@@ -488,6 +508,63 @@ export function alertmanagerLink(group: AlertGroup): string | undefined {
     .map((m) => `${m.name}=${JSON.stringify(m.value)}`)
     .join(',')}}`;
   return `${group.externalURL.replace(/\/$/, '')}/#/alerts?filter=${encodeURIComponent(filter)}`;
+}
+
+/** The group's title: its alertname (Opsdeck's checks: `<service>/<check> failing`). */
+export function titleOf(group: Pick<AlertGroup, 'alerts' | 'groupLabels'>): string {
+  return (
+    commonLabels(Object.values(group.alerts)).alertname ??
+    group.groupLabels.alertname ??
+    Object.values(group.alerts)[0]?.labels.alertname ??
+    'Alert'
+  );
+}
+
+/**
+ * The service a group is about, for relating groups: Opsdeck's own check alerts name their check's service; other
+ * groups the first of the `by` labels that their group labels or all their alerts carry.
+ */
+export function serviceOf(
+  group: Pick<AlertGroup, 'source' | 'alerts' | 'groupLabels'>,
+  by: readonly string[],
+): string | undefined {
+  const labels = { ...commonLabels(Object.values(group.alerts)), ...group.groupLabels };
+  if (group.source === 'opsdeck') return labels.service;
+  for (const name of by) if (labels[name]) return labels[name];
+  return undefined;
+}
+
+/**
+ * Whether a related group may join `lead`'s thread: the lead is that epoch's message, firing, its own (not itself in
+ * another's thread, not waiting in a storm digest) and started within `windowMs` — groups that fire together.
+ */
+export function mayLead(lead: AlertGroup | undefined, epoch: number, now: number, windowMs: number): boolean {
+  return (
+    lead !== undefined &&
+    lead.epoch === epoch &&
+    lead.state === 'firing' &&
+    !lead.relatedTo &&
+    lead.digest === undefined &&
+    !lead.held &&
+    now - lead.since <= windowMs
+  );
+}
+
+export function relatedSummaryOf(group: AlertGroup): RelatedSummary {
+  return { title: titleOf(group), state: group.state, firing: counts(group).firing };
+}
+
+/**
+ * The lead with `follower` listed as related, as it is now; the lead itself (nothing to store) when that is what it
+ * lists already.
+ */
+export function withRelated(lead: AlertGroup, follower: AlertGroup): AlertGroup {
+  const summary = relatedSummaryOf(follower);
+  const known = lead.related?.[follower.id];
+  if (known && known.title === summary.title && known.state === summary.state && known.firing === summary.firing) {
+    return lead;
+  }
+  return { ...lead, related: { ...lead.related, [follower.id]: summary } };
 }
 
 /** Silence durations the buttons offer. */

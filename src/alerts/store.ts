@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import type { PaceRule } from '../slack/outbox/pace-rules.js';
 import { Pacer } from '../slack/outbox/pacer.js';
@@ -17,6 +18,18 @@ export const POST_INTERVAL_MS = 1000;
 const lineOf = (channel: string): PaceRule => ({ key: `line:${channel}`, intervalMs: POST_INTERVAL_MS, burst: 1 });
 
 /**
+ * The lead of a channel's and service's outage: KEYS[1] holds `<id>:<epoch>` of the group whose message related groups
+ * thread under, for the relate window. ARGV: the asking group, the window (ms), and a lead found gone ('' for none),
+ * which the asking group replaces. Returns the lead: the asking group when it leads now. One round trip per new group.
+ */
+const CLAIM_LEAD = `
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[3] then return current end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`;
+
+/**
  * Alert groups in Redis, one JSON value each, changed by compare-and-set so that any number of workers can apply
  * webhooks and clicks to the same group without losing one. Open (firing) groups are indexed for `/ops alerts`.
  */
@@ -25,7 +38,7 @@ export class AlertStore {
   private readonly line: Pacer;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {
     this.line = new Pacer(redis, key);
@@ -56,6 +69,15 @@ export class AlertStore {
       return result?.group;
     });
     return result as R;
+  }
+
+  /**
+   * The group leading `service`'s outage in `channel` (`<id>:<epoch>`), taking the lead for `self` when none does or
+   * the one named `gone` no longer may.
+   */
+  async claimLead(channel: string, service: string, self: string, windowMs: number, gone = ''): Promise<string> {
+    const hashed = createHash('sha256').update(service).digest('hex').slice(0, 20);
+    return String(await this.redis.eval(CLAIM_LEAD, 1, this.key('lead', channel, hashed), self, windowMs, gone));
   }
 
   /** Counts a post this capability asks for in `channel`: it takes the next place in the channel's line. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 
 /** What ops.yml's `approval:` says, parsed: `count` people holding `from`, within `expiresInMs` of the request. */
 export interface ApprovalPolicy {
@@ -89,7 +89,7 @@ return outcome
  */
 export class Approvals {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     /** The owning capability's `services.key`. */
     private readonly key: (...parts: string[]) => string,
     /** How long a request is kept after it expires, for the message and audit trail. */

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { Refused } from '../errors.js';
 import type { Action, ActionContext } from '../platform/capability.js';
+import type { RedisCommands } from '../redis/connections.js';
 import { Approvals } from './approvals.js';
 import { type ApprovalGateDefinition, type ApprovalGates, gateActionIds } from './gate.js';
 import { approvalButtons, clickRefusal } from './messages.js';
@@ -20,7 +20,7 @@ export class ApprovalRefused extends Refused {
 export interface GateDeps {
   /** The owning capability: its name prefixes the audit actions. */
   capability: string;
-  redis: Redis;
+  redis: RedisCommands;
   /** The capability's key builder: requests live under its keys. */
   key: (...parts: string[]) => string;
   now(): Date;

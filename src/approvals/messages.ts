@@ -1,5 +1,5 @@
 import { type Block, button, context } from '../platform/blocks.js';
-import { type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
+import { date, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { ApprovalClick, ApprovalRequest, DecideOutcome } from './approvals.js';
 
 /** Approve / Reject buttons for a request; each capability names its own action ids, the value is the request id. */
@@ -26,15 +26,14 @@ export function clickLines(clicks: readonly ApprovalClick[]): Block[] {
   const lines = clicks
     .filter((click) => click.userId !== 'system')
     .slice(-10)
-    .map((click) => md`${mention(click.userId)} ${CLICK_SHOWN[click.outcome]} at ${new Date(click.at).toISOString()}`);
+    .map((click) => md`${mention(click.userId)} ${CLICK_SHOWN[click.outcome]} at ${date(click.at, '{time_secs}')}`);
   return lines.length > 0 ? [context(...lines)] : [];
 }
 
-/** What the request waits for, in words: `Needs 1 approval from *approver* before 12:30 UTC`. */
+/** What the request waits for, in words: `Needs 1 approval from *approver* before 12:30 PM` (the reader's zone). */
 export function waitingFor(request: ApprovalRequest): Mrkdwn {
   const left = request.policy.count - request.approvers.length;
-  const until = new Date(request.expiresAt).toISOString().slice(11, 16);
-  return md`Needs ${left} approval${left === 1 ? '' : 's'} from *${request.policy.from}* (not the requester) before ${until} UTC`;
+  return md`Needs ${left} approval${left === 1 ? '' : 's'} from *${request.policy.from}* (not the requester) before ${date(request.expiresAt, '{time}')}`;
 }
 
 /** What to tell a clicker whose click changed nothing. */

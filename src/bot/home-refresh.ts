@@ -1,9 +1,9 @@
 import type { View } from '@slack/types';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue, type Enqueuer } from '../platform/queue.js';
 import type { HomeRefresh } from '../platform/services.js';
+import type { RedisCommands } from '../redis/connections.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 
 /** Someone who opened Home this long ago is taken to still have it open (Slack tells when Home opens, not closes). */
@@ -17,7 +17,7 @@ export const HOME_COALESCE_MS = 5000;
 /** Who has Home open: a sorted set of user ids scored by when their Home counts as closed (ms). */
 export class HomeViewers {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: string,
   ) {}
 

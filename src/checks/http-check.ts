@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { HttpCheck } from './check-kinds.js';
@@ -84,15 +84,42 @@ async function readCa(path: string): Promise<string> {
   }
 }
 
-/** One request on a connection of its own (no keep-alive: the certificate is read from this very connection). */
-function send(check: HttpCheck, ca: string | undefined, signal: AbortSignal): Promise<Answer> {
+/**
+ * Idle keep-alive connections are closed after this long: shorter than common servers' own idle timeout (Node's 5 s,
+ * nginx's 75 s), so a check rarely reuses a connection the server is closing at that moment.
+ */
+const IDLE_MS = 4000;
+
+/**
+ * One keep-alive agent per plain-HTTP target (`host:port`): a status fan-out of hundreds of checks against a few
+ * targets reuses connections instead of opening and closing one per check. The targets come from ops.yml, so the map
+ * is bounded by it.
+ */
+const agents = new Map<string, HttpAgent>();
+
+function agentFor(url: URL): HttpAgent {
+  let agent = agents.get(url.host);
+  if (!agent) {
+    agent = new HttpAgent({ keepAlive: true, timeout: IDLE_MS, scheduling: 'lifo' });
+    agents.set(url.host, agent);
+  }
+  return agent;
+}
+
+/**
+ * One request. HTTPS gets a connection of its own (no keep-alive): the certificate is read from the connection, and a
+ * reused one would keep showing the certificate of its handshake after the server's was renewed. Plain HTTP reuses
+ * its target's connections; a reused connection the server closed meanwhile is retried once on a new one, so a
+ * keep-alive race never reads as the target being down.
+ */
+function send(check: HttpCheck, ca: string | undefined, signal: AbortSignal, fresh = false): Promise<Answer> {
   const url = new URL(check.url);
   const https = url.protocol === 'https:';
   const options = {
     method: check.method ?? 'GET',
     headers: check.headers,
     signal,
-    agent: false as const,
+    agent: https || fresh ? (false as const) : agentFor(url),
     ...(https ? { rejectUnauthorized: !check.insecure, ca } : {}),
   };
   return new Promise((resolve, reject) => {
@@ -101,7 +128,11 @@ function send(check: HttpCheck, ca: string | undefined, signal: AbortSignal): Pr
       readLimited(response).then((body) => resolve({ status: response.statusCode ?? 0, body, certValidTo }), reject);
     };
     const req = https ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
-    req.once('error', reject);
+    req.once('error', (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === 'ECONNRESET' && !signal.aborted) {
+        send(check, ca, signal, true).then(resolve, reject);
+      } else reject(error);
+    });
     req.end();
   });
 }

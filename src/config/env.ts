@@ -46,6 +46,21 @@ export type SlackEnv =
       readonly apiUrl?: string;
     };
 
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type RedisTopology =
+  | { readonly kind: 'standalone' }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly HostPort[];
+      readonly name: string;
+      readonly sentinelPassword?: string;
+    }
+  | { readonly kind: 'cluster'; readonly nodes: readonly HostPort[] };
+
 /** Opsdeck's validated environment. Built only by {@link loadEnv}; frozen. */
 export interface Env {
   readonly slack: SlackEnv;
@@ -53,8 +68,13 @@ export interface Env {
     readonly url: string;
     /** Prefix of every Redis key and BullMQ queue Opsdeck owns. */
     readonly prefix: string;
-    /** Write the prefix as a Redis Cluster hash tag (`{opsdeck}`) so every key lands in one slot. */
+    /**
+     * Write keys with Redis Cluster hash tags (`keys.ts`): one slot per capability and per queue. Always on with
+     * REDIS_CLUSTER_NODES; REDIS_CLUSTER_HASH_TAG asks for it behind a cluster proxy.
+     */
     readonly hashTag: boolean;
+    /** One Redis (REDIS_URL), a primary found through Sentinel, or a Cluster; REDIS_URL's credentials, TLS and db apply. */
+    readonly topology: RedisTopology;
     /** Whether REDIS_URL was set: the local workspace starts its own redis-server only when it was not. */
     readonly explicit: boolean;
   };
@@ -104,7 +124,7 @@ export interface Env {
   };
 }
 
-const DEFAULTS = {
+export const DEFAULTS = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_PREFIX: 'opsdeck',
   PORT: 3000,
@@ -149,6 +169,26 @@ function integer(min: number, max: number, fallback: number) {
 }
 
 /** An optional yes/no variable: `true`/`false` (or `1`/`0`). */
+/** `host:port,host:port` (Sentinels or Cluster seed nodes); a bracketed IPv6 host is allowed. */
+function hostPorts() {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const list: HostPort[] = [];
+      for (const item of value.split(',').map((part) => part.trim())) {
+        const match = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/.exec(item);
+        const port = Number(match?.[2]);
+        if (!match || port < 1 || port > 65_535) {
+          ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host:port' });
+          return z.NEVER;
+        }
+        list.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return list;
+    })
+    .optional();
+}
+
 function flag(fallback: boolean) {
   return z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -185,6 +225,13 @@ const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_-]+$/, { error: 'must contain only letters, digits, "_" and "-"' })
     .default(DEFAULTS.REDIS_PREFIX),
   REDIS_CLUSTER_HASH_TAG: flag(false),
+  REDIS_SENTINELS: hostPorts(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, { error: 'must contain only letters, digits, ".", "_" and "-"' })
+    .optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  REDIS_CLUSTER_NODES: hostPorts(),
   // 0 asks the OS for a free port (tests, several workers on one host); the URL is logged at start.
   PORT: integer(0, 65_535, DEFAULTS.PORT),
   HOST: z.string().default(DEFAULTS.HOST),
@@ -241,8 +288,28 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     problems.push(`SLACK_BOT_TOKEN: required with ${given} (or unset them to use the local workspace)`);
   }
 
+  if (input.REDIS_SENTINELS && input.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both');
+  }
+  if (input.REDIS_SENTINELS && !input.REDIS_SENTINEL_NAME) {
+    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the Sentinels monitor the primary by)');
+  }
+  if (!input.REDIS_SENTINELS && (input.REDIS_SENTINEL_NAME || input.REDIS_SENTINEL_PASSWORD)) {
+    problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME / REDIS_SENTINEL_PASSWORD');
+  }
+
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
+  const topology: RedisTopology = v.REDIS_SENTINELS
+    ? {
+        kind: 'sentinel',
+        sentinels: v.REDIS_SENTINELS,
+        name: v.REDIS_SENTINEL_NAME!,
+        ...(v.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: v.REDIS_SENTINEL_PASSWORD }),
+      }
+    : v.REDIS_CLUSTER_NODES
+      ? { kind: 'cluster', nodes: v.REDIS_CLUSTER_NODES }
+      : { kind: 'standalone' };
 
   let slack: SlackEnv;
   const apiUrl = v.SLACK_API_URL === undefined ? {} : { apiUrl: v.SLACK_API_URL };
@@ -265,7 +332,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     redis: {
       url: v.REDIS_URL,
       prefix: v.REDIS_PREFIX,
-      hashTag: v.REDIS_CLUSTER_HASH_TAG,
+      hashTag: v.REDIS_CLUSTER_HASH_TAG || topology.kind === 'cluster',
+      topology,
       explicit: input.REDIS_URL !== undefined,
     },
     http: { port: v.PORT, host: v.HOST },

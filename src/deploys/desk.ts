@@ -3,7 +3,7 @@ import type { Service } from '../config/catalog-schema.js';
 import { Refused } from '../errors.js';
 import { type Message, textMessage } from '../platform/blocks.js';
 import { lazy } from '../platform/lazy.js';
-import { code, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
+import { code, date, type Mrkdwn, md, mention, said } from '../platform/mrkdwn.js';
 import type { Services } from '../platform/services.js';
 import { cut } from '../platform/text.js';
 import { type DeployConfig, deployableServices, deploysConfig } from './config.js';
@@ -184,8 +184,7 @@ export class DeployDesk {
   private refusal(decision: Exclude<ReturnType<typeof mayStart>, { ok: true }>, service: string, env: string): Mrkdwn {
     switch (decision.reason) {
       case 'frozen': {
-        const until = new Date(decision.freeze.until).toISOString().slice(0, 16).replace('T', ' ');
-        return md`${env} is frozen until ${until} UTC by ${mention(decision.freeze.by)}: ${said(decision.freeze.reason)}. An admin may deploy anyway with ${code('override "<reason>"')}; ${code(`/ops unfreeze ${env}`)} ends it.`;
+        return md`${env} is frozen until ${date(decision.freeze.until)} by ${mention(decision.freeze.by)}: ${said(decision.freeze.reason)}. An admin may deploy anyway with ${code('override "<reason>"')}; ${code(`/ops unfreeze ${env}`)} ends it.`;
       }
       case 'locked':
         return md`${service}/${env} is locked by ${mention(decision.lock.by)}: ${said(decision.lock.reason)}. Ask them, or ${code(`/ops unlock ${service} ${env}`)} when it is safe.`;

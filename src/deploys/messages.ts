@@ -3,7 +3,7 @@ import { gateActionIds } from '../approvals/gate.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
 import { type Block, button, context, type Message, message, section, truncate } from '../platform/blocks.js';
-import { code, join, link, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
+import { code, date, join, link, type Mrkdwn, md, mention } from '../platform/mrkdwn.js';
 import type { Deploy, DeployStatus } from './deploy.js';
 import { type DoraFigures, doraLine } from './dora.js';
 
@@ -32,7 +32,8 @@ const ICON: Record<DeployStatus, string> = {
   expired: ':hourglass:',
 };
 
-const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+/** A step's time, in the reader's zone. */
+const time = (ms: number) => date(ms, '{time_secs}');
 const took = (from: number | undefined, to: number | undefined) =>
   from !== undefined && to !== undefined
     ? ` (${formatDuration(Math.max(0, Math.round((to - from) / 1000)) * 1000 || 1000)})`
@@ -122,7 +123,7 @@ export function historyMessage(title: string, deploys: readonly Deploy[], dora: 
   const lines = deploys.map((deploy) => {
     const approver = deploy.approvedBy ? md`, approved by ${mention(deploy.approvedBy)}` : '';
     const verified = deploy.status === 'succeeded' ? verification(deploy) : '';
-    return md`${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — ${mention(deploy.requester)}${approver}, ${new Date(deploy.requestedAt).toISOString().slice(0, 16).replace('T', ' ')}`;
+    return md`${ICON[deploy.status]} #${deploy.id} ${deploy.kind === 'rollback' ? 'rollback to ' : ''}${deploy.version} → ${deploy.environment}: ${deploy.status}${verified} — ${mention(deploy.requester)}${approver}, ${date(deploy.requestedAt)}`;
   });
   const figures = dora.map(doraLine);
   return message(md`${title}: ${deploys.length === 0 ? 'no deploys yet' : figures.join('; ')}`, [

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import { type Deploy, DeploySchema } from './deploy.js';
 import type { Freeze, ManualLock } from './rules.js';
 
@@ -19,7 +19,7 @@ return 0
  */
 export class DeployStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {}
 

@@ -35,6 +35,39 @@ export type ChangeOutcome =
 
 const PENDING_KEPT_SECONDS = 8 * 86_400;
 
+/** A change that is allowed (checked, approved where it had to be), as it is recorded. */
+export interface AppliedChange {
+  key: string;
+  environment: string;
+  operation: FlagOperation;
+  by: string;
+  extra?: Pick<FlagChange, 'approval' | 'reason'>;
+}
+
+/**
+ * Applies an allowed change: stored with its history (every replica's evaluator hears of it), counted. The desk's
+ * changes and a runbook's `flag` step (flags' `api.ts`) both end here.
+ * @throws FlagRefused when the change is not valid for the flag
+ */
+export async function applyChange(
+  store: FlagStore,
+  metrics: FlagMetrics,
+  input: AppliedChange,
+  at: number,
+): Promise<{ before: EnvironmentState; after: EnvironmentState }> {
+  const result = await store.change({
+    key: input.key,
+    environment: input.environment,
+    operation: input.operation,
+    by: input.by,
+    at,
+    what: describeOperation(input.operation, 'done'),
+    extra: input.extra,
+  });
+  metrics.changes.inc({ environment: input.environment, operation: input.operation.op });
+  return result;
+}
+
 /**
  * Every change of a flag goes through here — commands, card buttons, approvals and rollout steps — so each is
  * checked, gated by `flags.approval`, stored with its history, counted and audited the same way.
@@ -114,24 +147,8 @@ export class FlagDesk {
   }
 
   /** Applies a change (already allowed), records and counts it. */
-  async apply(input: {
-    key: string;
-    environment: string;
-    operation: FlagOperation;
-    by: string;
-    extra?: Pick<FlagChange, 'approval' | 'reason'>;
-  }): Promise<{ before: EnvironmentState; after: EnvironmentState }> {
-    const result = await this.store.change({
-      key: input.key,
-      environment: input.environment,
-      operation: input.operation,
-      by: input.by,
-      at: this.services.now().getTime(),
-      what: describeOperation(input.operation, 'done'),
-      extra: input.extra,
-    });
-    this.metrics.changes.inc({ environment: input.environment, operation: input.operation.op });
-    return result;
+  apply(input: AppliedChange): Promise<{ before: EnvironmentState; after: EnvironmentState }> {
+    return applyChange(this.store, this.metrics, input, this.services.now().getTime());
   }
 
   /** Counts a change that touches every environment (create, archive). */

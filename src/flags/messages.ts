@@ -11,7 +11,7 @@ import {
   section,
   sectionsOf,
 } from '../platform/blocks.js';
-import { code, join, type Mrkdwn, md, mention, verbatim } from '../platform/mrkdwn.js';
+import { code, date, join, type Mrkdwn, md, mention, verbatim } from '../platform/mrkdwn.js';
 import {
   describeOperation,
   type EnvironmentState,
@@ -30,7 +30,8 @@ export const ACTIONS = {
 /** The rollout select's choices on the card. */
 export const ROLLOUT_CHOICES = [0, 1, 5, 10, 25, 50, 100] as const;
 
-const time = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ');
+/** A time in the reader's zone. */
+const time = (at: number) => date(at);
 
 /** What a card button carries: the flag and the environment. */
 export function cardValue(key: string, environment: string, extra?: string): string {
@@ -56,10 +57,10 @@ export function flagCard(
   const blocks: Block[] = [
     header(`Flag ${definition.key}`),
     section(
-      md`${verbatim(definition.description)}\n_${definition.type}_ · owner ${mention(definition.owner)} · created ${time(definition.createdAt)} UTC`,
+      md`${verbatim(definition.description)}\n_${definition.type}_ · owner ${mention(definition.owner)} · created ${time(definition.createdAt)}`,
     ),
   ];
-  if (definition.archivedAt !== undefined) blocks.push(context(md`Archived ${time(definition.archivedAt)} UTC.`));
+  if (definition.archivedAt !== undefined) blocks.push(context(md`Archived ${time(definition.archivedAt)}.`));
   for (const [environment, state] of Object.entries(states)) {
     const gated = options.approvalEnvironments.includes(environment) ? ' · _changes need approval_' : '';
     const targets =
@@ -125,7 +126,7 @@ export function historyMessage(key: string, changes: readonly FlagChange[]): Mes
     const diff = c.before !== undefined ? ` (${c.before} → ${c.after})` : '';
     const approved = c.approval ? md`, approved by ${mention(c.approval.approvedBy)}` : '';
     const reason = c.reason ? md` — ${verbatim(c.reason)}` : '';
-    return md`${time(c.at)} UTC — ${verbatim(c.what)}${where}${diff} by ${mention(c.by)}${approved}${reason}`;
+    return md`${time(c.at)} — ${verbatim(c.what)}${where}${diff} by ${mention(c.by)}${approved}${reason}`;
   });
   return message(md`History of ${key}`, [section(md`*History of ${code(key)}*`), ...sectionsOf(lines)].slice(0, 50));
 }

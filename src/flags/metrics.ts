@@ -7,7 +7,18 @@ export interface FlagMetrics {
   halts: Counter<'environment'>;
 }
 
+const made = new WeakMap<Registry, FlagMetrics>();
+
+/** One set per registry: the flags capability and a runbook's `flag` step (through `api.ts`) count into the same. */
 export function flagMetrics(registry: Registry): FlagMetrics {
+  const existing = made.get(registry);
+  if (existing) return existing;
+  const metrics = makeMetrics(registry);
+  made.set(registry, metrics);
+  return metrics;
+}
+
+function makeMetrics(registry: Registry): FlagMetrics {
   return {
     evaluations: new Counter({
       name: 'opsdeck_flag_evaluations_total',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import {
   applyOperation,
   type EnvironmentState,
@@ -66,7 +66,7 @@ return revision
  */
 export class FlagStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
     readonly environments: readonly string[],
   ) {}

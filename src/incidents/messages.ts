@@ -16,6 +16,7 @@ import {
   channelMention,
   code,
   configuredPing,
+  date,
   type Interpolation,
   join,
   type Mrkdwn,
@@ -27,7 +28,7 @@ import {
 import { cut } from '../platform/text.js';
 import { type Incident, STATES, type TimelineEntry } from './incident.js';
 import { unescapeMarkdown } from './postmortem.js';
-import { formatElapsed, ROLE_NAMES, TITLE_MAX, timeToAcknowledge, timeToResolve, utc } from './rules.js';
+import { formatElapsed, ROLE_NAMES, TITLE_MAX, timeToAcknowledge, timeToResolve } from './rules.js';
 
 /** Ids this capability owns: buttons, modals and the message shortcut. */
 export const ACTIONS = {
@@ -101,7 +102,7 @@ export function cardMessage(incident: Incident): Message {
   );
   blocks.push(
     context(
-      md`Declared by ${mention(incident.declaredBy)} at ${utc(incident.declaredAt)} · ${channelLink(incident)}`,
+      md`Declared by ${mention(incident.declaredBy)} at ${date(incident.declaredAt)} · ${channelLink(incident)}`,
       ...(links.length > 0 ? [md`Linked: ${join(links, ', ')}`] : []),
     ),
   );
@@ -194,7 +195,8 @@ export function listMessage(incidents: readonly Incident[]): Message {
 
 export function timelineMessage(incident: Incident, entries: readonly TimelineEntry[]): Message {
   const lines = entries.map(
-    (entry) => md`• ${utc(entry.at)} — ${entryText(entry, entry.by === undefined ? undefined : mention(entry.by))}`,
+    (entry) =>
+      md`• ${date(entry.at, '{date_short_pretty} {time_secs}')} — ${entryText(entry, entry.by === undefined ? undefined : mention(entry.by))}`,
   );
   const shown = sectionsOf(lines);
   return message(md`Timeline of incident #${incident.id}`, [

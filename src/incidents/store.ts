@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import { type Incident, IncidentSchema, type TimelineEntry, TimelineEntrySchema } from './incident.js';
 
@@ -18,7 +18,7 @@ export class IncidentStore {
   private readonly incidents: Records<Incident>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {
     this.incidents = new Records(redis, key, {

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { JobHandler } from '../platform/queue.js';
 import { defineQueue } from '../platform/queue.js';
+import type { RedisCommands } from '../redis/connections.js';
 
 /** Milliseconds between heartbeat jobs; readiness wants one processed within three intervals. */
 export const HEARTBEAT_EVERY_MS = 5000;
@@ -21,7 +21,7 @@ export const heartbeatQueue = defineQueue({
  * Proof that some worker is consuming: readiness checks this key. A worker that survived a Redis restart but stopped
  * consuming (bullmq issues #2466, #2964) stops refreshing it.
  */
-export function heartbeatHandler(deps: { redis: Redis; key: string; workerId: string }): JobHandler<object> {
+export function heartbeatHandler(deps: { redis: RedisCommands; key: string; workerId: string }): JobHandler<object> {
   return {
     queue: heartbeatQueue,
     async process() {

@@ -1,8 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Enqueuer, QueueDef } from '../platform/queue.js';
-import type { RedisConnections } from '../redis/connections.js';
+import type { RedisCommands, RedisConnections } from '../redis/connections.js';
 
 /** Finished jobs stay this long for debugging; dedupe does not depend on it (see `deduplication` below). */
 const KEEP_COMPLETED_SECONDS = 3600;
@@ -32,7 +31,7 @@ export class JobQueues implements Enqueuer {
    * BullMQ's scripts, for a process that mostly answers Slack). Producers send no blocking commands, so sharing one
    * connection delays nothing.
    */
-  private readonly connection: Redis;
+  private readonly connection: RedisCommands;
   private readonly log: Logger;
 
   constructor(
@@ -43,7 +42,7 @@ export class JobQueues implements Enqueuer {
   ) {
     this.log = logger.child({ module: 'jobs.queues' });
     for (const def of definitions) this.definitions.set(def.name, def);
-    this.connection = new Redis(redis.queueConnection);
+    this.connection = redis.connect('queue');
     // Connection errors while Redis restarts are expected; ioredis reconnects by itself.
     this.connection.on('error', (err) => this.log.warn({ err: { message: err.message } }, 'queue connection error'));
   }
@@ -56,7 +55,7 @@ export class JobQueues implements Enqueuer {
     if (!def) throw new Error(`no queue ${name} is declared`);
     const queue = new Queue(def.name, {
       connection: this.connection,
-      prefix: this.redis.bullPrefix,
+      prefix: this.redis.bullPrefix(def.name),
       defaultJobOptions: jobOptions(def),
     });
     queue.on('error', (err) => this.log.warn({ queue: name, err: { message: err.message } }, 'queue error'));

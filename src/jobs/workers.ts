@@ -41,7 +41,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
     const { queue } = handler;
     const worker = new Worker(queue.name, processorOf(handler, options, log), {
       connection: options.redis.bullConnection,
-      prefix: options.redis.bullPrefix,
+      prefix: options.redis.bullPrefix(queue.name),
       name: options.name,
       concurrency: queue.concurrency ?? options.concurrency,
       lockDuration: options.lockMs,

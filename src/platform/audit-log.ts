@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /** One audit record: who did what to which target, when, and how it ended. */
@@ -86,7 +86,7 @@ return {id, hash, head}
  */
 export class AuditLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly keys: RedisKeys['audit'],
     private readonly retention: AuditRetention,
     private readonly now: () => number = Date.now,

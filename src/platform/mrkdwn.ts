@@ -181,7 +181,7 @@ export function decodeEntities(text: string): string {
 
 /**
  * Text in Slack's encoding as plain text (a topic, a Markdown file, a plain_text line): a mention shows as `@name`
- * (`nameOf`, else the id), a channel as `#name` or its id, a date as its fallback, a link as its label (else its
+ * (`nameOf`, else the id; a group as `@handle` the same way), a channel as `#name` or its id, a date as its fallback, a link as its label (else its
  * address); entities are decoded.
  */
 export function plainOf(slackText: string, nameOf: (id: string) => string | undefined = () => undefined): string {
@@ -203,7 +203,10 @@ function unmarked(slackText: string, nameOf: (id: string) => string | undefined 
     if (target.startsWith('@')) return `@${nameOf(target.slice(1)) ?? label ?? target.slice(1)}`;
     if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
     if (target.startsWith('!date^')) return label ?? '';
-    if (target.startsWith('!subteam^')) return label ?? `@${target.slice(9)}`;
+    if (target.startsWith('!subteam^')) {
+      const handle = nameOf(target.slice(9));
+      return handle ? `@${handle}` : (label ?? `@${target.slice(9)}`);
+    }
     if (target.startsWith('!')) return `@${target.slice(1)}`;
     return label ?? target;
   });

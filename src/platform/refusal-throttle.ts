@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /** What to write to the audit log for one refusal. */
@@ -52,7 +52,7 @@ export function refusalLogging(n: number, perMinute: number): RefusalDecision['l
  */
 export class RefusalThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly keys: RedisKeys['audit'],
     private readonly perMinute: number,
   ) {}

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Permissions } from '../access/permissions.js';
 import type { ApprovalGates } from '../approvals/gate.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Logger } from '../log.js';
+import type { RedisCommands } from '../redis/connections.js';
 import type { SubscriptionListener } from '../redis/pubsub.js';
 import type { SlackOutbox } from '../slack/outbox/outbox.js';
 import type { UserNames } from '../slack/user-names.js';
@@ -41,7 +41,7 @@ export interface Services {
   /** The only way to write to Slack from a worker. */
   outbox: SlackOutbox;
   /** The commands connection (fails fast while Redis is away). */
-  redis: Redis;
+  redis: RedisCommands;
   /**
    * Redis pub/sub, for state a capability keeps in memory on every replica (flags' evaluation cache): publish with
    * `redis.publish`, listen here. `reconnected` tells the listener messages may have been missed.

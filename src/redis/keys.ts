@@ -3,15 +3,20 @@
  * Opsdeck joins key strings. All keys start with one prefix (REDIS_PREFIX), so installations can share a Redis and a
  * test can delete its own keys.
  *
- * Redis Cluster: a Lua script (the audit append) and BullMQ's scripts touch several keys at once, which Cluster allows
- * only within one hash slot. With `hashTag`, the prefix is written `{opsdeck}`: Cluster hashes only the part in
- * braces, so every Opsdeck key — BullMQ's included, as BullMQ documents for Cluster — lands in the same slot.
+ * Redis Cluster: a Lua script, MULTI or pipeline may touch several keys only within one hash slot, and BullMQ's scripts
+ * touch a queue's keys together. With `hashTag` every key carries a hash tag (Cluster hashes only the part in braces)
+ * naming its group: `{opsdeck:deploys}:lock:api` — one slot per capability (its scripts and transactions use only its
+ * own keys), the audit log's, the dedupe marks' — and BullMQ's `prefix` is `{opsdeck:q:<queue>}`, one slot per queue
+ * as BullMQ documents for Cluster. Different groups land on different slots, so a Cluster spreads the load.
  */
 export interface RedisKeys {
-  /** What every key starts with: `opsdeck`, or `{opsdeck}` with a Cluster hash tag. */
+  /** REDIS_PREFIX: every key starts with it (`{` first with hash tags). */
   readonly prefix: string;
-  /** BullMQ's `prefix` option: queue `ping` lives under `<prefix>:q:ping:…`. */
-  readonly bullPrefix: string;
+  /**
+   * BullMQ's `prefix` option for one queue: queue `ping` lives under `<prefix>:q:ping:…`, or `{<prefix>:q:ping}:ping:…`
+   * with hash tags.
+   */
+  bullPrefix(queue: string): string;
   /**
    * An idempotency marker for a Slack id already handled (`<prefix>:seen:<kind>:<id>`), set with NX and a TTL:
    * `seen('event', event_id)`, `seen('command', trigger_id)`, `seen('action', trigger_id)`.
@@ -64,22 +69,29 @@ export interface RedisKeys {
 }
 
 export interface RedisKeyOptions {
-  /** Wrap the prefix in `{…}` so every key hashes to one Redis Cluster slot. */
+  /** Give every key a Redis Cluster hash tag naming its group (a capability, a queue, the audit log…). */
   hashTag?: boolean;
 }
 
 /** Builds the key names for one installation (prefix `REDIS_PREFIX`). */
 export function redisKeys(prefix: string, options: RedisKeyOptions = {}): RedisKeys {
-  const root = options.hashTag ? `{${prefix}}` : prefix;
-  const key = (...parts: string[]) => [root, ...parts.map(escapePart)].join(':');
+  // The first part names the group: with hash tags, it and the prefix are the tag.
+  const key = (group: string, ...parts: string[]) =>
+    options.hashTag
+      ? [`{${prefix}:${escapePart(group)}}`, ...parts.map(escapePart)].join(':')
+      : [prefix, ...[group, ...parts].map(escapePart)].join(':');
+  const bullPrefix = (queue: string) => (options.hashTag ? `{${prefix}:q:${escapePart(queue)}}` : `${prefix}:q`);
   return {
-    prefix: root,
-    bullPrefix: key('q'),
+    prefix,
+    bullPrefix,
     seen: (kind, id) => key('seen', kind, id),
     usergroupMembers: (groupId) => key('usergroup', groupId),
     jobs: {
-      enqueued: (queue, jobId) => key('enqueued', queue, jobId),
-      abandoned: (queue, jobId) => key('abandoned', queue, jobId),
+      // With hash tags, beside their queue's keys: the marks of a busy queue are spread with it.
+      enqueued: (queue, jobId) =>
+        options.hashTag ? `${bullPrefix(queue)}:enqueued:${escapePart(jobId)}` : key('enqueued', queue, jobId),
+      abandoned: (queue, jobId) =>
+        options.hashTag ? `${bullPrefix(queue)}:abandoned:${escapePart(jobId)}` : key('abandoned', queue, jobId),
     },
     heartbeat: key('heartbeat'),
     workspace: key('workspace'),

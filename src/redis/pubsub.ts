@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { RedisCommands } from './connections.js';
 
 /** What a subscriber hears: messages on its channel, and that the connection came back (messages may be lost). */
 export interface SubscriptionListener {
@@ -13,12 +13,13 @@ export interface SubscriptionListener {
  * other command). Opened on the first subscription, closed with the process.
  */
 export class Subscriptions {
-  private connection: Redis | undefined;
+  private connection: RedisCommands | undefined;
   private readonly listeners = new Map<string, SubscriptionListener[]>();
   private connectedOnce = false;
 
   constructor(
-    private readonly client: Redis,
+    /** Opens the subscriber connection (`RedisConnections.connect('subscriber')`). */
+    private readonly connectSubscriber: () => RedisCommands,
     private readonly logger: Logger,
   ) {}
 
@@ -30,14 +31,10 @@ export class Subscriptions {
     });
   }
 
-  private open(): Redis {
+  private open(): RedisCommands {
     if (this.connection) return this.connection;
     // Its own connection that queues while Redis is away: ioredis re-subscribes on reconnect by itself.
-    const connection = this.client.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      lazyConnect: false,
-    });
+    const connection = this.connectSubscriber();
     connection.on('error', (err) => this.logger.debug({ err: { message: err.message } }, 'redis pub/sub error'));
     connection.on('message', (channel: string, text: string) => {
       for (const listener of this.listeners.get(channel) ?? []) listener.message(text);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from './connections.js';
 
 /**
  * Compare-and-set of one record: KEYS[1] the record (JSON `{"rev":N,"<kind>":value}`, `rev` always first), KEYS[2]
@@ -36,7 +36,7 @@ export interface RecordsOptions<T> {
  */
 export class Records<T> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
     private readonly options: RecordsOptions<T>,
   ) {}

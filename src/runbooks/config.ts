@@ -18,6 +18,7 @@ import {
 import { duration } from '../config/duration.js';
 import type { PathProblem } from '../config/interpolate.js';
 import { regexSource } from '../config/regex-source.js';
+import type { FlagSwitch } from '../flags/api.js';
 import { ExperimentSchema } from './experiments/schema.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
@@ -68,6 +69,31 @@ const HttpStepSchema = z.strictObject({
 
 const ApproveStepSchema = z.union([z.literal(true), ApprovalSchema]);
 
+/** `to:` of a flag step: on, off (or true / false), or a rollout percentage such as `25%`. */
+const FlagToSchema = z
+  .union([z.boolean(), z.enum(['on', 'off']), z.string().regex(/^(100|[1-9]?\d)%$/), z.int().min(0).max(100)], {
+    error: 'must be on, off or a percentage from 0% to 100%',
+  })
+  .transform((to): FlagSwitch => {
+    if (to === true || to === 'on') return { op: 'on' };
+    if (to === false || to === 'off') return { op: 'off' };
+    return { op: 'rollout', percent: typeof to === 'number' ? to : Number(to.slice(0, -1)) };
+  });
+
+/**
+ * A kill switch: turns a flag on or off, or sets its rollout, in one flag environment (the first when `in` is absent),
+ * by the rules of `/ops flag`: the starter needs `flags.role`, and an environment under `flags.approval` gets an
+ * approval gate of that policy before the step (unless the runbook's own approval is that policy already).
+ */
+const FlagStepSchema = z.strictObject({
+  /** The flag's key, or a `{parameter}` that names one. */
+  key: z.string().regex(/^([a-z][a-z0-9._-]{0,62}|\{[A-Za-z_][A-Za-z0-9_]*\})$/, {
+    error: 'must be a flag key or a {parameter}',
+  }),
+  to: FlagToSchema,
+  in: z.string().regex(KEY_PATTERN, { error: 'must be a flag environment' }).optional(),
+});
+
 /**
  * One step. Every kind is an optional key and exactly one must be there: a union of strict objects would report
  * every variant's errors for one typo.
@@ -82,12 +108,13 @@ const RawStepSchema = z.strictObject({
   wait: duration().optional(),
   approve: ApproveStepSchema.optional(),
   say: z.string().min(1).max(2000).optional(),
+  flag: FlagStepSchema.optional(),
   onFailure: OnFailureSchema.default('stop'),
   /** Safe to run twice: a worker killed during it runs it again instead of asking a human. */
   retryable: z.boolean().default(false),
 });
 
-export const STEP_KINDS = ['run', 'http', 'check', 'wait', 'approve', 'say'] as const;
+export const STEP_KINDS = ['run', 'http', 'check', 'wait', 'approve', 'say', 'flag'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 interface StepBase {
@@ -103,6 +130,7 @@ export type RunbookStep = StepBase &
     | { kind: 'wait'; wait: number }
     | { kind: 'approve'; approve: true | z.output<typeof ApprovalSchema> }
     | { kind: 'say'; say: string }
+    | { kind: 'flag'; flag: z.output<typeof FlagStepSchema> }
   );
 
 const StepSchema = RawStepSchema.transform((step, ctx): RunbookStep => {
@@ -147,6 +175,9 @@ const StepSchema = RawStepSchema.transform((step, ctx): RunbookStep => {
       return { ...base, kind, approve: step.approve! };
     case 'say':
       return { ...base, kind, say: step.say! };
+    case 'flag':
+      // Setting a flag to a state is safe to do twice (it sets, never toggles): a crash never leaves it to a human.
+      return { ...base, kind, flag: step.flag!, retryable: true };
   }
 });
 
@@ -235,6 +266,7 @@ function placeholderProblems(
   if (step.kind === 'http') scan(step.http.url, ['http', 'url'], false);
   if (step.kind === 'say') scan(step.say, ['say'], false);
   if (step.kind === 'check') scan(step.check, ['check'], false);
+  if (step.kind === 'flag') scan(step.flag.key, ['flag', 'key'], true);
   return problems;
 }
 
@@ -272,7 +304,15 @@ function checkStepProblems(raw: ConfigTree, ref: unknown, path: Array<string | n
   return checkRefProblems(raw, service!, check, path);
 }
 
-/** Approval roles, the runbooks services name, the checks steps name. */
+/** A flag step needs flags set up, and the environment it names among them. */
+function flagStepProblems(raw: ConfigTree, flag: unknown, path: Array<string | number>): PathProblem[] {
+  if (!isTree(flag)) return [];
+  if (!isTree(raw.flags)) return [{ path, message: 'a flag step needs a `flags:` section' }];
+  if (typeof flag.in !== 'string' || keysIn(raw.flags.environments).has(flag.in)) return [];
+  return [{ path: [...path, 'in'], message: `environment "${flag.in}" is not defined in flags.environments` }];
+}
+
+/** Approval roles, the runbooks services name, the checks steps name, the flag environments flag steps name. */
 function runbookRefs(raw: ConfigTree): PathProblem[] {
   const problems: PathProblem[] = [];
   const runbooks = keysIn(raw.runbooks);
@@ -295,6 +335,7 @@ function runbookRefs(raw: ConfigTree): PathProblem[] {
         if (!isTree(step)) return;
         problems.push(...approvalRoleProblems(raw, step.approve, [...base, list, index, 'approve']));
         problems.push(...checkStepProblems(raw, step.check, [...base, list, index, 'check']));
+        problems.push(...flagStepProblems(raw, step.flag, [...base, list, index, 'flag']));
       });
     }
   }

@@ -20,7 +20,18 @@ import { RunStore } from './store.js';
 
 export type DeskServices = Pick<
   Services,
-  'redis' | 'key' | 'catalog' | 'outbox' | 'jobs' | 'approvals' | 'audit' | 'permissions' | 'metrics' | 'logger' | 'now'
+  | 'redis'
+  | 'key'
+  | 'keysOf'
+  | 'catalog'
+  | 'outbox'
+  | 'jobs'
+  | 'approvals'
+  | 'audit'
+  | 'permissions'
+  | 'metrics'
+  | 'logger'
+  | 'now'
 >;
 
 /** A runbook rule said no; the router shows the message and audits the refusal. */

@@ -42,7 +42,8 @@ export const runbooks = defineCapability({
 
     return {
       async home() {
-        return homeSection(await desk.store.open(10), Object.keys(catalog.runbooks).length);
+        const all = Object.values(catalog.runbooks);
+        return homeSection(await desk.store.open(10), all.length, all.filter((r) => r.auto).length);
       },
       // Approve / Reject of gates (the runbook's approval and `approve` steps): the platform checks the policy's role at
       // click time, keeps the requester from approving, audits, and lets one click win.

@@ -7,6 +7,7 @@ import type { ApprovalRequest } from '../approvals/approvals.js';
 import { gateActionIds } from '../approvals/gate.js';
 import { approvalButtons, clickLines, waitingFor } from '../approvals/messages.js';
 import { formatDuration } from '../config/duration.js';
+import { describeSwitch } from '../flags/api.js';
 import {
   type Block,
   button,
@@ -78,6 +79,8 @@ export function describeAction(action: StepAction): Mrkdwn {
       return md`approval from *${action.from}*${action.count > 1 ? ` ×${action.count}` : ''}`;
     case 'say':
       return md`say “${truncate(action.text, 300)}”`;
+    case 'flag':
+      return md`flag ${code(action.key)}: ${describeSwitch(action.change)} in ${action.environment}`;
     case 'activity': {
       const p = action.provider;
       const what = p.type === 'process' ? code(JSON.stringify(p.argv)) : md`${p.method} ${code(p.url)}`;
@@ -237,12 +240,15 @@ export function paramsModal(runbook: string, missing: readonly Parameter[], meta
   };
 }
 
-/** The Home tab's section: runs going on now. */
-export function homeSection(open: readonly Run[], count: number): Block[] {
-  const lines = open.slice(0, 10).map((run) => md`• *${runLabel(run)}*: ${STATUS_WORD[run.status]}`);
+/** The Home tab's section: how many runbooks (and how many alerts start on their own), and runs going on now. */
+export function homeSection(open: readonly Run[], count: number, auto = 0): Block[] {
+  const lines = open
+    .slice(0, 10)
+    .map((run) => md`• *${runLabel(run)}*: ${STATUS_WORD[run.status]}${run.auto ? ' (started by an alert)' : ''}`);
+  const fromAlerts = auto > 0 ? ` (${auto} started by the alerts that name ${auto === 1 ? 'it' : 'them'})` : '';
   return [
     section(
-      md`*Runbooks* — ${count} in ops.yml; ${codeOf('/ops runbooks')} lists them, ${codeOf('/ops run <runbook>')} starts one.`,
+      md`*Runbooks* — ${count} in ops.yml${fromAlerts}; ${codeOf('/ops runbooks')} lists them, ${codeOf('/ops run <runbook>')} starts one.`,
     ),
     ...(lines.length > 0 ? sectionsOf(lines) : [context(md`No run in progress.`)]),
   ];

@@ -2,6 +2,7 @@
  * The runbook engine's rules, pure: how a runbook becomes a fixed plan, what a step's end means for the rest of the
  * run, which step is next and how the run ends. Jobs and buttons call these; none of them touches Redis or Slack.
  */
+import type { ApprovalPolicy } from '../approvals/approvals.js';
 import type { Runbook, RunbookStep } from './config.js';
 import type { ExperimentOutcome, PlannedStep, Run, RunStatus, StepState } from './run.js';
 
@@ -13,7 +14,13 @@ export interface PlanContext {
   service?: string;
   user: string;
   params: Record<string, string>;
+  /** Flags' environment of that name (the first when none) and its approval policy (flags' `flagEnvironment`). */
+  flagEnvironment?: (name: string | undefined) => FlagEnvironment;
 }
+
+type FlagEnvironment = { environment: string; approval?: ApprovalPolicy } | { problem: string };
+
+const FLAG_KEY = /^[a-z][a-z0-9._-]{0,62}$/;
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -80,7 +87,61 @@ function planStep(step: RunbookStep, runbook: Runbook, ctx: PlanContext, section
     }
     case 'say':
       return { ...base, action: { kind: 'say', text: fill(step.say, ctx) } };
+    case 'flag': {
+      const { environment } = flagEnvironmentOf(step, ctx);
+      const key = fill(step.flag.key, ctx);
+      if (!FLAG_KEY.test(key)) throw new PlanError(`step ${step.name}: "${key}" is not a flag key`);
+      return { ...base, action: { kind: 'flag', key, environment, change: step.flag.to } };
+    }
   }
+}
+
+function flagEnvironmentOf(
+  step: Extract<RunbookStep, { kind: 'flag' }>,
+  ctx: PlanContext,
+): { environment: string; approval?: ApprovalPolicy } {
+  const found = ctx.flagEnvironment?.(step.flag.in) ?? { problem: 'flags are not set up' };
+  if ('problem' in found) throw new PlanError(`step ${step.name}: ${found.problem}`);
+  return found;
+}
+
+/**
+ * The gate a flag step needs first: its environment's `flags.approval`, as `/ops flag` asks for it, unless the
+ * runbook's own approval (its first gate) is that same policy already. A rejection skips the flag step (and runs the
+ * recovery steps the flag step names).
+ */
+function flagGate(
+  step: RunbookStep,
+  runbook: Runbook,
+  ctx: PlanContext,
+  section: PlannedStep['section'],
+): PlannedStep | undefined {
+  if (step.kind !== 'flag') return undefined;
+  const policy = flagEnvironmentOf(step, ctx).approval;
+  if (!policy) return undefined;
+  const own = runbook.approval;
+  if (own && own.from === policy.from && own.count >= policy.count) return undefined;
+  return {
+    name: `${step.name} approval`,
+    action: { kind: 'approve', from: policy.from, count: policy.count, expiresInMs: policy.expiresInMs },
+    onFailure: Array.isArray(step.onFailure) ? step.onFailure : 'stop',
+    retryable: false,
+    section,
+    gateOf: step.name,
+  };
+}
+
+function planSteps(
+  steps: readonly RunbookStep[],
+  runbook: Runbook,
+  ctx: PlanContext,
+  section: PlannedStep['section'],
+): PlannedStep[] {
+  return steps.flatMap((step) => {
+    const gate = flagGate(step, runbook, ctx, section);
+    const planned = planStep(step, runbook, ctx, section);
+    return gate ? [gate, planned] : [planned];
+  });
 }
 
 /**
@@ -107,8 +168,8 @@ export function planRunbook(runbook: Runbook, ctx: PlanContext): PlannedStep[] {
     : [];
   return [
     ...gate,
-    ...runbook.steps.map((step) => planStep(step, runbook, ctx, 'main')),
-    ...runbook.recovery.map((step) => planStep(step, runbook, ctx, 'recovery')),
+    ...planSteps(runbook.steps, runbook, ctx, 'main'),
+    ...planSteps(runbook.recovery, runbook, ctx, 'recovery'),
   ];
 }
 
@@ -162,8 +223,9 @@ export function settle(run: Run, index: number, result: StepResult, now: number)
   else if (!result.ok && step.onFailure === 'stop') state = skipRest(state, run.steps);
   else if (!result.ok && Array.isArray(step.onFailure)) {
     const recovery = new Set(step.onFailure);
+    const called = (step: PlannedStep) => recovery.has(step.gateOf ?? step.name);
     state = skipRest(state, run.steps).map((s, i) =>
-      s.status === 'unused' && recovery.has(run.steps[i]!.name) ? { ...s, status: 'pending' } : s,
+      s.status === 'unused' && called(run.steps[i]!) ? { ...s, status: 'pending' } : s,
     );
   }
   return { ...run, state };

@@ -1,3 +1,4 @@
+import type { FlagSwitch } from '../flags/api.js';
 import type { Tolerance } from './experiments/schema.js';
 
 /** What a step does, with every placeholder already filled in: the plan is fixed when the run starts. */
@@ -17,6 +18,8 @@ export type StepAction =
   | { kind: 'wait'; ms: number }
   | { kind: 'approve'; from: string; count: number; expiresInMs: number }
   | { kind: 'say'; text: string }
+  /** A kill switch: a flag changed in one environment, through flags' rules. */
+  | { kind: 'flag'; key: string; environment: string; change: FlagSwitch }
   /** A Chaos Toolkit activity: its provider's value is kept, and checked against `tolerance` when it has one. */
   | { kind: 'activity'; provider: ActivityProvider; tolerance?: Tolerance; activity: 'probe' | 'action' };
 
@@ -51,6 +54,8 @@ export interface PlannedStep {
   phase?: Phase;
   /** The experiment's guard checks run after this step; one failing fails it (and aborts the method). */
   guarded?: boolean;
+  /** A gate the plan added for the step of this name (a flag change under `flags.approval`): it goes where that goes. */
+  gateOf?: string;
 }
 
 export type StepStatus =

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import { Records } from '../redis/records.js';
 import { isFinal, type Run } from './run.js';
 
@@ -27,7 +27,7 @@ export class RunStore {
   private readonly records: Records<Run>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {
     this.records = new Records<Run>(redis, key, {

@@ -44,5 +44,6 @@ export const METHOD_TIERS: Record<string, RateTier> = {
   'pins.add': 'Tier2',
   'reactions.add': 'Tier3',
   'users.info': 'Tier4',
+  'usergroups.list': 'Tier2',
   'usergroups.users.list': 'Tier2',
 };

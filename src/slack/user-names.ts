@@ -9,12 +9,13 @@ const MAX_NAMES = 5000;
 export type CallSlack = (method: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
- * Display names of Slack users, for text Slack does not format (channel topics, plain-text audit lines), where a
- * `<@U…>` mention would show as its raw id. Looked up with users.info and kept a few minutes per process; when
- * Slack cannot say, the caller shows the id.
+ * Display names of Slack users and handles of user groups, for text Slack does not format (channel topics, plain-text
+ * audit lines, files), where a `<@U…>` mention would show as its raw id. Looked up with users.info (groups with one
+ * usergroups.list) and kept a few minutes per process; when Slack cannot say, the caller shows the id.
  */
 export class UserNames {
-  private readonly names = new Map<string, { name: string | undefined; until: number }>();
+  private readonly names = new Map<string, KnownUser>();
+  private groups: { handles: Map<string, string>; until: number } | undefined;
 
   constructor(
     private readonly callSlack: CallSlack,
@@ -24,32 +25,77 @@ export class UserNames {
 
   /** The user's display name (else real name, else handle), or undefined when Slack does not know it. */
   async nameOf(userId: string): Promise<string | undefined> {
+    return (await this.userOf(userId))?.name;
+  }
+
+  /**
+   * Whether the id is Slackbot or a bot user (an app's, Opsdeck's own): someone who can never be given an incident
+   * role. Unknown ids (Slack cannot say) are not called bots; the rules that follow decide about them.
+   */
+  async isBot(userId: string): Promise<boolean> {
+    if (userId === 'USLACKBOT') return true;
+    return (await this.userOf(userId))?.bot ?? false;
+  }
+
+  private async userOf(userId: string): Promise<KnownUser | undefined> {
     if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) return undefined;
     const cached = this.names.get(userId);
-    if (cached && cached.until > this.now()) return cached.name;
-    let name: string | undefined;
+    if (cached && cached.until > this.now()) return cached;
+    let known: KnownUser;
     try {
       const result = (await this.callSlack('users.info', { user: userId })) as { user?: SlackUser };
-      name = displayName(result.user);
+      known = { name: displayName(result.user), bot: result.user?.is_bot === true, until: this.now() + TTL_MS };
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, 'users.info failed: showing the id');
       return undefined;
     }
     if (this.names.size >= MAX_NAMES) this.names.delete(this.names.keys().next().value!);
-    this.names.set(userId, { name, until: this.now() + TTL_MS });
-    return name;
+    this.names.set(userId, known);
+    return known;
   }
 
-  /** Names for several ids at once, as a lookup (ids Slack does not know are absent). */
+  /**
+   * A user group's handle (`leads` for `S0LEADS`), from one usergroups.list kept as long as names are; undefined when
+   * Slack cannot say.
+   */
+  async handleOf(groupId: string): Promise<string | undefined> {
+    if (!/^S[A-Z0-9]{2,}$/.test(groupId)) return undefined;
+    if (!this.groups || this.groups.until <= this.now()) {
+      this.groups ??= { handles: new Map(), until: 0 };
+      try {
+        const result = (await this.callSlack('usergroups.list', {})) as {
+          usergroups?: Array<{ id?: string; handle?: string }>;
+        };
+        const handles = new Map<string, string>();
+        for (const group of result.usergroups ?? []) {
+          if (group.id && group.handle) handles.set(group.id, group.handle.slice(0, 80));
+        }
+        this.groups = { handles, until: this.now() + TTL_MS };
+      } catch (error) {
+        this.logger.warn({ err: { message: (error as Error).message } }, 'usergroups.list failed: showing the id');
+        return undefined;
+      }
+    }
+    return this.groups.handles.get(groupId);
+  }
+
+  /** Names for several user or group ids at once, as a lookup (ids Slack does not know are absent). */
   async lookup(userIds: Iterable<string>): Promise<(id: string) => string | undefined> {
     const ids = [...new Set(userIds)];
-    const names = await Promise.all(ids.map((id) => this.nameOf(id)));
+    const names = await Promise.all(ids.map((id) => (id.startsWith('S') ? this.handleOf(id) : this.nameOf(id))));
     const found = new Map(ids.map((id, i) => [id, names[i]]));
     return (id) => found.get(id);
   }
 }
 
+interface KnownUser {
+  name: string | undefined;
+  bot: boolean;
+  until: number;
+}
+
 interface SlackUser {
+  is_bot?: boolean;
   name?: string;
   real_name?: string;
   profile?: { display_name?: string; real_name?: string };

@@ -17,6 +17,7 @@ import {
   targetOf,
   worthRedrawing,
 } from './rules.js';
+import type { Added } from './store.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9_-]*$/);
 
@@ -76,8 +77,21 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
         // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
         nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
       }
-      await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
-      if (data.requestId !== undefined) await fillIn(deps, data.requestId, data, stored);
+      // A requested run adds its result to the request in the same round trip as keeping it.
+      if (data.requestId === undefined)
+        await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
+      else {
+        const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
+        const added = await store.keepForRequest(
+          data.service,
+          data.check,
+          stored,
+          settings.keepResults,
+          nextBreaker,
+          request,
+        );
+        await fillIn(deps, data.requestId, data, added);
+      }
       if (data.scheduled) await alertOn(deps, data, stored, check);
       // A check that passes now and failed before (or the other way round) changes its service's health on Home.
       if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
@@ -105,9 +119,8 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
    * redraw slot draws (unless near the end, see `worthRedrawing`) and asks for a trailing draw, which shows what
    * arrives after it if no later result draws first.
    */
-  async function fillIn(d: Deps, requestId: string, data: CheckJob, stored: StoredResult): Promise<void> {
+  async function fillIn(d: Deps, requestId: string, data: CheckJob, added: Added): Promise<void> {
     const total = countChecks(catalog, data.requestScope);
-    const added = await store.addToRequest(requestId, data.service, data.check, stored, REDRAW_EVERY_MS);
     const now = d.now().getTime();
     if (added.count >= total) return drawRequest(d, requestId, now);
     if (!added.draw) return;

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisCommands } from '../redis/connections.js';
 import type { StatusContext } from './context.js';
 import type { AlertState, BreakerState, StoredResult } from './rules.js';
 
@@ -18,9 +19,20 @@ export interface StatusRequest {
  * The status capability's state in Redis: each check's last results (newest first), each target's circuit breaker,
  * each scheduled check's alert state, and the results of each `/ops status` request.
  */
+/** A request after one more result: how many it holds, whether this caller draws, the request, its last draw. */
+export interface Added {
+  count: number;
+  draw: boolean;
+  request?: StatusRequest;
+  drawnAt?: number;
+}
+
+/** How many commands `addTo` queues: its replies are the last of the transaction's. */
+const ADD_TO_REPLIES = 5;
+
 export class StatusStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {}
 
@@ -59,13 +71,37 @@ export class StatusStore {
     keep: number,
     breaker?: { target: string; state: BreakerState },
   ): Promise<void> {
+    await this.keeping(service, check, result, keep, breaker).exec();
+  }
+
+  /** `keep`, and the result added to the `/ops status` request it was run for (see `addTo`), in the same round trip. */
+  async keepForRequest(
+    service: string,
+    check: string,
+    result: StoredResult,
+    keep: number,
+    breaker: { target: string; state: BreakerState } | undefined,
+    request: { id: string; everyMs: number },
+  ): Promise<Added> {
+    const multi = this.keeping(service, check, result, keep, breaker);
+    this.addTo(multi, request.id, service, check, result, request.everyMs);
+    return this.added((await multi.exec())?.slice(-ADD_TO_REPLIES));
+  }
+
+  private keeping(
+    service: string,
+    check: string,
+    result: StoredResult,
+    keep: number,
+    breaker?: { target: string; state: BreakerState },
+  ): ChainableCommander {
     const key = this.key('results', service, check);
     const multi = this.redis
       .multi()
       .lpush(key, JSON.stringify(result))
       .ltrim(key, 0, keep - 1);
     if (breaker) multi.set(this.key('breaker', breaker.target), JSON.stringify(breaker.state), 'EX', 7 * 24 * 3600);
-    await multi.exec();
+    return multi;
   }
 
   /** The check's results, oldest first. */
@@ -107,22 +143,25 @@ export class StatusStore {
    * message: always for the last result, otherwise at most once per `everyMs` (the outbox coalesces edits, but
    * drawing 200 services for each of 600 results would keep the workers from the checks).
    */
-  async addToRequest(
+  private addTo(
+    multi: ChainableCommander,
     id: string,
     service: string,
     check: string,
     result: StoredResult,
     everyMs: number,
-  ): Promise<{ count: number; draw: boolean; request?: StatusRequest; drawnAt?: number }> {
+  ) {
     const key = this.key('request', id);
-    const replies = await this.redis
-      .multi()
+    multi
       .hset(key, `${service}/${check}`, JSON.stringify(result))
       .hlen(key)
       .set(this.key('request-drawn', id), '1', 'PX', everyMs, 'NX')
       .hget(key, 'request')
-      .get(this.key('request-drawn-at', id))
-      .exec();
+      .get(this.key('request-drawn-at', id));
+  }
+
+  /** addTo's five replies, read. */
+  private added(replies: [error: Error | null, result: unknown][] | null | undefined): Added {
     // `request` is a field too.
     const count = Number(replies?.[1]?.[1] ?? 1) - 1;
     const request = replies?.[3]?.[1];

@@ -20,6 +20,7 @@ import { RecordingTransport, RequestLog } from './delivery/request-log.js';
 import { ResponseUrls } from './delivery/response-urls.js';
 import { SocketModeHub } from './delivery/socket-mode.js';
 import { type BotResponse, HttpTransport, type SignedRequestInput } from './delivery/transport.js';
+import type { DemoPanel } from './page/demo-panel.js';
 import { createUiRoutes, type UiRoutes } from './page/routes.js';
 import { type StateJournal, type StoredWorkspace, WorkspaceState } from './state.js';
 import { FILES_PRI_PATH, fileAtPrivatePath, pendingUpload, UPLOAD_PATH, uploadedBytes } from './web-api/files.js';
@@ -108,6 +109,8 @@ export interface SlackServer {
     hold(target: string, options?: { afterApplying?: boolean }): { release(): void };
   };
   setRequestUrl(url: string): void;
+  /** Shows the page's Demo panel (local mode, once Opsdeck listens); see page/demo-panel.ts. */
+  setDemoPanel(panel: DemoPanel): void;
   /** Present when `appToken` was given. */
   socketMode?: {
     connections(): number;
@@ -414,7 +417,9 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
   });
   const people = new PeopleActions(state, subscriptions);
 
+  let demoPanel: DemoPanel | undefined;
   ui = createUiRoutes({
+    demo: () => demoPanel,
     state,
     events,
     calls: recorder.calls,
@@ -443,6 +448,9 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     },
     setRequestUrl: (url) => {
       requestUrl = url;
+    },
+    setDemoPanel: (panel) => {
+      demoPanel = panel;
     },
     socketMode: socketMode && {
       connections: () => socketMode.connections(),

@@ -275,7 +275,7 @@ describe('big alert groups', () => {
     const { queued } = (await res.json()) as { queued: string };
     const queue = new Queue('alerts-ingest', {
       connection: h.opsdeck.redis.bullConnection,
-      prefix: h.opsdeck.redis.bullPrefix,
+      prefix: h.opsdeck.redis.bullPrefix('alerts-ingest'),
     });
     const events = eventsFromStart(h.opsdeck.redis, 'alerts-ingest');
     try {

@@ -167,13 +167,16 @@ describe('deploys end to end', () => {
     expect(text).toContain('waiting for approval');
     const id = idOf(text);
     const request = await deployMessage(id, 'awaiting-approval');
+    // Times are date tokens, shown in each reader's own zone; never a raw ISO timestamp.
+    expect(JSON.stringify(request.blocks)).toMatch(/before <!date\^\d+\^\{time\}\|[^>]+ UTC>/);
     expect(await clickAnswer(USERS.lead, request, 'deploy_approve')).toContain('cannot approve your own');
     expect(await clickAnswer(USERS.alice, request, 'deploy_approve')).toContain('*approver* role');
     expect(await clickAnswer(USERS.carol, request, 'deploy_approve')).toContain('*approver* role');
     await click(USERS.bob, request, 'deploy_approve');
     const done = await deployMessage(id, 'succeeded');
     expect(JSON.stringify(done.blocks)).toContain('approved by <@U0BOB>');
-    expect(JSON.stringify(done.blocks)).toContain('tried to approve their own request');
+    expect(JSON.stringify(done.blocks)).toMatch(/tried to approve their own request \(refused\) at <!date\^\d+\^/);
+    expect(JSON.stringify(done.blocks)).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
     expect(deployLog().filter((line) => line === 'api 1.0.0 production')).toHaveLength(1);
     const entries = await h.opsdeck.audit.latest(50);
     expect(entries).toContainEqual(

@@ -204,8 +204,9 @@ describe('hostile text through every surface', () => {
     const timeline = await ops(USERS.alice, channel.id, 'incident timeline');
     const lines = JSON.parse(timeline.slice(timeline.indexOf('\n') + 1)) as { text?: { text: string } }[];
     const shown = lines.flatMap((block) => (block.text ? block.text.text.split('\n') : []));
-    // Every line is an entry of its own (`• <time> — …`), a heading, or a quoted line of the entry before it.
-    for (const line of shown.slice(1)) expect(line).toMatch(/^(• \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC — |> |>$)/);
+    // Every line is an entry of its own (`• <time> — …`, the time a date token), a heading, or a quoted line of the
+    // entry before it.
+    for (const line of shown.slice(1)) expect(line).toMatch(/^(• <!date\^\d+\^[^|>]+\|[^>]+> — |> |>$)/);
     expect(shown.filter((line) => line.startsWith('•'))).toHaveLength(2);
     expect(shown).toContain(`> • 2026-01-01 00:00:00 UTC — Acknowledged (&lt;@${USERS.admin}&gt;)`);
     expect(shown).toContain('> ## Response times');

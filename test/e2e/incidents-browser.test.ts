@@ -60,10 +60,22 @@ describe.runIf(BROWSER_TESTS)('incidents in the local workspace page', () => {
     await modal().locator('[data-block-id="severity"] select').selectOption('sev1');
     await modal().locator('[data-block-id="service"] select').selectOption('api');
     await modal().locator('[data-block-id="description"] textarea').fill('Primary refuses connections');
+    // The commander picker offers people, never Slackbot or the bot.
+    const people = await modal().locator('[data-block-id="commander"] select option:not([disabled])').allTextContents();
+    expect(people).toEqual(expect.arrayContaining(['@alice', '@bob']));
+    expect(people.filter((name) => /slackbot|opsdeck/i.test(name))).toEqual([]);
     await submitModal();
 
+    // The form confirms where it was asked, as the command does (only alice sees it).
+    await messages(/Declared incident #\d+ \(SEV1\)/).waitFor();
+
     // Announced here, and the new channel appears in alice's sidebar: she is invited.
-    await messages(/SEV1 incident #\d+: Database is down/).waitFor();
+    const announcement = messages(/SEV1 incident #\d+: Database is down/);
+    await announcement.waitFor();
+    // Its emoji shortcode is drawn as the emoji (Slack's names, from the emoji data the workspace serves).
+    const icon = announcement.locator('.emoji').first();
+    expect(await icon.getAttribute('data-code')).toMatch(/^:[a-z_]+:$/);
+    expect(await icon.textContent()).toMatch(/^\p{Extended_Pictographic}/u);
     const nav = page.locator('[data-nav]', { hasText: 'database-is-down' });
     await nav.click();
     await page.locator('#channel-title', { hasText: /# inc-\d{8}-database-is-down/ }).waitFor();
@@ -87,6 +99,7 @@ describe.runIf(BROWSER_TESTS)('incidents in the local workspace page', () => {
     const postmortem = messages('Time to acknowledge');
     await postmortem.waitFor();
     await expect(postmortem.textContent()).resolves.toMatch(/Postmortem: Database is down[\s\S]*identified: Disk full/);
+    await expect(postmortem.textContent()).resolves.toContain('Commander: @alice');
     await page.locator('#messages .msg-file', { hasText: /incident-\d+-postmortem\.md/ }).waitFor();
     await card.filter({ hasText: 'Freed disk space, failed over' }).waitFor();
     expect(await card.getByRole('button', { name: 'Resolve' }).count()).toBe(0);

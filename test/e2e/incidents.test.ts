@@ -52,7 +52,7 @@ incidents:
     sev3: {}
   escalation:
     ackWithin: 1s
-    levels: [[U0ADMIN]]
+    levels: [[U0ADMIN, S0LEADS]]
   pagerduty: { routingKey: "\${PAGERDUTY_ROUTING_KEY}", url: "${pd.url}" }
 `,
   });
@@ -216,12 +216,14 @@ describe('incidents end to end', () => {
       'Declared sev1: Checkout returns 500s',
       'Acknowledged',
       'identified: bad deploy of api 1.4.2',
-      'Communications: @U0BOB',
+      // People by name: the draft is read as text, where a mention would show as its id.
+      'Commander: @alice',
+      'Communications: @bob',
       'Pinned: “Error rate back to 0.1%”',
       'Escalated (level 1), paged PagerDuty',
       'Time to acknowledge: ',
       'Time to resolve: ',
-      'deploy #1 of web 2.0.0 to staging: succeeded (@U0ALICE)',
+      'deploy #1 of web 2.0.0 to staging: succeeded (@alice)',
       'No flag changes recorded.',
     ]) {
       expect(text).toContain(expected);
@@ -236,9 +238,12 @@ describe('incidents end to end', () => {
     const markdown = file.content!.toString('utf8');
     expect(markdown).toMatch(/^# Postmortem: Checkout returns 500s/);
     expect(markdown).toMatch(
-      /## Timeline \(UTC\)\n\n- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC — Declared sev1: Checkout returns 500s \(@U0ALICE\)/,
+      /## Timeline \(UTC\)\n\n- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC — Declared sev1: Checkout returns 500s \(@alice\)/,
     );
     expect(markdown).toContain('- Time to resolve: ');
+    expect(markdown).not.toMatch(/@U0[A-Z]+/);
+    // A user group by its handle (usergroups.list), as Slack shows it in messages.
+    expect(markdown).toMatch(/Escalated \(level 1\).*: @admin @leads/);
     await vi.waitFor(() => expect(card(channel.id).text).toContain('resolved'), WAIT);
     expect(JSON.stringify(card(channel.id).blocks)).not.toContain('incidents:resolve');
 
@@ -369,6 +374,47 @@ describe('incidents end to end', () => {
       values: { title: { title: 'x'.repeat(121) }, severity: { severity: select('sev2') } },
     });
     expect(long.body).toMatchObject({ response_action: 'errors', errors: { title: 'At most 120 characters.' } });
+    // Slack's user picker offers bots and Slackbot too: neither can lead an incident.
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+      const picked = await h.slack.sendViewSubmission({
+        userId: USERS.alice,
+        viewId,
+        values: {
+          title: { title: 'Picked a bot' },
+          severity: { severity: select('sev2') },
+          commander: { commander: { type: 'users_select', selected_user: bot } },
+        },
+      });
+      expect(picked.body).toMatchObject({
+        response_action: 'errors',
+        errors: { commander: expect.stringMatching(/person/) },
+      });
+    }
+  });
+
+  it('gives an incident role to people only: Assign role refuses the bot and Slackbot', async () => {
+    expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Role picker check')).toContain('Declared');
+    const channel = await incidentChannel('-role-picker-check');
+    const before = h.slack.calls.length;
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: channel.id,
+      messageTs: card(channel.id).ts,
+      actionId: 'incidents:role',
+    });
+    const opened = await callAfter(before, (c) => c.method === 'views.open');
+    const viewId = (opened.response.view as { id: string }).id;
+    const assign = (user: string) =>
+      h.slack.sendViewSubmission({
+        userId: USERS.alice,
+        viewId,
+        values: { role: { role: select('comms') }, user: { user: { type: 'users_select', selected_user: user } } },
+      });
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+      expect(JSON.stringify((await assign(bot)).body)).toContain('Pick a person');
+    }
+    expect((await assign(USERS.bob)).body).toBeFalsy();
+    await vi.waitFor(() => expect(JSON.stringify(card(channel.id).blocks)).toContain('<@U0BOB>'), WAIT);
   });
 
   it('declares from an alert’s button, prefilled from the alert group, and links the group', async () => {

@@ -121,4 +121,51 @@ describe.runIf(BROWSER_TESTS)('the demo runbook in the local workspace page', ()
     expect(JSON.stringify(output.blocks)).toContain('Restarted api');
     expect((await fetch(`${demo.demoServiceUrl}/healthz`)).status).toBe(200);
   });
+
+  it('the Demo panel breaks, heals and slows the API, sends a Grafana and a generic alert, and runs the experiment, each a click', {
+    timeout: 120_000,
+  }, async () => {
+    await openChannelAs(page, demo.workspaceUrl, DANA, API, 'api');
+    const panel = page.locator('#demo-panel');
+    const click = (label: string) => panel.getByRole('button', { name: label }).click();
+    const status = (text: string | RegExp) => page.locator('#composer-status', { hasText: text }).waitFor();
+    const health = async () => (await fetch(`${demo.demoServiceUrl}/healthz`)).status;
+    const state = async () => (await (await fetch(`${demo.demoServiceUrl}/state`)).json()) as { slow: boolean };
+
+    await click('Break the demo API');
+    await status('answers 503');
+    expect(await health()).toBe(503);
+    // The demo Alertmanager sends ApiDown through Opsdeck's Alertmanager route: critical, so #alerts.
+    await pageMessage(demo, DANA, 'C0ALERTS', /ApiDown/);
+    await click('Heal the demo API');
+    await status('healthy and fast again');
+    expect(await health()).toBe(200);
+    await click('Slow the demo API down');
+    await status('1.2 s per answer');
+    expect(await state()).toMatchObject({ slow: true });
+    await click('Heal the demo API');
+    await status('healthy and fast again');
+    expect(await state()).toMatchObject({ slow: false });
+
+    // The generic alert names the runbook that fixes it: its message has a Run button.
+    await click('Send a generic alert');
+    await status('/webhooks/generic');
+    const generic = page.locator('#messages article.msg', { hasText: 'Checkout errors above 2%' });
+    await generic.getByRole('button', { name: 'Run restart-api' }).waitFor();
+    // Grafana's, for the same service, may join that message's thread rather than post its own: looked for in both.
+    await click('Send a Grafana alert');
+    await status('/webhooks/grafana');
+    await pageMessage(demo, DANA, API, /ApiLatencyHigh/);
+    await click('Send a generic alert');
+    await status('resolved');
+    await click('Send a Grafana alert');
+    await status('resolved');
+
+    await click('Run the slow-api experiment');
+    await page.locator('#messages article.msg', { hasText: /Experiment slow-api on api #\d+: failed/ }).waitFor({
+      timeout: 60_000,
+    });
+    await page.locator('#messages article.msg', { hasText: 'did not hold after the method (deviated)' }).waitFor();
+    expect(await state()).toMatchObject({ slow: false });
+  });
 });

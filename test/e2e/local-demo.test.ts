@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackServer } from '../../src/workspace/server.js';
 import { type LocalDemo, pageMessage, startLocalDemo } from '../support/local-demo.js';
 
 /**
@@ -34,5 +35,48 @@ describe('the local workspace demo', () => {
     expect(shown).toMatch(/rollback: speed-up-api\* done/);
     expect(shown).toContain('did *not* hold after the method (deviated)');
     expect(await demoState()).toMatchObject({ slow: false });
+  });
+
+  it('lists the Demo panel’s actions, and refuses an unknown one, a command one and anything not JSON', async () => {
+    const listed = (await (await fetch(`${demo.workspaceUrl}/workspace/demo`)).json()) as {
+      actions: Array<{ id: string; command?: { channel: string; text: string } }>;
+    };
+    expect(listed.actions.map((a) => a.id)).toEqual([
+      'break',
+      'heal',
+      'slow',
+      'grafana-alert',
+      'generic-alert',
+      'runbook',
+      'experiment',
+    ]);
+    expect(listed.actions.find((a) => a.id === 'runbook')?.command).toEqual({
+      channel: API,
+      text: '/ops run restart-api',
+    });
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${demo.workspaceUrl}/workspace/demo`, { method: 'POST', headers: { 'content-type': type }, body });
+    for (const body of ['{"action":"nope"}', '{"action":"runbook"}', '{"action":"<b>"}', '{}', 'not json']) {
+      const res = await post(body);
+      expect(res.status, body).toBe(400);
+      expect(await res.json(), body).toHaveProperty('error');
+    }
+    expect((await post('{"action":"heal"}', 'text/plain')).status).toBe(400);
+    expect(await demoState()).toMatchObject({ slow: false });
+  });
+
+  it('has no Demo panel in a workspace that was given none', async () => {
+    const plain = await createSlackServer({ botToken: 'xoxb-plain', signingSecret: 'plain-secret' });
+    try {
+      expect(await (await fetch(`${plain.url}/workspace/demo`)).json()).toEqual({ actions: [] });
+      const res = await fetch(`${plain.url}/workspace/demo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"action":"break"}',
+      });
+      expect(res.status).toBe(400);
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -104,6 +104,9 @@ services:
   api:
     channel: ${CHANNEL}
     runbooks: [heal, gated, manual]
+# Each test's group posts a message of its own (related groups of one service would share the first one's thread).
+alerts:
+  relate: false
 runbooks:
   heal:
     description: Restarts the API when its alert fires
@@ -164,6 +167,12 @@ describe('runbooks started by alerts (auto: true)', () => {
     const alert = await alertMessage('GateMe');
     const [waiting] = await runsSay(alert, 'gated', ['waiting for approval']);
     expect(log()).not.toContain('gated api');
+    // Home says which runbooks alerts start, and shows the run waiting.
+    await h.slack.sendEvent({ type: 'app_home_opened', user: USERS.carol, channel: 'D0CAROL', tab: 'home' });
+    const home = await h.slack.waitForCall((c) => c.method === 'views.publish' && c.params.user_id === USERS.carol);
+    const shown = JSON.stringify(home.params.view);
+    expect(shown).toContain('3 in ops.yml (2 started by the alerts that name them)');
+    expect(shown).toMatch(/Runbook gated on api #\d+\*: waiting for approval \(started by an alert\)/);
     // The requester is Opsdeck, so any approver may approve; a deployer may not.
     await h.slack.sendBlockAction({
       userId: USERS.alice,

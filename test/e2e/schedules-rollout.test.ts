@@ -51,7 +51,9 @@ const applied = (line: Record<string, unknown>) => line.msg === 'schedules appli
 const leftToNewer = (line: Record<string, unknown>) => line.msg === 'schedules left to a newer ops.yml';
 
 describe('scheduler sync during a rollout', () => {
-  it('follows the newest ops.yml: a replica on the older one never removes or overwrites its schedulers', async () => {
+  it('follows the newest ops.yml: a replica on the older one never removes or overwrites its schedulers', {
+    timeout: 60_000,
+  }, async () => {
     const older = opsYml(
       'old.yml',
       `      http: { type: http, url: "${target.url}/healthz", interval: 30s }\n      legacy: { type: http, url: "${target.url}/old", interval: 30s }\n`,

@@ -65,7 +65,7 @@ async function start(
     metrics: createMetrics(),
     logger,
   });
-  const events = new QueueEvents(def.name, { connection: redis.bullConnection, prefix: redis.bullPrefix });
+  const events = new QueueEvents(def.name, { connection: redis.bullConnection, prefix: redis.bullPrefix(def.name) });
   closers.push(
     () => queues.close(),
     () => pool.close(5000),
@@ -90,7 +90,7 @@ describe('a declared queue', () => {
     const def = queueDef();
     const { events } = await start(def, { process: async () => {} });
     await events.waitUntilReady();
-    const raw = new Queue(def.name, { connection: redis.bullConnection, prefix: redis.bullPrefix });
+    const raw = new Queue(def.name, { connection: redis.bullConnection, prefix: redis.bullPrefix(def.name) });
     closers.push(() => raw.close());
     const failed = once(events, 'failed');
     const job = await raw.add('tampered', { id: 42 }, { attempts: 5 });
@@ -154,7 +154,7 @@ describe('a declared queue', () => {
     // and never checks for stalled jobs (a worker's check also blocks the others' for its stalledInterval).
     const doomed = new Worker(def.name, () => new Promise(() => {}), {
       connection: redis.bullConnection,
-      prefix: redis.bullPrefix,
+      prefix: redis.bullPrefix(def.name),
       lockDuration: 1000,
       skipLockRenewal: true,
       skipStalledCheck: true,

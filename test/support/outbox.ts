@@ -14,7 +14,7 @@ export interface OutboxWatch {
 }
 
 export async function watchOutbox(redis: RedisConnections): Promise<OutboxWatch> {
-  const bull = { connection: redis.bullConnection, prefix: redis.bullPrefix };
+  const bull = { connection: redis.bullConnection, prefix: redis.bullPrefix(outboxQueue.name) };
   const jobs = new Queue(outboxQueue.name, bull);
   const events = eventsFromStart(redis, outboxQueue.name);
   // A test may wait on every write at once (each wait adds a listener while it lasts).

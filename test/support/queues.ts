@@ -30,7 +30,11 @@ export async function jobsInAnyState(queue: Queue): Promise<number> {
  * cannot. Close it when done.
  */
 export function eventsFromStart(redis: RedisConnections, queue: string): QueueEvents {
-  return new QueueEvents(queue, { connection: redis.bullConnection, prefix: redis.bullPrefix, lastEventId: '0' });
+  return new QueueEvents(queue, {
+    connection: redis.bullConnection,
+    prefix: redis.bullPrefix(queue),
+    lastEventId: '0',
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand, unchanged } from '../../platform/capability.js';
 import { args, duration, identifier, rest } from '../../platform/grammar/index.js';
-import { md } from '../../platform/mrkdwn.js';
+import { date, md } from '../../platform/mrkdwn.js';
 import type { DeployDesk } from '../desk.js';
 
 /** `/ops freeze` and `/ops unfreeze`: no deploys to an environment until the freeze ends. */
@@ -29,8 +29,9 @@ export function freezeCommands(desk: DeployDesk) {
           at,
           until: at + ctx.args.duration,
         });
-        const until = new Date(at + ctx.args.duration).toISOString().slice(0, 16).replace('T', ' ');
-        await ctx.reply(textMessage(md`:snowflake: ${ctx.args.environment} is frozen until ${until} UTC.`));
+        await ctx.reply(
+          textMessage(md`:snowflake: ${ctx.args.environment} is frozen until ${date(at + ctx.args.duration)}.`),
+        );
       },
     }),
     subcommand({

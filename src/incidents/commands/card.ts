@@ -11,7 +11,7 @@ import type { IncidentDesk } from '../desk.js';
 import { type Incident, STATES } from '../incident.js';
 import { ACTIONS, resolveModal, roleModal, severityModal, statusModal, VIEWS, type View } from '../messages.js';
 import { acknowledge, assignRole, changeSeverity, changeStatus, resolve } from '../rules.js';
-import { openModal, required, severityNamed } from './forms.js';
+import { NOT_A_PERSON, openModal, required, severityNamed } from './forms.js';
 
 /** A card button that opens a small modal for the incident it belongs to. */
 function modalAction(desk: IncidentDesk, actionId: string, view: (incident: Incident) => View) {
@@ -33,7 +33,7 @@ function modalAction(desk: IncidentDesk, actionId: string, view: (incident: Inci
 function change(
   desk: IncidentDesk,
   callbackId: string,
-  read: (ctx: ViewContext) => Parameters<IncidentDesk['apply']>[1],
+  read: (ctx: ViewContext) => Parameters<IncidentDesk['apply']>[1] | Promise<Parameters<IncidentDesk['apply']>[1]>,
 ) {
   return {
     callbackId,
@@ -42,7 +42,7 @@ function change(
     auditTarget: (id: string) => `incident/${id}`,
     async run(ctx: ViewContext) {
       const incident = await desk.get(ctx.privateMetadata);
-      await desk.apply(incident.id, read(ctx));
+      await desk.apply(incident.id, await read(ctx));
     },
   };
 }
@@ -83,10 +83,11 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
       const next = severityNamed(desk, required(ctx.values, 'severity'));
       return (i, now) => changeSeverity(i, next, ctx.userId, now);
     }),
-    change(desk, VIEWS.role, (ctx) => {
+    change(desk, VIEWS.role, async (ctx) => {
       const role = required(ctx.values, 'role');
       const person = required(ctx.values, 'user');
       if (role !== 'commander' && role !== 'comms') throw new Refused('Pick a role.');
+      if (await desk.services.names.isBot(person)) throw new Refused(NOT_A_PERSON);
       return (i, now) => assignRole(i, role, person, ctx.userId, now);
     }),
     change(desk, VIEWS.resolve, (ctx) => {

@@ -1,14 +1,15 @@
 import { alertGroup, alertGroupOfButton } from '../../alerts/api.js';
 import { Refused } from '../../errors.js';
-import { messageLink, textMessage } from '../../platform/blocks.js';
+import { type Message, messageLink, textMessage } from '../../platform/blocks.js';
 import { type Action, type Shortcut, subcommand, type ViewSubmission } from '../../platform/capability.js';
 import { args, rest } from '../../platform/grammar/index.js';
 import { md, plainOf } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import type { Declaration, IncidentDesk } from '../desk.js';
+import type { Incident } from '../incident.js';
 import { ACTIONS, SHORTCUT, VIEWS } from '../messages.js';
 import { declareProblems, normaliseSeverity } from '../rules.js';
-import { DeclareMetadata, inputOf, openDeclare, safeJson, severity, severityNamed } from './forms.js';
+import { DeclareMetadata, inputOf, NOT_A_PERSON, openDeclare, safeJson, severity, severityNamed } from './forms.js';
 
 /** `/ops incident` (the form) and `/ops incident declare <severity> <title…>` (at once). */
 export function declareCommands(desk: IncidentDesk) {
@@ -43,11 +44,7 @@ export function declareCommands(desk: IncidentDesk) {
           },
           { withinAck: true },
         );
-        await ctx.reply(
-          textMessage(
-            md`:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
-          ),
-        );
+        await ctx.reply(declaredMessage(incident));
       },
     }),
   ];
@@ -96,8 +93,9 @@ export function declareView(desk: IncidentDesk): ViewSubmission {
         description: inputOf(ctx.values, 'description'),
         commander: inputOf(ctx.values, 'commander'),
       };
-      const problems = declareProblems(input, desk.settings, desk.serviceNames());
-      if (Object.keys(problems).length > 0) return { errors: problems as Record<string, string> };
+      const problems: Record<string, string> = { ...declareProblems(input, desk.settings, desk.serviceNames()) };
+      if (input.commander && (await services.names.isBot(input.commander))) problems.commander = NOT_A_PERSON;
+      if (Object.keys(problems).length > 0) return { errors: problems };
       const parsed = DeclareMetadata.safeParse(safeJson(ctx.privateMetadata));
       const metadata = parsed.success ? parsed.data : {};
       const declaration: Declaration = {
@@ -109,10 +107,34 @@ export function declareView(desk: IncidentDesk): ViewSubmission {
         const group = await alertGroup(services, metadata.group);
         if (group) declaration.alertGroup = { id: group.id, title: group.title };
       }
-      await desk.declare(declaration);
+      const incident = await desk.declare(declaration);
+      if (metadata.channel) await confirmDeclared(desk, metadata.channel, ctx.userId, incident);
       return undefined;
     },
   };
+}
+
+/** What the declarer is told where they asked, from the command or the form alike. */
+function declaredMessage(incident: Incident): Message {
+  return textMessage(
+    md`:rotating_light: Declared incident #${incident.id} (${incident.severity.toUpperCase()}): its channel is being created and you are invited.`,
+  );
+}
+
+/**
+ * The form's declaration confirmed where it was asked, as the command's is, only to the declarer. The incident is
+ * declared whatever Slack says (a channel the bot is not in refuses ephemerals): the announcement and the invite
+ * still tell them.
+ */
+async function confirmDeclared(desk: IncidentDesk, channel: string, userId: string, incident: Incident) {
+  try {
+    await desk.services.outbox.call('chat.postEphemeral', { channel, user: userId, ...declaredMessage(incident) });
+  } catch (error) {
+    desk.services.logger.warn(
+      { incidentId: incident.id, err: { message: (error as Error).message } },
+      'declare confirmation not shown',
+    );
+  }
 }
 
 /** The message shortcut Declare incident: the form, prefilled from the message. */

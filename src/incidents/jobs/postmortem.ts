@@ -6,7 +6,13 @@ import { uploadFile } from '../../slack/upload.js';
 import type { IncidentDesk } from '../desk.js';
 import type { Incident } from '../incident.js';
 import { keys, postmortemMessage } from '../messages.js';
-import { type ChangeDeploy, deploysBefore, postmortemMarkdown, WHAT_CHANGED_WINDOW_MS } from '../postmortem.js';
+import {
+  type ChangeDeploy,
+  deploysBefore,
+  peopleOf,
+  postmortemMarkdown,
+  WHAT_CHANGED_WINDOW_MS,
+} from '../postmortem.js';
 import { postmortemQueue } from '../queues.js';
 import { channelOf } from './channel.js';
 
@@ -21,10 +27,14 @@ export function postmortemJob(desk: IncidentDesk): JobHandler<{ id: string; n: n
       if (!incident) return { skipped: 'missing' };
       // The channel may still be being set up (a resolve right after the declaration).
       const channel = await channelOf(desk, incident, ctx);
-      const markdown = postmortemMarkdown(incident, await store.timeline(id), {
+      const timeline = await store.timeline(id);
+      const changed = {
         deploys: await deploysBeforeIncident(desk, incident),
         flags: await flagChangesBetween(services, incident.declaredAt - WHAT_CHANGED_WINDOW_MS, incident.declaredAt),
-      });
+      };
+      // The file is read outside Slack: people by name, never as `@U0BOB`.
+      const names = await services.names.lookup(peopleOf(incident, timeline, changed));
+      const markdown = postmortemMarkdown(incident, timeline, changed, names);
       await outbox.post({
         key: keys.postmortem(id, n),
         channel,

@@ -6,7 +6,7 @@ import type { Services } from '../../platform/services.js';
 import { type RunDesk, RunRefused } from '../desk.js';
 import { runLabel } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookNamed, runbookStart } from './launch.js';
+import { type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 
 /**
  * An alert's Run runbook button: the runbook the group names, for the service its `service` label names, with its
@@ -25,8 +25,7 @@ export function runFromAlert(
     async run(ctx) {
       const group = await alertGroupOfButton(services, ctx.value);
       if (!group?.runbook) throw new RunRefused('That alert group is no longer kept.');
-      const runbook = runbookNamed(catalog, group.runbook);
-      await desk.requireAny(ctx.userId, runbook.allow, 'runbooks.run', group.runbook);
+      const runbook = await runbookFor(desk, catalog, ctx.userId, group.runbook);
       const checked = checkParams(runbook, {});
       if (!checked.ok) {
         throw new RunRefused(`${group.runbook} needs parameters: \`/ops run ${group.runbook} <param>=<value>…\`.`);

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { Catalog } from '../../config/catalog-schema.js';
+import { flagEnvironment, flagsRole } from '../../flags/api.js';
 import { type ExperimentEntry, experimentsConfig, type Runbook, runbooksConfig } from '../config.js';
-import type { StartInput } from '../desk.js';
-import { RunRefused } from '../desk.js';
+import { type RunDesk, RunRefused, type StartInput } from '../desk.js';
 import { ExperimentPlanError, planExperiment } from '../experiments/plan.js';
 import { type Experiment, ExperimentSchema } from '../experiments/schema.js';
 import { chooseService, PlanError, planRunbook } from '../rules.js';
@@ -14,6 +14,10 @@ export interface RunbookCatalog {
   readonly runbooks: Record<string, Runbook>;
   readonly experiments: Record<string, ExperimentEntry>;
   readonly services: Record<string, { runbooks: readonly string[] }>;
+  /** Flags' environment of that name (the first when none) and its approval, for `flag` steps. */
+  flagEnvironment(name: string | undefined): ReturnType<typeof flagEnvironment>;
+  /** Who may change flags (`flags.role`): starting a runbook with a `flag` step needs it too. */
+  readonly flagsRole: string;
 }
 
 /** Reads the sections when asked: a capability's build runs before (and without) the catalog. */
@@ -30,6 +34,10 @@ export function runbookCatalog(catalog: () => Catalog): RunbookCatalog {
         Object.entries(catalog().services).map(([name, service]) => [name, runbooksConfig.serviceOf(service)]),
       );
     },
+    flagEnvironment: (name) => flagEnvironment(catalog(), name),
+    get flagsRole() {
+      return flagsRole(catalog());
+    },
   };
 }
 
@@ -40,6 +48,24 @@ export function runbookNamed(catalog: RunbookCatalog, name: string): Runbook {
     throw new RunRefused(
       `There is no runbook \`${name}\` in ops.yml${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}. \`/ops runbooks\` lists them.`,
     );
+  }
+  return runbook;
+}
+
+/**
+ * The runbook `name`, once `userId` may start it: they hold one of its `allow` roles, and `flags.role` too when a
+ * step changes a flag (a runbook is no way around the flag rules). Refused (and audited) otherwise.
+ */
+export async function runbookFor(
+  desk: RunDesk,
+  catalog: RunbookCatalog,
+  userId: string,
+  name: string,
+): Promise<Runbook> {
+  const runbook = runbookNamed(catalog, name);
+  await desk.requireAny(userId, runbook.allow, 'runbooks.run', name);
+  if ([...runbook.steps, ...runbook.recovery].some((step) => step.kind === 'flag')) {
+    await desk.services.permissions.require({ userId, role: catalog.flagsRole, action: 'runbooks.run', target: name });
   }
   return runbook;
 }
@@ -59,6 +85,7 @@ export function runbookStart(
       service: chosen.service,
       user: input.userId,
       params: input.params,
+      flagEnvironment: catalog.flagEnvironment,
     });
   } catch (error) {
     if (error instanceof PlanError) throw new RunRefused(`Cannot run ${input.name}: ${error.message}.`);

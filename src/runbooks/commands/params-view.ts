@@ -3,7 +3,7 @@ import type { ViewSubmission } from '../../platform/capability.js';
 import type { RunDesk } from '../desk.js';
 import { PARAMS_VIEW } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookNamed } from './launch.js';
+import { type RunbookCatalog, runbookFor } from './launch.js';
 import { launchRunbook } from './run-command.js';
 
 /** What `/ops run` put in the modal: the command as typed, less the parameters it asks for. */
@@ -29,8 +29,7 @@ export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmissi
     },
     async run(ctx) {
       const request = RunRequestSchema.parse(safeJson(ctx.privateMetadata));
-      const runbook = runbookNamed(catalog, request.runbook);
-      await desk.requireAny(ctx.userId, runbook.allow, 'runbooks.run', request.runbook);
+      const runbook = await runbookFor(desk, catalog, ctx.userId, request.runbook);
       const given = { ...request.given };
       for (const [blockId, elements] of Object.entries(ctx.values)) {
         const name = /^param_([a-z][a-z0-9_-]*)$/.exec(blockId)?.[1];

@@ -6,7 +6,7 @@ import { md } from '../../platform/mrkdwn.js';
 import { type RunDesk, RunRefused } from '../desk.js';
 import { dryRunMessage, paramsModal, runLabel } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookNamed, runbookStart } from './launch.js';
+import { type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 import { DRY_RUN, paramsAndDryRun } from './run-args.js';
 
 export interface RunRequest {
@@ -57,8 +57,7 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
       // `run restart-api dry-run`: the optional service took the word.
       const dryRun = ctx.args.params.dryRun || ctx.args.service === DRY_RUN;
       const service = ctx.args.service === DRY_RUN ? undefined : ctx.args.service;
-      const runbook = runbookNamed(catalog, ctx.args.runbook);
-      await desk.requireAny(ctx.userId, runbook.allow, 'runbooks.run', ctx.args.runbook);
+      const runbook = await runbookFor(desk, catalog, ctx.userId, ctx.args.runbook);
       const checked = checkParams(runbook, ctx.args.params.params);
       const request: RunRequest = {
         runbook: ctx.args.runbook,

@@ -3,8 +3,9 @@ import type { JobHandler } from '../../platform/capability.js';
 import { messageKey, type RunDesk } from '../desk.js';
 import { outputMessage } from '../messages.js';
 import { type StepResult, settle } from '../rules.js';
-import { isFinal, type Run } from '../run.js';
+import { isFinal, type Run, type StepAction } from '../run.js';
 import { checkStep } from '../steps/check-step.js';
+import { flagStep } from '../steps/flag-step.js';
 import { executeStep } from '../steps/index.js';
 import { type StepJob, stepQueue } from './step-queue.js';
 
@@ -169,6 +170,7 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
         message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
         threadKey: run.threadKey ?? messageKey(run.id),
       }),
+    flag: (action: Extract<StepAction, { kind: 'flag' }>) => flagStep(desk.services, run, data.index, action),
   };
   try {
     const step = run.steps[data.index]!;

@@ -33,6 +33,8 @@ export async function executeStep(
       return { ok: true, detail: 'said' };
     case 'activity':
       return activityStep(action, ctx);
+    case 'flag':
+      return ctx.flag(action);
     case 'approve':
       throw new Error('approve steps are gates: the engine handles them');
   }

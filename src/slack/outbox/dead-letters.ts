@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../../redis/connections.js';
 
 /** A write the outbox gave up on: kept so an operator can see (and replay) what Slack never got. */
 export interface DeadLetter {
@@ -22,7 +22,7 @@ export class DeadLetters {
   private readonly stream: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     key: (...parts: string[]) => string,
   ) {
     this.stream = key('dead-letters');

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import type { JobContext } from '../../platform/queue.js';
+import type { RedisCommands } from '../../redis/connections.js';
 import { type DeliveryPolicy, type Failure, type RetryPolicy, redelivery } from '../retry-policy.js';
 import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -17,7 +17,7 @@ import { withShortRetries } from './short-retries.js';
 
 export interface DeliveryDeps {
   client: WebClient;
-  redis: Redis;
+  redis: RedisCommands;
   key: (...parts: string[]) => string;
   store: MessageStore;
   pacer: Pacer;

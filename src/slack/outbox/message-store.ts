@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../../redis/connections.js';
 
 /** A message as Opsdeck asks for it (chat.postMessage / chat.update arguments besides channel and ts). */
 export interface SlackMessage {
@@ -115,7 +115,7 @@ return out
  */
 export class MessageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from '../../redis/connections.js';
 import type { PaceRule } from './pace-rules.js';
 
 /** Both scripts' opening: the rule, the clock, and the bucket's theoretical arrival time. */
@@ -77,7 +77,7 @@ export class Pacer {
    * @param now an injected clock for tests; production uses Redis TIME, the one clock all processes share
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisCommands,
     private readonly key: (...parts: string[]) => string,
     private readonly now?: () => number,
   ) {}

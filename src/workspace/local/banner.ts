@@ -4,7 +4,11 @@ export interface BannerInput {
   opsdeckUrl: string;
   redis: string;
   demoServiceUrl?: string;
+  /** The page has a Demo panel: the banner says it is there and what it does. */
+  demoPanel?: boolean;
 }
+
+const DEMO_LINE = 'the Demo panel on the page: break, heal or slow the demo API, send alerts, run the runbook';
 
 /**
  * The lines `npm start` prints once everything is up, so the one URL a person needs stands out from the log lines
@@ -15,6 +19,8 @@ export function banner(input: BannerInput): string {
     ['Opsdeck', input.opsdeckUrl],
     ['Redis', input.redis],
     ...(input.demoServiceUrl ? [['Demo service', input.demoServiceUrl] as [string, string]] : []),
+    ...(input.demoPanel ? [['Demo', DEMO_LINE] as [string, string]] : []),
+    ['Tour', 'README.md, "Ten-minute tour"'],
     ['Stop', 'Ctrl+C'],
   ];
   const open = `  Open ${input.workspaceUrl} in a browser`;

@@ -16,6 +16,7 @@ import { createSlackServer, type SlackServer, type SlackServerOptions } from '..
 import { openWorkspaceStore, type WorkspaceStore, wipePrefix } from '../store.js';
 import { banner } from './banner.js';
 import { startDemoAlerts } from './demo-alerts.js';
+import { localDemoPanel } from './demo-panel.js';
 import { type DemoService, startDemoService } from './demo-service.js';
 import { type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';
 
@@ -249,12 +250,15 @@ export async function startLocalMode(
         if (demo && flagToken) {
           demo.connectFlags(opsdeckUrl, flagToken.token).catch((err) => log.warn({ err }, 'demo flag not connected'));
         }
+        const panel = localDemoPanel({ catalog, ...(demo ? { demo } : {}), opsdeckUrl, webhookToken, logger });
+        workspace.setDemoPanel(panel);
         process.stdout.write(
           banner({
             workspaceUrl: workspace.url,
             opsdeckUrl,
             redis: redis.description,
             ...(demo ? { demoServiceUrl: demo.url } : {}),
+            demoPanel: panel.actions.length > 0,
           }),
         );
         log.info(

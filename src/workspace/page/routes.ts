@@ -11,6 +11,8 @@ import type { RequestLog } from '../delivery/request-log.js';
 import type { WorkspaceState, WorkspaceView } from '../state.js';
 import { fileType } from '../web-api/shapes.js';
 import type { TriggerRegistry } from '../web-api/triggers.js';
+import { DemoActionFailed, type DemoPanel, demoRunSchema } from './demo-panel.js';
+import { EMOJI_PATH, emojiByShortcode } from './emoji.js';
 import { canSeeChannel, PAGE_FILES_PATH, snapshotFor, streamEventFor } from './snapshot.js';
 import { openStream, serveStatic } from './static.js';
 import { viewBlockActionsPayload, viewClosedPayload } from './view-payloads.js';
@@ -34,6 +36,8 @@ export interface UiDeps {
   logger?: Logger;
   /** The app as its manifest declares it; absent: every command typed on the page goes to the app. */
   app?: WorkspaceApp;
+  /** The Demo panel local mode set, if any (read at each request: it is set once Opsdeck listens). */
+  demo?: () => DemoPanel | undefined;
 }
 
 /** Slackbot's user id: Slack's client answers a command no app owns as Slackbot, visible only to the typist. */
@@ -235,6 +239,18 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         if (deps.app && !declared) throw new BadRequest(`no message shortcut ${body.callbackId}`);
         return answer(res, await interactions.sendMessageShortcut(body));
       }
+      case '/workspace/demo': {
+        const { action } = parse(demoRunSchema, req, raw);
+        const panel = deps.demo?.();
+        const found = panel?.actions.find((a) => a.id === action);
+        if (!panel || !found || found.command) throw new BadRequest(`no demo action ${action}`);
+        try {
+          return json(res, 200, { ok: true, text: await panel.run(action) });
+        } catch (err) {
+          if (!(err instanceof DemoActionFailed)) throw err;
+          return json(res, 502, { error: err.message });
+        }
+      }
       case '/workspace/home-opened': {
         const body = parse(homeSchema, req, raw);
         user(body.userId);
@@ -310,11 +326,13 @@ export function createUiRoutes(deps: UiDeps): UiRoutes {
         await serveStatic(res, 'index.html');
         return true;
       }
+      if (path === EMOJI_PATH) return json(res, 200, emojiByShortcode(), { 'cache-control': 'max-age=86400' });
       if (path.startsWith('/page/')) {
         await serveStatic(res, decodeURIComponent(path.slice('/page/'.length)));
         return true;
       }
       if (path === '/workspace/export') return exportRecordings(res);
+      if (path === '/workspace/demo') return json(res, 200, { actions: deps.demo?.()?.actions ?? [] });
       if (path.startsWith(PAGE_FILES_PATH)) return serveFile(res, url);
       if (path !== '/workspace/state' && path !== '/workspace/stream') return false;
       // No user named (first visit): the first person in the workspace.

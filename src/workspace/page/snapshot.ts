@@ -1,7 +1,7 @@
 import type { WorkspaceApp } from '../app-manifest.js';
 import { type RequestLog, type RequestSummary, summaryOf } from '../delivery/request-log.js';
 import type { WorkspaceChannel, WorkspaceMessage, WorkspaceState, WorkspaceView } from '../state.js';
-import { fileType } from '../web-api/shapes.js';
+import { fileType, usergroupHandle } from '../web-api/shapes.js';
 
 /**
  * What the browser page sees of the workspace, for one user at a time: the channels they can open, the messages
@@ -64,6 +64,8 @@ export interface UiSnapshot {
   self: string;
   botUserId: string;
   users: Array<{ id: string; name: string; realName: string; isBot: boolean; isAdmin: boolean }>;
+  /** User groups' handles by id, for `<!subteam^…>` mentions. */
+  groups: Record<string, string>;
   channels: UiChannel[];
   /** Per channel, in posting order; thread replies carry `threadTs` and are grouped by the page. */
   messages: Record<string, UiMessage[]>;
@@ -158,6 +160,7 @@ export function snapshotFor(
       isBot,
       isAdmin,
     })),
+    groups: Object.fromEntries([...state.usergroups.keys()].map((id) => [id, usergroupHandle(id)])),
     channels: channels.map(uiChannel),
     messages: Object.fromEntries(
       channels.map((c) => [c.id, state.visibleMessages(c.id, userId).map((m) => uiMessage(state, m, userId))] as const),

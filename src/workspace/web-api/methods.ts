@@ -4,7 +4,7 @@ import { conversationMethods } from './conversations.js';
 import { fileMethods } from './files.js';
 import { str } from './form.js';
 import { historyMethods } from './history.js';
-import { slackUser } from './shapes.js';
+import { slackUser, usergroupHandle } from './shapes.js';
 import { viewMethods } from './views.js';
 
 export type { ApiContext, ApiResult, MethodHandler } from './common.js';
@@ -32,6 +32,23 @@ const usergroupUsers: MethodHandler = (params, ctx) => {
   return { ok: true, users: [...users] };
 };
 
+/**
+ * The workspace's user groups with their handles (what `<!subteam^…>` shows as `@handle`), members when asked
+ * (`include_users`), as Slack's usergroups.list answers.
+ */
+const usergroupsList: MethodHandler = (params, ctx) => ({
+  ok: true,
+  usergroups: [...ctx.state.usergroups].map(([id, users]) => ({
+    id,
+    team_id: ctx.state.teamId,
+    is_usergroup: true,
+    handle: usergroupHandle(id),
+    name: usergroupHandle(id),
+    user_count: users.length,
+    ...(str(params.include_users) === 'true' ? { users: [...users] } : {}),
+  })),
+});
+
 /** A single-use WebSocket URL (Socket Mode). Not rate-limited here: Slack's Tier 1 would throttle every reconnect. */
 const appsConnectionsOpen: MethodHandler = (_params, ctx) =>
   ctx.socketUrl ? { ok: true, url: ctx.socketUrl() } : apiError('not_allowed_token_type');
@@ -41,6 +58,7 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   'apps.connections.open': appsConnectionsOpen,
   'auth.test': authTest,
   'users.info': usersInfo,
+  'usergroups.list': usergroupsList,
   'usergroups.users.list': usergroupUsers,
   ...chatMethods,
   ...viewMethods,

@@ -153,3 +153,11 @@ export function slackFile(state: WorkspaceState, f: WorkspaceFile): Json {
     comments_count: 0,
   };
 }
+
+/**
+ * A user group's handle. The workspace is seeded with group ids only (ops.yml names no handles), so the handle is the
+ * id's readable part: `S0LEADS` → `leads`, as a team would have called it.
+ */
+export function usergroupHandle(id: string): string {
+  return id.replace(/^S0?/, '').toLowerCase() || id.toLowerCase();
+}

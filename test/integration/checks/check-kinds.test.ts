@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,32 @@ describe('http checks', () => {
     );
     expect(result).toMatchObject({ ok: false, summary: '200, body is not JSON (expected $.status)' });
     expect(result.unreachable).toBeUndefined();
+  });
+
+  it('reuse a target’s connection, and read a reused connection the target closed as a retry, not a failure', async () => {
+    // Answers the first request of each connection; with `closeReused`, drops the connection on any later one (a
+    // server closing an idle keep-alive connection just as the check reuses it).
+    let connections = 0;
+    let closeReused = false;
+    const target = createHttpServer((req, res) => {
+      const served = (req.socket as { served?: number } & typeof req.socket).served ?? 0;
+      (req.socket as { served?: number } & typeof req.socket).served = served + 1;
+      if (served > 0 && closeReused) return void req.socket.destroy();
+      res.end('ok');
+    });
+    target.on('connection', () => connections++);
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    try {
+      for (let i = 0; i < 3; i++) expect(await runCheck(check({ type: 'http', url }))).toMatchObject({ ok: true });
+      expect(connections).toBe(1);
+      closeReused = true;
+      for (let i = 0; i < 3; i++) expect(await runCheck(check({ type: 'http', url }))).toMatchObject({ ok: true });
+      expect(connections).toBe(4);
+    } finally {
+      target.closeAllConnections();
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 
   it('fail on a refused connection', async () => {

@@ -28,7 +28,7 @@ afterAll(async () => {
 /** A replica: its own evaluator, kept fresh by pub/sub on its own connection. */
 function replica() {
   const evaluator = new Evaluator((env) => store.snapshot(env), logger);
-  const subscriptions1 = new Subscriptions(redisClient(), logger);
+  const subscriptions1 = new Subscriptions(() => redisClient(), logger);
   subscriptions.push(subscriptions1);
   subscriptions1.subscribe(store.channel, {
     message(text) {

@@ -7,13 +7,17 @@ import {
   alertmanagerLink,
   applyBatch,
   batchFromAlertmanager,
+  batchFromCheck,
   batchFromGeneric,
   counts,
   FLAP_WINDOW_MS,
+  mayLead,
   normaliseAlert,
   routeFor,
   SAMPLE_SIZE,
+  serviceOf,
   silenceMatchers,
+  withRelated,
 } from '../../../src/alerts/rules.js';
 import { AlertmanagerWebhookSchema } from '../../../src/alerts/schemas.js';
 import { parseCatalog } from '../../../src/catalog.js';
@@ -179,6 +183,56 @@ describe('grouping and dedupe', () => {
       { name: 'severity', value: 'critical', isRegex: false, isEqual: true },
     ]);
     expect(alertmanagerLink(group)).toMatch(/^http:\/\/ops1:9093\/#\/alerts\?filter=%7Balertname/);
+  });
+});
+
+describe('relating groups of one service', () => {
+  const labelled = {
+    ...firingBody,
+    alerts: firingBody.alerts.map((a) => ({ ...a, labels: { ...a.labels, app: 'api' } })),
+  };
+  const lead = apply(undefined, batchFromAlertmanager('alertmanager', labelled, T0), route, T0).group;
+  const check = apply(
+    undefined,
+    batchFromCheck({
+      service: 'api',
+      check: 'http',
+      status: 'firing',
+      startsAt: new Date(T0).toISOString(),
+      summary: '503',
+      description: 'Failed 3 times in a row.',
+      receivedAt: T0,
+    }),
+    route,
+    T0 + 60_000,
+  ).group;
+
+  it('knows the service from the first `by` label the alerts share; a check alert from its check', () => {
+    expect(serviceOf(lead, ['service'])).toBeUndefined();
+    expect(serviceOf(lead, ['service', 'app'])).toBe('api');
+    expect(serviceOf(lead, ['host', 'app'])).toBe('andromeda');
+    expect(serviceOf(check, ['app'])).toBe('api');
+  });
+
+  it('leads while firing, its own message, within the window of its start', () => {
+    expect(mayLead(lead, 1, T0 + 60_000, 600_000)).toBe(true);
+    expect(mayLead(lead, 2, T0 + 60_000, 600_000)).toBe(false);
+    expect(mayLead(lead, 1, T0 + 600_001, 600_000)).toBe(false);
+    expect(mayLead({ ...lead, state: 'resolved' }, 1, T0, 600_000)).toBe(false);
+    expect(mayLead({ ...lead, relatedTo: { id: check.id, epoch: 1 } }, 1, T0, 600_000)).toBe(false);
+    expect(mayLead({ ...lead, digest: 1 }, 1, T0, 600_000)).toBe(false);
+  });
+
+  it('lists related groups on the lead, kept current, and says so on its message', () => {
+    const joined = withRelated(lead, check);
+    expect(joined.related).toEqual({ [check.id]: { title: 'api/http failing', state: 'firing', firing: 1 } });
+    expect(withRelated(joined, check)).toBe(joined);
+    const shown = JSON.stringify(groupMessage(joined, { canSilence: false }).blocks);
+    expect(shown).toContain('Also firing: *api/http failing* — in the thread');
+    const resolved = withRelated(joined, { ...check, state: 'resolved', totals: { firing: 0, resolved: 1 } });
+    expect(JSON.stringify(groupMessage(resolved, { canSilence: false }).blocks)).toContain(
+      'Related, resolved: *api/http failing* — in the thread',
+    );
   });
 });
 

@@ -88,7 +88,7 @@ describe('parseCatalog', () => {
         slack: { incidentChannelPrefix: 'inc' },
         roles: {},
         services: {},
-        alerts: { routes: [], digestBacklog: 20, groupWait: 2000 },
+        alerts: { routes: [], digestBacklog: 20, groupWait: 2000, relate: { by: ['service'], window: 600_000 } },
         runbooks: {},
         experiments: {},
       },

@@ -21,7 +21,13 @@ describe('loadEnv defaults', () => {
   it('runs in local mode with every default when nothing is set', () => {
     expect(loadEnv({})).toEqual({
       slack: { mode: 'local' },
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'opsdeck', hashTag: false, explicit: false },
+      redis: {
+        url: 'redis://127.0.0.1:6379',
+        prefix: 'opsdeck',
+        hashTag: false,
+        topology: { kind: 'standalone' },
+        explicit: false,
+      },
       http: { port: 3000, host: '0.0.0.0' },
       opsConfig: { path: './ops.yml', explicit: false },
       role: 'all',
@@ -66,7 +72,13 @@ describe('loadEnv defaults', () => {
     });
     expect(env).toEqual({
       slack: { mode: 'http', botToken: BOT, signingSecret: SECRET, apiUrl: 'http://127.0.0.1:4000/api/' },
-      redis: { url: 'rediss://user:pw@redis.internal:6380/2', prefix: 'ops_deck-1', hashTag: true, explicit: true },
+      redis: {
+        url: 'rediss://user:pw@redis.internal:6380/2',
+        prefix: 'ops_deck-1',
+        hashTag: true,
+        topology: { kind: 'standalone' },
+        explicit: true,
+      },
       http: { port: 8080, host: '127.0.0.1' },
       opsConfig: { path: '/etc/opsdeck/ops.yml', explicit: true },
       role: 'worker',
@@ -251,5 +263,57 @@ describe('loadEnv problems', () => {
     const error = problemsOf(values);
     expect(error.problems.length).toBeGreaterThanOrEqual(Object.keys(values).length - 1);
     for (const value of Object.values(values)) expect(error.message).not.toContain(value);
+  });
+});
+
+describe('loadEnv Redis topology', () => {
+  it('reads Sentinels, their primary name and password', () => {
+    const env = loadEnv({
+      REDIS_URL: 'redis://:primary-pw@ignored:6379/1',
+      REDIS_SENTINELS: '10.0.0.1:26379, sentinel-b:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'opsdeck-primary',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+    });
+    expect(env.redis.topology).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'opsdeck-primary',
+      sentinelPassword: 'sentinel-pw',
+    });
+    expect(env.redis.hashTag).toBe(false);
+  });
+
+  it('reads Cluster seed nodes and always writes hash tags for them', () => {
+    const env = loadEnv({ REDIS_CLUSTER_NODES: 'node-1:7000,node-2:7001' });
+    expect(env.redis.topology).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'node-1', port: 7000 },
+        { host: 'node-2', port: 7001 },
+      ],
+    });
+    expect(env.redis.hashTag).toBe(true);
+  });
+
+  it('names what is wrong: a bad list, a missing name, both topologies at once', () => {
+    expect(problemsOf({ REDIS_SENTINELS: 'a:1,b', REDIS_SENTINEL_NAME: 'm' }).problems).toEqual([
+      'REDIS_SENTINELS: must be a comma-separated list of host:port',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 'a:1' }).problems).toEqual([
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the Sentinels monitor the primary by)',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:99999' }).problems).toEqual([
+      'REDIS_CLUSTER_NODES: must be a comma-separated list of host:port',
+    ]);
+    expect(
+      problemsOf({ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'b:2' }).problems,
+    ).toEqual(['REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both']);
+    expect(problemsOf({ REDIS_SENTINEL_PASSWORD: 'x' }).problems).toEqual([
+      'REDIS_SENTINELS: required with REDIS_SENTINEL_NAME / REDIS_SENTINEL_PASSWORD',
+    ]);
   });
 });

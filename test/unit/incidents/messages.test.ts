@@ -16,7 +16,12 @@ import {
   statusModal,
   timelineMessage,
 } from '../../../src/incidents/messages.js';
-import { deploysBefore, postmortemMarkdown, WHAT_CHANGED_WINDOW_MS } from '../../../src/incidents/postmortem.js';
+import {
+  deploysBefore,
+  peopleOf,
+  postmortemMarkdown,
+  WHAT_CHANGED_WINDOW_MS,
+} from '../../../src/incidents/postmortem.js';
 import { acknowledge, newIncident, resolve, settingsOf } from '../../../src/incidents/rules.js';
 import { checkBlocks, checkMessageText, checkView } from '../../../src/workspace/web-api/block-rules.js';
 
@@ -174,5 +179,28 @@ describe('postmortem', () => {
       expect(markdown).toContain(expected);
     }
     expect(postmortemMarkdown(incident(), [], { deploys: [], flags: [] })).toContain('No deploys recorded.');
+  });
+
+  it('names people and groups where Slack knows them, and asks for every id it shows', () => {
+    const timeline: TimelineEntry[] = [
+      { at: T0, by: 'U0ALICE', kind: 'declared', text: 'Declared sev1: Checkout returns 500s' },
+      { at: T0 + 1000, kind: 'escalated', text: 'Escalated (level 2)', people: ['S0LEADS'] },
+      { at: T0 + 2000, by: 'U0BOB', kind: 'note', text: 'Note', quote: 'Asked <!subteam^S0LEADS> and <@U0LEAD>' },
+    ];
+    const names: Record<string, string> = { U0ALICE: 'alice', U0BOB: 'bob', S0LEADS: 'leads' };
+    const changed = { deploys: [deploy('9', T0 - 600_000)] };
+    expect(peopleOf(incident(), timeline, changed)).toEqual(
+      expect.arrayContaining(['U0ALICE', 'U0BOB', 'S0LEADS', 'U0LEAD']),
+    );
+    const markdown = postmortemMarkdown(incident(), timeline, changed, (id) => names[id]);
+    for (const expected of [
+      '- Commander: @alice',
+      'Declared sev1: Checkout returns 500s (@alice)',
+      'Escalated (level 2): @leads',
+      'Note: Asked @leads and @U0LEAD (@bob)',
+      'succeeded (@alice)',
+    ]) {
+      expect(markdown).toContain(expected);
+    }
   });
 });

@@ -25,7 +25,7 @@ beforeEach(async () => {
   prefix = uniquePrefix();
   redis = connectRedis(redisUrl(), redisKeys(prefix), logger);
   metrics = createMetrics({ collectQueueDepth: async () => ({}) });
-  queue = new Queue('ping', { connection: redis.bullConnection, prefix: redis.bullPrefix });
+  queue = new Queue('ping', { connection: redis.bullConnection, prefix: redis.bullPrefix('ping') });
   events = eventsFromStart(redis, 'ping');
   await events.waitUntilReady();
 });

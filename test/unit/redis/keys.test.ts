@@ -5,7 +5,8 @@ describe('redisKeys', () => {
   it('names every key under the prefix', () => {
     const keys = redisKeys('opsdeck');
     expect(keys.prefix).toBe('opsdeck');
-    expect(keys.bullPrefix).toBe('opsdeck:q');
+    expect(keys.bullPrefix('ping')).toBe('opsdeck:q');
+    expect(keys.schedules.revisions).toBe('opsdeck:schedules:revisions');
     expect(keys.seen('event', 'Ev0123')).toBe('opsdeck:seen:event:Ev0123');
     expect(keys.usergroupMembers('S0DEVS')).toBe('opsdeck:usergroup:S0DEVS');
     expect(keys.heartbeat).toBe('opsdeck:heartbeat');
@@ -19,11 +20,19 @@ describe('redisKeys', () => {
     expect(keys.capability('deploys', 'lock', 'api')).toBe('opsdeck:deploys:lock:api');
   });
 
-  it('wraps the prefix in a Redis Cluster hash tag when asked, BullMQ keys included', () => {
+  it('gives each group its own Redis Cluster hash tag when asked: a capability, the audit log, each queue', () => {
     const keys = redisKeys('opsdeck', { hashTag: true });
-    expect(keys.bullPrefix).toBe('{opsdeck}:q');
-    expect(keys.audit.stream).toBe('{opsdeck}:audit');
-    expect(keys.seen('command', '1.2.x')).toBe('{opsdeck}:seen:command:1.2.x');
+    expect(keys.bullPrefix('ping')).toBe('{opsdeck:q:ping}');
+    expect(keys.bullPrefix('slack-outbox')).toBe('{opsdeck:q:slack-outbox}');
+    expect(keys.jobs.enqueued('ping', 'j1')).toBe('{opsdeck:q:ping}:enqueued:j1');
+    expect(keys.audit).toMatchObject({
+      stream: '{opsdeck:audit}',
+      head: '{opsdeck:audit}:head',
+      checkpoint: '{opsdeck:audit}:checkpoint',
+    });
+    expect(keys.seen('command', '1.2.x')).toBe('{opsdeck:seen}:command:1.2.x');
+    expect(keys.capability('deploys', 'lock', 'api')).toBe('{opsdeck:deploys}:lock:api');
+    expect(keys.capability('deploys', 'a:b')).toBe('{opsdeck:deploys}:a%3Ab');
   });
 
   it('escapes ":" inside a part, so different parts never build the same key', () => {

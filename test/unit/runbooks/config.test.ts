@@ -63,6 +63,7 @@ runbooks:
       - { name: both, run: [./x], check: api.http }
       - { name: neither }
       - { name: timed, check: api.http, timeout: 1s }
+      - { name: flip, flag: { key: x, to: off } }
   refs:
     parameters: [{ name: host }]
     steps:
@@ -82,7 +83,7 @@ experiments:
       'runbooks.Restart_All: runbook names must be lowercase letters, digits and "-", starting with a letter',
       'runbooks.empty.steps: must have at least one step',
       'runbooks.restart.steps[0]: a step has one kind, not "run" and "check"',
-      'runbooks.restart.steps[1]: a step needs one of "run", "http", "check", "wait", "approve", "say"',
+      'runbooks.restart.steps[1]: a step needs one of "run", "http", "check", "wait", "approve", "say", "flag"',
       'runbooks.restart.steps[2].timeout: does not apply to a "check" step',
       'runbooks.refs.steps[0].run[1]: a parameter fills a whole argument: write "{host}" as its own element',
       'runbooks.refs.steps[1].say: unknown placeholder {who} (not a parameter)',
@@ -93,6 +94,7 @@ experiments:
       'experiments.neither: an experiment has either `file:` or `experiment:`',
       'services.api.runbooks[1]: runbook "nope" is not defined in runbooks',
       'runbooks.restart.approval.from: role "admins" is not defined in roles',
+      'runbooks.restart.steps[3].flag: a flag step needs a `flags:` section',
       'runbooks.refs.steps[3].check: service "web" is not defined in services',
       'experiments.slow.guard[0]: check "smoke" is not defined in services.api.checks',
     ]);

@@ -106,3 +106,67 @@ describe('run progression', () => {
     expect(finalStatus(run)).toBe('cancelled');
   });
 });
+
+describe('flag steps', () => {
+  const environments = (name: string | undefined) =>
+    (name ?? 'staging') === 'staging'
+      ? { environment: 'staging' }
+      : name === 'production'
+        ? { environment: 'production', approval: { from: 'approver', count: 1, expiresInMs: 60_000 } }
+        : { problem: `"${name}" is not a flag environment (staging, production)` };
+  const plan = (raw: unknown, params: Record<string, string> = {}) =>
+    planRunbook(RunbookSchema.parse(raw), { runbook: 'r', user: 'U1', params, flagEnvironment: environments });
+
+  it('reads on, off and percentages, and defaults to the first environment', () => {
+    const steps = plan(
+      {
+        parameters: [{ name: 'flag', default: 'new-ui' }],
+        steps: [
+          { name: 'a', flag: { key: '{flag}', to: 'off' } },
+          { name: 'b', flag: { key: 'new-ui', to: true } },
+          { name: 'c', flag: { key: 'new-ui', to: '25%' } },
+        ],
+      },
+      { flag: 'new-ui' },
+    );
+    expect(steps.map((s) => s.action)).toEqual([
+      { kind: 'flag', key: 'new-ui', environment: 'staging', change: { op: 'off' } },
+      { kind: 'flag', key: 'new-ui', environment: 'staging', change: { op: 'on' } },
+      { kind: 'flag', key: 'new-ui', environment: 'staging', change: { op: 'rollout', percent: 25 } },
+    ]);
+    // Each sets a state, so a crash during one runs it again instead of asking a human.
+    expect(steps.every((s) => s.retryable)).toBe(true);
+    expect(RunbookSchema.safeParse({ steps: [{ name: 'a', flag: { key: 'x', to: '150%' } }] }).success).toBe(false);
+    expect(() => plan({ steps: [{ name: 'a', flag: { key: 'x', to: 'off', in: 'qa' } }] })).toThrow(
+      'step a: "qa" is not a flag environment',
+    );
+  });
+
+  it('puts flags.approval’s gate before a change where it applies, unless the runbook’s approval is that policy', () => {
+    const gated = plan({
+      steps: [{ name: 'kill', flag: { key: 'x', to: 'off', in: 'production' }, onFailure: ['tell'] }],
+      recovery: [{ name: 'tell', say: 'not killed' }],
+    });
+    expect(gated.map((s) => `${s.section}:${s.name}:${s.action.kind}`)).toEqual([
+      'main:kill approval:approve',
+      'main:kill:flag',
+      'recovery:tell:say',
+    ]);
+    expect(gated[0]).toMatchObject({ action: { from: 'approver', count: 1 }, onFailure: ['tell'], gateOf: 'kill' });
+    const covered = plan({
+      approval: { from: 'approver' },
+      steps: [{ name: 'kill', flag: { key: 'x', to: 'off', in: 'production' } }],
+    });
+    expect(covered.map((s) => s.name)).toEqual(['approval', 'kill']);
+  });
+
+  it('runs a recovery flag step together with its gate', () => {
+    const steps = plan({
+      steps: [{ name: 'try', say: 'x', onFailure: ['kill'] }],
+      recovery: [{ name: 'kill', flag: { key: 'x', to: 'off', in: 'production' } }],
+    });
+    const run: Run = { ...runOf(), steps, state: initialState(steps) };
+    const after = settle(run, 0, { ok: false, detail: 'no' }, 1);
+    expect(after.state.map((s) => s.status)).toEqual(['failed', 'pending', 'pending']);
+  });
+});

@@ -63,7 +63,10 @@ describe('the workspace layer', () => {
 
 describe('the production image', () => {
   const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
-  const [, buildStage = '', runtimeStage = ''] = dockerfile.split(/^FROM /m);
+  const stages = dockerfile.split(/^FROM /m);
+  const stage = (name: string) => stages.find((text) => text.split('\n')[0]!.endsWith(` AS ${name}`)) ?? '';
+  const buildStage = stage('build');
+  const runtimeStage = stage('runtime');
 
   it('builds src/main.ts and its imports only', () => {
     const config = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.production.json'), 'utf8'));
@@ -72,13 +75,15 @@ describe('the production image', () => {
     expect(buildStage).toMatch(/^RUN node scripts\/build\.mjs --production$/m);
   });
 
-  it('copies only that build and the example catalog into the runtime stage, and runs the production entry point', () => {
+  it('copies only that build, the production dependencies and the example catalog into the runtime stage, and runs the production entry point', () => {
     const copies = runtimeStage.split('\n').filter((line) => line.startsWith('COPY'));
     expect(copies).toEqual([
-      'COPY package.json package-lock.json ./',
+      'COPY package.json ./',
+      'COPY --from=deps /app/node_modules ./node_modules',
       'COPY --from=build /app/dist ./dist',
       'COPY ops.example.yml ./ops.example.yml',
     ]);
+    expect(stage('deps')).toMatch(/^RUN npm ci --omit=dev/m);
     expect(runtimeStage).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
   });
 });

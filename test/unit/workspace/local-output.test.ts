@@ -16,6 +16,19 @@ describe('the local-mode banner', () => {
     expect(text).toContain('  Opsdeck       http://127.0.0.1:3000\n');
     expect(text).toContain('  Stop          Ctrl+C\n');
     expect(text).not.toContain('Demo service');
+    expect(text).not.toContain('Demo panel');
+    expect(text).toContain('  Tour          README.md, "Ten-minute tour"\n');
+  });
+
+  it('says where the Demo panel is, and what it does, when the page has one', () => {
+    const text = banner({
+      workspaceUrl: 'http://127.0.0.1:3001',
+      opsdeckUrl: 'http://127.0.0.1:3000',
+      redis: 'private redis-server on port 40000, data in .opsdeck/redis',
+      demoServiceUrl: 'http://127.0.0.1:8081',
+      demoPanel: true,
+    });
+    expect(text).toMatch(/\n {2}Demo {10}the Demo panel on the page: break, heal or slow the demo API, send alerts/);
   });
 });
 

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { emojiByShortcode } from '../../../src/workspace/page/emoji.js';
 
 /**
  * The page's Block Kit renderer (plain browser ES modules, JSDoc-typed) imported in Node as the browser imports it.
  * tsc does not read those .js files (no allowJs), so they are loaded by URL and typed here by what the tests use.
  */
-type Ctx = { users: Record<string, string>; channels: Record<string, string>; bots?: Record<string, boolean> };
+type Ctx = {
+  users: Record<string, string>;
+  channels: Record<string, string>;
+  bots?: Record<string, boolean>;
+  groups?: Record<string, string>;
+};
 type Render = (value: unknown, ctx: Ctx, opts?: Record<string, unknown>) => string;
 
 const pageModule = (name: string) =>
@@ -16,7 +22,10 @@ const render = (await pageModule('render.js')) as {
   renderBlocks: Render;
   renderBlock: Render;
   renderElement(el: unknown, blockId: string, ctx: Ctx, mode?: 'action' | 'input'): string;
+  setEmoji(names: Record<string, string>): void;
 };
+// The names the workspace serves the page (emojibase-data), as app.js loads them before rendering.
+render.setEmoji(emojiByShortcode());
 const surfaces = (await pageModule('surfaces.js')) as {
   renderMessage: Render;
   renderModal: Render;
@@ -74,10 +83,28 @@ describe('mrkdwn', () => {
     expect(render.mrkdwn('<!here>', ctx)).toBe('<span class="mention">@here</span>');
   });
 
+  it('shows a user group by its handle, as Slack does, and its id only when the workspace has no such group', () => {
+    const withGroups = { ...ctx, groups: { S0LEADS: 'leads' } };
+    expect(render.mrkdwn('paging <!subteam^S0LEADS>', withGroups)).toBe('paging <span class="mention">@leads</span>');
+    expect(render.mrkdwn('<!subteam^S0LEADS|@old-name>', withGroups)).toBe('<span class="mention">@leads</span>');
+    expect(render.mrkdwn('<!subteam^S0NONE>', withGroups)).toBe('<span class="mention">@S0NONE</span>');
+  });
+
   it('shows known :emoji: tagged with their shortcode and leaves others as text', () => {
     expect(render.mrkdwn(':rocket: :no_such_emoji:', ctx)).toBe(
       '<span class="emoji" data-code=":rocket:">🚀</span> :no_such_emoji:',
     );
+    // Slack's names for what Opsdeck's messages use, none of them hand-listed.
+    const shown = (name: string) => /data-code=":[^"]+">([^<]+)</.exec(render.mrkdwn(`:${name}:`, ctx))?.[1];
+    expect(['red_circle', 'eyes', 'no_bell', 'mega', 'raised_hand', '+1'].map(shown)).toEqual([
+      '🔴',
+      '👀',
+      '🔕',
+      '📣',
+      '✋️',
+      '👍️',
+    ]);
+    expect(render.mrkdwn(':constructor: :__proto__:', ctx)).toBe(':constructor: :__proto__:');
   });
 
   it('escapes everything else, decoding Slack’s own &lt; &gt; &amp; first', () => {

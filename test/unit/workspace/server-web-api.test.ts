@@ -192,6 +192,10 @@ describe('Slack-compatible Web API', () => {
     await client.conversations.join({ channel: 'C2' });
     expect(server.state.channels.get('C2')?.members).toContain('U0OPSBOT01');
     expect(await errorOf(client.usergroups.users.list({ usergroup: 'S404' }))).toBe('no_such_subteam');
+    // Handles, for what `<!subteam^…>` shows; members only when asked.
+    const groups = await client.usergroups.list({ include_users: true });
+    expect(groups.usergroups).toEqual([expect.objectContaining({ id: 'S1', handle: '1', users: ['U1', 'U2'] })]);
+    expect((await client.usergroups.list()).usergroups?.[0]).not.toHaveProperty('users');
   });
 
   it('pins, reacts and looks up users', async () => {

@@ -3,8 +3,10 @@
  * The local workspace page: loads the signed-in user's snapshot, keeps it live through the SSE stream and turns
  * clicks, selects, modal submits and composer lines into the workspace's POST routes (which sign them for Opsdeck).
  */
+import { loadDemoPanel } from './demo.js';
 import { askConfirm, readValues } from './dialogs.js';
 import { openStream } from './live.js';
+import { setEmoji } from './mrkdwn.js';
 import { $, ctx, HOME, post, report, snap, store } from './store.js';
 import { renderAll, renderChannel, renderSidebar, updateInPlace } from './view.js';
 
@@ -212,4 +214,10 @@ function emojiSupported() {
 }
 
 document.body.classList.toggle('no-emoji', !emojiSupported());
-load();
+// Emoji names first, so the first render already shows them; without them the page still works, with shortcodes.
+fetch('/page/emoji.json')
+  .then((res) => (res.ok ? res.json() : {}))
+  .catch(() => ({}))
+  .then(setEmoji)
+  .finally(load);
+loadDemoPanel(navigate);

@@ -8,7 +8,7 @@ import { formatSlackDate, parseDateToken } from './slack-date.js';
 
 /**
  * Names for ids, and for `<!date^…>` tokens the viewer's time zone and clock (the browser's when absent).
- * @typedef {{ users: Record<string, string>, channels: Record<string, string> } & import('./slack-date.js').DateOptions} RenderContext
+ * @typedef {{ users: Record<string, string>, channels: Record<string, string>, groups?: Record<string, string>, bots?: Record<string, boolean> } & import('./slack-date.js').DateOptions} RenderContext
  */
 
 /** @param {unknown} value */
@@ -26,37 +26,17 @@ function unslack(text) {
   return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
-/** A few emoji Opsdeck's own messages use; any other `:name:` stays as text. */
-const EMOJI = /** @type {Record<string, string>} */ ({
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  x: '❌',
-  warning: '⚠️',
-  rotating_light: '🚨',
-  fire: '🔥',
-  rocket: '🚀',
-  hourglass_flowing_sand: '⏳',
-  hourglass: '⌛',
-  table_tennis_paddle_and_ball: '🏓',
-  no_entry: '⛔',
-  lock: '🔒',
-  bell: '🔔',
-  memo: '📝',
-  mag: '🔍',
-  wrench: '🔧',
-  gear: '⚙️',
-  tada: '🎉',
-  eyes: '👀',
-  large_green_circle: '🟢',
-  large_yellow_circle: '🟡',
-  red_circle: '🔴',
-  information_source: 'ℹ️',
-  scroll: '📜',
-  arrows_counterclockwise: '🔄',
-  pushpin: '📌',
-  thumbsup: '👍',
-  '+1': '👍',
-});
+/**
+ * Shortcode → emoji, Slack's names (the workspace serves them from emojibase-data at /page/emoji.json, app.js loads
+ * them before the first render). Until then, and for names Slack does not know, `:name:` stays as text.
+ * @type {Record<string, string>}
+ */
+let EMOJI = {};
+
+/** @param {Record<string, string>} names */
+export function setEmoji(names) {
+  EMOJI = Object.assign(Object.create(null), names);
+}
 
 /**
  * Known shortcodes become the emoji, tagged with the shortcode: where the browser has no emoji font the page shows
@@ -93,7 +73,11 @@ function angle(inner, ctx) {
     const id = target.slice(1);
     return `<span class="mention">#${escapeHtml(label ?? ctx.channels[id] ?? id)}</span>`;
   }
-  if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeHtml(label ?? target.slice(9))}</span>`;
+  if (target.startsWith('!subteam^')) {
+    // Slack shows a group by its handle, whatever label the token carries.
+    const id = target.slice(9);
+    return `<span class="mention">@${escapeHtml(ctx.groups?.[id] ?? label?.replace(/^@/, '') ?? id)}</span>`;
+  }
   if (target.startsWith('!date^')) return dateToken(target, label, ctx);
   if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(label ?? target.slice(1))}</span>`;
   return link(unslack(target), escapeHtml(unslack(label ?? target)));

@@ -7,7 +7,7 @@
  */
 import { escapeHtml, mrkdwn, plainOf, renderText, safeUrl } from './mrkdwn.js';
 
-export { escapeHtml, mrkdwn, plainOf, renderText, safeUrl } from './mrkdwn.js';
+export { escapeHtml, mrkdwn, plainOf, renderText, safeUrl, setEmoji } from './mrkdwn.js';
 
 /** @typedef {import('./mrkdwn.js').RenderContext} RenderContext */
 /** @typedef {{ errors?: Record<string, string> }} BlockOptions */
@@ -75,7 +75,11 @@ function selectOptions(el, ctx, selected) {
     Object.entries(map)
       .map(([id, name]) => optionTag({ value: id, text: `${prefix}${name}` }, selected))
       .join('');
-  if (type.includes('users')) return fromMap(ctx.users, '@');
+  if (type.includes('users')) {
+    // People only: pickers choose someone to act (a commander, a role), which Slackbot and bots never are.
+    const people = Object.entries(ctx.users).filter(([id]) => id !== 'USLACKBOT' && !ctx.bots?.[id]);
+    return fromMap(Object.fromEntries(people), '@');
+  }
   if (type.includes('conversations') || type.includes('channels')) return fromMap(ctx.channels, '#');
   const groups = Array.isArray(el.option_groups) ? el.option_groups : [];
   const grouped = groups

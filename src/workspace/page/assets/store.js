@@ -10,6 +10,7 @@ import { SLOW_ACK_MS } from './surfaces.js';
 /** @typedef {import('./surfaces.js').RequestSummary} RequestSummary */
 /**
  * @typedef {{ self: string, users: Array<{ id: string, name: string, realName: string, isBot: boolean }>,
+ *   groups?: Record<string, string>,
  *   channels: Array<{ id: string, name: string, isPrivate: boolean, isIm: boolean, topic: string, members: string[] }>,
  *   messages: Record<string, UiMessage[]>, modals: UiView[], home: UiView | null, requests: RequestSummary[],
  *   messageShortcuts: import('./surfaces.js').MessageShortcut[] }} Snapshot
@@ -35,6 +36,7 @@ export function ctx() {
     // Slackbot is no workspace member but speaks for Slack's client (e.g. "not a valid command").
     users: { USLACKBOT: 'Slackbot', ...Object.fromEntries(s.users.map((u) => [u.id, u.name])) },
     channels: Object.fromEntries(s.channels.filter((c) => !c.isIm).map((c) => [c.id, c.name])),
+    groups: s.groups ?? {},
     bots: Object.fromEntries(s.users.filter((u) => u.isBot).map((u) => [u.id, true])),
     self: s.self,
     shortcuts: s.messageShortcuts ?? [],

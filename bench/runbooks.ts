@@ -1,0 +1,177 @@
+/**
+ * Runbooks benchmark (issue #19): RUNS runbooks of 3 steps (`true`, an HTTP call its target answers in 50 ms, `true`)
+ * started at once by `/ops run` (one service and channel each, no approval), against Opsdeck as deployed: a bot and a
+ * worker process (`dist/main.js`, the worker with WORKER_CONCURRENCY=CONCURRENCY), and the Slack-compatible server
+ * with Slack's limits on. Reports the time from the first command until the last run's last step finished, against
+ * the ideal for the concurrency: ceil(runs / concurrency) × (50 ms + 2 × one `true`), where one `true` is timed in
+ * this process in the same run (spawn to exit). Meanwhile `/ops help` is sent every 20 ms; its ack p99 is reported.
+ * Run by `npm run bench`, or alone: `npm run build && tsx bench/runbooks.ts`; BENCH_RUNBOOKS_DUMP=<file> writes every
+ * run's record (each step's start and end) there, to see where the time goes.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { redisKeys } from '../src/redis/keys.js';
+import { freePort } from '../src/workspace/local/private-redis.js';
+import { createSlackServer } from '../src/workspace/server.js';
+import { startWorker } from './delivery.js';
+import { runbookRatios } from './guard.js';
+import { processEnv, runWhenMain, startSlowTarget, stopAll, waitFor } from './standalone.js';
+
+const RUNS = Number(process.env.BENCH_RUNBOOKS ?? 100);
+const CONCURRENCY = 8;
+const TARGET_MS = 50;
+const USER = 'U0BENCH';
+const channelOf = (i: number) => `C0RUN${i}`;
+
+export interface RunbookFigures {
+  runs: number;
+  concurrency: number;
+  /** From the first `/ops run` to the last run's last step finished (the worker's own clock, this machine's). */
+  seconds: number;
+  idealSeconds: number;
+  /** One `true`, spawn to exit, timed here (median of 20). */
+  trueMs: number;
+  succeeded: number;
+  acks: number;
+  ackP99Ms: number;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/** Spawn to exit of `true`, as the process runner starts a step (median of 20 in a row). */
+async function timeTrue(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    await new Promise((resolve) => spawn('true', [], { stdio: 'ignore' }).once('exit', resolve));
+    times.push(performance.now() - start);
+  }
+  return percentile(times, 50);
+}
+
+export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
+  const target = await startSlowTarget(TARGET_MS);
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-runbooks-'));
+  const services = Array.from({ length: RUNS }, (_, i) => `  svc-${i}: { runbooks: [bench] }`);
+  writeFileSync(
+    join(dir, 'ops.yml'),
+    [
+      `roles: { deployer: [${USER}] }`,
+      'services:',
+      ...services,
+      'runbooks:',
+      '  bench:',
+      '    description: Three short steps',
+      '    steps:',
+      '      - { name: first, run: ["true"] }',
+      `      - { name: call, http: { url: "${target.url}/{service}" } }`,
+      '      - { name: last, run: ["true"] }',
+      '',
+    ].join('\n'),
+  );
+  const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const slack = await createSlackServer({
+    botToken,
+    signingSecret,
+    users: [{ id: USER, name: 'bench' }],
+    channels: Array.from({ length: RUNS }, (_, i) => ({ id: channelOf(i), name: `run-${i}`, members: [USER] })),
+    app: { commands: [{ command: '/ops', shouldEscape: false }], shortcuts: [], botEvents: [] },
+  });
+  const port = await freePort();
+  const prefix = `benchrunbooks${Date.now()}`;
+  const env = {
+    ...processEnv({ slackApiUrl: slack.apiUrl, botToken, signingSecret, redisUrl, redisPrefix: prefix }),
+    OPS_CONFIG: join(dir, 'ops.yml'),
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  const trueMs = await timeTrue();
+  // As deployed (docker-compose.yml): a bot process answers Slack, a worker process runs the steps.
+  const bot = await startWorker({ ...env, ROLE: 'bot' });
+  const worker = await startWorker({ ...env, ROLE: 'worker', PORT: '0', WORKER_ID: 'bench-worker' });
+  slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+  const redis = new Redis(redisUrl);
+  const keys = redisKeys(prefix);
+  let running = true;
+  try {
+    const acks: number[] = [];
+    const others = (async () => {
+      while (running) {
+        acks.push((await slack.sendCommand({ userId: USER, channelId: channelOf(0), text: 'help' })).ackMs);
+        await delay(20);
+      }
+    })();
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: RUNS }, (_, i) =>
+        slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` }),
+      ),
+    );
+    const runs = await waitFor('runbooks', async () => {
+      const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
+      const raws = await redis.mget(ids);
+      const all = raws.map((raw) =>
+        raw
+          ? (JSON.parse(raw) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } })
+              .run
+          : undefined,
+      );
+      return all.every((run) => run && ['succeeded', 'failed', 'cancelled', 'rejected'].includes(run.status))
+        ? all.map((run) => run!)
+        : undefined;
+    });
+    if (process.env.BENCH_RUNBOOKS_DUMP)
+      writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify({ started, runs }));
+    running = false;
+    await others;
+    const last = Math.max(...runs.map((run) => run.finishedAt ?? Number.NaN));
+    return {
+      runs: RUNS,
+      concurrency: CONCURRENCY,
+      seconds: (last - started) / 1000,
+      idealSeconds: (Math.ceil(RUNS / CONCURRENCY) * (TARGET_MS + 2 * trueMs)) / 1000,
+      trueMs,
+      succeeded: runs.filter((run) => run.status === 'succeeded').length,
+      acks: acks.length,
+      ackP99Ms: Math.round(percentile(acks, 99) * 10) / 10,
+    };
+  } finally {
+    running = false;
+    redis.disconnect();
+    await stopAll([bot, worker]);
+    await slack.close();
+    target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function renderRunbooks(f: RunbookFigures): string {
+  return [
+    '## Runbooks started at once',
+    '',
+    `${f.runs} runs of a 3-step runbook (\`true\`, an HTTP call answered in ${TARGET_MS} ms, \`true\`), one service and channel`,
+    `each, started by concurrent \`/ops run\` commands; a bot and a worker process (WORKER_CONCURRENCY=${f.concurrency}),`,
+    `Slack's limits on. Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one \`true\`, ${f.trueMs.toFixed(1)} ms here,`,
+    'spawn to exit). `/ops help` sent every 20 ms meanwhile.',
+    '',
+    '| runs | concurrency | last step s | ideal s | vs ideal | succeeded | acks | ack p99 ms (target < 25) |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.acks} | ${f.ackP99Ms} |`,
+    '',
+    'Target (issue #19): at most 1.2× the ideal; ack p99 < 25 ms.',
+    '',
+  ].join('\n');
+}
+
+await runWhenMain(import.meta.url, benchRunbooks, renderRunbooks, runbookRatios);
