@@ -105,17 +105,13 @@ export function ingestHandler(
         metrics.digested.inc();
         return { group: id, digest: true };
       }
-<<<<<<< HEAD
       const { kind, posts } = await publishGroup(services, group, {
         isNew: applied.newMessage,
         line: applied.line,
         receivedAt: batch.receivedAt,
       });
-=======
-      const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
       // A related group's change shows on its lead's "also firing" line too.
       if (group.relatedTo) await followLead(services, store, group);
->>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
       // The latency is observed when Slack shows the change (the capability's `delivered`), not here.

@@ -35,17 +35,14 @@ export async function publishGroup(
     // by alert, so Opsdeck holds their new groups itself. Measured from when this epoch started, so a rerun or a late
     // drain does not wait again.
     const groupWaitMs = group.source === 'generic' ? alertsConfig.of(catalog).groupWait : 0;
-<<<<<<< HEAD
-    await outbox.post({ key, channel: group.channel, message, notBefore: group.since + groupWaitMs, origin });
-=======
     await outbox.post({
       key,
       channel: group.channel,
       message,
       notBefore: group.since + groupWaitMs,
       ...(thread && { threadKey: thread }),
+      origin,
     });
->>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
     posts++;
   } else {
     try {
@@ -56,11 +53,7 @@ export async function publishGroup(
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
       // with the newest content; the other worker's post is then a no-op.
       if (!hasCode(error, ErrorCode.NoMessage)) throw error;
-<<<<<<< HEAD
-      await outbox.post({ key, channel: group.channel, message, origin });
-=======
-      await outbox.post({ key, channel: group.channel, message, ...(thread && { threadKey: thread }) });
->>>>>>> 0be15a1baeee45eaf9841381af4feccc71fbea8d
+      await outbox.post({ key, channel: group.channel, message, origin, ...(thread && { threadKey: thread }) });
       posts++;
     }
   }

@@ -44,7 +44,6 @@ export interface Capability {
   delivered?: (write: DeliveredWrite) => void;
 }
 
-
 /**
  * Who may do it. `role` names a role from ops.yml; absent, everyone may. The router checks it before the handler runs
  * and audits the refusal.
