@@ -315,12 +315,16 @@ async function serve(
   const { env, logger } = options;
   const { redis, metrics, registry, queues, outbox, audit, workerId } = parts;
   const readiness = async (): Promise<Readiness> => {
-    const redisUp = await redis.client.ping().then(
-      () => true,
-      () => false,
-    );
-    const heartbeat = redisUp && (await redis.client.exists(redis.keys.heartbeat)) === 1;
-    const checks: Record<string, boolean> = { redis: redisUp, workersConsuming: heartbeat };
+    const [redisUp, queueUp] = await Promise.all([
+      redis.client.ping().then(
+        () => true,
+        () => false,
+      ),
+      queues.ping(),
+    ]);
+    // Redis may go away between the two commands (a failover): that is "not ready", never a failed probe.
+    const heartbeat = redisUp && (await redis.client.exists(redis.keys.heartbeat).catch(() => 0)) === 1;
+    const checks: Record<string, boolean> = { redis: redisUp, queueConnection: queueUp, workersConsuming: heartbeat };
     if (workers) checks.localWorkers = workers.consuming();
     if (bot?.connected) checks.slackConnected = bot.connected();
     return { ready: Object.values(checks).every(Boolean), checks };

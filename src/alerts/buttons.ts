@@ -4,6 +4,7 @@ import type { Services } from '../platform/services.js';
 import { ACK_ACTION, parseButtonValue, SILENCE_ACTION, UNSILENCE_ACTION } from './messages.js';
 import type { SilenceProvider } from './providers/alertmanager.js';
 import { publishGroup } from './publish.js';
+import { silencedHere } from './rules.js';
 import { silenceQueue } from './silence-job.js';
 import type { AlertStore } from './store.js';
 
@@ -37,8 +38,12 @@ export function ackButton(store: AlertStore, services: Pick<Services, 'outbox' |
   };
 }
 
-/** Silence for 1/4/24 h and Unsilence: a job asks Alertmanager, when ops.yml names one. */
+/**
+ * Silence for 1/4/24 h and Unsilence: a job asks Alertmanager for its groups (when ops.yml names one), and keeps an
+ * Opsdeck silence for the others.
+ */
 export function silenceButtons(
+  store: AlertStore,
   services: Pick<Services, 'jobs'>,
   silences: () => SilenceProvider | undefined,
 ): Action[] {
@@ -56,7 +61,10 @@ export function silenceButtons(
       async run(ctx: ActionContext) {
         const target = parseButtonValue(ctx.value);
         if (!target) return unchanged('That button names no alert group.');
-        if (!silences()) return unchanged('Silences need `alerts.alertmanagerUrl` in ops.yml.');
+        const group = await store.get(target.id);
+        if (group && !silencedHere(group) && !silences()) {
+          return unchanged('Silences of Alertmanager’s alerts need `alerts.alertmanagerUrl` in ops.yml.');
+        }
         const hours = kind === 'silence' ? Number(SILENCE_ACTION.exec(ctx.actionId)?.[1] ?? 1) : undefined;
         await services.jobs.enqueue(
           silenceQueue,

@@ -8,6 +8,7 @@ import { ingestHandler } from './ingest-job.js';
 import { alertMetrics, channelBacklogs } from './metrics.js';
 import { alertmanagerSilences } from './providers/alertmanager.js';
 import { silenceHandler } from './silence-job.js';
+import { silenceExpiryHandler } from './silences.js';
 import { AlertStore } from './store.js';
 import { alertWebhooks } from './webhooks.js';
 
@@ -18,7 +19,7 @@ import { alertWebhooks } from './webhooks.js';
 export const alerts = defineCapability({
   name: 'alerts',
   title: 'Alerts',
-  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now'],
+  uses: ['jobs', 'outbox', 'catalog', 'redis', 'key', 'metrics', 'logger', 'home', 'now', 'audit'],
   config: alertsConfig,
   build: (services) => {
     const store = new AlertStore(services.redis, services.key);
@@ -31,13 +32,14 @@ export const alerts = defineCapability({
       home: () => alertsHome(store, services),
       routes: alertWebhooks(services),
       subcommands: [alertsCommand(store, services)],
-      actions: [ackButton(store, services), ...silenceButtons(services, silences)],
+      actions: [ackButton(store, services), ...silenceButtons(store, services, silences)],
       // The outbox reports each group message Slack took, from the webhook's arrival.
       delivered: (write) => metrics().latency.observe(write.seconds),
       jobs: [
         ingestHandler(services, store, metrics),
         silenceHandler(services, store, silences),
         drainHandler(services, store),
+        silenceExpiryHandler(services, store),
       ],
     };
   },

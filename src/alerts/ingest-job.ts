@@ -79,6 +79,8 @@ export function ingestHandler(
         // A new message, or a rerun that has not placed it yet: in a related group's thread if one leads.
         ({ group, lead } = await relateNew(services, store, group, now));
       }
+      // Silenced here since before this epoch began: kept, counted, not shown until the silence ends.
+      if (group.held) return { group: id, held: true };
       await announceFiring(services, group);
       if (group.digest !== undefined) {
         // Waiting in a storm digest: the digest shows the change; the drain posts the group's own message.

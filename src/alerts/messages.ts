@@ -19,7 +19,15 @@ import {
   md,
   mention,
 } from '../platform/mrkdwn.js';
-import { type AlertGroup, alertmanagerLink, commonLabels, counts, SILENCE_HOURS, titleOf } from './rules.js';
+import {
+  type AlertGroup,
+  alertmanagerLink,
+  commonLabels,
+  counts,
+  SILENCE_HOURS,
+  silencedHere,
+  titleOf,
+} from './rules.js';
 
 export const ACK_ACTION = 'alerts_ack';
 /** `alerts_silence_1h`, `alerts_silence_4h`, `alerts_silence_24h`. */
@@ -171,7 +179,8 @@ export function groupMessage(
   if (firingNow && !group.acknowledged) {
     buttons.push(button(ACK_ACTION, 'Acknowledge', value, 'primary'));
   }
-  if (options.canSilence && group.source === 'alertmanager') {
+  // Alertmanager's groups are silenced in it (when ops.yml names it); every other group here.
+  if (silencedHere(group) || options.canSilence) {
     if (group.silence) {
       buttons.push(button(UNSILENCE_ACTION, 'Unsilence', value));
     } else if (firingNow) {
@@ -208,15 +217,18 @@ function relatedNote(group: AlertGroup): Mrkdwn | undefined {
   return md`${join(parts, '  ·  ')} — in the thread`;
 }
 
-/** `/ops alerts [service]`: the open groups, each with a link to its message. */
-export function openGroupsMessage(
-  groups: { group: AlertGroup; link?: string }[],
-  service: string | undefined,
-): Message {
+type Listed = { group: AlertGroup; link?: string };
+
+/**
+ * `/ops alerts [service]`: the open groups, each with a link to its message, and the silences Opsdeck keeps (its
+ * own check alerts', Grafana's and generic groups'; Alertmanager lists its own), with when each ends.
+ */
+export function openGroupsMessage(groups: Listed[], service: string | undefined, silenced: Listed[] = []): Message {
   const scope = service ? md` for *${service}*` : '';
+  const silences = silencesBlocks(silenced, scope);
   if (groups.length === 0) {
     const text = md`No open alert groups${service ? md` for ${service}` : ''}.`;
-    return message(text, [section(md`:large_green_circle: No open alert groups${scope}.`)]);
+    return message(text, [section(md`:large_green_circle: No open alert groups${scope}.`), ...silences]);
   }
   const lines = groups.slice(0, 50).map(({ group, link: url }) => {
     const labels = commonLabels(Object.values(group.alerts));
@@ -224,16 +236,31 @@ export function openGroupsMessage(
     const title = truncate(titleOf(group), 100);
     const shown = url ? link(url, title) : title;
     const ack = group.acknowledged ? md` · ack ${mention(group.acknowledged.userId)}` : '';
-    const silenced = group.silence ? ' · silenced' : '';
+    const silencedNote = group.silence ? ' · silenced' : '';
     const severity = labels.severity ? md` · ${truncate(labels.severity, 30)}` : '';
-    return md`• ${shown} — ${firing} firing${severity}${ack}${silenced} · ${channelMention(group.channel)}`;
+    return md`• ${shown} — ${firing} firing${severity}${ack}${silencedNote} · ${channelMention(group.channel)}`;
   });
   const more = groups.length > 50 ? [context(md`…and ${groups.length - 50} more.`)] : [];
   return message(md`${groups.length} open alert group${groups.length === 1 ? '' : 's'}`, [
     section(md`*Open alert groups${scope}* (${groups.length})`),
-    ...sectionsOf(lines).slice(0, 40),
+    ...sectionsOf(lines).slice(0, 36),
     ...more,
+    ...silences,
   ]);
+}
+
+/** The silences Opsdeck keeps: whose, until when, and the group's state now. */
+function silencesBlocks(silenced: Listed[], scope: Mrkdwn | string): Block[] {
+  const lines = silenced.flatMap(({ group, link: url }) => {
+    if (!group.silence) return [];
+    const title = truncate(titleOf(group), 100);
+    const state = group.state === 'firing' ? 'firing' : 'resolved';
+    return [
+      md`• :no_bell: ${url ? link(url, title) : title} — ${state}, silenced by ${mention(group.silence.userId)} until ${date(group.silence.until)} · ${channelMention(group.channel)}`,
+    ];
+  });
+  if (lines.length === 0) return [];
+  return [section(md`*Silenced in Opsdeck${scope}* (${lines.length})`), ...sectionsOf(lines).slice(0, 3)];
 }
 
 /** The outbox key of a channel's storm digest. */

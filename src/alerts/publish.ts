@@ -39,7 +39,7 @@ export async function publishGroup(
       key,
       channel: group.channel,
       message,
-      notBefore: group.since + groupWaitMs,
+      ...(groupWaitMs > 0 && { notBefore: group.since + groupWaitMs }),
       ...(thread && { threadKey: thread }),
       origin,
     });

@@ -379,6 +379,10 @@ export function applyBatch(
     previous === undefined || restarting
       ? newGroup(batch, route, (previous?.epoch ?? 0) + 1, now)
       : { ...previous, alerts: { ...previous.alerts } };
+  // An Opsdeck silence outlives the epoch it was made in: the check failing again stays quiet until it ends.
+  const silence = previous && silencedHere(previous) ? activeSilence(previous, now) : undefined;
+  if (restarting && silence) base.silence = silence;
+  const quiet = silence !== undefined;
 
   for (const alert of fresh) base.alerts[alert.fingerprint] = alert;
   const totals = countOf(Object.values(base.alerts));
@@ -408,7 +412,8 @@ export function applyBatch(
   };
   if (newMessage)
     return {
-      group: { ...group, resolvedAt: state === 'resolved' ? now : undefined },
+      // Silenced here, a new epoch is kept but not shown: the silence's end posts it if it still fires.
+      group: { ...group, resolvedAt: state === 'resolved' ? now : undefined, ...(quiet && { held: true }) },
       duplicates,
       unchanged: false,
       newMessage,
@@ -425,7 +430,21 @@ export function applyBatch(
   } else {
     line = `:arrows_counterclockwise: ${changeOf(previous, fresh, totals)} — now ${firing} firing, ${resolved} resolved`;
   }
-  return { group, duplicates, unchanged: false, newMessage: false, line };
+  // Silenced here: the message (if any) still shows the truth, but nothing is added to its thread.
+  return { group, duplicates, unchanged: false, newMessage: false, ...(!quiet && { line }) };
+}
+
+/**
+ * Whether the group's silences are Opsdeck's own: every sender but Alertmanager, whose silences are made in it (and
+ * stop its notifications at the source).
+ */
+export function silencedHere(group: Pick<AlertGroup, 'source'>): boolean {
+  return group.source !== 'alertmanager';
+}
+
+/** The group's silence while it lasts. */
+export function activeSilence(group: Pick<AlertGroup, 'silence'>, now: number): AlertGroup['silence'] {
+  return group.silence && group.silence.until > now ? group.silence : undefined;
 }
 
 /** Alerts the group counts but no longer keeps in its sample. */

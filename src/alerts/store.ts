@@ -123,6 +123,22 @@ export class AlertStore {
     return groups.filter((group): group is AlertGroup => group !== undefined);
   }
 
+  /** Lists the group's Opsdeck silence for `/ops alerts` until it ends. */
+  async indexSilence(id: string, until: number): Promise<void> {
+    await this.redis.zadd(this.key('silences'), until, id);
+  }
+
+  async unindexSilence(id: string): Promise<void> {
+    await this.redis.zrem(this.key('silences'), id);
+  }
+
+  /** Groups silenced here whose silence has not ended by `now`, soonest to end first. */
+  async silenced(now: number, limit = 50): Promise<AlertGroup[]> {
+    const ids = await this.redis.zrangebyscore(this.key('silences'), now + 1, '+inf', 'LIMIT', 0, limit);
+    const groups = await Promise.all(ids.map((id) => this.get(id)));
+    return groups.filter((group): group is AlertGroup => (group?.silence?.until ?? 0) > now);
+  }
+
   /** Open groups, oldest first. */
   open(limit = 200): Promise<AlertGroup[]> {
     return this.groups.open(limit);

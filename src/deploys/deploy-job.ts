@@ -43,18 +43,22 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
     async process(data) {
       const deploy = await store.get(data.deployId);
       if (deploy?.status !== 'approved') return { skipped: deploy?.status ?? 'missing' };
-      // Belt and braces beside onStall: 'interrupt': whatever picks this run up again, it never starts twice.
-      if (!(await store.markStarted(`${deploy.id}-${data.run}`))) {
+      // Belt and braces beside onStall: 'interrupt': whatever picks this run up again, it never starts twice. The
+      // environment's freeze is read in the same round trip.
+      const { fresh, freeze } = await store.markStarted(`${deploy.id}-${data.run}`, deploy.environment);
+      if (!fresh) {
         await interrupted(data);
         return { skipped: 'started before' };
       }
       const { service, deploy: config } = desk.configOf(deploy.service);
-      if (!deploy.override && isFrozen(await store.getFreeze(deploy.environment), now())) {
+      if (!deploy.override && isFrozen(freeze, now())) {
         await desk.finish(deploy.id, 'failed', { detail: `${deploy.environment} was frozen before it could start.` });
         return { outcome: 'frozen' };
       }
-      await store.update(deploy.id, (d) => ({ ...d, status: 'running', startedAt: now() }));
-      await desk.refresh(deploy.id);
+      // This job alone moves an approved deploy on: what it just read is what it writes over, and what it draws.
+      const running: Deploy = { ...deploy, status: 'running', startedAt: now() };
+      await store.save(running);
+      await desk.refresh(deploy.id, running);
 
       const provider = providerFor(config, deploy.id);
       const result = await runWithOutput(desk, deploy.id, provider, {

@@ -215,19 +215,20 @@ export class DeployDesk {
     const before = await this.store.get(id);
     if (!before || isFinal(before.status)) return before;
     const now = this.services.now().getTime();
-    const deploy = await this.store.update(id, (d) => ({ ...d, ...extra, status, finishedAt: now }));
-    if (!deploy) return undefined;
+    // Written over what was just read (store.update would read it again): one read and one write.
+    const deploy: Deploy = { ...before, ...extra, status, finishedAt: now };
+    await this.store.save(deploy);
     await this.store.release(deploy.service, deploy.environment, id);
     const labels = { service: deploy.service, environment: deploy.environment };
     this.metrics.deploys.inc({ ...labels, outcome: status });
     if (deploy.startedAt !== undefined) this.metrics.duration.observe(labels, (now - deploy.startedAt) / 1000);
-    await this.refresh(id);
+    await this.refresh(id, deploy);
     return deploy;
   }
 
-  /** Re-renders the deploy's message from what is stored now. */
-  async refresh(id: string): Promise<void> {
-    const [deploy, approval] = await Promise.all([this.store.get(id), this.services.approvals.get(id)]);
+  /** Re-renders the deploy's message from what is stored now (`known`: the deploy as the caller just wrote it). */
+  async refresh(id: string, known?: Deploy): Promise<void> {
+    const [deploy, approval] = await Promise.all([known ?? this.store.get(id), this.services.approvals.get(id)]);
     if (deploy) await this.services.outbox.update({ key: messageKey(id), message: deployMessage(deploy, approval) });
   }
 

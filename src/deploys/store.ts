@@ -79,9 +79,21 @@ export class DeployStore {
     await this.redis.eval(RELEASE_SCRIPT, 1, this.key('lock', service, environment), id);
   }
 
-  /** Marks that the run `runKey` started; false when it had started before (a crashed worker's job picked up again). */
-  async markStarted(runKey: string): Promise<boolean> {
-    return (await this.redis.set(this.key('started', runKey), '1', 'EX', RECORD_TTL_SECONDS, 'NX')) === 'OK';
+  /**
+   * Marks that the run `runKey` started (`fresh` false when it had started before: a crashed worker's job picked up
+   * again), and reads `environment`'s freeze, in one round trip.
+   */
+  async markStarted(runKey: string, environment: string): Promise<{ fresh: boolean; freeze?: Freeze }> {
+    const replies = await this.redis
+      .pipeline()
+      .set(this.key('started', runKey), '1', 'EX', RECORD_TTL_SECONDS, 'NX')
+      .get(this.key('freeze', environment))
+      .exec();
+    const [started, freeze] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    return { fresh: started === 'OK', freeze: typeof freeze === 'string' ? (JSON.parse(freeze) as Freeze) : undefined };
   }
 
   async requestCancel(id: string, by: string): Promise<void> {

@@ -120,6 +120,17 @@ export class JobQueues implements Enqueuer {
     this.logger.warn({ queue, jobId }, 'enqueue missed the ack deadline; the job is marked abandoned');
   }
 
+  /**
+   * True when the producers' connection answers, i.e. an enqueue would go through now. It is a connection of its own:
+   * after a failover it can still be reconnecting when the commands connection is back, and readiness says so.
+   */
+  async ping(): Promise<boolean> {
+    return this.connection.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
   async depth(): Promise<Record<string, Record<string, number>>> {
     const entries = await Promise.all(
       [...this.definitions.keys()].map(

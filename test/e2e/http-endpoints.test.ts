@@ -27,7 +27,7 @@ describe('HTTP beside Slack’s', () => {
     );
     expect(await res.json()).toEqual({
       status: 'ready',
-      checks: { redis: true, workersConsuming: true, localWorkers: true },
+      checks: { redis: true, queueConnection: true, workersConsuming: true, localWorkers: true },
     });
   });
 

@@ -33,14 +33,15 @@ describe('scheduled checks', () => {
       (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('api/http failing'),
       15_000,
     );
-    // The alerts capability's own message: its title, state and Acknowledge button; no Silence without Alertmanager.
+    // The alerts capability's own message: its title, state, Acknowledge and Silence (kept in Opsdeck: Alertmanager
+    // does not know this alert).
     expect(raised.params.channel).toBe(CHANNEL);
     expect(String(raised.params.text)).toBe('FIRING [critical] api/http failing — 1 firing, 0 resolved');
     const blocks = JSON.stringify(raised.params.blocks);
     expect(blocks).toMatch(/503 \(expected 2xx\) in \d+ ms/);
     expect(blocks).toContain('Failed 2 times in a row (failuresBeforeAlert: 2).');
     expect(blocks).toContain('"action_id":"alerts_ack"');
-    expect(blocks).not.toContain('alerts_silence');
+    expect(blocks).toContain('"action_id":"alerts_silence_1h"');
     const ts = (raised.response as { ts: string }).ts;
 
     // `/ops alerts api` lists it among the open groups.

@@ -236,6 +236,42 @@ describe('relating groups of one service', () => {
   });
 });
 
+describe('silences kept in Opsdeck', () => {
+  const check = (status: 'firing' | 'resolved', startsAt: number) =>
+    batchFromCheck({
+      service: 'api',
+      check: 'http',
+      status,
+      startsAt: new Date(startsAt).toISOString(),
+      summary: '503',
+      description: 'Failed 2 times in a row.',
+      receivedAt: startsAt,
+    });
+  const silence = { id: 'opsdeck-1', until: T0 + 3_600_000, userId: 'U0ALICE' };
+  const silenced = { ...apply(undefined, check('firing', T0), route, T0).group, silence };
+  const resolved = apply(silenced, check('resolved', T0), route, T0 + 60_000);
+  const later = T0 + 60_000 + FLAP_WINDOW_MS + 1;
+
+  it('keep the group quiet: its message is edited, its thread gets no line', () => {
+    expect(resolved).toMatchObject({ unchanged: false, group: { state: 'resolved', silence } });
+    expect(resolved.line).toBeUndefined();
+  });
+
+  it('outlive the epoch: firing again past the flap window is held, not posted, until the silence ends', () => {
+    const again = apply(resolved.group, check('firing', later), route, later);
+    expect(again).toMatchObject({ newMessage: true, group: { epoch: 2, held: true, silence } });
+    const after = apply(resolved.group, check('firing', later), route, silence.until + 1);
+    expect(after.group.held).toBeUndefined();
+    expect(after.group.silence).toBeUndefined();
+  });
+
+  it('offer Silence on groups Alertmanager does not own, without an Alertmanager', () => {
+    const shown = JSON.stringify(groupMessage({ ...silenced, silence: undefined }, { canSilence: false }).blocks);
+    expect(shown).toContain('alerts_silence_1h');
+    expect(JSON.stringify(groupMessage(silenced, { canSilence: false }).blocks)).toContain('alerts_unsilence');
+  });
+});
+
 describe('messages keep to Block Kit limits', () => {
   const huge = (n: number) => 'x<&>'.repeat(n);
   const big: AlertGroup = {
