@@ -14,8 +14,9 @@ runEntryPoint(async () => {
   const env = loadEnv(process.env);
   if (env.slack.mode === 'local') {
     throw new ConfigError([
-      'SLACK_BOT_TOKEN: required, with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode). ' +
-        'To try Opsdeck without Slack, run `npm start` in a checkout: it starts the local workspace.',
+      'SLACK_BOT_TOKEN: required, with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode): set these ' +
+        'Slack variables to connect Opsdeck to your workspace (README: "Connecting a real Slack workspace"). ' +
+        'In production Opsdeck never starts its local workspace.',
     ]);
   }
   const logger = createLogger({ level: env.logLevel });

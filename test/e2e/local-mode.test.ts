@@ -140,6 +140,9 @@ describe('production never fakes Slack (issue #8)', () => {
     const proc = spawnOpsdeck({ ...noSlack, NODE_ENV: 'production' }, { entry: 'local' });
     expect((await proc.exited).code).toBe(1);
     expect(proc.output()).toMatch(/^opsdeck: cannot start\n {2}SLACK_BOT_TOKEN: required/);
+    // Production's advice is to set the Slack variables, not to run something else.
+    expect(proc.output()).toContain('set these Slack variables');
+    expect(proc.output()).not.toContain('npm start');
     expect(proc.output()).not.toContain('local workspace is ready');
   });
 });
