@@ -138,6 +138,11 @@ export function renderStatus(f: StatusFigures): string {
     '| ---------------- | ------------------------------------ | ----- | -------------------- | --------------- | ---------- | ------------------------------ |',
     `| ${f.seconds.toFixed(2)} s | ${f.idealSeconds.toFixed(2)} s | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.tailSeconds.toFixed(2)} s | ${f.statusAckMs} ms | ${f.otherAcks} | ${f.otherAckP99Ms} ms |`,
     '',
+    'Per check (issue #21), Opsdeck’s own Redis round trips in the worker, from the code path (BullMQ’s job commands and',
+    'the enqueue’s mark / add / mark not counted): 3 before (breaker + last result; keep; add to the request), 2 since',
+    '(keep and add to the request in one MULTI). Plain-HTTP targets are reached over keep-alive connections (one new',
+    'connection per target instead of one per check).',
+    '',
   ].join('\n');
 }
 

@@ -14,6 +14,7 @@ export interface Metrics {
   queueDepth: Gauge<'queue' | 'state'>;
   slackCalls: Counter<'method' | 'outcome'>;
   slackDeadLetters: Counter<'method'>;
+  slackWrites: Histogram<'method'>;
   httpRequests: Counter<'route' | 'method' | 'status'>;
   httpDuration: Histogram<'route' | 'method'>;
 }
@@ -88,6 +89,13 @@ export function createMetrics(
       name: 'opsdeck_slack_dead_letters_total',
       help: 'Slack writes given up after OUTBOX_MAX_AGE_MS of temporary failures (kept in the dead-letter stream)',
       labelNames: ['method'],
+      registers: [registry],
+    }),
+    slackWrites: new Histogram({
+      name: 'opsdeck_slack_write_seconds',
+      help: 'From a write being asked of the outbox to Slack taking it, by method (an edit covered by a later one: until that one was taken)',
+      labelNames: ['method'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
     httpRequests: new Counter({

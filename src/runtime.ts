@@ -142,6 +142,8 @@ function buildParts(
   const outbox = new SlackOutbox({ client: slackClient, jobs, redis, metrics, logger, delivery: env.outbox });
   const built = buildServices(options, slackClient, redis, { workerId, metrics, jobs, outbox });
   const registry = buildRegistry(options.capabilities ?? CAPABILITIES, built.services, redis);
+  // A write that reached Slack is reported to the capability that wrote it, in whichever process delivered it.
+  outbox.onDelivered((by, write) => registry.delivered(by, write));
   // The platform's own queues (heartbeat, Slack delivery), then every capability's.
   const handlers = [
     heartbeatHandler({ redis: redis.client, key: redis.keys.heartbeat, workerId }),

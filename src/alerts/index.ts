@@ -33,6 +33,8 @@ export const alerts = defineCapability({
       routes: alertWebhooks(services),
       subcommands: [alertsCommand(store, services)],
       actions: [ackButton(store, services), ...silenceButtons(store, services, silences)],
+      // The outbox reports each group message Slack took, from the webhook's arrival.
+      delivered: (write) => metrics().latency.observe(write.seconds),
       jobs: [
         ingestHandler(services, store, metrics),
         silenceHandler(services, store, silences),

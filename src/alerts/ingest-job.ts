@@ -107,13 +107,17 @@ export function ingestHandler(
         metrics.digested.inc();
         return { group: id, digest: true };
       }
-      const { kind, posts } = await publishGroup(services, group, { isNew: applied.newMessage, line: applied.line });
+      const { kind, posts } = await publishGroup(services, group, {
+        isNew: applied.newMessage,
+        line: applied.line,
+        receivedAt: batch.receivedAt,
+      });
       // A related group's change shows on its lead's "also firing" line too.
       if (group.relatedTo) await followLead(services, store, group);
       const claimed = applied.newMessage ? 1 : 0;
       for (let i = claimed; i < posts; i++) await store.reservePost(group.channel);
+      // The latency is observed when Slack shows the change (the capability's `delivered`), not here.
       metrics.delivered.inc({ kind });
-      metrics.latency.observe(Math.max(0, services.now().getTime() - batch.receivedAt) / 1000);
       return { group: id, kind, duplicates: applied.duplicates };
     },
   };

@@ -47,7 +47,7 @@ export function alertMetrics(registry: Registry, backlogs: () => Promise<Map<str
     }),
     latency: new Histogram({
       name: 'opsdeck_alerts_delivery_seconds',
-      help: 'From the webhook arriving to its group message being handed to the Slack outbox',
+      help: 'From the webhook arriving to Slack showing its group message (posted or edited)',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),

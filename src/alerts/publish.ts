@@ -16,7 +16,7 @@ import { type AlertGroup, titleOf } from './rules.js';
 export async function publishGroup(
   { outbox, catalog }: Pick<Services, 'outbox' | 'catalog'>,
   group: AlertGroup,
-  options: { line?: string; isNew?: boolean } = {},
+  options: { line?: string; isNew?: boolean; receivedAt?: number } = {},
 ): Promise<{ kind: 'post' | 'update'; posts: number }> {
   const key = messageKey(group);
   // A related group's message, and its lines, are in its lead's thread (Slack threads are one level deep).
@@ -26,6 +26,8 @@ export async function publishGroup(
     canDeclare: hasSection(catalog, 'incidents'),
     runbook: runbookIn(catalog, runbookOf(group)),
   });
+  // The webhook's arrival: alerts are told when Slack shows the group (opsdeck_alerts_delivery_seconds).
+  const origin = options.receivedAt === undefined ? undefined : { by: 'alerts', at: options.receivedAt };
   let kind: 'post' | 'update' = 'post';
   let posts = 0;
   if (options.isNew) {
@@ -39,18 +41,19 @@ export async function publishGroup(
       message,
       ...(groupWaitMs > 0 && { notBefore: group.since + groupWaitMs }),
       ...(thread && { threadKey: thread }),
+      origin,
     });
     posts++;
   } else {
     try {
       // A resolve is the state the message is meant to rest in: it goes ahead of other edits in a storm.
-      await outbox.update({ key, message, final: group.state === 'resolved' });
+      await outbox.update({ key, message, final: group.state === 'resolved', origin });
       kind = 'update';
     } catch (error) {
       // The post of this epoch is not stored yet (its worker has not got that far, or crashed before): post it now,
       // with the newest content; the other worker's post is then a no-op.
       if (!hasCode(error, ErrorCode.NoMessage)) throw error;
-      await outbox.post({ key, channel: group.channel, message, ...(thread && { threadKey: thread }) });
+      await outbox.post({ key, channel: group.channel, message, origin, ...(thread && { threadKey: thread }) });
       posts++;
     }
   }

@@ -10,7 +10,10 @@ import type { Route } from './routes.js';
 export type { JobContext, JobHandler } from './queue.js';
 export { type Route, type RouteAuth, type RouteRequest, type RouteResponse, route, webhook } from './routes.js';
 
+import type { DeliveredWrite } from '../slack/outbox/delivery.js';
 import type { Services } from './services.js';
+
+export type { DeliveredWrite } from '../slack/outbox/delivery.js';
 
 /**
  * A capability is one folder, `src/<capability>/`, whose `index.ts` exports one definition built with
@@ -34,6 +37,11 @@ export interface Capability {
   approvals: readonly ApprovalGateDefinition[];
   /** The capability's section of the Home tab, for the user who opened it. */
   home?: (viewer: { userId: string }) => Promise<Block[]> | Block[];
+  /**
+   * Told when a Slack write it gave an `origin` reached Slack (`outbox.post/update({ origin: { at } })`), in whichever
+   * process delivered it: `seconds` since `origin.at`, e.g. alerts' webhook → Slack latency.
+   */
+  delivered?: (write: DeliveredWrite) => void;
 }
 
 /**
@@ -257,5 +265,6 @@ export function buildCapability<U extends keyof Services>(
     routes: parts.routes ?? [],
     approvals: parts.approvals ?? [],
     home: parts.home,
+    delivered: parts.delivered,
   };
 }

@@ -1,4 +1,12 @@
-import type { Action, Capability, EventHandler, Shortcut, Subcommand, ViewSubmission } from './capability.js';
+import type {
+  Action,
+  Capability,
+  DeliveredWrite,
+  EventHandler,
+  Shortcut,
+  Subcommand,
+  ViewSubmission,
+} from './capability.js';
 import type { JobHandler } from './queue.js';
 import { compilePath, literalCount, matchPath, type PathPattern, type Route } from './routes.js';
 
@@ -139,6 +147,11 @@ export class Registry {
 
   jobs(): JobHandler<unknown>[] {
     return [...this.jobHandlers.values()];
+  }
+
+  /** Tells the capability named `by` that one of its writes reached Slack (see `Capability.delivered`). */
+  delivered(by: string, write: DeliveredWrite): void {
+    this.capabilities.find((c) => c.name === by)?.delivered?.(write);
   }
 
   /** The route for `method` and `path` (no query string), else whether another method would have matched. */

@@ -35,6 +35,8 @@ export const METHOD_TIERS: Record<string, RateTier> = {
   'conversations.invite': 'Tier3',
   'conversations.setTopic': 'Tier2',
   'conversations.info': 'Tier3',
+  'conversations.history': 'Tier3',
+  'conversations.replies': 'Tier3',
   'conversations.list': 'Tier2',
   'conversations.join': 'Tier3',
   'files.getUploadURLExternal': 'Tier4',

@@ -105,7 +105,8 @@ export interface SlackServer {
     failNext(target: string, fault: FaultSpec): void;
     /** Every matching request fails with `fault` for `ms` (until `clear()` when omitted): a Slack outage. */
     failFor(target: string, fault: FaultSpec, ms?: number): { clear(): void };
-    hold(target: string): { release(): void };
+    /** Matching requests hang until released: before they are applied, or (`afterApplying`) before they are answered. */
+    hold(target: string, options?: { afterApplying?: boolean }): { release(): void };
   };
   setRequestUrl(url: string): void;
   /** Shows the page's Demo panel (local mode, once Opsdeck listens); see page/demo-panel.ts. */
@@ -253,7 +254,8 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       recorder.record({ method, params: recordedParams, response: body, status, path, at });
     };
 
-    await faults.waitIfHeld(method, recordedParams, closeOf(res));
+    const gone = closeOf(res);
+    await faults.waitIfHeld(method, recordedParams, gone);
     // A sender that died while held never finished its request: like Slack, apply nothing.
     if (closed || senderGone(res)) return;
     const fault = faults.take(method);
@@ -283,6 +285,9 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
       const f = faultAnswer(fault);
       return answer(f.status, f.body, f.headers);
     }
+    // Applied: a hold here keeps the answer from a sender that may die before it hears it (the call is recorded
+    // either way, as Slack would have it).
+    await faults.waitIfHeld(method, recordedParams, gone, result);
     answer(200, result);
   }
 
@@ -439,7 +444,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     faults: {
       failNext: (target, fault) => faults.failNext(target, fault),
       failFor: (target, fault, ms) => faults.failFor(target, fault, ms),
-      hold: (target) => faults.hold(target),
+      hold: (target, holdOptions) => faults.hold(target, holdOptions),
     },
     setRequestUrl: (url) => {
       requestUrl = url;

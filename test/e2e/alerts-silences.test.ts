@@ -7,6 +7,7 @@ import { startHttpTarget } from '../support/targets.js';
  * Opsdeck's own check alerts are silenced in Opsdeck (Alertmanager does not know them): the Silence button keeps the
  * group quiet for its hours, `/ops alerts` lists the silence, and a delayed job ends it.
  */
+const TOKEN = 'silences-webhook-token-0123456789';
 let h: Harness;
 let healthy = true;
 let offset = 0;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   });
   h = await startHarness({
     now: () => new Date(Date.now() + offset),
+    env: { WEBHOOK_TOKEN: TOKEN },
     opsYml: servicesYml(`
   api:
     channel: ${CHANNEL}
@@ -45,6 +47,51 @@ const checkPosts = () =>
   );
 
 describe('silencing a check alert in Opsdeck', () => {
+  // First: the test after it moves the platform clock ahead of the outbox's, which holds a generic group's post.
+  it('Unsilence ends an Opsdeck silence at once and takes its end out of the delayed set', async () => {
+    const send = async (status: string) => {
+      const res = await fetch(`${h.opsdeck.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Queue backlog', status, service: 'api' }),
+      });
+      expect(res.status).toBe(202);
+    };
+    await send('firing');
+    const post = await h.slack.waitForCall(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('Queue backlog'),
+    );
+    const ts = (post.response as { ts: string }).ts;
+    const click = (actionId: string) =>
+      h.slack.sendBlockAction({ userId: USERS.bob, channelId: CHANNEL, messageTs: ts, actionId });
+    const expiries = () => h.opsdeck.queues.queue('alerts-silence-expiry').getDelayedCount();
+
+    await click('alerts_silence_4h');
+    await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' && c.params.ts === ts && JSON.stringify(c.params.blocks).includes('Silenced by'),
+    );
+    await vi.waitFor(async () => expect(await expiries()).toBe(1), WAIT);
+
+    await click('alerts_unsilence');
+    const unsilenced = await h.slack.waitForCall(
+      (c) =>
+        c.method === 'chat.update' && c.params.ts === ts && !JSON.stringify(c.params.blocks).includes('Silenced by'),
+    );
+    expect(JSON.stringify(unsilenced.params.blocks)).toContain('alerts_silence_1h');
+    expect(await expiries()).toBe(0);
+    await vi.waitFor(async () => {
+      expect(await h.opsdeck.audit.latest(20)).toContainEqual(
+        expect.objectContaining({ actor: USERS.bob, action: 'alerts.unsilence', outcome: 'ok' }),
+      );
+    }, WAIT);
+    expect(await answerIn(h, USERS.bob, CHANNEL, 'alerts api')).not.toContain('Silenced in Opsdeck');
+    await send('resolved');
+    await h.slack.waitForCall(
+      (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).startsWith('RESOLVED'),
+    );
+  });
+
   it('stops its re-alerts, shows in /ops alerts, ends on its own through a delayed job, and is audited', async () => {
     healthy = false;
     const raised = await h.slack.waitForCall(

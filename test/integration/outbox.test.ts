@@ -111,6 +111,28 @@ describe('the outbox', () => {
     expect(b.h.slack.calls.filter((c) => c.method === 'chat.update' && c.params.ts === posted.response.ts)).toEqual([]);
   });
 
+  it('finds a post whose answer was lost and adopts it instead of posting twice', async () => {
+    const { outbox } = b.h.opsdeck;
+    const before = b.h.slack.calls.length;
+    // Slack posts it, but the answer never arrives (a proxy's 503 after the fact).
+    b.h.slack.faults.failNext('chat.postMessage', { status: 503, afterApplying: true });
+    await outbox.post({ key: 'lost-answer', channel: CHANNEL, message: { text: 'Deploy of api finished' } });
+    await outbox.post({ key: 'lost-answer.t1', channel: CHANNEL, threadKey: 'lost-answer', message: { text: 'log' } });
+    b.h.slack.faults.failNext('chat.postMessage', { status: 503, afterApplying: true });
+    expect(await b.finished({ kind: 'post', key: 'lost-answer' })).toBe('adopted');
+    expect(await b.finished({ kind: 'post', key: 'lost-answer.t1' })).toBe('adopted');
+    const posted = b.h.slack.state.messages.get(CHANNEL)!.filter((m) => m.text === 'Deploy of api finished');
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.metadata).toEqual({ event_type: 'opsdeck_write', event_payload: { key: 'lost-answer' } });
+    expect(await outbox.ref('lost-answer')).toEqual({ channel: CHANNEL, ts: posted[0]!.ts });
+    const replies = b.h.slack.state.replies(CHANNEL, posted[0]!.ts);
+    expect(replies.map((m) => m.text)).toEqual(['log']);
+    expect(await outbox.ref('lost-answer.t1')).toEqual({ channel: CHANNEL, ts: replies[0]!.ts });
+    // Each was looked up once, in its place: the channel's history, the thread's replies.
+    const lookups = b.h.slack.calls.slice(before).filter((c) => c.method.startsWith('conversations.'));
+    expect(lookups.map((c) => c.method)).toEqual(['conversations.history', 'conversations.replies']);
+  });
+
   it('fails a permanent error once, without retrying it', async () => {
     const { outbox } = b.h.opsdeck;
     await outbox.post({ key: 'nowhere', channel: 'C0NOPE', message: { text: 'lost?' } });

@@ -142,17 +142,19 @@ describe('manifest.yml', () => {
     const { oauth_config, settings } = loadManifest();
     const bot = oauth_config.scopes.bot;
     expect(new Set(bot).size).toBe(bot.length);
-    // Opsdeck reads no conversation history and administers nothing.
-    expect(bot.filter((s) => s.startsWith('admin') || s.endsWith(':history'))).toEqual([]);
+    // Opsdeck administers nothing, and reads channel history only to find its own post after a crash (never DMs').
+    expect(bot.filter((s) => s.startsWith('admin') || s === 'im:history' || s === 'mpim:history')).toEqual([]);
     expect(oauth_config.scopes.user ?? []).toEqual([]);
     // Exactly what this version calls: the slash command, replies and the Home tab, user-group lookups, and the
     // incidents' channels, pins, pinned/:pushpin:ed messages and postmortem files.
     expect([...bot].sort()).toEqual([
+      'channels:history',
       'channels:manage',
       'channels:read',
       'chat:write',
       'commands',
       'files:write',
+      'groups:history',
       'pins:read',
       'pins:write',
       'reactions:read',

@@ -8,7 +8,8 @@ import type { RedisCommands } from '../../redis/connections.js';
 import { type DeliveryPolicy, type Failure, type RetryPolicy, redelivery } from '../retry-policy.js';
 import { type AttemptOutcome, callWebApi, postToResponseUrl } from './attempt.js';
 import type { DeadLetters } from './dead-letters.js';
-import type { MessageStore, SlackMessage } from './message-store.js';
+import { findPost, searchMethod, writeMetadata } from './find-post.js';
+import type { MessageStore, Shown, SlackMessage, StoredMessage } from './message-store.js';
 import type { OutboxJob } from './outbox-queue.js';
 import { editPaceFor, type PaceRule, paceFor } from './pace-rules.js';
 import type { Pacer, Priority } from './pacer.js';
@@ -27,12 +28,21 @@ export interface DeliveryDeps {
   delivery: DeliveryPolicy;
   /** Enqueues an edit that a post found waiting behind it. */
   enqueue(job: OutboxJob): Promise<void>;
+  /** Tells the capability `by` that a write it gave an origin reached Slack. */
+  delivered?: (by: string, write: DeliveredWrite) => void;
   now?: () => number;
   random?: () => number;
 }
 
+/** A write that reached Slack, as its capability is told (`Capability.delivered`). */
+export interface DeliveredWrite {
+  method: string;
+  /** From the write's `origin.at` to Slack's answer. */
+  seconds: number;
+}
+
 /** What a delivery did, as the job's return value (visible in BullMQ and in tests). */
-export type DeliveryResult = 'sent' | 'already-sent' | 'coalesced' | 'with-post';
+export type DeliveryResult = 'sent' | 'already-sent' | 'adopted' | 'coalesced' | 'with-post';
 
 /** A response_url answered once is not answered again by a rerun of its job, for this long. */
 const RESPONDED_TTL_SECONDS = 24 * 3600;
@@ -107,9 +117,16 @@ export class Delivery {
     );
     if (!outcome.ok) return this.settle(run, 'response_url', data.key, outcome);
     await this.deps.redis.set(done, '1', 'EX', RESPONDED_TTL_SECONDS);
+    this.reached('response_url', [{ askedAt: run.ctx.enqueuedAt }]);
     return 'sent';
   }
 
+  /**
+   * Posts the newest content once. Before the call the try is noted in the message store; when a try may have reached
+   * Slack without its answer being recorded (the worker died, or the answer was lost), the next one first looks for
+   * the message by the key in its metadata and adopts it instead of posting twice. So a post is never retried inside
+   * one attempt either: an unclear failure goes back to the queue and is looked up on its return.
+   */
   private async post(run: Run, key: string, notBefore: number, signal?: AbortSignal): Promise<DeliveryResult> {
     const method = 'chat.postMessage';
     const message = await this.deps.store.get(key);
@@ -127,23 +144,80 @@ export class Delivery {
       if (!parent?.ts) return this.settle(run, method, key, temporary('thread_parent_pending'));
       threadTs = parent.ts;
     }
+    if (message.attempt && (await this.adopt(run, key, message, threadTs, signal))) return 'adopted';
     const rule = paceFor(method, message.channel);
     await this.awaitTurn(run, rule, notBefore, signal);
     // Each try sends the newest content: an edit made while the post waited rides along.
     let sent = message;
-    const outcome = await this.tryCall<{ channel?: string; ts?: string }>(method, rule, signal, async () => {
+    const once = async () => {
       sent = (await this.deps.store.get(key)) ?? message;
-      return callWebApi(this.deps.client, method, {
+      await this.deps.store.attempt(key, { at: this.now(), version: sent.version });
+      return callWebApi<{ channel?: string; ts?: string }>(this.deps.client, method, {
         channel: sent.channel,
         ...contentArgs(sent.content),
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        metadata: writeMetadata(key),
       });
-    });
-    if (!outcome.ok) return this.settle(run, method, key, outcome);
+    };
+    const outcome = await this.tryCall(method, rule, signal, once, { ...this.deps.retry, maxAttempts: 1 });
+    if (!outcome.ok) {
+      // Slack refused it (a 429, an error code): nothing was posted, so the next try needs no lookup.
+      if (outcome.failure.kind === 'ratelimited' || outcome.failure.kind === 'permanent') {
+        await this.deps.store.attempt(key, undefined);
+      }
+      return this.settle(run, method, key, outcome);
+    }
     const ref = { channel: outcome.value.channel ?? sent.channel, ts: outcome.value.ts ?? '' };
     const current = await this.deps.store.delivered(key, sent.version, ref);
-    await this.followUp(key, sent.version, current);
+    this.reached(method, current.shown);
+    await this.followUp(key, sent.version, current.version);
     return 'sent';
+  }
+
+  /**
+   * Looks for the post an earlier try may have made (by the key in its metadata, around the try's time) and, when
+   * Slack has it, records it as this post. Returns false when Slack has none: the earlier try never arrived.
+   */
+  private async adopt(
+    run: Run,
+    key: string,
+    message: StoredMessage,
+    threadTs: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const attempt = message.attempt!;
+    const search = { channel: message.channel, key, threadTs, attemptAt: attempt.at };
+    const method = searchMethod(search);
+    const rule = paceFor(method);
+    const found = await findPost(async (m, args) => {
+      await this.pace(run, rule, signal);
+      return this.tryCall(m, rule, signal, () => callWebApi(this.deps.client, m, args));
+    }, search);
+    if (!found.ok && found.failure.kind === 'permanent') {
+      // No way to look (a missing history scope, a DM addressed by user id): posting again may show it twice, which
+      // beats never showing it.
+      this.log.warn({ key, method, error: found.error }, 'cannot look for a post that may have reached Slack');
+      return false;
+    }
+    if (!found.ok) return this.settle(run, method, key, found);
+    if (!found.value) return false;
+    const current = await this.deps.store.delivered(key, attempt.version, found.value);
+    this.reached('chat.postMessage', current.shown);
+    await this.followUp(key, attempt.version, current.version);
+    this.log.info({ key, ts: found.value.ts }, 'found the post an earlier try made: adopted, not posted again');
+    return true;
+  }
+
+  /**
+   * Slack took a write: each version it shows now counts in `opsdeck_slack_write_seconds` from when it was asked of
+   * the outbox (an edit covered by a later one: until that one was taken), and the capability it came from is told.
+   */
+  private reached(method: string, shown: readonly Shown[]): void {
+    const now = this.now();
+    for (const { askedAt, origin } of shown) {
+      this.deps.metrics.slackWrites.observe({ method }, Math.max(0, now - askedAt) / 1000);
+      if (origin) this.deps.delivered?.(origin.by, { method, seconds: Math.max(0, now - origin.at) / 1000 });
+    }
   }
 
   /** An edit that arrived while the post was sent found no ts and left its delivery to the post: enqueue it. */
@@ -185,7 +259,7 @@ export class Delivery {
         });
       });
       if (!outcome.ok) return this.settle(run, method, key, outcome);
-      await this.deps.store.delivered(key, sent.version);
+      this.reached(method, (await this.deps.store.delivered(key, sent.version)).shown);
       return 'sent';
     } finally {
       await release();
@@ -251,9 +325,10 @@ export class Delivery {
     rule: PaceRule | undefined,
     signal: AbortSignal | undefined,
     once: () => Promise<AttemptOutcome<T>>,
+    policy: RetryPolicy = this.deps.retry,
   ): Promise<AttemptOutcome<T>> {
     return withShortRetries(method, once, {
-      policy: this.deps.retry,
+      policy,
       metrics: this.deps.metrics,
       log: this.log,
       random: this.random,

@@ -29,28 +29,56 @@ export interface StoredMessage {
   ts?: string;
   /** The newest version is the state the message is meant to rest in (see `SlackOutbox.update`). */
   final?: boolean;
+  /** A post's try that may have reached Slack without its answer being recorded (see `Delivery.post`). */
+  attempt?: PostAttempt;
+}
+
+/** Who asked for a write and since when, to be told when it reached Slack (`Capability.delivered`). */
+export interface WriteOrigin {
+  /** The capability. */
+  by: string;
+  /** When what the write shows began (a webhook's arrival), ms since the epoch. */
+  at: number;
+}
+
+/** Versions newly shown by a delivery: when each was asked of the outbox, and its origin. */
+export interface Shown {
+  askedAt: number;
+  origin?: WriteOrigin;
+}
+
+/** A post's try in flight: when it started (ms since the epoch) and the version it carried. */
+export interface PostAttempt {
+  at: number;
+  version: number;
 }
 
 /** Keyed messages outlive restarts and replicas for this long after their last change (incidents run for days). */
 const MESSAGE_TTL_SECONDS = 30 * 24 * 3600;
 
-/** Creates the message under KEYS[1] unless it exists. ARGV: channel, content, threadKey, ttl. Returns 1 if created. */
+/**
+ * Creates the message under KEYS[1] unless it exists. ARGV: channel, content, threadKey, ttl, asked (ms), origin
+ * (JSON or ''). Returns 1 if created.
+ */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'content', ARGV[2], 'version', 1, 'delivered', 0)
+redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'content', ARGV[2], 'version', 1, 'delivered', 0, 'asked:1', ARGV[5])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'thread', ARGV[3]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'origin:1', ARGV[6]) end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
 
 /**
  * Replaces the content of KEYS[1] and bumps its version; `final` names the version when it is the message's final
- * state. ARGV: content, ttl, final ('1' or ''). Returns the new version, 0 if unknown.
+ * state. ARGV: content, ttl, final ('1' or ''), asked (ms), origin (JSON or ''). Returns the new version, 0 if unknown.
  */
 const REVISE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'content', ARGV[1])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'asked:' .. version, ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'origin:' .. version, ARGV[5]) end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'final', version) else redis.call('HDEL', KEYS[1], 'final') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return version
@@ -58,14 +86,27 @@ return version
 
 /**
  * Records that Slack shows `version` (never moving backwards) and, for a post, where. ARGV: version, channel, ts
- * (both '' for an update). Returns the current version, so the caller sees an edit that arrived meanwhile.
+ * (both '' for an update). Returns the current version, so the caller sees an edit that arrived meanwhile, then when
+ * each version newly shown was asked for and its origin (pairs; the origin '' when it had none).
  */
 const DELIVERED = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'ts', ARGV[3]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'ts', ARGV[3]) redis.call('HDEL', KEYS[1], 'attempt') end
 local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0')
-if tonumber(ARGV[1]) > delivered then redis.call('HSET', KEYS[1], 'delivered', ARGV[1]) end
-return tonumber(redis.call('HGET', KEYS[1], 'version'))
+local shown = tonumber(ARGV[1])
+local out = {tonumber(redis.call('HGET', KEYS[1], 'version'))}
+if shown > delivered then
+  redis.call('HSET', KEYS[1], 'delivered', shown)
+  for v = delivered + 1, shown do
+    local asked = redis.call('HGET', KEYS[1], 'asked:' .. v)
+    if asked then
+      table.insert(out, asked)
+      table.insert(out, redis.call('HGET', KEYS[1], 'origin:' .. v) or '')
+      redis.call('HDEL', KEYS[1], 'asked:' .. v, 'origin:' .. v)
+    end
+  end
+end
+return out
 `;
 
 /**
@@ -79,7 +120,13 @@ export class MessageStore {
   ) {}
 
   /** Returns false when a message already exists under `key` (a post is once per key). */
-  async create(key: string, channel: string, content: SlackMessage, threadKey?: string): Promise<boolean> {
+  async create(
+    key: string,
+    channel: string,
+    content: SlackMessage,
+    threadKey?: string,
+    origin?: WriteOrigin,
+  ): Promise<boolean> {
     const created = await this.redis.eval(
       CREATE,
       1,
@@ -88,12 +135,14 @@ export class MessageStore {
       JSON.stringify(content),
       threadKey ?? '',
       MESSAGE_TTL_SECONDS,
+      Date.now(),
+      origin ? JSON.stringify(origin) : '',
     );
     return created === 1;
   }
 
   /** Returns the new version, or undefined when nothing was posted under `key`. */
-  async revise(key: string, content: SlackMessage, final = false): Promise<number | undefined> {
+  async revise(key: string, content: SlackMessage, final = false, origin?: WriteOrigin): Promise<number | undefined> {
     const version = (await this.redis.eval(
       REVISE,
       1,
@@ -101,6 +150,8 @@ export class MessageStore {
       JSON.stringify(content),
       MESSAGE_TTL_SECONDS,
       final ? '1' : '',
+      Date.now(),
+      origin ? JSON.stringify(origin) : '',
     )) as number;
     return version === 0 ? undefined : version;
   }
@@ -116,7 +167,17 @@ export class MessageStore {
       ...(h.thread ? { threadKey: h.thread } : {}),
       ...(h.ts ? { ts: h.ts } : {}),
       ...(h.final !== undefined && h.final === h.version ? { final: true } : {}),
+      ...(h.attempt ? { attempt: parseAttempt(h.attempt) } : {}),
     };
+  }
+
+  /**
+   * Notes a post's try before it is sent: if the sender dies before it records Slack's answer (or the answer is lost),
+   * the next try knows to look for the message first. `undefined` forgets it (Slack said no, so nothing was posted).
+   */
+  async attempt(key: string, attempt: PostAttempt | undefined): Promise<void> {
+    if (attempt) await this.redis.hset(this.hash(key), 'attempt', `${attempt.at}:${attempt.version}`);
+    else await this.redis.hdel(this.hash(key), 'attempt');
   }
 
   async ref(key: string): Promise<MessageRef | undefined> {
@@ -124,16 +185,25 @@ export class MessageStore {
     return channel && ts ? { channel, ts } : undefined;
   }
 
-  /** @returns the message's current version (higher than `version` when an edit arrived meanwhile) */
-  async delivered(key: string, version: number, posted?: MessageRef): Promise<number> {
-    return (await this.redis.eval(
+  /**
+   * @returns the message's current version (higher than `version` when an edit arrived meanwhile), and the versions
+   *   this delivery newly shows (for the delivery latency)
+   */
+  async delivered(key: string, version: number, posted?: MessageRef): Promise<{ version: number; shown: Shown[] }> {
+    const [current, ...pairs] = (await this.redis.eval(
       DELIVERED,
       1,
       this.hash(key),
       version,
       posted?.channel ?? '',
       posted?.ts ?? '',
-    )) as number;
+    )) as [number, ...string[]];
+    const shown: Shown[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const origin = pairs[i + 1] ? (JSON.parse(pairs[i + 1]!) as WriteOrigin) : undefined;
+      shown.push({ askedAt: Number(pairs[i]), ...(origin ? { origin } : {}) });
+    }
+    return { version: current, shown };
   }
 
   /**
@@ -158,4 +228,9 @@ export class MessageStore {
   private hash(key: string): string {
     return this.key('msg', key);
   }
+}
+
+function parseAttempt(value: string): PostAttempt {
+  const [at, version] = value.split(':').map(Number);
+  return { at: at ?? 0, version: version ?? 1 };
 }

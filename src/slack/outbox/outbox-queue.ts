@@ -47,8 +47,9 @@ export type OutboxJob = z.infer<typeof outboxJob>;
  * Every Slack write a worker makes waits here until Slack has it. Attempts and backoff cover only unexpected errors
  * (a bug, Redis trouble): Slack's temporary failures move the job back to delayed themselves, honouring Retry-After,
  * until OUTBOX_MAX_AGE_MS (see retry-policy.ts), because BullMQ's backoff can neither follow Retry-After nor cap its
- * growth. A stall reruns the job: a response_url post is skipped once done, a post once it has a ts, and an edit
- * sends the latest content, so a rerun repeats at most the one call the dead worker was making.
+ * growth. A stall reruns the job: a response_url post is skipped once done, a post once it has a ts (and one whose
+ * last try may have reached Slack is looked up by its metadata first, see Delivery.post), and an edit sends the latest
+ * content, so a rerun repeats at most an edit or a response_url call the dead worker was making.
  */
 export const outboxQueue = defineQueue<OutboxJob>({
   name: 'slack-outbox',

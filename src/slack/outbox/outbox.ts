@@ -13,15 +13,15 @@ import {
 } from '../retry-policy.js';
 import { callWebApi } from './attempt.js';
 import { type DeadLetter, DeadLetters } from './dead-letters.js';
-import { Delivery } from './delivery.js';
-import { type MessageRef, MessageStore, type SlackMessage } from './message-store.js';
+import { type DeliveredWrite, Delivery } from './delivery.js';
+import { type MessageRef, MessageStore, type SlackMessage, type WriteOrigin } from './message-store.js';
 import { type OutboxJob, outboxQueue, writeKey } from './outbox-queue.js';
 import { paceFor } from './pace-rules.js';
 import { Pacer } from './pacer.js';
 import { withShortRetries } from './short-retries.js';
 
 export type { DeadLetter } from './dead-letters.js';
-export type { MessageRef, SlackMessage } from './message-store.js';
+export type { MessageRef, SlackMessage, WriteOrigin } from './message-store.js';
 
 /** A reply through a `response_url` (slack-platform.md §3). */
 export interface ResponseMessage {
@@ -83,7 +83,15 @@ export class SlackOutbox {
       retry: this.retry,
       delivery: { ...DEFAULT_DELIVERY_POLICY, ...options.delivery },
       enqueue: (job) => this.enqueue(job),
+      delivered: (by, write) => this.listener?.(by, write),
     });
+  }
+
+  private listener?: (by: string, write: DeliveredWrite) => void;
+
+  /** Who hears that a write with an `origin` reached Slack (the runtime passes it to the capability named `by`). */
+  onDelivered(listener: (by: string, write: DeliveredWrite) => void): void {
+    this.listener = listener;
   }
 
   /** The `slack-outbox` queue and its processor, for the job platform. */
@@ -103,7 +111,8 @@ export class SlackOutbox {
    * Posts a message once per `key`; later calls with the same key do nothing. Where it landed is kept in Redis under
    * the key (see `ref`), so `update` works from any process and after restarts. `threadKey` replies in the thread of
    * the message posted under that key (waiting for that post if it is still on its way). `notBefore` (ms since the
-   * epoch) holds the post back until then; updates meanwhile only change what it will carry.
+   * epoch) holds the post back until then; updates meanwhile only change what it will carry. `origin` (the capability
+   * and when what it shows began) has that capability told once Slack took it (`Capability.delivered`).
    */
   async post(input: {
     key: string;
@@ -111,10 +120,11 @@ export class SlackOutbox {
     message: SlackMessage;
     threadKey?: string;
     notBefore?: number;
+    origin?: WriteOrigin;
   }): Promise<void> {
     const key = writeKey.parse(input.key);
     if (input.threadKey !== undefined) writeKey.parse(input.threadKey);
-    await this.store.create(key, input.channel, input.message, input.threadKey);
+    await this.store.create(key, input.channel, input.message, input.threadKey, input.origin);
     // Enqueued even when the message existed: a caller retried after a failed enqueue must not lose its post (the
     // delivery skips a message that already has a ts).
     await this.enqueue({ kind: 'post', key, ...(input.notBefore ? { notBefore: Math.round(input.notBefore) } : {}) });
@@ -128,12 +138,12 @@ export class SlackOutbox {
    * `final` says this is the state the message is meant to rest in (a status with every result, a resolved alert):
    * it goes out as soon as chat.update's Tier 3 budget allows, not at the message's next once-a-second slot, and
    * ahead of other messages' edits waiting for that budget. Edits still pending are covered by it, never sent before
-   * it. A later edit is paced as usual again.
+   * it. A later edit is paced as usual again. `origin` as for `post`.
    * @throws NoMessageError when nothing was posted under `key`
    */
-  async update(input: { key: string; message: SlackMessage; final?: boolean }): Promise<void> {
+  async update(input: { key: string; message: SlackMessage; final?: boolean; origin?: WriteOrigin }): Promise<void> {
     const key = writeKey.parse(input.key);
-    const version = await this.store.revise(key, input.message, input.final);
+    const version = await this.store.revise(key, input.message, input.final, input.origin);
     if (version === undefined) throw new NoMessageError(key);
     await this.enqueue({ kind: 'update', key, version });
   }

@@ -21,6 +21,10 @@ export interface HeldRequest {
   /** Web API method, or `response_url`. */
   method: string;
   params: Record<string, unknown>;
+  /** For a hold `afterApplying`: what the request did, the answer the sender is waiting for. */
+  response?: Record<string, unknown>;
+  /** Lets this one request go (the hold catches the next ones still). */
+  release(): void;
   /**
    * Resolves once the sender's connection is gone (a sender killed while held). A test that kills the sender waits
    * for it before releasing, so the server has seen the disconnect and applies nothing, as Slack would not.
@@ -36,7 +40,7 @@ export interface HeldRequest {
 export class Faults {
   private readonly failures: Array<{ target: string; fault: FaultSpec; remaining: number }> = [];
   private readonly outages = new Set<{ target: string; fault: FaultSpec; until: number }>();
-  private readonly holds = new Set<{ target: string; waiters: Array<() => void> }>();
+  private readonly holds = new Set<{ target: string; afterApplying: boolean; waiters: Array<() => void> }>();
 
   constructor(
     private readonly events: EventEmitter,
@@ -60,9 +64,12 @@ export class Faults {
   /**
    * Makes matching requests hang after their body is read, with nothing applied, until `release()`; then they are
    * answered normally. Emits `held` for each request caught, so a test can wait until a sender is mid-request.
+   *
+   * `afterApplying`: the request is applied first and only its answer hangs — Slack did it, and the sender has not
+   * heard yet. A sender killed then is the crash between Slack's answer and the sender's record of it.
    */
-  hold(target: string): { release(): void } {
-    const hold = { target, waiters: [] as Array<() => void> };
+  hold(target: string, options: { afterApplying?: boolean } = {}): { release(): void } {
+    const hold = { target, afterApplying: options.afterApplying === true, waiters: [] as Array<() => void> };
     this.holds.add(hold);
     return {
       release: () => {
@@ -72,13 +79,35 @@ export class Faults {
     };
   }
 
-  /** Resolves at once unless a hold matches `method`; then when that hold is released. */
-  async waitIfHeld(method: string, params: Record<string, unknown>, senderGone: Promise<void>): Promise<void> {
-    const hold = [...this.holds].find((h) => matches(h.target, method));
+  /**
+   * Resolves at once unless a hold matches `method` at this point of the request (before it is applied, or with
+   * `response` once it was); then when that hold is released.
+   */
+  async waitIfHeld(
+    method: string,
+    params: Record<string, unknown>,
+    senderGone: Promise<void>,
+    response?: Record<string, unknown>,
+  ): Promise<void> {
+    const applied = response !== undefined;
+    const hold = [...this.holds].find((h) => matches(h.target, method) && h.afterApplying === applied);
     if (!hold) return;
     await new Promise<void>((resolve) => {
       hold.waiters.push(resolve);
-      this.events.emit('held', { target: hold.target, method, params, senderGone } satisfies HeldRequest);
+      const release = () => {
+        const at = hold.waiters.indexOf(resolve);
+        if (at >= 0) hold.waiters.splice(at, 1);
+        resolve();
+      };
+      const held: HeldRequest = {
+        target: hold.target,
+        method,
+        params,
+        senderGone,
+        release,
+        ...(applied ? { response } : {}),
+      };
+      this.events.emit('held', held);
     });
   }
 

@@ -65,15 +65,35 @@ function botMessage(ctx: ApiContext, channel: string, content: MessageContent): 
   };
 }
 
+/** Slack's largest event_type: a short name, letters, digits and `_`. */
+const EVENT_TYPE = /^[A-Za-z0-9_]{1,255}$/;
+
+/**
+ * Message metadata as chat.postMessage takes it: `{event_type, event_payload}` (JSON-encoded in a form). Undecodable
+ * or not an object is `invalid_metadata_format`; a missing or wrong field is `invalid_metadata_schema`.
+ */
+function messageMetadata(value: unknown): { metadata?: { event_type: string; event_payload: object } } | ApiResult {
+  if (value === undefined || value === '') return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return apiError('invalid_metadata_format');
+  const { event_type, event_payload } = value as Record<string, unknown>;
+  const payloadOk = typeof event_payload === 'object' && event_payload !== null && !Array.isArray(event_payload);
+  if (typeof event_type !== 'string' || !EVENT_TYPE.test(event_type) || !payloadOk) {
+    return apiError('invalid_metadata_schema');
+  }
+  return { metadata: { event_type, event_payload } };
+}
+
 const postMessage: MethodHandler = (params, ctx) => {
   const channel = postTarget(ctx, params.channel);
   if (!channel) return apiError('channel_not_found');
   const content = messageContent(params);
   if (isApiResult(content)) return content;
+  const metadata = messageMetadata(params.metadata);
+  if ('ok' in metadata) return metadata;
   const message = ctx.state.addMessage({
     ...botMessage(ctx, channel.id, content),
     threadTs: str(params.thread_ts),
-    metadata: params.metadata,
+    ...metadata,
   });
   return { ok: true, channel: channel.id, ts: message.ts, message: slackMessage(ctx.state, message) };
 };

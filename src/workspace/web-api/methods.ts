@@ -3,6 +3,7 @@ import { type ApiResult, apiError, type MethodHandler } from './common.js';
 import { conversationMethods } from './conversations.js';
 import { fileMethods } from './files.js';
 import { str } from './form.js';
+import { historyMethods } from './history.js';
 import { slackUser, usergroupHandle } from './shapes.js';
 import { viewMethods } from './views.js';
 
@@ -62,6 +63,7 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   ...chatMethods,
   ...viewMethods,
   ...conversationMethods,
+  ...historyMethods,
   ...fileMethods,
 };
 

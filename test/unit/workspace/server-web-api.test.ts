@@ -281,6 +281,69 @@ describe('Slack-compatible Web API', () => {
     expect(server.state.visibleMessages('C1')).toHaveLength(1);
   });
 
+  it('holds an answer after applying the request, when asked: Slack has it, the sender not yet', async () => {
+    const held = new Promise<{ response?: { ts?: string } }>((resolve) => server.events.once('held', resolve));
+    const hold = server.faults.hold('chat.postMessage', { afterApplying: true });
+    const pending = client.chat.postMessage({ channel: 'C1', text: 'applied' });
+    const request = await held;
+    const [message] = server.state.visibleMessages('C1');
+    expect(message?.text).toBe('applied');
+    expect(request.response?.ts).toBe(message!.ts);
+    hold.release();
+    await expect(pending).resolves.toMatchObject({ ok: true, ts: message!.ts });
+  });
+
+  it('keeps message metadata as Slack does, and refuses malformed metadata', async () => {
+    const metadata = { event_type: 'opsdeck_write', event_payload: { key: 'deploy-1' } };
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'tagged', metadata });
+    expect(posted.message?.metadata).toEqual(metadata);
+    expect(await errorOf(client.apiCall('chat.postMessage', { channel: 'C1', text: 'x', metadata: '{nope' }))).toBe(
+      'invalid_metadata_format',
+    );
+    expect(
+      await errorOf(client.apiCall('chat.postMessage', { channel: 'C1', text: 'x', metadata: { event_type: 'a' } })),
+    ).toBe('invalid_metadata_schema');
+  });
+
+  it('reads history newest first and a thread oldest first, in a time window, a page at a time', async () => {
+    const metadata = { event_type: 'opsdeck_write', event_payload: { key: 'k' } };
+    const first = await client.chat.postMessage({ channel: 'C1', text: 'first' });
+    clock += 1000;
+    const second = await client.chat.postMessage({ channel: 'C1', text: 'second', metadata });
+    await client.chat.postMessage({ channel: 'C1', text: 'reply', thread_ts: second.ts! });
+    clock += 1000;
+    await client.chat.postMessage({ channel: 'C1', text: 'third' });
+
+    const all = await client.conversations.history({ channel: 'C1' });
+    expect(all.messages?.map((m) => m.text)).toEqual(['third', 'second', 'first']);
+    // Metadata only when asked for.
+    expect(all.messages?.[1]?.metadata).toBeUndefined();
+    const tagged = await client.conversations.history({ channel: 'C1', include_all_metadata: true });
+    expect(tagged.messages?.[1]?.metadata).toEqual(metadata);
+    // `oldest` and `latest` are exclusive unless `inclusive`.
+    const window = { channel: 'C1', oldest: first.ts!, latest: second.ts! };
+    expect((await client.conversations.history(window)).messages).toEqual([]);
+    const inclusive = await client.conversations.history({ ...window, inclusive: true });
+    expect(inclusive.messages?.map((m) => m.text)).toEqual(['second', 'first']);
+    const page = await client.conversations.history({ channel: 'C1', limit: 2 });
+    expect(page.messages?.map((m) => m.text)).toEqual(['third', 'second']);
+    expect(page.has_more).toBe(true);
+    const rest = await client.conversations.history({
+      channel: 'C1',
+      limit: 2,
+      cursor: page.response_metadata?.next_cursor,
+    });
+    expect(rest.messages?.map((m) => m.text)).toEqual(['first']);
+    expect(rest.has_more).toBe(false);
+
+    const thread = await client.conversations.replies({ channel: 'C1', ts: second.ts!, include_all_metadata: true });
+    expect(thread.messages?.map((m) => m.text)).toEqual(['second', 'reply']);
+    expect(thread.messages?.[0]?.metadata).toEqual(metadata);
+    expect(await errorOf(client.conversations.replies({ channel: 'C1', ts: '1.000000' }))).toBe('thread_not_found');
+    expect(await errorOf(client.conversations.history({ channel: 'C9' }))).toBe('channel_not_found');
+    expect(await errorOf(client.conversations.history({ channel: 'C1', oldest: 'soon' }))).toBe('invalid_ts_oldest');
+  });
+
   it('waitForCall resolves for earlier and later calls and times out otherwise', async () => {
     await client.auth.test();
     await expect(server.waitForCall((c) => c.method === 'auth.test')).resolves.toMatchObject({ status: 200 });
