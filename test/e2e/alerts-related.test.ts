@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, servicesYml, startHarness, USERS } from '../support/harness.js';
-import { startHttpTarget } from '../support/targets.js';
+import { startHealthTarget } from '../support/targets.js';
 
 /**
  * One outage of a service seen by two senders: Alertmanager's `ApiDown` (the demo's alert, in the shape of the
@@ -26,11 +26,7 @@ function apiDown(status: 'firing' | 'resolved', groupKey: string) {
 }
 
 async function outage(relate: string) {
-  let healthy = true;
-  const target = await startHttpTarget((_req, res) => {
-    res.statusCode = healthy ? 200 : 503;
-    res.end();
-  });
+  const target = await startHealthTarget();
   const h = await startHarness({
     env: { WEBHOOK_TOKEN: TOKEN },
     opsYml: `${servicesYml(`
@@ -53,9 +49,7 @@ alerts:${relate}
   return {
     h,
     send,
-    setHealthy: (value: boolean) => {
-      healthy = value;
-    },
+    setHealthy: target.setHealthy,
     /** Top-level messages about the outage, as a member sees the channel. */
     topLevel: () =>
       h.slack.state

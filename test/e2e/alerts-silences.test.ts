@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { advanceJobs } from '../support/clock.js';
 import { answerIn, CHANNEL, type Harness, servicesYml, startHarness, USERS } from '../support/harness.js';
-import { startHttpTarget } from '../support/targets.js';
+import { startHealthTarget } from '../support/targets.js';
 
 /**
  * Opsdeck's own check alerts are silenced in Opsdeck (Alertmanager does not know them): the Silence button keeps the
@@ -9,7 +9,6 @@ import { startHttpTarget } from '../support/targets.js';
  */
 const TOKEN = 'silences-webhook-token-0123456789';
 let h: Harness;
-let healthy = true;
 let offset = 0;
 /** The platform clock runs with real time, moved on by hand past the flap window and the silence. */
 const clock = {
@@ -17,13 +16,10 @@ const clock = {
     offset += ms;
   },
 };
-let target: Awaited<ReturnType<typeof startHttpTarget>>;
+let target: Awaited<ReturnType<typeof startHealthTarget>>;
 
 beforeAll(async () => {
-  target = await startHttpTarget((_req, res) => {
-    res.statusCode = healthy ? 200 : 503;
-    res.end();
-  });
+  target = await startHealthTarget();
   h = await startHarness({
     now: () => new Date(Date.now() + offset),
     env: { WEBHOOK_TOKEN: TOKEN },
@@ -93,7 +89,7 @@ describe('silencing a check alert in Opsdeck', () => {
   });
 
   it('stops its re-alerts, shows in /ops alerts, ends on its own through a delayed job, and is audited', async () => {
-    healthy = false;
+    target.setHealthy(false);
     const raised = await h.slack.waitForCall(
       (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('api/http failing'),
       15_000,
@@ -120,13 +116,13 @@ describe('silencing a check alert in Opsdeck', () => {
     expect(listed).toMatch(/api\/http failing.*firing, silenced by <@U0ALICE> until <!date\^/);
 
     // It passes, and past the flap window fails again: the group fires anew, quietly.
-    healthy = true;
+    target.setHealthy(true);
     await h.slack.waitForCall(
       (c) => c.method === 'chat.update' && c.params.ts === ts && String(c.params.text).startsWith('RESOLVED'),
       15_000,
     );
     clock.advance(11 * 60_000);
-    healthy = false;
+    target.setHealthy(false);
     await vi.waitFor(async () => {
       expect(await answerIn(h, USERS.bob, CHANNEL, 'alerts api')).toContain('1 open alert group');
     }, WAIT);
@@ -155,6 +151,6 @@ describe('silencing a check alert in Opsdeck', () => {
       expect.objectContaining({ actor: USERS.alice, action: 'alerts.silence', outcome: 'ok' }),
     );
     expect(await answerIn(h, USERS.bob, CHANNEL, 'alerts api')).not.toContain('Silenced in Opsdeck');
-    healthy = true;
+    target.setHealthy(true);
   });
 });

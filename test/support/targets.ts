@@ -27,3 +27,18 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** A service's health endpoint the test switches: 200 while healthy, 503 otherwise (healthy at first). */
+export async function startHealthTarget() {
+  let healthy = true;
+  const target = await startHttpTarget((_req, res) => {
+    res.statusCode = healthy ? 200 : 503;
+    res.end();
+  });
+  return {
+    ...target,
+    setHealthy(value: boolean) {
+      healthy = value;
+    },
+  };
+}
