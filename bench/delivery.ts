@@ -57,11 +57,25 @@ export function startWorker(env: Record<string, string>): Promise<ChildProcess> 
   });
 }
 
-export async function benchDelivery(redisUrl: string): Promise<DeliveryFigures> {
+export interface DeliveryLoad {
+  messages: number;
+  channels: number;
+  workers: number;
+  /** Slack's limits on the server (the delivery bench) or off (capacity: what Opsdeck itself can push). */
+  rateLimits: boolean;
+}
+
+export function benchDelivery(redisUrl: string): Promise<DeliveryFigures> {
+  return deliver(redisUrl, { messages: MESSAGES, channels: CHANNELS, workers: WORKERS, rateLimits: true });
+}
+
+/** Posts `load.messages` through the outbox over `load.channels`, delivered by `load.workers` worker processes. */
+export async function deliver(redisUrl: string, load: DeliveryLoad): Promise<DeliveryFigures> {
+  const { messages: MESSAGES, channels: CHANNELS, workers: WORKERS } = load;
   const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const channels = Array.from({ length: CHANNELS }, (_, i) => ({ id: `C0BENCH${i}`, name: `bench-${i}` }));
-  const slack = await createSlackServer({ botToken, signingSecret, channels });
+  const slack = await createSlackServer({ botToken, signingSecret, channels, rateLimits: load.rateLimits });
   const prefix = `benchdelivery${Date.now()}`;
   const env = {
     ...processEnv({ slackApiUrl: slack.apiUrl, botToken, signingSecret, redisUrl, redisPrefix: prefix }),
