@@ -18,7 +18,9 @@ async function listed(store: AlertStore, services: ListServices, service?: strin
         return { group, link: ref && messageLink(ref.channel, ref.ts) };
       }),
     );
-  const [open, silenced] = await Promise.all([store.open(), store.silenced(services.now().getTime())]);
+  // The clock is read before either read starts: were it to throw, the first read would be left rejecting unawaited.
+  const now = services.now().getTime();
+  const [open, silenced] = await Promise.all([store.open(), store.silenced(now)]);
   return { open: await withLinks(open), silenced: await withLinks(silenced) };
 }
 

@@ -71,6 +71,8 @@ describe('incident channel names', () => {
     // Each channel was made once. (A create whose answer was lost is sent again under the same name and adopted: that
     // is a retry, not a name, so the count of creates is not bounded here, only the names and the channels made.)
     expect(creates.filter((c) => (c.response as { ok?: boolean }).ok === true)).toHaveLength(TITLES.length);
-    expect(answered('conversations.list').length).toBeLessThanOrEqual(2);
+    // One look-up for the slug that was taken; a create sent again after a lost answer may look once more.
+    const resent = creates.length - new Set(creates.map((c) => c.params.name)).size;
+    expect(answered('conversations.list').length).toBeLessThanOrEqual(2 + resent);
   }, 120_000);
 });

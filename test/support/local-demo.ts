@@ -15,6 +15,8 @@ const EXAMPLE_EXPERIMENT = 'scripts/demo-slow-api.json';
 
 export interface LocalDemo {
   proc: OpsdeckProcess;
+  /** Stops `npm start` (SIGTERM) and starts it again on the same data and ports, as a person's restart does. */
+  restart(): Promise<void>;
   workspaceUrl: string;
   opsdeckUrl: string;
   demoServiceUrl: string;
@@ -52,11 +54,18 @@ export async function startLocalDemo(): Promise<LocalDemo> {
       .replaceAll(EXAMPLE_EXPERIMENT, experiment),
   );
   const prefix = uniquePrefix();
-  const proc = spawnOpsdeck(
-    { ...localModeEnv(prefix), OPS_CONFIG: opsYml, DEMO_SERVICE_PORT: String(demoPort) },
-    { entry: 'local' },
-  );
-  const ready = await proc.waitForLog((line) => typeof line.workspaceUrl === 'string');
+  // A fixed workspace port, so the page's URL survives a restart.
+  const env = {
+    ...localModeEnv(prefix),
+    OPS_CONFIG: opsYml,
+    DEMO_SERVICE_PORT: String(demoPort),
+    WORKSPACE_PORT: String(await freePort()),
+  };
+  const start = async () => {
+    const started = spawnOpsdeck(env, { entry: 'local' });
+    return { started, ready: await started.waitForLog((line) => typeof line.workspaceUrl === 'string') };
+  };
+  let { started: proc, ready } = await start();
   const workspaceUrl = ready.workspaceUrl as string;
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${workspaceUrl}${path}`, {
@@ -66,8 +75,15 @@ export async function startLocalDemo(): Promise<LocalDemo> {
     });
     return { status: res.status, body: await res.json() };
   };
-  return {
+  const demo: LocalDemo = {
     proc,
+    async restart() {
+      proc.child.kill('SIGTERM');
+      const exit = await proc.exited;
+      if (exit.code !== 0) throw new Error(`npm start exited ${exit.code ?? exit.signal} on SIGTERM`);
+      ({ started: proc, ready } = await start());
+      demo.proc = proc;
+    },
     workspaceUrl,
     opsdeckUrl: ready.opsdeckUrl as string,
     demoServiceUrl: ready.demoServiceUrl as string,
@@ -88,6 +104,7 @@ export async function startLocalDemo(): Promise<LocalDemo> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return demo;
 }
 
 /** Waits until a message of `channelId` whose text matches `pattern` is on the page of `userId`, and returns it. */

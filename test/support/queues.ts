@@ -64,10 +64,14 @@ export async function finished(queue: Queue, events: QueueEvents, jobId: string)
     // Per-job events are emitted under `<event>:<jobId>` (QueueEvents' typed listener list does not name them).
     const emitter = events as unknown as NodeJS.EventEmitter;
     emitter.on(`completed:${jobId}`, onCompleted).on(`failed:${jobId}`, onFailed);
-    queue.getJob(jobId).then(async (job) => {
-      const state = await job?.getState();
-      if (state === 'completed') settle(() => resolve(job!.returnvalue));
-      else if (state === 'failed') settle(() => reject(new Error(job!.failedReason)));
-    }, reject);
+    // Its failure (the queue closed as the test ended) settles this promise too, never an unhandled rejection.
+    queue
+      .getJob(jobId)
+      .then(async (job) => {
+        const state = await job?.getState();
+        if (state === 'completed') settle(() => resolve(job!.returnvalue));
+        else if (state === 'failed') settle(() => reject(new Error(job!.failedReason)));
+      })
+      .catch(reject);
   });
 }
