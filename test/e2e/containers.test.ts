@@ -226,26 +226,18 @@ describe.runIf(CONTAINER_TESTS)('docker-compose.yml: Redis, 2 bots and 3 workers
       },
       { timeout: 30_000, interval: 50 },
     );
-    // The requester's own click is refused; then bob clicks Approve twice, the proxy sending each click to the
-    // other bot: the deploy runs once.
-    await slack.sendBlockAction({
-      userId: USERS.lead,
-      channelId: CHANNEL,
-      messageTs: request.ts,
-      actionId: 'deploy_approve',
-    });
-    await slack.sendBlockAction({
-      userId: USERS.bob,
-      channelId: CHANNEL,
-      messageTs: request.ts,
-      actionId: 'deploy_approve',
-    });
-    await slack.sendBlockAction({
-      userId: USERS.bob,
-      channelId: CHANNEL,
-      messageTs: request.ts,
-      actionId: 'deploy_approve',
-    });
+    // The requester's own click is refused (awaited: the refusal is answered from a worker, and a click handled after
+    // bob's approval would find the request already approved); then bob clicks Approve twice, the proxy sending each
+    // click to the other bot: the deploy runs once.
+    const click = (userId: string) =>
+      slack.sendBlockAction({ userId, channelId: CHANNEL, messageTs: request.ts, actionId: 'deploy_approve' });
+    await click(USERS.lead);
+    await slack.waitForCall(
+      (c) => c.method === 'response_url' && /cannot approve your own/.test(String(c.params.text)),
+      30_000,
+    );
+    await click(USERS.bob);
+    await click(USERS.bob);
     const done = await vi.waitFor(
       () => {
         const [found] = topLevel(CHANNEL, /api 1\.4\.2/);
@@ -263,10 +255,6 @@ describe.runIf(CONTAINER_TESTS)('docker-compose.yml: Redis, 2 bots and 3 workers
       ).toHaveLength(1),
     );
     expect(topLevel(CHANNEL, /api 1\.4\.2/)).toHaveLength(1);
-    await slack.waitForCall(
-      (c) => c.method === 'response_url' && /cannot approve your own/.test(String(c.params.text)),
-      30_000,
-    );
   }, 120_000);
 
   it('posts one message for an alert group delivered to both bots', async () => {
