@@ -79,6 +79,26 @@ export function createMetrics(
         }
       },
     }),
+    ...slackMetrics(registry),
+    httpRequests: new Counter({
+      name: 'opsdeck_http_requests_total',
+      help: 'Requests to capability routes (webhooks included), by declared route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'opsdeck_http_request_duration_seconds',
+      help: 'Time to answer a capability route, by declared route pattern and method',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+
+/** What Opsdeck asks of Slack: every call, the writes given up, and how long a write takes to reach Slack. */
+function slackMetrics(registry: Registry) {
+  return {
     slackCalls: new Counter({
       name: 'opsdeck_slack_api_calls_total',
       help: 'Calls to Slack (Web API methods and response_url), by method and outcome',
@@ -96,19 +116,6 @@ export function createMetrics(
       help: 'From a write being asked of the outbox to Slack taking it, by method (an edit covered by a later one: until that one was taken)',
       labelNames: ['method'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-      registers: [registry],
-    }),
-    httpRequests: new Counter({
-      name: 'opsdeck_http_requests_total',
-      help: 'Requests to capability routes (webhooks included), by declared route pattern, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'opsdeck_http_request_duration_seconds',
-      help: 'Time to answer a capability route, by declared route pattern and method',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
   };

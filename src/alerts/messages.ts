@@ -174,30 +174,40 @@ export function groupMessage(
     status.push(md`:no_bell: Silenced by ${mention(group.silence.userId)} until ${date(group.silence.until)}`);
   blocks.push(context(...status));
 
+  const buttons = groupButtons(group, options);
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
+  return message(text, blocks);
+}
+
+/** The buttons under a group's message: what a person may do about it now. */
+function groupButtons(
+  group: AlertGroup,
+  options: { canSilence: boolean; canDeclare?: boolean; runbook?: string },
+): Record<string, unknown>[] {
   const buttons: Record<string, unknown>[] = [];
+  const firing = group.state === 'firing';
   const value = buttonValue(group);
-  if (firingNow && !group.acknowledged) {
+  if (firing && !group.acknowledged) {
     buttons.push(button(ACK_ACTION, 'Acknowledge', value, 'primary'));
   }
   // Alertmanager's groups are silenced in it (when ops.yml names it); every other group here.
   if (silencedHere(group) || options.canSilence) {
     if (group.silence) {
       buttons.push(button(UNSILENCE_ACTION, 'Unsilence', value));
-    } else if (firingNow) {
+    } else if (firing) {
       for (const hours of SILENCE_HOURS) {
         buttons.push(button(`alerts_silence_${hours}h`, `Silence ${hours}h`, value));
       }
     }
   }
   // Only with an `incidents:` section in ops.yml: declaring is then part of how this team works.
-  if (options.canDeclare && firingNow) {
+  if (options.canDeclare && firing) {
     buttons.push(button(DECLARE_INCIDENT_ACTION, 'Declare incident', value, 'danger'));
   }
-  if (options.runbook && firingNow) {
+  if (options.runbook && firing) {
     buttons.push(button(RUN_RUNBOOK_ACTION, truncate(`Run ${options.runbook}`, 75), value));
   }
-  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `alerts-${group.id}`, elements: buttons });
-  return message(text, blocks);
+  return buttons;
 }
 
 /**

@@ -258,6 +258,7 @@ const EnvSchema = z.object({
 });
 
 type EnvName = keyof typeof EnvSchema.shape;
+type ParsedEnv = z.output<typeof EnvSchema>;
 const NAMES = Object.keys(EnvSchema.shape) as EnvName[];
 
 /**
@@ -279,53 +280,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
   }
 
-  const { SLACK_BOT_TOKEN: bot, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: app } = input;
-  if (bot && !secret && !app) {
-    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
-  }
-  if (!bot && (secret || app)) {
-    const given = [secret && 'SLACK_SIGNING_SECRET', app && 'SLACK_APP_TOKEN'].filter(Boolean).join(' and ');
-    problems.push(`SLACK_BOT_TOKEN: required with ${given} (or unset them to use the local workspace)`);
-  }
-
-  if (input.REDIS_SENTINELS && input.REDIS_CLUSTER_NODES) {
-    problems.push('REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both');
-  }
-  if (input.REDIS_SENTINELS && !input.REDIS_SENTINEL_NAME) {
-    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the Sentinels monitor the primary by)');
-  }
-  if (!input.REDIS_SENTINELS && (input.REDIS_SENTINEL_NAME || input.REDIS_SENTINEL_PASSWORD)) {
-    problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME / REDIS_SENTINEL_PASSWORD');
-  }
+  problems.push(...pairingProblems(input));
 
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const v = parsed.data;
-  const topology: RedisTopology = v.REDIS_SENTINELS
-    ? {
-        kind: 'sentinel',
-        sentinels: v.REDIS_SENTINELS,
-        name: v.REDIS_SENTINEL_NAME!,
-        ...(v.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: v.REDIS_SENTINEL_PASSWORD }),
-      }
-    : v.REDIS_CLUSTER_NODES
-      ? { kind: 'cluster', nodes: v.REDIS_CLUSTER_NODES }
-      : { kind: 'standalone' };
-
-  let slack: SlackEnv;
-  const apiUrl = v.SLACK_API_URL === undefined ? {} : { apiUrl: v.SLACK_API_URL };
-  if (v.SLACK_BOT_TOKEN && v.SLACK_APP_TOKEN) {
-    slack = {
-      mode: 'socket',
-      botToken: v.SLACK_BOT_TOKEN,
-      appToken: v.SLACK_APP_TOKEN,
-      ...(v.SLACK_SIGNING_SECRET === undefined ? {} : { signingSecret: v.SLACK_SIGNING_SECRET }),
-      ...apiUrl,
-    };
-  } else if (v.SLACK_BOT_TOKEN && v.SLACK_SIGNING_SECRET) {
-    slack = { mode: 'http', botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, ...apiUrl };
-  } else {
-    slack = { mode: 'local', ...apiUrl };
-  }
+  const topology = redisTopology(v);
+  const slack = slackEnv(v);
 
   return deepFreeze({
     slack,
@@ -357,6 +317,62 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     },
     workspace: { port: v.WORKSPACE_PORT, demoServicePort: v.DEMO_SERVICE_PORT },
   });
+}
+
+/** Variables that only make sense together: each problem a line, as the schema's own. */
+function pairingProblems(input: Partial<Record<EnvName, string>>): string[] {
+  const problems: string[] = [];
+  const { SLACK_BOT_TOKEN: bot, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: app } = input;
+  if (bot && !secret && !app) {
+    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (!bot && (secret || app)) {
+    const given = [secret && 'SLACK_SIGNING_SECRET', app && 'SLACK_APP_TOKEN'].filter(Boolean).join(' and ');
+    problems.push(`SLACK_BOT_TOKEN: required with ${given} (or unset them to use the local workspace)`);
+  }
+
+  if (input.REDIS_SENTINELS && input.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both');
+  }
+  if (input.REDIS_SENTINELS && !input.REDIS_SENTINEL_NAME) {
+    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the name the Sentinels monitor the primary by)');
+  }
+  if (!input.REDIS_SENTINELS && (input.REDIS_SENTINEL_NAME || input.REDIS_SENTINEL_PASSWORD)) {
+    problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME / REDIS_SENTINEL_PASSWORD');
+  }
+  return problems;
+}
+
+/** Which Redis: through Sentinel, a Cluster, or one server at REDIS_URL. */
+function redisTopology(v: ParsedEnv): RedisTopology {
+  return v.REDIS_SENTINELS
+    ? {
+        kind: 'sentinel',
+        sentinels: v.REDIS_SENTINELS,
+        name: v.REDIS_SENTINEL_NAME!,
+        ...(v.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: v.REDIS_SENTINEL_PASSWORD }),
+      }
+    : v.REDIS_CLUSTER_NODES
+      ? { kind: 'cluster', nodes: v.REDIS_CLUSTER_NODES }
+      : { kind: 'standalone' };
+}
+
+/** How Opsdeck reaches Slack: Socket Mode with an app token, HTTP with a signing secret, else the local workspace. */
+function slackEnv(v: ParsedEnv): SlackEnv {
+  const apiUrl = v.SLACK_API_URL === undefined ? {} : { apiUrl: v.SLACK_API_URL };
+  if (v.SLACK_BOT_TOKEN && v.SLACK_APP_TOKEN) {
+    return {
+      mode: 'socket',
+      botToken: v.SLACK_BOT_TOKEN,
+      appToken: v.SLACK_APP_TOKEN,
+      ...(v.SLACK_SIGNING_SECRET === undefined ? {} : { signingSecret: v.SLACK_SIGNING_SECRET }),
+      ...apiUrl,
+    };
+  } else if (v.SLACK_BOT_TOKEN && v.SLACK_SIGNING_SECRET) {
+    return { mode: 'http', botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, ...apiUrl };
+  } else {
+    return { mode: 'local', ...apiUrl };
+  }
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -97,21 +97,7 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
       return { ok: stored.ok };
     },
-    // Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it.
-    schedules: () =>
-      Object.entries(catalog.services).flatMap(([service, definition]) =>
-        Object.entries(definition.checks).flatMap(([check, config]) =>
-          config.interval === undefined
-            ? []
-            : [
-                {
-                  id: `check-${service}-${check}`,
-                  everyMs: config.interval,
-                  data: { service, check, scheduled: true },
-                },
-              ],
-        ),
-      ),
+    schedules: () => checkSchedules(catalog),
   };
 
   /**
@@ -141,6 +127,23 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
     // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
     await store.setAlertState(data.service, data.check, next.state);
   }
+}
+
+/** Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it. */
+function checkSchedules(catalog: Deps['catalog']) {
+  return Object.entries(catalog.services).flatMap(([service, definition]) =>
+    Object.entries(definition.checks).flatMap(([check, config]) =>
+      config.interval === undefined
+        ? []
+        : [
+            {
+              id: `check-${service}-${check}`,
+              everyMs: config.interval,
+              data: { service, check, scheduled: true },
+            },
+          ],
+    ),
+  );
 }
 
 /** A scheduled check's raise or resolve, for the alerts pipeline: the alert starts at the first failure. */
