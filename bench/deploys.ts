@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deployRatios } from './guard.js';
-import { runWhenMain, startBenchOpsdeck, waitFor } from './standalone.js';
+import { percentile, runWhenMain, startBenchOpsdeck, waitFor } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
@@ -28,11 +28,6 @@ export interface DeployFigures {
   idleAck: { p50: number; p99: number };
   busyAck: { p50: number; p99: number; count: number };
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
   const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;

@@ -20,7 +20,7 @@ import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
 import { runbookRatios } from './guard.js';
-import { processEnv, runWhenMain, startSlowTarget, stopAll, waitFor } from './standalone.js';
+import { percentile, processEnv, runWhenMain, startSlowTarget, stopAll, waitFor } from './standalone.js';
 
 const RUNS = Number(process.env.BENCH_RUNBOOKS ?? 100);
 const CONCURRENCY = 8;
@@ -40,11 +40,6 @@ export interface RunbookFigures {
   acks: number;
   ackP99Ms: number;
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 /** Spawn to exit of `true`, as the process runner starts a step (median of 20 in a row). */
 async function timeTrue(): Promise<number> {

@@ -122,3 +122,9 @@ export async function stopAll(children: readonly ChildProcess[]): Promise<void> 
     await new Promise((resolve) => child.once('exit', resolve));
   }
 }
+
+/** The p-th percentile of `values` (nearest rank); 0 for none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
-import { type LocalDemo, pageMessage, startLocalDemo } from '../support/local-demo.js';
+import { BROWSER_TESTS, openChannelAs } from '../support/browser.js';
+import { type LocalDemo, pageMessage, startLocalDemoPage } from '../support/local-demo.js';
 
 /**
  * The demo runbook of the local workspace (issue #19 item 7) in a real (headless) Chromium, on ops.example.yml as
@@ -16,20 +16,16 @@ const BOB = 'U0BOB';
 const STEPS = ['approval', 'announce', 'restart', 'settle', 'verify'] as const;
 const STATES = ['waiting for approval', 'waiting', 'running', 'done', 'failed', 'skipped'];
 
+let session: Awaited<ReturnType<typeof startLocalDemoPage>> | undefined;
 let demo: LocalDemo;
-let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
 
 beforeAll(async () => {
-  demo = await startLocalDemo();
-  browser = await launchPage(WAIT_MS, { viewport: { width: 1440, height: 900 } });
-  page = browser.page;
+  session = await startLocalDemoPage(WAIT_MS);
+  ({ demo, page } = session);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+afterAll(() => session?.close());
 
 const progress = () => page.locator('#messages article.msg', { hasText: /Runbook restart-api on api #\d+/ });
 

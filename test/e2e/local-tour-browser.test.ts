@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_TESTS, launchPage, openChannelAs } from '../support/browser.js';
-import { type LocalDemo, startLocalDemo } from '../support/local-demo.js';
+import { BROWSER_TESTS, openChannelAs } from '../support/browser.js';
+import { type LocalDemo, startLocalDemoPage } from '../support/local-demo.js';
 
 /**
  * The README's "Ten-minute tour", as a newcomer follows it in the local workspace page (issue #20): status, an alert,
@@ -17,20 +17,16 @@ const CAROL = 'U0CAROL';
 const DANA = 'U0DANA';
 const BOB = 'U0BOB';
 
+let session: Awaited<ReturnType<typeof startLocalDemoPage>> | undefined;
 let demo: LocalDemo;
-let browser: Awaited<ReturnType<typeof launchPage>>;
 let page: Page;
 
 beforeAll(async () => {
-  demo = await startLocalDemo();
-  browser = await launchPage(WAIT_MS, { viewport: { width: 1440, height: 900 } });
-  page = browser.page;
+  session = await startLocalDemoPage(WAIT_MS);
+  ({ demo, page } = session);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+afterAll(() => session?.close());
 
 const message = (text: string | RegExp) => page.locator('#messages article.msg', { hasText: text });
 

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { expect, vi } from 'vitest';
 import { freePort } from '../../src/workspace/local/private-redis.js';
 import type { UiMessage } from '../../src/workspace/page/snapshot.js';
+import { launchPage } from './browser.js';
 import { localModeEnv, type OpsdeckProcess, spawnOpsdeck } from './process.js';
 import { deletePrefix, redisClient, uniquePrefix } from './redis.js';
 import { repoRoot } from './repo.js';
@@ -123,4 +125,23 @@ export function pageMessage(
     },
     { timeout, interval: 100 },
   );
+}
+
+/** The local demo and a Chromium page to watch it in, for a browser test's beforeAll; close() ends both. */
+export async function startLocalDemoPage(
+  waitMs: number,
+): Promise<{ demo: LocalDemo; page: Page; close(): Promise<void> }> {
+  const demo = await startLocalDemo();
+  const browser = await launchPage(waitMs, { viewport: { width: 1440, height: 900 } }).catch(async (error) => {
+    await demo.close();
+    throw error;
+  });
+  return {
+    demo,
+    page: browser.page,
+    async close() {
+      await browser.close();
+      await demo.close();
+    },
+  };
 }
