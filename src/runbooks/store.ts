@@ -80,6 +80,14 @@ export class RunStore {
   }
 
   /**
+   * Forgets a start marker this caller just set for a step it then did not start (the run changed in between): the
+   * job that runs that step later must find it unstarted.
+   */
+  async unmarkStarted(id: string, index: number, attempt: number): Promise<void> {
+    await this.redis.del(this.key('started', id, String(index), String(attempt)));
+  }
+
+  /**
    * The run id of `name` (an alert group's firing): a new one the first time, the same one after — so a rerun of
    * whatever claimed it (a worker killed halfway through starting the run) finishes starting that run, not another.
    */
