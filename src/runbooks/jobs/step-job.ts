@@ -12,6 +12,8 @@ import { type StepJob, stepQueue } from './step-queue.js';
 /** How often a running step looks for a Cancel click, and at most how often its output reply is edited. */
 const CANCEL_POLL_MS = 500;
 const OUTPUT_EVERY_MS = 1000;
+/** At most how often a job redraws its run's progress message while its steps go by (see Redraws). */
+const REDRAW_EVERY_MS = 1000;
 const OUTPUT_TAIL_CHARS = 2800;
 
 /** The outbox key of a step attempt's output reply. */
@@ -114,15 +116,77 @@ async function processStep(env: StepEnv, data: StepJob) {
   }
   let current = data;
   let running = (await store.change(run.id, (r) => startStep(r, data.index, now())))!;
-  await desk.refresh(run.id, running);
-  for (;;) {
-    const result = await runWatched(env, running, current);
-    const next = await nextInChain(env, running, current, result);
-    if (!next) return finishStep(env, running, current, result);
-    observe(desk, next.run, current);
-    await desk.refresh(run.id, next.run);
-    running = next.run;
-    current = next.job;
+  // A run's first step: the progress message was just posted, all steps pending.
+  const redraws = new Redraws(desk, run.id, now, isFirst(running, data.index) ? running.createdAt : undefined);
+  try {
+    await redraws.show(running);
+    for (;;) {
+      const result = await runWatched(env, running, current);
+      const next = await nextInChain(env, running, current, result);
+      if (!next) {
+        await redraws.stop();
+        return await finishStep(env, running, current, result);
+      }
+      observe(desk, next.run, current);
+      await redraws.show(next.run);
+      running = next.run;
+      current = next.job;
+    }
+  } finally {
+    await redraws.stop();
+  }
+}
+
+/** Whether step `index` is the first of the run to start (nothing before it was run or decided). */
+function isFirst(run: Run, index: number): boolean {
+  return run.state.slice(0, index).every((s) => s.status === 'pending' || s.status === 'unused');
+}
+
+/**
+ * A job's redraws of its run's progress message while its steps go by: at once when the last one was a second ago or
+ * more, else once that second is up (from what is stored then), so quick steps redraw the message about once a
+ * second rather than at every step — each redraw is a write, an enqueue and a delivery job, and Slack lets one
+ * message change about once a second anyway. The run's end is redrawn by whoever ends it, after `stop`.
+ */
+class Redraws {
+  private timer?: NodeJS.Timeout;
+  private drawing = Promise.resolve();
+
+  constructor(
+    private readonly desk: RunDesk,
+    private readonly runId: string,
+    private readonly now: () => number,
+    private last = Number.NEGATIVE_INFINITY,
+  ) {}
+
+  /** Shows `run`, as just written, now or within the second. */
+  show(run: Run): Promise<void> {
+    const wait = this.last + REDRAW_EVERY_MS - this.now();
+    if (wait <= 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.last = this.now();
+      return this.queue(() => this.desk.refresh(this.runId, run));
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.last = this.now();
+      // Read again: a Cancel click may have changed the run since `run` was written.
+      this.queue(() => this.desk.refresh(this.runId)).catch(() => {});
+    }, wait);
+    return Promise.resolve();
+  }
+
+  /** Drops a redraw not yet due and waits for one under way, so none lands after the run's last redraw. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.drawing.catch(() => {});
+  }
+
+  private queue(draw: () => Promise<void>): Promise<void> {
+    this.drawing = this.drawing.catch(() => {}).then(draw);
+    return this.drawing;
   }
 }
 
