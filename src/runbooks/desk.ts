@@ -178,7 +178,8 @@ export class RunDesk {
     if (run.lock) await this.store.release(run.lock, run.id);
     if (run.kind === 'experiment') this.metrics.experiments.inc({ experiment: run.name, outcome: run.outcome! });
     else this.metrics.runs.inc({ runbook: run.name, outcome: run.status });
-    await this.refresh(run.id);
+    // As written: nothing changes a run once it is over.
+    await this.refresh(run.id, run);
   }
 
   /**

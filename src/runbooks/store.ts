@@ -51,8 +51,9 @@ export class RunStore {
     return this.records.change(id, (run) => (run ? change(run) : undefined));
   }
 
+  /** Records a new run; one already recorded under its id stays as it is. */
   async create(run: Run): Promise<void> {
-    await this.records.change(run.id, (existing) => existing ?? run);
+    await this.records.create(run.id, run);
   }
 
   /** Runs not yet over, oldest first. */
