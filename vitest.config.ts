@@ -12,6 +12,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: process.env.SENTINEL_TESTS ? configDefaults.exclude : [...configDefaults.exclude, SENTINEL_TEST],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/waits.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -14,10 +14,10 @@ import { roundRobin } from './proxy.js';
  */
 export interface ManyProcesses {
   h: Harness;
-  /** The proxy in front of both bots: Slack's requests and webhooks go here. */
-  proxyUrl: string;
-  /** How many requests the proxy sent to each bot (by origin). */
-  served: Map<string, number>;
+  /** The proxy in front of both bots (Slack's requests and webhooks go to its url) and what it sent each bot. */
+  proxy: Awaited<ReturnType<typeof roundRobin>>;
+  /** Each bot's own URL, for a request that must land on one of them. */
+  bots: string[];
   close(): Promise<void>;
 }
 
@@ -41,16 +41,16 @@ export async function startManyProcesses(options: {
   };
   try {
     const env = { ...h.env, WEBHOOK_TOKEN: FLOWS_WEBHOOK_TOKEN };
-    const bots = ['bot-a', 'bot-b'].map((id) =>
+    const botProcesses = ['bot-a', 'bot-b'].map((id) =>
       spawnOpsdeck({ ...env, ROLE: 'bot', WORKER_ID: id, LOG_LEVEL: 'info', OPS_CONFIG: opsPath }),
     );
-    processes.push(...bots);
-    const started = await Promise.all(bots.map((b) => b.waitForLog((line) => line.msg === 'opsdeck started')));
+    processes.push(...botProcesses);
+    const started = await Promise.all(botProcesses.map((b) => b.waitForLog((line) => line.msg === 'opsdeck started')));
     processes.push(...(await spawnWorkers(env, options.workers, opsPath)));
-    const urls = started.map((line) => String(line.url));
-    proxy = await roundRobin(() => urls);
+    const bots = started.map((line) => String(line.url));
+    proxy = await roundRobin(() => bots);
     h.slack.setRequestUrl(`${proxy.url}/slack/events`);
-    return { h, proxyUrl: proxy.url, served: proxy.served, close };
+    return { h, proxy, bots, close };
   } catch (error) {
     await close();
     throw error;
@@ -75,11 +75,11 @@ export async function expectFlowsOnceEach(m: ManyProcesses, dir: string, version
   expect(audit.filter((e) => e.action === 'deploys.approve' && e.outcome === 'ok')).toHaveLength(1);
   expect(audit.filter((e) => e.action === 'deploys.deploy' && e.outcome === 'ok')).toHaveLength(1);
 
-  await alertOnce(h, m.proxyUrl, 'High CPU Temperature');
+  await alertOnce(h, m.proxy.url, 'High CPU Temperature');
   expect(postsAbout(h, 'High CPU Temperature')).toBe(1);
 
   await checkAlerted(h);
   expect(postsAbout(h, 'api/http failing')).toBe(1);
   // Both bots took requests (the proxy alternates), so "once" held across processes.
-  expect([...m.served.values()].filter((n) => n > 0)).toHaveLength(2);
+  expect([...m.proxy.served.values()].filter((n) => n > 0)).toHaveLength(2);
 }
