@@ -71,7 +71,9 @@ describe('behind Redis Sentinel', () => {
     timeout: 90_000,
   }, async () => {
     // A failover that goes wrong shows only as a timeout here: the bot's own account of it is what explains it.
-    onTestFailed(() => console.error(`the bot's log:\n${h.logs.join('')}`));
+    onTestFailed(() => {
+      process.stderr.write(`the bot's log:\n${h.logs.join('')}`);
+    });
     const id = await deployWithApproval(h, '1.0.0');
     expect(await ping()).toContain('Pong from worker');
     const before = await h.opsdeck.audit.latest(100);
