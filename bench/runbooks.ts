@@ -147,12 +147,14 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
     // Every run is in the index by now (each `/ops run` answered after recording its run).
     const open = keys.capability('runbooks', 'open');
     let polls = 0;
-    await waitFor('runbooks', async () => (polls++, (await redis.zcard(open)) === 0 ? true : undefined));
+    await waitFor('runbooks', async () => {
+      polls++;
+      return (await redis.zcard(open)) === 0 ? true : undefined;
+    });
     const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
     const runs = (await redis.mget(ids)).map(
       (raw) =>
-        (JSON.parse(raw!) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } })
-          .run,
+        (JSON.parse(raw!) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } }).run,
     );
     const [workerCpu, botCpu] = [cpuSeconds(worker.pid) - cpuBefore[0], cpuSeconds(bot.pid) - cpuBefore[1]];
     const commandsAfter = await commandCounts(redis);
