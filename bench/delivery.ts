@@ -40,8 +40,8 @@ export interface DeliveryFigures {
 }
 
 /** Starts a worker process and resolves once it logged that it started. */
-export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = fork('dist/main.js', [], { execArgv: [], env: { ...process.env, ...env }, stdio: 'pipe' });
+export function startWorker(env: Record<string, string>, execArgv: string[] = []): Promise<ChildProcess> {
+  const child = fork('dist/main.js', [], { execArgv, env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
