@@ -1,14 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { answer, deployLog, deployMessage, idOf } from '../support/deploys.js';
+import { answer } from '../support/deploys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.js';
-import { alertOnce, checkAlerted, FLOWS_WEBHOOK_TOKEN, flowsOpsYml, postsAbout } from '../support/flows.js';
-import { CHANNEL, type Harness, startHarness, USERS, waitForMessage } from '../support/harness.js';
-import { type OpsdeckProcess, spawnOpsdeck, spawnWorkers, stopWorkers } from '../support/process.js';
-import { roundRobin } from '../support/proxy.js';
+import { FLOWS_WEBHOOK_TOKEN, flowsOpsYml, postsAbout } from '../support/flows.js';
+import { CHANNEL, type Harness, USERS, waitForMessage } from '../support/harness.js';
+import { expectFlowsOnceEach, type ManyProcesses, startManyProcesses } from '../support/many-processes.js';
 import { redisUrl } from '../support/redis.js';
 import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbooks.js';
 import { startHttpTarget } from '../support/targets.js';
@@ -18,15 +17,15 @@ import { startHttpTarget } from '../support/targets.js';
  * requests) and three worker processes on one Redis. Every flow happens once whichever process takes each part, and
  * together they never post faster than Slack allows.
  */
+let m: ManyProcesses;
 let h: Harness;
 let dir: string;
-let proxy: Awaited<ReturnType<typeof roundRobin>>;
+let proxy: ManyProcesses['proxy'];
 let pd: FakePagerDuty;
 let checkHits = 0;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 /** Each bot's own URL, for a request that must land on one of them. */
 let bots: string[] = [];
-const processes: OpsdeckProcess[] = [];
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000022';
 
 /** The flows' ops.yml, plus a runbook with an approval between its steps and incidents that escalate and page. */
@@ -60,27 +59,17 @@ beforeAll(async () => {
     res.end();
   });
   pd = await startFakePagerDuty();
-  const ops = opsYml();
-  const opsPath = join(dir, 'ops.yml');
-  writeFileSync(opsPath, ops);
-  // The harness's own process only hosts the Slack-compatible server here: no request reaches it.
-  h = await startHarness({ env: { ROLE: 'bot', PAGERDUTY_ROUTING_KEY: ROUTING_KEY }, opsYml: ops });
-  const env = { ...h.env, WEBHOOK_TOKEN: FLOWS_WEBHOOK_TOKEN };
-  const botProcesses = ['bot-a', 'bot-b'].map((id) =>
-    spawnOpsdeck({ ...env, ROLE: 'bot', WORKER_ID: id, LOG_LEVEL: 'info', OPS_CONFIG: opsPath }),
-  );
-  processes.push(...botProcesses);
-  const started = await Promise.all(botProcesses.map((b) => b.waitForLog((line) => line.msg === 'opsdeck started')));
-  bots = started.map((line) => String(line.url));
-  processes.push(...(await spawnWorkers(env, ['worker-1', 'worker-2', 'worker-3'], opsPath)));
-  proxy = await roundRobin(() => bots);
-  throughProxy();
+  m = await startManyProcesses({
+    opsYml: opsYml(),
+    dir,
+    workers: ['worker-1', 'worker-2', 'worker-3'],
+    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY },
+  });
+  ({ h, proxy, bots } = m);
 }, 120_000);
 
 afterAll(async () => {
-  await stopWorkers(processes);
-  await proxy?.close();
-  await h?.close();
+  await m?.close();
   await target?.close();
   await pd?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -95,25 +84,9 @@ describe('two bots and three workers on one Redis', () => {
   it('run each deploy once, count an approval clicked on either bot once, post each alert group once and each check once per interval', {
     timeout: 60_000,
   }, async () => {
-    // The request lands on one bot; Bob's Approve, clicked twice, reaches both.
-    const id = idOf(await answer(h, USERS.alice, 'deploy web 3.1.4 to production'));
-    const request = await deployMessage(h, id, 'awaiting-approval');
-    const approve = { userId: USERS.bob, channelId: CHANNEL, messageTs: request.ts, actionId: 'deploy_approve' };
-    const clicks = await Promise.all([h.slack.sendBlockAction(approve), h.slack.sendBlockAction(approve)]);
-    expect(clicks.map((c) => c.status)).toEqual([200, 200]);
-    await deployMessage(h, id, 'succeeded');
-    expect(deployLog(dir).filter((line) => line === 'web 3.1.4 production')).toHaveLength(1);
-    const audit = await h.opsdeck.audit.latest(100);
-    expect(audit.filter((e) => e.action === 'deploys.approve' && e.outcome === 'ok')).toHaveLength(1);
-    expect(audit.filter((e) => e.action === 'deploys.deploy' && e.outcome === 'ok')).toHaveLength(1);
+    await expectFlowsOnceEach(m, dir, '3.1.4');
 
-    // An Alertmanager HA pair's two deliveries, one through each bot: one message.
-    await alertOnce(h, proxy.url, 'High CPU Temperature');
-    expect(postsAbout(h, 'High CPU Temperature')).toBe(1);
-
-    // The check every second, with three workers: one alert, and never more runs than the scheduler's iterations.
-    await checkAlerted(h);
-    expect(postsAbout(h, 'api/http failing')).toBe(1);
+    // The check every second, with three workers: never more runs than the scheduler's iterations.
     const hits = checkHits;
     const queue = new Queue('status-check', { connection: { url: redisUrl() }, prefix: `${h.prefix}:q` });
     try {
