@@ -98,9 +98,7 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
   };
   // As deployed (docker-compose.yml): a bot process answers Slack, a worker process runs the checks.
   const bot = await startWorker({ ...env, ROLE: 'bot' });
-  // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) reach the worker alone: where its time goes.
-  const workerArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const worker = await startWorker({ ...env, ROLE: 'worker', PORT: '0', WORKER_ID: 'bench-worker' }, workerArgs);
+  const worker = await startWorker({ ...env, ROLE: 'worker', PORT: '0', WORKER_ID: 'bench-worker' });
   slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
   try {
     const complete = new Promise<number>((resolve) => {
