@@ -39,9 +39,13 @@ export interface DeliveryFigures {
   rateLimited: number;
 }
 
-/** Starts a worker process and resolves once it logged that it started. */
+/**
+ * Starts a worker process and resolves once it logged that it started. BENCH_NODE_ARGS (space-separated) go to its
+ * node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a bench's processes spend their time.
+ */
 export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = fork('dist/main.js', [], { execArgv: [], env: { ...process.env, ...env }, stdio: 'pipe' });
+  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = fork('dist/main.js', [], { execArgv, env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));

@@ -48,7 +48,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
       stalledInterval: options.lockMs,
       // A rerunnable job may be caught by a crash more than once (kill -9 during a retry): recover it a few times.
       // A job that must never run twice is recovered once too, but only to be reported as interrupted (processorOf).
-      maxStalledCount: queue.onStall === 'rerun' ? 3 : 1,
+      maxStalledCount: queue.onStall === 'rerun' ? (queue.maxStalls ?? 3) : 1,
     });
     worker.on('error', (err) => log.warn({ queue: queue.name, err: { message: err.message } }, 'worker error'));
     worker.on('failed', (job, err) =>

@@ -25,6 +25,12 @@ export interface QueueDef<T = unknown> {
    * - `interrupt`: it must never run twice (a deploy step): the job fails as interrupted and `onInterrupted` reports it.
    */
   onStall: 'rerun' | 'interrupt';
+  /**
+   * For `rerun`: how many stalls one job survives before it fails for good; default 3. Low by default because a job
+   * that itself kills its worker (a poison job) takes every job beside it down with it each time it is rerun; a queue
+   * whose jobs cannot do that, and which a crash is likely to catch, may allow more.
+   */
+  maxStalls?: number;
   /** How long a job id is remembered after it was first enqueued; default one day. */
   dedupeTtlSeconds?: number;
 }

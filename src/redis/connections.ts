@@ -97,8 +97,11 @@ export function connectRedis(where: string | RedisTarget, keys: RedisKeys, logge
           sentinelPassword: topology.sentinelPassword,
           // Sentinels speak TLS when the primary does; ioredis asks for both to be said.
           enableTLSForSentinelMode: auth.tls !== undefined,
-          // Subscribes to the Sentinels' +switch-master, so a failover is followed at once rather than on the next error.
-          failoverDetector: true,
+          // No failoverDetector (ioredis' +switch-master subscription): when the announcement arrives while a connection
+          // is reconnecting and waiting on a Sentinel's answer, ioredis gives that connection up for good ("Connection
+          // is closed." on every command, no reconnect). Under load that window is wide, and a bot whose queue
+          // connection ended could never enqueue again. Without it nothing is lost: Sentinel disconnects every client
+          // of a demoted primary, a dead one refuses connections, and either way the reconnect asks the Sentinels anew.
           sentinelRetryStrategy: retryStrategy,
         }
       : topology.kind === 'standalone'

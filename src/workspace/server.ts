@@ -114,6 +114,8 @@ export interface SlackServer {
   /** Present when `appToken` was given. */
   socketMode?: {
     connections(): number;
+    /** Envelopes each open connection was handed, in the order they connected (each goes to one connection). */
+    deliveries(): number[];
     /** Sends `disconnect` to every connection, as Slack does before it recycles a server. */
     disconnectAll(reason: 'refresh_requested' | 'warning' | 'link_disabled'): void;
   };
@@ -454,6 +456,7 @@ export async function createSlackServer(options: SlackServerOptions): Promise<Sl
     },
     socketMode: socketMode && {
       connections: () => socketMode.connections(),
+      deliveries: () => socketMode.deliveries(),
       disconnectAll: (reason) => socketMode.disconnectAll(reason),
     },
     sendCommand: (input) => interactions.sendCommand(input),

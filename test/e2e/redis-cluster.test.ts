@@ -2,25 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  alertOnce,
-  checkAlerted,
-  deployWithApproval,
-  expectDeployedOnce,
-  FLOWS_WEBHOOK_TOKEN,
-  flowsOpsYml,
-  postsAbout,
-} from '../support/flows.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { flowsOpsYml } from '../support/flows.js';
+import { expectFlowsOnceEach, type ManyProcesses, startManyProcesses } from '../support/many-processes.js';
 import { type RedisClusterProcesses, startRedisCluster } from '../support/redis-cluster.js';
 import { startHttpTarget } from '../support/targets.js';
 
 /**
- * Opsdeck on a real Redis Cluster of three primaries (REDIS_CLUSTER_NODES): every flow works — so no script,
- * transaction or BullMQ call crossed slots — and its keys are spread over more than one primary.
+ * Opsdeck scaled out on a real Redis Cluster of three primaries (REDIS_CLUSTER_NODES): two bot processes behind a
+ * round-robin proxy and two worker processes. Every flow works, once, whichever process takes each part — so no
+ * script, transaction or BullMQ call crossed slots, and the locks and dedupe keys the processes share hold on a
+ * cluster — and the keys are spread over more than one primary.
  */
 let cluster: RedisClusterProcesses;
-let h: Harness;
+let m: ManyProcesses;
 let dir: string;
 let target: Awaited<ReturnType<typeof startHttpTarget>>;
 
@@ -31,34 +25,29 @@ beforeAll(async () => {
     res.end();
   });
   cluster = await startRedisCluster();
-  h = await startHarness({
-    env: { REDIS_CLUSTER_NODES: cluster.nodes, WEBHOOK_TOKEN: FLOWS_WEBHOOK_TOKEN },
+  m = await startManyProcesses({
     opsYml: flowsOpsYml(dir, `${target.url}/healthz`),
+    dir,
+    workers: ['worker-1', 'worker-2'],
+    env: { REDIS_CLUSTER_NODES: cluster.nodes },
   });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
-  await h?.close();
+  await m?.close();
   await cluster?.stop();
   await target?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('on a Redis Cluster', () => {
-  it('runs a deploy with approval, an alert and a scheduled check, once each, with keys on several primaries', {
-    timeout: 60_000,
+describe('on a Redis Cluster, two bots and two workers', () => {
+  it('run a deploy with approval (clicked on both bots), an alert and a scheduled check, once each, with keys on several primaries', {
+    timeout: 90_000,
   }, async () => {
-    const id = await deployWithApproval(h, '1.2.3');
-    expect(id).toMatch(/^\d+$/);
-    expectDeployedOnce(dir, '1.2.3');
-
-    await alertOnce(h, h.opsdeck.url, 'High CPU Temperature');
-    await checkAlerted(h);
-    expect(postsAbout(h, 'High CPU Temperature')).toBe(1);
-    expect(postsAbout(h, 'api/http failing')).toBe(1);
+    await expectFlowsOnceEach(m, dir, '1.2.3');
 
     // The audit log, the deploys' and the alerts' keys and the queues hash to different slots.
-    const perPrimary = await cluster.keysPerPrimary(h.prefix);
+    const perPrimary = await cluster.keysPerPrimary(m.h.prefix);
     expect(perPrimary.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
 });

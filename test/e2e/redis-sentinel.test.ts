@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import type { AuditEntry } from '../../src/platform/audit-log.js';
 import { deployWithApproval, expectDeployedOnce, FLOWS_WEBHOOK_TOKEN, flowsOpsYml } from '../support/flows.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
@@ -33,6 +33,7 @@ beforeAll(async () => {
       WEBHOOK_TOKEN: FLOWS_WEBHOOK_TOKEN,
     },
     opsYml: flowsOpsYml(dir, `${target.url}/healthz`),
+    keepLogs: true,
   });
 }, 60_000);
 
@@ -69,6 +70,10 @@ describe('behind Redis Sentinel', () => {
   it('survives its primary being killed under load: the gap is reported, workers consume again, nothing acknowledged is lost', {
     timeout: 90_000,
   }, async () => {
+    // A failover that goes wrong shows only as a timeout here: the bot's own account of it is what explains it.
+    onTestFailed(() => {
+      process.stderr.write(`the bot's log:\n${h.logs.join('')}`);
+    });
     const id = await deployWithApproval(h, '1.0.0');
     expect(await ping()).toContain('Pong from worker');
     const before = await h.opsdeck.audit.latest(100);

@@ -47,6 +47,8 @@ export interface Harness {
   botToken: string;
   signingSecret: string;
   env: Record<string, string>;
+  /** The bot's log lines (pino JSON) when started with `keepLogs`, for a test to show when it fails. */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -76,6 +78,8 @@ export async function startHarness(
      * delivers only subscribed events and lists only declared shortcuts, as Slack does).
      */
     app?: Partial<Pick<WorkspaceApp, 'shortcuts' | 'botEvents'>>;
+    /** Keep the bot's log lines (level debug) in `logs` instead of discarding them. */
+    keepLogs?: boolean;
   } = {},
 ): Promise<Harness> {
   const botToken = `xoxb-test-${randomBytes(8).toString('hex')}`;
@@ -109,11 +113,14 @@ export async function startHarness(
   const env = loadEnv(envVars);
   if (env.slack.mode === 'local') throw new Error('the harness always gives Slack credentials');
   const { catalog } = parseCatalog(options.opsYml ?? TEST_OPS_YML, envVars);
+  const logs: string[] = [];
   const opsdeck = await startOpsdeck({
     env,
     slack: slackTransport(env.slack),
     catalog,
-    logger: createLogger({ level: 'silent' }),
+    logger: options.keepLogs
+      ? createLogger({ level: 'debug', destination: { write: (line: string) => logs.push(line) } })
+      : createLogger({ level: 'silent' }),
     capabilities: options.capabilities,
     now: options.now,
   });
@@ -125,6 +132,7 @@ export async function startHarness(
     botToken,
     signingSecret,
     env: envVars,
+    logs,
     async close() {
       await opsdeck.close();
       await slack.close();

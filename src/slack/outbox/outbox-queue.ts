@@ -62,4 +62,8 @@ export const outboxQueue = defineQueue<OutboxJob>({
   // going at 1/s, every busy channel keeps a slot asleep, so WORKER_CONCURRENCY slots (sized for CPU work) would
   // pace a storm over 20 channels by the slots instead of by Slack.
   concurrency: 64,
+  // So a crash catches many writes at once, and one write again and again in a crash loop or a rolling restart
+  // (CI saw a post caught four times in twenty kills). A write is an HTTP call to Slack and cannot itself crash a
+  // worker, and losing it loses a message: it survives many stalls. (Each rerun is safe, see above.)
+  maxStalls: 20,
 });

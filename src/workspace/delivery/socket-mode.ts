@@ -87,6 +87,8 @@ export class SocketModeHub implements BotTransport {
   /** Ticket → when it expires. */
   private readonly tickets = new Map<string, number>();
   private readonly pending = new Map<string, Pending>();
+  /** Envelopes each connection was handed (while it is open): which of an app's processes got what. */
+  private readonly delivered = new WeakMap<WebSocket, number>();
   private readonly pinger: NodeJS.Timeout;
   private turn = 0;
 
@@ -181,17 +183,26 @@ export class SocketModeHub implements BotTransport {
     return this.wss.clients.size;
   }
 
+  /** How many envelopes each open connection was handed, in the order they connected. */
+  deliveries(): number[] {
+    return [...this.wss.clients].map((socket) => this.delivered.get(socket) ?? 0);
+  }
+
   target(): string {
     return 'socket-mode';
   }
 
-  /** Delivers over one of the open connections, in turn, and resolves with the ack. */
+  /**
+   * Delivers over one of the open connections, in turn, and resolves with the ack. Like Slack with an app's several
+   * connections (one per process), each envelope goes to exactly one of them, never to all.
+   */
   send(input: SignedRequestInput): Promise<BotResponse> {
     const envelope = envelopeFor(input, randomUUID());
     if (!envelope) return Promise.reject(new Error('this request has no Socket Mode form'));
     const open = [...this.wss.clients].filter((s) => s.readyState === s.OPEN);
     if (open.length === 0) return Promise.reject(new Error('no Socket Mode connection is open'));
     const socket = open[this.turn++ % open.length]!;
+    this.delivered.set(socket, (this.delivered.get(socket) ?? 0) + 1);
     return new Promise<BotResponse>((resolve, reject) => {
       const timer = setTimeout(
         () => this.settle(envelope.envelope_id, new Error(`no ack over Socket Mode in ${DELIVERY_TIMEOUT_MS} ms`)),

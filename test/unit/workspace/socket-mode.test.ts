@@ -109,6 +109,32 @@ describe('a Socket Mode connection', () => {
     expect(server.requests.entries.map((e) => e.status)).toEqual([0, 0]);
   });
 
+  it('hands each envelope to one of the app’s open connections, spread over them, never to all', async () => {
+    const connections = await Promise.all(
+      [0, 1].map(async () => (await connect((await openConnection()).url!)).socket),
+    );
+    const received: string[][] = connections.map(() => []);
+    for (const [i, socket] of connections.entries()) {
+      socket.on('message', (data) => {
+        const { envelope_id, payload } = JSON.parse(String(data)) as { envelope_id: string; payload: { text: string } };
+        received[i]!.push(payload.text);
+        socket.send(JSON.stringify({ envelope_id, payload: { text: `connection ${i}` } }));
+      });
+    }
+    const texts = ['one', 'two', 'three', 'four'];
+    const answers = await Promise.all(texts.map((text) => server.sendCommand({ userId: 'U1', channelId: 'C1', text })));
+    // Each command reached exactly one connection and was answered by it.
+    expect(received.flat().toSorted()).toEqual(texts.toSorted());
+    expect(received.map((r) => r.length)).toEqual([2, 2]);
+    expect(answers.map((a) => (a.body as { text: string }).text).toSorted()).toEqual([
+      'connection 0',
+      'connection 0',
+      'connection 1',
+      'connection 1',
+    ]);
+    expect(server.socketMode?.deliveries()).toEqual([2, 2]);
+  });
+
   it('takes at most 10 connections per app, as Slack does', async () => {
     for (let i = 0; i < 10; i++) await connect((await openConnection()).url!);
     expect(server.socketMode?.connections()).toBe(10);
