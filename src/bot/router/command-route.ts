@@ -1,4 +1,4 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
 import { referenceId, UsageError } from '../../errors.js';
 import type { Message } from '../../platform/blocks.js';
 import { GrammarError, literal, type Token, tokenize } from '../../platform/grammar/index.js';
@@ -9,6 +9,7 @@ import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
 import { runGuarded } from './guard.js';
 import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
+import type { Routes } from './routes.js';
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
 
@@ -16,10 +17,10 @@ type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: Regis
  * The slash command: text → a declared subcommand with typed arguments → dedupe on trigger_id → permission check →
  * handler → audit. Help runs here (it reads the declarations); every failure becomes an ephemeral message.
  */
-export function registerCommandRoute(app: App, deps: RouterDeps): void {
+export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
   const firstSeen = deps.firstSeen('command');
   const log = deps.logger.child({ module: 'bot.router' });
-  app.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
+  routes.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
     const reply = replier(ack, respond);
     let label = 'unknown';
     try {
@@ -164,22 +165,36 @@ function sentence(message: string): string {
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
+/**
+ * Slack shows the user an error for a command not acknowledged within 3 s (and Bolt answers 404 for it), and a later
+ * ack goes nowhere. A handler still waiting then — on a Redis connection riding out a failover, for one, whose
+ * in-flight command is resent after the reconnect — is acknowledged empty at this point: its answer follows through
+ * the response_url instead of being lost.
+ */
+const COMMAND_ACK_DEADLINE_MS = 2500;
+
 /** Ephemeral replies: the first one is the ack itself (no extra HTTP call), later ones go to the response_url. */
 function replier(ack: (response?: Record<string, unknown>) => Promise<void>, respond: RespondFn) {
   let acked = false;
-  return {
+  const deadline = setTimeout(() => {
+    reply.ackNow().catch(() => {});
+  }, COMMAND_ACK_DEADLINE_MS);
+  const reply = {
     async ackNow() {
       if (acked) return;
       acked = true;
+      clearTimeout(deadline);
       await ack();
     },
     async send(message: Message) {
       if (!acked) {
         acked = true;
+        clearTimeout(deadline);
         await ack({ ...message, response_type: 'ephemeral' });
       } else {
         await respond({ ...message, response_type: 'ephemeral' } as Parameters<RespondFn>[0]);
       }
     },
   };
+  return reply;
 }
