@@ -144,14 +144,17 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
     );
     // Polls the open runs' index (a ZCARD) rather than reading and parsing every run each time: this process also
     // sends the acks' commands and answers the worker's Slack calls, and its own load must not show in their figures.
-    // Every run is in the index by now (each `/ops run` answered after recording its run).
+    // `/ops run` acks before its run exists (a start job records it): done once every run exists and none is open.
     const open = keys.capability('runbooks', 'open');
+    const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
     let polls = 0;
+    let existsPolls = 0;
     await waitFor('runbooks', async () => {
       polls++;
-      return (await redis.zcard(open)) === 0 ? true : undefined;
+      if ((await redis.zcard(open)) !== 0) return undefined;
+      existsPolls++;
+      return (await redis.exists(...ids)) === RUNS ? true : undefined;
     });
-    const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
     const runs = (await redis.mget(ids)).map(
       (raw) =>
         (JSON.parse(raw!) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } }).run,
@@ -159,7 +162,7 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
     const [workerCpu, botCpu] = [cpuSeconds(worker.pid) - cpuBefore[0], cpuSeconds(bot.pid) - cpuBefore[1]];
     const commandsAfter = await commandCounts(redis);
     // This bench's own commands (its polls, the MGET and INFO) are left out.
-    const own: Record<string, number> = { zcard: polls, mget: 1, info: 1 };
+    const own: Record<string, number> = { zcard: polls, exists: existsPolls, mget: 1, info: 1 };
     const commands = [...commandsAfter]
       .map(([name, calls]) => [name, calls - (commandsBefore.get(name) ?? 0) - (own[name] ?? 0)] as const)
       .filter(([, calls]) => calls > 0);

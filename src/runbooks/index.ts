@@ -9,6 +9,7 @@ import { runCommand } from './commands/run-command.js';
 import { runbooksConfig } from './config.js';
 import { parseGateId, RunDesk } from './desk.js';
 import { alertFiringHandler } from './jobs/alert-firing.js';
+import { startHandler } from './jobs/start-job.js';
 import { stepHandler } from './jobs/step-job.js';
 import { APPROVAL_GATE, homeSection, listMessage } from './messages.js';
 import { matchesSearch } from './rules.js';
@@ -84,7 +85,7 @@ export const runbooks = defineCapability({
       ],
       actions: [...resolveActions(desk), runFromAlert(desk, catalog, services), cancelAction(desk)],
       views: [paramsView(desk, catalog)],
-      jobs: [stepHandler(desk, services.logger), alertFiringHandler(desk, catalog)],
+      jobs: [stepHandler(desk, services.logger), startHandler(desk, catalog), alertFiringHandler(desk, catalog)],
     };
   },
 });

@@ -9,7 +9,7 @@ import { FLOWS_WEBHOOK_TOKEN, flowsOpsYml, postsAbout } from '../support/flows.j
 import { CHANNEL, type Harness, USERS, waitForMessage } from '../support/harness.js';
 import { expectFlowsOnceEach, type ManyProcesses, startManyProcesses } from '../support/many-processes.js';
 import { redisUrl } from '../support/redis.js';
-import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbooks.js';
+import { recordingStep, runMessage, startRun, stepsLog } from '../support/runbooks.js';
 import { startHttpTarget } from '../support/targets.js';
 
 /**
@@ -102,14 +102,12 @@ describe('two bots and three workers on one Redis', () => {
     timeout: 60_000,
   }, async () => {
     throughProxy(bots[0]);
-    let reply: string;
+    let id: string;
     try {
-      reply = await answer(h, USERS.alice, 'run restart api');
+      id = await startRun(h, () => answer(h, USERS.alice, 'run restart api'));
     } finally {
       throughProxy();
     }
-    expect(reply).toMatch(/^Started Runbook restart on api #\d+/);
-    const id = runIdOf(reply);
     const waiting = await runMessage(h, id, 'waiting for approval');
     expect(stepsLog(dir)).toEqual(['drain api']);
 

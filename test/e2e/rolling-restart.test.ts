@@ -6,7 +6,7 @@ import { answer, deployLog, deployMessage, idOf, recordingDeploy } from '../supp
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { type OpsdeckProcess, spawnOpsdeck, spawnWorkers, stopWorkers } from '../support/process.js';
 import { roundRobin } from '../support/proxy.js';
-import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbooks.js';
+import { recordingStep, runMessage, startRun, stepsLog } from '../support/runbooks.js';
 
 /**
  * A rolling restart, as a Deployment's rollout or `docker compose up` of a new image does it: each process is
@@ -73,7 +73,7 @@ describe('a rolling restart', () => {
     const deploys = await Promise.all(
       SERVICES.map(async (service) => idOf(await answer(h, USERS.alice, `deploy ${service} 2.0.0`))),
     );
-    const run = runIdOf(await answer(h, USERS.alice, 'run rotate'));
+    const run = await startRun(h, () => answer(h, USERS.alice, 'run rotate'));
     // Every deploy command and the first step are running (they hold until released).
     await vi.waitFor(
       () => {

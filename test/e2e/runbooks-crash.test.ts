@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { killWorkerOf, type OpsdeckProcess, spawnWorkers, stopWorkers } from '../support/process.js';
-import { recordingStep, runIdOf, runMessage, stepsLog } from '../support/runbooks.js';
+import { recordingStep, runMessage, startRun, stepsLog } from '../support/runbooks.js';
 
 /**
  * A worker killed with SIGKILL in the middle of a run. The step job is `onStall: 'interrupt'`: once its lock expires
@@ -63,7 +63,7 @@ async function killStepWorker(): Promise<void> {
 
 describe('a worker killed mid-run', () => {
   it('never repeats a finished step, and a non-retryable interrupted step waits for a human', async () => {
-    const id = runIdOf(await answer(h, USERS.alice, 'run fragile'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run fragile'));
     const gate = await runMessage(h, id, 'waiting for approval');
     await h.slack.sendBlockAction({
       userId: USERS.bob,
@@ -103,7 +103,7 @@ describe('a worker killed mid-run', () => {
   }, 90_000);
 
   it('runs a retryable interrupted step again by itself, still without repeating the finished one', async () => {
-    const id = runIdOf(await answer(h, USERS.alice, 'run sturdy'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run sturdy'));
     await vi.waitFor(() => expect(log()).toContain('second'), { timeout: 20_000 });
     await killStepWorker();
     // The surviving worker starts `second` again (attempt 2)…

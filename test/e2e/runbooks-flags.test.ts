@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer as answerOf } from '../support/deploys.js';
 import { FLAGS_ENV, FLAGS_OPS_YML, ofrep, PRODUCTION_TOKEN, STAGING_TOKEN } from '../support/flags.js';
 import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.js';
-import { runIdOf, runMessage } from '../support/runbooks.js';
+import { runMessage, startRun } from '../support/runbooks.js';
 
 /**
  * A runbook's `flag` step as a kill switch: the flag changes by flags' own rules (flags.role, flags.approval, history,
@@ -62,7 +62,7 @@ describe('a runbook’s flag step', () => {
     expect(await answer(USERS.carol, 'run kill-checkout')).toMatch(/need the \*deployer\* role/);
     expect(await evaluate(STAGING_TOKEN)).toMatchObject({ value: true });
 
-    const id = runIdOf(await answer(USERS.alice, 'run kill-checkout'));
+    const id = await startRun(h, () => answer(USERS.alice, 'run kill-checkout'));
     const done = await runMessage(h, id, 'succeeded');
     expect(JSON.stringify(done.blocks)).toContain('new-checkout in staging: on · 100% → off');
     await vi.waitFor(async () => expect(await evaluate(STAGING_TOKEN)).toMatchObject({ value: false }));
@@ -95,7 +95,7 @@ describe('a runbook’s flag step', () => {
     expect(shown).toContain('open approval*: approval from *approver*');
     expect(shown).toContain('flag `new-checkout`: roll out to 25% in production');
 
-    const id = runIdOf(await answer(USERS.alice, 'run open-checkout'));
+    const id = await startRun(h, () => answer(USERS.alice, 'run open-checkout'));
     const waiting = await runMessage(h, id, 'waiting for approval');
     expect(await evaluate(PRODUCTION_TOKEN)).toMatchObject({ value: false });
     const click = (userId: string) =>

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { repoRoot } from '../support/repo.js';
-import { recordingStep, runIdOf, runMessage, runMessages, stepsLog } from '../support/runbooks.js';
+import { recordingStep, runMessage, runMessages, startRun, stepsLog } from '../support/runbooks.js';
 
 /**
  * Runbooks through the Slack-compatible server: parameters checked before anything runs, dry runs, the parameters
@@ -46,6 +46,10 @@ runbooks:
     steps:
       - { name: hold, ${recordingStep(dir, ['hold', '{service}'], { HOLD_UNTIL: join(dir, 'release') })} }
       - { name: after, ${recordingStep(dir, ['after'])} }
+  gated:
+    description: Waits for a go-ahead (holds its lock meanwhile)
+    steps:
+      - { name: go-ahead, approve: { from: approver } }
 `;
   h = await startHarness({ opsYml, env: { WEBHOOK_TOKEN: TOKEN } });
 });
@@ -55,6 +59,20 @@ afterAll(async () => {
   await h.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * `/ops <text>` as alice, acked with "Starting …": the refusal the start job found, answered through the command's
+ * response_url.
+ */
+async function refusalOf(text: string): Promise<string> {
+  const res = await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text });
+  expect(JSON.stringify(res.body)).toContain('Starting runbook');
+  const refused = await h.slack.waitForCall(
+    (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    15_000,
+  );
+  return String(refused.params.text);
+}
 
 describe('runbooks', () => {
   it('lists and searches runbooks with their steps and who may run them', async () => {
@@ -151,9 +169,7 @@ describe('runbooks', () => {
 
   it('runs three steps with an approval gate in the middle: self-approval and the wrong role refused', async () => {
     // lead may run it and is an approver: only the four-eyes rule keeps them from approving their own run.
-    const reply = await answer(h, USERS.lead, 'run restart api mode=hard reason=deadlock');
-    expect(reply).toMatch(/^Started Runbook restart on api #\d+/);
-    const id = runIdOf(reply);
+    const id = await startRun(h, () => answer(h, USERS.lead, 'run restart api mode=hard reason=deadlock'));
     const waiting = await runMessage(h, id, 'waiting for approval');
     expect(log()).toEqual(['drain api hard deadlock']);
     expect(JSON.stringify(waiting.blocks)).toMatch(/drain\* done in/);
@@ -190,11 +206,10 @@ describe('runbooks', () => {
   });
 
   it('cancels a running step (its process stopped) and skips the rest; one run at a time per runbook and service', async () => {
-    const reply = await answer(h, USERS.alice, 'run hold api');
-    const id = runIdOf(reply);
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run hold api'));
     await vi.waitFor(() => expect(log()).toContain('hold api'));
     const running = await runMessage(h, id, 'running');
-    expect(await answer(h, USERS.alice, 'run hold api')).toMatch(/already running: #\d+/);
+    expect(await refusalOf('run hold api')).toMatch(new RegExp(`already running: #${id}, running`));
     await h.slack.sendBlockAction({
       userId: USERS.alice,
       channelId: CHANNEL,
@@ -209,7 +224,31 @@ describe('runbooks', () => {
     release();
     expect(log().filter((line) => line.startsWith('hold') || line === 'after')).toEqual(['hold api']);
     // The lock is free again.
-    expect(await answer(h, USERS.alice, 'run hold web')).toMatch(/^Started/);
+    expect(await answer(h, USERS.alice, 'run hold web')).toMatch(/^Starting runbook hold on web/);
+  });
+
+  it('answers a second run of a runbook another run holds through the response_url, and starts nothing', async () => {
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run gated'));
+    const waiting = await runMessage(h, id, 'waiting for approval');
+    const others = () => runMessages(h).filter((m) => /^Runbook gated /.test(m.text));
+    expect(await refusalOf('run gated')).toMatch(new RegExp(`gated is already running: #${id}, waiting`));
+    expect(others()).toHaveLength(1);
+    await vi.waitFor(
+      async () => {
+        const audit = await h.opsdeck.audit.latest(20);
+        const refusals = audit.filter((e) => e.action === 'runbooks.run' && e.outcome === 'denied');
+        expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(`already running: #${id},`));
+      },
+      { timeout: 15_000 },
+    );
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: waiting.ts,
+      actionId: 'runbook_cancel',
+    });
+    await runMessage(h, id, 'cancelled');
+    expect(others()).toHaveLength(1);
   });
 
   it('offers a Run button on an alert naming a runbook, and runs it in the alert’s thread', async () => {

@@ -48,3 +48,24 @@ export const runIdOf = (text: string): string => /#(\d+)/.exec(text)![1]!;
 /** Every progress message of runs in the channel (top level or in a thread). */
 export const runMessages = (h: Harness, channel = CHANNEL): WorkspaceMessage[] =>
   (h.slack.state.messages.get(channel) ?? []).filter((m) => /^(Runbook|Experiment) .*#\d+: /.test(m.text));
+
+/**
+ * `/ops run …` acks "Starting …" and a worker starts the run: sends the command through `ask`, checks the ack, and
+ * waits for the progress message of the run it started (the one new in the channel); gives the run's id.
+ */
+export async function startRun(h: Harness, ask: () => Promise<string>, channel = CHANNEL): Promise<string> {
+  const before = new Set(runMessages(h, channel).map((m) => m.ts));
+  const ack = await ask();
+  const [, kind, label] = /^Starting (runbook|experiment) (.+?)…/.exec(ack) ?? [];
+  expect(label, ack).toBeDefined();
+  // Its label too: a run an earlier command started may be posted only now.
+  const prefix = `${kind === 'runbook' ? 'Runbook' : 'Experiment'} ${label} #`;
+  return vi.waitFor(
+    () => {
+      const started = runMessages(h, channel).filter((m) => !before.has(m.ts) && m.text.startsWith(prefix));
+      expect(started).toHaveLength(1);
+      return runIdOf(started[0]!.text);
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+}

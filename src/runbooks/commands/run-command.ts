@@ -4,6 +4,7 @@ import { type CommandContext, subcommand } from '../../platform/capability.js';
 import { args, identifier, optional } from '../../platform/grammar/index.js';
 import { md } from '../../platform/mrkdwn.js';
 import { type RunDesk, RunRefused } from '../desk.js';
+import { startQueue } from '../jobs/start-queue.js';
 import { dryRunMessage, paramsModal, runLabel } from '../messages.js';
 import { checkParams } from '../params.js';
 import { type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
@@ -72,7 +73,31 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
         );
       }
       if (!checked.ok) return openParamsModal(ctx, request, checked.missing);
-      await ctx.reply(await launchRunbook(desk, catalog, { ...request, userId: ctx.userId, params: checked.params }));
+      // Pure, against ops.yml: a service or plan that cannot work is refused in the ack, and a dry run answered there.
+      const start = runbookStart(catalog, {
+        name: request.runbook,
+        service,
+        params: checked.params,
+        userId: ctx.userId,
+        channel: ctx.channelId,
+      });
+      if (dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
+      // Handlers ack at once: the lock, the record, the progress message and the first step (about fifteen Redis
+      // round trips) are the start job's, so a burst of runs never holds up other commands' acks.
+      await desk.services.jobs.enqueue(
+        startQueue,
+        {
+          requestId: ctx.triggerId,
+          userId: ctx.userId,
+          channel: ctx.channelId,
+          responseUrl: ctx.responseUrl,
+          runbook: request.runbook,
+          ...(start.service !== undefined && { service: start.service }),
+          params: checked.params,
+        },
+        { withinAck: true },
+      );
+      await ctx.reply(textMessage(md`Starting ${start.label}…: its progress will be in the channel.`));
     },
   });
 
