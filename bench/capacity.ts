@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { ackSetup, load, startTarget } from './acks.js';
 import { deliver } from './delivery.js';
-import { processCpuSeconds, runWhenMain, stopAll } from './standalone.js';
+import { cpuMsOf, runWhenMain, stopAll } from './standalone.js';
 
 const MESSAGES = 2_000;
 const CHANNELS = 200;
@@ -79,6 +79,9 @@ function machineCpuSeconds(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
+/** A child's CPU seconds so far (standalone.ts's reading in ms). */
+const cpuSeconds = (pid: number) => (cpuMsOf(pid) ?? 0) / 1000;
+
 const ownCpuSeconds = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
@@ -115,14 +118,14 @@ async function workerSteps(redisUrl: string, redis: Redis): Promise<WorkerStep[]
 async function ackRound(ports: number[], pids: number[], signingSecret: string, redis: Redis): Promise<AckStep> {
   const started = Date.now();
   const [redisBefore, ownBefore, machineBefore] = [await redisCpuSeconds(redis), ownCpuSeconds(), machineCpuSeconds()];
-  const botsBefore = pids.map(processCpuSeconds);
+  const botsBefore = pids.map(cpuSeconds);
   const results = await Promise.all(
     ports.map((port) => load(port, signingSecret, ACK_CONNECTIONS / ports.length, ACK_SECONDS)),
   );
   const wall = (Date.now() - started) / 1000;
   const machineCpu = machineCpuSeconds() - machineBefore;
   const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
-  const botCpu = pids.reduce((sum, pid, i) => sum + processCpuSeconds(pid) - botsBefore[i]!, 0);
+  const botCpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - botsBefore[i]!, 0);
   const acks = results.reduce((sum, r) => sum + r.requests.total, 0);
   return {
     bots: ports.length,

@@ -18,7 +18,7 @@ import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deliveryRatios } from './guard.js';
-import { processCpuSeconds, processEnv, runWhenMain } from './standalone.js';
+import { cpuMsOf, processEnv, runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -41,9 +41,13 @@ export interface DeliveryFigures {
   workerCpuSeconds: number;
 }
 
-/** Starts a worker process and resolves once it logged that it started. */
+/**
+ * Starts a worker process and resolves once it logged that it started. BENCH_NODE_ARGS (space-separated) go to its
+ * node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a bench's processes spend their time.
+ */
 export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = fork('dist/main.js', [], { execArgv: [], env: { ...process.env, ...env }, stdio: 'pipe' });
+  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = fork('dist/main.js', [], { execArgv, env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -108,7 +112,7 @@ export async function deliver(redisUrl: string, load: DeliveryLoad): Promise<Del
         if (call.method === 'chat.postMessage' && call.status === 200 && ++delivered === MESSAGES) resolve(call.at);
       });
     });
-    const workersCpu = () => workers.reduce((sum, w) => sum + processCpuSeconds(w.pid!), 0);
+    const workersCpu = () => workers.reduce((sum, w) => sum + (cpuMsOf(w.pid) ?? 0) / 1000, 0);
     const cpuBefore = workersCpu();
     const start = Date.now();
     // Channel by channel, as an alert storm on one service then the next would come: the pacer must not let one

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -39,6 +39,30 @@ export interface RunbookFigures {
   succeeded: number;
   acks: number;
   ackP99Ms: number;
+  /** CPU time (user + system) each process spent from the first command to the last step: robust to a loaded machine. */
+  workerCpuSeconds: number;
+  botCpuSeconds: number;
+  /** Redis commands per step, every process's (the help acks' included, this bench's polling not). */
+  redisCommandsPerStep: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Commands Redis has run so far, by command, from INFO commandstats. */
+async function commandCounts(redis: Redis): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    counts.set(match[1]!, Number(match[2]));
+  return counts;
 }
 
 /** Spawn to exit of `true`, as the process runner starts a step (median of 20 in a row). */
@@ -100,34 +124,55 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
   const keys = redisKeys(prefix);
   let running = true;
   try {
+    const commandsBefore = await commandCounts(redis);
+    const cpuBefore = [cpuSeconds(worker.pid), cpuSeconds(bot.pid)] as const;
+    const started = Date.now();
     const acks: number[] = [];
+    /** When each `/ops help` was sent (ms after `started`), for the dump. */
+    const sentAt: number[] = [];
     const others = (async () => {
       while (running) {
+        sentAt.push(Date.now() - started);
         acks.push((await slack.sendCommand({ userId: USER, channelId: channelOf(0), text: 'help' })).ackMs);
         await delay(20);
       }
     })();
-    const started = Date.now();
     await Promise.all(
       Array.from({ length: RUNS }, (_, i) =>
         slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` }),
       ),
     );
-    const runs = await waitFor('runbooks', async () => {
-      const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
-      const raws = await redis.mget(ids);
-      const all = raws.map((raw) =>
-        raw
-          ? (JSON.parse(raw) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } })
-              .run
-          : undefined,
-      );
-      return all.every((run) => run && ['succeeded', 'failed', 'cancelled', 'rejected'].includes(run.status))
-        ? all.map((run) => run!)
-        : undefined;
+    // Polls the open runs' index (a ZCARD) rather than reading and parsing every run each time: this process also
+    // sends the acks' commands and answers the worker's Slack calls, and its own load must not show in their figures.
+    // Every run is in the index by now (each `/ops run` answered after recording its run).
+    const open = keys.capability('runbooks', 'open');
+    let polls = 0;
+    await waitFor('runbooks', async () => {
+      polls++;
+      return (await redis.zcard(open)) === 0 ? true : undefined;
     });
+    const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
+    const runs = (await redis.mget(ids)).map(
+      (raw) =>
+        (JSON.parse(raw!) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } }).run,
+    );
+    const [workerCpu, botCpu] = [cpuSeconds(worker.pid) - cpuBefore[0], cpuSeconds(bot.pid) - cpuBefore[1]];
+    const commandsAfter = await commandCounts(redis);
+    // This bench's own commands (its polls, the MGET and INFO) are left out.
+    const own: Record<string, number> = { zcard: polls, mget: 1, info: 1 };
+    const commands = [...commandsAfter]
+      .map(([name, calls]) => [name, calls - (commandsBefore.get(name) ?? 0) - (own[name] ?? 0)] as const)
+      .filter(([, calls]) => calls > 0);
     if (process.env.BENCH_RUNBOOKS_DUMP)
-      writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify({ started, runs }));
+      writeFileSync(
+        process.env.BENCH_RUNBOOKS_DUMP,
+        JSON.stringify({
+          started,
+          runs,
+          acks: acks.map((ms, i) => ({ sentAt: sentAt[i], ms })),
+          commands: Object.fromEntries(commands),
+        }),
+      );
     running = false;
     await others;
     const last = Math.max(...runs.map((run) => run.finishedAt ?? Number.NaN));
@@ -140,6 +185,9 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
       succeeded: runs.filter((run) => run.status === 'succeeded').length,
       acks: acks.length,
       ackP99Ms: Math.round(percentile(acks, 99) * 10) / 10,
+      workerCpuSeconds: workerCpu,
+      botCpuSeconds: botCpu,
+      redisCommandsPerStep: commands.reduce((sum, [, calls]) => sum + calls, 0) / (RUNS * 3),
     };
   } finally {
     running = false;
@@ -160,9 +208,9 @@ export function renderRunbooks(f: RunbookFigures): string {
     `Slack's limits on. Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one \`true\`, ${f.trueMs.toFixed(1)} ms here,`,
     'spawn to exit). `/ops help` sent every 20 ms meanwhile.',
     '',
-    '| runs | concurrency | last step s | ideal s | vs ideal | succeeded | acks | ack p99 ms (target < 25) |',
-    '|---|---|---|---|---|---|---|---|',
-    `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.acks} | ${f.ackP99Ms} |`,
+    '| runs | concurrency | last step s | ideal s | vs ideal | succeeded | acks | ack p99 ms (target < 25) | worker CPU s | bot CPU s | Redis commands / step |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.acks} | ${f.ackP99Ms} | ${f.workerCpuSeconds.toFixed(2)} | ${f.botCpuSeconds.toFixed(2)} | ${f.redisCommandsPerStep.toFixed(1)} |`,
     '',
     'Target (issue #19): at most 1.2× the ideal; ack p99 < 25 ms.',
     '',

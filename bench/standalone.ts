@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { parseCatalog } from '../src/catalog.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/log.js';
@@ -130,11 +131,43 @@ export function percentile(values: number[], p: number): number {
 }
 
 /**
- * CPU seconds (user + system) process `pid` has used, from /proc (clock ticks of 1/100 s, Linux's USER_HZ). CPU per
- * unit of work holds on a loaded machine where rates do not: a neighbour slows a process, it does not make it spend more.
+ * CPU time (user + system, ms) a child process has used so far, from /proc (Linux): a figure that does not grow with
+ * the machine's load the way wall time does. Undefined where /proc is not there.
  */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+export function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th (clock ticks, 100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Commands Redis has run so far, by command (`INFO commandstats`): a bench's round trips, whatever the load. */
+export async function redisCommandCounts(redisUrl: string): Promise<Map<string, number>> {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const info = await redis.info('commandstats');
+    const counts = new Map<string, number>();
+    for (const [, command, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+      counts.set(command!, Number(calls));
+    return counts;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** What Redis ran between two `redisCommandCounts`, by command, and in all. */
+export function commandsBetween(before: Map<string, number>, after: Map<string, number>) {
+  const by = new Map<string, number>();
+  let total = 0;
+  for (const [command, calls] of after) {
+    const n = calls - (before.get(command) ?? 0);
+    if (n > 0) by.set(command, n);
+    total += n;
+  }
+  return { total, by };
 }

@@ -16,7 +16,16 @@ import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
 import { statusRatios } from './guard.js';
-import { percentile, processEnv, runWhenMain, startSlowTarget, stopAll } from './standalone.js';
+import {
+  commandsBetween,
+  cpuMsOf,
+  percentile,
+  processEnv,
+  redisCommandCounts,
+  runWhenMain,
+  startSlowTarget,
+  stopAll,
+} from './standalone.js';
 
 const SERVICES = Number(process.env.BENCH_STATUS_SERVICES ?? 200);
 const CHECKS_PER_SERVICE = 3;
@@ -38,6 +47,12 @@ export interface StatusFigures {
   otherAcks: number;
   otherAckP99Ms: number;
   statusAckMs: number;
+  /** The worker process's CPU time per check (from /proc; absent elsewhere): unlike seconds, unmoved by load. */
+  workerCpuMsPerCheck?: number;
+  /** Commands Redis ran per check, from the command to the complete message (every process's, BullMQ's included). */
+  redisCommandsPerCheck: number;
+  /** The same, by command, most first. */
+  redisCommands: Array<[command: string, perCheck: number]>;
 }
 
 export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
@@ -101,12 +116,17 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
         await delay(20);
       }
     })();
+    const commandsBefore = await redisCommandCounts(redisUrl);
+    const cpuBefore = cpuMsOf(worker.pid);
     const started = Date.now();
     const status = await slack.sendCommand({ userId: USER, channelId: CHANNEL, text: 'status' });
     const finished = await complete;
+    const cpuAfter = cpuMsOf(worker.pid);
     running = false;
     await others;
+    const commands = commandsBetween(commandsBefore, await redisCommandCounts(redisUrl));
     const checks = SERVICES * CHECKS_PER_SERVICE;
+    const perCheck = (n: number) => Math.round((n / checks) * 100) / 100;
     return {
       services: SERVICES,
       checks,
@@ -117,6 +137,13 @@ export async function benchStatus(redisUrl: string): Promise<StatusFigures> {
       otherAcks: acks.length,
       otherAckP99Ms: Math.round(percentile(acks, 99) * 10) / 10,
       statusAckMs: Math.round(status.ackMs * 10) / 10,
+      workerCpuMsPerCheck:
+        cpuBefore === undefined || cpuAfter === undefined ? undefined : perCheck(cpuAfter - cpuBefore),
+      // The `/ops help` acks meanwhile run a few commands too (their ack jobs): counted, they are not the checks'.
+      redisCommandsPerCheck: perCheck(commands.total),
+      redisCommands: [...commands.by]
+        .sort((a, b) => b[1] - a[1])
+        .map(([command, n]): [string, number] => [command, perCheck(n)]),
     };
   } finally {
     await stopAll([bot, worker]);
@@ -137,10 +164,22 @@ export function renderStatus(f: StatusFigures): string {
     '| ---------------- | ------------------------------------ | ----- | -------------------- | --------------- | ---------- | ------------------------------ |',
     `| ${f.seconds.toFixed(2)} s | ${f.idealSeconds.toFixed(2)} s | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.tailSeconds.toFixed(2)} s | ${f.statusAckMs} ms | ${f.otherAcks} | ${f.otherAckP99Ms} ms |`,
     '',
+    'Load-independent, from the command to the complete message: the worker’s CPU time and the commands Redis ran',
+    '(every process’s, BullMQ’s included, and the `/ops help` acks’ few), per check.',
+    '',
+    '| worker CPU per check | Redis commands per check | the most frequent, per check |',
+    '| -------------------- | ------------------------ | ---------------------------- |',
+    `| ${f.workerCpuMsPerCheck === undefined ? '–' : `${f.workerCpuMsPerCheck.toFixed(2)} ms`} | ${f.redisCommandsPerCheck.toFixed(1)} | ${f.redisCommands
+      .slice(0, 6)
+      .map(([command, n]) => `${command} ${n}`)
+      .join(', ')} |`,
+    '',
     'Per check (issue #21), Opsdeck’s own Redis round trips in the worker, from the code path (BullMQ’s job commands and',
-    'the enqueue’s mark / add / mark not counted): 3 before (breaker + last result; keep; add to the request), 2 since',
-    '(keep and add to the request in one MULTI). Plain-HTTP targets are reached over keep-alive connections (one new',
-    'connection per target instead of one per check).',
+    'the enqueue’s mark / add / mark not counted): 3 at first (breaker + last result; keep; add to the request), then 2',
+    '(keep and add to the request in one MULTI), now 1 and one per service: a request over every service is one job per',
+    'service running its checks in turn (one BullMQ job and one enqueue per service instead of per check), and each',
+    'check’s MULTI also reads what the next check reads first. Plain-HTTP targets are reached over keep-alive',
+    'connections (one new connection per target instead of one per check).',
     '',
   ].join('\n');
 }

@@ -51,26 +51,39 @@ export class Records<T> {
    * Returns what `change` returned last.
    */
   async change(id: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    const { kind, ttlSeconds, openSince } = this.options;
+    const { kind } = this.options;
     for (let tries = 0; tries < MAX_SWAPS; tries++) {
       const { rev, value } = await this.read(id);
       const next = change(value);
       if (next === undefined || next === value) return next;
-      const since = openSince(next);
-      const written = await this.redis.eval(
-        SWAP,
-        2,
-        this.key(kind, id),
-        this.key('open'),
-        rev,
-        JSON.stringify({ rev: rev + 1, [kind]: next }),
-        ttlSeconds,
-        id,
-        since === undefined ? '' : String(since),
-      );
-      if (written === 1) return next;
+      if ((await this.swap(id, rev, next)) === 1) return next;
     }
     throw new Error(`${kind} ${id} kept changing under us`);
+  }
+
+  /** Writes `next` as revision `rev + 1` if the record is still at `rev` (0: absent); 1 if written. */
+  private swap(id: string, rev: number, next: T): Promise<unknown> {
+    const { kind, ttlSeconds, openSince } = this.options;
+    const since = openSince(next);
+    return this.redis.eval(
+      SWAP,
+      2,
+      this.key(kind, id),
+      this.key('open'),
+      rev,
+      JSON.stringify({ rev: rev + 1, [kind]: next }),
+      ttlSeconds,
+      id,
+      since === undefined ? '' : String(since),
+    );
+  }
+
+  /**
+   * Stores `value` unless a record with this id exists (then nothing changes): one round trip, where `change` reads
+   * first. Returns whether it was stored.
+   */
+  async create(id: string, value: T): Promise<boolean> {
+    return (await this.swap(id, 0, value)) === 1;
   }
 
   /** The open records, oldest first. */

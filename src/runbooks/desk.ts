@@ -151,26 +151,43 @@ export class RunDesk {
   async finish(id: string): Promise<Run | undefined> {
     let ended = false;
     const run = await this.store.change(id, (r) => {
-      if (isFinal(r.status) || nextIndex(r) !== undefined) return r;
-      ended = true;
-      return {
-        ...r,
-        status: finalStatus(r),
-        finishedAt: this.now(),
-        ...(r.kind === 'experiment' && { outcome: experimentOutcome(r) }),
-      };
+      const closed = this.closed(r);
+      ended = closed !== r;
+      return closed;
     });
-    if (!run || !ended) return run;
-    if (run.lock) await this.store.release(run.lock, run.id);
-    if (run.kind === 'experiment') this.metrics.experiments.inc({ experiment: run.name, outcome: run.outcome! });
-    else this.metrics.runs.inc({ runbook: run.name, outcome: run.status });
-    await this.refresh(run.id);
+    if (run && ended) await this.finished(run);
     return run;
   }
 
-  /** Redraws the progress message from what is stored now. */
-  async refresh(id: string): Promise<void> {
-    const run = await this.store.get(id);
+  /**
+   * The run in its final state when nothing is left to do and it is not over yet; else the run itself. Pure, so a step
+   * job can end a run in the same write that records its last step (then calls `finished`).
+   */
+  closed(r: Run): Run {
+    if (isFinal(r.status) || nextIndex(r) !== undefined) return r;
+    return {
+      ...r,
+      status: finalStatus(r),
+      finishedAt: this.now(),
+      ...(r.kind === 'experiment' && { outcome: experimentOutcome(r) }),
+    };
+  }
+
+  /** What follows a run's end, once, by whoever wrote it: its lock released, the outcome counted, the final redraw. */
+  async finished(run: Run): Promise<void> {
+    if (run.lock) await this.store.release(run.lock, run.id);
+    if (run.kind === 'experiment') this.metrics.experiments.inc({ experiment: run.name, outcome: run.outcome! });
+    else this.metrics.runs.inc({ runbook: run.name, outcome: run.status });
+    // As written: nothing changes a run once it is over.
+    await this.refresh(run.id, run);
+  }
+
+  /**
+   * Redraws the progress message. From what is stored now, unless the caller passes the run it has just written (one
+   * read fewer for a step job, which redraws at every step; a change someone makes meanwhile redraws by itself).
+   */
+  async refresh(id: string, written?: Run): Promise<void> {
+    const run = written ?? (await this.store.get(id));
     if (!run) return;
     const index = run.state.findIndex((s) => s.status === 'waiting');
     const request = index === -1 ? undefined : await this.services.approvals.get(gateId(run.id, index));

@@ -51,8 +51,9 @@ export class RunStore {
     return this.records.change(id, (run) => (run ? change(run) : undefined));
   }
 
+  /** Records a new run; one already recorded under its id stays as it is. */
   async create(run: Run): Promise<void> {
-    await this.records.change(run.id, (existing) => existing ?? run);
+    await this.records.create(run.id, run);
   }
 
   /** Runs not yet over, oldest first. */
@@ -77,6 +78,14 @@ export class RunStore {
   async markStarted(id: string, index: number, attempt: number): Promise<boolean> {
     const marker = this.key('started', id, String(index), String(attempt));
     return (await this.redis.set(marker, '1', 'EX', RUN_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  /**
+   * Forgets a start marker this caller just set for a step it then did not start (the run changed in between): the
+   * job that runs that step later must find it unstarted.
+   */
+  async unmarkStarted(id: string, index: number, attempt: number): Promise<void> {
+    await this.redis.del(this.key('started', id, String(index), String(attempt)));
   }
 
   /**

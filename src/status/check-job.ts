@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type CheckAlert, raiseCheckAlert } from '../alerts/api.js';
+import type { Check } from '../checks/check-kinds.js';
 import { runCheck } from '../checks/run-check.js';
 import type { JobHandler } from '../platform/capability.js';
 import { defineQueue } from '../platform/queue.js';
@@ -17,30 +18,41 @@ import {
   targetOf,
   worthRedrawing,
 } from './rules.js';
-import type { Added } from './store.js';
+import type { Added, Before, BeforeOf } from './store.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9_-]*$/);
 
-export const checkJob = z.object({
-  service: name,
-  check: name,
-  /** The `/ops status` request this run fills in; absent for scheduled runs. */
-  requestId: z.string().min(1).max(200).optional(),
-  /** The request's scope: one service, or every service when absent (with `requestId`). */
-  requestScope: name.optional(),
-  /** A scheduled run: counts towards `failuresBeforeAlert`. */
-  scheduled: z.boolean().optional(),
-});
+export const checkJob = z
+  .object({
+    service: name,
+    /** One check: a scheduled run (its job scheduler's data), or a request's run of one service's checks. */
+    check: name.optional(),
+    /** Several checks of the service, run one after another: a request over every service (see `fanOut`). */
+    checks: z.array(name).min(1).max(100).optional(),
+    /** The `/ops status` request this run fills in; absent for scheduled runs. */
+    requestId: z.string().min(1).max(200).optional(),
+    /** The request's scope: one service, or every service when absent (with `requestId`). */
+    requestScope: name.optional(),
+    /** A scheduled run: counts towards `failuresBeforeAlert`. */
+    scheduled: z.boolean().optional(),
+  })
+  .refine((data) => (data.check === undefined) !== (data.checks === undefined), 'either check or checks');
 export type CheckJob = z.output<typeof checkJob>;
 
 export const CHECK_QUEUE = 'status-check';
 
-/** One job per check run, `WORKER_CONCURRENCY` at once per worker process. */
+/** The checks a job runs, in order. */
+export const checksOf = (data: CheckJob): string[] => data.checks ?? (data.check === undefined ? [] : [data.check]);
+
+/**
+ * One job per check run, or per service's checks run one after another: `WORKER_CONCURRENCY` checks at once per
+ * worker process either way.
+ */
 export const checkQueue = defineQueue<CheckJob>({
   name: CHECK_QUEUE,
   schema: checkJob,
-  // A scheduled run's id comes from its job scheduler; a request's run is once per request and check.
-  jobId: (data) => `${data.requestId ?? 'run'}-${data.service}-${data.check}`,
+  // A scheduled run's id comes from its job scheduler; a request's run is once per request and check (or checks).
+  jobId: (data) => `${data.requestId ?? 'run'}-${data.service}-${checksOf(data).join('.')}`,
   // A check that fails is a result, not an error: no retries.
   attempts: 1,
   backoff: { type: 'fixed', delayMs: 1000 },
@@ -49,84 +61,121 @@ export const checkQueue = defineQueue<CheckJob>({
 
 type Deps = DrawDeps & Pick<Services, 'now' | 'logger' | 'jobs' | 'home'>;
 
+/** One check of a job, as ops.yml has it now. */
+type JobCheck = BeforeOf & { config: Check };
+
 /**
  * Runs one check unless its target's circuit is open, keeps the result, then fills it into the `/ops status` message
- * it was asked for (an outbox edit; edits coalesce), or, for a scheduled run, raises or resolves its alert.
+ * it was asked for (an outbox edit; edits coalesce), or, for a scheduled run, raises or resolves its alert. A job of
+ * several checks runs them one after another.
  */
 export function checkHandler(deps: Deps): JobHandler<CheckJob> {
   const { catalog, store, settings } = deps;
   return {
     queue: checkQueue,
     async process(data, ctx) {
-      const check = catalog.services[data.service]?.checks[data.check];
-      // ops.yml changed since the job was enqueued: nothing to run.
-      if (!check) return { skipped: true };
-      const target = targetOf(data.service, data.check, check);
-      const { breaker, previous } = await store.before(target, data.service, data.check);
-      let stored: StoredResult;
-      let nextBreaker: { target: string; state: BreakerState } | undefined;
-      if (!breakerAllows(breaker, deps.now().getTime())) {
-        stored = { ok: false, summary: 'circuit open', latencyMs: 0, at: deps.now().getTime(), circuitOpen: true };
-      } else {
-        const result = await runCheck(check, { signal: ctx.signal, service: data.service });
-        const at = deps.now().getTime();
-        stored = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
-        if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
-          stored.budgetRemaining = result.detail.budgetRemaining;
-        }
-        // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
-        nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
+      const { service } = data;
+      const checks = checksOf(data).flatMap((check): JobCheck[] => {
+        const config = catalog.services[service]?.checks[check];
+        // ops.yml changed since the job was enqueued: nothing to run.
+        return config ? [{ service, check, config, target: targetOf(service, check, config) }] : [];
+      });
+      let ran = 0;
+      let failed = 0;
+      // Each run's keep also reads what the next run reads first: one round trip of Opsdeck's own per check.
+      let before: Before | undefined;
+      for (const [i, check] of checks.entries()) {
+        // The job is being cancelled: the checks not run yet are left alone rather than failed.
+        if (ctx.signal?.aborted) break;
+        const next = checks[i + 1];
+        const run = await runOne(data, check, before ?? (await store.before(check)), next, ctx.signal);
+        ran++;
+        if (!run.ok) failed++;
+        before = run.next;
       }
-      // A requested run adds its result to the request in the same round trip as keeping it.
-      if (data.requestId === undefined)
-        await store.keep(data.service, data.check, stored, settings.keepResults, nextBreaker);
-      else {
-        const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
-        const added = await store.keepForRequest(
-          data.service,
-          data.check,
-          stored,
-          settings.keepResults,
-          nextBreaker,
-          request,
-        );
-        await fillIn(deps, data.requestId, data, added);
-      }
-      if (data.scheduled) await alertOn(deps, data, stored, check);
-      // A check that passes now and failed before (or the other way round) changes its service's health on Home.
-      if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
-      return { ok: stored.ok };
+      return { ran, failed };
     },
     schedules: () => checkSchedules(catalog),
   };
 
-  /**
-   * Adds the result to its request. The last result draws the complete message; otherwise the first result of each
-   * redraw slot draws (unless near the end, see `worthRedrawing`) and asks for a trailing draw, which shows what
-   * arrives after it if no later result draws first.
-   */
-  async function fillIn(d: Deps, requestId: string, data: CheckJob, added: Added): Promise<void> {
-    const total = countChecks(catalog, data.requestScope);
-    const now = d.now().getTime();
-    if (added.count >= total) return drawRequest(d, requestId, now);
-    if (!added.draw) return;
-    await d.jobs.enqueue(redrawQueue, { requestId, due: now + REDRAW_EVERY_MS });
-    if (worthRedrawing(progressOf(added, total, now), EDIT_INTERVAL_MS)) await drawRequest(d, requestId, now);
+  /** Runs one check (see above), given what it reads first; `next`: the job's next check, whose reads come back. */
+  async function runOne(
+    data: CheckJob,
+    { check: name, config: check, target }: JobCheck,
+    { breaker, previous }: Before,
+    next: JobCheck | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ ok: boolean; next?: Before }> {
+    let stored: StoredResult;
+    let nextBreaker: { target: string; state: BreakerState } | undefined;
+    if (!breakerAllows(breaker, deps.now().getTime())) {
+      stored = { ok: false, summary: 'circuit open', latencyMs: 0, at: deps.now().getTime(), circuitOpen: true };
+    } else {
+      const result = await runCheck(check, { signal, service: data.service });
+      const at = deps.now().getTime();
+      stored = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
+      if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
+        stored.budgetRemaining = result.detail.budgetRemaining;
+      }
+      // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
+      nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
+    }
+    let nextBefore: Before | undefined;
+    // A requested run adds its result to the request in the same round trip as keeping it.
+    if (data.requestId === undefined) await store.keep(data.service, name, stored, settings.keepResults, nextBreaker);
+    else {
+      const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
+      const kept = await store.keepForRequest(
+        data.service,
+        name,
+        stored,
+        settings.keepResults,
+        nextBreaker,
+        request,
+        next,
+      );
+      nextBefore = kept.next;
+      await fillIn(deps, data.requestId, data.requestScope, kept.added);
+    }
+    if (data.scheduled) await alertOn(deps, data.service, name, stored, check);
+    // A check that passes now and failed before (or the other way round) changes its service's health on Home.
+    if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
+    return { ok: stored.ok, next: nextBefore };
   }
+}
 
-  /**
-   * A scheduled run's alert goes through the alerts pipeline, like any webhook's: one group per check, posted in the
-   * service's channel (or as `alerts.routes` say) with Acknowledge, and resolved in the same message on recovery.
-   */
-  async function alertOn(d: Deps, data: CheckJob, stored: StoredResult, check: AlertingOptions): Promise<void> {
-    const { failuresBeforeAlert } = check;
-    const state = await store.alertState(data.service, data.check);
-    const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
-    if (next.transition !== 'none') await raiseCheckAlert(d, checkAlert(data, stored, state, next, check));
-    // Saved after the enqueue: a run that stops in between raises (or resolves) again next time, with the same start,
-    // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
-    await store.setAlertState(data.service, data.check, next.state);
-  }
+/**
+ * Adds the result to its request. The last result draws the complete message; otherwise the first result of each
+ * redraw slot draws (unless near the end, see `worthRedrawing`) and asks for a trailing draw, which shows what
+ * arrives after it if no later result draws first.
+ */
+async function fillIn(d: Deps, requestId: string, scope: string | undefined, added: Added): Promise<void> {
+  const total = countChecks(d.catalog, scope);
+  const now = d.now().getTime();
+  if (added.count >= total) return drawRequest(d, requestId, now);
+  if (!added.draw) return;
+  await d.jobs.enqueue(redrawQueue, { requestId, due: now + REDRAW_EVERY_MS });
+  if (worthRedrawing(progressOf(added, total, now), EDIT_INTERVAL_MS)) await drawRequest(d, requestId, now);
+}
+
+/**
+ * A scheduled run's alert goes through the alerts pipeline, like any webhook's: one group per check, posted in the
+ * service's channel (or as `alerts.routes` say) with Acknowledge, and resolved in the same message on recovery.
+ */
+async function alertOn(
+  d: Deps,
+  service: string,
+  name: string,
+  stored: StoredResult,
+  check: AlertingOptions,
+): Promise<void> {
+  const { failuresBeforeAlert } = check;
+  const state = await d.store.alertState(service, name);
+  const next = alertAfter(state, stored.ok, failuresBeforeAlert, stored.at);
+  if (next.transition !== 'none') await raiseCheckAlert(d, checkAlert(service, name, stored, state, next, check));
+  // Saved after the enqueue: a run that stops in between raises (or resolves) again next time, with the same start,
+  // which the alerts pipeline drops as a duplicate; saved first, the alert could be lost.
+  await d.store.setAlertState(service, name, next.state);
 }
 
 /** Every check with an `interval`, scheduled; its scheduler id names the check, so a changed interval updates it. */
@@ -148,7 +197,8 @@ function checkSchedules(catalog: Deps['catalog']) {
 
 /** A scheduled check's raise or resolve, for the alerts pipeline: the alert starts at the first failure. */
 function checkAlert(
-  data: CheckJob,
+  service: string,
+  check: string,
   stored: StoredResult,
   state: AlertState,
   next: { state: AlertState; transition: AlertTransition },
@@ -157,8 +207,8 @@ function checkAlert(
   const raise = next.transition === 'raise';
   const failures = raise ? next.state.failures : state.failures;
   return {
-    service: data.service,
-    check: data.check,
+    service,
+    check,
     status: raise ? 'firing' : 'resolved',
     startsAt: new Date((raise ? next.state.since : state.since) ?? stored.at).toISOString(),
     summary: raise ? stored.summary : `Passes again: ${stored.summary}`,

@@ -34,11 +34,24 @@ export function statusesOf(
     }));
 }
 
+/** Counted once per catalog and scope: every result of a request asks, and counting walks every service. */
+const counted = new WeakMap<Catalog, Map<string | undefined, number>>();
+
 /** The number of checks of every service, or of one. */
 export function countChecks(catalog: Catalog, only: string | undefined): number {
-  return Object.entries(catalog.services)
-    .filter(([service]) => only === undefined || service === only)
-    .reduce((n, [, definition]) => n + Object.keys(definition.checks).length, 0);
+  let counts = counted.get(catalog);
+  if (!counts) {
+    counts = new Map();
+    counted.set(catalog, counts);
+  }
+  let n = counts.get(only);
+  if (n === undefined) {
+    n = Object.entries(catalog.services)
+      .filter(([service]) => only === undefined || service === only)
+      .reduce((sum, [, definition]) => sum + Object.keys(definition.checks).length, 0);
+    counts.set(only, n);
+  }
+  return n;
 }
 
 export type DrawDeps = Pick<Services, 'catalog' | 'outbox'> & { store: StatusStore; settings: StatusSettings };

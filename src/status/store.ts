@@ -27,7 +27,20 @@ export interface Added {
   drawnAt?: number;
 }
 
-/** How many commands `addTo` queues: its replies are the last of the transaction's. */
+/** What a run reads first (see `StatusStore.before`). */
+export interface Before {
+  breaker: BreakerState;
+  previous?: StoredResult;
+}
+
+/** Whose `Before` to read: a check and its target. */
+export interface BeforeOf {
+  target: string;
+  service: string;
+  check: string;
+}
+
+/** How many commands `addTo` queues: its replies come right after `keeping`'s. */
 const ADD_TO_REPLIES = 5;
 
 export class StatusStore {
@@ -37,20 +50,20 @@ export class StatusStore {
   ) {}
 
   /** What a run reads first, in one round trip: its target's circuit breaker and the check's newest result. */
-  async before(
-    target: string,
-    service: string,
-    check: string,
-  ): Promise<{ breaker: BreakerState; previous?: StoredResult }> {
-    const replies = (await this.redis
-      .pipeline()
-      .get(this.key('breaker', target))
-      .lindex(this.key('results', service, check), 0)
-      .exec()) ?? [
-      [null, null],
-      [null, null],
-    ];
-    const [breaker, previous] = replies.map(([error, value]) => {
+  async before(of: BeforeOf): Promise<Before> {
+    const replies = await this.reading(this.redis.pipeline(), of).exec();
+    return this.read(replies ?? []);
+  }
+
+  /** Queues `before`'s two reads. */
+  private reading(batch: ChainableCommander, of: BeforeOf): ChainableCommander {
+    return batch.get(this.key('breaker', of.target)).lindex(this.key('results', of.service, of.check), 0);
+  }
+
+  /** `before`'s two replies, read. */
+  private read(replies: [error: Error | null, result: unknown][]): Before {
+    const [breaker, previous] = [0, 1].map((i) => {
+      const [error, value] = replies[i] ?? [null, null];
       if (error) throw error;
       return typeof value === 'string' ? (JSON.parse(value) as unknown) : undefined;
     });
@@ -74,7 +87,11 @@ export class StatusStore {
     await this.keeping(service, check, result, keep, breaker).exec();
   }
 
-  /** `keep`, and the result added to the `/ops status` request it was run for (see `addTo`), in the same round trip. */
+  /**
+   * `keep`, and the result added to the `/ops status` request it was run for (see `addTo`), in the same round trip;
+   * with `next`, also what the run of the job's next check reads first (`before`), after this run's breaker is written
+   * (the two checks may share a target).
+   */
   async keepForRequest(
     service: string,
     check: string,
@@ -82,10 +99,15 @@ export class StatusStore {
     keep: number,
     breaker: { target: string; state: BreakerState } | undefined,
     request: { id: string; everyMs: number },
-  ): Promise<Added> {
+    next?: BeforeOf,
+  ): Promise<{ added: Added; next?: Before }> {
     const multi = this.keeping(service, check, result, keep, breaker);
     this.addTo(multi, request.id, service, check, result, request.everyMs);
-    return this.added((await multi.exec())?.slice(-ADD_TO_REPLIES));
+    if (next) this.reading(multi, next);
+    const replies = (await multi.exec()) ?? [];
+    const reads = next ? 2 : 0;
+    const added = this.added(replies.slice(replies.length - reads - ADD_TO_REPLIES, replies.length - reads));
+    return { added, next: next && this.read(replies.slice(-reads)) };
   }
 
   private keeping(

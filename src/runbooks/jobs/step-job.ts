@@ -2,7 +2,7 @@ import type { Logger } from '../../log.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { messageKey, type RunDesk } from '../desk.js';
 import { outputMessage } from '../messages.js';
-import { type StepResult, settle } from '../rules.js';
+import { nextIndex, type StepResult, settle } from '../rules.js';
 import { isFinal, type Run, type StepAction } from '../run.js';
 import { checkStep } from '../steps/check-step.js';
 import { flagStep } from '../steps/flag-step.js';
@@ -12,6 +12,8 @@ import { type StepJob, stepQueue } from './step-queue.js';
 /** How often a running step looks for a Cancel click, and at most how often its output reply is edited. */
 const CANCEL_POLL_MS = 500;
 const OUTPUT_EVERY_MS = 1000;
+/** At most how often a job redraws its run's progress message while its steps go by (see Redraws). */
+const REDRAW_EVERY_MS = 1000;
 const OUTPUT_TAIL_CHARS = 2800;
 
 /** The outbox key of a step attempt's output reply. */
@@ -35,12 +37,27 @@ export function stepHandler(desk: RunDesk, logger: Logger): JobHandler<StepJob> 
 }
 
 /**
+ * The step a job was running when its worker died: the first running one from the job's own step on, since a job
+ * runs its step and the plain steps after it (see `chainable`) but never past a gate. The job's step when none runs.
+ */
+function cutOff(run: Run, data: StepJob): StepJob {
+  for (let i = data.index; i < run.steps.length; i++) {
+    const state = run.state[i]!;
+    if (state.status === 'running') return { runId: data.runId, index: i, attempt: state.attempt };
+    if (i > data.index && run.steps[i]!.action.kind === 'approve') break;
+  }
+  return data;
+}
+
+/**
  * A worker died during the step. Retryable steps run again (the next attempt); others wait for a human. A step that
  * had already ended (the crash came between its end and the next enqueue) just moves the run on.
  */
-async function interrupted({ desk, logger, now }: StepEnv, data: StepJob): Promise<void> {
+async function interrupted({ desk, logger, now }: StepEnv, job: StepJob): Promise<void> {
   let retry = false;
-  const run = await desk.store.change(data.runId, (r) => {
+  let data = job;
+  const run = await desk.store.change(job.runId, (r) => {
+    data = cutOff(r, job);
     const state = r.state[data.index];
     if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
     if (r.steps[data.index]!.retryable && !r.cancelledBy) {
@@ -70,7 +87,10 @@ async function interrupted({ desk, logger, now }: StepEnv, data: StepJob): Promi
   await desk.refresh(run.id);
 }
 
-/** One delivery of a step job: skip stale or already-started attempts, open gates, run everything else. */
+/**
+ * One delivery of a step job: skip stale or already-started attempts, open gates, run everything else — the job's
+ * step and then, in the same job, each plain step after it (see `next`).
+ */
 async function processStep(env: StepEnv, data: StepJob) {
   const { desk, now } = env;
   const { store } = desk;
@@ -94,33 +114,152 @@ async function processStep(env: StepEnv, data: StepJob) {
     await desk.openGate(run, data.index);
     return { gate: 'open' };
   }
-  const started = await store.change(run.id, (r) => ({
-    ...r,
-    status: 'running',
-    state: r.state.map((s, i) => (i === data.index ? { ...s, status: 'running', startedAt: s.startedAt ?? now() } : s)),
-  }));
-  await desk.refresh(run.id);
-  const result = await runWatched(env, started!, data);
-  return finishStep(env, started!, data, result);
+  let current = data;
+  let running = (await store.change(run.id, (r) => startStep(r, data.index, now())))!;
+  // A run's first step: the progress message was just posted, all steps pending.
+  const redraws = new Redraws(desk, run.id, now, isFirst(running, data.index) ? running.createdAt : undefined);
+  try {
+    await redraws.show(running);
+    for (;;) {
+      const result = await runWatched(env, running, current);
+      const next = await nextInChain(env, running, current, result);
+      if (!next) {
+        await redraws.stop();
+        return await finishStep(env, running, current, result);
+      }
+      observe(desk, next.run, current);
+      await redraws.show(next.run);
+      running = next.run;
+      current = next.job;
+    }
+  } finally {
+    await redraws.stop();
+  }
 }
 
-/** Records the step's result (unless someone settled it meanwhile), observes its duration, and moves the run on. */
-async function finishStep({ desk, now }: StepEnv, run: Run, data: StepJob, result: StepResult) {
-  const step = run.steps[data.index]!;
-  const ended = await desk.store.change(run.id, (r) =>
-    r.state[data.index]!.status === 'running' || r.state[data.index]!.status === 'pending'
-      ? settle(r, data.index, result, now())
-      : r,
-  );
-  const state = ended?.state[data.index];
-  if (state?.startedAt !== undefined && state.finishedAt !== undefined) {
-    desk.metrics.stepDuration.observe(
-      { runbook: run.name, kind: step.action.kind },
-      (state.finishedAt - state.startedAt) / 1000,
-    );
+/** Whether step `index` is the first of the run to start (nothing before it was run or decided). */
+function isFirst(run: Run, index: number): boolean {
+  return run.state.slice(0, index).every((s) => s.status === 'pending' || s.status === 'unused');
+}
+
+/**
+ * A job's redraws of its run's progress message while its steps go by: at once when the last one was a second ago or
+ * more, else once that second is up (from what is stored then), so quick steps redraw the message about once a
+ * second rather than at every step — each redraw is a write, an enqueue and a delivery job, and Slack lets one
+ * message change about once a second anyway. The run's end is redrawn by whoever ends it, after `stop`.
+ */
+class Redraws {
+  private timer?: NodeJS.Timeout;
+  private drawing = Promise.resolve();
+
+  constructor(
+    private readonly desk: RunDesk,
+    private readonly runId: string,
+    private readonly now: () => number,
+    private last = Number.NEGATIVE_INFINITY,
+  ) {}
+
+  /** Shows `run`, as just written, now or within the second. */
+  show(run: Run): Promise<void> {
+    const wait = this.last + REDRAW_EVERY_MS - this.now();
+    if (wait <= 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.last = this.now();
+      return this.queue(() => this.desk.refresh(this.runId, run));
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.last = this.now();
+      // Read again: a Cancel click may have changed the run since `run` was written.
+      this.queue(() => this.desk.refresh(this.runId)).catch(() => {});
+    }, wait);
+    return Promise.resolve();
   }
-  await desk.refresh(run.id);
-  if (ended) await desk.advance(ended);
+
+  /** Drops a redraw not yet due and waits for one under way, so none lands after the run's last redraw. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.drawing.catch(() => {});
+  }
+
+  private queue(draw: () => Promise<void>): Promise<void> {
+    this.drawing = this.drawing.catch(() => {}).then(draw);
+    return this.drawing;
+  }
+}
+
+/** The run with step `index` running. */
+function startStep(r: Run, index: number, now: number): Run {
+  return {
+    ...r,
+    status: 'running',
+    state: r.state.map((s, i) => (i === index ? { ...s, status: 'running', startedAt: s.startedAt ?? now } : s)),
+  };
+}
+
+/**
+ * A plain step ended: when the step after it is also plain (not a gate) and nobody cancelled, records the end and
+ * starts that one in one write, for this job to run next — no job, enqueue and redraw in between. It is marked
+ * started first, as a job's step is, so no other job can ever start it too. Undefined when the run goes on otherwise.
+ */
+async function nextInChain(
+  { desk, now }: StepEnv,
+  run: Run,
+  data: StepJob,
+  result: StepResult,
+): Promise<{ run: Run; job: StepJob } | undefined> {
+  const planned = settle(run, data.index, result, now());
+  const index = nextIndex(planned);
+  if (index === undefined || planned.cancelledBy || planned.steps[index]!.action.kind === 'approve') return undefined;
+  const job = { runId: run.id, index, attempt: planned.state[index]!.attempt };
+  if (!(await desk.store.markStarted(run.id, index, job.attempt))) return undefined;
+  let chained = false;
+  const ended = await desk.store.change(run.id, (r) => {
+    chained = false;
+    if (r.state[data.index]!.status !== 'running') return r;
+    const settled = settle(r, data.index, result, now());
+    const next = settled.state[index]!;
+    if (settled.cancelledBy || nextIndex(settled) !== index || next.attempt !== job.attempt) return settled;
+    chained = true;
+    return startStep(settled, index, now());
+  });
+  if (chained) return { run: ended!, job };
+  await desk.store.unmarkStarted(run.id, index, job.attempt);
+  // The step's end is written (unless someone settled it meanwhile); finishStep finds it so and moves the run on.
+  return undefined;
+}
+
+/** Observes how long step `data.index` of `run` took, once it has ended. */
+function observe(desk: RunDesk, run: Run, data: StepJob): void {
+  const state = run.state[data.index];
+  if (state?.startedAt === undefined || state.finishedAt === undefined) return;
+  desk.metrics.stepDuration.observe(
+    { runbook: run.name, kind: run.steps[data.index]!.action.kind },
+    (state.finishedAt - state.startedAt) / 1000,
+  );
+}
+
+/**
+ * Records the step's result (unless someone settled it meanwhile) and moves the run on; a run with nothing left ends
+ * in the same write, and is redrawn once, as it ended.
+ */
+async function finishStep({ desk, now }: StepEnv, run: Run, data: StepJob, result: StepResult) {
+  let closed = false;
+  const ended = await desk.store.change(run.id, (r) => {
+    const state = r.state[data.index]!;
+    const settled = state.status === 'running' || state.status === 'pending' ? settle(r, data.index, result, now()) : r;
+    const final = desk.closed(settled);
+    closed = final !== settled;
+    return final;
+  });
+  if (ended) observe(desk, ended, data);
+  if (ended && closed) await desk.finished(ended);
+  else if (ended) {
+    await desk.refresh(run.id, ended);
+    await desk.advance(ended);
+  }
   return { ok: result.ok };
 }
 

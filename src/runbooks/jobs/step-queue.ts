@@ -10,9 +10,11 @@ export const stepJob = z.object({
 export type StepJob = z.output<typeof stepJob>;
 
 /**
- * Runs one step of a run, then enqueues the next. A step must never run twice unless it says it is `retryable`: a
- * worker killed mid-step leaves the job interrupted (never rerun blindly); the engine then retries a retryable step
- * or asks a human (Retry / Skip / Abort).
+ * Runs one step of a run and the plain steps after it, up to a gate or the end: one job per stretch, not per step (a
+ * job costs BullMQ's own commands, an enqueue and a redraw), and a run, once started, goes on rather than waiting
+ * behind every other run's next step. A step must never run twice unless it says it is `retryable`: a worker killed
+ * mid-step leaves the job interrupted (never rerun blindly); the engine then retries a retryable step (the one the
+ * job had reached) or asks a human (Retry / Skip / Abort).
  */
 export const stepQueue = defineQueue<StepJob>({
   name: 'runbooks-step',
