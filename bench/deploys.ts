@@ -4,20 +4,30 @@
  * (`sleep 0.2`), in one Opsdeck process (ROLE=all, WORKER_CONCURRENCY jobs at once) against the Slack-compatible
  * server. Reports the time from the first click until every deploy is final in Redis against the ideal for the worker
  * concurrency (ceil(N / concurrency) × 200 ms), and the ack latency of `/ops deploys` during the run against the
- * same command on the idle process. Run by `npm run bench`, or alone: `tsx bench/deploys.ts`.
+ * same command on the idle process. Opsdeck runs as a process of its own (`dist/main.js`, as deployed): in this
+ * process, the bench's own polling for the deploys' end would hold the loop that answers the acks while they run,
+ * and not while idle. Run by `npm run bench`, or alone: `npm run build && tsx bench/deploys.ts`.
  *
  * The messages' final edits trail behind: Slack allows chat.update about 50 times a minute per workspace (Tier 3),
  * which the outbox respects, so the figure here is the deploys' own throughput.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { startWorker } from './delivery.js';
 import { deployRatios } from './guard.js';
-import { percentile, runWhenMain, startBenchOpsdeck, waitFor } from './standalone.js';
+import { cpuMsOf, percentile, processEnv, runWhenMain, stopAll, waitFor } from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
 const COMMAND_MS = 200;
-const IDLE_ACKS = 30;
+/** Idle acks, after a warm-up: about as many as the busy phase gets, so both p99s are the same kind of figure. */
+const IDLE_ACKS = 300;
+const WARM_UP_ACKS = 20;
 
 export interface DeployFigures {
   deploys: number;
@@ -27,6 +37,8 @@ export interface DeployFigures {
   succeeded: number;
   idleAck: { p50: number; p99: number };
   busyAck: { p50: number; p99: number; count: number };
+  /** Opsdeck's CPU time per deploy, from the first click until every deploy is final (from /proc; absent elsewhere). */
+  cpuMsPerDeploy?: number;
 }
 
 export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
@@ -52,22 +64,26 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       environments:
         production: { approval: { from: approver } }`;
   const opsYml = `roles:\n  deployer: [U0ALICE]\n  approver: [U0BOB]\nservices:${services.map(service).join('')}\n`;
-  const opsdeck = await startBenchOpsdeck({
-    slackApiUrl: slack.apiUrl,
-    botToken,
-    signingSecret,
-    redisUrl,
-    redisPrefix: prefix,
-    opsYml,
-    vars: { WORKER_CONCURRENCY: String(CONCURRENCY) },
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-deploys-'));
+  writeFileSync(join(dir, 'ops.yml'), opsYml);
+  const port = await freePort();
+  const opsdeck = await startWorker({
+    ...processEnv({ slackApiUrl: slack.apiUrl, botToken, signingSecret, redisUrl, redisPrefix: prefix }),
+    OPS_CONFIG: join(dir, 'ops.yml'),
+    ROLE: 'all',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
   });
-  slack.setRequestUrl(`${opsdeck.url}/slack/events`);
-  const redis = opsdeck.redis.client;
+  slack.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+  const redis = new Redis(redisUrl);
   const deployKey = (id: number) => `${prefix}:deploys:deploy:${id}`;
   let running = true;
   const ask = (i: number, text: string) => slack.sendCommand({ userId: 'U0ALICE', channelId: channelOf(i), text });
   try {
     const idle: number[] = [];
+    for (let i = 0; i < WARM_UP_ACKS; i++) await ask(0, 'deploys svc-0');
     for (let i = 0; i < IDLE_ACKS; i++) idle.push((await ask(0, 'deploys svc-0')).ackMs);
 
     // Every request, then wait for each request's message to be in its channel (to click on it).
@@ -79,6 +95,7 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       return found.every(Boolean) ? found.map((m) => m!.ts) : undefined;
     });
 
+    const cpuBefore = cpuMsOf(opsdeck.pid);
     const start = Date.now();
     const clicks = messages.map((ts, i) =>
       slack.sendBlockAction({ userId: 'U0BOB', channelId: channelOf(i), messageTs: ts, actionId: 'deploy_approve' }),
@@ -94,6 +111,7 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       return all.every((status) => ['succeeded', 'failed'].includes(status)) ? all : undefined;
     });
     const seconds = (Date.now() - start) / 1000;
+    const cpuAfter = cpuMsOf(opsdeck.pid);
     running = false;
     await acks;
     return {
@@ -104,11 +122,17 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
       succeeded: statuses.filter((status) => status === 'succeeded').length,
       idleAck: { p50: percentile(idle, 50), p99: percentile(idle, 99) },
       busyAck: { p50: percentile(busy, 50), p99: percentile(busy, 99), count: busy.length },
+      cpuMsPerDeploy:
+        cpuBefore === undefined || cpuAfter === undefined
+          ? undefined
+          : Math.round(((cpuAfter - cpuBefore) / DEPLOYS) * 10) / 10,
     };
   } finally {
     running = false;
-    await opsdeck.close();
+    redis.disconnect();
+    await stopAll([opsdeck]);
     await slack.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -119,13 +143,13 @@ export function renderDeploys(f: DeployFigures): string {
     '## Deploys approved at once',
     '',
     `${f.deploys} deploys of ${f.deploys} services (each asked in its own channel, each needing approval), approved by`,
-    `concurrent clicks; the command provider runs \`sleep ${COMMAND_MS / 1000}\`; one Opsdeck process (ROLE=all,`,
-    `WORKER_CONCURRENCY=${f.concurrency}). Ideal: ceil(deploys / concurrency) × ${COMMAND_MS} ms. Ack: \`/ops deploys\``,
-    'on the idle process, then back to back while the deploys run.',
+    `concurrent clicks; the command provider runs \`sleep ${COMMAND_MS / 1000}\`; one Opsdeck process (\`dist/main.js\`,`,
+    `ROLE=all, WORKER_CONCURRENCY=${f.concurrency}). Ideal: ceil(deploys / concurrency) × ${COMMAND_MS} ms. Ack: \`/ops deploys\``,
+    'on the idle process, then back to back while the deploys run. CPU: Opsdeck’s, per deploy, clicks to the end.',
     '',
-    '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle |',
-    '|---|---|---|---|---|---|---|---|---|',
-    `| ${f.deploys} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${ratio(f.seconds, f.idealSeconds)} | ${f.succeeded} | ${ms(f.idleAck.p50)}/${ms(f.idleAck.p99)} | ${ms(f.busyAck.p50)}/${ms(f.busyAck.p99)} (${f.busyAck.count} acks) | ${ratio(f.busyAck.p99, f.idleAck.p99)} |`,
+    '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle | CPU ms per deploy |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    `| ${f.deploys} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${ratio(f.seconds, f.idealSeconds)} | ${f.succeeded} | ${ms(f.idleAck.p50)}/${ms(f.idleAck.p99)} | ${ms(f.busyAck.p50)}/${ms(f.busyAck.p99)} (${f.busyAck.count} acks) | ${ratio(f.busyAck.p99, f.idleAck.p99)} | ${f.cpuMsPerDeploy ?? '–'} |`,
     '',
     'Per deploy run (issue #21), the run job’s own Redis round trips, from the code path (BullMQ’s job commands and the',
     'outbox’s edits not counted): 11 before (13 commands), 8 since (9 commands): the started mark and the freeze in one',

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { formatDuration } from '../config/duration.js';
+import { spawnProgram } from './spawner.js';
 
 /** What to run, and how long it may take. */
 export interface ProcessSpec {
@@ -50,31 +50,35 @@ export const DEFAULT_TAIL_CHARS = 2000;
 /**
  * The one way Opsdeck runs a program (command checks, the command deploy provider, runbook steps). The child runs in a
  * process group of its own, so stopping it on the timeout or on Cancel stops whatever it started too, and a worker
- * never waits on a grandchild that kept the pipes open.
+ * never waits on a grandchild that kept the pipes open. It is started off the main thread (see spawner.ts).
  */
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const tailChars = spec.tailChars ?? DEFAULT_TAIL_CHARS;
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
-      cwd: spec.cwd,
+    const child = spawnProgram({
+      argv: spec.argv,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+      cwd: spec.cwd,
     });
     const output = outputStream(tailChars, spec.outputEveryMs ?? 1000, spec.onOutput);
-    child.stdout.on('data', output.add);
-    child.stderr.on('data', output.add);
+    child.on('output', output.add);
 
     let stoppedAs: 'timed-out' | 'cancelled' | undefined;
     let killer: NodeJS.Timeout | undefined;
+    // The last signal sent: one sent before the program started goes out again once it has.
+    let sent: NodeJS.Signals | undefined;
     const signalGroup = (signal: NodeJS.Signals) => {
+      sent = signal;
       try {
         if (child.pid !== undefined) process.kill(-child.pid, signal);
       } catch {
         // Already gone.
       }
     };
+    child.once('spawn', () => {
+      if (sent) signalGroup(sent);
+    });
     const stop = (why: 'timed-out' | 'cancelled') => {
       if (stoppedAs) return;
       stoppedAs = why;

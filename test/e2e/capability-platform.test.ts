@@ -8,6 +8,12 @@ import { CHANNEL, type Harness, startHarness, USERS } from '../support/harness.j
  * A throwaway capability, declared here and nowhere else: the platform must route it, check its roles, audit it, list
  * it in help and carry its failures to the user without any other file knowing it exists.
  */
+/** What `widget wait` waits for: its handler is still working when Slack's 3 s run out. */
+let stopWaiting: () => void = () => {};
+const waited = new Promise<void>((resolve) => {
+  stopWaiting = resolve;
+});
+
 const widgets = defineCapability({
   name: 'widgets',
   title: 'Widgets',
@@ -39,6 +45,16 @@ const widgets = defineCapability({
               },
             ],
           });
+        },
+      }),
+      subcommand({
+        name: 'widget wait',
+        summary: 'Answers once the test lets it.',
+        grammar: args(),
+        changes: false,
+        async run(ctx) {
+          await waited;
+          await ctx.reply({ text: 'Waited', blocks: [] });
         },
       }),
       subcommand({
@@ -137,6 +153,13 @@ describe('a capability declared in a test', () => {
     const res = (await ops(USERS.carol, 'widget explode')).body as { text: string };
     expect(res.text).toMatch(/reference E-[0-9A-F]{6}/);
     expect(res.text).not.toContain('kaboom');
+  });
+
+  it('acknowledges a command still working when Slack would give up, and answers through the response_url', async () => {
+    const res = await ops(USERS.carol, 'widget wait');
+    expect(res.status).toBe(200);
+    stopWaiting();
+    expect((await replyTo(res.responseUrl)).params.text).toBe('Waited');
   });
 });
 

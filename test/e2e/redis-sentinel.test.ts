@@ -50,15 +50,19 @@ async function readyz(): Promise<{ status: number; checks: Record<string, boolea
 }
 
 /**
- * `/ops ping` and its answer: the worker's through response_url, or the bot's own at once when it could not enqueue
- * (during the gap: "Something went wrong… try again in a moment").
+ * `/ops ping` and its answer: the worker's through response_url, or the bot's own when it could not enqueue (during
+ * the gap: "Something went wrong… try again in a moment") — at once, or through response_url when the bot was still
+ * waiting on Redis at Slack's deadline and acknowledged empty.
  */
 async function ping(): Promise<string> {
   const res = await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'ping' });
   const body = res.body as { text?: string } | undefined;
   if (body?.text && !body.text.includes('Pinging the workers')) return body.text;
   const reply = await h.slack.waitForCall(
-    (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+    (c) =>
+      c.method === 'response_url' &&
+      c.path === new URL(res.responseUrl).pathname &&
+      !String(c.params.text).includes('Pinging the workers'),
     30_000,
   );
   return String(reply.params.text);

@@ -164,22 +164,36 @@ function sentence(message: string): string {
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
+/**
+ * Slack shows the user an error for a command not acknowledged within 3 s (and Bolt answers 404 for it), and a later
+ * ack goes nowhere. A handler still waiting then — on a Redis connection riding out a failover, for one, whose
+ * in-flight command is resent after the reconnect — is acknowledged empty at this point: its answer follows through
+ * the response_url instead of being lost.
+ */
+const COMMAND_ACK_DEADLINE_MS = 2500;
+
 /** Ephemeral replies: the first one is the ack itself (no extra HTTP call), later ones go to the response_url. */
 function replier(ack: (response?: Record<string, unknown>) => Promise<void>, respond: RespondFn) {
   let acked = false;
-  return {
+  const deadline = setTimeout(() => {
+    reply.ackNow().catch(() => {});
+  }, COMMAND_ACK_DEADLINE_MS);
+  const reply = {
     async ackNow() {
       if (acked) return;
       acked = true;
+      clearTimeout(deadline);
       await ack();
     },
     async send(message: Message) {
       if (!acked) {
         acked = true;
+        clearTimeout(deadline);
         await ack({ ...message, response_type: 'ephemeral' });
       } else {
         await respond({ ...message, response_type: 'ephemeral' } as Parameters<RespondFn>[0]);
       }
     },
   };
+  return reply;
 }

@@ -116,8 +116,9 @@ async function processStep(env: StepEnv, data: StepJob) {
   }
   let current = data;
   let running = (await store.change(run.id, (r) => startStep(r, data.index, now())))!;
-  // A run's first step: the progress message was just posted, all steps pending.
-  const redraws = new Redraws(desk, run.id, now, isFirst(running, data.index) ? running.createdAt : undefined);
+  // Whoever enqueued this job drew the run as it stood (posted it, or showed a gate's decision): the first step's
+  // start shows within the second, or not at all when the job is over sooner and draws its end.
+  const redraws = new Redraws(desk, run.id, now, now());
   try {
     await redraws.show(running);
     for (;;) {
@@ -137,11 +138,6 @@ async function processStep(env: StepEnv, data: StepJob) {
   }
 }
 
-/** Whether step `index` is the first of the run to start (nothing before it was run or decided). */
-function isFirst(run: Run, index: number): boolean {
-  return run.state.slice(0, index).every((s) => s.status === 'pending' || s.status === 'unused');
-}
-
 /**
  * A job's redraws of its run's progress message while its steps go by: at once when the last one was a second ago or
  * more, else once that second is up (from what is stored then), so quick steps redraw the message about once a
@@ -156,7 +152,7 @@ class Redraws {
     private readonly desk: RunDesk,
     private readonly runId: string,
     private readonly now: () => number,
-    private last = Number.NEGATIVE_INFINITY,
+    private last: number,
   ) {}
 
   /** Shows `run`, as just written, now or within the second. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,5 +114,19 @@ describe('the process runner, on real child processes', () => {
     expect(updates.at(-1)!.tail).toBe(result.tail);
     expect(result.tail.endsWith('done\n')).toBe(true);
     expect(updates.map((update) => update.added).join('')).toBe(result.tail);
+  });
+
+  it('starts programs from a thread that keeps a process alive only while one runs', () => {
+    // A script that runs a program and does nothing else: it must see the program end, then exit by itself.
+    const script = join(dir, 'runs-one.mts');
+    const runner = join(process.cwd(), 'src/platform/process-runner.ts');
+    writeFileSync(
+      script,
+      `import { runProcess } from ${JSON.stringify(runner)};\nconst r = await runProcess({ argv: ['sh', '-c', 'sleep 0.2; echo ran'], timeoutMs: 10_000 });\nprocess.stdout.write(r.tail);\n`,
+    );
+    const ran = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toBe('ran\n');
   });
 });
