@@ -4,12 +4,15 @@
  * verifies the signature (the floor), in the same run, at 10 and 50 connections. Every request is unique and freshly
  * signed (Opsdeck drops exact replays, so reusing one body would measure the replay path). Every target runs as plain
  * compiled JS (`npm run bench` builds dist/ first), so RSS is not inflated by a TypeScript loader. Idle RSS is read
- * once a target is ready and before it has served anything. Run by `npm run bench`, or alone:
+ * once a target is ready and before it has served anything. Bare Bolt answers with the very message Opsdeck answers
+ * `/ops help` with (asked of Opsdeck once before the rounds), so both write the same bytes per ack. Run by `npm run bench`, or alone:
  * `npm run build && tsx bench/acks.ts`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { signRequest } from '../src/slack/signature.js';
@@ -98,6 +101,37 @@ export async function startTarget(target: Target, port: number): Promise<ChildPr
   return child;
 }
 
+/** One signed `/ops help`, as the load sends it. */
+function signedHelp(signingSecret: string, n: number): { body: string; headers: Record<string, string> } {
+  const body = commandBody(n);
+  const ts = Math.floor(Date.now() / 1000);
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': signRequest(signingSecret, ts, body),
+    },
+  };
+}
+
+/** Opsdeck's answer to `/ops help` (the body of its ack), for the bare Bolt baseline to answer with. */
+async function helpAnswer(target: Target): Promise<string> {
+  const port = await freePort();
+  const child = await startTarget(target, port);
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      ...signedHelp(target.env.SLACK_SIGNING_SECRET!, 0),
+    });
+    if (!res.ok) throw new Error(`acks bench: /ops help answered ${res.status}`);
+    return await res.text();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
 /** Loads the target on `port` with unique, freshly signed `/ops help` commands over `connections` for `seconds`. */
 export async function load(port: number, signingSecret: string, connections: number, seconds: number) {
   let n = 0;
@@ -108,19 +142,7 @@ export async function load(port: number, signingSecret: string, connections: num
     requests: [
       {
         method: 'POST',
-        setupRequest: (req) => {
-          const body = commandBody(n++);
-          const ts = Math.floor(Date.now() / 1000);
-          return {
-            ...req,
-            body,
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              'x-slack-request-timestamp': String(ts),
-              'x-slack-signature': signRequest(signingSecret, ts, body),
-            },
-          };
-        },
+        setupRequest: (req) => ({ ...req, ...signedHelp(signingSecret, n++) }),
       },
     ],
   });
@@ -205,19 +227,23 @@ export async function ackSetup(redisUrl: string) {
 export async function benchAcks(redisUrl: string): Promise<AckFigures> {
   const setup = await ackSetup(redisUrl);
   const { signingSecret, common, opsdeck } = setup;
+  const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-acks-'));
+  const ackMessageFile = join(dir, 'help.json');
   const targets: Target[] = [
     { name: 'floor (node:http + signature)', script: 'bench/targets/bare-http.mjs', env: common },
-    { name: BARE_BOLT, script: 'bench/targets/bare-bolt.mjs', env: common },
+    { name: BARE_BOLT, script: 'bench/targets/bare-bolt.mjs', env: { ...common, ACK_MESSAGE_FILE: ackMessageFile } },
     opsdeck(OPSDECK_BOT, 'bot'),
     opsdeck(OPSDECK_ALL, 'all'),
   ];
   const samples: AckRow[] = [];
   try {
+    writeFileSync(ackMessageFile, await helpAnswer(opsdeck(OPSDECK_BOT, 'bot')));
     for (let round = 0; round < ROUNDS; round++) {
       for (const target of targets) samples.push(...(await measure(target, signingSecret)));
     }
   } finally {
     await setup.close();
+    rmSync(dir, { recursive: true, force: true });
   }
   return { rows: medians(samples), rounds: ROUNDS, durationSeconds: DURATION_S };
 }
@@ -232,7 +258,8 @@ export function renderAcks(f: AckFigures): string {
     `each figure is the median of ${f.rounds} rounds (every round restarts every target). Errors are summed over rounds.`,
     "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
     'Opsdeck runs `dist/main.js` with ops.example.yml as a `bot` process (answers Slack, enqueues) and as an `all`',
-    'process (the bot and every declared queue’s worker in one).',
+    'process (the bot and every declared queue’s worker in one). Bare Bolt acks with the same message as Opsdeck’s',
+    '`/ops help` answer (the whole overview, serialized per request), so the ratio is what Opsdeck adds, not the answer’s size.',
     `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\` (alone: \`tsx bench/acks.ts\`).`,
     '',
     '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',

@@ -3,12 +3,12 @@ import type { View } from '@slack/types';
 import type { Logger } from '../log.js';
 import { slackErrorCode } from '../slack/client.js';
 import { boltLogger } from './bolt-logger.js';
-import { dedupeEvents } from './middleware/dedupe-events.js';
-import { wellFormedBody } from './middleware/well-formed.js';
+import { incoming } from './middleware/incoming.js';
 import { registerCommandRoute } from './router/command-route.js';
 import { registerEventRoutes } from './router/event-routes.js';
 import { registerInteractionRoutes } from './router/interaction-routes.js';
 import type { RouterDeps } from './router/router-deps.js';
+import { Routes } from './router/routes.js';
 
 export type SlackTransport =
   | { mode: 'http'; botToken: string; signingSecret: string; apiUrl?: string }
@@ -85,10 +85,10 @@ export function createBot(transport: SlackTransport, deps: BotDeps, logger: Logg
       .child({ module: 'bot' })
       .error({ err: { message: error.message, code: error.code } }, 'unhandled bolt error');
   });
-  bot.app.use(wellFormedBody());
-  bot.app.use(dedupeEvents(deps.firstSeen('event')));
-  registerCommandRoute(bot.app, deps);
-  registerInteractionRoutes(bot.app, deps);
-  registerEventRoutes(bot.app, deps);
+  const routes = new Routes();
+  registerCommandRoute(routes, deps);
+  registerInteractionRoutes(routes, deps);
+  registerEventRoutes(routes, deps);
+  bot.app.use(incoming(deps.firstSeen('event'), routes));
   return bot;
 }

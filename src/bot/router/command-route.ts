@@ -1,4 +1,4 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { RespondFn } from '@slack/bolt';
 import { referenceId, UsageError } from '../../errors.js';
 import type { Message } from '../../platform/blocks.js';
 import { GrammarError, literal, type Token, tokenize } from '../../platform/grammar/index.js';
@@ -9,6 +9,7 @@ import { allUsages, helpOverview, subcommandHelp, usageLine } from '../help.js';
 import { runGuarded } from './guard.js';
 import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
+import type { Routes } from './routes.js';
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
 
@@ -16,10 +17,10 @@ type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: Regis
  * The slash command: text → a declared subcommand with typed arguments → dedupe on trigger_id → permission check →
  * handler → audit. Help runs here (it reads the declarations); every failure becomes an ephemeral message.
  */
-export function registerCommandRoute(app: App, deps: RouterDeps): void {
+export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
   const firstSeen = deps.firstSeen('command');
   const log = deps.logger.child({ module: 'bot.router' });
-  app.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
+  routes.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
     const reply = replier(ack, respond);
     let label = 'unknown';
     try {

@@ -1,17 +1,17 @@
-import type { App } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { RouterDeps } from './router-deps.js';
+import type { Routes } from './routes.js';
 
 /**
  * Events API events, after dedupe on event_id: the Home tab (the platform composes it from every capability's
  * section) and whatever event types capabilities declare. Bolt has already acked; a failure is logged.
  */
 export function registerEventRoutes(
-  app: App,
+  routes: Routes,
   deps: RouterDeps & { homeView(userId: string): Promise<View>; homeOpened(userId: string): Promise<void> },
 ): void {
   const log = deps.logger.child({ module: 'bot.events' });
-  app.event('app_home_opened', async ({ event, client }) => {
+  routes.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     // Remembered for live refreshes; without it (Redis away) Home is still published, just not refreshed.
     const remembered = deps.homeOpened(event.user).catch((error: Error) => {
@@ -25,7 +25,7 @@ export function registerEventRoutes(
     await remembered;
   });
   for (const type of deps.registry.eventTypes()) {
-    app.event(type, async ({ event }) => {
+    routes.event(type, async ({ event }) => {
       for (const handler of deps.registry.eventHandlers(type)) {
         await handler
           .run(event as unknown as Record<string, unknown>)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App, BlockAction, MessageShortcut, SlackShortcut, SlackViewAction } from '@slack/bolt';
+import type { MessageShortcut } from '@slack/bolt';
 import type { Logger } from '../../log.js';
 import { type Message, textMessage } from '../../platform/blocks.js';
 import {
@@ -13,6 +13,7 @@ import { md } from '../../platform/mrkdwn.js';
 import { cut } from '../../platform/text.js';
 import { runGuarded, type Surface } from './guard.js';
 import type { RouterDeps } from './router-deps.js';
+import type { Routes } from './routes.js';
 
 /**
  * Buttons, selects, modal submissions and shortcuts, routed to the capability that declared their id. Each is
@@ -20,12 +21,12 @@ import type { RouterDeps } from './router-deps.js';
  * any failure reaches the user: through the response_url when there is one, as `response_action: errors` in a modal,
  * else as a direct message from the app.
  */
-export function registerInteractionRoutes(app: App, deps: RouterDeps): void {
+export function registerInteractionRoutes(routes: Routes, deps: RouterDeps): void {
   const log = deps.logger.child({ module: 'bot.router' });
   const guarded = guardedBy(deps);
-  registerActions(app, deps, guarded, log);
-  registerViews(app, deps, guarded);
-  registerShortcuts(app, deps, guarded);
+  registerActions(routes, deps, guarded, log);
+  registerViews(routes, deps, guarded);
+  registerShortcuts(routes, deps, guarded);
 }
 
 type Guard = ReturnType<typeof guardedBy>;
@@ -52,8 +53,8 @@ function guardedBy(deps: RouterDeps) {
 }
 
 /** Buttons and selects: acked at once; failures through the response_url, else a direct message. */
-function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger): void {
-  app.action<BlockAction>(/.+/, async ({ ack, body, action, respond, client }) => {
+function registerActions(routes: Routes, deps: RouterDeps, guarded: Guard, log: Logger): void {
+  routes.action(async ({ ack, body, action, respond, client }) => {
     await ack();
     const actionId = 'action_id' in action ? action.action_id : '';
     const found = deps.registry.findAction(actionId);
@@ -120,8 +121,8 @@ function registerActions(app: App, deps: RouterDeps, guarded: Guard, log: Logger
 }
 
 /** Modal submissions: the handler's field errors, or the failure under the first input, in the ack. */
-function registerViews(app: App, deps: RouterDeps, guarded: Guard): void {
-  app.view<SlackViewAction>({ callback_id: /.+/, type: 'view_submission' }, async ({ ack, body, view }) => {
+function registerViews(routes: Routes, deps: RouterDeps, guarded: Guard): void {
+  routes.view(async ({ ack, body, view }) => {
     const found = deps.registry.findView(view.callback_id);
     // The view's hash stays the same when a submission was answered with errors: the values tell a corrected
     // resubmission from a replay of the same one.
@@ -162,8 +163,8 @@ function registerViews(app: App, deps: RouterDeps, guarded: Guard): void {
 }
 
 /** Global and message shortcuts. */
-function registerShortcuts(app: App, deps: RouterDeps, guarded: Guard): void {
-  app.shortcut<SlackShortcut>(/.+/, async ({ ack, shortcut, respond, client }) => {
+function registerShortcuts(routes: Routes, deps: RouterDeps, guarded: Guard): void {
+  routes.shortcut(async ({ ack, shortcut, respond, client }) => {
     await ack();
     const found = deps.registry.findShortcut(shortcut.callback_id);
     if (!found || !(await deps.firstSeen('shortcut')(shortcut.trigger_id))) return;
