@@ -29,7 +29,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = [10, 50];
 
-interface Target {
+export interface Target {
   name: string;
   script: string;
   env: Record<string, string>;
@@ -87,7 +87,7 @@ function productionNodeFlags(): string[] {
   return argv.slice(1, -1);
 }
 
-async function startTarget(target: Target, port: number): Promise<ChildProcess> {
+export async function startTarget(target: Target, port: number): Promise<ChildProcess> {
   const child = fork(target.script, [], {
     execArgv: target.script === 'dist/main.js' ? productionNodeFlags() : [],
     env: { ...process.env, ...target.env, PORT: String(port) },
@@ -143,7 +143,8 @@ async function helpAnswer(target: Target): Promise<string> {
   }
 }
 
-async function load(port: number, signingSecret: string, connections: number, seconds: number) {
+/** Loads the target on `port` with unique, freshly signed `/ops help` commands over `connections` for `seconds`. */
+export async function load(port: number, signingSecret: string, connections: number, seconds: number) {
   let n = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}/slack/events`,
@@ -208,11 +209,16 @@ function medians(samples: AckRow[]): AckRow[] {
   }));
 }
 
-export async function benchAcks(redisUrl: string): Promise<AckFigures> {
+/**
+ * The Slack-compatible server (its limits off) and the credentials an ack bench signs with, and Opsdeck as a target
+ * against them; every Opsdeck target of one setup shares one Redis prefix, as the processes of one deployment do.
+ */
+export async function ackSetup(redisUrl: string) {
   const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
   const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
+  const prefix = `benchacks${Date.now()}`;
   const opsdeck = (name: string, role: string): Target => ({
     name,
     script: 'dist/main.js',
@@ -220,12 +226,18 @@ export async function benchAcks(redisUrl: string): Promise<AckFigures> {
       ...common,
       ROLE: role,
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: `benchacks${Date.now()}`,
+      REDIS_PREFIX: prefix,
       OPS_CONFIG: 'ops.example.yml',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
     },
   });
+  return { signingSecret, common, opsdeck, close: () => slack.close() };
+}
+
+export async function benchAcks(redisUrl: string): Promise<AckFigures> {
+  const setup = await ackSetup(redisUrl);
+  const { signingSecret, common, opsdeck } = setup;
   const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-acks-'));
   const ackMessageFile = join(dir, 'help.json');
   const targets: Target[] = [
@@ -241,7 +253,7 @@ export async function benchAcks(redisUrl: string): Promise<AckFigures> {
       for (const target of targets) samples.push(...(await measure(target, signingSecret)));
     }
   } finally {
-    await slack.close();
+    await setup.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return { rows: medians(samples), rounds: ROUNDS, durationSeconds: DURATION_S };
