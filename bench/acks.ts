@@ -76,9 +76,20 @@ function rssMb(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
+/**
+ * The node flags the container image runs Opsdeck with (the Dockerfile's CMD; `npm start` passes the same), so the
+ * bench measures Opsdeck as users run it. The baselines get none: they are what a plain Bolt app would run as.
+ */
+function productionNodeFlags(): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/main.js') throw new Error('acks bench: unexpected Dockerfile CMD');
+  return argv.slice(1, -1);
+}
+
 export async function startTarget(target: Target, port: number): Promise<ChildProcess> {
   const child = fork(target.script, [], {
-    execArgv: [],
+    execArgv: target.script === 'dist/main.js' ? productionNodeFlags() : [],
     env: { ...process.env, ...target.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -257,9 +268,10 @@ export function renderAcks(f: AckFigures): string {
     `Signed \`/ops help\` commands, each unique and freshly signed; ${f.durationSeconds} s per cell after a 2 s warm-up;`,
     `each figure is the median of ${f.rounds} rounds (every round restarts every target). Errors are summed over rounds.`,
     "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
-    'Opsdeck runs `dist/main.js` with ops.example.yml as a `bot` process (answers Slack, enqueues) and as an `all`',
-    'process (the bot and every declared queue’s worker in one). Bare Bolt acks with the same message as Opsdeck’s',
-    '`/ops help` answer (the whole overview, serialized per request), so the ratio is what Opsdeck adds, not the answer’s size.',
+    `Opsdeck runs \`${['node', ...productionNodeFlags(), 'dist/main.js'].join(' ')}\` (the image's CMD) with ops.example.yml`,
+    'as a `bot` process (answers Slack, enqueues) and as an `all` process (the bot and every declared queue’s worker in',
+    'one). Bare Bolt acks with the same message as Opsdeck’s `/ops help` answer (the whole overview, serialized per',
+    'request), so the ratio is what Opsdeck adds, not the size of the answer.',
     `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\` (alone: \`tsx bench/acks.ts\`).`,
     '',
     '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',
