@@ -29,7 +29,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = [10, 50];
 
-interface Target {
+export interface Target {
   name: string;
   script: string;
   env: Record<string, string>;
@@ -76,9 +76,20 @@ function rssMb(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
-async function startTarget(target: Target, port: number): Promise<ChildProcess> {
+/**
+ * The node flags the container image runs Opsdeck with (the Dockerfile's CMD; `npm start` passes the same), so the
+ * bench measures Opsdeck as users run it. The baselines get none: they are what a plain Bolt app would run as.
+ */
+function productionNodeFlags(): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/main.js') throw new Error('acks bench: unexpected Dockerfile CMD');
+  return argv.slice(1, -1);
+}
+
+export async function startTarget(target: Target, port: number): Promise<ChildProcess> {
   const child = fork(target.script, [], {
-    execArgv: [],
+    execArgv: target.script === 'dist/main.js' ? productionNodeFlags() : [],
     env: { ...process.env, ...target.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -132,7 +143,8 @@ async function helpAnswer(target: Target): Promise<string> {
   }
 }
 
-async function load(port: number, signingSecret: string, connections: number, seconds: number) {
+/** Loads the target on `port` with unique, freshly signed `/ops help` commands over `connections` for `seconds`. */
+export async function load(port: number, signingSecret: string, connections: number, seconds: number) {
   let n = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}/slack/events`,
@@ -197,11 +209,16 @@ function medians(samples: AckRow[]): AckRow[] {
   }));
 }
 
-export async function benchAcks(redisUrl: string): Promise<AckFigures> {
+/**
+ * The Slack-compatible server (its limits off) and the credentials an ack bench signs with, and Opsdeck as a target
+ * against them; every Opsdeck target of one setup shares one Redis prefix, as the processes of one deployment do.
+ */
+export async function ackSetup(redisUrl: string) {
   const botToken = `xoxb-bench-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const slack = await createSlackServer({ botToken, signingSecret, rateLimits: false });
   const common = { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl };
+  const prefix = `benchacks${Date.now()}`;
   const opsdeck = (name: string, role: string): Target => ({
     name,
     script: 'dist/main.js',
@@ -209,12 +226,18 @@ export async function benchAcks(redisUrl: string): Promise<AckFigures> {
       ...common,
       ROLE: role,
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: `benchacks${Date.now()}`,
+      REDIS_PREFIX: prefix,
       OPS_CONFIG: 'ops.example.yml',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
     },
   });
+  return { signingSecret, common, opsdeck, close: () => slack.close() };
+}
+
+export async function benchAcks(redisUrl: string): Promise<AckFigures> {
+  const setup = await ackSetup(redisUrl);
+  const { signingSecret, common, opsdeck } = setup;
   const dir = mkdtempSync(join(tmpdir(), 'opsdeck-bench-acks-'));
   const ackMessageFile = join(dir, 'help.json');
   const targets: Target[] = [
@@ -230,7 +253,7 @@ export async function benchAcks(redisUrl: string): Promise<AckFigures> {
       for (const target of targets) samples.push(...(await measure(target, signingSecret)));
     }
   } finally {
-    await slack.close();
+    await setup.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return { rows: medians(samples), rounds: ROUNDS, durationSeconds: DURATION_S };
@@ -245,9 +268,10 @@ export function renderAcks(f: AckFigures): string {
     `Signed \`/ops help\` commands, each unique and freshly signed; ${f.durationSeconds} s per cell after a 2 s warm-up;`,
     `each figure is the median of ${f.rounds} rounds (every round restarts every target). Errors are summed over rounds.`,
     "RSS idle: the ready process, settled for 1 s, before any request. RSS after: once the cell's load has run.",
-    'Opsdeck runs `dist/main.js` with ops.example.yml as a `bot` process (answers Slack, enqueues) and as an `all`',
-    'process (the bot and every declared queue’s worker in one). Bare Bolt acks with the same message as Opsdeck’s',
-    '`/ops help` answer (the whole overview, serialized per request), so the ratio is what Opsdeck adds, not the answer’s size.',
+    `Opsdeck runs \`${['node', ...productionNodeFlags(), 'dist/main.js'].join(' ')}\` (the image's CMD) with ops.example.yml`,
+    'as a `bot` process (answers Slack, enqueues) and as an `all` process (the bot and every declared queue’s worker in',
+    'one). Bare Bolt acks with the same message as Opsdeck’s `/ops help` answer (the whole overview, serialized per',
+    'request), so the ratio is what Opsdeck adds, not the size of the answer.',
     `Machine: ${process.arch}, Node ${process.version}. Command: \`npm run bench\` (alone: \`tsx bench/acks.ts\`).`,
     '',
     '| target | conns | req/s | p50 ms | p99 ms | errors | RSS idle MB | RSS after MB | req/s vs Bolt | p99 vs Bolt |',

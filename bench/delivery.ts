@@ -18,7 +18,7 @@ import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deliveryRatios } from './guard.js';
-import { processEnv, runWhenMain } from './standalone.js';
+import { cpuMsOf, processEnv, runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -37,6 +37,8 @@ export interface DeliveryFigures {
   /** Answers with 429 after the first second (the pacer's target is none at all). */
   lateRateLimited: number;
   rateLimited: number;
+  /** CPU seconds the worker processes spent from the first enqueue to the last post (start-up not counted). */
+  workerCpuSeconds: number;
 }
 
 /**
@@ -110,6 +112,8 @@ export async function deliver(redisUrl: string, load: DeliveryLoad): Promise<Del
         if (call.method === 'chat.postMessage' && call.status === 200 && ++delivered === MESSAGES) resolve(call.at);
       });
     });
+    const workersCpu = () => workers.reduce((sum, w) => sum + (cpuMsOf(w.pid) ?? 0) / 1000, 0);
+    const cpuBefore = workersCpu();
     const start = Date.now();
     // Channel by channel, as an alert storm on one service then the next would come: the pacer must not let one
     // channel's backlog hold up the others.
@@ -118,6 +122,7 @@ export async function deliver(redisUrl: string, load: DeliveryLoad): Promise<Del
       await outbox.post({ key: `bench-${i}`, channel, message: { text: `message ${i}` } });
     }
     const end = await done;
+    const workerCpuSeconds = workersCpu() - cpuBefore;
     const limited = slack.calls.filter((c) => c.status === 429);
     const perChannel = MESSAGES / CHANNELS;
     return {
@@ -128,6 +133,7 @@ export async function deliver(redisUrl: string, load: DeliveryLoad): Promise<Del
       minimumSeconds: Math.max(0, perChannel - SERVER_BURST) / POST_MESSAGE_PER_SECOND,
       rateLimited: limited.length,
       lateRateLimited: limited.filter((c) => c.at - start > 1000).length,
+      workerCpuSeconds,
     };
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');

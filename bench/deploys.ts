@@ -20,7 +20,16 @@ import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
 import { deployRatios } from './guard.js';
-import { cpuMsOf, percentile, processEnv, runWhenMain, stopAll, waitFor } from './standalone.js';
+import {
+  commandsBetween,
+  cpuMsOf,
+  percentile,
+  processEnv,
+  redisCommandCounts,
+  runWhenMain,
+  stopAll,
+  waitFor,
+} from './standalone.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 100);
 const CONCURRENCY = 8;
@@ -47,6 +56,12 @@ export interface DeployFigures {
   busyAck: { p50: number; p99: number; count: number };
   /** Opsdeck's CPU time per deploy, from the first click until every deploy is final (from /proc; absent elsewhere). */
   cpuMsPerDeploy?: number;
+  /**
+   * Commands Redis ran per deploy, clicks to the end (every process's, the bench's poll and the busy acks' included),
+   * and how many of them were scripts (BullMQ's job moves, the outbox's pacer): where the outbox's waiting edits show.
+   */
+  redisCommandsPerDeploy: number;
+  scriptsPerDeploy: number;
 }
 
 export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
@@ -103,6 +118,7 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     for (let i = 0; i < WARM_UP_ACKS; i++) await ask(0, 'deploys svc-0');
     for (let i = 0; i < IDLE_ACKS; i++) idle.push((await ask(0, 'deploys svc-0')).ackMs);
 
+    const commandsBefore = await redisCommandCounts(redisUrl);
     const cpuBefore = cpuMsOf(opsdeck.pid);
     const start = Date.now();
     const clicks = messages.map((ts, i) =>
@@ -116,11 +132,14 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     })();
     // Counted in Redis, so that polling costs this process (where the acks are timed) next to nothing.
     const keys = services.map((_, i) => deployKey(i + 1));
-    await waitFor('deploys', async () =>
-      Number(await redis.eval(COUNT_FINAL, keys.length, ...keys)) === keys.length ? true : undefined,
-    );
+    let polls = 0;
+    await waitFor('deploys', async () => {
+      polls++;
+      return Number(await redis.eval(COUNT_FINAL, keys.length, ...keys)) === keys.length ? true : undefined;
+    });
     const seconds = (Date.now() - start) / 1000;
     const cpuAfter = cpuMsOf(opsdeck.pid);
+    const commands = commandsBetween(commandsBefore, await redisCommandCounts(redisUrl));
     running = false;
     await acks;
     const statuses = (await redis.mget(keys)).map((raw) => (raw ? (JSON.parse(raw) as { status: string }).status : ''));
@@ -136,6 +155,11 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
         cpuBefore === undefined || cpuAfter === undefined
           ? undefined
           : Math.round(((cpuAfter - cpuBefore) / DEPLOYS) * 10) / 10,
+      // Less the bench's own polls: each one EVAL and a GET per deploy.
+      redisCommandsPerDeploy: Math.round((commands.total - polls * (1 + DEPLOYS)) / DEPLOYS),
+      scriptsPerDeploy: Math.round(
+        ((commands.by.get('evalsha') ?? 0) + (commands.by.get('eval') ?? 0) - polls) / DEPLOYS,
+      ),
     };
   } finally {
     running = false;
@@ -156,11 +180,11 @@ export function renderDeploys(f: DeployFigures): string {
     `concurrent clicks; the command provider runs \`sleep ${COMMAND_MS / 1000}\`; one Opsdeck process (\`dist/main.js\`,`,
     `ROLE=all, WORKER_CONCURRENCY=${f.concurrency}). Ideal: ceil(deploys / concurrency) × ${COMMAND_MS} ms. Ack: \`/ops deploys\``,
     'on the idle process (the requests made), then back to back from the clicks’ acks until every deploy is final (the',
-    'bench counts them in Redis). CPU: Opsdeck’s, per deploy, clicks to the end.',
+    'bench counts them in Redis). CPU: Opsdeck’s, per deploy, clicks to the end; Redis: commands per deploy (scripts).',
     '',
-    '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle | CPU ms per deploy |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    `| ${f.deploys} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${ratio(f.seconds, f.idealSeconds)} | ${f.succeeded} | ${ms(f.idleAck.p50)}/${ms(f.idleAck.p99)} | ${ms(f.busyAck.p50)}/${ms(f.busyAck.p99)} (${f.busyAck.count} acks) | ${ratio(f.busyAck.p99, f.idleAck.p99)} | ${f.cpuMsPerDeploy ?? '–'} |`,
+    '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle | CPU ms per deploy | Redis commands (scripts) per deploy |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${f.deploys} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.idealSeconds.toFixed(2)} | ${ratio(f.seconds, f.idealSeconds)} | ${f.succeeded} | ${ms(f.idleAck.p50)}/${ms(f.idleAck.p99)} | ${ms(f.busyAck.p50)}/${ms(f.busyAck.p99)} (${f.busyAck.count} acks) | ${ratio(f.busyAck.p99, f.idleAck.p99)} | ${f.cpuMsPerDeploy ?? '–'} | ${f.redisCommandsPerDeploy} (${f.scriptsPerDeploy}) |`,
     '',
     'Per deploy run (issue #21), the run job’s own Redis round trips, from the code path (BullMQ’s job commands and the',
     'outbox’s edits not counted): 11 before (13 commands), 8 since (9 commands): the started mark and the freeze in one',

@@ -3,7 +3,8 @@
  * (1) acks of signed `/ops help` (bench/acks.ts), (2) delivery through the outbox (bench/delivery.ts), (3) an alert
  * storm (bench/alerts.ts), (4) `/ops status` (bench/status.ts), (5) deploys approved at once (bench/deploys.ts),
  * (6) runbooks started at once (bench/runbooks.ts), (7) OFREP flag evaluation (bench/flags.ts), (8) the local
- * workspace in memory and persisted (bench/workspace.ts). Each file also runs alone (`tsx bench/status.ts`).
+ * workspace in memory and persisted (bench/workspace.ts), (9) capacity: delivery with 1, 2 and 4 worker processes and
+ * acks with 1 and 2 bot processes, with Redis CPU at each step (bench/capacity.ts). Each file also runs alone (`tsx bench/status.ts`).
  * `npm run bench -- --check` then compares every ratio with its target (bench/guard.ts) and exits non-zero when one is
  * missed.
  */
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { startPrivateRedis } from '../src/workspace/local/private-redis.js';
 import { benchAcks, renderAcks } from './acks.js';
 import { benchAlerts, renderAlerts } from './alerts.js';
+import { benchCapacity, renderCapacity } from './capacity.js';
 import { benchDelivery, renderDelivery } from './delivery.js';
 import { benchDeploys, renderDeploys } from './deploys.js';
 import { benchFlags, renderFlags } from './flags.js';
@@ -50,6 +52,7 @@ const BENCHES = [
   bench({ run: benchRunbooks, render: renderRunbooks, ratios: runbookRatios }),
   bench({ run: benchFlags, render: renderFlags }),
   bench({ run: benchWorkspace, render: renderWorkspace, ratios: workspaceRatios }),
+  bench({ run: benchCapacity, render: renderCapacity }),
 ];
 
 async function main() {

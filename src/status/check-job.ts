@@ -25,7 +25,7 @@ const name = z.string().regex(/^[a-z][a-z0-9_-]*$/);
 export const checkJob = z
   .object({
     service: name,
-    /** One check: a scheduled run (its job scheduler's data), or a request's run of one service's checks. */
+    /** One check: a scheduled run (its job scheduler's data), or one check of `/ops status <service>`. */
     check: name.optional(),
     /** Several checks of the service, run one after another: a request over every service (see `fanOut`). */
     checks: z.array(name).min(1).max(100).optional(),

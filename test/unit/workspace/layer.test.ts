@@ -84,6 +84,12 @@ describe('the production image', () => {
       'COPY ops.example.yml ./ops.example.yml',
     ]);
     expect(stage('deps')).toMatch(/^RUN npm ci --omit=dev/m);
-    expect(runtimeStage).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(runtimeStage).toMatch(/^CMD \["node", "--max-semi-space-size=4", "dist\/main\.js"\]$/m);
+  });
+
+  it('runs `npm start` with the node flags the image runs Opsdeck with', () => {
+    const start = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } })
+      .scripts.start;
+    expect(start).toBe('node --max-semi-space-size=4 scripts/start.mjs');
   });
 });
