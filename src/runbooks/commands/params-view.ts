@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ViewSubmission } from '../../platform/capability.js';
 import type { RunDesk } from '../desk.js';
+import { channelId, runbookName, serviceName } from '../jobs/start-queue.js';
 import { PARAMS_VIEW } from '../messages.js';
 import { checkParams } from '../params.js';
 import { type RunbookCatalog, runbookFor } from './launch.js';
@@ -8,14 +9,11 @@ import { launchRunbook } from './run-command.js';
 
 /** What `/ops run` put in the modal: the command as typed, less the parameters it asks for. */
 const RunRequestSchema = z.object({
-  runbook: z.string().regex(/^[a-z][a-z0-9-]*$/),
-  service: z
-    .string()
-    .regex(/^[a-z][a-z0-9._-]*$/)
-    .optional(),
+  runbook: runbookName,
+  service: serviceName.optional(),
   given: z.record(z.string(), z.string()),
   dryRun: z.boolean(),
-  channel: z.string().regex(/^[CGD][A-Z0-9]+$/),
+  channel: channelId,
 });
 
 /** The parameters modal's submission: values checked like the command's (errors shown on their fields), then run. */

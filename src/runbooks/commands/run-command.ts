@@ -82,22 +82,7 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
         channel: ctx.channelId,
       });
       if (dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
-      // Handlers ack at once: the lock, the record, the progress message and the first step (about fifteen Redis
-      // round trips) are the start job's, so a burst of runs never holds up other commands' acks.
-      await desk.services.jobs.enqueue(
-        startQueue,
-        {
-          requestId: ctx.triggerId,
-          userId: ctx.userId,
-          channel: ctx.channelId,
-          responseUrl: ctx.responseUrl,
-          runbook: request.runbook,
-          ...(start.service !== undefined && { service: start.service }),
-          params: checked.params,
-        },
-        { withinAck: true },
-      );
-      await ctx.reply(textMessage(md`Starting ${start.label}…: its progress will be in the channel.`));
+      await queueStart(desk, ctx, { ...start, params: checked.params });
     },
   });
 
@@ -121,4 +106,29 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
     }
     await ctx.ackNow();
   }
+}
+
+/**
+ * Handlers ack at once: the lock, the record, the progress message and the first step (about fifteen Redis round
+ * trips) are the start job's, so a burst of runs never holds up other commands' acks.
+ */
+async function queueStart(
+  desk: RunDesk,
+  ctx: CommandContext<unknown>,
+  start: { name: string; service?: string; params: Record<string, string>; label: string },
+) {
+  await desk.services.jobs.enqueue(
+    startQueue,
+    {
+      requestId: ctx.triggerId,
+      userId: ctx.userId,
+      channel: ctx.channelId,
+      responseUrl: ctx.responseUrl,
+      runbook: start.name,
+      ...(start.service !== undefined && { service: start.service }),
+      params: start.params,
+    },
+    { withinAck: true },
+  );
+  await ctx.reply(textMessage(md`Starting ${start.label}…: its progress will be in the channel.`));
 }
