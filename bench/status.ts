@@ -47,7 +47,7 @@ export interface StatusFigures {
   otherAcks: number;
   otherAckP99Ms: number;
   statusAckMs: number;
-  /** The worker process's CPU time per check (from /proc; absent elsewhere): unlike seconds, unmoved by load. */
+  /** The worker process's CPU time per check (from /proc; absent elsewhere): far less moved by load than seconds. */
   workerCpuMsPerCheck?: number;
   /** Commands Redis ran per check, from the command to the complete message (every process's, BullMQ's included). */
   redisCommandsPerCheck: number;
@@ -164,8 +164,9 @@ export function renderStatus(f: StatusFigures): string {
     '| ---------------- | ------------------------------------ | ----- | -------------------- | --------------- | ---------- | ------------------------------ |',
     `| ${f.seconds.toFixed(2)} s | ${f.idealSeconds.toFixed(2)} s | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${f.tailSeconds.toFixed(2)} s | ${f.statusAckMs} ms | ${f.otherAcks} | ${f.otherAckP99Ms} ms |`,
     '',
-    'Load-independent, from the command to the complete message: the worker’s CPU time and the commands Redis ran',
-    '(every process’s, BullMQ’s included, and the `/ops help` acks’ few), per check.',
+    'Less moved by load than seconds, from the command to the complete message: the worker’s CPU time and the commands',
+    'Redis ran (every process’s, BullMQ’s included), per check; both also count the draws and the `/ops help` acks',
+    'meanwhile, which grow with a slower run.',
     '',
     '| worker CPU per check | Redis commands per check | the most frequent, per check |',
     '| -------------------- | ------------------------ | ---------------------------- |',
