@@ -37,6 +37,9 @@ export type DeskServices = Pick<
 /** A runbook rule said no; the router shows the message and audits the refusal. */
 export class RunRefused extends Refused {}
 
+/** How long a run's progress message is held back after the run starts (see `announce`). */
+const FIRST_DRAW_MS = 1000;
+
 /** The progress message's outbox key; output replies go in its thread. */
 export const messageKey = (id: string) => `runbook-${id}`;
 
@@ -110,12 +113,18 @@ export class RunDesk {
     return run;
   }
 
-  /** Posts the run's progress message (once per run: the outbox keeps one post per key). */
+  /**
+   * Posts the run's progress message (once per run: the outbox keeps one post per key), held back until a second
+   * after the run was created: what the run shows then goes out with the post, so a run over within that second is
+   * one post and no edit (Slack lets all messages' edits share 50 a minute), and a longer one is drawn as it stands
+   * then — the step job redraws at most once a second anyway.
+   */
   private async announce(run: Run): Promise<void> {
     await this.services.outbox.post({
       key: messageKey(run.id),
       channel: run.channel,
       message: progressMessage(run),
+      notBefore: run.createdAt + FIRST_DRAW_MS,
       ...(run.threadKey !== undefined && { threadKey: run.threadKey }),
     });
   }

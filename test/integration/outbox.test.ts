@@ -107,7 +107,9 @@ describe('the outbox', () => {
     outage.clear();
     expect(await b.finished({ kind: 'post', key: 'status-1' })).toBe('sent');
     const posted = await b.h.slack.waitForCall((c) => postOf('status: down')(c) && c.status === 200);
-    await b.finished({ kind: 'update', key: 'status-1', version: 3 });
+    // The post carried the last edit, so its delivery enqueued no follow-up, and the edits themselves no job.
+    expect(await b.job({ kind: 'update', key: 'status-1', version: 2 })).toBeUndefined();
+    expect(await b.job({ kind: 'update', key: 'status-1', version: 3 })).toBeUndefined();
     expect(b.h.slack.calls.filter((c) => c.method === 'chat.update' && c.params.ts === posted.response.ts)).toEqual([]);
   });
 

@@ -71,17 +71,19 @@ return 1
 
 /**
  * Replaces the content of KEYS[1] and bumps its version; `final` names the version when it is the message's final
- * state. ARGV: content, ttl, final ('1' or ''), asked (ms), origin (JSON or ''). Returns the new version, 0 if unknown.
+ * state. ARGV: content, ttl, final ('1' or ''), asked (ms), origin (JSON or ''). Returns {the new version (0 if
+ * unknown), 1 if the post went through (a ts is recorded)}: read in the same script as the bump, so a post delivered
+ * after it always sees the new version (DELIVERED returns it).
  */
 const REVISE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
 redis.call('HSET', KEYS[1], 'content', ARGV[1])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'asked:' .. version, ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'origin:' .. version, ARGV[5]) end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'final', version) else redis.call('HDEL', KEYS[1], 'final') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return version
+return {version, redis.call('HEXISTS', KEYS[1], 'ts')}
 `;
 
 /**
@@ -141,9 +143,17 @@ export class MessageStore {
     return created === 1;
   }
 
-  /** Returns the new version, or undefined when nothing was posted under `key`. */
-  async revise(key: string, content: SlackMessage, final = false, origin?: WriteOrigin): Promise<number | undefined> {
-    const version = (await this.redis.eval(
+  /**
+   * Returns the new version and whether the post went through already, or undefined when nothing was posted under
+   * `key`.
+   */
+  async revise(
+    key: string,
+    content: SlackMessage,
+    final = false,
+    origin?: WriteOrigin,
+  ): Promise<{ version: number; posted: boolean } | undefined> {
+    const [version, posted] = (await this.redis.eval(
       REVISE,
       1,
       this.hash(key),
@@ -152,8 +162,8 @@ export class MessageStore {
       final ? '1' : '',
       Date.now(),
       origin ? JSON.stringify(origin) : '',
-    )) as number;
-    return version === 0 ? undefined : version;
+    )) as [number, number];
+    return version === 0 ? undefined : { version, posted: posted === 1 };
   }
 
   async get(key: string): Promise<StoredMessage | undefined> {

@@ -143,9 +143,12 @@ export class SlackOutbox {
    */
   async update(input: { key: string; message: SlackMessage; final?: boolean; origin?: WriteOrigin }): Promise<void> {
     const key = writeKey.parse(input.key);
-    const version = await this.store.revise(key, input.message, input.final, input.origin);
-    if (version === undefined) throw new NoMessageError(key);
-    await this.enqueue({ kind: 'update', key, version });
+    const revised = await this.store.revise(key, input.message, input.final, input.origin);
+    if (revised === undefined) throw new NoMessageError(key);
+    // A post still on its way sends the newest content when it goes, and if it went with older content, its delivery
+    // enqueues this edit itself (Delivery.followUp): a job now would only find it so ('with-post'). Quick runbook runs
+    // and alerts held back by their group wait end up as one post, no edit, no job.
+    if (revised.posted) await this.enqueue({ kind: 'update', key, version: revised.version });
   }
 
   /**
