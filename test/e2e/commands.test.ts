@@ -51,7 +51,7 @@ describe('/ops help and the grammar', () => {
 
 describe('a burst of commands', () => {
   it('answers each one at once with its own reply, the helps sent among them too', async () => {
-    // The bot does non-help commands' Redis work a few at a time: none may be left to the empty fallback ack.
+    // Each one is acknowledged with its own answer, none left to the empty fallback ack (command-route.ts).
     const sent = Array.from({ length: 30 }, (_, i) => ops(USERS.carol, i % 5 === 4 ? 'help' : 'ping'));
     const answers = await Promise.all(sent);
     for (const [i, res] of answers.entries()) {
