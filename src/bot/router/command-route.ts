@@ -10,6 +10,7 @@ import { runGuarded } from './guard.js';
 import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
 import type { Routes } from './routes.js';
+import { Turns } from './turns.js';
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
 
@@ -20,8 +21,12 @@ type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: Regis
 export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
   const firstSeen = deps.firstSeen('command');
   const log = deps.logger.child({ module: 'bot.router' });
+  // Every subcommand but help writes to Redis before its ack (dedupe, audit, its own work): a few at a time (see
+  // Turns). A turn ends with the ack, so a role check's Slack call or a handler's later replies hold no one up.
+  const turns = new Turns(COMMANDS_AT_ONCE, TURN_LEASE_MS);
   routes.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
-    const reply = replier(ack, respond);
+    let endTurn = () => {};
+    const reply = replier(ack, respond, () => endTurn());
     let label = 'unknown';
     try {
       const resolved = resolve(payload.text ?? '', deps, (name) => {
@@ -33,6 +38,7 @@ export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
         return;
       }
       const { entry, args } = resolved;
+      endTurn = await turns.take();
       // Every subcommand but help runs once per trigger_id: a replayed or retried request changes nothing.
       if (!(await firstSeen(payload.trigger_id))) {
         deps.metrics.commands.inc({ command: label, outcome: 'replayed' });
@@ -77,9 +83,19 @@ export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
       log.error({ reference, command: label, err: { message: (error as Error).message } }, 'command failed');
       deps.metrics.commands.inc({ command: label, outcome: 'error' });
       await reply.send(failureMessage(`running ${deps.slashCommand} ${label}`, reference)).catch(() => {});
+    } finally {
+      endTurn();
     }
   });
 }
+
+/**
+ * Commands doing their Redis work at once. Each one's share of a macrotask is ~1 ms of CPU, so a help read meanwhile
+ * waits a few ms, not the whole burst; Redis still gets several commands' writes per round trip.
+ */
+const COMMANDS_AT_ONCE = 4;
+/** A turn not ended by then ends anyway: 100 stuck commands pass in 100 / 4 × 50 ms, well inside Slack's 3 s. */
+const TURN_LEASE_MS = 50;
 
 /** The overview depends on the declarations alone, which never change while the process runs: build it once. */
 const overviews = new WeakMap<RouterDeps['registry'], Message>();
@@ -174,7 +190,7 @@ function sentence(message: string): string {
 const COMMAND_ACK_DEADLINE_MS = 2500;
 
 /** Ephemeral replies: the first one is the ack itself (no extra HTTP call), later ones go to the response_url. */
-function replier(ack: (response?: Record<string, unknown>) => Promise<void>, respond: RespondFn) {
+function replier(ack: (response?: Record<string, unknown>) => Promise<void>, respond: RespondFn, onAck: () => void) {
   let acked = false;
   const deadline = setTimeout(() => {
     reply.ackNow().catch(() => {});
@@ -184,12 +200,14 @@ function replier(ack: (response?: Record<string, unknown>) => Promise<void>, res
       if (acked) return;
       acked = true;
       clearTimeout(deadline);
+      onAck();
       await ack();
     },
     async send(message: Message) {
       if (!acked) {
         acked = true;
         clearTimeout(deadline);
+        onAck();
         await ack({ ...message, response_type: 'ephemeral' });
       } else {
         await respond({ ...message, response_type: 'ephemeral' } as Parameters<RespondFn>[0]);
