@@ -70,7 +70,7 @@ type JobCheck = BeforeOf & { config: Check };
  * several checks runs them one after another, each as soon as the one before has its answer (see `runAll`).
  */
 export function checkHandler(deps: Deps): JobHandler<CheckJob> {
-  const { catalog, store, settings } = deps;
+  const { catalog, store } = deps;
   return {
     queue: checkQueue,
     async process(data, ctx) {
@@ -101,64 +101,67 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
       // The job is being cancelled: the checks not run yet are left alone rather than failed.
       if (signal?.aborted) break;
       const { breaker = { failures: 0 }, previous } = before[i] ?? {};
-      const run = await runOne(data.service, check, breakers.get(check.target) ?? breaker, signal);
+      const run = await runOne(deps, data.service, check, breakers.get(check.target) ?? breaker, signal);
       if (run.breaker) breakers.set(check.target, run.breaker.state);
       ran++;
       if (!run.stored.ok) failed++;
-      keeps.push(afterRun(data, check, run, previous).then(noError, (error: unknown) => ({ error })));
+      keeps.push(afterRun(deps, data, check, run, previous).then(noError, (error: unknown) => ({ error })));
     }
     const error = (await Promise.all(keeps)).find((kept) => kept !== undefined);
     if (error) throw (error as { error: unknown }).error;
     return { ran, failed };
   }
+}
 
-  /** Runs one check, or not when its target's circuit is open: the result, and the target's breaker if it asked. */
-  async function runOne(
-    service: string,
-    { config: check, target }: JobCheck,
-    breaker: BreakerState,
-    signal?: AbortSignal,
-  ) {
-    if (!breakerAllows(breaker, deps.now().getTime())) {
-      const stored: StoredResult = {
-        ok: false,
-        summary: 'circuit open',
-        latencyMs: 0,
-        at: deps.now().getTime(),
-        circuitOpen: true,
-      };
-      return { stored };
-    }
-    const result = await runCheck(check, { signal, service });
-    const at = deps.now().getTime();
-    const stored: StoredResult = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
-    if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
-      stored.budgetRemaining = result.detail.budgetRemaining;
-    }
-    // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
-    return {
-      stored,
-      breaker: { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) },
+/** Runs one check, or not when its target's circuit is open: the result, and the target's breaker if it asked. */
+async function runOne(
+  deps: Deps,
+  service: string,
+  { config: check, target }: JobCheck,
+  breaker: BreakerState,
+  signal?: AbortSignal,
+) {
+  if (!breakerAllows(breaker, deps.now().getTime())) {
+    const stored: StoredResult = {
+      ok: false,
+      summary: 'circuit open',
+      latencyMs: 0,
+      at: deps.now().getTime(),
+      circuitOpen: true,
     };
+    return { stored };
   }
+  const result = await runCheck(check, { signal, service });
+  const at = deps.now().getTime();
+  const stored: StoredResult = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
+  if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
+    stored.budgetRemaining = result.detail.budgetRemaining;
+  }
+  // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
+  return {
+    stored,
+    breaker: { target, state: breakerAfter(breaker, !result.unreachable, at, deps.settings.circuitBreaker) },
+  };
+}
 
-  /** Keeps a run's result; a requested run adds it to the request in the same round trip; a scheduled one alerts. */
-  async function afterRun(
-    data: CheckJob,
-    { check: name, config: check }: JobCheck,
-    { stored, breaker }: { stored: StoredResult; breaker?: { target: string; state: BreakerState } },
-    previous: StoredResult | undefined,
-  ): Promise<void> {
-    if (data.requestId === undefined) await store.keep(data.service, name, stored, settings.keepResults, breaker);
-    else {
-      const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
-      const added = await store.keepForRequest(data.service, name, stored, settings.keepResults, breaker, request);
-      await fillIn(deps, data.requestId, data.requestScope, added);
-    }
-    if (data.scheduled) await alertOn(deps, data.service, name, stored, check);
-    // A check that passes now and failed before (or the other way round) changes its service's health on Home.
-    if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
+/** Keeps a run's result; a requested run adds it to the request in the same round trip; a scheduled one alerts. */
+async function afterRun(
+  deps: Deps,
+  data: CheckJob,
+  { check: name, config: check }: JobCheck,
+  { stored, breaker }: { stored: StoredResult; breaker?: { target: string; state: BreakerState } },
+  previous: StoredResult | undefined,
+): Promise<void> {
+  const { store, settings } = deps;
+  if (data.requestId === undefined) await store.keep(data.service, name, stored, settings.keepResults, breaker);
+  else {
+    const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
+    const added = await store.keepForRequest(data.service, name, stored, settings.keepResults, breaker, request);
+    await fillIn(deps, data.requestId, data.requestScope, added);
   }
+  if (data.scheduled) await alertOn(deps, data.service, name, stored, check);
+  // A check that passes now and failed before (or the other way round) changes its service's health on Home.
+  if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
 }
 
 const noError = (): undefined => undefined;
