@@ -67,10 +67,10 @@ type JobCheck = BeforeOf & { config: Check };
 /**
  * Runs one check unless its target's circuit is open, keeps the result, then fills it into the `/ops status` message
  * it was asked for (an outbox edit; edits coalesce), or, for a scheduled run, raises or resolves its alert. A job of
- * several checks runs them one after another.
+ * several checks runs them one after another, each as soon as the one before has its answer (see `runAll`).
  */
 export function checkHandler(deps: Deps): JobHandler<CheckJob> {
-  const { catalog, store, settings } = deps;
+  const { catalog, store } = deps;
   return {
     queue: checkQueue,
     async process(data, ctx) {
@@ -80,69 +80,91 @@ export function checkHandler(deps: Deps): JobHandler<CheckJob> {
         // ops.yml changed since the job was enqueued: nothing to run.
         return config ? [{ service, check, config, target: targetOf(service, check, config) }] : [];
       });
-      let ran = 0;
-      let failed = 0;
-      // Each run's keep also reads what the next run reads first: one round trip of Opsdeck's own per check.
-      let before: Before | undefined;
-      for (const [i, check] of checks.entries()) {
-        // The job is being cancelled: the checks not run yet are left alone rather than failed.
-        if (ctx.signal?.aborted) break;
-        const next = checks[i + 1];
-        const run = await runOne(data, check, before ?? (await store.before(check)), next, ctx.signal);
-        ran++;
-        if (!run.ok) failed++;
-        before = run.next;
-      }
-      return { ran, failed };
+      // What every check reads first, in one round trip before the first runs.
+      return runAll(data, checks, await store.before(checks), ctx.signal);
     },
     schedules: () => checkSchedules(catalog),
   };
 
-  /** Runs one check (see above), given what it reads first; `next`: the job's next check, whose reads come back. */
-  async function runOne(
-    data: CheckJob,
-    { check: name, config: check, target }: JobCheck,
-    { breaker, previous }: Before,
-    next: JobCheck | undefined,
-    signal?: AbortSignal,
-  ): Promise<{ ok: boolean; next?: Before }> {
-    let stored: StoredResult;
-    let nextBreaker: { target: string; state: BreakerState } | undefined;
-    if (!breakerAllows(breaker, deps.now().getTime())) {
-      stored = { ok: false, summary: 'circuit open', latencyMs: 0, at: deps.now().getTime(), circuitOpen: true };
-    } else {
-      const result = await runCheck(check, { signal, service: data.service });
-      const at = deps.now().getTime();
-      stored = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
-      if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
-        stored.budgetRemaining = result.detail.budgetRemaining;
-      }
-      // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
-      nextBreaker = { target, state: breakerAfter(breaker, !result.unreachable, at, settings.circuitBreaker) };
+  /**
+   * Keeping a result (and filling it in, alerting) goes on while the job's next check runs, so its checks are not
+   * spaced by round trips; the job ends once every result is kept. A breaker one of them changes is carried to the
+   * job's later checks of the same target (read before it changed).
+   */
+  async function runAll(data: CheckJob, checks: JobCheck[], before: Before[], signal?: AbortSignal) {
+    const breakers = new Map<string, BreakerState>();
+    // Each keep's error is held, not left rejected while the next check runs (an unhandled rejection ends the process).
+    const keeps: Promise<unknown>[] = [];
+    let ran = 0;
+    let failed = 0;
+    for (const [i, check] of checks.entries()) {
+      // The job is being cancelled: the checks not run yet are left alone rather than failed.
+      if (signal?.aborted) break;
+      const { breaker = { failures: 0 }, previous } = before[i] ?? {};
+      const run = await runOne(deps, data.service, check, breakers.get(check.target) ?? breaker, signal);
+      if (run.breaker) breakers.set(check.target, run.breaker.state);
+      ran++;
+      if (!run.stored.ok) failed++;
+      keeps.push(afterRun(deps, data, check, run, previous).then(noError, (error: unknown) => ({ error })));
     }
-    let nextBefore: Before | undefined;
-    // A requested run adds its result to the request in the same round trip as keeping it.
-    if (data.requestId === undefined) await store.keep(data.service, name, stored, settings.keepResults, nextBreaker);
-    else {
-      const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
-      const kept = await store.keepForRequest(
-        data.service,
-        name,
-        stored,
-        settings.keepResults,
-        nextBreaker,
-        request,
-        next,
-      );
-      nextBefore = kept.next;
-      await fillIn(deps, data.requestId, data.requestScope, kept.added);
-    }
-    if (data.scheduled) await alertOn(deps, data.service, name, stored, check);
-    // A check that passes now and failed before (or the other way round) changes its service's health on Home.
-    if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
-    return { ok: stored.ok, next: nextBefore };
+    const error = (await Promise.all(keeps)).find((kept) => kept !== undefined);
+    if (error) throw (error as { error: unknown }).error;
+    return { ran, failed };
   }
 }
+
+/** Runs one check, or not when its target's circuit is open: the result, and the target's breaker if it asked. */
+async function runOne(
+  deps: Deps,
+  service: string,
+  { config: check, target }: JobCheck,
+  breaker: BreakerState,
+  signal?: AbortSignal,
+) {
+  if (!breakerAllows(breaker, deps.now().getTime())) {
+    const stored: StoredResult = {
+      ok: false,
+      summary: 'circuit open',
+      latencyMs: 0,
+      at: deps.now().getTime(),
+      circuitOpen: true,
+    };
+    return { stored };
+  }
+  const result = await runCheck(check, { signal, service });
+  const at = deps.now().getTime();
+  const stored: StoredResult = { ok: result.ok, summary: result.summary, latencyMs: result.latencyMs, at };
+  if (result.detail.type === 'slo' && result.detail.budgetRemaining !== undefined) {
+    stored.budgetRemaining = result.detail.budgetRemaining;
+  }
+  // Only a target that does not answer trips the breaker; a wrong answer (a 503) is a result like any other.
+  return {
+    stored,
+    breaker: { target, state: breakerAfter(breaker, !result.unreachable, at, deps.settings.circuitBreaker) },
+  };
+}
+
+/** Keeps a run's result; a requested run adds it to the request in the same round trip; a scheduled one alerts. */
+async function afterRun(
+  deps: Deps,
+  data: CheckJob,
+  { check: name, config: check }: JobCheck,
+  { stored, breaker }: { stored: StoredResult; breaker?: { target: string; state: BreakerState } },
+  previous: StoredResult | undefined,
+): Promise<void> {
+  const { store, settings } = deps;
+  if (data.requestId === undefined) await store.keep(data.service, name, stored, settings.keepResults, breaker);
+  else {
+    const request = { id: data.requestId, everyMs: REDRAW_EVERY_MS };
+    const added = await store.keepForRequest(data.service, name, stored, settings.keepResults, breaker, request);
+    await fillIn(deps, data.requestId, data.requestScope, added);
+  }
+  if (data.scheduled) await alertOn(deps, data.service, name, stored, check);
+  // A check that passes now and failed before (or the other way round) changes its service's health on Home.
+  if (previous !== undefined && previous.ok !== stored.ok) await deps.home.changed();
+}
+
+const noError = (): undefined => undefined;
 
 /**
  * Adds the result to its request. The last result draws the complete message; otherwise the first result of each

@@ -49,10 +49,15 @@ export class StatusStore {
     private readonly key: (...parts: string[]) => string,
   ) {}
 
-  /** What a run reads first, in one round trip: its target's circuit breaker and the check's newest result. */
-  async before(of: BeforeOf): Promise<Before> {
-    const replies = await this.reading(this.redis.pipeline(), of).exec();
-    return this.read(replies ?? []);
+  /**
+   * What each run reads first, in one round trip for all of them: its target's circuit breaker and the check's
+   * newest result.
+   */
+  async before(of: BeforeOf[]): Promise<Before[]> {
+    const batch = this.redis.pipeline();
+    for (const one of of) this.reading(batch, one);
+    const replies = (await batch.exec()) ?? [];
+    return of.map((_, i) => this.read(replies.slice(2 * i, 2 * i + 2)));
   }
 
   /** Queues `before`'s two reads. */
@@ -88,9 +93,7 @@ export class StatusStore {
   }
 
   /**
-   * `keep`, and the result added to the `/ops status` request it was run for (see `addTo`), in the same round trip;
-   * with `next`, also what the run of the job's next check reads first (`before`), after this run's breaker is written
-   * (the two checks may share a target).
+   * `keep`, and the result added to the `/ops status` request it was run for (see `addTo`), in the same round trip.
    */
   async keepForRequest(
     service: string,
@@ -99,15 +102,11 @@ export class StatusStore {
     keep: number,
     breaker: { target: string; state: BreakerState } | undefined,
     request: { id: string; everyMs: number },
-    next?: BeforeOf,
-  ): Promise<{ added: Added; next?: Before }> {
+  ): Promise<Added> {
     const multi = this.keeping(service, check, result, keep, breaker);
     this.addTo(multi, request.id, service, check, result, request.everyMs);
-    if (next) this.reading(multi, next);
     const replies = (await multi.exec()) ?? [];
-    const reads = next ? 2 : 0;
-    const added = this.added(replies.slice(replies.length - reads - ADD_TO_REPLIES, replies.length - reads));
-    return { added, next: next && this.read(replies.slice(-reads)) };
+    return this.added(replies.slice(-ADD_TO_REPLIES));
   }
 
   private keeping(

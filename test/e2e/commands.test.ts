@@ -49,6 +49,24 @@ describe('/ops help and the grammar', () => {
   });
 });
 
+describe('a burst of commands', () => {
+  it('answers each one at once with its own reply, the helps sent among them too', async () => {
+    // Each one is acknowledged with its own answer, none left to the empty fallback ack (command-route.ts).
+    const sent = Array.from({ length: 30 }, (_, i) => ops(USERS.carol, i % 5 === 4 ? 'help' : 'ping'));
+    const answers = await Promise.all(sent);
+    for (const [i, res] of answers.entries()) {
+      expect(res.status).toBe(200);
+      const body = res.body as { response_type: string; text: string };
+      expect(body.response_type).toBe('ephemeral');
+      if (i % 5 === 4) expect(body.text).toContain('/ops ping');
+      else expect(body.text).toBe('Pinging the workers…');
+    }
+    const pings = answers.filter((_, i) => i % 5 !== 4);
+    for (const reply of await Promise.all(pings.map((res) => replyTo(res.responseUrl))))
+      expect(reply.params.text).toContain(`Pong from worker ${h.opsdeck.workerId}`);
+  });
+});
+
 describe('permissions and the audit log', () => {
   it('refuses /ops audit to a non-admin, naming the role, and audits the refusal', async () => {
     const res = await ops(USERS.alice, 'audit');

@@ -20,8 +20,12 @@ export interface RunbookCatalog {
   readonly flagsRole: string;
 }
 
-/** Reads the sections when asked: a capability's build runs before (and without) the catalog. */
+/**
+ * Reads the sections when asked: a capability's build runs before (and without) the catalog. The services' runbook
+ * lists are derived once per loaded catalog (a reload is a new object): every `/ops run` reads them (issue #19).
+ */
 export function runbookCatalog(catalog: () => Catalog): RunbookCatalog {
+  const servicesOf = new WeakMap<Catalog, Record<string, { runbooks: readonly string[] }>>();
   return {
     get runbooks() {
       return runbooksConfig.of(catalog());
@@ -30,9 +34,15 @@ export function runbookCatalog(catalog: () => Catalog): RunbookCatalog {
       return experimentsConfig.of(catalog());
     },
     get services() {
-      return Object.fromEntries(
-        Object.entries(catalog().services).map(([name, service]) => [name, runbooksConfig.serviceOf(service)]),
-      );
+      const current = catalog();
+      let services = servicesOf.get(current);
+      if (!services) {
+        services = Object.fromEntries(
+          Object.entries(current.services).map(([name, service]) => [name, runbooksConfig.serviceOf(service)]),
+        );
+        servicesOf.set(current, services);
+      }
+      return services;
     },
     flagEnvironment: (name) => flagEnvironment(catalog(), name),
     get flagsRole() {

@@ -229,19 +229,21 @@ export class Delivery {
    * Sends the newest content of a posted message. An edit first waits for its message's next slot (one edit a
    * second), holding nothing meanwhile; a final state (see `SlackOutbox.update`) skips that wait and asks chat.update's
    * budget with high priority. Only the send itself is locked, so an edit waiting for its slot never holds a final one
-   * back: the final goes first and the waiting edit finds itself covered.
+   * back: the final goes first and the waiting edit finds itself covered. An edit of an older version than the store
+   * holds leaves the sending to the newer version's job (enqueued after the store took it), so a message has one edit
+   * waiting for chat.update's budget, not one per version.
    */
   private async update(run: Run, key: string, version: number, signal?: AbortSignal): Promise<DeliveryResult> {
     const method = 'chat.update';
     const message = await this.deps.store.get(key);
     if (!message) return this.fail(method, key, 'message_not_stored');
-    if (message.delivered >= version) return 'coalesced';
+    if (message.delivered >= version || message.version > version) return 'coalesced';
     if (!message.ts) return 'with-post';
     const rule = paceFor(method);
     if (!message.final) await this.pace(run, editPaceFor(key), signal);
     // While this edit waited, another may have shown it, or a final state may have come.
     const latest = (await this.deps.store.get(key)) ?? message;
-    if (latest.delivered >= version) return 'coalesced';
+    if (latest.delivered >= version || latest.version > version) return 'coalesced';
     await this.pace(run, rule, signal, latest.final ? 'high' : 'low');
     const release = await this.lockSend(key, latest.final === true, signal);
     // Another edit of this message is being sent: come back after it, when this one will likely be covered.
@@ -312,12 +314,13 @@ export class Delivery {
    */
   private async pace(run: Run, rule: PaceRule | undefined, signal?: AbortSignal, priority?: Priority) {
     if (!rule) return;
-    const turn = await this.deps.pacer.reserve(rule, rule.intervalMs, undefined, priority);
+    const turn = await this.deps.pacer.reserve(rule, rule.intervalMs, undefined, priority, { line: true });
     if (turn.reserved) {
       if (turn.waitMs > 0) await delay(turn.waitMs, undefined, { signal });
       return;
     }
-    await this.later(run, turn.retryInMs + this.random() * rule.intervalMs);
+    // Its own time in the bucket's waiting line (see Pacer): waiting writes come back one by one, not all at once.
+    await this.later(run, turn.retryInMs + this.random() * (rule.intervalMs / 4));
   }
 
   private tryCall<T>(

@@ -25,8 +25,15 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)`;
  * smaller, so calls of high priority (which leave none) find free slots even while low-priority ones keep the bucket
  * busy, and take them first. Both kinds move the same TAT, so together they never exceed the rule.
  *
- * KEYS[1] bucket; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME), not before ms ('' = now),
- * headroom ('' = 0). Returns {reserved 0|1, wait ms}.
+ * A refused caller may join the bucket's waiting line (KEYS[2], its priority's; KEYS[3], the high-priority line a
+ * low-priority caller waits behind): it then learns a time of its own, one interval after the last caller in line,
+ * instead of the bucket's next free slot that every refused caller would learn — a hundred edits waiting for
+ * chat.update's Tier 3 budget would all come back at that slot, one would get it, and the rest would go back to wait
+ * again, each trip a job moved in and out of BullMQ's delayed set. Nothing is reserved: a caller that does not come
+ * back (its edit was covered meanwhile) costs the line one interval, not the bucket a slot.
+ *
+ * KEYS[1] bucket, KEYS[2..3] optional waiting lines; ARGV: interval ms, burst, max wait ms, now ms ('' = Redis TIME),
+ * not before ms ('' = now), headroom ('' = 0). Returns {reserved 0|1, wait ms (refused: until its turn in line)}.
  */
 const RESERVE = `${BUCKET}
 local maxWait = tonumber(ARGV[3])
@@ -36,7 +43,16 @@ if from < now then from = now end
 if tat < from then tat = from end
 local wait = tat - (burst - 1 - headroom) * interval - now
 if wait < from - now then wait = from - now end
-if wait > maxWait then return {0, wait} end
+if wait > maxWait then
+  if not KEYS[2] then return {0, wait} end
+  local at = now + wait
+  for i = 2, #KEYS do
+    local last = tonumber(redis.call('GET', KEYS[i]) or 0)
+    if last + interval > at then at = last + interval end
+  end
+  redis.call('SET', KEYS[2], string.format('%d', at), 'PX', at - now + 1000)
+  return {0, at - now}
+end
 local nextTat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', nextTat), 'PX', nextTat - now + 1000)
 return {1, wait}
@@ -91,10 +107,18 @@ export class Pacer {
     maxWaitMs: number,
     notBefore?: number,
     priority: Priority = 'high',
+    options: { line?: boolean } = {},
   ): Promise<Reservation> {
     const headroom = priority === 'low' ? headroomOf(rule.burst) : 0;
-    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore, headroom)) as [number, number];
+    const lines = options.line ? this.linesOf(rule, priority) : [];
+    const [reserved, wait] = (await this.run(RESERVE, rule, maxWaitMs, notBefore, headroom, lines)) as [number, number];
     return reserved === 1 ? { reserved: true, waitMs: wait } : { reserved: false, retryInMs: wait - maxWaitMs };
+  }
+
+  /** The waiting line a refused caller of `priority` joins, then the one it waits behind (see RESERVE). */
+  private linesOf(rule: PaceRule, priority: Priority): string[] {
+    const high = this.key('pace-line', rule.key, 'high');
+    return priority === 'low' ? [this.key('pace-line', rule.key, 'low'), high] : [high];
   }
 
   /** How long a caller would wait for `rule`'s next slot now (ms), without taking it. */
@@ -107,12 +131,20 @@ export class Pacer {
     await this.run(HOLD_OFF, rule, ms);
   }
 
-  private run(script: string, rule: PaceRule, ms: number, notBefore?: number, headroom = 0): Promise<unknown> {
+  private run(
+    script: string,
+    rule: PaceRule,
+    ms: number,
+    notBefore?: number,
+    headroom = 0,
+    lines: string[] = [],
+  ): Promise<unknown> {
     const bucket = this.key('pace', rule.key);
     return this.redis.eval(
       script,
-      1,
+      1 + lines.length,
       bucket,
+      ...lines,
       rule.intervalMs,
       rule.burst,
       ms,

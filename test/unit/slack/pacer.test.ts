@@ -94,6 +94,33 @@ describe('Pacer (a GCRA bucket in Redis)', () => {
     expect(waits).toEqual([0, 0, 0, 1000, 2000, 3000]);
   });
 
+  it('tells each refused caller in the waiting line its own time, one interval apart, low priority behind high', async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(redis, key, clock.now);
+    const bucket = { key: 'chat.update-line', intervalMs: 1200, burst: 5 };
+    for (let i = 0; i < 5; i++) await pacer.reserve(bucket, 0);
+    const line = { line: true };
+    // Without the line every refused caller learns the same next free slot; in it, each its own.
+    expect(await pacer.reserve(bucket, 0)).toEqual({ reserved: false, retryInMs: 1200 });
+    expect(await pacer.reserve(bucket, 0)).toEqual({ reserved: false, retryInMs: 1200 });
+    const high = [];
+    for (let i = 0; i < 2; i++) high.push(await pacer.reserve(bucket, 0, undefined, 'high', line));
+    expect(high).toEqual([
+      { reserved: false, retryInMs: 1200 },
+      { reserved: false, retryInMs: 2400 },
+    ]);
+    const low = [];
+    for (let i = 0; i < 2; i++) low.push(await pacer.reserve(bucket, 0, undefined, 'low', line));
+    expect(low).toEqual([
+      // Its own budget's next slot (it leaves two of the burst to high priority) is after the high line's last.
+      { reserved: false, retryInMs: 3600 },
+      { reserved: false, retryInMs: 4800 },
+    ]);
+    // Nothing was reserved: the first caller back at its time takes the slot.
+    clock.advance(1200);
+    expect(await pacer.reserve(bucket, 0, undefined, 'high', line)).toEqual({ reserved: true, waitMs: 0 });
+  });
+
   it('holds every caller off for a Retry-After, then resumes at the normal pace', async () => {
     const clock = manualClock();
     const pacer = new Pacer(redis, key, clock.now);
