@@ -135,6 +135,37 @@ describe.runIf(BROWSER_TESTS)('the local workspace page', () => {
     await expect(entry.locator('time.md-date').getAttribute('title')).resolves.toBe('2023-11-14 22:13 UTC');
   });
 
+  it('keeps a message posted while a user switch reads the state, though the state it reads is older', async () => {
+    // A switch reads the state, opens the stream, then reads the state once more. Here that second read is answered
+    // from before a post whose stream event reaches the page first: the post must survive the older state replacing
+    // the page's (it did not, and a deploy posted during a switch never showed its Approve button).
+    const opsdeck = new WebClient(h.botToken, { slackApiUrl: h.slack.apiUrl, retryConfig: { retries: 0 } });
+    let reads = 0;
+    let servedOlder!: () => void;
+    const olderServed = new Promise<void>((resolve) => {
+      servedOlder = resolve;
+    });
+    await page.route('**/workspace/state?*', async (route) => {
+      reads += 1;
+      if (reads !== 2) return route.continue();
+      const older = await route.fetch();
+      await opsdeck.chat.postMessage({ channel: CHANNEL, text: 'Posted during the switch' });
+      await messages('Posted during the switch').waitFor();
+      // The next render is the older state's: its switcher options are new elements.
+      await page.locator('#user-switcher option[selected]').evaluate((el) => el.setAttribute('data-before', ''));
+      await route.fulfill({ response: older });
+      servedOlder();
+    });
+    await page.selectOption('#user-switcher', USERS.bob);
+    await olderServed;
+    await page.locator(`#user-switcher option[value="${USERS.bob}"][selected]:not([data-before])`).waitFor({
+      state: 'attached',
+    });
+    await expect(messages('Posted during the switch').count()).resolves.toBe(1);
+    await page.unroute('**/workspace/state?*');
+    await openChannelAs(page, h.slack.url, USERS.carol, CHANNEL, 'ops');
+  });
+
   it("answers a command that is not the app's at once, as Slackbot, without calling Opsdeck", async () => {
     const sent = h.slack.requests.entries.length;
     await send('/deploy api prod');

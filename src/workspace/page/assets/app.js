@@ -27,10 +27,17 @@ async function load() {
   // once the stream is connected, or the request-log row and the published Home could arrive before it and be lost.
   openStream(load, async () => {
     // What changed between the snapshot and the stream's first event would be lost: read the state once more now
-    // that nothing can be missed, and draw it (the stream stays open).
-    const fresh = await fetch(`/workspace/state?user=${encodeURIComponent(s.self)}`);
-    if (fresh.ok && snap().self === s.self) {
-      store.snap = await fresh.json();
+    // that nothing can be missed, and draw it (the stream stays open). An event that arrives while it is on its way
+    // may be newer than it: it is applied again to the fresh snapshot, or a message posted meanwhile would vanish.
+    /** @type {Array<() => void>} */
+    const replay = [];
+    store.replay = replay;
+    const fresh = await fetch(`/workspace/state?user=${encodeURIComponent(s.self)}`).catch(() => null);
+    const body = fresh?.ok ? await fresh.json().catch(() => null) : null;
+    if (store.replay === replay) store.replay = null;
+    if (body && snap().self === s.self) {
+      store.snap = body;
+      for (const apply of replay) apply();
       renderAll();
     }
     if (store.channelId === HOME) homeOpened();

@@ -25,11 +25,17 @@ export function openStream(onReconnect, onOpen) {
   // A stream replaced by another (the user was switched) may still deliver an event: it belongs to someone else.
   const on = (/** @type {string} */ name, /** @type {(data: any) => void} */ fn) =>
     stream.addEventListener(name, (e) => {
-      if (store.stream === stream) fn(JSON.parse(/** @type {MessageEvent} */ (e).data));
+      if (store.stream !== stream) return;
+      const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
+      store.replay?.push(() => fn(data));
+      fn(data);
     });
+  // Idempotent, as every handler here: a replayed event may already be in the snapshot it is applied to.
   on('message', (m) => {
     const messages = snap().messages;
-    messages[m.channel] = [...(messages[m.channel] ?? []), m];
+    const list = messages[m.channel] ?? [];
+    const i = list.findIndex((x) => x.ts === m.ts);
+    messages[m.channel] = i >= 0 ? list.map((x, j) => (j === i ? m : x)) : [...list, m];
     if (m.channel === store.channelId) renderChannel();
     else {
       store.unread.add(m.channel);
@@ -66,7 +72,8 @@ export function openStream(onReconnect, onOpen) {
     });
   }
   on('request', (r) => {
-    snap().requests.push(r);
+    const requests = snap().requests;
+    if (!requests.some((x) => x.id === r.id)) requests.push(r);
     renderRequestLog();
   });
 }

@@ -23,6 +23,12 @@ export const store = {
   /** @type {Set<string>} */ openThreads: new Set(),
   /** @type {Set<string>} */ unread: new Set(),
   /** @type {EventSource | null} */ stream: null,
+  /**
+   * While a fresh snapshot is on its way, the stream's events are kept here too: the snapshot may have been taken
+   * before some of them, so they are applied to it once more when it replaces the one they were applied to.
+   * @type {Array<() => void> | null}
+   */
+  replay: null,
   /** @type {string[]} */ history: [],
 };
 
