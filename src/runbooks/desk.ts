@@ -43,6 +43,12 @@ const FIRST_DRAW_MS = 1000;
 /** The progress message's outbox key; output replies go in its thread. */
 export const messageKey = (id: string) => `runbook-${id}`;
 
+/**
+ * When a run's progress message is posted at the earliest (see `announce`): replies in its thread are held as long,
+ * since they cannot go before it.
+ */
+export const firstDrawAt = (run: Pick<Run, 'createdAt'>) => run.createdAt + FIRST_DRAW_MS;
+
 /** What starting a run takes: the run's own fields as the caller knows them, before the engine adds its state. */
 export type StartInput = Pick<
   Run,
@@ -124,7 +130,7 @@ export class RunDesk {
       key: messageKey(run.id),
       channel: run.channel,
       message: progressMessage(run),
-      notBefore: run.createdAt + FIRST_DRAW_MS,
+      notBefore: firstDrawAt(run),
       ...(run.threadKey !== undefined && { threadKey: run.threadKey }),
     });
   }
