@@ -57,5 +57,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # --max-semi-space-size=4 (MB): V8 lets the young generation grow to 16 MB a semi-space while the process starts (most
 # of what module loading allocates survives a scavenge), and keeps both semi-spaces' pages for good: an idle bot was
 # ~20 MB larger for it (issue #21: about 122 → 104 MB idle), for ~4% more CPU per ack. `npm start` passes the same
-# flag (package.json), and bench/acks.ts runs Opsdeck with the flags of this line.
+# flag (package.json), and the benches run Opsdeck with the flags of this line (bench/standalone.ts).
 CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

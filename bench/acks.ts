@@ -19,7 +19,7 @@ import { signRequest } from '../src/slack/signature.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { ackRatios, BARE_BOLT, OPSDECK_ALL, OPSDECK_BOT } from './guard.js';
-import { runWhenMain } from './standalone.js';
+import { productionNodeFlags, runWhenMain } from './standalone.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 /**
@@ -74,17 +74,6 @@ function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   return Math.round(kb / 102.4) / 10;
-}
-
-/**
- * The node flags the container image runs Opsdeck with (the Dockerfile's CMD; `npm start` passes the same), so the
- * bench measures Opsdeck as users run it. The baselines get none: they are what a plain Bolt app would run as.
- */
-function productionNodeFlags(): string[] {
-  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
-  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
-  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/main.js') throw new Error('acks bench: unexpected Dockerfile CMD');
-  return argv.slice(1, -1);
 }
 
 export async function startTarget(target: Target, port: number): Promise<ChildProcess> {

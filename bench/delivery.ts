@@ -18,7 +18,7 @@ import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deliveryRatios } from './guard.js';
-import { cpuMsOf, processEnv, runWhenMain } from './standalone.js';
+import { cpuMsOf, processEnv, productionNodeFlags, runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -42,11 +42,12 @@ export interface DeliveryFigures {
 }
 
 /**
- * Starts a worker process and resolves once it logged that it started. BENCH_NODE_ARGS (space-separated) go to its
- * node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a bench's processes spend their time.
+ * Starts an Opsdeck process (`dist/main.js` with the node flags it is deployed with) and resolves once it logged that
+ * it started. BENCH_NODE_ARGS (space-separated) go to its node as well, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * see where a bench's processes spend their time.
  */
 export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const execArgv = [...productionNodeFlags(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = fork('dist/main.js', [], { execArgv, env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';

@@ -88,6 +88,18 @@ export async function startSlowTarget(ms: number, answered = () => {}): Promise<
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
+/**
+ * The node flags the container image runs Opsdeck with (the Dockerfile's CMD; `npm start` passes the same), so a bench
+ * measures Opsdeck as users run it: every bench that starts `dist/main.js` passes these (bench/acks.ts' baselines get
+ * none: they are what a plain Bolt app would run as). Read from the Dockerfile, the one place they are written.
+ */
+export function productionNodeFlags(): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/main.js') throw new Error('bench: unexpected Dockerfile CMD');
+  return argv.slice(1, -1);
+}
+
 /** The environment every Opsdeck process of a bench shares: Slack's address and credentials, Redis and its prefix. */
 export function processEnv(o: {
   slackApiUrl: string;

@@ -1,9 +1,12 @@
+import { SlackApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** How long a display name is trusted; a rename shows within this long. */
 const TTL_MS = 10 * 60_000;
 /** Names kept per process, at most (the oldest go first). */
 const MAX_NAMES = 5000;
+/** Users' ids (`U…`, and `W…` in Enterprise Grid). */
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** Calls a Web API method (the outbox's `call`, paced by Slack's tiers). */
 export type CallSlack = (method: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -29,16 +32,19 @@ export class UserNames {
   }
 
   /**
-   * Whether the id is Slackbot or a bot user (an app's, Opsdeck's own): someone who can never be given an incident
-   * role. Unknown ids (Slack cannot say) are not called bots; the rules that follow decide about them.
+   * Whether the id is a person who can be given a role: not Slackbot, not a bot user (an app's, Opsdeck's own), and
+   * not an id Slack says does not exist (or no user id at all: a crafted payload's). When Slack cannot answer, the
+   * person is given the benefit of the doubt: an incident must not stall on a users.info outage.
    */
-  async isBot(userId: string): Promise<boolean> {
-    if (userId === 'USLACKBOT') return true;
-    return (await this.userOf(userId))?.bot ?? false;
+  async isPerson(userId: string): Promise<boolean> {
+    if (userId === 'USLACKBOT' || !USER_ID.test(userId)) return false;
+    const user = await this.userOf(userId);
+    return user === undefined || (!user.bot && !user.missing);
   }
 
+  /** What Slack says of the user, or undefined when it could not be asked (or the id is no user id). */
   private async userOf(userId: string): Promise<KnownUser | undefined> {
-    if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) return undefined;
+    if (!USER_ID.test(userId)) return undefined;
     const cached = this.names.get(userId);
     if (cached && cached.until > this.now()) return cached;
     let known: KnownUser;
@@ -46,8 +52,12 @@ export class UserNames {
       const result = (await this.callSlack('users.info', { user: userId })) as { user?: SlackUser };
       known = { name: displayName(result.user), bot: result.user?.is_bot === true, until: this.now() + TTL_MS };
     } catch (error) {
-      this.logger.warn({ err: { message: (error as Error).message } }, 'users.info failed: showing the id');
-      return undefined;
+      if (error instanceof SlackApiError && error.slackError === 'user_not_found') {
+        known = { name: undefined, bot: false, missing: true, until: this.now() + TTL_MS };
+      } else {
+        this.logger.warn({ err: { message: (error as Error).message } }, 'users.info failed: showing the id');
+        return undefined;
+      }
     }
     if (this.names.size >= MAX_NAMES) this.names.delete(this.names.keys().next().value!);
     this.names.set(userId, known);
@@ -91,6 +101,8 @@ export class UserNames {
 interface KnownUser {
   name: string | undefined;
   bot: boolean;
+  /** Slack answered user_not_found. */
+  missing?: boolean;
   until: number;
 }
 

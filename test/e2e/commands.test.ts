@@ -19,6 +19,9 @@ describe('/ops help and the grammar', () => {
     expect(body.response_type).toBe('ephemeral');
     // `text` is mrkdwn too: `<n>` is escaped there as in the blocks (unescaped it would be a link).
     for (const usage of ['/ops help', '/ops ping', '/ops audit [&lt;n&gt;]']) expect(body.text).toContain(usage);
+    // A keyword's value is named for what it is: `over <duration>`, never `over <over>`.
+    expect(body.text).toContain('[over &lt;duration&gt;]');
+    expect(body.text).not.toMatch(/\[(\w+) &lt;\1&gt;\]/);
     expect(body.blocks.length).toBeGreaterThan(0);
   });
 

@@ -164,7 +164,8 @@ describe('incidents end to end', () => {
     const reminder = await waitForMessage(channel.id, /no status update on incident/);
     expect(reminder.text).toContain('<@U0ALICE>');
 
-    // Roles, severity and a note from the channel; a pinned message joins the timeline.
+    // Roles, severity and a note from the channel; a pinned message joins the timeline. A role is for people only.
+    expect(await answerIn(USERS.alice, channel.id, 'incident lead <@U0NOBODY|ghost>')).toContain('Pick a person');
     expect(await answerIn(USERS.alice, channel.id, 'incident comms <@U0BOB|bob>')).toContain('handles communications');
     // Given a role, bob is invited.
     await vi.waitFor(() => expect(h.slack.state.channels.get(channel.id)!.members).toContain(USERS.bob), WAIT);
@@ -375,7 +376,7 @@ describe('incidents end to end', () => {
     });
     expect(long.body).toMatchObject({ response_action: 'errors', errors: { title: 'At most 120 characters.' } });
     // Slack's user picker offers bots and Slackbot too: neither can lead an incident.
-    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT', 'U0NOBODY', '<!channel>']) {
       const picked = await h.slack.sendViewSubmission({
         userId: USERS.alice,
         viewId,
@@ -392,7 +393,7 @@ describe('incidents end to end', () => {
     }
   });
 
-  it('gives an incident role to people only: Assign role refuses the bot and Slackbot', async () => {
+  it('gives an incident role to people only: Assign role refuses the bot, Slackbot and unknown ids', async () => {
     expect(await answerIn(USERS.alice, CHANNEL, 'incident declare sev3 Role picker check')).toContain('Declared');
     const channel = await incidentChannel('-role-picker-check');
     const before = h.slack.calls.length;
@@ -410,7 +411,7 @@ describe('incidents end to end', () => {
         viewId,
         values: { role: { role: select('comms') }, user: { user: { type: 'users_select', selected_user: user } } },
       });
-    for (const bot of [h.slack.state.botUserId, 'USLACKBOT']) {
+    for (const bot of [h.slack.state.botUserId, 'USLACKBOT', 'U0NOBODY', '<!channel>']) {
       expect(JSON.stringify((await assign(bot)).body)).toContain('Pick a person');
     }
     expect((await assign(USERS.bob)).body).toBeFalsy();

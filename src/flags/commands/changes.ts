@@ -28,7 +28,7 @@ export function changeCommands({ context, desk, change }: FlagCommandKit) {
         key,
         percent('percent'),
         optional(keyword('to', percent('target'))),
-        optional(keyword('over', duration('over', { min: 60_000, max: 30 * 86_400_000 }))),
+        optional(keyword('over', duration('duration', { min: 60_000, max: 30 * 86_400_000 }))),
         inEnvironment,
         optional(keyword('guard', identifier('service', { example: 'api' }))),
       ),
@@ -37,7 +37,7 @@ export function changeCommands({ context, desk, change }: FlagCommandKit) {
       changes: true,
       auditTarget: (a) => `${a.key}/${a.environment ?? ''}`,
       async run(ctx) {
-        const { target, over, service } = ctx.args;
+        const { target, duration: over, service } = ctx.args;
         if (target === undefined) {
           if (over !== undefined || service !== undefined)
             throw new FlagRefused('`over` and `guard` go with `to <n>%`: `5% to 100% over 2h`.');

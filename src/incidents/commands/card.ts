@@ -87,7 +87,7 @@ export function cardViews(desk: IncidentDesk): ViewSubmission[] {
       const role = required(ctx.values, 'role');
       const person = required(ctx.values, 'user');
       if (role !== 'commander' && role !== 'comms') throw new Refused('Pick a role.');
-      if (await desk.services.names.isBot(person)) throw new Refused(NOT_A_PERSON);
+      if (!(await desk.services.names.isPerson(person))) throw new Refused(NOT_A_PERSON);
       return (i, now) => assignRole(i, role, person, ctx.userId, now);
     }),
     change(desk, VIEWS.resolve, (ctx) => {

@@ -94,7 +94,7 @@ export function declareView(desk: IncidentDesk): ViewSubmission {
         commander: inputOf(ctx.values, 'commander'),
       };
       const problems: Record<string, string> = { ...declareProblems(input, desk.settings, desk.serviceNames()) };
-      if (input.commander && (await services.names.isBot(input.commander))) problems.commander = NOT_A_PERSON;
+      if (input.commander && !(await services.names.isPerson(input.commander))) problems.commander = NOT_A_PERSON;
       if (Object.keys(problems).length > 0) return { errors: problems };
       const parsed = DeclareMetadata.safeParse(safeJson(ctx.privateMetadata));
       const metadata = parsed.success ? parsed.data : {};

@@ -12,7 +12,8 @@ export const severity = word('severity', {
 });
 
 /** Slack's users_select lists Slackbot and bots too; a role is for a person. */
-export const NOT_A_PERSON = 'Pick a person: Slackbot and bots cannot take an incident role.';
+export const NOT_A_PERSON =
+  'Pick a person in this workspace: Slackbot, bots and unknown ids cannot take an incident role.';
 
 /** Slack's answers to views.open when the trigger is unknown, used already or older than 3 s. */
 const TRIGGER_ERRORS = new Set(['invalid_trigger_id', 'exchanged_trigger_id', 'expired_trigger_id']);

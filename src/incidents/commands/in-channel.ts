@@ -1,3 +1,4 @@
+import { Refused } from '../../errors.js';
 import { textMessage } from '../../platform/blocks.js';
 import { subcommand } from '../../platform/capability.js';
 import { args, choice, type Grammar, rest, user } from '../../platform/grammar/index.js';
@@ -5,7 +6,7 @@ import { type Mrkdwn, md, mention } from '../../platform/mrkdwn.js';
 import type { IncidentDesk } from '../desk.js';
 import { type Incident, type IncidentState, STATES } from '../incident.js';
 import { acknowledge, assignRole, changeSeverity, changeStatus, note, resolve } from '../rules.js';
-import { severity, severityNamed } from './forms.js';
+import { NOT_A_PERSON, severity, severityNamed } from './forms.js';
 
 /** A subcommand acting on the incident of the channel it is run in. */
 function here<A>(
@@ -76,27 +77,19 @@ function changeCommands(desk: IncidentDesk) {
         return md`Incident #${incident.id} is ${next} now.`;
       },
     ),
-    here(
+    roleCommand(
       desk,
       'lead',
+      'commander',
       'Make someone the incident commander.',
-      args(user('user')),
-      'lead @bob',
-      async (i, a: { user: string }, by) => {
-        await desk.apply(i.id, (current, now) => assignRole(current, 'commander', a.user, by, now));
-        return md`${mention(a.user)} leads incident #${i.id} now.`;
-      },
+      (who, i) => md`${mention(who)} leads incident #${i.id} now.`,
     ),
-    here(
+    roleCommand(
       desk,
       'comms',
+      'comms',
       'Make someone the communications lead.',
-      args(user('user')),
-      'comms @bob',
-      async (i, a: { user: string }, by) => {
-        await desk.apply(i.id, (current, now) => assignRole(current, 'comms', a.user, by, now));
-        return md`${mention(a.user)} handles communications for incident #${i.id} now.`;
-      },
+      (who, i) => md`${mention(who)} handles communications for incident #${i.id} now.`,
     ),
   ];
 }
@@ -139,4 +132,19 @@ function recordCommands(desk: IncidentDesk) {
       },
     ),
   ];
+}
+
+/** `/ops lead @bob`, `/ops comms @bob`: a role for a person (never a bot, Slackbot or an id Slack does not know). */
+function roleCommand(
+  desk: IncidentDesk,
+  word: string,
+  role: 'commander' | 'comms',
+  summary: string,
+  said: (userId: string, incident: Incident) => Mrkdwn,
+) {
+  return here(desk, word, summary, args(user('user')), `${word} @bob`, async (i, a: { user: string }, by) => {
+    if (!(await desk.services.names.isPerson(a.user))) throw new Refused(NOT_A_PERSON);
+    await desk.apply(i.id, (current, now) => assignRole(current, role, a.user, by, now));
+    return said(a.user, i);
+  });
 }
