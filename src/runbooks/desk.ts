@@ -296,6 +296,7 @@ export class RunDesk {
     });
     let changed = false;
     const next = await this.store.change(input.runId, (r) => {
+      changed = false;
       if (r.status !== 'needs-human' || r.state[input.index]?.status !== 'interrupted') return r;
       changed = true;
       const by = input.userId;

@@ -57,6 +57,7 @@ async function interrupted({ desk, logger, now }: StepEnv, job: StepJob): Promis
   let retry = false;
   let data = job;
   const run = await desk.store.change(job.runId, (r) => {
+    retry = false;
     data = cutOff(r, job);
     const state = r.state[data.index];
     if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
