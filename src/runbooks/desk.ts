@@ -79,10 +79,15 @@ export class RunDesk {
    * Records a run, takes its concurrency lock, posts its progress message and enqueues its first step.
    * @throws RunRefused when another run of it for the same service is not over
    */
-  async start(input: StartInput, options: { withinAck?: boolean; id?: string } = {}): Promise<Run> {
-    const id = options.id ?? (await this.store.nextId());
-    // A run id claimed beforehand (an alert's firing) may be started already: a rerun only finishes starting it.
-    const existing = options.id === undefined ? undefined : await this.store.get(id);
+  async start(
+    input: StartInput,
+    options: { withinAck?: boolean; claim?: { id: string; fresh: boolean } } = {},
+  ): Promise<Run> {
+    const { claim } = options;
+    const id = claim?.id ?? (await this.store.nextId());
+    // A run id claimed beforehand (a command's request, an alert's firing) may be started already: a rerun only
+    // finishes starting it. One claimed just now, for the first time, is no run's yet.
+    const existing = claim && !claim.fresh ? await this.store.get(id) : undefined;
     if (existing) {
       await this.announce(existing);
       await this.advance(existing, options);
