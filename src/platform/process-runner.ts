@@ -50,7 +50,7 @@ export const DEFAULT_TAIL_CHARS = 2000;
 /**
  * The one way Opsdeck runs a program (command checks, the command deploy provider, runbook steps). The child runs in a
  * process group of its own, so stopping it on the timeout or on Cancel stops whatever it started too, and a worker
- * never waits on a grandchild that kept the pipes open. It is started off the main thread (see spawner.ts).
+ * never waits on a grandchild that kept the pipes open. It is started by a small helper process (see spawner.ts).
  */
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const tailChars = spec.tailChars ?? DEFAULT_TAIL_CHARS;

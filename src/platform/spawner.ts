@@ -1,34 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
 
 /**
- * Starting a program blocks the thread that starts it until the program has replaced the forked copy (libuv's spawn
- * waits for the exec): a few ms for a process of Opsdeck's size, far more on a busy machine, where the copy waits for
- * a core. On the main thread that stalls every ack and every job of the process (deploys, runbook steps and command
- * checks start programs), so programs are started from a thread of their own. The program's output, its start and its
- * end come back as events; stopping it is `process.kill` of its group, from any thread.
+ * Programs are started by a small helper process of their own, not by Opsdeck's process. libuv starts a program with
+ * fork() then exec(), and fork() copies the page tables of the whole process: while it does, every thread of the
+ * process that touches memory waits, and until the copy has exec'd, every page the process writes is copied on first
+ * write. Started from Opsdeck's process (its main thread, or a thread of it, as before) that cost grows with Opsdeck's
+ * heap and lands on the main thread — its scavenges write megabytes — which stalls the acks and jobs it serves
+ * (issue #21: with 8 deploys starting at once, ~180 page faults per deploy on the main thread, against ~14 from here).
+ * The helper is a bare node (~40 MB) that only forks itself; it runs while programs do, and goes after a while idle.
+ * The program's output, its start and its end come back as messages; stopping it is `process.kill` of its group,
+ * from any process.
  */
 const SPAWNER = `
-const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-parentPort.on('message', ({ id, argv, env, cwd }) => {
+const send = (message) => process.connected && process.send(message);
+process.on('disconnect', () => process.exit(0));
+process.on('message', ({ id, argv, env, cwd }) => {
   let child;
   try {
     child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (error) {
-    parentPort.postMessage({ id, type: 'error', code: error.code, message: error.message });
+    send({ id, type: 'error', code: error.code, message: error.message });
     return;
   }
-  if (child.pid !== undefined) parentPort.postMessage({ id, type: 'spawn', pid: child.pid });
-  const output = (chunk) => parentPort.postMessage({ id, type: 'output', chunk });
+  if (child.pid !== undefined) send({ id, type: 'spawn', pid: child.pid });
+  const output = (chunk) => send({ id, type: 'output', chunk });
   child.stdout.on('data', output);
   child.stderr.on('data', output);
-  child.once('error', (error) => parentPort.postMessage({ id, type: 'error', code: error.code, message: error.message }));
-  child.once('close', (code, signal) => parentPort.postMessage({ id, type: 'close', code, signal }));
+  child.once('error', (error) => send({ id, type: 'error', code: error.code, message: error.message }));
+  child.once('close', (code, signal) => send({ id, type: 'close', code, signal }));
 });
 `;
 
-/** A program started by the spawner thread: `spawn` (with `pid`), `output` (stdout and stderr), `error`, `close`. */
+/** How long the helper stays once no program runs: a steady trickle of programs reuses it; an idle bot has none. */
+const HELPER_IDLE_MS = 30_000;
+
+/** A program started by the helper: `spawn` (with `pid`), `output` (stdout and stderr), `error`, `close`. */
 export interface SpawnedProgram extends EventEmitter {
   /** Known once `spawn` was emitted. */
   pid?: number;
@@ -40,28 +48,36 @@ type Message =
   | { id: number; type: 'error'; code?: string; message: string }
   | { id: number; type: 'close'; code: number | null; signal: NodeJS.Signals | null };
 
-let thread: Worker | undefined;
+let helper: ChildProcess | undefined;
+let retire: NodeJS.Timeout | undefined;
 let nextId = 0;
 const running = new Map<number, SpawnedProgram>();
 
 /**
- * Starts `argv` (no shell) in a process group of its own, with exactly `env`, from the spawner thread. Never throws:
+ * Starts `argv` (no shell) in a process group of its own, with exactly `env`, from the helper process. Never throws:
  * a program that cannot start emits `error` with its `code` (ENOENT…).
  */
 export function spawnProgram(spec: { argv: readonly string[]; env: Record<string, string>; cwd?: string }) {
   const program: SpawnedProgram = new EventEmitter();
   const id = nextId++;
   running.set(id, program);
-  const spawner = spawnerThread();
-  // While a program runs, the thread keeps the process alive (as a child process would); idle, it does not.
+  clearTimeout(retire);
+  const spawner = spawnerProcess();
+  // While a program runs, the helper keeps Opsdeck's process alive (as a child process of its own would); idle, not.
   spawner.ref();
-  spawner.postMessage({ id, argv: [...spec.argv], env: spec.env, cwd: spec.cwd });
+  spawner.channel?.ref();
+  spawner.send({ id, argv: [...spec.argv], env: spec.env, cwd: spec.cwd });
   return program;
 }
 
-function spawnerThread(): Worker {
-  if (thread) return thread;
-  const started = new Worker(SPAWNER, { eval: true });
+function spawnerProcess(): ChildProcess {
+  if (helper) return helper;
+  // Nothing of Opsdeck's environment (its secrets) nor its node flags: each program gets exactly its own `env`.
+  const started = spawn(process.execPath, ['-e', SPAWNER], {
+    env: {},
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
   started.on('message', (message: Message) => {
     const program = running.get(message.id);
     if (!program) return;
@@ -78,25 +94,35 @@ function spawnerThread(): Worker {
       else program.emit('close', message.code, message.signal);
     }
   });
-  // Should the thread itself fail, whatever it was watching is reported as failed, and the next start makes a new one.
+  // Should the helper itself fail, whatever it was watching is reported as failed, and the next start makes a new one.
   const lost = (error: Error) => {
-    if (thread !== started) return;
-    thread = undefined;
+    if (helper !== started) return;
+    helper = undefined;
     for (const [id, program] of running) {
       done(id);
       program.emit(
         'error',
-        Object.assign(new Error(`the spawner thread stopped: ${error.message}`), { code: 'ESPAWNER' }),
+        Object.assign(new Error(`the spawner process stopped: ${error.message}`), { code: 'ESPAWNER' }),
       );
     }
   };
   started.on('error', lost);
-  started.on('exit', (code) => lost(new Error(`exit code ${code}`)));
-  thread = started;
+  started.on('exit', (code, signal) => lost(new Error(signal ? `killed by ${signal}` : `exit code ${code}`)));
+  helper = started;
   return started;
 }
 
 function done(id: number): void {
   running.delete(id);
-  if (running.size === 0) thread?.unref();
+  if (running.size > 0 || !helper) return;
+  helper.unref();
+  helper.channel?.unref();
+  const idle = helper;
+  retire = setTimeout(() => {
+    if (helper !== idle) return;
+    // Forgotten first, so its exit is not a loss; disconnecting ends it (it exits on `disconnect`).
+    helper = undefined;
+    idle.disconnect();
+  }, HELPER_IDLE_MS);
+  retire.unref();
 }

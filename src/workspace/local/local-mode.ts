@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -306,11 +306,8 @@ async function localRedis(
     case 'unavailable':
       throw new Error(choice.message);
     case 'private': {
-      if (fresh) {
-        rmSync(resolve(LOCAL_REDIS_DIR), { recursive: true, force: true });
-        log.info({ dir: LOCAL_REDIS_DIR }, '--fresh: removed the private redis-server’s data');
-      }
-      const redis: PrivateRedis = await startPrivateRedis({ dir: resolve(LOCAL_REDIS_DIR) });
+      const redis: PrivateRedis = await startPrivateRedis({ dir: resolve(LOCAL_REDIS_DIR), fresh });
+      if (fresh) log.info({ dir: LOCAL_REDIS_DIR }, '--fresh: removed the private redis-server’s data');
       // Safety net: if the process dies without closing local mode, still ask the server to stop (SIGTERM, AOF kept).
       const onExit = () => void redis.stop();
       process.once('exit', onExit);

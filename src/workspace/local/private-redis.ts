@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** A redis-server child process that Opsdeck (local workspace) or the test suite owns and stops. */
 export interface PrivateRedis {
@@ -20,7 +22,12 @@ export interface PrivateRedisOptions {
   binary?: string;
   /** Further redis-server arguments, after Opsdeck's (a later one wins). */
   extraArgs?: string[];
+  /** Start from nothing: the directory's data is removed first (after a server left running there is stopped). */
+  fresh?: boolean;
 }
+
+/** The server's pid, in its directory: how the next start finds a server whose owner was SIGKILLed. */
+const PID_FILE = 'opsdeck-redis.pid';
 
 /** True when a redis-server binary can be run. */
 export function redisServerAvailable(binary = 'redis-server'): boolean {
@@ -47,6 +54,8 @@ export async function freePort(): Promise<number> {
  * safe), listening on loopback only. Resolves once the server says it is ready for connections.
  */
 export async function startPrivateRedis(options: PrivateRedisOptions): Promise<PrivateRedis> {
+  await stopLeftover(options.dir);
+  if (options.fresh) rmSync(options.dir, { recursive: true, force: true });
   mkdirSync(options.dir, { recursive: true });
   const port = options.port ?? (await freePort());
   const args = [
@@ -75,12 +84,17 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
   const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  if (child.pid !== undefined) writeFileSync(join(options.dir, PID_FILE), `${child.pid}\n`);
   await waitUntilReady(child, port);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  void exited.then(() => process.off('exit', killOnExit));
+  void exited.then(() => {
+    process.off('exit', killOnExit);
+    // Only our own: a server started since in the same directory has written its pid there.
+    if (readPid(options.dir) === child.pid) rmSync(join(options.dir, PID_FILE), { force: true });
+  });
   const signal = async (sig: NodeJS.Signals, forceAfterMs?: number) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     const timer = forceAfterMs ? setTimeout(() => child.kill('SIGKILL'), forceAfterMs) : undefined;
@@ -126,4 +140,52 @@ async function waitUntilReady(child: ChildProcess, port: number): Promise<void> 
   await Promise.race([ready, failed]);
   child.removeAllListeners('exit');
   child.removeAllListeners('error');
+}
+
+/**
+ * Stops the redis-server a previous owner started in `dir` and could not stop (it was SIGKILLed: no exit hook runs,
+ * and the server, in a process group of its own, lives on). Two servers appending to one AOF would corrupt it, and
+ * the orphan would hold memory forever. Only a live redis-server whose working directory is `dir` is stopped: a
+ * pid the OS has since given to another program is left alone.
+ */
+async function stopLeftover(dir: string): Promise<void> {
+  const pid = readPid(dir);
+  if (pid === undefined || !isRedisServerIn(pid, dir)) return;
+  process.kill(pid, 'SIGTERM');
+  // SIGTERM makes Redis rewrite nothing and exit at once (AOF kept); poll, as it is no child of ours to wait for.
+  for (let waited = 0; isAlive(pid); waited += 50) {
+    if (waited >= 5000) process.kill(pid, 'SIGKILL');
+    await delay(50);
+  }
+}
+
+function isRedisServerIn(pid: number, dir: string): boolean {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    // Redis rewrites its title (`/usr/bin/redis-server 127.0.0.1:6379`): the program is the first word.
+    const program = command.split(/[\0 ]/)[0] ?? '';
+    return program.endsWith('redis-server') && realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir);
+  } catch {
+    // No /proc (macOS) or no such process: ps names the program, which must be redis-server.
+    const ps = spawnSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 && ps.stdout.trim().endsWith('redis-server');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(dir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dir, PID_FILE), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

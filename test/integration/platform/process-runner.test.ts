@@ -116,7 +116,14 @@ describe('the process runner, on real child processes', () => {
     expect(updates.map((update) => update.added).join('')).toBe(result.tail);
   });
 
-  it('starts programs from a thread that keeps a process alive only while one runs', () => {
+  it('starts programs from a helper process, not from the process that asks', async () => {
+    // Forking Opsdeck's own process copies its page tables and makes its writes copy-on-write until the exec.
+    const result = await runProcess({ argv: ['sh', '-c', 'echo $PPID'], timeoutMs: 10_000 });
+    expect(result.ok).toBe(true);
+    expect(Number(result.tail.trim())).not.toBe(process.pid);
+  });
+
+  it('starts programs from a helper that keeps a process alive only while one runs', () => {
     // A script that runs a program and does nothing else: it must see the program end, then exit by itself.
     const script = join(dir, 'runs-one.mts');
     const runner = join(process.cwd(), 'src/platform/process-runner.ts');
