@@ -43,6 +43,12 @@ const FIRST_DRAW_MS = 1000;
 /** The progress message's outbox key; output replies go in its thread. */
 export const messageKey = (id: string) => `runbook-${id}`;
 
+/**
+ * When a run's progress message is posted at the earliest (see `announce`): replies in its thread are held as long,
+ * since they cannot go before it.
+ */
+export const firstDrawAt = (run: Pick<Run, 'createdAt'>) => run.createdAt + FIRST_DRAW_MS;
+
 /** What starting a run takes: the run's own fields as the caller knows them, before the engine adds its state. */
 export type StartInput = Pick<
   Run,
@@ -73,10 +79,15 @@ export class RunDesk {
    * Records a run, takes its concurrency lock, posts its progress message and enqueues its first step.
    * @throws RunRefused when another run of it for the same service is not over
    */
-  async start(input: StartInput, options: { withinAck?: boolean; id?: string } = {}): Promise<Run> {
-    const id = options.id ?? (await this.store.nextId());
-    // A run id claimed beforehand (an alert's firing) may be started already: a rerun only finishes starting it.
-    const existing = options.id === undefined ? undefined : await this.store.get(id);
+  async start(
+    input: StartInput,
+    options: { withinAck?: boolean; claim?: { id: string; fresh: boolean } } = {},
+  ): Promise<Run> {
+    const { claim } = options;
+    const id = claim?.id ?? (await this.store.nextId());
+    // A run id claimed beforehand (a command's request, an alert's firing) may be started already: a rerun only
+    // finishes starting it. One claimed just now, for the first time, is no run's yet.
+    const existing = claim && !claim.fresh ? await this.store.get(id) : undefined;
     if (existing) {
       await this.announce(existing);
       await this.advance(existing, options);
@@ -124,7 +135,7 @@ export class RunDesk {
       key: messageKey(run.id),
       channel: run.channel,
       message: progressMessage(run),
-      notBefore: run.createdAt + FIRST_DRAW_MS,
+      notBefore: firstDrawAt(run),
       ...(run.threadKey !== undefined && { threadKey: run.threadKey }),
     });
   }
@@ -290,6 +301,7 @@ export class RunDesk {
     });
     let changed = false;
     const next = await this.store.change(input.runId, (r) => {
+      changed = false;
       if (r.status !== 'needs-human' || r.state[input.index]?.status !== 'interrupted') return r;
       changed = true;
       const by = input.userId;

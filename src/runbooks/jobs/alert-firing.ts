@@ -53,7 +53,7 @@ export function alertFiringHandler(desk: RunDesk, catalog: RunbookCatalog): JobH
           userId: actor,
           channel: firing.channel,
         });
-        const run = await desk.start({ ...start, requester: actor, ...where, auto: true }, { id: claim.id });
+        const run = await desk.start({ ...start, requester: actor, ...where, auto: true }, { claim });
         if (!started) await audit('ok', `auto: ${because}, run #${run.id}`);
         return { run: run.id };
       } catch (error) {

@@ -32,7 +32,7 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
           userId: data.userId,
           channel: data.channel,
         });
-        const run = await desk.start({ ...start, requester: data.userId, channel: data.channel }, { id: claim.id });
+        const run = await desk.start({ ...start, requester: data.userId, channel: data.channel }, { claim });
         return { run: run.id };
       } catch (error) {
         if (!(error instanceof RunRefused) && !(error instanceof PermissionDenied)) throw error;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import type { JobHandler } from '../../platform/capability.js';
-import { messageKey, type RunDesk } from '../desk.js';
+import { firstDrawAt, messageKey, type RunDesk } from '../desk.js';
 import { outputMessage } from '../messages.js';
 import { nextIndex, type StepResult, settle } from '../rules.js';
 import { isFinal, type Run, type StepAction } from '../run.js';
@@ -57,6 +57,7 @@ async function interrupted({ desk, logger, now }: StepEnv, job: StepJob): Promis
   let retry = false;
   let data = job;
   const run = await desk.store.change(job.runId, (r) => {
+    retry = false;
     data = cutOff(r, job);
     const state = r.state[data.index];
     if (isFinal(r.status) || state?.attempt !== data.attempt || state.status !== 'running') return r;
@@ -278,6 +279,7 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
         channel: run.channel,
         message,
         threadKey: run.threadKey ?? messageKey(run.id),
+        notBefore: firstDrawAt(run),
       });
     } else await outbox.update({ key: outputKey(data), message });
   };
@@ -304,6 +306,7 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
         channel: run.channel,
         message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
         threadKey: run.threadKey ?? messageKey(run.id),
+        notBefore: firstDrawAt(run),
       }),
     flag: (action: Extract<StepAction, { kind: 'flag' }>) => flagStep(desk.services, run, data.index, action),
   };

@@ -124,10 +124,19 @@ export class SlackOutbox {
   }): Promise<void> {
     const key = writeKey.parse(input.key);
     if (input.threadKey !== undefined) writeKey.parse(input.threadKey);
-    await this.store.create(key, input.channel, input.message, input.threadKey, input.origin);
+    const created = await this.store.create(key, input.channel, input.message, input.threadKey, input.origin);
+    const notBefore = input.notBefore ? Math.round(input.notBefore) : undefined;
+    // A held post takes its turn now, once (a post asked for again, as an alert group's is, must not take another).
+    const held =
+      created && notBefore !== undefined
+        ? await this.delivery.hold(input.channel, notBefore, input.threadKey !== undefined)
+        : undefined;
     // Enqueued even when the message existed: a caller retried after a failed enqueue must not lose its post (the
     // delivery skips a message that already has a ts).
-    await this.enqueue({ kind: 'post', key, ...(input.notBefore ? { notBefore: Math.round(input.notBefore) } : {}) });
+    await this.enqueue(
+      { kind: 'post', key, ...(notBefore !== undefined && { notBefore }), ...(held && { turn: held.turn }) },
+      held?.delayMs,
+    );
   }
 
   /**
@@ -190,7 +199,7 @@ export class SlackOutbox {
     return this.dead.list(count);
   }
 
-  private enqueue(job: OutboxJob): Promise<void> {
-    return this.options.jobs.enqueue(outboxQueue, job);
+  private enqueue(job: OutboxJob, delayMs?: number): Promise<void> {
+    return this.options.jobs.enqueue(outboxQueue, job, delayMs ? { delayMs } : {});
   }
 }

@@ -28,3 +28,38 @@ describe('RunStore.claimRun', () => {
     expect(Number(await store.nextId())).toBe(Number(next.id) + 1);
   });
 });
+
+describe('RunStore.change', () => {
+  it("builds on another process's change made since this one last wrote, and decides no-ops on what is stored", async () => {
+    const key = (...parts: string[]) => [prefix, 'runbooks', ...parts].join(':');
+    const worker = new RunStore(redis, key);
+    const bot = new RunStore(redis, key);
+    const run = {
+      id: '9001',
+      kind: 'runbook',
+      name: 'restart',
+      params: {},
+      requester: 'U0ALICE',
+      channel: 'C0OPS',
+      createdAt: 1,
+      status: 'running',
+      steps: [],
+      state: [],
+      guard: [],
+      humanRole: 'deployer',
+    } as unknown as Parameters<RunStore['create']>[0];
+    await worker.create(run);
+    await worker.change(run.id, (r) => ({ ...r, params: { step: 'one' } }));
+    // A Cancel click in another process, after the worker's last write.
+    await bot.change(run.id, (r) => ({ ...r, cancelledBy: 'U0BOB' }));
+    const next = await worker.change(run.id, (r) => ({ ...r, params: { ...r.params, more: 'two' } }));
+    expect(next).toMatchObject({ cancelledBy: 'U0BOB', params: { step: 'one', more: 'two' } });
+    // A change that writes nothing only when the stored run says so: the click is seen, not the worker's last write.
+    const seen = await worker.change(run.id, (r) => (r.cancelledBy ? r : { ...r, status: 'succeeded' }));
+    expect(seen).toMatchObject({ cancelledBy: 'U0BOB', status: 'running' });
+    await bot.change(run.id, (r) => ({ ...r, cancelledBy: undefined }));
+    const written = await worker.change(run.id, (r) => (r.cancelledBy ? r : { ...r, status: 'cancelled' }));
+    expect(written?.status).toBe('cancelled');
+    expect(await bot.get(run.id)).toMatchObject({ status: 'cancelled', params: { step: 'one', more: 'two' } });
+  });
+});
