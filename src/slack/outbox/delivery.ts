@@ -292,7 +292,7 @@ export class Delivery {
     const turn = await this.deps.pacer.reserve(rule, Number.MAX_SAFE_INTEGER, notBefore);
     const at = this.now() + (turn.reserved ? turn.waitMs : 0);
     const comeBack = at - this.now() + (threaded ? TURN_EARLY_MS : -TURN_EARLY_MS);
-    return { turn: { bucket: rule.key, at }, delayMs: comeBack > rule.intervalMs ? comeBack : 0 };
+    return { turn: { bucket: rule.key, at }, delayMs: Math.max(0, comeBack) };
   }
 
   /**
