@@ -58,10 +58,14 @@ export function deployRunHandler(desk: DeployDesk, logger: Logger): JobHandler<D
       // This job alone moves an approved deploy on: what it just read is what it writes over, and what it draws.
       const running: Deploy = { ...deploy, status: 'running', startedAt: now() };
       await store.save(running);
-      await desk.refresh(deploy.id, running);
+      // The message shows "running" while the command already runs: its edit (three round trips) is not on the
+      // deploy's way. Best effort: the final state's edit, below, is the one that must go out.
+      const shown = desk.refresh(deploy.id, running).catch((error: Error) => {
+        logger.warn({ deployId: deploy.id, err: { message: error.message } }, 'running state not shown');
+      });
 
       const provider = providerFor(config, deploy.id);
-      const result = await runWithOutput(desk, deploy.id, provider, {
+      const result = await runWithOutput(desk, deploy.id, provider, shown, {
         service: deploy.service,
         version: deploy.version,
         environment: deploy.environment,
@@ -144,11 +148,15 @@ function providerFor(config: DeployConfig, deployId: string): DeployProviderRunn
   return githubProvider(config, deployId);
 }
 
-/** Runs the provider with Cancel watched and its output's tail posted (and kept current) in the message's thread. */
+/**
+ * Runs the provider with Cancel watched and its output's tail posted (and kept current) in the message's thread.
+ * `shown`: the message's edit to "running", which the output's and the link's writes follow.
+ */
 async function runWithOutput(
   desk: DeployDesk,
   id: string,
   provider: DeployProviderRunner,
+  shown: Promise<void>,
   target: Parameters<DeployProviderRunner['run']>[0]['target'],
 ) {
   const { outbox } = desk.services;
@@ -173,7 +181,7 @@ async function runWithOutput(
       await outbox.update({ key: outputKey(id), message });
     }
   };
-  let flushing = Promise.resolve();
+  let flushing = shown;
   const outputTimer = setInterval(() => {
     flushing = flushing.then(() => flush(false)).catch(() => {});
   }, OUTPUT_EVERY_MS);
