@@ -48,7 +48,7 @@ export type DeliveryResult = 'sent' | 'already-sent' | 'adopted' | 'coalesced' |
 const RESPONDED_TTL_SECONDS = 24 * 3600;
 
 /** A post's reserved turn, kept in its job's data while it waits delayed. */
-export interface Turn {
+interface Turn {
   bucket: string;
   /** When the turn starts, ms since the epoch. */
   at: number;
@@ -279,20 +279,6 @@ export class Delivery {
       if (release || this.now() >= until) return release;
       await delay(LOCK_POLL_MS, undefined, { signal });
     }
-  }
-
-  /**
-   * A post held back until `notBefore` takes its turn in its channel's line when it is asked for, as `awaitTurn` would
-   * on its first run, and says how long its job waits in BullMQ's delayed set: until just before that turn (a reply,
-   * just after it, when the parent it waits for, asked for earlier and so no later in line, has likely gone out). So
-   * the job runs once, at its turn, rather than once now only to reserve the turn and go back to wait.
-   */
-  async hold(channel: string, notBefore: number, threaded: boolean): Promise<{ turn: Turn; delayMs: number }> {
-    const rule = paceFor('chat.postMessage', channel)!;
-    const turn = await this.deps.pacer.reserve(rule, Number.MAX_SAFE_INTEGER, notBefore);
-    const at = this.now() + (turn.reserved ? turn.waitMs : 0);
-    const comeBack = at - this.now() + (threaded ? TURN_EARLY_MS : -TURN_EARLY_MS);
-    return { turn: { bucket: rule.key, at }, delayMs: comeBack > rule.intervalMs ? comeBack : 0 };
   }
 
   /**

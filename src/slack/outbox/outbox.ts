@@ -46,6 +46,9 @@ export interface OutboxOptions {
   retry?: RetryPolicy;
 }
 
+/** How long after a held reply's hold its job runs: its parent, due at the same time, has likely been posted then. */
+const REPLY_AFTER_PARENT_MS = 100;
+
 /** How long `call` waits for its turn in the pacer before it reports `ratelimited` instead. */
 const CALL_MAX_WAIT_MS = 3000;
 
@@ -124,18 +127,18 @@ export class SlackOutbox {
   }): Promise<void> {
     const key = writeKey.parse(input.key);
     if (input.threadKey !== undefined) writeKey.parse(input.threadKey);
-    const created = await this.store.create(key, input.channel, input.message, input.threadKey, input.origin);
+    await this.store.create(key, input.channel, input.message, input.threadKey, input.origin);
     const notBefore = input.notBefore ? Math.round(input.notBefore) : undefined;
-    // A held post takes its turn now, once (a post asked for again, as an alert group's is, must not take another).
-    const held =
-      created && notBefore !== undefined
-        ? await this.delivery.hold(input.channel, notBefore, input.threadKey !== undefined)
-        : undefined;
+    // A reply held back whose parent is not posted yet (held too, as a runbook's progress message is) waits delayed
+    // until just after its hold, rather than running now only to find the parent not posted and go back to wait, again
+    // and again. One whose parent is posted takes its place in its channel's line now, as any held post does.
+    const hold = notBefore === undefined ? 0 : notBefore - Date.now();
+    const replyWaits = hold > 0 && input.threadKey !== undefined && !(await this.store.ref(input.threadKey)) ? hold : 0;
     // Enqueued even when the message existed: a caller retried after a failed enqueue must not lose its post (the
     // delivery skips a message that already has a ts).
     await this.enqueue(
-      { kind: 'post', key, ...(notBefore !== undefined && { notBefore }), ...(held && { turn: held.turn }) },
-      held?.delayMs,
+      { kind: 'post', key, ...(notBefore !== undefined && { notBefore }) },
+      replyWaits > 0 ? replyWaits + REPLY_AFTER_PARENT_MS : undefined,
     );
   }
 
