@@ -7,6 +7,7 @@ import { isFinal, type Run, type StepAction } from '../run.js';
 import { checkStep } from '../steps/check-step.js';
 import { flagStep } from '../steps/flag-step.js';
 import { executeStep } from '../steps/index.js';
+import { MarkTaken } from '../store.js';
 import { type StepJob, stepQueue } from './step-queue.js';
 
 /** How often a running step looks for a Cancel click, and at most how often its output reply is edited. */
@@ -104,19 +105,26 @@ async function processStep(env: StepEnv, data: StepJob) {
       await desk.advance(run);
     return { skipped: state.status };
   }
-  if (!(await store.markStarted(run.id, data.index, data.attempt))) {
-    await interrupted(env, data);
-    return { skipped: 'started before' };
-  }
   const step = run.steps[data.index]!;
-  if (run.cancelledBy)
-    return finishStep(env, run, data, { ok: false, detail: 'cancelled before it started', cancelled: true });
-  if (step.action.kind === 'approve') {
+  if (run.cancelledBy || step.action.kind === 'approve') {
+    if (!(await store.markStarted(run.id, data.index, data.attempt))) return startedBefore(env, data);
+    if (run.cancelledBy)
+      return finishStep(env, run, data, { ok: false, detail: 'cancelled before it started', cancelled: true });
     await desk.openGate(run, data.index);
     return { gate: 'open' };
   }
   let current = data;
-  let running = (await store.change(run.id, (r) => startStep(r, data.index, now())))!;
+  let running: Run;
+  try {
+    running = (await store.change(
+      run.id,
+      (r) => startStep(r, data.index, now()),
+      () => data,
+    ))!;
+  } catch (error) {
+    if (error instanceof MarkTaken) return startedBefore(env, data);
+    throw error;
+  }
   // Whoever enqueued this job drew the run as it stood (posted it, or showed a gate's decision): the first step's
   // start shows within the second, or not at all when the job is over sooner and draws its end.
   const redraws = new Redraws(desk, run.id, now, now());
@@ -137,6 +145,12 @@ async function processStep(env: StepEnv, data: StepJob) {
   } finally {
     await redraws.stop();
   }
+}
+
+/** The job's step attempt was started before (its worker died, and BullMQ gave the job out again): see `interrupted`. */
+async function startedBefore(env: StepEnv, data: StepJob) {
+  await interrupted(env, data);
+  return { skipped: 'started before' };
 }
 
 /**
@@ -211,19 +225,28 @@ async function nextInChain(
   const index = nextIndex(planned);
   if (index === undefined || planned.cancelledBy || planned.steps[index]!.action.kind === 'approve') return undefined;
   const job = { runId: run.id, index, attempt: planned.state[index]!.attempt };
-  if (!(await desk.store.markStarted(run.id, index, job.attempt))) return undefined;
   let chained = false;
-  const ended = await desk.store.change(run.id, (r) => {
-    chained = false;
-    if (r.state[data.index]!.status !== 'running') return r;
-    const settled = settle(r, data.index, result, now());
-    const next = settled.state[index]!;
-    if (settled.cancelledBy || nextIndex(settled) !== index || next.attempt !== job.attempt) return settled;
-    chained = true;
-    return startStep(settled, index, now());
-  });
+  let ended: Run | undefined;
+  try {
+    ended = await desk.store.change(
+      run.id,
+      (r) => {
+        chained = false;
+        if (r.state[data.index]!.status !== 'running') return r;
+        const settled = settle(r, data.index, result, now());
+        const next = settled.state[index]!;
+        if (settled.cancelledBy || nextIndex(settled) !== index || next.attempt !== job.attempt) return settled;
+        chained = true;
+        return startStep(settled, index, now());
+      },
+      () => (chained ? job : undefined),
+    );
+  } catch (error) {
+    // Another job started that step: nothing was written, and finishStep records this one's end.
+    if (error instanceof MarkTaken) return undefined;
+    throw error;
+  }
   if (chained) return { run: ended!, job };
-  await desk.store.unmarkStarted(run.id, index, job.attempt);
   // The step's end is written (unless someone settled it meanwhile); finishStep finds it so and moves the run on.
   return undefined;
 }

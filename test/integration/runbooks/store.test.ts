@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../../src/runbooks/store.js';
+import { MarkTaken, RunStore } from '../../../src/runbooks/store.js';
 import { deletePrefix, redisClient, uniquePrefix } from '../../support/redis.js';
 
 let redis: Redis;
@@ -61,5 +61,14 @@ describe('RunStore.change', () => {
     const written = await worker.change(run.id, (r) => (r.cancelledBy ? r : { ...r, status: 'cancelled' }));
     expect(written?.status).toBe('cancelled');
     expect(await bot.get(run.id)).toMatchObject({ status: 'cancelled', params: { step: 'one', more: 'two' } });
+
+    // A write that starts a step attempt marks it started in the same step: a second start of it writes nothing.
+    const starts = () => ({ index: 0, attempt: 0 });
+    await worker.change(run.id, (r) => ({ ...r, params: { started: 'first' } }), starts);
+    await expect(bot.change(run.id, (r) => ({ ...r, params: { started: 'second' } }), starts)).rejects.toThrow(
+      MarkTaken,
+    );
+    expect(await worker.markStarted(run.id, 0, 0)).toBe(false);
+    expect((await bot.get(run.id))?.params).toEqual({ started: 'first' });
   });
 });
