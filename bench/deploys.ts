@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redisKeys } from '../src/redis/keys.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
@@ -41,14 +42,12 @@ const COMMAND_MS = 200;
  */
 const IDLE_ACKS = 1000;
 const WARM_UP_ACKS = 200;
-/** How many of the deploys (KEYS) are in one of the statuses ARGV, read in Redis. */
-const COUNT_IN = `local n = 0
+/** How many of the deploys (KEYS) are final, read in Redis. */
+const COUNT_FINAL = `local n = 0
 for _, key in ipairs(KEYS) do
   local raw = redis.call('GET', key)
   local status = raw and cjson.decode(raw).status
-  for _, wanted in ipairs(ARGV) do
-    if status == wanted then n = n + 1 end
-  end
+  if status == 'succeeded' or status == 'failed' then n = n + 1 end
 end
 return n`;
 
@@ -124,6 +123,9 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     for (let i = 0; i < WARM_UP_ACKS; i++) await ask(0, 'deploys svc-0');
     for (let i = 0; i < IDLE_ACKS; i++) idle.push((await ask(0, 'deploys svc-0')).ackMs);
 
+    // Every click's handling ends with its audit entry (the only entries while the deploys run: the acks only read).
+    const auditStream = redisKeys(prefix).audit.stream;
+    const auditedBefore = await redis.xlen(auditStream);
     const commandsBefore = await redisCommandCounts(redisUrl);
     const cpuBefore = cpuMsOf(opsdeck.pid);
     const start = Date.now();
@@ -133,21 +135,25 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
     // Counted in Redis, so that polling costs this process (where the acks are timed) next to nothing.
     const keys = services.map((_, i) => deployKey(i + 1));
     let polls = 0;
-    const allIn = (...statuses: string[]) =>
+    const allFinal = () =>
       waitFor('deploys', async () => {
         polls++;
-        return Number(await redis.eval(COUNT_IN, keys.length, ...keys, ...statuses)) === keys.length ? true : undefined;
+        return Number(await redis.eval(COUNT_FINAL, keys.length, ...keys)) === keys.length ? true : undefined;
       });
     // Busy: once the burst of 100 approvals is handled (it is not the deploys running) until every deploy is final.
-    // Opsdeck acks a click at once and approves after the ack, so the clicks' acks alone do not end the burst: a
-    // deploy no longer awaiting approval does.
+    // Opsdeck acks a click at once and approves after the ack, so the clicks' acks alone do not end the burst: every
+    // click audited does.
     await Promise.all(clicks);
-    await allIn('approved', 'running', 'succeeded', 'failed');
+    let auditPolls = 0;
+    await waitFor('approvals', async () => {
+      auditPolls++;
+      return (await redis.xlen(auditStream)) - auditedBefore >= DEPLOYS ? true : undefined;
+    });
     const busy: number[] = [];
     const acks = (async () => {
       while (running) busy.push((await ask(0, 'deploys svc-0')).ackMs);
     })();
-    await allIn('succeeded', 'failed');
+    await allFinal();
     const seconds = (Date.now() - start) / 1000;
     const cpuAfter = cpuMsOf(opsdeck.pid);
     const commands = commandsBetween(commandsBefore, await redisCommandCounts(redisUrl));
@@ -166,8 +172,8 @@ export async function benchDeploys(redisUrl: string): Promise<DeployFigures> {
         cpuBefore === undefined || cpuAfter === undefined
           ? undefined
           : Math.round(((cpuAfter - cpuBefore) / DEPLOYS) * 10) / 10,
-      // Less the bench's own polls: each one EVAL and a GET per deploy.
-      redisCommandsPerDeploy: Math.round((commands.total - polls * (1 + DEPLOYS)) / DEPLOYS),
+      // Less the bench's own polls: each one EVAL and a GET per deploy, and one XLEN each for the clicks' audit.
+      redisCommandsPerDeploy: Math.round((commands.total - polls * (1 + DEPLOYS) - auditPolls) / DEPLOYS),
       scriptsPerDeploy: Math.round(
         ((commands.by.get('evalsha') ?? 0) + (commands.by.get('eval') ?? 0) - polls) / DEPLOYS,
       ),
@@ -190,8 +196,8 @@ export function renderDeploys(f: DeployFigures): string {
     `${f.deploys} deploys of ${f.deploys} services (each asked in its own channel, each needing approval), approved by`,
     `concurrent clicks; the command provider runs \`sleep ${COMMAND_MS / 1000}\`; one Opsdeck process (\`dist/main.js\`,`,
     `ROLE=all, WORKER_CONCURRENCY=${f.concurrency}). Ideal: ceil(deploys / concurrency) × ${COMMAND_MS} ms. Ack: \`/ops deploys\``,
-    `on the idle process (the requests made; ${IDLE_ACKS} after ${WARM_UP_ACKS} of warm-up), then back to back from when no deploy`,
-    'awaits approval any more (the clicks handled) until every deploy is final (the bench reads both in Redis). CPU:',
+    `on the idle process (the requests made; ${IDLE_ACKS} after ${WARM_UP_ACKS} of warm-up), then back to back from when every`,
+    'click is handled (its audit entry written) until every deploy is final (the bench reads both in Redis). CPU:',
     'Opsdeck’s, per deploy, clicks to the end; Redis: commands per deploy (scripts).',
     '',
     '| deploys | concurrency | seconds | ideal s | vs ideal | succeeded | idle ack p50/p99 ms | busy ack p50/p99 ms | busy p99 vs idle | CPU ms per deploy | Redis commands (scripts) per deploy |',
