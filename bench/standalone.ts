@@ -144,16 +144,27 @@ export function percentile(values: number[], p: number): number {
 
 /**
  * CPU time (user + system, ms) a child process has used so far, from /proc (Linux): a figure that does not grow with
- * the machine's load the way wall time does. Undefined where /proc is not there.
+ * the machine's load the way wall time does. Undefined where /proc is not there. Counts the process's own children
+ * as well (Opsdeck's program-starting helper, src/platform/spawner.ts): what the programs themselves use is theirs.
  */
 export function cpuMsOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    return [String(pid), ...children].reduce((sum, id) => sum + ownCpuMs(id), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+function ownCpuMs(pid: string): number {
   try {
     // Fields after the command name: state is the 1st, utime the 12th, stime the 13th (clock ticks, 100 a second).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
-    return undefined;
+    // A child that has just exited.
+    return 0;
   }
 }
 
