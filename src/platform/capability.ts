@@ -195,6 +195,11 @@ export interface ViewContext extends Caller {
   /** `state.values` as Slack sends it: block id → action id → element state. */
   values: Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null }>>;
   triggerId: string;
+  /**
+   * The submitted view's id: a modal closes on the submission that passes, so it names one request (a key for work
+   * that must happen once however often Slack delivers the submission).
+   */
+  viewId: string;
 }
 
 /** A global or message shortcut, by `callback_id`. */

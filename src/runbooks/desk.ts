@@ -76,13 +76,11 @@ export class RunDesk {
   }
 
   /**
-   * Records a run, takes its concurrency lock, posts its progress message and enqueues its first step.
+   * Records a run, takes its concurrency lock, posts its progress message and enqueues its first step. Only in a
+   * worker: the start job (for every surface a person starts a run from) and an alert's firing (`auto: true`).
    * @throws RunRefused when another run of it for the same service is not over
    */
-  async start(
-    input: StartInput,
-    options: { withinAck?: boolean; claim?: { id: string; fresh: boolean } } = {},
-  ): Promise<Run> {
+  async start(input: StartInput, options: { claim?: { id: string; fresh: boolean } } = {}): Promise<Run> {
     const { claim } = options;
     const id = claim?.id ?? (await this.store.nextId());
     // A run id claimed beforehand (a command's request, an alert's firing) may be started already: a rerun only
@@ -90,7 +88,7 @@ export class RunDesk {
     const existing = claim && !claim.fresh ? await this.store.get(id) : undefined;
     if (existing) {
       await this.announce(existing);
-      await this.advance(existing, options);
+      await this.advance(existing);
       return existing;
     }
     const lock = input.concurrent ? undefined : lockName(input);
@@ -116,7 +114,7 @@ export class RunDesk {
     try {
       await this.store.create(run);
       await this.announce(run);
-      await this.advance(run, options);
+      await this.advance(run);
     } catch (error) {
       if (lock) await this.store.release(lock, id);
       throw error;

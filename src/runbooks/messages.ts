@@ -104,6 +104,10 @@ function stepLine(step: PlannedStep, state: StepState): Mrkdwn {
   return md`${ICON[state.status]} *${step.name}* ${WORD[state.status]}${durationOf(state)}${retry}${detail}${value}`;
 }
 
+/** A surface's answer once its start job is queued: the run has no id yet, the worker gives it one. */
+export const startingMessage = (label: string, where: string): Message =>
+  textMessage(md`Starting ${label}…: its progress will be ${where}.`);
+
 export const runLabel = (run: Pick<Run, 'kind' | 'name' | 'service' | 'id'>): string =>
   `${run.kind === 'experiment' ? 'Experiment' : 'Runbook'} ${run.name}${run.service ? ` on ${run.service}` : ''} #${run.id}`;
 

@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExperimentSchema } from '../../src/runbooks/experiments/schema.js';
 import { ensureExperimentIsValid } from '../support/chaos-validate.js';
 import { answer } from '../support/deploys.js';
-import { type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
+import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { repoRoot } from '../support/repo.js';
-import { runIdOf, runMessage } from '../support/runbooks.js';
+import { runMessage, runMessages, startRun } from '../support/runbooks.js';
 import { startHttpTarget } from '../support/targets.js';
 
 /**
@@ -22,11 +22,11 @@ let service: Awaited<ReturnType<typeof startHttpTarget>>;
 let guardTarget: Awaited<ReturnType<typeof startHttpTarget>>;
 
 /** A fixture copied into the test's directory, its `configuration` pointed at the test's file and server. */
-function copyFixture(name: string, as: string): string {
+function copyFixture(name: string, as: string, scratch = 'scratch.txt'): string {
   const experiment = JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
   experiment.configuration = {
     ...experiment.configuration,
-    scratch: join(dir, 'scratch.txt'),
+    scratch: join(dir, scratch),
     service_url: service.url,
   };
   const path = join(dir, as);
@@ -47,6 +47,7 @@ experiments:
   holds: { file: "${copyFixture('hypothesis-holds.json', 'holds.json')}" }
   deviates: { file: "${copyFixture('hypothesis-fails.json', 'deviates.json')}" }
   guarded: { file: "${copyFixture('hypothesis-fails.json', 'guarded.json')}", service: api, guard: [http] }
+  gated: { file: "${copyFixture('hypothesis-holds.json', 'gated.json', 'gated-scratch.txt')}", approval: { from: approver } }
 `;
   h = await startHarness({ opsYml });
 });
@@ -71,7 +72,7 @@ describe('chaos experiments', () => {
   });
 
   it('runs an experiment whose hypothesis holds, showing each probe’s value', async () => {
-    const id = runIdOf(await answer(h, USERS.alice, 'experiment holds'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'experiment holds'));
     const done = await runMessage(h, id, 'succeeded');
     const shown = blocksOf(done);
     expect(shown).toContain('hypothesis held before and after');
@@ -81,7 +82,7 @@ describe('chaos experiments', () => {
   });
 
   it('reports a deviated hypothesis, and still runs the rollbacks', async () => {
-    const id = runIdOf(await answer(h, USERS.alice, 'experiment deviates'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'experiment deviates'));
     const done = await runMessage(h, id, 'failed');
     const shown = blocksOf(done);
     expect(shown).toContain('did *not* hold after the method (deviated)');
@@ -91,7 +92,7 @@ describe('chaos experiments', () => {
   });
 
   it('aborts the method when a guard check fails, and runs the rollbacks', async () => {
-    const id = runIdOf(await answer(h, USERS.alice, 'experiment guarded'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'experiment guarded'));
     const done = await runMessage(h, id, 'failed');
     const shown = blocksOf(done);
     expect(shown).toContain('The method was aborted');
@@ -102,5 +103,33 @@ describe('chaos experiments', () => {
     const metrics = await (await fetch(`${h.opsdeck.url}/metrics`)).text();
     expect(metrics).toMatch(/opsdeck_experiments_total\{experiment="guarded",outcome="aborted"\} 1/);
     expect(metrics).toMatch(/opsdeck_experiments_total\{experiment="holds",outcome="completed"\} 1/);
+  });
+
+  it('answers a second run of an experiment another run holds through the command’s response_url', async () => {
+    const id = await startRun(h, () => answer(h, USERS.alice, 'experiment gated'));
+    const waiting = await runMessage(h, id, 'waiting for approval');
+    const res = await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'experiment gated' });
+    expect(JSON.stringify(res.body)).toContain('Starting experiment gated');
+    const refused = await h.slack.waitForCall(
+      (c) => c.method === 'response_url' && c.path === new URL(res.responseUrl).pathname,
+      15_000,
+    );
+    expect(String(refused.params.text)).toMatch(new RegExp(`gated is already running: #${id}, waiting`));
+    await vi.waitFor(
+      async () => {
+        const audit = await h.opsdeck.audit.latest(20);
+        const refusals = audit.filter((e) => e.action === 'runbooks.experiment' && e.outcome === 'denied');
+        expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(`already running: #${id},`));
+      },
+      { timeout: 15_000 },
+    );
+    expect(runMessages(h).filter((m) => /^Experiment gated /.test(m.text))).toHaveLength(1);
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: waiting.ts,
+      actionId: 'runbook_cancel',
+    });
+    await runMessage(h, id, 'cancelled');
   });
 });

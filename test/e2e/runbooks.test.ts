@@ -24,7 +24,8 @@ services:
   api:
     channel: ${CHANNEL}
     runbooks: [restart]
-  web: {}
+  web:
+    channel: ${CHANNEL}
 runbooks:
   restart:
     description: Restart the API workers, with a lead's go-ahead before the restart
@@ -50,6 +51,12 @@ runbooks:
     description: Waits for a go-ahead (holds its lock meanwhile)
     steps:
       - { name: go-ahead, approve: { from: approver } }
+  ask:
+    description: Asks why, then waits for a go-ahead (holds its lock meanwhile)
+    parameters:
+      - { name: why, description: Why (one word) }
+    steps:
+      - { name: go-ahead, approve: { from: approver } }
 `;
   h = await startHarness({ opsYml, env: { WEBHOOK_TOKEN: TOKEN } });
 });
@@ -72,6 +79,52 @@ async function refusalOf(text: string): Promise<string> {
     15_000,
   );
   return String(refused.params.text);
+}
+
+/**
+ * An Alertmanager alert on `service` whose annotation names `runbook`; its message in the channel, with the button.
+ * (Another alert of that service firing meanwhile would take it in its thread.)
+ */
+async function postAlert(alertname: string, runbook: string, service: string) {
+  const firing = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/alertmanager/firing.json'), 'utf8'));
+  const body = {
+    ...firing,
+    groupKey: `{}:{alertname="${alertname}"}`,
+    alerts: firing.alerts.map((a: { labels: object; annotations: object }) => ({
+      ...a,
+      labels: { ...a.labels, alertname, service },
+      annotations: { ...a.annotations, runbook },
+    })),
+  };
+  const res = await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(202);
+  return vi.waitFor(() => {
+    const found = (h.slack.state.messages.get(CHANNEL) ?? []).find((m) => !m.threadTs && m.text.includes(alertname));
+    expect(JSON.stringify(found?.blocks)).toContain(`"text":"Run ${runbook}"`);
+    return found!;
+  });
+}
+
+/** The audit log's refusals of `runbooks.run`, once one says `detail`. */
+function deniedRunAudited(detail: string) {
+  return vi.waitFor(
+    async () => {
+      const audit = await h.opsdeck.audit.latest(20);
+      const refusals = audit.filter((e) => e.action === 'runbooks.run' && e.outcome === 'denied');
+      expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(detail));
+    },
+    { timeout: 15_000 },
+  );
+}
+
+/** Cancels run `id` (as alice) from its progress message, and waits until it says so. */
+async function cancelRun(id: string, ts: string) {
+  await h.slack.sendBlockAction({ userId: USERS.alice, channelId: CHANNEL, messageTs: ts, actionId: 'runbook_cancel' });
+  await runMessage(h, id, 'cancelled');
 }
 
 describe('runbooks', () => {
@@ -252,27 +305,7 @@ describe('runbooks', () => {
   });
 
   it('offers a Run button on an alert naming a runbook, and runs it in the alert’s thread', async () => {
-    const firing = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/alertmanager/firing.json'), 'utf8'));
-    const body = {
-      ...firing,
-      groupKey: '{}:{alertname="Notify"}',
-      alerts: firing.alerts.map((a: { labels: object; annotations: object }) => ({
-        ...a,
-        labels: { ...a.labels, alertname: 'Notify', service: 'api' },
-        annotations: { ...a.annotations, runbook: 'notify' },
-      })),
-    };
-    const res = await fetch(`${h.opsdeck.url}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(res.status).toBe(202);
-    const alert = await vi.waitFor(() => {
-      const found = (h.slack.state.messages.get(CHANNEL) ?? []).find((m) => !m.threadTs && m.text.includes('Notify'));
-      expect(JSON.stringify(found?.blocks)).toContain('"text":"Run notify"');
-      return found!;
-    });
+    const alert = await postAlert('Notify', 'notify', 'api');
     await h.slack.sendBlockAction({
       userId: USERS.alice,
       channelId: CHANNEL,
@@ -289,5 +322,74 @@ describe('runbooks', () => {
     );
     expect(done.threadTs).toBe(alert.ts);
     expect(log()).toContain('alert api');
+  });
+
+  it('answers a Run button click on an alert whose runbook another run holds through the click’s response_url', async () => {
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run gated web'));
+    const waiting = await runMessage(h, id, 'waiting for approval');
+    const alert = await postAlert('Gated', 'gated', 'web');
+    const before = h.slack.calls.length;
+    await h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: alert.ts,
+      actionId: 'runbooks:run-from-alert',
+    });
+    const answers = () =>
+      h.slack.calls
+        .slice(before)
+        .filter((c) => c.method === 'response_url')
+        .map((c) => String(c.params.text));
+    // Acked at once; the start job's refusal comes through the same response_url (either may land first).
+    await vi.waitFor(
+      () => {
+        expect(answers()).toContainEqual(
+          expect.stringMatching(/^Starting runbook gated on web…: its progress will be in the alert's thread/),
+        );
+        expect(answers()).toContainEqual(
+          expect.stringMatching(new RegExp(`gated on web is already running: #${id}, waiting`)),
+        );
+      },
+      { timeout: 15_000 },
+    );
+    await deniedRunAudited(`already running: #${id},`);
+    expect(runMessages(h).filter((m) => /^Runbook gated on web /.test(m.text))).toHaveLength(1);
+    expect(h.slack.state.replies(CHANNEL, alert.ts).filter((m) => /^Runbook gated/.test(m.text))).toEqual([]);
+    await cancelRun(id, waiting.ts);
+  });
+
+  it('answers a second run asked for through the parameters modal with an ephemeral message in its channel', async () => {
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run ask why=first'));
+    const waiting = await runMessage(h, id, 'waiting for approval');
+    const before = h.slack.calls.length;
+    await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'run ask' });
+    const opened = await vi.waitFor(() => {
+      const call = h.slack.calls.slice(before).find((c) => c.method === 'views.open');
+      expect(call?.response.ok).toBe(true);
+      return call!;
+    });
+    const viewId = (opened.response.view as { id: string }).id;
+    const submitted = await h.slack.sendViewSubmission({
+      userId: USERS.alice,
+      viewId,
+      values: { param_why: { value: 'second' } },
+    });
+    expect(submitted.status).toBe(200);
+    // The modal closed on the ack (no errors): the refusal is the start job's.
+    expect(JSON.stringify(submitted.body ?? '')).not.toContain('errors');
+    const refusal = await vi.waitFor(
+      () => {
+        const found = (h.slack.state.messages.get(CHANNEL) ?? []).find(
+          (m) => m.ephemeralFor === USERS.alice && /^ask is already running/.test(m.text),
+        );
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeout: 15_000 },
+    );
+    expect(refusal.text).toMatch(new RegExp(`already running: #${id}, waiting`));
+    await deniedRunAudited(`already running: #${id},`);
+    expect(runMessages(h).filter((m) => /^Runbook ask /.test(m.text))).toHaveLength(1);
+    await cancelRun(id, waiting.ts);
   });
 });

@@ -145,6 +145,7 @@ function registerViews(routes: Routes, deps: RouterDeps, guarded: Guard): void {
           values: view.state.values as never,
           userId: body.user.id,
           triggerId: (body as { trigger_id?: string }).trigger_id ?? '',
+          viewId: view.id,
         }),
     );
     if (result.outcome === 'ok') {

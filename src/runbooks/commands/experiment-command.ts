@@ -1,13 +1,11 @@
-import { textMessage } from '../../platform/blocks.js';
 import { subcommand } from '../../platform/capability.js';
 import { args, identifier } from '../../platform/grammar/index.js';
-import { md } from '../../platform/mrkdwn.js';
 import type { RunDesk } from '../desk.js';
-import { dryRunMessage, runLabel } from '../messages.js';
-import { experimentStart, type RunbookCatalog } from './launch.js';
+import { dryRunMessage, startingMessage } from '../messages.js';
+import { experimentEntry, experimentStart, queueStart, type RunbookCatalog } from './launch.js';
 import { dryRunOnly } from './run-args.js';
 
-/** `/ops experiment <name> [dry-run]`: a Chaos Toolkit experiment, run like a runbook. */
+/** `/ops experiment <name> [dry-run]`: a Chaos Toolkit experiment, run like a runbook (by the start job). */
 export function experimentCommand(desk: RunDesk, catalog: RunbookCatalog) {
   return subcommand({
     name: 'experiment',
@@ -20,14 +18,27 @@ export function experimentCommand(desk: RunDesk, catalog: RunbookCatalog) {
     changes: true,
     auditTarget: (a) => `experiment/${a.experiment}`,
     async run(ctx) {
-      const entry = catalog.experiments[ctx.args.experiment];
-      await desk.requireAny(ctx.userId, entry?.allow ?? ['deployer'], 'runbooks.experiment', ctx.args.experiment);
-      await ctx.ackNow();
-      // The experiment file is read now (it may have changed since start): after the ack, so a slow disk is no risk.
-      const start = await experimentStart(catalog, { name: ctx.args.experiment, env: {} });
-      if (ctx.args.dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
-      const run = await desk.start({ ...start, requester: ctx.userId, channel: ctx.channelId });
-      await ctx.reply(textMessage(md`Started ${runLabel(run)}: its progress is in the channel.`));
+      const name = ctx.args.experiment;
+      const entry = catalog.experiments[name];
+      await desk.requireAny(ctx.userId, entry?.allow ?? ['deployer'], 'runbooks.experiment', name);
+      if (ctx.args.dryRun) {
+        await ctx.ackNow();
+        // The experiment file is read after the ack, so a slow disk is no risk; a run reads it in the start job.
+        const start = await experimentStart(catalog, { name, env: {} });
+        return ctx.reply(dryRunMessage(start.label, start.steps));
+      }
+      const { service } = experimentEntry(catalog, name);
+      await queueStart(desk, {
+        requestId: ctx.triggerId,
+        userId: ctx.userId,
+        channel: ctx.channelId,
+        responseUrl: ctx.responseUrl,
+        kind: 'experiment',
+        runbook: name,
+        ...(service !== undefined && { service }),
+        params: {},
+      });
+      await ctx.reply(startingMessage(`experiment ${name}${service ? ` on ${service}` : ''}`, 'in the channel'));
     },
   });
 }

@@ -1,16 +1,15 @@
 import { alertGroupOfButton, RUN_RUNBOOK_ACTION } from '../../alerts/api.js';
-import { textMessage } from '../../platform/blocks.js';
 import type { Action } from '../../platform/capability.js';
-import { md } from '../../platform/mrkdwn.js';
 import type { Services } from '../../platform/services.js';
 import { type RunDesk, RunRefused } from '../desk.js';
-import { runLabel } from '../messages.js';
+import { startingMessage } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
+import { queueStart, type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 
 /**
  * An alert's Run runbook button: the runbook the group names, for the service its `service` label names, with its
- * parameters' defaults; its progress goes in the alert message's thread. Permissions and approval as for `/ops run`.
+ * parameters' defaults; its progress goes in the alert message's thread. Permissions and approval as for `/ops run`,
+ * and started the same way, by the start job: a refusal it finds comes back through the click's response_url.
  */
 export function runFromAlert(
   desk: RunDesk,
@@ -38,11 +37,18 @@ export function runFromAlert(
         userId: ctx.userId,
         channel: group.channel,
       });
-      const run = await desk.start(
-        { ...start, requester: ctx.userId, channel: group.channel, threadKey: group.messageKey },
-        { withinAck: true },
-      );
-      await ctx.respond(textMessage(md`Started ${runLabel(run)}: its progress is in the alert's thread.`));
+      // The click's trigger_id: the router drops a redelivered click, and the job id a replayed one.
+      await queueStart(desk, {
+        requestId: ctx.triggerId,
+        userId: ctx.userId,
+        channel: group.channel,
+        threadKey: group.messageKey,
+        ...(ctx.responseUrl !== undefined && { responseUrl: ctx.responseUrl }),
+        runbook: start.name,
+        ...(start.service !== undefined && { service: start.service }),
+        params: checked.params,
+      });
+      await ctx.respond(startingMessage(start.label, "in the alert's thread"));
     },
   };
 }

@@ -6,6 +6,7 @@ import { type ExperimentEntry, experimentsConfig, type Runbook, runbooksConfig }
 import { type RunDesk, RunRefused, type StartInput } from '../desk.js';
 import { ExperimentPlanError, planExperiment } from '../experiments/plan.js';
 import { type Experiment, ExperimentSchema } from '../experiments/schema.js';
+import { type StartJob, startQueue } from '../jobs/start-queue.js';
 import { chooseService, PlanError, planRunbook } from '../rules.js';
 import type { PlannedStep } from '../run.js';
 
@@ -138,17 +139,22 @@ export async function loadExperiment(entry: ExperimentEntry): Promise<Experiment
   return parsed.data;
 }
 
+export function experimentEntry(catalog: RunbookCatalog, name: string): ExperimentEntry {
+  const entry = Object.hasOwn(catalog.experiments, name) ? catalog.experiments[name] : undefined;
+  if (!entry) {
+    const known = Object.keys(catalog.experiments);
+    throw new RunRefused(
+      `There is no experiment \`${name}\` in ops.yml${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}.`,
+    );
+  }
+  return entry;
+}
+
 export async function experimentStart(
   catalog: RunbookCatalog,
   input: { name: string; env: Record<string, string | undefined> },
 ): Promise<Omit<StartInput, 'requester' | 'channel'> & { label: string }> {
-  const entry = catalog.experiments[input.name];
-  if (!entry) {
-    const known = Object.keys(catalog.experiments);
-    throw new RunRefused(
-      `There is no experiment \`${input.name}\` in ops.yml${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}.`,
-    );
-  }
+  const entry = experimentEntry(catalog, input.name);
   const experiment = await loadExperiment(entry);
   const guard = entry.guard.map((check) => `${entry.service}.${check}`);
   let steps: PlannedStep[];
@@ -175,4 +181,13 @@ export async function experimentStart(
     humanRole: entry.approval?.from ?? entry.allow[0]!,
     label: `experiment ${input.name} (${experiment.title})`,
   };
+}
+
+/**
+ * How every surface starts a run once it has checked what is pure (arguments, parameters, roles): the start job takes
+ * the lock, records, announces and advances, in one place. Enqueued within the ack's deadline, so the surface acks at
+ * once; the request id keeps a replayed request to one job and one run.
+ */
+export function queueStart(desk: RunDesk, job: StartJob): Promise<void> {
+  return desk.services.jobs.enqueue(startQueue, job, { withinAck: true });
 }

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { ViewSubmission } from '../../platform/capability.js';
 import type { RunDesk } from '../desk.js';
 import { channelId, runbookName, serviceName } from '../jobs/start-queue.js';
-import { PARAMS_VIEW } from '../messages.js';
+import { dryRunMessage, PARAMS_VIEW } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookFor } from './launch.js';
-import { launchRunbook } from './run-command.js';
+import { queueStart, type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 
 /** What `/ops run` put in the modal: the command as typed, less the parameters it asks for. */
 const RunRequestSchema = z.object({
@@ -16,7 +15,10 @@ const RunRequestSchema = z.object({
   channel: channelId,
 });
 
-/** The parameters modal's submission: values checked like the command's (errors shown on their fields), then run. */
+/**
+ * The parameters modal's submission: values checked like the command's (errors shown on their fields), then started as
+ * the command starts it, by the start job.
+ */
 export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmission {
   return {
     callbackId: PARAMS_VIEW,
@@ -42,8 +44,31 @@ export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmissi
         for (const p of checked.missing) errors[`param_${p.name}`] = `${p.name} is required`;
         return { errors };
       }
-      const message = await launchRunbook(desk, catalog, { ...request, userId: ctx.userId, params: checked.params });
-      await desk.services.outbox.call('chat.postEphemeral', { channel: request.channel, user: ctx.userId, ...message });
+      const start = runbookStart(catalog, {
+        name: request.runbook,
+        service: request.service,
+        params: checked.params,
+        userId: ctx.userId,
+        channel: request.channel,
+      });
+      if (request.dryRun) {
+        await desk.services.outbox.call('chat.postEphemeral', {
+          channel: request.channel,
+          user: ctx.userId,
+          ...dryRunMessage(start.label, start.steps),
+        });
+        return undefined;
+      }
+      // The modal closes on this ack; the run's progress message, or the start job's refusal (an ephemeral message:
+      // a submission has no response_url), shows in the channel the command was typed in.
+      await queueStart(desk, {
+        requestId: ctx.viewId,
+        userId: ctx.userId,
+        channel: request.channel,
+        runbook: start.name,
+        ...(start.service !== undefined && { service: start.service }),
+        params: checked.params,
+      });
       return undefined;
     },
   };

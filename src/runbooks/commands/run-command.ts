@@ -1,39 +1,18 @@
 import { SlackApiError } from '../../errors.js';
-import { type Message, textMessage } from '../../platform/blocks.js';
 import { type CommandContext, subcommand } from '../../platform/capability.js';
 import { args, identifier, optional } from '../../platform/grammar/index.js';
-import { md } from '../../platform/mrkdwn.js';
 import { type RunDesk, RunRefused } from '../desk.js';
-import { startQueue } from '../jobs/start-queue.js';
-import { dryRunMessage, paramsModal, runLabel } from '../messages.js';
+import { dryRunMessage, paramsModal, startingMessage } from '../messages.js';
 import { checkParams } from '../params.js';
-import { type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
+import { queueStart, type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 import { DRY_RUN, paramsAndDryRun } from './run-args.js';
 
-export interface RunRequest {
+interface RunRequest {
   runbook: string;
   service?: string;
   given: Record<string, string>;
   dryRun: boolean;
   channel: string;
-}
-
-/** Starts a runbook whose parameters passed (or shows its dry run); what `/ops run` and the modal both end with. */
-export async function launchRunbook(
-  desk: RunDesk,
-  catalog: RunbookCatalog,
-  request: RunRequest & { userId: string; params: Record<string, string> },
-): Promise<Message> {
-  const start = runbookStart(catalog, {
-    name: request.runbook,
-    service: request.service,
-    params: request.params,
-    userId: request.userId,
-    channel: request.channel,
-  });
-  if (request.dryRun) return dryRunMessage(start.label, start.steps);
-  const run = await desk.start({ ...start, requester: request.userId, channel: request.channel }, { withinAck: true });
-  return textMessage(md`Started ${runLabel(run)}: its progress is in the channel.`);
 }
 
 /** `/ops run <runbook> [<service>] [param=value…] [dry-run]`. */
@@ -82,7 +61,16 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
         channel: ctx.channelId,
       });
       if (dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
-      await queueStart(desk, ctx, { ...start, params: checked.params });
+      await queueStart(desk, {
+        requestId: ctx.triggerId,
+        userId: ctx.userId,
+        channel: ctx.channelId,
+        responseUrl: ctx.responseUrl,
+        runbook: start.name,
+        ...(start.service !== undefined && { service: start.service }),
+        params: checked.params,
+      });
+      await ctx.reply(startingMessage(start.label, 'in the channel'));
     },
   });
 
@@ -106,29 +94,4 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
     }
     await ctx.ackNow();
   }
-}
-
-/**
- * Handlers ack at once: the lock, the record, the progress message and the first step (about fifteen Redis round
- * trips) are the start job's, so a burst of runs never holds up other commands' acks.
- */
-async function queueStart(
-  desk: RunDesk,
-  ctx: CommandContext<unknown>,
-  start: { name: string; service?: string; params: Record<string, string>; label: string },
-) {
-  await desk.services.jobs.enqueue(
-    startQueue,
-    {
-      requestId: ctx.triggerId,
-      userId: ctx.userId,
-      channel: ctx.channelId,
-      responseUrl: ctx.responseUrl,
-      runbook: start.name,
-      ...(start.service !== undefined && { service: start.service }),
-      params: start.params,
-    },
-    { withinAck: true },
-  );
-  await ctx.reply(textMessage(md`Starting ${start.label}…: its progress will be in the channel.`));
 }

@@ -2,7 +2,7 @@ import { PermissionDenied } from '../../errors.js';
 import { message, section } from '../../platform/blocks.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { md } from '../../platform/mrkdwn.js';
-import { type RunbookCatalog, runbookFor, runbookStart } from '../commands/launch.js';
+import { experimentEntry, experimentStart, type RunbookCatalog, runbookFor, runbookStart } from '../commands/launch.js';
 import { type RunDesk, RunRefused } from '../desk.js';
 import { checkParams } from '../params.js';
 import { type StartJob, startQueue } from './start-queue.js';
@@ -11,28 +11,30 @@ import { type StartJob, startQueue } from './start-queue.js';
 const REQUEST_KEPT_SECONDS = 86_400;
 
 /**
- * Starts the run `/ops run` acknowledged: the roles checked again (from the signed user id the job carries), the
- * parameters and plan again (pure), then the lock, the record, the progress message, the first step. A run that cannot
- * start (another run holds the lock) is answered ephemerally through the command's response_url, and audited.
+ * Starts the run a surface acknowledged (`/ops run`, the parameters modal, an alert's Run button, `/ops experiment`):
+ * the roles checked again (from the signed user id the job carries), the parameters and plan again, then the lock, the
+ * record, the progress message, the first step. A run that cannot start (another run holds the lock) is answered
+ * ephemerally (through the response_url, else in the run's channel), and audited.
  */
 export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler<StartJob> {
   return {
     queue: startQueue,
     async process(data) {
-      // One run id per request: a rerun of this job (a crash halfway) finishes starting the same run.
+      // One run id per request: a rerun of this job (a crash halfway) finishes starting the same run. The key says
+      // `command` for every surface: runs already claimed keep theirs.
       const claim = await desk.store.claimRun(`command:${data.requestId}`, REQUEST_KEPT_SECONDS);
+      const experiment = data.kind === 'experiment';
       try {
-        const runbook = await runbookFor(desk, catalog, data.userId, data.runbook);
-        const checked = checkParams(runbook, data.params);
-        if (!checked.ok) throw new RunRefused(`The parameters of ${data.runbook} changed: run it again.`);
-        const start = runbookStart(catalog, {
-          name: data.runbook,
-          service: data.service,
-          params: checked.params,
-          userId: data.userId,
-          channel: data.channel,
-        });
-        const run = await desk.start({ ...start, requester: data.userId, channel: data.channel }, { claim });
+        const start = experiment ? await experimentOf(desk, catalog, data) : await runbookOf(desk, catalog, data);
+        const run = await desk.start(
+          {
+            ...start,
+            requester: data.userId,
+            channel: data.channel,
+            ...(data.threadKey !== undefined && { threadKey: data.threadKey }),
+          },
+          { claim },
+        );
         return { run: run.id };
       } catch (error) {
         if (!(error instanceof RunRefused) && !(error instanceof PermissionDenied)) throw error;
@@ -40,24 +42,50 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
         if (error instanceof RunRefused && claim.fresh) {
           await desk.services.audit.append({
             actor: data.userId,
-            action: 'runbooks.run',
-            target: `${data.runbook}/${data.service ?? ''}`,
+            action: experiment ? 'runbooks.experiment' : 'runbooks.run',
+            target: experiment ? `experiment/${data.runbook}` : `${data.runbook}/${data.service ?? ''}`,
             outcome: 'denied',
             detail: error.auditDetail.slice(0, 200),
             at: desk.services.now(),
           });
         }
-        await desk.services.outbox.respond(
-          data.responseUrl,
-          {
-            ...message(error.markdown, [section(md`:no_entry: ${error.markdown}`)]),
-            response_type: 'ephemeral',
-            replace_original: false,
-          },
-          { key: `runbook-refused-${claim.id}` },
-        );
+        const refusal = message(error.markdown, [section(md`:no_entry: ${error.markdown}`)]);
+        if (data.responseUrl) {
+          await desk.services.outbox.respond(
+            data.responseUrl,
+            { ...refusal, response_type: 'ephemeral', replace_original: false },
+            { key: `runbook-refused-${claim.id}` },
+          );
+        } else {
+          await desk.services.outbox.call('chat.postEphemeral', {
+            channel: data.channel,
+            user: data.userId,
+            ...refusal,
+          });
+        }
         return { refused: error.message };
       }
     },
   };
+}
+
+/** The runbook's start: its roles, parameters and plan checked again (ops.yml may have changed since the ack). */
+async function runbookOf(desk: RunDesk, catalog: RunbookCatalog, data: StartJob) {
+  const runbook = await runbookFor(desk, catalog, data.userId, data.runbook);
+  const checked = checkParams(runbook, data.params);
+  if (!checked.ok) throw new RunRefused(`The parameters of ${data.runbook} changed: run it again.`);
+  return runbookStart(catalog, {
+    name: data.runbook,
+    service: data.service,
+    params: checked.params,
+    userId: data.userId,
+    channel: data.channel,
+  });
+}
+
+/** The experiment's start: its roles checked again, its file read (here, not in the ack) and planned. */
+async function experimentOf(desk: RunDesk, catalog: RunbookCatalog, data: StartJob) {
+  const entry = experimentEntry(catalog, data.runbook);
+  await desk.requireAny(data.userId, entry.allow, 'runbooks.experiment', data.runbook);
+  return experimentStart(catalog, { name: data.runbook, env: {} });
 }
