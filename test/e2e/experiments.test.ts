@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentSchema } from '../../src/runbooks/experiments/schema.js';
 import { ensureExperimentIsValid } from '../support/chaos-validate.js';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { repoRoot } from '../support/repo.js';
-import { runMessage, runMessages, startRun } from '../support/runbooks.js';
+import { refusalAudited, runMessage, runMessages, startRun } from '../support/runbooks.js';
 import { startHttpTarget } from '../support/targets.js';
 
 /**
@@ -115,14 +115,7 @@ describe('chaos experiments', () => {
       15_000,
     );
     expect(String(refused.params.text)).toMatch(new RegExp(`gated is already running: #${id}, waiting`));
-    await vi.waitFor(
-      async () => {
-        const audit = await h.opsdeck.audit.latest(20);
-        const refusals = audit.filter((e) => e.action === 'runbooks.experiment' && e.outcome === 'denied');
-        expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(`already running: #${id},`));
-      },
-      { timeout: 15_000 },
-    );
+    await refusalAudited(h, 'runbooks.experiment', `already running: #${id},`);
     expect(runMessages(h).filter((m) => /^Experiment gated /.test(m.text))).toHaveLength(1);
     await h.slack.sendBlockAction({
       userId: USERS.alice,

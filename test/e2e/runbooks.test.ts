@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer } from '../support/deploys.js';
 import { CHANNEL, type Harness, startHarness, TEST_OPS_YML, USERS } from '../support/harness.js';
 import { repoRoot } from '../support/repo.js';
-import { recordingStep, runMessage, runMessages, startRun, stepsLog } from '../support/runbooks.js';
+import { recordingStep, refusalAudited, runMessage, runMessages, startRun, stepsLog } from '../support/runbooks.js';
 
 /**
  * Runbooks through the Slack-compatible server: parameters checked before anything runs, dry runs, the parameters
@@ -107,18 +107,6 @@ async function postAlert(alertname: string, runbook: string, service: string) {
     expect(JSON.stringify(found?.blocks)).toContain(`"text":"Run ${runbook}"`);
     return found!;
   });
-}
-
-/** The audit log's refusals of `runbooks.run`, once one says `detail`. */
-function deniedRunAudited(detail: string) {
-  return vi.waitFor(
-    async () => {
-      const audit = await h.opsdeck.audit.latest(20);
-      const refusals = audit.filter((e) => e.action === 'runbooks.run' && e.outcome === 'denied');
-      expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(detail));
-    },
-    { timeout: 15_000 },
-  );
 }
 
 /** Cancels run `id` (as alice) from its progress message, and waits until it says so. */
@@ -286,21 +274,8 @@ describe('runbooks', () => {
     const others = () => runMessages(h).filter((m) => /^Runbook gated /.test(m.text));
     expect(await refusalOf('run gated')).toMatch(new RegExp(`gated is already running: #${id}, waiting`));
     expect(others()).toHaveLength(1);
-    await vi.waitFor(
-      async () => {
-        const audit = await h.opsdeck.audit.latest(20);
-        const refusals = audit.filter((e) => e.action === 'runbooks.run' && e.outcome === 'denied');
-        expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(`already running: #${id},`));
-      },
-      { timeout: 15_000 },
-    );
-    await h.slack.sendBlockAction({
-      userId: USERS.alice,
-      channelId: CHANNEL,
-      messageTs: waiting.ts,
-      actionId: 'runbook_cancel',
-    });
-    await runMessage(h, id, 'cancelled');
+    await refusalAudited(h, 'runbooks.run', `already running: #${id},`);
+    await cancelRun(id, waiting.ts);
     expect(others()).toHaveLength(1);
   });
 
@@ -352,7 +327,7 @@ describe('runbooks', () => {
       },
       { timeout: 15_000 },
     );
-    await deniedRunAudited(`already running: #${id},`);
+    await refusalAudited(h, 'runbooks.run', `already running: #${id},`);
     expect(runMessages(h).filter((m) => /^Runbook gated on web /.test(m.text))).toHaveLength(1);
     expect(h.slack.state.replies(CHANNEL, alert.ts).filter((m) => /^Runbook gated/.test(m.text))).toEqual([]);
     await cancelRun(id, waiting.ts);
@@ -388,7 +363,7 @@ describe('runbooks', () => {
       { timeout: 15_000 },
     );
     expect(refusal.text).toMatch(new RegExp(`already running: #${id}, waiting`));
-    await deniedRunAudited(`already running: #${id},`);
+    await refusalAudited(h, 'runbooks.run', `already running: #${id},`);
     expect(runMessages(h).filter((m) => /^Runbook ask /.test(m.text))).toHaveLength(1);
     await cancelRun(id, waiting.ts);
   });

@@ -69,3 +69,15 @@ export async function startRun(h: Harness, ask: () => Promise<string>, channel =
     { timeout: 20_000, interval: 20 },
   );
 }
+
+/** Waits until the audit log has a refusal of `action` (`runbooks.run`, `runbooks.experiment`) whose detail says `detail`. */
+export function refusalAudited(h: Harness, action: string, detail: string): Promise<void> {
+  return vi.waitFor(
+    async () => {
+      const audit = await h.opsdeck.audit.latest(20);
+      const refusals = audit.filter((e) => e.action === action && e.outcome === 'denied');
+      expect(refusals.map((e) => e.detail)).toContainEqual(expect.stringContaining(detail));
+    },
+    { timeout: 15_000 },
+  );
+}
