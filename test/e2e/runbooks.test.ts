@@ -334,16 +334,7 @@ describe('runbooks', () => {
   });
 
   it('answers a second run asked for through the parameters modal with an ephemeral message in its channel', async () => {
-    const id = await startRun(h, () => answer(h, USERS.alice, 'run ask why=first'));
-    const waiting = await runMessage(h, id, 'waiting for approval');
-    const before = h.slack.calls.length;
-    await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'run ask' });
-    const opened = await vi.waitFor(() => {
-      const call = h.slack.calls.slice(before).find((c) => c.method === 'views.open');
-      expect(call?.response.ok).toBe(true);
-      return call!;
-    });
-    const viewId = (opened.response.view as { id: string }).id;
+    const { id, waiting, viewId } = await secondAskOpensItsModal();
     const submitted = await h.slack.sendViewSubmission({
       userId: USERS.alice,
       viewId,
@@ -367,4 +358,44 @@ describe('runbooks', () => {
     expect(runMessages(h).filter((m) => /^Runbook ask /.test(m.text))).toHaveLength(1);
     await cancelRun(id, waiting.ts);
   });
+
+  it('tells the asker by direct message when the modal’s refusal cannot be shown in the channel', async () => {
+    const { id, waiting, viewId } = await secondAskOpensItsModal();
+    // alice leaves the channel with the modal open: Slack refuses an ephemeral message for someone not in it.
+    const channel = h.slack.state.channels.get(CHANNEL)!;
+    const members = [...channel.members];
+    channel.members = members.filter((m) => m !== USERS.alice);
+    try {
+      await h.slack.sendViewSubmission({ userId: USERS.alice, viewId, values: { param_why: { value: 'second' } } });
+      const dm = await vi.waitFor(() => {
+        const im = [...h.slack.state.channels.values()].find((c) => c.isIm && c.members.includes(USERS.alice));
+        const found = (h.slack.state.messages.get(im?.id ?? '') ?? []).find((m) =>
+          /^ask is already running/.test(m.text),
+        );
+        expect(found).toBeDefined();
+        return found!;
+      });
+      expect(dm.text).toMatch(new RegExp(`already running: #${id}, waiting`));
+      expect(
+        h.slack.calls.some((c) => c.method === 'chat.postEphemeral' && c.response.error === 'user_not_in_channel'),
+      ).toBe(true);
+    } finally {
+      channel.members = members;
+    }
+    await cancelRun(id, waiting.ts);
+  });
 });
+
+/** A run of `ask` waiting for approval, and a second `/ops run ask` whose parameters modal is open. */
+async function secondAskOpensItsModal() {
+  const id = await startRun(h, () => answer(h, USERS.alice, 'run ask why=first'));
+  const waiting = await runMessage(h, id, 'waiting for approval');
+  const before = h.slack.calls.length;
+  await h.slack.sendCommand({ userId: USERS.alice, channelId: CHANNEL, text: 'run ask' });
+  const opened = await vi.waitFor(() => {
+    const call = h.slack.calls.slice(before).find((c) => c.method === 'views.open');
+    expect(call?.response.ok).toBe(true);
+    return call!;
+  });
+  return { id, waiting, viewId: (opened.response.view as { id: string }).id };
+}

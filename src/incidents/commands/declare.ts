@@ -122,13 +122,13 @@ function declaredMessage(incident: Incident): Message {
 }
 
 /**
- * The form's declaration confirmed where it was asked, as the command's is, only to the declarer. The incident is
- * declared whatever Slack says (a channel the bot is not in refuses ephemerals): the announcement and the invite
- * still tell them.
+ * The form's declaration confirmed where it was asked, as the command's is, only to the declarer (by direct message
+ * when that channel refuses ephemerals: the bot is not in it). The incident is declared whatever Slack says: the
+ * announcement and the invite still tell them.
  */
 async function confirmDeclared(desk: IncidentDesk, channel: string, userId: string, incident: Incident) {
   try {
-    await desk.services.outbox.call('chat.postEphemeral', { channel, user: userId, ...declaredMessage(incident) });
+    await desk.services.outbox.tell({ channel, userId, message: declaredMessage(incident) });
   } catch (error) {
     desk.services.logger.warn(
       { incidentId: incident.id, err: { message: (error as Error).message } },

@@ -52,15 +52,15 @@ export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmissi
         channel: request.channel,
       });
       if (request.dryRun) {
-        await desk.services.outbox.call('chat.postEphemeral', {
+        await desk.services.outbox.tell({
           channel: request.channel,
-          user: ctx.userId,
-          ...dryRunMessage(start.label, start.steps),
+          userId: ctx.userId,
+          message: dryRunMessage(start.label, start.steps),
         });
         return undefined;
       }
-      // The modal closes on this ack; the run's progress message, or the start job's refusal (an ephemeral message:
-      // a submission has no response_url), shows in the channel the command was typed in.
+      // The modal closes on this ack; the run's progress message, or the start job's refusal (an ephemeral message, or
+      // a direct one when that cannot be shown: a submission has no response_url), shows in the channel asked from.
       await queueStart(desk, {
         requestId: ctx.viewId,
         userId: ctx.userId,

@@ -57,11 +57,7 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
             { key: `runbook-refused-${claim.id}` },
           );
         } else {
-          await desk.services.outbox.call('chat.postEphemeral', {
-            channel: data.channel,
-            user: data.userId,
-            ...refusal,
-          });
+          await desk.services.outbox.tell({ channel: data.channel, userId: data.userId, message: refusal });
         }
         return { refused: error.message };
       }

@@ -164,6 +164,22 @@ export class SlackOutbox {
   }
 
   /**
+   * A message for one person about what they asked for in a channel: ephemeral there, or, when Slack refuses that for
+   * good (they left the channel, the bot is not in it, the channel is gone), a direct message from the app, so that
+   * what it says (a refusal, a confirmation) still reaches them. Sent now, as `call`.
+   * @throws SlackApiError as `call`
+   */
+  async tell(input: { channel: string; userId: string; message: SlackMessage }): Promise<void> {
+    try {
+      await this.call('chat.postEphemeral', { channel: input.channel, user: input.userId, ...input.message });
+    } catch (error) {
+      if (!(error instanceof SlackApiError) || error.temporary) throw error;
+      // chat.postMessage to a user id posts in the app's direct messages with them (Slack opens the conversation).
+      await this.call('chat.postMessage', { channel: input.userId, ...input.message });
+    }
+  }
+
+  /**
    * Calls a Web API method now, for what needs an answer (views.open, views.publish, conversations.create): paced
    * like every write and briefly retried, but not queued.
    * @throws SlackApiError with Slack's error code (or `ratelimited`, `http_503`, `request_error`), `temporary` when
