@@ -96,6 +96,20 @@ describe('the outbox', () => {
     expect(b.h.slack.state.messages.get(CHANNEL)!.find((m) => m.ts === ts)!.text).toBe('checks 3/3, all passed');
   });
 
+  it('sends no edit for content the message already has', async () => {
+    const { outbox } = b.h.opsdeck;
+    await outbox.post({ key: 'card-9', channel: CHANNEL, message: { text: 'Incident 9: investigating' } });
+    await b.finished({ kind: 'post', key: 'card-9' });
+    const { ts } = (await outbox.ref('card-9'))!;
+    // A redraw that changes nothing is no new version, so no job and no "(edited)" on the message.
+    await outbox.update({ key: 'card-9', message: { text: 'Incident 9: investigating' } });
+    expect(await b.job({ kind: 'update', key: 'card-9', version: 2 })).toBeUndefined();
+    await outbox.update({ key: 'card-9', message: { text: 'Incident 9: identified' } });
+    expect(await b.finished({ kind: 'update', key: 'card-9', version: 2 })).toBe('sent');
+    const updates = b.h.slack.calls.filter((c) => c.method === 'chat.update' && c.params.ts === ts);
+    expect(updates.map((c) => c.params.text)).toEqual(['Incident 9: identified']);
+  });
+
   it('sends the latest content with a post that is still waiting, and no edit at all', async () => {
     const { outbox } = b.h.opsdeck;
     const outage = b.h.slack.faults.failFor('chat.postMessage', { status: 503 });

@@ -72,18 +72,26 @@ return 1
 /**
  * Replaces the content of KEYS[1] and bumps its version; `final` names the version when it is the message's final
  * state. ARGV: content, ttl, final ('1' or ''), asked (ms), origin (JSON or ''). Returns {the new version (0 if
- * unknown), 1 if the post went through (a ts is recorded)}: read in the same script as the bump, so a post delivered
- * after it always sees the new version (DELIVERED returns it).
+ * unknown), 1 if the post went through (a ts is recorded), 1 if it changed}: read in the same script as the bump, so
+ * a post delivered after it always sees the new version (DELIVERED returns it). Content the message already has (and
+ * no final state it lacks) changes nothing: no version, so no edit, which Slack would mark "(edited)" for nothing.
  */
 const REVISE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 0} end
+if redis.call('HGET', KEYS[1], 'content') == ARGV[1] then
+  local current = redis.call('HGET', KEYS[1], 'version')
+  if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'final') == current then
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    return {tonumber(current), redis.call('HEXISTS', KEYS[1], 'ts'), 0}
+  end
+end
 redis.call('HSET', KEYS[1], 'content', ARGV[1])
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'asked:' .. version, ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'origin:' .. version, ARGV[5]) end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'final', version) else redis.call('HDEL', KEYS[1], 'final') end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {version, redis.call('HEXISTS', KEYS[1], 'ts')}
+return {version, redis.call('HEXISTS', KEYS[1], 'ts'), 1}
 `;
 
 /**
@@ -144,16 +152,16 @@ export class MessageStore {
   }
 
   /**
-   * Returns the new version and whether the post went through already, or undefined when nothing was posted under
-   * `key`.
+   * Returns the new version, whether the post went through already and whether anything changed (the same content is
+   * no new version), or undefined when nothing was posted under `key`.
    */
   async revise(
     key: string,
     content: SlackMessage,
     final = false,
     origin?: WriteOrigin,
-  ): Promise<{ version: number; posted: boolean } | undefined> {
-    const [version, posted] = (await this.redis.eval(
+  ): Promise<{ version: number; posted: boolean; changed: boolean } | undefined> {
+    const [version, posted, changed] = (await this.redis.eval(
       REVISE,
       1,
       this.hash(key),
@@ -162,8 +170,8 @@ export class MessageStore {
       final ? '1' : '',
       Date.now(),
       origin ? JSON.stringify(origin) : '',
-    )) as [number, number];
-    return version === 0 ? undefined : { version, posted: posted === 1 };
+    )) as [number, number, number];
+    return version === 0 ? undefined : { version, posted: posted === 1, changed: changed === 1 };
   }
 
   async get(key: string): Promise<StoredMessage | undefined> {

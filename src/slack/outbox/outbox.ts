@@ -160,7 +160,7 @@ export class SlackOutbox {
     // A post still on its way sends the newest content when it goes, and if it went with older content, its delivery
     // enqueues this edit itself (Delivery.followUp): a job now would only find it so ('with-post'). Quick runbook runs
     // and alerts held back by their group wait end up as one post, no edit, no job.
-    if (revised.posted) await this.enqueue({ kind: 'update', key, version: revised.version });
+    if (revised.posted && revised.changed) await this.enqueue({ kind: 'update', key, version: revised.version });
   }
 
   /**
