@@ -28,16 +28,13 @@ export function experimentCommand(desk: RunDesk, catalog: RunbookCatalog) {
         return ctx.reply(dryRunMessage(start.label, start.steps));
       }
       const { service } = experimentEntry(catalog, name);
-      await queueStart(desk, {
-        requestId: ctx.triggerId,
-        userId: ctx.userId,
-        channel: ctx.channelId,
-        responseUrl: ctx.responseUrl,
-        kind: 'experiment',
-        runbook: name,
-        ...(service !== undefined && { service }),
-        params: {},
-      });
+      // The experiment's file is read by the worker: only its entry in ops.yml is checked here.
+      const request = { requestId: ctx.triggerId, userId: ctx.userId, channel: ctx.channelId };
+      await queueStart(
+        desk,
+        { ...request, responseUrl: ctx.responseUrl },
+        { kind: 'experiment', name, service, params: {} },
+      );
       await ctx.reply(startingMessage(`experiment ${name}${service ? ` on ${service}` : ''}`, 'in the channel'));
     },
   });

@@ -38,16 +38,17 @@ export function runFromAlert(
         channel: group.channel,
       });
       // The click's trigger_id: the router drops a redelivered click, and the job id a replayed one.
-      await queueStart(desk, {
-        requestId: ctx.triggerId,
-        userId: ctx.userId,
-        channel: group.channel,
-        threadKey: group.messageKey,
-        ...(ctx.responseUrl !== undefined && { responseUrl: ctx.responseUrl }),
-        runbook: start.name,
-        ...(start.service !== undefined && { service: start.service }),
-        params: checked.params,
-      });
+      await queueStart(
+        desk,
+        {
+          requestId: ctx.triggerId,
+          userId: ctx.userId,
+          channel: group.channel,
+          threadKey: group.messageKey,
+          responseUrl: ctx.responseUrl,
+        },
+        start,
+      );
       await ctx.respond(startingMessage(start.label, "in the alert's thread"));
     },
   };

@@ -188,6 +188,30 @@ export async function experimentStart(
  * the lock, records, announces and advances, in one place. Enqueued within the ack's deadline, so the surface acks at
  * once; the request id keeps a replayed request to one job and one run.
  */
-export function queueStart(desk: RunDesk, job: StartJob): Promise<void> {
+export function queueStart(
+  desk: RunDesk,
+  request: StartRequest,
+  start: Pick<StartInput, 'kind' | 'name' | 'service' | 'params'>,
+): Promise<void> {
+  const job: StartJob = {
+    requestId: request.requestId,
+    userId: request.userId,
+    channel: request.channel,
+    ...(request.threadKey !== undefined && { threadKey: request.threadKey }),
+    ...(request.responseUrl !== undefined && { responseUrl: request.responseUrl }),
+    kind: start.kind,
+    runbook: start.name,
+    ...(start.service !== undefined && { service: start.service }),
+    params: start.params,
+  };
   return desk.services.jobs.enqueue(startQueue, job, { withinAck: true });
+}
+
+/** What a surface knows of a request: its id there, who asked, where, and how to answer them (no response_url: a modal). */
+export interface StartRequest {
+  requestId: string;
+  userId: string;
+  channel: string;
+  threadKey?: string | undefined;
+  responseUrl?: string | undefined;
 }

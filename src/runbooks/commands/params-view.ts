@@ -61,14 +61,7 @@ export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmissi
       }
       // The modal closes on this ack; the run's progress message, or the start job's refusal (an ephemeral message, or
       // a direct one when that cannot be shown: a submission has no response_url), shows in the channel asked from.
-      await queueStart(desk, {
-        requestId: ctx.viewId,
-        userId: ctx.userId,
-        channel: request.channel,
-        runbook: start.name,
-        ...(start.service !== undefined && { service: start.service }),
-        params: checked.params,
-      });
+      await queueStart(desk, { requestId: ctx.viewId, userId: ctx.userId, channel: request.channel }, start);
       return undefined;
     },
   };

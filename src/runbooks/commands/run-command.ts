@@ -61,15 +61,8 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
         channel: ctx.channelId,
       });
       if (dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
-      await queueStart(desk, {
-        requestId: ctx.triggerId,
-        userId: ctx.userId,
-        channel: ctx.channelId,
-        responseUrl: ctx.responseUrl,
-        runbook: start.name,
-        ...(start.service !== undefined && { service: start.service }),
-        params: checked.params,
-      });
+      const asked = { requestId: ctx.triggerId, userId: ctx.userId, channel: ctx.channelId };
+      await queueStart(desk, { ...asked, responseUrl: ctx.responseUrl }, start);
       await ctx.reply(startingMessage(start.label, 'in the channel'));
     },
   });
