@@ -81,7 +81,9 @@ export const alertRatios = (f: AlertStormFigures): Ratio[] => [
 ];
 
 export const runbookRatios = (f: RunbookFigures): Ratio[] => [
-  max('runbooks: last step vs ideal', f.seconds / f.idealSeconds, 1.2, '#19'),
+  // Against the bare loop, not the arithmetic ideal: eight programs started at once share a small machine's cores, so
+  // no loop reaches the ideal (bench/results.md, "Runbooks: the yardstick").
+  max('runbooks: last step vs bare loop', f.seconds / f.bareSeconds, 1.2, '#19'),
   min('runbooks succeeded (share)', f.succeeded / f.runs, 1, '#19'),
 ];
 

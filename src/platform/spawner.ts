@@ -33,10 +33,17 @@ process.on('message', ({ id, argv, env, cwd }) => {
 });
 `;
 
-/** How long the helper stays once no program runs: a steady trickle of programs reuses it; an idle bot has none. */
+/** How long a helper stays once no program of its runs: a steady trickle of programs reuses it; an idle bot has none. */
 const HELPER_IDLE_MS = 30_000;
 
-/** A program started by the helper: `spawn` (with `pid`), `output` (stdout and stderr), `error`, `close`. */
+/**
+ * At most this many helpers. A start blocks its helper for about a millisecond (the fork and the wait for exec), so
+ * programs started together — eight runbook steps in one wave — queue behind each other in one helper; two helpers
+ * start them on both cores of a small machine. A second helper is made only when every helper has a program running.
+ */
+const HELPERS = 2;
+
+/** A program started by a helper: `spawn` (with `pid`), `output` (stdout and stderr), `error`, `close`. */
 export interface SpawnedProgram extends EventEmitter {
   /** Known once `spawn` was emitted. */
   pid?: number;
@@ -48,38 +55,53 @@ type Message =
   | { id: number; type: 'error'; code?: string; message: string }
   | { id: number; type: 'close'; code: number | null; signal: NodeJS.Signals | null };
 
-let helper: ChildProcess | undefined;
-let retire: NodeJS.Timeout | undefined;
+/** A helper process and the programs it is watching. */
+interface Helper {
+  process: ChildProcess;
+  running: Map<number, SpawnedProgram>;
+  retire?: NodeJS.Timeout;
+}
+
+const helpers: Helper[] = [];
 let nextId = 0;
-const running = new Map<number, SpawnedProgram>();
 
 /**
- * Starts `argv` (no shell) in a process group of its own, with exactly `env`, from the helper process. Never throws:
+ * Starts `argv` (no shell) in a process group of its own, with exactly `env`, from a helper process. Never throws:
  * a program that cannot start emits `error` with its `code` (ENOENT…).
  */
 export function spawnProgram(spec: { argv: readonly string[]; env: Record<string, string>; cwd?: string }) {
   const program: SpawnedProgram = new EventEmitter();
   const id = nextId++;
-  running.set(id, program);
-  clearTimeout(retire);
-  const spawner = spawnerProcess();
-  // While a program runs, the helper keeps Opsdeck's process alive (as a child process of its own would); idle, not.
-  spawner.ref();
-  spawner.channel?.ref();
-  spawner.send({ id, argv: [...spec.argv], env: spec.env, cwd: spec.cwd });
+  const helper = leastBusy();
+  helper.running.set(id, program);
+  clearTimeout(helper.retire);
+  // While a program runs, its helper keeps Opsdeck's process alive (as a child process of its own would); idle, not.
+  helper.process.ref();
+  helper.process.channel?.ref();
+  helper.process.send({ id, argv: [...spec.argv], env: spec.env, cwd: spec.cwd });
   return program;
 }
 
-function spawnerProcess(): ChildProcess {
-  if (helper) return helper;
+/** The helper with the fewest programs running; a new one while all are busy and there are fewer than HELPERS. */
+function leastBusy(): Helper {
+  const idlest = helpers.reduce<Helper | undefined>(
+    (a, b) => (a && a.running.size <= b.running.size ? a : b),
+    undefined,
+  );
+  if (idlest && (idlest.running.size === 0 || helpers.length >= HELPERS)) return idlest;
+  return startHelper();
+}
+
+function startHelper(): Helper {
   // Nothing of Opsdeck's environment (its secrets) nor its node flags: each program gets exactly its own `env`.
   const started = spawn(process.execPath, ['-e', SPAWNER], {
     env: {},
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
+  const helper: Helper = { process: started, running: new Map() };
   started.on('message', (message: Message) => {
-    const program = running.get(message.id);
+    const program = helper.running.get(message.id);
     if (!program) return;
     if (message.type === 'spawn') {
       program.pid = message.pid;
@@ -88,18 +110,17 @@ function spawnerProcess(): ChildProcess {
       program.emit('output', Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
     } else {
       // A program that could not start reports `error` alone; one that ran, `close`.
-      done(message.id);
+      done(helper, message.id);
       if (message.type === 'error')
         program.emit('error', Object.assign(new Error(message.message), { code: message.code }));
       else program.emit('close', message.code, message.signal);
     }
   });
-  // Should the helper itself fail, whatever it was watching is reported as failed, and the next start makes a new one.
+  // Should a helper itself fail, whatever it was watching is reported as failed, and the next start uses another.
   const lost = (error: Error) => {
-    if (helper !== started) return;
-    helper = undefined;
-    for (const [id, program] of running) {
-      done(id);
+    if (!forget(helper)) return;
+    for (const [id, program] of helper.running) {
+      helper.running.delete(id);
       program.emit(
         'error',
         Object.assign(new Error(`the spawner process stopped: ${error.message}`), { code: 'ESPAWNER' }),
@@ -108,21 +129,27 @@ function spawnerProcess(): ChildProcess {
   };
   started.on('error', lost);
   started.on('exit', (code, signal) => lost(new Error(signal ? `killed by ${signal}` : `exit code ${code}`)));
-  helper = started;
-  return started;
+  helpers.push(helper);
+  return helper;
 }
 
-function done(id: number): void {
-  running.delete(id);
-  if (running.size > 0 || !helper) return;
-  helper.unref();
-  helper.channel?.unref();
-  const idle = helper;
-  retire = setTimeout(() => {
-    if (helper !== idle) return;
+/** Takes the helper out of the pool; false when it was out already. */
+function forget(helper: Helper): boolean {
+  const at = helpers.indexOf(helper);
+  if (at === -1) return false;
+  helpers.splice(at, 1);
+  clearTimeout(helper.retire);
+  return true;
+}
+
+function done(helper: Helper, id: number): void {
+  helper.running.delete(id);
+  if (helper.running.size > 0 || !helpers.includes(helper)) return;
+  helper.process.unref();
+  helper.process.channel?.unref();
+  helper.retire = setTimeout(() => {
     // Forgotten first, so its exit is not a loss; disconnecting ends it (it exits on `disconnect`).
-    helper = undefined;
-    idle.disconnect();
+    if (forget(helper)) helper.process.disconnect();
   }, HELPER_IDLE_MS);
-  retire.unref();
+  helper.retire.unref();
 }

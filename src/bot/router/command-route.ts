@@ -10,6 +10,10 @@ import { runGuarded } from './guard.js';
 import { failureMessage, usageMessage } from './replies.js';
 import type { RouterDeps } from './router-deps.js';
 import type { Routes } from './routes.js';
+import { Turns } from './turns.js';
+
+/** At most this many commands past parsing at once. */
+const COMMANDS_AT_ONCE = 8;
 
 type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: RegisteredSubcommand; args: unknown };
 
@@ -20,9 +24,12 @@ type Resolved = { kind: 'help'; message: Message } | { kind: 'run'; entry: Regis
 export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
   const firstSeen = deps.firstSeen('command');
   const log = deps.logger.child({ module: 'bot.router' });
+  // A burst of commands is worked through a few at a time (see Turns).
+  const turns = new Turns(COMMANDS_AT_ONCE);
   routes.command(deps.slashCommand, async ({ command: payload, ack, respond }) => {
     const reply = replier(ack, respond);
     let label = 'unknown';
+    let holding = false;
     try {
       const resolved = resolve(payload.text ?? '', deps, (name) => {
         label = name;
@@ -33,6 +40,8 @@ export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
         return;
       }
       const { entry, args } = resolved;
+      await turns.take();
+      holding = true;
       // Every subcommand but help runs once per trigger_id: a replayed or retried request changes nothing.
       if (!(await firstSeen(payload.trigger_id))) {
         deps.metrics.commands.inc({ command: label, outcome: 'replayed' });
@@ -77,6 +86,8 @@ export function registerCommandRoute(routes: Routes, deps: RouterDeps): void {
       log.error({ reference, command: label, err: { message: (error as Error).message } }, 'command failed');
       deps.metrics.commands.inc({ command: label, outcome: 'error' });
       await reply.send(failureMessage(`running ${deps.slashCommand} ${label}`, reference)).catch(() => {});
+    } finally {
+      if (holding) turns.give();
     }
   });
 }

@@ -128,14 +128,16 @@ async function processStep(env: StepEnv, data: StepJob) {
   // Whoever enqueued this job drew the run as it stood (posted it, or showed a gate's decision): the first step's
   // start shows within the second, or not at all when the job is over sooner and draws its end.
   const redraws = new Redraws(desk, run.id, now, now());
+  const replies = new ThreadReplies(env.logger);
   try {
     await redraws.show(running);
     for (;;) {
-      const result = await runWatched(env, running, current);
+      const result = await runWatched(env, running, current, replies);
       const next = await nextInChain(env, running, current, result);
       if (!next) {
         await redraws.stop();
-        return await finishStep(env, running, current, result);
+        const [finished] = await Promise.all([finishStep(env, running, current, result), replies.sent()]);
+        return finished;
       }
       observe(desk, next.run, current);
       await redraws.show(next.run);
@@ -143,7 +145,7 @@ async function processStep(env: StepEnv, data: StepJob) {
       current = next.job;
     }
   } finally {
-    await redraws.stop();
+    await Promise.all([redraws.stop(), replies.sent()]);
   }
 }
 
@@ -283,11 +285,44 @@ async function finishStep({ desk, now }: StepEnv, run: Run, data: StepJob, resul
   return { ok: result.ok };
 }
 
+/**
+ * A job's replies in its run's thread (output tails, `say`), sent in the order queued. A step's last output reply is
+ * a post and an enqueue (a few round trips) that the run need not wait for: it goes on while the next step runs, and
+ * the job waits for every reply before it ends. A reply that cannot be queued (Redis gone) is logged, not the run's
+ * failure: the step's own result is what the run records.
+ */
+class ThreadReplies {
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Sends after every reply queued before. */
+  queue<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.last.then(send);
+    this.last = sent.then(
+      () => {},
+      (error: unknown) => this.logger.warn({ err: error }, 'runbook reply not sent'),
+    );
+    return sent;
+  }
+
+  /** Settles once every reply queued so far was sent or logged. */
+  sent(): Promise<void> {
+    return this.last;
+  }
+}
+
 /** Runs the step with Cancel polled and its output's tail kept current in the thread; then the guard, if any. */
-async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Promise<StepResult> {
+async function runWatched(
+  { desk, now }: StepEnv,
+  run: Run,
+  data: StepJob,
+  replies: ThreadReplies,
+): Promise<StepResult> {
   const { store } = desk;
   const { outbox } = desk.services;
   const abort = new AbortController();
+  const threadKey = run.threadKey ?? messageKey(run.id);
   let tail = '';
   let posted = false;
   let dirty = false;
@@ -301,14 +336,13 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
         key: outputKey(data),
         channel: run.channel,
         message,
-        threadKey: run.threadKey ?? messageKey(run.id),
+        threadKey,
         notBefore: firstDrawAt(run),
       });
     } else await outbox.update({ key: outputKey(data), message });
   };
-  let flushing = Promise.resolve();
   const outputTimer = setInterval(() => {
-    flushing = flushing.then(() => flush(false)).catch(() => {});
+    replies.queue(() => flush(false)).catch(() => {});
   }, OUTPUT_EVERY_MS);
   const cancelTimer = setInterval(() => {
     void store.get(run.id).then(
@@ -323,14 +357,17 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
       tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
       dirty = true;
     },
+    // A `say` step's work is its reply: it waits for it (behind the replies before it).
     say: (text: string) =>
-      outbox.post({
-        key: `${outputKey(data)}-say`,
-        channel: run.channel,
-        message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
-        threadKey: run.threadKey ?? messageKey(run.id),
-        notBefore: firstDrawAt(run),
-      }),
+      replies.queue(() =>
+        outbox.post({
+          key: `${outputKey(data)}-say`,
+          channel: run.channel,
+          message: { text, blocks: [{ type: 'section', text: { type: 'plain_text', text: text.slice(0, 2900) } }] },
+          threadKey,
+          notBefore: firstDrawAt(run),
+        }),
+      ),
     flag: (action: Extract<StepAction, { kind: 'flag' }>) => flagStep(desk.services, run, data.index, action),
   };
   try {
@@ -345,7 +382,11 @@ async function runWatched({ desk, now }: StepEnv, run: Run, data: StepJob): Prom
   } finally {
     clearInterval(outputTimer);
     clearInterval(cancelTimer);
-    await flushing;
-    if (dirty || posted) await flush(true);
+    // Not awaited: see ThreadReplies. An output that never came needs no reply.
+    replies
+      .queue(async () => {
+        if (dirty || posted) await flush(true);
+      })
+      .catch(() => {});
   }
 }

@@ -123,6 +123,18 @@ describe('the process runner, on real child processes', () => {
     expect(Number(result.tail.trim())).not.toBe(process.pid);
   });
 
+  it('starts programs asked for together from two helpers, so one start does not wait behind the other', async () => {
+    // Each start blocks its helper for the fork and the exec: eight runbook steps at once queued behind one helper.
+    const parents = await Promise.all(
+      [1, 2].map(async () => {
+        const result = await runProcess({ argv: ['sh', '-c', 'sleep 0.3; echo $PPID'], timeoutMs: 10_000 });
+        return Number(result.tail.trim());
+      }),
+    );
+    expect(parents.every((pid) => pid > 0 && pid !== process.pid)).toBe(true);
+    expect(new Set(parents).size).toBe(2);
+  });
+
   it('starts programs from a helper that keeps a process alive only while one runs', () => {
     // A script that runs a program and does nothing else: it must see the program end, then exit by itself.
     const script = join(dir, 'runs-one.mts');
