@@ -13,7 +13,7 @@
  * Run by `npm run bench`, or alone: `npm run build && tsx bench/runbooks.ts`; BENCH_RUNBOOKS_DUMP=<file> writes every
  * run's record (each step's start and end) there, to see where the time goes.
  */
-import { fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,8 @@ import { runbookRatios } from './guard.js';
 import { percentile, processEnv, runWhenMain, startSlowTarget, stopAll, waitFor } from './standalone.js';
 
 const RUNS = Number(process.env.BENCH_RUNBOOKS ?? 100);
+/** Rounds of RUNS runs, one after another against the same processes: the figures are the median round's. */
+const ROUNDS = Number(process.env.BENCH_RUNBOOKS_ROUNDS ?? 3);
 const CONCURRENCY = 8;
 const TARGET_MS = 50;
 const USER = 'U0BENCH';
@@ -40,8 +42,11 @@ export interface RunbookFigures {
   idealSeconds: number;
   /** One `true`, spawn to exit, timed here (median of 20). */
   trueMs: number;
-  /** The bare loop's time for the same runs (median of 3). */
+  /** The bare loop's time for the same runs (median of its rounds). */
   bareSeconds: number;
+  /** Every round's time, Opsdeck's and the bare loop's, in order. */
+  roundSeconds: number[];
+  bareRoundSeconds: number[];
   succeeded: number;
   acks: number;
   ackP99Ms: number;
@@ -82,21 +87,17 @@ async function timeTrue(): Promise<number> {
   return percentile(times, 50);
 }
 
-/** The bare loop's time for RUNS runs against `url` (see bench/targets/bare-runbooks.mjs), median of 3. */
-async function bareLoop(url: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const child = fork('bench/targets/bare-runbooks.mjs', [url, String(RUNS), String(CONCURRENCY)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const { ms } = await new Promise<{ ms: number }>((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`bare loop exited with ${code}`)));
-    });
-    times.push(ms);
-    child.kill();
-  }
-  return percentile(times, 50) / 1000;
+/** The bare loop's time for RUNS runs against `url`, each of ROUNDS rounds (see bench/targets/bare-runbooks.mjs). */
+async function bareLoop(url: string): Promise<number[]> {
+  const child = fork('bench/targets/bare-runbooks.mjs', [url, String(RUNS), String(CONCURRENCY), String(ROUNDS)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { ms } = await new Promise<{ ms: number[] }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { ms: number[] }));
+    child.once('exit', (code) => reject(new Error(`bare loop exited with ${code}`)));
+  });
+  child.kill();
+  return ms.map((one) => one / 1000);
 }
 
 /** The help probe (bench/targets/help-probe.mjs), ready: `start` begins its `/ops help`s, `stop` ends and returns them. */
@@ -176,7 +177,7 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
     LOG_LEVEL: 'info',
   };
   const trueMs = await timeTrue();
-  const bareSeconds = await bareLoop(target.url);
+  const bareRoundSeconds = await bareLoop(target.url);
   // As deployed (docker-compose.yml): a bot process answers Slack, a worker process runs the steps.
   const bot = await startWorker({ ...env, ROLE: 'bot' });
   const worker = await startWorker({ ...env, ROLE: 'worker', PORT: '0', WORKER_ID: 'bench-worker' });
@@ -185,73 +186,30 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
   const keys = redisKeys(prefix);
   const helps = await startHelpProbe(`http://127.0.0.1:${port}/slack/events`, signingSecret);
   try {
-    const commandsBefore = await commandCounts(redis);
-    const cpuBefore = [cpuSeconds(worker.pid), cpuSeconds(bot.pid)] as const;
-    const started = Date.now();
-    helps.start(started);
-    // Each `/ops run`'s own ack time too, for the dump: making room for the helps must not push these out.
-    const runAcks = await Promise.all(
-      Array.from({ length: RUNS }, async (_, i) => {
-        const sent = await slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` });
-        return sent.ackMs;
-      }),
-    );
-    // Polls the open runs' index (a ZCARD) rather than reading and parsing every run each time: this process also
-    // sends the acks' commands and answers the worker's Slack calls, and its own load must not show in their figures.
-    // `/ops run` acks before its run exists (a start job records it): done once every run exists and none is open.
-    const open = keys.capability('runbooks', 'open');
-    const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(i + 1)));
-    let polls = 0;
-    let existsPolls = 0;
-    await waitFor('runbooks', async () => {
-      polls++;
-      if ((await redis.zcard(open)) !== 0) return undefined;
-      existsPolls++;
-      return (await redis.exists(...ids)) === RUNS ? true : undefined;
-    });
-    const runs = (await redis.mget(ids)).map(
-      (raw) =>
-        (JSON.parse(raw!) as { run: { status: string; finishedAt?: number; createdAt: number; state: unknown[] } }).run,
-    );
-    const [workerCpu, botCpu] = [cpuSeconds(worker.pid) - cpuBefore[0], cpuSeconds(bot.pid) - cpuBefore[1]];
-    const commandsAfter = await commandCounts(redis);
-    const acks = await helps.stop();
-    // This bench's own commands (its polls, the MGET and INFO) are left out.
-    const own: Record<string, number> = { zcard: polls, exists: existsPolls, mget: 1, info: 1 };
-    const commands = [...commandsAfter]
-      .map(([name, calls]) => [name, calls - (commandsBefore.get(name) ?? 0) - (own[name] ?? 0)] as const)
-      .filter(([, calls]) => calls > 0);
-    if (process.env.BENCH_RUNBOOKS_DUMP)
-      writeFileSync(
-        process.env.BENCH_RUNBOOKS_DUMP,
-        JSON.stringify({
-          started,
-          runs,
-          acks,
-          runAcks,
-          commands: Object.fromEntries(commands),
-        }),
-      );
-    const last = Math.max(...runs.map((run) => run.finishedAt ?? Number.NaN));
+    const rounds: Round[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.push(await runRound({ slack, redis, keys, helps, worker, bot }, round));
+      // The runs' posts (held a second after each run starts) are delivered before the next round starts.
+      await waitFor('runbooks outbox', async () => ((await outboxBacklog(redis, keys)) === 0 ? true : undefined));
+    }
+    if (process.env.BENCH_RUNBOOKS_DUMP) writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify(rounds));
+    const median = [...rounds].sort((a, b) => a.seconds - b.seconds)[Math.floor(ROUNDS / 2)]!;
+    const acks = rounds.flatMap((round) => round.acks.map((ack) => ack.ms));
     return {
       runs: RUNS,
       concurrency: CONCURRENCY,
-      seconds: (last - started) / 1000,
+      seconds: median.seconds,
       idealSeconds: (Math.ceil(RUNS / CONCURRENCY) * (TARGET_MS + 2 * trueMs)) / 1000,
       trueMs,
-      bareSeconds,
-      succeeded: runs.filter((run) => run.status === 'succeeded').length,
+      bareSeconds: percentile(bareRoundSeconds, 50),
+      roundSeconds: rounds.map((round) => round.seconds),
+      bareRoundSeconds,
+      succeeded: rounds.reduce((sum, round) => sum + round.succeeded, 0) / ROUNDS,
       acks: acks.length,
-      ackP99Ms:
-        Math.round(
-          percentile(
-            acks.map((a) => a.ms),
-            99,
-          ) * 10,
-        ) / 10,
-      workerCpuSeconds: workerCpu,
-      botCpuSeconds: botCpu,
-      redisCommandsPerStep: commands.reduce((sum, [, calls]) => sum + calls, 0) / (RUNS * 3),
+      ackP99Ms: Math.round(percentile(acks, 99) * 10) / 10,
+      workerCpuSeconds: median.workerCpuSeconds,
+      botCpuSeconds: median.botCpuSeconds,
+      redisCommandsPerStep: median.redisCommandsPerStep,
     };
   } finally {
     helps.kill();
@@ -263,21 +221,109 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
   }
 }
 
+/** One round's figures, and (for BENCH_RUNBOOKS_DUMP) its runs and acks. */
+interface Round {
+  started: number;
+  seconds: number;
+  succeeded: number;
+  acks: { sentAt: number; ms: number }[];
+  runAcks: number[];
+  workerCpuSeconds: number;
+  botCpuSeconds: number;
+  redisCommandsPerStep: number;
+  commands: Record<string, number>;
+  runs: { status: string; finishedAt?: number; createdAt: number; state: unknown[] }[];
+}
+
+/** Jobs the outbox still holds (waiting, delayed, active), from BullMQ's keys. */
+async function outboxBacklog(redis: Redis, keys: ReturnType<typeof redisKeys>): Promise<number> {
+  const queue = `${keys.bullPrefix('slack-outbox')}:slack-outbox`;
+  const [wait, delayed, active] = await Promise.all([
+    redis.llen(`${queue}:wait`),
+    redis.zcard(`${queue}:delayed`),
+    redis.llen(`${queue}:active`),
+  ]);
+  return wait + delayed + active;
+}
+
+/** RUNS `/ops run` at once, `/ops help` meanwhile, until every run of the round has ended. */
+async function runRound(
+  o: {
+    slack: Awaited<ReturnType<typeof createSlackServer>>;
+    redis: Redis;
+    keys: ReturnType<typeof redisKeys>;
+    helps: Awaited<ReturnType<typeof startHelpProbe>>;
+    worker: ChildProcess;
+    bot: ChildProcess;
+  },
+  round: number,
+): Promise<Round> {
+  const { slack, redis, keys, helps, worker, bot } = o;
+  const commandsBefore = await commandCounts(redis);
+  const cpuBefore = [cpuSeconds(worker.pid), cpuSeconds(bot.pid)] as const;
+  const started = Date.now();
+  helps.start(started);
+  // Each `/ops run`'s own ack time too, for the dump.
+  const runAcks = await Promise.all(
+    Array.from({ length: RUNS }, async (_, i) => {
+      const sent = await slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` });
+      return sent.ackMs;
+    }),
+  );
+  // Polls the open runs' index (a ZCARD) rather than reading and parsing every run each time: this process also
+  // answers the worker's Slack calls, and its own load must not show in the figures. `/ops run` acks before its run
+  // exists (a start job records it): done once every run of the round exists and none is open. Run ids follow on.
+  const open = keys.capability('runbooks', 'open');
+  const ids = Array.from({ length: RUNS }, (_, i) => keys.capability('runbooks', 'run', String(round * RUNS + i + 1)));
+  let polls = 0;
+  let existsPolls = 0;
+  await waitFor('runbooks', async () => {
+    polls++;
+    if ((await redis.zcard(open)) !== 0) return undefined;
+    existsPolls++;
+    return (await redis.exists(...ids)) === RUNS ? true : undefined;
+  });
+  const runs = (await redis.mget(ids)).map((raw) => (JSON.parse(raw!) as { run: Round['runs'][number] }).run);
+  const [workerCpu, botCpu] = [cpuSeconds(worker.pid) - cpuBefore[0], cpuSeconds(bot.pid) - cpuBefore[1]];
+  const commandsAfter = await commandCounts(redis);
+  const acks = await helps.stop();
+  // This bench's own commands (its polls, the MGET and INFO) are left out.
+  const own: Record<string, number> = { zcard: polls, exists: existsPolls, mget: 1, info: 1 };
+  const commands = [...commandsAfter]
+    .map(([name, calls]) => [name, calls - (commandsBefore.get(name) ?? 0) - (own[name] ?? 0)] as const)
+    .filter(([, calls]) => calls > 0);
+  const last = Math.max(...runs.map((run) => run.finishedAt ?? Number.NaN));
+  return {
+    started,
+    seconds: (last - started) / 1000,
+    succeeded: runs.filter((run) => run.status === 'succeeded').length,
+    acks,
+    runAcks,
+    workerCpuSeconds: workerCpu,
+    botCpuSeconds: botCpu,
+    redisCommandsPerStep: commands.reduce((sum, [, calls]) => sum + calls, 0) / (RUNS * 3),
+    commands: Object.fromEntries(commands),
+    runs,
+  };
+}
+
 export function renderRunbooks(f: RunbookFigures): string {
+  const rounds = (seconds: number[]) => seconds.map((one) => one.toFixed(2)).join(' / ');
   return [
     '## Runbooks started at once',
     '',
     `${f.runs} runs of a 3-step runbook (\`true\`, an HTTP call answered in ${TARGET_MS} ms, \`true\`), one service and channel`,
     `each, started by concurrent \`/ops run\` commands; a bot and a worker process (WORKER_CONCURRENCY=${f.concurrency}),`,
-    "Slack's limits on. Bare loop: the same runs of the same steps in a plain node loop, as many at a time, nothing",
-    `recorded (bench/targets/bare-runbooks.mjs; median of 3). Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one`,
-    `\`true\`, ${f.trueMs.toFixed(1)} ms here alone, spawn to exit). \`/ops help\` sent every 20 ms meanwhile, from a process of`,
-    'its own (bench/targets/help-probe.mjs).',
+    `Slack's limits on; ${f.roundSeconds.length} rounds one after another, the median round shown. Bare loop: the same runs of the`,
+    'same steps in a plain node loop, as many at a time, nothing recorded (bench/targets/bare-runbooks.mjs), as many',
+    `rounds. Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one \`true\`, ${f.trueMs.toFixed(1)} ms here alone, spawn to exit).`,
+    '`/ops help` sent every 20 ms meanwhile, from a process of its own (bench/targets/help-probe.mjs).',
     '',
     '| runs | concurrency | last step s | bare loop s | vs bare loop | ideal s | vs ideal | bare loop vs ideal | succeeded | acks | ack p99 ms (target < 25) | worker CPU s | bot CPU s | Redis commands / step |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.bareSeconds.toFixed(2)} | ${(f.seconds / f.bareSeconds).toFixed(2)}× | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${(f.bareSeconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.acks} | ${f.ackP99Ms} | ${f.workerCpuSeconds.toFixed(2)} | ${f.botCpuSeconds.toFixed(2)} | ${f.redisCommandsPerStep.toFixed(1)} |`,
     '',
+    `Rounds, s: Opsdeck ${rounds(f.roundSeconds)}; bare loop ${rounds(f.bareRoundSeconds)}.`,
     'Target (issue #19): at most 1.2× (checked against the bare loop: see bench/results.md); ack p99 < 25 ms.',
     '',
   ].join('\n');

@@ -1,5 +1,5 @@
-// Sends a signed `/ops help` to the bot every 20 ms, as a user typing it would, from the parent's { since } message
-// until its { stop }; then answers { acks: [{ sentAt, ms }] } over IPC (sentAt in ms after `since`, an epoch ms).
+// Sends a signed `/ops help` to the bot every 20 ms, as a user typing it would, from each { since } message (an
+// epoch ms) to the next { stop }, then answers { acks: [{ sentAt, ms }] } over IPC (sentAt in ms after `since`).
 // A process of its own: the bench process also fires the burst of `/ops run` and answers the worker's Slack calls,
 // and an ack timed in that busy loop would count the bench's own queue as the bot's. Env: URL, SECRET (the signing
 // secret), BODY (the command's form without its trigger_id).
@@ -11,9 +11,10 @@ import { signRequest } from '../../dist/slack/signature.js';
 const { URL: url, SECRET: secret, BODY: body } = process.env;
 // A new connection per request, as the Slack-compatible server sends them.
 const agent = new Agent({ keepAlive: false });
+let sent = 0;
 
-function send(n) {
-  const form = `${body}&trigger_id=${n}.${Date.now()}.${randomBytes(8).toString('hex')}`;
+function send() {
+  const form = `${body}&trigger_id=${sent++}.${Date.now()}.${randomBytes(8).toString('hex')}`;
   const ts = Math.floor(Date.now() / 1000);
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -31,18 +32,20 @@ function send(n) {
   });
 }
 
-let stop = false;
-const since = await new Promise((resolve) => {
-  process.on('message', (message) => {
-    if (message.since !== undefined) resolve(message.since);
-    if (message.stop) stop = true;
-  });
-  process.send({ ready: true });
-});
-const acks = [];
-for (let n = 0; !stop; n++) {
-  const sentAt = Date.now() - since;
-  acks.push({ sentAt, ms: await send(n) });
-  await delay(20);
+let stopping = false;
+async function sendUntilStopped(since) {
+  const acks = [];
+  while (!stopping) {
+    const sentAt = Date.now() - since;
+    acks.push({ sentAt, ms: await send() });
+    await delay(20);
+  }
+  stopping = false;
+  process.send({ acks });
 }
-process.send({ acks });
+
+process.on('message', (message) => {
+  if (message.since !== undefined) void sendUntilStopped(message.since);
+  if (message.stop) stopping = true;
+});
+process.send({ ready: true });

@@ -86,10 +86,15 @@ export class JobQueues implements Enqueuer {
    */
   private async add<T>(def: QueueDef<T>, data: T, jobId: string, name: string, delayMs?: number): Promise<void> {
     const queue = this.queue(def.name);
+    const jobOptions = { jobId, ...(delayMs !== undefined && { delay: Math.max(0, Math.round(delayMs)) }) };
+    if (def.dedupeTtlSeconds === 0) {
+      await queue.add(name, data, jobOptions);
+      return;
+    }
     const client = await queue.client;
     const mark = this.redis.keys.jobs.enqueued(def.name, jobId);
     if ((await client.get(mark)) !== null) return;
-    await queue.add(name, data, { jobId, ...(delayMs !== undefined && { delay: Math.max(0, Math.round(delayMs)) }) });
+    await queue.add(name, data, jobOptions);
     await client.set(mark, '1', { EX: def.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_SECONDS });
   }
 

@@ -1,6 +1,9 @@
 import { formatDuration } from '../config/duration.js';
 import { spawnProgram } from './spawner.js';
 
+/** Readies the runner for programs known to come soon (see `warmSpawner`). */
+export { warmSpawner as expectPrograms } from './spawner.js';
+
 /** What to run, and how long it may take. */
 export interface ProcessSpec {
   /** The program and its arguments, already rendered; never a shell string. `argv[0]` is found on PATH. */

@@ -31,7 +31,11 @@ export interface QueueDef<T = unknown> {
    * whose jobs cannot do that, and which a crash is likely to catch, may allow more.
    */
   maxStalls?: number;
-  /** How long a job id is remembered after it was first enqueued; default one day. */
+  /**
+   * How long a job id is remembered after it was first enqueued; default one day. 0: not remembered at all (two
+   * round trips fewer per enqueue), for a queue whose processor finds a replayed job stale by itself; BullMQ still
+   * refuses an id while it holds the job.
+   */
   dedupeTtlSeconds?: number;
 }
 

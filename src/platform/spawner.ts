@@ -31,6 +31,7 @@ process.on('message', ({ id, argv, env, cwd }) => {
   child.once('error', (error) => send({ id, type: 'error', code: error.code, message: error.message }));
   child.once('close', (code, signal) => send({ id, type: 'close', code, signal }));
 });
+send({ type: 'ready' });
 `;
 
 /** How long a helper stays once no program of its runs: a steady trickle of programs reuses it; an idle bot has none. */
@@ -39,7 +40,9 @@ const HELPER_IDLE_MS = 30_000;
 /**
  * At most this many helpers. A start blocks its helper for about a millisecond (the fork and the wait for exec), so
  * programs started together — eight runbook steps in one wave — queue behind each other in one helper; two helpers
- * start them on both cores of a small machine. A second helper is made only when every helper has a program running.
+ * start them on both cores of a small machine (more do not start them sooner there). A second helper is made when
+ * every helper has a program running, and gets programs once it is up: a helper takes ~40 ms to boot, longer than a
+ * start waits behind a busy one.
  */
 const HELPERS = 2;
 
@@ -50,6 +53,7 @@ export interface SpawnedProgram extends EventEmitter {
 }
 
 type Message =
+  | { type: 'ready'; id?: undefined }
   | { id: number; type: 'spawn'; pid: number }
   | { id: number; type: 'output'; chunk: Uint8Array }
   | { id: number; type: 'error'; code?: string; message: string }
@@ -59,6 +63,8 @@ type Message =
 interface Helper {
   process: ChildProcess;
   running: Map<number, SpawnedProgram>;
+  /** Booted: it reads its messages at once. */
+  ready: boolean;
   retire?: NodeJS.Timeout;
 }
 
@@ -82,14 +88,27 @@ export function spawnProgram(spec: { argv: readonly string[]; env: Record<string
   return program;
 }
 
-/** The helper with the fewest programs running; a new one while all are busy and there are fewer than HELPERS. */
+/**
+ * The ready helper with the fewest programs running (a booting one when none is ready). While every helper has a
+ * program and there are fewer than HELPERS, another one starts, for the programs after it is up.
+ */
 function leastBusy(): Helper {
-  const idlest = helpers.reduce<Helper | undefined>(
+  const ready = helpers.filter((helper) => helper.ready);
+  const idlest = (ready.length > 0 ? ready : helpers).reduce<Helper | undefined>(
     (a, b) => (a && a.running.size <= b.running.size ? a : b),
     undefined,
   );
-  if (idlest && (idlest.running.size === 0 || helpers.length >= HELPERS)) return idlest;
-  return startHelper();
+  if (idlest?.running.size === 0 || helpers.length >= HELPERS) return idlest ?? startHelper();
+  const spare = startHelper();
+  return idlest ?? spare;
+}
+
+/**
+ * Starts the helper ahead of programs known to come soon (a runbook run whose steps start programs, just started),
+ * so that the first of them does not wait for it to boot. It goes again after a while idle, as always.
+ */
+export function warmSpawner(): void {
+  if (helpers.length === 0) startHelper();
 }
 
 function startHelper(): Helper {
@@ -99,8 +118,12 @@ function startHelper(): Helper {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  const helper: Helper = { process: started, running: new Map() };
+  const helper: Helper = { process: started, running: new Map(), ready: false };
   started.on('message', (message: Message) => {
+    if (message.type === 'ready') {
+      helper.ready = true;
+      return;
+    }
     const program = helper.running.get(message.id);
     if (!program) return;
     if (message.type === 'spawn') {
@@ -130,6 +153,8 @@ function startHelper(): Helper {
   started.on('error', lost);
   started.on('exit', (code, signal) => lost(new Error(signal ? `killed by ${signal}` : `exit code ${code}`)));
   helpers.push(helper);
+  // Idle until it is given a program: it keeps nothing alive, and goes after a while if none comes.
+  idle(helper);
   return helper;
 }
 
@@ -144,9 +169,14 @@ function forget(helper: Helper): boolean {
 
 function done(helper: Helper, id: number): void {
   helper.running.delete(id);
-  if (helper.running.size > 0 || !helpers.includes(helper)) return;
+  if (helper.running.size === 0 && helpers.includes(helper)) idle(helper);
+}
+
+/** A helper with nothing running: it no longer keeps Opsdeck's process alive, and retires after HELPER_IDLE_MS. */
+function idle(helper: Helper): void {
   helper.process.unref();
   helper.process.channel?.unref();
+  clearTimeout(helper.retire);
   helper.retire = setTimeout(() => {
     // Forgotten first, so its exit is not a loss; disconnecting ends it (it exits on `disconnect`).
     if (forget(helper)) helper.process.disconnect();

@@ -1,6 +1,7 @@
 import type { ApprovalRequest } from '../approvals/approvals.js';
 import { Refused } from '../errors.js';
 import { lazy } from '../platform/lazy.js';
+import { expectPrograms } from '../platform/process-runner.js';
 import type { Services } from '../platform/services.js';
 import { stepQueue } from './jobs/step-queue.js';
 import { APPROVAL_GATE, progressMessage } from './messages.js';
@@ -15,7 +16,7 @@ import {
   type StepResult,
   settle,
 } from './rules.js';
-import { isFinal, type Run } from './run.js';
+import { isFinal, type PlannedStep, type Run } from './run.js';
 import { RunStore } from './store.js';
 
 export type DeskServices = Pick<
@@ -39,6 +40,10 @@ export class RunRefused extends Refused {}
 
 /** How long a run's progress message is held back after the run starts (see `announce`). */
 const FIRST_DRAW_MS = 1000;
+
+/** A step that starts a program: `run`, or an experiment's activity with the process provider. */
+const startsProgram = ({ action }: PlannedStep) =>
+  action.kind === 'run' || (action.kind === 'activity' && action.provider.type === 'process');
 
 /** The progress message's outbox key; output replies go in its thread. */
 export const messageKey = (id: string) => `runbook-${id}`;
@@ -93,6 +98,8 @@ export class RunDesk {
     }
     const lock = input.concurrent ? undefined : lockName(input);
     if (lock) await this.acquire(lock, id);
+    // The program starter boots while the run is recorded and posted, not when its first program is due.
+    if (input.steps.some(startsProgram)) expectPrograms();
     const run: Run = {
       id,
       kind: input.kind,

@@ -23,4 +23,6 @@ export const stepQueue = defineQueue<StepJob>({
   attempts: 1,
   backoff: { type: 'fixed', delayMs: 1000 },
   onStall: 'interrupt',
+  // A replayed job finds its step no longer pending (or its attempt past) and skips it: no id to remember.
+  dedupeTtlSeconds: 0,
 });

@@ -123,16 +123,32 @@ describe('the process runner, on real child processes', () => {
     expect(Number(result.tail.trim())).not.toBe(process.pid);
   });
 
-  it('starts programs asked for together from two helpers, so one start does not wait behind the other', async () => {
+  it('starts programs from a second helper, once it is up, while the first has one running', async () => {
     // Each start blocks its helper for the fork and the exec: eight runbook steps at once queued behind one helper.
-    const parents = await Promise.all(
-      [1, 2].map(async () => {
-        const result = await runProcess({ argv: ['sh', '-c', 'sleep 0.3; echo $PPID'], timeoutMs: 10_000 });
-        return Number(result.tail.trim());
-      }),
-    );
-    expect(parents.every((pid) => pid > 0 && pid !== process.pid)).toBe(true);
-    expect(new Set(parents).size).toBe(2);
+    const abort = new AbortController();
+    let parentOfLong: (pid: number) => void = () => {};
+    const longParent = new Promise<number>((resolve) => {
+      parentOfLong = resolve;
+    });
+    const long = runProcess({
+      argv: ['sh', '-c', 'echo $PPID; sleep 30'],
+      timeoutMs: 60_000,
+      signal: abort.signal,
+      killGraceMs: 0,
+      outputEveryMs: 0,
+      onOutput: ({ tail }) => parentOfLong(Number(tail.trim())),
+    });
+    const busy = await longParent;
+    // No event says when the second helper is up: quick programs go to the busy one until then (a few ms each).
+    let other: number | undefined;
+    for (let i = 0; i < 2000 && other === undefined; i++) {
+      const parent = Number((await runProcess({ argv: ['sh', '-c', 'echo $PPID'], timeoutMs: 10_000 })).tail.trim());
+      if (parent !== busy) other = parent;
+    }
+    abort.abort();
+    expect((await long).outcome).toBe('cancelled');
+    expect(other).toBeGreaterThan(0);
+    expect(other).not.toBe(process.pid);
   });
 
   it('starts programs from a helper that keeps a process alive only while one runs', () => {
