@@ -93,7 +93,9 @@ export class RunDesk {
     const existing = claim && !claim.fresh ? await this.store.get(id) : undefined;
     if (existing) {
       await this.announce(existing);
-      await this.advance(existing);
+      // Handing out its first step is what may be left of starting it. Once a step has started, the run moves on by
+      // itself: handing out the first pending step would start the one after a running step, early.
+      if (existing.state.every((state) => state.status === 'pending')) await this.advance(existing);
       return existing;
     }
     const lock = input.concurrent ? undefined : lockName(input);

@@ -33,6 +33,11 @@ runbooks:
       - { name: first, ${recordingStep(dir, ['first'])} }
       - { name: second, retryable: true, ${recordingStep(dir, ['second'], { HOLD_UNTIL: join(dir, 'release-sturdy') })} }
       - { name: third, ${recordingStep(dir, ['third'])} }
+  steady:
+    steps:
+      - { name: a, ${recordingStep(dir, ['steady-a'])} }
+      - { name: b, ${recordingStep(dir, ['steady-b'], { HOLD_UNTIL: join(dir, 'release-steady') })} }
+      - { name: c, ${recordingStep(dir, ['steady-c'])} }
 `;
   writeFileSync(join(dir, 'ops.yml'), opsYml);
   h = await startHarness({ env: { ROLE: 'bot' }, opsYml });
@@ -43,6 +48,7 @@ afterAll(async () => {
   // Lets the orphaned step commands (they outlive the killed workers, in their own process groups) finish.
   writeFileSync(join(dir, 'release'), '');
   writeFileSync(join(dir, 'release-sturdy'), '');
+  writeFileSync(join(dir, 'release-steady'), '');
   await stopWorkers(workers);
   await h.close();
   rmSync(dir, { recursive: true, force: true });
@@ -114,5 +120,26 @@ describe('a worker killed mid-run', () => {
     // …and `first` ran once.
     expect(log().filter((line) => line === 'first')).toEqual(['first']);
     expect(log().filter((line) => line === 'third')).toEqual(['third']);
+  }, 90_000);
+
+  it('starts no later step early when a start job runs again while its run is under way', async () => {
+    // BullMQ runs a start job again when its worker died before the job was marked done: by then the run may be well
+    // under way. Running it again only finishes starting the run; it must not hand out the step after the running one.
+    const steady = () => log().filter((line) => line.startsWith('steady-'));
+    const id = await startRun(h, () => answer(h, USERS.alice, 'run steady'));
+    await vi.waitFor(() => expect(steady()).toEqual(['steady-a', 'steady-b']), { timeout: 20_000 });
+    const starts = h.opsdeck.queues.queue('runbooks-start');
+    const first = (await starts.getJobs(['completed'])).find((job) => job.returnvalue?.run === id);
+    expect(first).toBeDefined();
+    const again = await starts.add(first!.name, first!.data, { jobId: `${first!.id}-again` });
+    await vi.waitFor(async () => expect(await again.isCompleted()).toBe(true), { timeout: 20_000 });
+    // What the rerun handed out runs at once (`c` is quick): let it end before reading the step commands' log.
+    const early = await h.opsdeck.queues.queue('runbooks-step').getJob(`rb-${id}-2-0`);
+    if (early) await vi.waitFor(async () => expect(await early.isActive()).toBe(false), { timeout: 20_000 });
+    expect(steady()).toEqual(['steady-a', 'steady-b']);
+    expect(early).toBeUndefined();
+    writeFileSync(join(dir, 'release-steady'), '');
+    await runMessage(h, id, 'succeeded', { timeout: 60_000 });
+    expect(steady()).toEqual(['steady-a', 'steady-b', 'steady-b released', 'steady-c']);
   }, 90_000);
 });
