@@ -129,9 +129,15 @@ describe('a worker killed mid-run', () => {
     const id = await startRun(h, () => answer(h, USERS.alice, 'run steady'));
     await vi.waitFor(() => expect(steady()).toEqual(['steady-a', 'steady-b']), { timeout: 20_000 });
     const starts = h.opsdeck.queues.queue('runbooks-start');
-    const first = (await starts.getJobs(['completed'])).find((job) => job.returnvalue?.run === id);
-    expect(first).toBeDefined();
-    const again = await starts.add(first!.name, first!.data, { jobId: `${first!.id}-again` });
+    const first = await vi.waitFor(
+      async () => {
+        const done = (await starts.getJobs(['completed'])).find((job) => job.returnvalue?.run === id);
+        expect(done).toBeDefined();
+        return done!;
+      },
+      { timeout: 20_000 },
+    );
+    const again = await starts.add(first.name, first.data, { jobId: `${first.id}-again` });
     await vi.waitFor(async () => expect(await again.isCompleted()).toBe(true), { timeout: 20_000 });
     // What the rerun handed out runs at once (`c` is quick): let it end before reading the step commands' log.
     const early = await h.opsdeck.queues.queue('runbooks-step').getJob(`rb-${id}-2-0`);
