@@ -19,7 +19,7 @@ import { signRequest } from '../src/slack/signature.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { ackRatios, BARE_BOLT, OPSDECK_ALL, OPSDECK_BOT } from './guard.js';
-import { productionNodeFlags, runWhenMain } from './standalone.js';
+import { helpCommandForm, productionNodeFlags, runWhenMain } from './standalone.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 /**
@@ -53,21 +53,7 @@ export interface AckFigures {
 }
 
 function commandBody(n: number): string {
-  return new URLSearchParams({
-    token: 'bench',
-    team_id: 'T0BENCH',
-    team_domain: 'bench',
-    channel_id: 'C0BENCH',
-    channel_name: 'bench',
-    user_id: 'U0BENCH',
-    user_name: 'bench',
-    command: '/ops',
-    text: 'help',
-    api_app_id: 'A0BENCH',
-    is_enterprise_install: 'false',
-    response_url: 'http://127.0.0.1:9/response/unused',
-    trigger_id: `${n}.${Date.now()}.${randomBytes(8).toString('hex')}`,
-  }).toString();
+  return `${helpCommandForm()}&trigger_id=${n}.${Date.now()}.${randomBytes(8).toString('hex')}`;
 }
 
 function rssMb(pid: number): number {

@@ -24,7 +24,15 @@ import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
 import { runbookRatios } from './guard.js';
-import { percentile, processEnv, runWhenMain, startSlowTarget, stopAll, waitFor } from './standalone.js';
+import {
+  helpCommandForm,
+  percentile,
+  processEnv,
+  runWhenMain,
+  startSlowTarget,
+  stopAll,
+  waitFor,
+} from './standalone.js';
 
 const RUNS = Number(process.env.BENCH_RUNBOOKS ?? 100);
 /** Rounds of RUNS runs, one after another against the same processes: the figures are the median round's. */
@@ -102,20 +110,7 @@ async function bareLoop(url: string): Promise<number[]> {
 
 /** The help probe (bench/targets/help-probe.mjs), ready: `start` begins its `/ops help`s, `stop` ends and returns them. */
 async function startHelpProbe(url: string, signingSecret: string) {
-  const body = new URLSearchParams({
-    token: 'bench',
-    team_id: 'T0OPSDECK1',
-    team_domain: 'bench',
-    channel_id: channelOf(0),
-    channel_name: 'run-0',
-    user_id: USER,
-    user_name: 'bench',
-    command: '/ops',
-    text: 'help',
-    api_app_id: 'A0OPSDECK1',
-    is_enterprise_install: 'false',
-    response_url: 'http://127.0.0.1:9/response/unused',
-  }).toString();
+  const body = helpCommandForm();
   const child = fork('bench/targets/help-probe.mjs', [], {
     env: { ...process.env, URL: url, SECRET: signingSecret, BODY: body },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -194,3 +194,24 @@ export function commandsBetween(before: Map<string, number>, after: Map<string, 
   }
   return { total, by };
 }
+
+/**
+ * A `/ops help` as Slack posts it (a form), less its trigger_id: each request adds its own (`&trigger_id=…`), so every
+ * one is unique. The acks bench's load and the runbooks bench's help probe send it.
+ */
+export function helpCommandForm(): string {
+  return new URLSearchParams({
+    token: 'bench',
+    team_id: 'T0BENCH',
+    team_domain: 'bench',
+    channel_id: 'C0BENCH',
+    channel_name: 'bench',
+    user_id: 'U0BENCH',
+    user_name: 'bench',
+    command: '/ops',
+    text: 'help',
+    api_app_id: 'A0BENCH',
+    is_enterprise_install: 'false',
+    response_url: 'http://127.0.0.1:9/response/unused',
+  }).toString();
+}

@@ -98,9 +98,9 @@ function leastBusy(): Helper {
     (a, b) => (a && a.running.size <= b.running.size ? a : b),
     undefined,
   );
-  if (idlest?.running.size === 0 || helpers.length >= HELPERS) return idlest ?? startHelper();
-  const spare = startHelper();
-  return idlest ?? spare;
+  if (!idlest) return startHelper();
+  if (idlest.running.size > 0 && helpers.length < HELPERS) startHelper();
+  return idlest;
 }
 
 /**

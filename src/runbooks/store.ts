@@ -1,9 +1,8 @@
 import type { RedisCommands } from '../redis/connections.js';
-import { MarkTaken, Records } from '../redis/records.js';
-
-export { MarkTaken };
-
+import { Records } from '../redis/records.js';
 import { isFinal, type Run } from './run.js';
+
+export { MarkTaken } from '../redis/records.js';
 
 /** How long a run is kept after its last change. */
 const RUN_TTL_SECONDS = 30 * 86_400;

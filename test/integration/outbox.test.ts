@@ -24,6 +24,14 @@ async function startBench(env: Record<string, string> = {}): Promise<Bench> {
 
 const postOf = (text: string) => (c: RecordedCall) => c.method === 'chat.postMessage' && c.params.text === text;
 
+/** Posts `text` under `key`, waits for its delivery, and returns where it landed: the start of the edit tests. */
+async function posted(b: Bench, key: string, text: string): Promise<string> {
+  const { outbox } = b.h.opsdeck;
+  await outbox.post({ key, channel: CHANNEL, message: { text } });
+  await b.finished({ kind: 'post', key });
+  return (await outbox.ref(key))!.ts;
+}
+
 describe('the outbox', () => {
   let b: Bench;
   beforeAll(async () => {
@@ -57,9 +65,7 @@ describe('the outbox', () => {
 
   it('coalesces twenty edits within a second into a few chat.update calls; the last state wins', async () => {
     const { outbox } = b.h.opsdeck;
-    await outbox.post({ key: 'progress', channel: CHANNEL, message: { text: 'step 0/20' } });
-    await b.finished({ kind: 'post', key: 'progress' });
-    const { ts } = (await outbox.ref('progress'))!;
+    const ts = await posted(b, 'progress', 'step 0/20');
     for (let step = 1; step <= 20; step++) {
       await outbox.update({ key: 'progress', message: { text: `step ${step}/20` } });
     }
@@ -79,9 +85,7 @@ describe('the outbox', () => {
 
   it('sends a final state as the next edit, covering the edit still waiting for the message’s slot', async () => {
     const { outbox } = b.h.opsdeck;
-    await outbox.post({ key: 'checks', channel: CHANNEL, message: { text: 'checks 0/3' } });
-    await b.finished({ kind: 'post', key: 'checks' });
-    const { ts } = (await outbox.ref('checks'))!;
+    const ts = await posted(b, 'checks', 'checks 0/3');
     await outbox.update({ key: 'checks', message: { text: 'checks 1/3' } });
     expect(await b.finished({ kind: 'update', key: 'checks', version: 2 })).toBe('sent');
     // The message was just edited: this edit waits for its next slot, a second away (how much sooner the final state
@@ -98,9 +102,7 @@ describe('the outbox', () => {
 
   it('sends no edit for content the message already has', async () => {
     const { outbox } = b.h.opsdeck;
-    await outbox.post({ key: 'card-9', channel: CHANNEL, message: { text: 'Incident 9: investigating' } });
-    await b.finished({ kind: 'post', key: 'card-9' });
-    const { ts } = (await outbox.ref('card-9'))!;
+    const ts = await posted(b, 'card-9', 'Incident 9: investigating');
     // A redraw that changes nothing is no new version, so no job and no "(edited)" on the message.
     await outbox.update({ key: 'card-9', message: { text: 'Incident 9: investigating' } });
     expect(await b.job({ kind: 'update', key: 'card-9', version: 2 })).toBeUndefined();

@@ -29,12 +29,13 @@ export function experimentCommand(desk: RunDesk, catalog: RunbookCatalog) {
       }
       const { service } = experimentEntry(catalog, name);
       // The experiment's file is read by the worker: only its entry in ops.yml is checked here.
-      const request = { requestId: ctx.triggerId, userId: ctx.userId, channel: ctx.channelId };
-      await queueStart(
-        desk,
-        { ...request, responseUrl: ctx.responseUrl },
-        { kind: 'experiment', name, service, params: {} },
-      );
+      const asked = {
+        requestId: ctx.triggerId,
+        userId: ctx.userId,
+        channel: ctx.channelId,
+        responseUrl: ctx.responseUrl,
+      };
+      await queueStart(desk, asked, { kind: 'experiment', name, service, params: {} });
       await ctx.reply(startingMessage(`experiment ${name}${service ? ` on ${service}` : ''}`, 'in the channel'));
     },
   });

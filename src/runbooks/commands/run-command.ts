@@ -61,8 +61,13 @@ export function runCommand(desk: RunDesk, catalog: RunbookCatalog) {
         channel: ctx.channelId,
       });
       if (dryRun) return ctx.reply(dryRunMessage(start.label, start.steps));
-      const asked = { requestId: ctx.triggerId, userId: ctx.userId, channel: ctx.channelId };
-      await queueStart(desk, { ...asked, responseUrl: ctx.responseUrl }, start);
+      const asked = {
+        requestId: ctx.triggerId,
+        userId: ctx.userId,
+        channel: ctx.channelId,
+        responseUrl: ctx.responseUrl,
+      };
+      await queueStart(desk, asked, start);
       await ctx.reply(startingMessage(start.label, 'in the channel'));
     },
   });
