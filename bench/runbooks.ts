@@ -9,7 +9,9 @@
  * - the ideal for the concurrency: ceil(runs / concurrency) × (50 ms + 2 × one `true`), one `true` timed alone here
  *   (spawn to exit). No loop reaches it on a small machine: eight programs started at once share its cores.
  * Meanwhile `/ops help` is sent every 20 ms from a process of its own (bench/targets/help-probe.mjs); its ack p99 is
- * reported.
+ * reported, and apart for the helps sent while the burst of `/ops run` was being acked and after. Its yardstick: the
+ * same burst and the same probe against a Bolt app that only acks (bench/targets/bare-bolt.mjs, answering Opsdeck's
+ * own help), in the same run — what a help waits behind 100 commands at once on this machine with Bolt alone.
  * Run by `npm run bench`, or alone: `npm run build && tsx bench/runbooks.ts`; BENCH_RUNBOOKS_DUMP=<file> writes every
  * run's record (each step's start and end) there, to see where the time goes.
  */
@@ -18,8 +20,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../src/redis/keys.js';
+import { signRequest } from '../src/slack/signature.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { startWorker } from './delivery.js';
@@ -58,6 +62,14 @@ export interface RunbookFigures {
   succeeded: number;
   acks: number;
   ackP99Ms: number;
+  /** The helps sent while the burst of `/ops run` was being acked, and those sent after (while the runs ran). */
+  ackDuringBurstP99Ms: number;
+  ackAfterBurstP99Ms: number;
+  /** From the first `/ops run` to the last one's ack (median round). */
+  burstAckMs: number;
+  /** The yardstick: the same burst and probe against bare Bolt — its help p99, and the time to ack its burst. */
+  boltAckP99Ms: number;
+  boltBurstAckMs: number;
   /** CPU time (user + system) each process spent from the first command to the last step: robust to a loaded machine. */
   workerCpuSeconds: number;
   botCpuSeconds: number;
@@ -187,9 +199,12 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
       // The runs' posts (held a second after each run starts) are delivered before the next round starts.
       await waitFor('runbooks outbox', async () => ((await outboxBacklog(redis, keys)) === 0 ? true : undefined));
     }
-    if (process.env.BENCH_RUNBOOKS_DUMP) writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify(rounds));
+    const bolt = await bareBoltBursts({ slack, signingSecret, botToken, dir, helpFrom: port }, rounds);
+    if (process.env.BENCH_RUNBOOKS_DUMP) writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify({ rounds, bolt }));
     const median = [...rounds].sort((a, b) => a.seconds - b.seconds)[Math.floor(ROUNDS / 2)]!;
     const acks = rounds.flatMap((round) => round.acks.map((ack) => ack.ms));
+    const split = (during: boolean) =>
+      p99(rounds.flatMap((round) => round.acks.filter((a) => a.sentAt < round.burstMs === during).map((a) => a.ms)));
     return {
       runs: RUNS,
       concurrency: CONCURRENCY,
@@ -201,7 +216,18 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
       bareRoundSeconds,
       succeeded: rounds.reduce((sum, round) => sum + round.succeeded, 0) / ROUNDS,
       acks: acks.length,
-      ackP99Ms: Math.round(percentile(acks, 99) * 10) / 10,
+      ackP99Ms: p99(acks),
+      ackDuringBurstP99Ms: split(true),
+      ackAfterBurstP99Ms: split(false),
+      burstAckMs: percentile(
+        rounds.map((round) => round.burstMs),
+        50,
+      ),
+      boltAckP99Ms: p99(bolt.flatMap((round) => round.acks.map((ack) => ack.ms))),
+      boltBurstAckMs: percentile(
+        bolt.map((round) => round.burstMs),
+        50,
+      ),
       workerCpuSeconds: median.workerCpuSeconds,
       botCpuSeconds: median.botCpuSeconds,
       redisCommandsPerStep: median.redisCommandsPerStep,
@@ -216,12 +242,94 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
   }
 }
 
+/** The 99th percentile of `ms`, to a tenth. */
+const p99 = (ms: number[]) => Math.round(percentile(ms, 99) * 10) / 10;
+
+/** What the help probe saw in one round: its acks, and when (ms after the round began) the burst was all acked. */
+interface Helps {
+  acks: { sentAt: number; ms: number }[];
+  burstMs: number;
+}
+
+/** RUNS `/ops run` at once from the Slack-compatible server, to whatever its request URL is now; resolves once all acked. */
+async function burst(slack: Awaited<ReturnType<typeof createSlackServer>>): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: RUNS }, async (_, i) => {
+      const sent = await slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` });
+      return sent.ackMs;
+    }),
+  );
+}
+
+/**
+ * The help ack's yardstick: the same burst of `/ops run`, with the same probe, against bare Bolt answering Opsdeck's
+ * own `/ops help` (fetched from the bot on port `helpFrom`) — one round per Opsdeck round, the probe running as long
+ * as that round did, so both count about as many helps.
+ */
+async function bareBoltBursts(
+  o: {
+    slack: Awaited<ReturnType<typeof createSlackServer>>;
+    signingSecret: string;
+    botToken: string;
+    dir: string;
+    helpFrom: number;
+  },
+  rounds: Round[],
+): Promise<Helps[]> {
+  const form = `${helpCommandForm()}&trigger_id=bench.help.${randomBytes(4).toString('hex')}`;
+  const ts = Math.floor(Date.now() / 1000);
+  const answer = await fetch(`http://127.0.0.1:${o.helpFrom}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': signRequest(o.signingSecret, ts, form),
+    },
+    body: form,
+  });
+  const ackMessageFile = join(o.dir, 'help.json');
+  writeFileSync(ackMessageFile, await answer.text());
+  const port = await freePort();
+  const bolt = fork('bench/targets/bare-bolt.mjs', [], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SLACK_SIGNING_SECRET: o.signingSecret,
+      SLACK_BOT_TOKEN: o.botToken,
+      SLACK_API_URL: o.slack.apiUrl,
+      ACK_MESSAGE_FILE: ackMessageFile,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const helps = await startHelpProbe(url, o.signingSecret);
+  try {
+    await new Promise((resolve, reject) => {
+      bolt.once('message', resolve);
+      bolt.once('exit', (code) => reject(new Error(`bare Bolt exited with ${code}`)));
+    });
+    o.slack.setRequestUrl(url);
+    const measured: Helps[] = [];
+    for (const round of rounds) {
+      const started = Date.now();
+      helps.start(started);
+      await burst(o.slack);
+      const burstMs = Date.now() - started;
+      await delay(Math.max(0, started + round.seconds * 1000 - Date.now()));
+      measured.push({ acks: await helps.stop(), burstMs });
+    }
+    return measured;
+  } finally {
+    helps.kill();
+    bolt.kill();
+  }
+}
+
 /** One round's figures, and (for BENCH_RUNBOOKS_DUMP) its runs and acks. */
-interface Round {
+interface Round extends Helps {
   started: number;
   seconds: number;
   succeeded: number;
-  acks: { sentAt: number; ms: number }[];
   runAcks: number[];
   workerCpuSeconds: number;
   botCpuSeconds: number;
@@ -259,12 +367,8 @@ async function runRound(
   const started = Date.now();
   helps.start(started);
   // Each `/ops run`'s own ack time too, for the dump.
-  const runAcks = await Promise.all(
-    Array.from({ length: RUNS }, async (_, i) => {
-      const sent = await slack.sendCommand({ userId: USER, channelId: channelOf(i), text: `run bench svc-${i}` });
-      return sent.ackMs;
-    }),
-  );
+  const runAcks = await burst(slack);
+  const burstMs = Date.now() - started;
   // Polls the open runs' index (a ZCARD) rather than reading and parsing every run each time: this process also
   // answers the worker's Slack calls, and its own load must not show in the figures. `/ops run` acks before its run
   // exists (a start job records it): done once every run of the round exists and none is open. Run ids follow on.
@@ -293,6 +397,7 @@ async function runRound(
     seconds: (last - started) / 1000,
     succeeded: runs.filter((run) => run.status === 'succeeded').length,
     acks,
+    burstMs,
     runAcks,
     workerCpuSeconds: workerCpu,
     botCpuSeconds: botCpu,
@@ -312,11 +417,17 @@ export function renderRunbooks(f: RunbookFigures): string {
     `Slack's limits on; ${f.roundSeconds.length} rounds one after another, the median round shown. Bare loop: the same runs of the`,
     'same steps in a plain node loop, as many at a time, nothing recorded (bench/targets/bare-runbooks.mjs), as many',
     `rounds. Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one \`true\`, ${f.trueMs.toFixed(1)} ms here alone, spawn to exit).`,
-    '`/ops help` sent every 20 ms meanwhile, from a process of its own (bench/targets/help-probe.mjs).',
+    '`/ops help` sent every 20 ms meanwhile, from a process of its own (bench/targets/help-probe.mjs). Its yardstick: the',
+    'same burst and probe against a Bolt app that only acks, answering Opsdeck\'s help (bench/targets/bare-bolt.mjs).',
     '',
-    '| runs | concurrency | last step s | bare loop s | vs bare loop | ideal s | vs ideal | bare loop vs ideal | succeeded | acks | ack p99 ms (target < 25) | worker CPU s | bot CPU s | Redis commands / step |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.bareSeconds.toFixed(2)} | ${(f.seconds / f.bareSeconds).toFixed(2)}× | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${(f.bareSeconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.acks} | ${f.ackP99Ms} | ${f.workerCpuSeconds.toFixed(2)} | ${f.botCpuSeconds.toFixed(2)} | ${f.redisCommandsPerStep.toFixed(1)} |`,
+    '| runs | concurrency | last step s | bare loop s | vs bare loop | ideal s | vs ideal | bare loop vs ideal | succeeded | worker CPU s | bot CPU s | Redis commands / step |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${f.runs} | ${f.concurrency} | ${f.seconds.toFixed(2)} | ${f.bareSeconds.toFixed(2)} | ${(f.seconds / f.bareSeconds).toFixed(2)}× | ${f.idealSeconds.toFixed(2)} | ${(f.seconds / f.idealSeconds).toFixed(2)}× | ${(f.bareSeconds / f.idealSeconds).toFixed(2)}× | ${f.succeeded} | ${f.workerCpuSeconds.toFixed(2)} | ${f.botCpuSeconds.toFixed(2)} | ${f.redisCommandsPerStep.toFixed(1)} |`,
+    '',
+    '| `/ops help` acks | helps | p99 ms (target < 25) | p99 ms, sent during the burst | p99 ms, sent after it | burst of `/ops run` acked in ms |',
+    '|---|---|---|---|---|---|',
+    `| Opsdeck | ${f.acks} | ${f.ackP99Ms} | ${f.ackDuringBurstP99Ms} | ${f.ackAfterBurstP99Ms} | ${f.burstAckMs} |`,
+    `| bare Bolt, the same burst | | ${f.boltAckP99Ms} | | | ${f.boltBurstAckMs} |`,
     '',
     `Rounds, s: Opsdeck ${rounds(f.roundSeconds)}; bare loop ${rounds(f.bareRoundSeconds)}.`,
     'Target (issue #19): at most 1.2× (checked against the bare loop: see bench/results.md); ack p99 < 25 ms.',

@@ -91,6 +91,16 @@ export class RunStore {
     await this.redis.eval(RELEASE, 1, this.key('lock', name), id);
   }
 
+  /** True for the first of the requests named `name` within `ttlSeconds` (later ones within it: false). */
+  async firstWithin(name: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(this.key('asked', name), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /** Forgets a request `firstWithin` counted (it did not go through). */
+  async forget(name: string): Promise<void> {
+    await this.redis.del(this.key('asked', name));
+  }
+
   /** True the first time only: a step attempt that was started once is never started again, whatever reruns it. */
   async markStarted(id: string, index: number, attempt: number): Promise<boolean> {
     return (await this.redis.set(this.startedKey(id, index, attempt), '1', 'EX', RUN_TTL_SECONDS, 'NX')) === 'OK';

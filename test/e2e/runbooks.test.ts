@@ -26,6 +26,8 @@ services:
     runbooks: [restart]
   web:
     channel: ${CHANNEL}
+  db:
+    channel: ${CHANNEL}
 runbooks:
   restart:
     description: Restart the API workers, with a lead's go-ahead before the restart
@@ -107,6 +109,27 @@ async function postAlert(alertname: string, runbook: string, service: string) {
     expect(JSON.stringify(found?.blocks)).toContain(`"text":"Run ${runbook}"`);
     return found!;
   });
+}
+
+/**
+ * Clicks the alert's Run button as alice, `times` at once; returns what the clicks were answered so far (the texts sent
+ * to their response_urls), to ask again while waiting.
+ */
+async function clickRun(alert: { ts: string }, times = 1): Promise<() => string[]> {
+  const before = h.slack.calls.length;
+  const click = () =>
+    h.slack.sendBlockAction({
+      userId: USERS.alice,
+      channelId: CHANNEL,
+      messageTs: alert.ts,
+      actionId: 'runbooks:run-from-alert',
+    });
+  await Promise.all(Array.from({ length: times }, click));
+  return () =>
+    h.slack.calls
+      .slice(before)
+      .filter((c) => c.method === 'response_url')
+      .map((c) => String(c.params.text));
 }
 
 /** Cancels run `id` (as alice) from its progress message, and waits until it says so. */
@@ -193,12 +216,17 @@ describe('runbooks', () => {
       values: { param_reason: { value: 'two words' } },
     });
     expect(JSON.stringify(bad.body)).toContain('param_reason');
+    // The dry run's plan is told by the start job, after the ack: with Slack holding every ephemeral, the modal still
+    // closes at once.
+    const hold = h.slack.faults.hold('chat.postEphemeral');
     const good = await h.slack.sendViewSubmission({
       userId: USERS.alice,
       viewId,
       values: { param_reason: { value: 'modal' } },
     });
     expect(good.status).toBe(200);
+    expect(JSON.stringify(good.body ?? {})).not.toContain('errors');
+    hold.release();
     await vi.waitFor(() => {
       const ephemeral = (h.slack.state.messages.get(CHANNEL) ?? []).find(
         (m) => m.ephemeralFor === USERS.alice && /Dry run/.test(m.text),
@@ -281,12 +309,7 @@ describe('runbooks', () => {
 
   it('offers a Run button on an alert naming a runbook, and runs it in the alert’s thread', async () => {
     const alert = await postAlert('Notify', 'notify', 'api');
-    await h.slack.sendBlockAction({
-      userId: USERS.alice,
-      channelId: CHANNEL,
-      messageTs: alert.ts,
-      actionId: 'runbooks:run-from-alert',
-    });
+    await clickRun(alert);
     const done = await vi.waitFor(
       () => {
         const run = h.slack.state.replies(CHANNEL, alert.ts).find((m) => /^Runbook notify on api #\d+: /.test(m.text));
@@ -299,22 +322,34 @@ describe('runbooks', () => {
     expect(log()).toContain('alert api');
   });
 
+  it('starts one run for a double click on an alert’s Run button, and tells the second click where it is', async () => {
+    // `notify` is over in a moment: its lock is free again before a second click's start, so only the click counts.
+    const alert = await postAlert('NotifyTwice', 'notify', 'db');
+    const answers = await clickRun(alert, 2);
+    await vi.waitFor(
+      () => {
+        expect(answers()).toHaveLength(2);
+        expect(answers()).toContainEqual(expect.stringMatching(/^Starting runbook notify on db…/));
+        expect(answers()).toContainEqual(
+          "notify was started from this alert moments ago: its progress is in the alert's thread.",
+        );
+        const runs = h.slack.state
+          .replies(CHANNEL, alert.ts)
+          .filter((m) => /^Runbook notify on db #\d+: /.test(m.text));
+        expect(runs.map((m) => m.text.replace(/^.*#\d+: /, ''))).toEqual(['succeeded']);
+      },
+      { timeout: 20_000 },
+    );
+    await refusalAudited(h, 'runbooks.run', 'started from this alert moments ago');
+    // The refused click enqueued nothing: the one run is all there is.
+    expect(log().filter((line) => line === 'alert db')).toHaveLength(1);
+  });
+
   it('answers a Run button click on an alert whose runbook another run holds through the click’s response_url', async () => {
     const id = await startRun(h, () => answer(h, USERS.alice, 'run gated web'));
     const waiting = await runMessage(h, id, 'waiting for approval');
     const alert = await postAlert('Gated', 'gated', 'web');
-    const before = h.slack.calls.length;
-    await h.slack.sendBlockAction({
-      userId: USERS.alice,
-      channelId: CHANNEL,
-      messageTs: alert.ts,
-      actionId: 'runbooks:run-from-alert',
-    });
-    const answers = () =>
-      h.slack.calls
-        .slice(before)
-        .filter((c) => c.method === 'response_url')
-        .map((c) => String(c.params.text));
+    const answers = await clickRun(alert);
     // Acked at once; the start job's refusal comes through the same response_url (either may land first).
     await vi.waitFor(
       () => {

@@ -192,6 +192,7 @@ export function queueStart(
   desk: RunDesk,
   request: StartRequest,
   start: Pick<StartInput, 'kind' | 'name' | 'service' | 'params'>,
+  options: { dryRun?: boolean } = {},
 ): Promise<void> {
   const job: StartJob = {
     requestId: request.requestId,
@@ -203,6 +204,7 @@ export function queueStart(
     runbook: start.name,
     ...(start.service !== undefined && { service: start.service }),
     params: start.params,
+    ...(options.dryRun && { dryRun: true as const }),
   };
   return desk.services.jobs.enqueue(startQueue, job, { withinAck: true });
 }

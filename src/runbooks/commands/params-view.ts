@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ViewSubmission } from '../../platform/capability.js';
 import type { RunDesk } from '../desk.js';
 import { channelId, runbookName, serviceName } from '../jobs/start-queue.js';
-import { dryRunMessage, PARAMS_VIEW } from '../messages.js';
+import { PARAMS_VIEW } from '../messages.js';
 import { checkParams } from '../params.js';
 import { queueStart, type RunbookCatalog, runbookFor, runbookStart } from './launch.js';
 
@@ -51,17 +51,12 @@ export function paramsView(desk: RunDesk, catalog: RunbookCatalog): ViewSubmissi
         userId: ctx.userId,
         channel: request.channel,
       });
-      if (request.dryRun) {
-        await desk.services.outbox.tell({
-          channel: request.channel,
-          userId: ctx.userId,
-          message: dryRunMessage(start.label, start.steps),
-        });
-        return undefined;
-      }
-      // The modal closes on this ack; the run's progress message, or the start job's refusal (an ephemeral message, or
-      // a direct one when that cannot be shown: a submission has no response_url), shows in the channel asked from.
-      await queueStart(desk, { requestId: ctx.viewId, userId: ctx.userId, channel: request.channel }, start);
+      // The modal closes on this ack; the run's progress message, the dry run's plan or the start job's refusal (an
+      // ephemeral message, or a direct one when that cannot be shown: a submission has no response_url) shows in the
+      // channel asked from, sent by the start job.
+      await queueStart(desk, { requestId: ctx.viewId, userId: ctx.userId, channel: request.channel }, start, {
+        dryRun: request.dryRun,
+      });
       return undefined;
     },
   };

@@ -1,9 +1,10 @@
 import { PermissionDenied } from '../../errors.js';
-import { message, section } from '../../platform/blocks.js';
+import { type Message, message, section } from '../../platform/blocks.js';
 import type { JobHandler } from '../../platform/capability.js';
 import { md } from '../../platform/mrkdwn.js';
 import { experimentEntry, experimentStart, type RunbookCatalog, runbookFor, runbookStart } from '../commands/launch.js';
 import { type RunDesk, RunRefused } from '../desk.js';
+import { dryRunMessage } from '../messages.js';
 import { checkParams } from '../params.js';
 import { type StartJob, startQueue } from './start-queue.js';
 
@@ -20,6 +21,7 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
   return {
     queue: startQueue,
     async process(data) {
+      if (data.dryRun) return dryRun(desk, catalog, data);
       // One run id per request: a rerun of this job (a crash halfway) finishes starting the same run. The key says
       // `command` for every surface: runs already claimed keep theirs.
       const claim = await desk.store.claimRun(`command:${data.requestId}`, REQUEST_KEPT_SECONDS);
@@ -49,7 +51,7 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
             at: desk.services.now(),
           });
         }
-        const refusal = message(error.markdown, [section(md`:no_entry: ${error.markdown}`)]);
+        const refusal = refusalMessage(error);
         if (data.responseUrl) {
           await desk.services.outbox.respond(
             data.responseUrl,
@@ -63,6 +65,27 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
       }
     },
   };
+}
+
+/** A refusal as the asker sees it. */
+const refusalMessage = (error: RunRefused | PermissionDenied) =>
+  message(error.markdown, [section(md`:no_entry: ${error.markdown}`)]);
+
+/**
+ * The parameters modal's dry run: the plan (or why there is none) told to whoever asked, ephemerally, as a refusal is
+ * (a submission has no response_url). Nothing runs, no run id is claimed.
+ */
+async function dryRun(desk: RunDesk, catalog: RunbookCatalog, data: StartJob) {
+  let answer: Message;
+  try {
+    const start = await runbookOf(desk, catalog, data);
+    answer = dryRunMessage(start.label, start.steps);
+  } catch (error) {
+    if (!(error instanceof RunRefused) && !(error instanceof PermissionDenied)) throw error;
+    answer = refusalMessage(error);
+  }
+  await desk.services.outbox.tell({ channel: data.channel, userId: data.userId, message: answer });
+  return { dryRun: true };
 }
 
 /** The runbook's start: its roles, parameters and plan checked again (ops.yml may have changed since the ack). */

@@ -29,6 +29,12 @@ export const startJob = z.object({
   service: serviceName.optional(),
   /** The parameters as the surface checked them (defaults filled in); the worker checks them again. */
   params: z.record(z.string(), z.string()),
+  /**
+   * The parameters modal's dry run: the worker tells the asker the plan, ephemerally, and runs nothing. (A command's
+   * dry run is answered in its ack; a modal's ack can only close it or show errors, and a call to Slack before it would
+   * hold it.)
+   */
+  dryRun: z.literal(true).optional(),
 });
 export type StartJob = z.output<typeof startJob>;
 
@@ -45,4 +51,7 @@ export const startQueue = defineQueue<StartJob>({
   attempts: 3,
   backoff: { type: 'exponential', delayMs: 500 },
   onStall: 'rerun',
+  // A replayed start finds its request's run id claimed (for as long as a mark would be kept) and only finishes
+  // starting that run: no id to remember, two round trips fewer in every `/ops run` ack.
+  dedupeTtlSeconds: 0,
 });
