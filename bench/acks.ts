@@ -19,7 +19,7 @@ import { signRequest } from '../src/slack/signature.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { ackRatios, BARE_BOLT, OPSDECK_ALL, OPSDECK_BOT } from './guard.js';
-import { helpCommandForm, productionNodeFlags, runWhenMain } from './standalone.js';
+import { helpCommandForm, opsdeckNodeArgs, productionNodeFlags, runWhenMain } from './standalone.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 /**
@@ -64,7 +64,7 @@ function rssMb(pid: number): number {
 
 export async function startTarget(target: Target, port: number): Promise<ChildProcess> {
   const child = fork(target.script, [], {
-    execArgv: target.script === 'dist/main.js' ? productionNodeFlags() : [],
+    execArgv: target.script === 'dist/main.js' ? opsdeckNodeArgs() : [],
     env: { ...process.env, ...target.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -18,7 +18,7 @@ import { outboxQueue } from '../src/slack/outbox/outbox-queue.js';
 import { POST_MESSAGE_PER_SECOND } from '../src/slack/rate-tiers.js';
 import { createSlackServer } from '../src/workspace/server.js';
 import { deliveryRatios } from './guard.js';
-import { cpuMsOf, processEnv, productionNodeFlags, runWhenMain } from './standalone.js';
+import { cpuMsOf, opsdeckNodeArgs, processEnv, runWhenMain } from './standalone.js';
 
 const MESSAGES = 300;
 const CHANNELS = 10;
@@ -42,12 +42,11 @@ export interface DeliveryFigures {
 }
 
 /**
- * Starts an Opsdeck process (`dist/main.js` with the node flags it is deployed with) and resolves once it logged that
- * it started. BENCH_NODE_ARGS (space-separated) go to its node as well, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
- * see where a bench's processes spend their time.
+ * Starts an Opsdeck process (`dist/main.js` with the node flags it is deployed with, and BENCH_NODE_ARGS: see
+ * `opsdeckNodeArgs`) and resolves once it logged that it started.
  */
 export function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const execArgv = [...productionNodeFlags(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const execArgv = opsdeckNodeArgs();
   const child = fork('dist/main.js', [], { execArgv, env: { ...process.env, ...env }, stdio: 'pipe' });
   return new Promise((resolve, reject) => {
     let pending = '';

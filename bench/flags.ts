@@ -14,7 +14,7 @@ import { defaultVariants } from '../src/flags/rules.js';
 import { FlagStore } from '../src/flags/store.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
-import { productionNodeFlags, runWhenMain } from './standalone.js';
+import { opsdeckNodeArgs, runWhenMain } from './standalone.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
 const FLAGS = 100;
@@ -33,7 +33,7 @@ export interface FlagRow {
 async function start(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = fork(script, [], {
     // Opsdeck as deployed; the floor is plain node.
-    execArgv: script === 'dist/main.js' ? productionNodeFlags() : [],
+    execArgv: script === 'dist/main.js' ? opsdeckNodeArgs() : [],
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -100,6 +100,14 @@ export function productionNodeFlags(): string[] {
   return argv.slice(1, -1);
 }
 
+/**
+ * How a bench starts Opsdeck's node: the production flags, and BENCH_NODE_ARGS (space-separated) after them, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a bench's Opsdeck processes spend their time.
+ */
+export function opsdeckNodeArgs(): string[] {
+  return [...productionNodeFlags(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+}
+
 /** The environment every Opsdeck process of a bench shares: Slack's address and credentials, Redis and its prefix. */
 export function processEnv(o: {
   slackApiUrl: string;

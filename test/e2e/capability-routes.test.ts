@@ -149,6 +149,20 @@ describe('a route a capability declares', () => {
       body: JSON.stringify({ name: 'x'.repeat(2000), size: 1 }),
     });
     expect(big.status).toBe(413);
+    // Sent in chunks with no length declared: counted as it arrives, refused once past the cap.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(400)));
+        controller.close();
+      },
+    });
+    const streamed = await call(path, {
+      method: 'POST',
+      token: STAGING_TOKEN,
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     // Unauthenticated: refused before the body is read or parsed.
     expect((await call(path, { method: 'POST', body: '{' })).status).toBe(401);
   });
