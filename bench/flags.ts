@@ -14,6 +14,7 @@ import { defaultVariants } from '../src/flags/rules.js';
 import { FlagStore } from '../src/flags/store.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { flagRatios } from './guard.js';
 import { opsdeckNodeArgs, runWhenMain } from './standalone.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 6);
@@ -203,4 +204,4 @@ export function renderFlags(rows: FlagRow[]): string {
   return lines.join('\n');
 }
 
-await runWhenMain(import.meta.url, benchFlags, renderFlags);
+await runWhenMain(import.meta.url, benchFlags, renderFlags, flagRatios);

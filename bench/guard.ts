@@ -8,6 +8,7 @@ import type { AckFigures } from './acks.js';
 import type { AlertStormFigures } from './alerts.js';
 import type { DeliveryFigures } from './delivery.js';
 import type { DeployFigures } from './deploys.js';
+import type { FlagRow } from './flags.js';
 import type { RunbookFigures } from './runbooks.js';
 import type { StatusFigures } from './status.js';
 import type { WorkspaceFigures } from './workspace.js';
@@ -86,6 +87,16 @@ export const runbookRatios = (f: RunbookFigures): Ratio[] => [
   max('runbooks: last step vs bare loop', f.seconds / f.bareSeconds, 1.2, '#19'),
   min('runbooks succeeded (share)', f.succeeded / f.runs, 1, '#19'),
 ];
+
+export function flagRatios(rows: FlagRow[]): Ratio[] {
+  const single = (target: (name: string) => boolean, c: number) =>
+    rows.find((r) => target(r.target) && r.what === 'single flag' && r.connections === c);
+  return [10, 50].map((c) => {
+    const floor = single((name) => name.startsWith('floor'), c);
+    const opsdeck = single((name) => !name.startsWith('floor'), c);
+    return min(`OFREP single flag req/s vs floor, ${c} conns`, (opsdeck?.rps ?? 0) / (floor?.rps ?? 1), 0.5, '#18');
+  });
+}
 
 export const workspaceRatios = (f: WorkspaceFigures): Ratio[] => {
   const row = (mode: string) => f.rows.find((r) => r.mode === mode);

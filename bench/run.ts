@@ -24,6 +24,7 @@ import {
   checking,
   deliveryRatios,
   deployRatios,
+  flagRatios,
   type Ratio,
   report,
   runbookRatios,
@@ -50,7 +51,7 @@ const BENCHES = [
   bench({ run: benchStatus, render: renderStatus, ratios: statusRatios }),
   bench({ run: benchDeploys, render: renderDeploys, ratios: deployRatios }),
   bench({ run: benchRunbooks, render: renderRunbooks, ratios: runbookRatios }),
-  bench({ run: benchFlags, render: renderFlags }),
+  bench({ run: benchFlags, render: renderFlags, ratios: flagRatios }),
   bench({ run: benchWorkspace, render: renderWorkspace, ratios: workspaceRatios }),
   bench({ run: benchCapacity, render: renderCapacity }),
 ];

@@ -200,7 +200,8 @@ export async function benchRunbooks(redisUrl: string): Promise<RunbookFigures> {
       await waitFor('runbooks outbox', async () => ((await outboxBacklog(redis, keys)) === 0 ? true : undefined));
     }
     const bolt = await bareBoltBursts({ slack, signingSecret, botToken, dir, helpFrom: port }, rounds);
-    if (process.env.BENCH_RUNBOOKS_DUMP) writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify({ rounds, bolt }));
+    if (process.env.BENCH_RUNBOOKS_DUMP)
+      writeFileSync(process.env.BENCH_RUNBOOKS_DUMP, JSON.stringify({ rounds, bolt }));
     const median = [...rounds].sort((a, b) => a.seconds - b.seconds)[Math.floor(ROUNDS / 2)]!;
     const acks = rounds.flatMap((round) => round.acks.map((ack) => ack.ms));
     const split = (during: boolean) =>
@@ -418,7 +419,7 @@ export function renderRunbooks(f: RunbookFigures): string {
     'same steps in a plain node loop, as many at a time, nothing recorded (bench/targets/bare-runbooks.mjs), as many',
     `rounds. Ideal: ceil(runs / concurrency) × (${TARGET_MS} ms + 2 × one \`true\`, ${f.trueMs.toFixed(1)} ms here alone, spawn to exit).`,
     '`/ops help` sent every 20 ms meanwhile, from a process of its own (bench/targets/help-probe.mjs). Its yardstick: the',
-    'same burst and probe against a Bolt app that only acks, answering Opsdeck\'s help (bench/targets/bare-bolt.mjs).',
+    "same burst and probe against a Bolt app that only acks, answering Opsdeck's help (bench/targets/bare-bolt.mjs).",
     '',
     '| runs | concurrency | last step s | bare loop s | vs bare loop | ideal s | vs ideal | bare loop vs ideal | succeeded | worker CPU s | bot CPU s | Redis commands / step |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
