@@ -101,17 +101,19 @@ function signedHelp(signingSecret: string, n: number): { body: string; headers: 
   };
 }
 
+/** The answer (the body of the ack) to one signed `/ops help` sent to the bot on `port`. */
+export async function askHelp(port: number, signingSecret: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', ...signedHelp(signingSecret, 0) });
+  if (!res.ok) throw new Error(`bench: /ops help answered ${res.status}`);
+  return res.text();
+}
+
 /** Opsdeck's answer to `/ops help` (the body of its ack), for the bare Bolt baseline to answer with. */
 async function helpAnswer(target: Target): Promise<string> {
   const port = await freePort();
   const child = await startTarget(target, port);
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-      method: 'POST',
-      ...signedHelp(target.env.SLACK_SIGNING_SECRET!, 0),
-    });
-    if (!res.ok) throw new Error(`acks bench: /ops help answered ${res.status}`);
-    return await res.text();
+    return await askHelp(port, target.env.SLACK_SIGNING_SECRET!);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

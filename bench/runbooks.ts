@@ -23,9 +23,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../src/redis/keys.js';
-import { signRequest } from '../src/slack/signature.js';
 import { freePort } from '../src/workspace/local/private-redis.js';
 import { createSlackServer } from '../src/workspace/server.js';
+import { askHelp, startTarget } from './acks.js';
 import { startWorker } from './delivery.js';
 import { runbookRatios } from './guard.js';
 import {
@@ -277,38 +277,25 @@ async function bareBoltBursts(
   },
   rounds: Round[],
 ): Promise<Helps[]> {
-  const form = `${helpCommandForm()}&trigger_id=bench.help.${randomBytes(4).toString('hex')}`;
-  const ts = Math.floor(Date.now() / 1000);
-  const answer = await fetch(`http://127.0.0.1:${o.helpFrom}/slack/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signRequest(o.signingSecret, ts, form),
-    },
-    body: form,
-  });
   const ackMessageFile = join(o.dir, 'help.json');
-  writeFileSync(ackMessageFile, await answer.text());
+  writeFileSync(ackMessageFile, await askHelp(o.helpFrom, o.signingSecret));
   const port = await freePort();
-  const bolt = fork('bench/targets/bare-bolt.mjs', [], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SLACK_SIGNING_SECRET: o.signingSecret,
-      SLACK_BOT_TOKEN: o.botToken,
-      SLACK_API_URL: o.slack.apiUrl,
-      ACK_MESSAGE_FILE: ackMessageFile,
+  const bolt = await startTarget(
+    {
+      name: 'bare Bolt',
+      script: 'bench/targets/bare-bolt.mjs',
+      env: {
+        SLACK_SIGNING_SECRET: o.signingSecret,
+        SLACK_BOT_TOKEN: o.botToken,
+        SLACK_API_URL: o.slack.apiUrl,
+        ACK_MESSAGE_FILE: ackMessageFile,
+      },
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+    port,
+  );
   const url = `http://127.0.0.1:${port}/slack/events`;
   const helps = await startHelpProbe(url, o.signingSecret);
   try {
-    await new Promise((resolve, reject) => {
-      bolt.once('message', resolve);
-      bolt.once('exit', (code) => reject(new Error(`bare Bolt exited with ${code}`)));
-    });
     o.slack.setRequestUrl(url);
     const measured: Helps[] = [];
     for (const round of rounds) {

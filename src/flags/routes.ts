@@ -8,18 +8,12 @@ import { EvaluationRequestSchema, evaluateBulk, evaluateOne, OFREP_MAX_BODY, unp
  * reading the body.
  */
 export function flagRoutes(context: () => FlagsContext): Route<unknown>[] {
-  // The tokens as the platform checks them, made again only when ops.yml's environments change (each request asks).
-  const tokens = new WeakMap<object, { token: string; selects: string }[]>();
   const auth = {
-    bearer: () => {
-      const { environments } = context().settings;
-      let made = tokens.get(environments);
-      if (!made) {
-        made = Object.entries(environments).map(([environment, { token }]) => ({ token, selects: environment }));
-        tokens.set(environments, made);
-      }
-      return made;
-    },
+    bearer: () =>
+      Object.entries(context().settings.environments).map(([environment, { token }]) => ({
+        token,
+        selects: environment,
+      })),
   };
   const environmentOf = (request: RouteRequest<unknown>) => request.selected!;
   return [

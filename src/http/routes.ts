@@ -139,17 +139,15 @@ function authorize(
   webhookToken: string | undefined,
 ): AuthResult {
   if (auth === 'none') return {};
-  if (auth === 'webhook') {
-    if (!webhookToken) return 'disabled';
-    return bearerOf(header) !== undefined && sameSecret(bearerOf(header)!, webhookToken) ? {} : 'refused';
-  }
+  if (auth === 'webhook' && !webhookToken) return 'disabled';
   const given = bearerOf(header);
   if (given === undefined) return 'refused';
+  const proof = digest(given);
+  if (auth === 'webhook') return sameSecret(proof, webhookToken!) ? {} : 'refused';
   // Every token is compared, matching or not, so the time taken says nothing about which one (or how much) matched.
-  const givenDigest = digest(given);
   let found: { selects?: string } | undefined;
   for (const token of auth.bearer()) {
-    if (timingSafeEqual(givenDigest, expectedDigest(token.token)) && !found) found = { selects: token.selects };
+    if (sameSecret(proof, token.token) && !found) found = { selects: token.selects };
   }
   return found ?? 'refused';
 }
@@ -158,9 +156,12 @@ function bearerOf(header: string | undefined): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
 }
 
-/** Constant time whatever the lengths: digests of equal length are compared, never the secrets themselves. */
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), expectedDigest(expected));
+/**
+ * Whether the caller's secret (given as its digest, made once per request) is `expected`. Constant time whatever the
+ * lengths: digests of equal length are compared, never the secrets themselves.
+ */
+function sameSecret(givenDigest: Buffer, expected: string): boolean {
+  return timingSafeEqual(givenDigest, expectedDigest(expected));
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();

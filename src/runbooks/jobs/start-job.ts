@@ -39,7 +39,7 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
         );
         return { run: run.id };
       } catch (error) {
-        if (!(error instanceof RunRefused) && !(error instanceof PermissionDenied)) throw error;
+        if (!isRefusal(error)) throw error;
         // A permission refusal was audited where it was found; a runbook rule's is audited here, once per request.
         if (error instanceof RunRefused && claim.fresh) {
           await desk.services.audit.append({
@@ -67,6 +67,10 @@ export function startHandler(desk: RunDesk, catalog: RunbookCatalog): JobHandler
   };
 }
 
+/** A rule or a role said no: the asker is told, and the job is done (anything else is retried). */
+const isRefusal = (error: unknown): error is RunRefused | PermissionDenied =>
+  error instanceof RunRefused || error instanceof PermissionDenied;
+
 /** A refusal as the asker sees it. */
 const refusalMessage = (error: RunRefused | PermissionDenied) =>
   message(error.markdown, [section(md`:no_entry: ${error.markdown}`)]);
@@ -81,7 +85,7 @@ async function dryRun(desk: RunDesk, catalog: RunbookCatalog, data: StartJob) {
     const start = await runbookOf(desk, catalog, data);
     answer = dryRunMessage(start.label, start.steps);
   } catch (error) {
-    if (!(error instanceof RunRefused) && !(error instanceof PermissionDenied)) throw error;
+    if (!isRefusal(error)) throw error;
     answer = refusalMessage(error);
   }
   await desk.services.outbox.tell({ channel: data.channel, userId: data.userId, message: answer });
